@@ -1,0 +1,298 @@
+//! Estimators and confidence intervals, computed from a [`Tally`].
+//!
+//! Every estimate carries its point value, standard error where defined, a
+//! confidence interval with its level, and the method that produced it.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use crate::engine::{Moments, ServiceTally, TICKS_PER_HOUR, Tally};
+use crate::model::{HOURS_PER_YEAR, Model};
+
+/// Below this many observed outages (over all trials) an interval is flagged
+/// as not to be trusted.
+pub const MIN_OUTAGES: u64 = 30;
+
+/// A point estimate with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    pub point: f64,
+    /// Standard error of the point estimate (absent for Wilson intervals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std_error: Option<f64>,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Confidence level of the interval, e.g. 0.95.
+    pub confidence: f64,
+}
+
+impl Estimate {
+    /// The same estimate with everything multiplied by `k > 0`.
+    pub fn scaled(self, k: f64) -> Self {
+        Self {
+            point: self.point * k,
+            std_error: self.std_error.map(|s| s * k),
+            ci_low: self.ci_low * k,
+            ci_high: self.ci_high * k,
+            confidence: self.confidence,
+        }
+    }
+
+    /// `1 - x`, with the interval's ends swapped.
+    pub fn complement(self) -> Self {
+        Self {
+            point: 1.0 - self.point,
+            std_error: self.std_error,
+            ci_low: 1.0 - self.ci_high,
+            ci_high: 1.0 - self.ci_low,
+            confidence: self.confidence,
+        }
+    }
+
+    /// Clamps point and interval into `[lo, hi]`.
+    pub fn clamped(self, lo: f64, hi: f64) -> Self {
+        Self {
+            point: self.point.clamp(lo, hi),
+            ci_low: self.ci_low.clamp(lo, hi),
+            ci_high: self.ci_high.clamp(lo, hi),
+            ..self
+        }
+    }
+}
+
+/// Mean and unbiased sample variance of per-trial values from their integer moments.
+pub fn mean_var(m: &Moments, n: u64) -> (f64, f64) {
+    let nf = n as f64;
+    let mean = m.sum as f64 / nf;
+    if n < 2 {
+        return (mean, f64::NAN);
+    }
+    // n·Σx² - (Σx)² exactly in integers where it fits; it is never negative.
+    let num = u128::from(n)
+        .checked_mul(m.sum_sq)
+        .zip(m.sum.checked_mul(m.sum))
+        .map(|(a, b)| (a - b) as f64)
+        .unwrap_or_else(|| (nf * m.sum_sq as f64 - (m.sum as f64).powi(2)).max(0.0));
+    (mean, num / (nf * (nf - 1.0)))
+}
+
+/// Two-sided Student-t critical value for `confidence` with `n - 1` degrees of freedom.
+pub fn t_critical(n: u64, confidence: f64) -> f64 {
+    let q = 1.0 - (1.0 - confidence) / 2.0;
+    if n < 2 {
+        return f64::INFINITY;
+    }
+    StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .map(|t| t.inverse_cdf(q))
+        .unwrap_or(f64::INFINITY)
+}
+
+/// Two-sided standard normal critical value for `confidence`.
+pub fn z_critical(confidence: f64) -> f64 {
+    Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0)
+}
+
+/// Mean of per-trial values (`x * scale`) with a Student-t interval over independent trials.
+pub fn t_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate {
+    let (mean, var) = mean_var(m, n);
+    let se = (var / n as f64).sqrt() * scale;
+    let half = t_critical(n, confidence) * se;
+    let point = mean * scale;
+    Estimate {
+        point,
+        std_error: Some(se),
+        ci_low: point - half,
+        ci_high: point + half,
+        confidence,
+    }
+}
+
+/// A proportion with a Wilson score interval (Wilson 1927, JASA 22:209).
+pub fn wilson(successes: u64, n: u64, confidence: f64) -> Estimate {
+    let nf = n as f64;
+    let p = successes as f64 / nf;
+    let z = z_critical(confidence);
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * nf)) / (1.0 + z2 / nf);
+    let half = z / (1.0 + z2 / nf) * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    Estimate {
+        point: p,
+        std_error: None,
+        ci_low: if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        ci_high: if successes == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
+        confidence,
+    }
+}
+
+/// "Nines" of an availability, from the low end of its interval, rounded
+/// down to one decimal: never more than the data supports. `None` when no
+/// downtime at all was observed (the interval gives no finite bound).
+pub fn nines(availability: &Estimate) -> Option<f64> {
+    let u = 1.0 - availability.ci_low;
+    (u > 0.0).then(|| (-u.log10() * 10.0).floor() / 10.0)
+}
+
+/// Outage durations [h].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Durations {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// Everything estimated for one service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceSummary {
+    pub id: String,
+    pub availability: Estimate,
+    /// Nines from the low end of the availability interval; `None` if no downtime was seen.
+    pub nines: Option<f64>,
+    pub downtime_hours_per_year: Estimate,
+    pub outages_per_mission: Estimate,
+    pub outages_per_year: Estimate,
+    pub p_no_outage: Estimate,
+    /// Outage durations [h]; `None` when no outage was observed.
+    pub outage_hours: Option<Durations>,
+    pub degraded_fraction: Estimate,
+    /// Mean up time between outages [h]; `None` without outages.
+    pub mean_time_between_outages_hours: Option<f64>,
+    /// Outages observed over all trials.
+    pub outages_observed: u64,
+    /// Plain-language cautions about these numbers.
+    pub warnings: Vec<String>,
+}
+
+/// The result of a run: its settings and per-service summaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub trials: u64,
+    pub mission_hours: f64,
+    pub confidence: f64,
+    pub events: u64,
+    pub services: Vec<ServiceSummary>,
+}
+
+/// Summarises a tally at confidence level `confidence` (e.g. 0.95).
+pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
+    let services = model
+        .services
+        .iter()
+        .zip(&tally.services)
+        .map(|(s, t)| summarize_service(&s.id, t, tally.trials, model.mission, confidence))
+        .collect();
+    RunSummary {
+        trials: tally.trials,
+        mission_hours: model.mission,
+        confidence,
+        events: tally.events,
+        services,
+    }
+}
+
+fn summarize_service(id: &str, t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> ServiceSummary {
+    let per_year = HOURS_PER_YEAR / mission;
+    let unavail = t_mean(&t.down, n, 1.0 / (TICKS_PER_HOUR * mission), confidence).clamped(0.0, 1.0);
+    let availability = unavail.complement();
+    let downtime = unavail.scaled(HOURS_PER_YEAR);
+    let outages = t_mean(&t.outages, n, 1.0, confidence);
+    let outages = Estimate {
+        ci_low: outages.ci_low.max(0.0),
+        ..outages
+    };
+    let observed = t.durations.count;
+    let h = |ticks: f64| ticks / TICKS_PER_HOUR;
+    let outage_hours = (observed > 0).then(|| Durations {
+        mean: h(t.durations.sum as f64 / observed as f64),
+        p50: h(t.durations.quantile(0.50).unwrap_or(0.0)),
+        p95: h(t.durations.quantile(0.95).unwrap_or(0.0)),
+        p99: h(t.durations.quantile(0.99).unwrap_or(0.0)),
+        max: h(t.durations.max as f64),
+    });
+    let total_outages = t.outages.sum as u64;
+    let mtbo = (total_outages > 0).then(|| availability.point * mission * n as f64 / total_outages as f64);
+    let mut warnings = Vec::new();
+    if total_outages < MIN_OUTAGES {
+        let more = if total_outages == 0 {
+            "no outage was observed".to_string()
+        } else {
+            format!("only {total_outages} outage(s) were observed")
+        };
+        let suggest = if total_outages == 0 {
+            n.saturating_mul(10)
+        } else {
+            n.saturating_mul(MIN_OUTAGES.div_ceil(total_outages))
+        };
+        warnings.push(format!(
+            "{more} in {n} trials: the intervals rest on too few outages to be trusted; run more trials (e.g. --trials {suggest})"
+        ));
+    }
+    ServiceSummary {
+        id: id.to_string(),
+        nines: nines(&availability),
+        availability,
+        downtime_hours_per_year: downtime,
+        outages_per_year: outages.scaled(per_year),
+        outages_per_mission: outages,
+        p_no_outage: wilson(t.no_outage, n, confidence),
+        outage_hours,
+        degraded_fraction: t_mean(&t.degraded, n, 1.0 / (TICKS_PER_HOUR * mission), confidence)
+            .clamped(0.0, 1.0),
+        mean_time_between_outages_hours: mtbo,
+        outages_observed: total_outages,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_interval_matches_a_hand_computation() {
+        let mut m = Moments::default();
+        for x in [2u64, 4, 4, 4, 5, 5, 7, 9] {
+            m.add(x);
+        }
+        let e = t_mean(&m, 8, 1.0, 0.95);
+        // mean 5, sample sd sqrt(32/7), t(0.975, 7) = 2.364624
+        let se = (32.0f64 / 7.0).sqrt() / 8f64.sqrt();
+        assert!((e.point - 5.0).abs() < 1e-12);
+        assert!((e.std_error.unwrap() - se).abs() < 1e-12);
+        assert!((e.ci_high - (5.0 + 2.364_624_25 * se)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn wilson_matches_a_reference_value() {
+        // 81 of 263 at 95 %: [0.2553, 0.3662] (Newcombe 1998, Stat Med 17:857, table I).
+        let e = wilson(81, 263, 0.95);
+        assert!((e.ci_low - 0.2553).abs() < 5e-4, "{e:?}");
+        assert!((e.ci_high - 0.3662).abs() < 5e-4, "{e:?}");
+        let all = wilson(10, 10, 0.95);
+        assert_eq!(all.ci_high, 1.0);
+        assert!(all.ci_low < 1.0);
+    }
+
+    #[test]
+    fn nines_round_down_from_the_low_end() {
+        let a = Estimate {
+            point: 0.99995,
+            std_error: None,
+            ci_low: 0.99989,
+            ci_high: 0.99999,
+            confidence: 0.95,
+        };
+        assert_eq!(nines(&a), Some(3.9));
+        let perfect = Estimate { ci_low: 1.0, ..a };
+        assert_eq!(nines(&perfect), None);
+    }
+}

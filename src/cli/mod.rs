@@ -1,0 +1,203 @@
+//! The command-line interface: argument definitions and subcommands.
+//! Nothing in the library depends on this module.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::analysis;
+use crate::engine::{self, DEFAULT_SEED, RunConfig};
+use crate::model::ElementRole;
+use crate::report::{self, Provenance, RunReport};
+use crate::scenario::{self, ScenarioError};
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redsim",
+    version,
+    about = "Discrete-event Monte Carlo simulator for redundancy topologies"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and report availability, downtime and outages per service.
+    Run(RunArgs),
+    /// Check a scenario file and report every problem in it.
+    Validate {
+        /// Scenario file (JSON, format redsim/1).
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of the scenario format.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable table.
+    Table,
+    /// The versioned JSON report (docs/report-format.md).
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// Number of Monte Carlo trials (each one mission long).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub trials: u64,
+    /// Master seed: the same seed, scenario and trial count give the same report.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
+    pub confidence: f64,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// No progress bar and no notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_confidence(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err("the confidence must be between 0 and 1, e.g. 0.95".into())
+    }
+}
+
+/// Parses the process arguments, runs the command and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Runs a parsed command.
+///
+/// # Errors
+/// Bad input, unreadable files, unwritable output.
+pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Validate { file } => validate(&file),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&scenario::schema())?);
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn load(file: &Path) -> anyhow::Result<scenario::Scenario> {
+    scenario::load(file).map_err(|e: ScenarioError| anyhow::anyhow!(e))
+}
+
+fn validate(file: &Path) -> anyhow::Result<u8> {
+    let sc = load(file)?;
+    let m = &sc.model;
+    let links = m
+        .elements
+        .iter()
+        .filter(|e| matches!(e.role, ElementRole::Link { .. }))
+        .count();
+    let failing = m.elements.iter().filter(|e| e.life.is_some()).count();
+    println!(
+        "{}: ok: \"{}\": {} components, {} links ({} can fail), {} services, mission {}",
+        file.display(),
+        m.name,
+        m.elements.len() - links,
+        links,
+        failing,
+        m.services.len(),
+        report::hours(m.mission)
+    );
+    Ok(EXIT_OK)
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<u8> {
+    let sc = load(&args.file)?;
+    let cfg = RunConfig {
+        seed: args.seed,
+        first_trial: 0,
+        trials: args.trials,
+        threads: args.threads.map(|t| t as usize),
+    };
+    if !args.quiet {
+        eprintln!(
+            "redsim: {} trials, seed {} (--seed to change)",
+            args.trials, args.seed
+        );
+    }
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(args.trials);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
+            )
+            .expect("a fixed template"),
+        );
+        b
+    };
+    let started = std::time::Instant::now();
+    let tally = engine::run(&sc.model, &cfg, &|k| bar.inc(k))?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    if !args.quiet {
+        eprintln!(
+            "redsim: {} events in {:.2} s ({:.0} ns/event)",
+            tally.events,
+            elapsed,
+            elapsed * 1e9 / tally.events.max(1) as f64
+        );
+    }
+    let summary = analysis::summarize(&sc.model, &tally, args.confidence);
+    let prov = Provenance {
+        name: sc.model.name.clone(),
+        file: args.file.display().to_string(),
+        sha256: sc.sha256.clone(),
+    };
+    let rep = RunReport::new(&prov, args.seed, &summary);
+    let text = match args.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    match &args.output {
+        Some(path) => {
+            report::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if !args.quiet {
+                eprintln!("redsim: report written to {}", path.display());
+            }
+        }
+        None => print!("{text}"),
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,106 @@
+//! The discrete-event simulation and the Monte Carlo runner.
+//!
+//! Pure: takes a [`Model`](crate::model::Model) and a [`RunConfig`], returns a
+//! [`Tally`] of mergeable integer statistics. Trial `i` depends only on
+//! (seed, i, element ids), and tallies merge exactly, so the result does not
+//! depend on the thread count, the order trials ran in, or how they were split.
+
+pub mod rng;
+pub mod sim;
+pub mod tally;
+
+pub use sim::{NoObserver, Observer, Plan, ServiceState, Trial, TrialService};
+pub use tally::{DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally};
+
+use rayon::prelude::*;
+
+use crate::model::Model;
+
+/// The default master seed, used when none is given.
+pub const DEFAULT_SEED: u64 = 20_261_126;
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfig {
+    /// Master seed.
+    pub seed: u64,
+    /// First trial index (0 for a whole run; a shard starts elsewhere).
+    pub first_trial: u64,
+    /// Number of trials.
+    pub trials: u64,
+    /// Worker threads; `None` uses rayon's default (all cores).
+    pub threads: Option<usize>,
+}
+
+/// Trials per work unit: progress is reported once per unit.
+const CHUNK: u64 = 256;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("could not start {threads} worker threads: {source}")]
+    Threads {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Runs the trials `first_trial .. first_trial + trials` and tallies them.
+/// `progress(k)` is called from worker threads as each batch of `k` trials ends.
+///
+/// # Errors
+/// When a thread pool of the requested size cannot be built.
+pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, EngineError> {
+    let plan = Plan::new(model);
+    let work = || run_plan(&plan, cfg, progress);
+    match cfg.threads {
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|source| EngineError::Threads { threads, source })
+            .map(|pool| pool.install(work)),
+        None => Ok(work()),
+    }
+}
+
+fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Tally {
+    let chunks = cfg.trials.div_ceil(CHUNK);
+    (0..chunks)
+        .into_par_iter()
+        .fold(
+            || (Trial::new(plan), Tally::new(plan.n_services())),
+            |(mut trial, mut tally), c| {
+                let start = cfg.first_trial + c * CHUNK;
+                let end = (start + CHUNK).min(cfg.first_trial + cfg.trials);
+                for i in start..end {
+                    run_one(plan, cfg.seed, i, &mut trial, &mut tally);
+                }
+                progress(end - start);
+                (trial, tally)
+            },
+        )
+        .map(|(_, tally)| tally)
+        .reduce(
+            || Tally::new(plan.n_services()),
+            |mut a, b| {
+                a.merge(&b);
+                a
+            },
+        )
+}
+
+/// Runs trial `i` and adds it to `tally`.
+pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Tally) {
+    let services = &mut tally.services;
+    trial.run(plan, seed, i, &mut NoObserver, |s, d| {
+        services[s].durations.add(tally::ticks(d))
+    });
+    tally.trials += 1;
+    tally.events += trial.events;
+    for (st, r) in tally.services.iter_mut().zip(&trial.results) {
+        st.down.add(tally::ticks(r.down));
+        st.degraded.add(tally::ticks(r.degraded));
+        st.outages.add(r.outages);
+        st.no_outage += u64::from(r.outages == 0);
+    }
+}

@@ -1,0 +1,192 @@
+//! Mergeable sufficient statistics of a batch of trials.
+//!
+//! Everything is an integer: times are counted in whole microseconds
+//! ([`TICKS_PER_HOUR`] per hour, rounded to nearest per trial), so sums are
+//! exact, associative and commutative. Merging tallies of any split of the
+//! trials, in any order, gives the same bits as one run over all of them.
+
+use std::collections::BTreeMap;
+
+/// Time quantum of the tallies: one microsecond.
+pub const TICKS_PER_HOUR: f64 = 3.6e9;
+
+/// Converts hours to ticks, rounding to nearest.
+#[inline]
+pub fn ticks(hours: f64) -> u64 {
+    (hours * TICKS_PER_HOUR).round() as u64
+}
+
+/// Sum and sum of squares of a per-trial non-negative integer quantity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Moments {
+    pub sum: u128,
+    pub sum_sq: u128,
+}
+
+impl Moments {
+    #[inline]
+    pub fn add(&mut self, x: u64) {
+        let x = u128::from(x);
+        self.sum += x;
+        self.sum_sq += x * x;
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.sum += o.sum;
+        self.sum_sq += o.sum_sq;
+    }
+}
+
+/// Relative width of a histogram bin: bins are `[1.01^(i-1), 1.01^i)` ticks.
+pub const BIN_GROWTH: f64 = 1.01;
+
+/// A log-binned histogram of outage durations in ticks, with exact count, sum and max.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DurationHist {
+    pub count: u64,
+    pub sum: u128,
+    pub max: u64,
+    /// Bin index -> count; bin 0 holds zero-length outages.
+    pub bins: BTreeMap<u32, u64>,
+}
+
+impl DurationHist {
+    /// The bin of a duration [ticks].
+    pub fn bin(t: u64) -> u32 {
+        if t == 0 {
+            0
+        } else {
+            ((t as f64).ln() / BIN_GROWTH.ln()).floor() as u32 + 1
+        }
+    }
+
+    /// Lower and upper edge of a bin [ticks].
+    pub fn bin_edges(b: u32) -> (f64, f64) {
+        if b == 0 {
+            (0.0, 0.0)
+        } else {
+            (BIN_GROWTH.powi(b as i32 - 1), BIN_GROWTH.powi(b as i32))
+        }
+    }
+
+    #[inline]
+    pub fn add(&mut self, t: u64) {
+        self.count += 1;
+        self.sum += u128::from(t);
+        self.max = self.max.max(t);
+        *self.bins.entry(Self::bin(t)).or_insert(0) += 1;
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.count += o.count;
+        self.sum += o.sum;
+        self.max = self.max.max(o.max);
+        for (b, c) in &o.bins {
+            *self.bins.entry(*b).or_insert(0) += c;
+        }
+    }
+
+    /// The `q`-quantile [ticks] by nearest rank: the geometric middle of the
+    /// bin holding it, clamped to the exact maximum. `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0;
+        for (&b, &c) in &self.bins {
+            seen += c;
+            if seen >= rank {
+                let (lo, hi) = Self::bin_edges(b);
+                return Some(((lo * hi).sqrt()).min(self.max as f64));
+            }
+        }
+        Some(self.max as f64)
+    }
+}
+
+/// Statistics of one service over a batch of trials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceTally {
+    /// Down time per trial [ticks].
+    pub down: Moments,
+    /// Degraded (up, but not at full strength) time per trial [ticks].
+    pub degraded: Moments,
+    /// Outages per trial.
+    pub outages: Moments,
+    /// Trials with no outage at all.
+    pub no_outage: u64,
+    /// Durations of all outages (one still open at the mission's end is cut there).
+    pub durations: DurationHist,
+}
+
+impl ServiceTally {
+    pub fn merge(&mut self, o: &Self) {
+        self.down.merge(&o.down);
+        self.degraded.merge(&o.degraded);
+        self.outages.merge(&o.outages);
+        self.no_outage += o.no_outage;
+        self.durations.merge(&o.durations);
+    }
+}
+
+/// Statistics of all services over a batch of trials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub trials: u64,
+    /// Total number of element state changes simulated (for speed reports).
+    pub events: u64,
+    pub services: Vec<ServiceTally>,
+}
+
+impl Tally {
+    pub fn new(services: usize) -> Self {
+        Self {
+            trials: 0,
+            events: 0,
+            services: vec![ServiceTally::default(); services],
+        }
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.trials += o.trials;
+        self.events += o.events;
+        for (a, b) in self.services.iter_mut().zip(&o.services) {
+            a.merge(b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_within_a_bin_of_the_truth() {
+        let mut h = DurationHist::default();
+        for t in 1..=1000u64 {
+            h.add(t * 1_000_000);
+        }
+        let p50 = h.quantile(0.5).unwrap();
+        assert!((p50 / 500e6 - 1.0).abs() < 0.011, "{p50}");
+        let top = h.quantile(1.0).unwrap();
+        assert!(top <= 1000e6 && top > 1000e6 / BIN_GROWTH, "{top}");
+        assert_eq!(h.max, 1_000_000_000);
+    }
+
+    #[test]
+    fn merge_is_order_free() {
+        let mut a = Tally::new(1);
+        let mut b = Tally::new(1);
+        a.services[0].down.add(5);
+        a.services[0].durations.add(5);
+        b.services[0].down.add(7);
+        b.services[0].durations.add(0);
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, ba);
+        assert_eq!(ab.services[0].down, Moments { sum: 12, sum_sq: 74 });
+    }
+}

@@ -1,0 +1,19 @@
+//! redsim: a discrete-event Monte Carlo simulator for redundancy topologies.
+//!
+//! The crate is layered, dependencies pointing one way:
+//!
+//! - [`model`]: the validated system (elements, distributions, requirement
+//!   expressions, topology, services). No I/O.
+//! - [`scenario`]: the versioned JSON file format, loading and validation into a model.
+//! - [`engine`]: the event-driven simulation of one trial and the parallel Monte
+//!   Carlo runner, returning mergeable integer statistics.
+//! - [`analysis`]: estimators and confidence intervals computed from those statistics.
+//! - [`report`]: text tables and JSON reports of finished results.
+//! - [`cli`]: the command-line interface (the `redsim` binary is a thin shell over it).
+
+pub mod analysis;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod scenario;

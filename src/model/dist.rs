@@ -1,0 +1,279 @@
+//! Probability distributions of times to failure and times to repair.
+//!
+//! Every parameter is in hours. Constructors check their arguments, so a
+//! [`Distribution`] that exists is always valid to sample from.
+
+use rand::Rng;
+use rand_distr::{Distribution as _, Exp1, Gamma, LogNormal, Weibull};
+use statrs::function::gamma::gamma as gamma_fn;
+
+/// Why a distribution's parameters were rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// A parameter must be finite and strictly positive.
+    #[error("{name} must be a finite number greater than 0 (got {value})")]
+    NotPositive { name: &'static str, value: f64 },
+    /// A parameter must be finite and at least zero.
+    #[error("{name} must be a finite number of at least 0 (got {value})")]
+    Negative { name: &'static str, value: f64 },
+    /// The uniform distribution needs `min < max`.
+    #[error("min ({min}) must be smaller than max ({max})")]
+    EmptyRange { min: f64, max: f64 },
+}
+
+fn positive(name: &'static str, value: f64) -> Result<f64, ParamError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(ParamError::NotPositive { name, value })
+    }
+}
+
+fn non_negative(name: &'static str, value: f64) -> Result<f64, ParamError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(ParamError::Negative { name, value })
+    }
+}
+
+/// A distribution of a positive duration [h].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Distribution {
+    /// Exponential with the given mean [h].
+    Exponential { mean: f64 },
+    /// Weibull with shape `k` and scale `lambda` [h].
+    Weibull { shape: f64, scale: f64 },
+    /// Lognormal: `ln T ~ Normal(mu, sigma)`, `mu` in ln-hours.
+    LogNormal { mu: f64, sigma: f64 },
+    /// Gamma with shape `k` and scale `theta` [h].
+    Gamma { shape: f64, scale: f64 },
+    /// Uniform on `[min, max]` [h].
+    Uniform { min: f64, max: f64 },
+    /// Always the same value [h].
+    Fixed { value: f64 },
+}
+
+impl Distribution {
+    /// Exponential distribution with mean `mean` [h].
+    ///
+    /// # Errors
+    /// When `mean` is not finite and positive.
+    pub fn exponential(mean: f64) -> Result<Self, ParamError> {
+        Ok(Self::Exponential {
+            mean: positive("mean", mean)?,
+        })
+    }
+
+    /// Weibull distribution from its shape and scale [h].
+    ///
+    /// # Errors
+    /// When either parameter is not finite and positive.
+    pub fn weibull_scale(shape: f64, scale: f64) -> Result<Self, ParamError> {
+        Ok(Self::Weibull {
+            shape: positive("shape", shape)?,
+            scale: positive("scale", scale)?,
+        })
+    }
+
+    /// Weibull distribution from its shape and mean [h]:
+    /// `scale = mean / Γ(1 + 1/shape)`.
+    ///
+    /// # Errors
+    /// When either parameter is not finite and positive.
+    pub fn weibull_mean(shape: f64, mean: f64) -> Result<Self, ParamError> {
+        let shape = positive("shape", shape)?;
+        let mean = positive("mean", mean)?;
+        let scale = mean / gamma_fn(1.0 + 1.0 / shape);
+        Self::weibull_scale(shape, positive("scale", scale)?)
+    }
+
+    /// Lognormal distribution from the mean and standard deviation of the
+    /// duration itself [h]: `sigma² = ln(1 + sd²/mean²)`, `mu = ln mean - sigma²/2`.
+    ///
+    /// # Errors
+    /// When either parameter is not finite and positive.
+    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, ParamError> {
+        let mean = positive("mean", mean)?;
+        let sd = positive("sd", sd)?;
+        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+        Ok(Self::LogNormal {
+            mu: mean.ln() - sigma2 / 2.0,
+            sigma: sigma2.sqrt(),
+        })
+    }
+
+    /// Lognormal distribution from its median [h] and the standard deviation
+    /// `sigma` of `ln T`.
+    ///
+    /// # Errors
+    /// When either parameter is not finite and positive.
+    pub fn lognormal_median_sigma(median: f64, sigma: f64) -> Result<Self, ParamError> {
+        let median = positive("median", median)?;
+        Ok(Self::LogNormal {
+            mu: median.ln(),
+            sigma: positive("sigma", sigma)?,
+        })
+    }
+
+    /// Gamma distribution from its shape and mean [h].
+    ///
+    /// # Errors
+    /// When either parameter is not finite and positive.
+    pub fn gamma_mean(shape: f64, mean: f64) -> Result<Self, ParamError> {
+        let shape = positive("shape", shape)?;
+        let mean = positive("mean", mean)?;
+        Ok(Self::Gamma {
+            shape,
+            scale: mean / shape,
+        })
+    }
+
+    /// Uniform distribution on `[min, max]` [h].
+    ///
+    /// # Errors
+    /// When `min` is negative, `max` not positive, or `min >= max`.
+    pub fn uniform(min: f64, max: f64) -> Result<Self, ParamError> {
+        let min = non_negative("min", min)?;
+        let max = positive("max", max)?;
+        if min >= max {
+            return Err(ParamError::EmptyRange { min, max });
+        }
+        Ok(Self::Uniform { min, max })
+    }
+
+    /// A fixed duration [h]; zero is allowed (an instantaneous step).
+    ///
+    /// # Errors
+    /// When `value` is negative or not finite.
+    pub fn fixed(value: f64) -> Result<Self, ParamError> {
+        Ok(Self::Fixed {
+            value: non_negative("value", value)?,
+        })
+    }
+
+    /// The mean duration [h].
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Self::Exponential { mean } => mean,
+            Self::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
+            Self::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Self::Gamma { shape, scale } => shape * scale,
+            Self::Uniform { min, max } => (min + max) / 2.0,
+            Self::Fixed { value } => value,
+        }
+    }
+
+    /// Prepares a sampler; sampling from it draws from this distribution.
+    pub fn sampler(&self) -> Sampler {
+        // The parameters were checked by the constructors, so rand_distr cannot refuse them.
+        match *self {
+            Self::Exponential { mean } => Sampler::Exponential(mean),
+            Self::Weibull { shape, scale } => {
+                Sampler::Weibull(Weibull::new(scale, shape).expect("checked parameters"))
+            }
+            Self::LogNormal { mu, sigma } => {
+                Sampler::LogNormal(LogNormal::new(mu, sigma).expect("checked parameters"))
+            }
+            Self::Gamma { shape, scale } => {
+                Sampler::Gamma(Gamma::new(shape, scale).expect("checked parameters"))
+            }
+            Self::Uniform { min, max } => Sampler::Uniform {
+                min,
+                width: max - min,
+            },
+            Self::Fixed { value } => Sampler::Fixed(value),
+        }
+    }
+}
+
+/// A ready-to-draw form of a [`Distribution`].
+#[derive(Debug, Clone)]
+pub enum Sampler {
+    Exponential(f64),
+    Weibull(Weibull<f64>),
+    LogNormal(LogNormal<f64>),
+    Gamma(Gamma<f64>),
+    Uniform { min: f64, width: f64 },
+    Fixed(f64),
+}
+
+impl Sampler {
+    /// Draws one duration [h].
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Self::Exponential(mean) => {
+                let e: f64 = Exp1.sample(rng);
+                mean * e
+            }
+            Self::Weibull(d) => d.sample(rng),
+            Self::LogNormal(d) => d.sample(rng),
+            Self::Gamma(d) => d.sample(rng),
+            Self::Uniform { min, width } => {
+                let u: f64 = rand_distr::StandardUniform.sample(rng);
+                min + width * u
+            }
+            Self::Fixed(v) => *v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn means_match_the_parameters_they_were_built_from() {
+        let cases = [
+            (Distribution::exponential(5.0).unwrap(), 5.0),
+            (Distribution::weibull_mean(1.3, 30_000.0).unwrap(), 30_000.0),
+            (Distribution::lognormal_mean_sd(12.0, 6.0).unwrap(), 12.0),
+            (Distribution::gamma_mean(2.5, 8.0).unwrap(), 8.0),
+            (Distribution::uniform(2.0, 6.0).unwrap(), 4.0),
+            (Distribution::fixed(3.0).unwrap(), 3.0),
+        ];
+        for (d, mean) in cases {
+            assert!(
+                (d.mean() - mean).abs() < 1e-9 * mean,
+                "{d:?}: {} != {mean}",
+                d.mean()
+            );
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        assert!(Distribution::exponential(0.0).is_err());
+        assert!(Distribution::exponential(f64::NAN).is_err());
+        assert!(Distribution::weibull_mean(-1.0, 3.0).is_err());
+        assert!(Distribution::uniform(5.0, 5.0).is_err());
+        assert!(Distribution::fixed(-1.0).is_err());
+        assert!(Distribution::lognormal_mean_sd(1.0, f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn sample_means_agree_with_analytic_means() {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let n = 200_000;
+        for d in [
+            Distribution::exponential(5.0).unwrap(),
+            Distribution::weibull_mean(0.7, 10.0).unwrap(),
+            Distribution::lognormal_mean_sd(12.0, 6.0).unwrap(),
+            Distribution::gamma_mean(2.5, 8.0).unwrap(),
+            Distribution::uniform(2.0, 6.0).unwrap(),
+        ] {
+            let s = d.sampler();
+            let xs: Vec<f64> = (0..n).map(|_| s.sample(&mut rng)).collect();
+            let m = xs.iter().sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let se = (var / n as f64).sqrt();
+            assert!(
+                (m - d.mean()).abs() < 4.0 * se,
+                "{d:?}: sample mean {m}, exact {}, se {se}",
+                d.mean()
+            );
+        }
+    }
+}

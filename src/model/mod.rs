@@ -1,0 +1,405 @@
+//! The validated, in-memory system: elements (components and links), their
+//! failure and repair laws, requirement expressions, the topology graph and
+//! the services whose availability is measured.
+//!
+//! Invariants kept by every [`Model`] (established by `scenario` validation or
+//! by [`ModelBuilder::build`]):
+//! - element ids are unique; components come first, then links;
+//! - every element index in an expression, link or service is in range;
+//! - the `requires` relation is acyclic, and `topo_order` lists every
+//!   element after everything it requires;
+//! - `need` and `at_least` thresholds are between 1 and the number of operands.
+//!
+//! No I/O and no serde here: the file format lives in `scenario`.
+
+mod dist;
+
+pub use dist::{Distribution, ParamError, Sampler};
+
+use petgraph::graph::{NodeIndex, UnGraph};
+
+/// Hours in a (365-day) year.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// Index of an element (component or link) in [`Model::elements`].
+pub type ElementId = usize;
+
+/// How an element fails and is repaired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Life {
+    /// Time to failure, age counted from the last repair [h].
+    pub failure: Distribution,
+    /// Time to repair [h]; `None` for a non-repairable element.
+    pub repair: Option<Distribution>,
+}
+
+/// Whether an element is a node of the topology or a link between two nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElementRole {
+    /// A component: a node of the topology graph.
+    Component,
+    /// A link between two components (element ids of its ends).
+    Link { a: ElementId, b: ElementId },
+}
+
+/// Anything that can fail and be repaired, or that others depend on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    /// Unique id, as written in the scenario (after `count` expansion).
+    pub id: String,
+    /// Free-form kind (switch, psu, feed...), for reports.
+    pub kind: Option<String>,
+    pub role: ElementRole,
+    /// `None`: the element never fails.
+    pub life: Option<Life>,
+    /// What must be functional for this element to be functional. A link
+    /// always requires both of its ends (that is added by the builder).
+    pub requires: Option<Expr>,
+}
+
+/// A requirement expression over elements' functional states.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// The element is functional.
+    Elem(ElementId),
+    /// Every operand holds.
+    All(Vec<Expr>),
+    /// At least one operand holds.
+    Any(Vec<Expr>),
+    /// At least `k` operands hold.
+    AtLeast(usize, Vec<Expr>),
+}
+
+impl Expr {
+    /// Evaluates the expression with `state(e)` telling whether element `e` is functional.
+    #[inline]
+    pub fn eval(&self, state: &impl Fn(ElementId) -> bool) -> bool {
+        match self {
+            Self::Elem(e) => state(*e),
+            Self::All(xs) => xs.iter().all(|x| x.eval(state)),
+            Self::Any(xs) => xs.iter().any(|x| x.eval(state)),
+            Self::AtLeast(k, xs) => {
+                let mut hits = 0;
+                for (i, x) in xs.iter().enumerate() {
+                    if x.eval(state) {
+                        hits += 1;
+                        if hits >= *k {
+                            return true;
+                        }
+                    }
+                    // Not enough operands left to reach k.
+                    if hits + (xs.len() - i - 1) < *k {
+                        return false;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// Every element the expression mentions, in order of appearance (may repeat).
+    pub fn elements(&self, out: &mut Vec<ElementId>) {
+        match self {
+            Self::Elem(e) => out.push(*e),
+            Self::All(xs) | Self::Any(xs) | Self::AtLeast(_, xs) => xs.iter().for_each(|x| x.elements(out)),
+        }
+    }
+}
+
+/// When a reachability service counts as up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Criterion {
+    /// At least this many targets reachable.
+    Need(usize),
+    /// The summed capacity of reachable targets (one number per target) is at least `demand`.
+    Capacity { capacity: Vec<f64>, demand: f64 },
+}
+
+/// What a service needs to be up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceKind {
+    /// Network reachability from one component to targets, through
+    /// functional components and functional links.
+    Reach {
+        from: ElementId,
+        targets: Vec<ElementId>,
+        criterion: Criterion,
+    },
+    /// A logical requirement expression (reliability-block style).
+    Logic { expr: Expr },
+}
+
+/// Something whose availability is measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub id: String,
+    pub kind: ServiceKind,
+}
+
+/// The validated system. See the module docs for its invariants.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: Option<String>,
+    /// Length of one trial [h].
+    pub mission: f64,
+    pub elements: Vec<Element>,
+    pub services: Vec<Service>,
+    /// Elements ordered so that each comes after everything it requires.
+    pub topo_order: Vec<ElementId>,
+    /// Topology: one node per component (weight: element id), one edge per
+    /// link (weight: element id).
+    pub graph: UnGraph<ElementId, ElementId>,
+    /// Graph node of each element (`None` for links).
+    pub node_of: Vec<Option<NodeIndex>>,
+}
+
+impl Model {
+    /// Element index by id.
+    pub fn element_by_id(&self, id: &str) -> Option<ElementId> {
+        self.elements.iter().position(|e| e.id == id)
+    }
+}
+
+/// Why a model could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    #[error("the `requires` relation has a cycle: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+    #[error("duplicate element id `{0}`")]
+    DuplicateId(String),
+    #[error("mission must be a finite positive number of hours (got {0})")]
+    Mission(f64),
+    #[error("service `{service}`: {message}")]
+    Service { service: String, message: String },
+}
+
+/// Assembles a [`Model`] and checks its invariants.
+#[derive(Debug, Clone, Default)]
+pub struct ModelBuilder {
+    pub name: String,
+    pub description: Option<String>,
+    pub mission: f64,
+    pub elements: Vec<Element>,
+    pub services: Vec<Service>,
+}
+
+impl ModelBuilder {
+    pub fn new(name: impl Into<String>, mission: f64) -> Self {
+        Self {
+            name: name.into(),
+            mission,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a component and returns its element id.
+    pub fn component(
+        &mut self,
+        id: impl Into<String>,
+        life: Option<Life>,
+        requires: Option<Expr>,
+    ) -> ElementId {
+        self.elements.push(Element {
+            id: id.into(),
+            kind: None,
+            role: ElementRole::Component,
+            life,
+            requires,
+        });
+        self.elements.len() - 1
+    }
+
+    /// Adds a link between two components and returns its element id.
+    pub fn link(
+        &mut self,
+        id: impl Into<String>,
+        a: ElementId,
+        b: ElementId,
+        life: Option<Life>,
+    ) -> ElementId {
+        self.elements.push(Element {
+            id: id.into(),
+            kind: None,
+            role: ElementRole::Link { a, b },
+            life,
+            requires: None,
+        });
+        self.elements.len() - 1
+    }
+
+    pub fn service(&mut self, id: impl Into<String>, kind: ServiceKind) {
+        self.services.push(Service { id: id.into(), kind });
+    }
+
+    /// Checks the invariants and builds the topology graph.
+    ///
+    /// # Errors
+    /// Duplicate ids, a `requires` cycle, a bad mission, or an impossible
+    /// service threshold.
+    pub fn build(self) -> Result<Model, ModelError> {
+        if !(self.mission.is_finite() && self.mission > 0.0) {
+            return Err(ModelError::Mission(self.mission));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for e in &self.elements {
+            if !seen.insert(e.id.as_str()) {
+                return Err(ModelError::DuplicateId(e.id.clone()));
+            }
+        }
+        for s in &self.services {
+            let bad = |message: String| ModelError::Service {
+                service: s.id.clone(),
+                message,
+            };
+            match &s.kind {
+                ServiceKind::Reach {
+                    targets,
+                    criterion: Criterion::Need(k),
+                    ..
+                } => {
+                    if *k == 0 || *k > targets.len() {
+                        return Err(bad(format!("need {k} of {} targets", targets.len())));
+                    }
+                }
+                ServiceKind::Reach {
+                    targets,
+                    criterion: Criterion::Capacity { capacity, demand },
+                    ..
+                } => {
+                    if capacity.len() != targets.len() || demand.is_nan() || *demand <= 0.0 {
+                        return Err(bad(
+                            "capacity needs one number per target and a positive demand".into()
+                        ));
+                    }
+                }
+                ServiceKind::Logic { .. } => {}
+            }
+        }
+        let topo_order = topo_order(&self.elements)?;
+        let mut graph = UnGraph::default();
+        let mut node_of = vec![None; self.elements.len()];
+        for (i, e) in self.elements.iter().enumerate() {
+            if e.role == ElementRole::Component {
+                node_of[i] = Some(graph.add_node(i));
+            }
+        }
+        for (i, e) in self.elements.iter().enumerate() {
+            if let ElementRole::Link { a, b } = e.role {
+                let (Some(na), Some(nb)) = (node_of[a], node_of[b]) else {
+                    return Err(ModelError::Service {
+                        service: e.id.clone(),
+                        message: "a link must connect two components".into(),
+                    });
+                };
+                graph.add_edge(na, nb, i);
+            }
+        }
+        Ok(Model {
+            name: self.name,
+            description: self.description,
+            mission: self.mission,
+            elements: self.elements,
+            services: self.services,
+            topo_order,
+            graph,
+            node_of,
+        })
+    }
+}
+
+/// What each element directly requires: its `requires` expression, plus both
+/// ends for a link.
+pub fn direct_requirements(e: &Element) -> Vec<ElementId> {
+    let mut out = Vec::new();
+    if let Some(r) = &e.requires {
+        r.elements(&mut out);
+    }
+    if let ElementRole::Link { a, b } = e.role {
+        out.push(a);
+        out.push(b);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Orders elements so that each comes after what it requires; on a cycle,
+/// returns the ids along one cycle.
+pub fn topo_order(elements: &[Element]) -> Result<Vec<ElementId>, ModelError> {
+    // Iterative DFS with colours: 0 unvisited, 1 on the stack, 2 done.
+    let deps: Vec<Vec<ElementId>> = elements.iter().map(direct_requirements).collect();
+    let mut colour = vec![0u8; elements.len()];
+    let mut order = Vec::with_capacity(elements.len());
+    for root in 0..elements.len() {
+        if colour[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(ElementId, usize)> = vec![(root, 0)];
+        colour[root] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&dep) = deps[node].get(*next) {
+                *next += 1;
+                match colour[dep] {
+                    0 => {
+                        colour[dep] = 1;
+                        stack.push((dep, 0));
+                    }
+                    1 => {
+                        let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
+                        let mut cycle: Vec<String> = stack[start..]
+                            .iter()
+                            .map(|(n, _)| elements[*n].id.clone())
+                            .collect();
+                        cycle.push(elements[dep].id.clone());
+                        return Err(ModelError::Cycle(cycle));
+                    }
+                    _ => {}
+                }
+            } else {
+                colour[node] = 2;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_counts_operands() {
+        let e = Expr::AtLeast(2, vec![Expr::Elem(0), Expr::Elem(1), Expr::Elem(2)]);
+        for mask in 0u32..8 {
+            let up = |i: usize| mask & (1 << i) != 0;
+            assert_eq!(e.eval(&up), mask.count_ones() >= 2, "mask {mask:b}");
+        }
+    }
+
+    #[test]
+    fn cycles_are_found_and_named() {
+        let mut b = ModelBuilder::new("t", 10.0);
+        b.component("a", None, Some(Expr::Elem(1)));
+        b.component("b", None, Some(Expr::Any(vec![Expr::Elem(2)])));
+        b.component("c", None, Some(Expr::Elem(0)));
+        match b.build() {
+            Err(ModelError::Cycle(ids)) => assert_eq!(ids, ["a", "b", "c", "a"]),
+            other => panic!("expected a cycle, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn topo_order_puts_requirements_first() {
+        let mut b = ModelBuilder::new("t", 10.0);
+        let x = b.component("x", None, Some(Expr::Elem(1)));
+        let y = b.component("y", None, None);
+        let l = b.link("x--y", x, y, None);
+        let m = b.build().unwrap();
+        let pos = |e| m.topo_order.iter().position(|&o| o == e).unwrap();
+        assert!(pos(y) < pos(x));
+        assert!(pos(x) < pos(l));
+    }
+}

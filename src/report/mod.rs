@@ -1,0 +1,284 @@
+//! Reports of finished results: a readable text table and versioned JSON.
+//! Nothing here runs a simulation.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::analysis::{Estimate, RunSummary, ServiceSummary};
+use crate::model::HOURS_PER_YEAR;
+
+/// Format tag of JSON run reports (documented in `docs/report-format.md`).
+pub const REPORT_FORMAT: &str = "redsim-report/1";
+
+/// Where the results came from: enough to reproduce them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// Scenario name.
+    pub name: String,
+    /// Path of the scenario file as given.
+    pub file: String,
+    /// SHA-256 of the scenario file's bytes.
+    pub sha256: String,
+}
+
+/// A run report, as serialized to JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport<'a> {
+    pub format: &'static str,
+    pub redsim_version: &'static str,
+    pub scenario: &'a Provenance,
+    pub seed: u64,
+    pub trials: u64,
+    pub mission_hours: f64,
+    pub confidence: f64,
+    pub generator: &'static str,
+    pub services: &'a [ServiceSummary],
+}
+
+impl<'a> RunReport<'a> {
+    pub fn new(scenario: &'a Provenance, seed: u64, run: &'a RunSummary) -> Self {
+        Self {
+            format: REPORT_FORMAT,
+            redsim_version: env!("CARGO_PKG_VERSION"),
+            scenario,
+            seed,
+            trials: run.trials,
+            mission_hours: run.mission_hours,
+            confidence: run.confidence,
+            generator: crate::engine::rng::GENERATOR,
+            services: &run.services,
+        }
+    }
+
+    /// Pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// The readable text table.
+    pub fn to_table(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "redsim {}  ·  {}", self.redsim_version, self.scenario.name);
+        let _ = writeln!(
+            o,
+            "scenario   {}  (sha256 {})",
+            self.scenario.file,
+            &self.scenario.sha256[..16.min(self.scenario.sha256.len())]
+        );
+        let _ = writeln!(
+            o,
+            "seed       {}   trials {}   mission {}   confidence {}%",
+            self.seed,
+            self.trials,
+            hours(self.mission_hours),
+            self.confidence * 100.0
+        );
+        for s in self.services {
+            o.push('\n');
+            service_table(&mut o, s, self.confidence);
+        }
+        o
+    }
+}
+
+fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
+    let ci = format!("{:.0}% CI", confidence * 100.0);
+    let _ = writeln!(o, "service {}", s.id);
+    let a = &s.availability;
+    let d = availability_decimals(a);
+    let nines = match s.nines {
+        Some(n) => format!("   ({n:.1} nines)"),
+        None => "   (no downtime observed)".into(),
+    };
+    let row = |o: &mut String, label: &str, value: String, interval: String| {
+        let line = format!("  {label:<26}{value:<16}{interval}");
+        let _ = writeln!(o, "{}", line.trim_end());
+    };
+    row(
+        o,
+        "availability",
+        format!("{} %", round_pct(a.point, d, Round::Nearest)),
+        format!(
+            "{ci} [{}, {}] %{nines}",
+            round_pct(a.ci_low, d, Round::Down),
+            round_pct(a.ci_high, d, Round::Up)
+        ),
+    );
+    let dt = &s.downtime_hours_per_year;
+    row(
+        o,
+        "downtime per year",
+        hours(dt.point),
+        format!("{ci} [{}, {}]", hours(dt.ci_low), hours(dt.ci_high)),
+    );
+    row(
+        o,
+        "outages per year",
+        sig(s.outages_per_year.point),
+        interval(&ci, &s.outages_per_year),
+    );
+    row(
+        o,
+        "outages per mission",
+        sig(s.outages_per_mission.point),
+        interval(&ci, &s.outages_per_mission),
+    );
+    let p = &s.p_no_outage;
+    row(
+        o,
+        "P(no outage in mission)",
+        format!("{:.4}", p.point),
+        format!("{ci} [{:.4}, {:.4}]", p.ci_low, p.ci_high),
+    );
+    match &s.outage_hours {
+        Some(h) => row(
+            o,
+            "outage duration",
+            format!("mean {}", hours(h.mean)),
+            format!(
+                "p50 {}  p95 {}  p99 {}  max {}",
+                hours(h.p50),
+                hours(h.p95),
+                hours(h.p99),
+                hours(h.max)
+            ),
+        ),
+        None => row(o, "outage duration", "-".into(), "no outages".into()),
+    }
+    let g = &s.degraded_fraction;
+    row(
+        o,
+        "degraded time",
+        format!("{} %", sig(g.point * 100.0)),
+        format!("{ci} [{}, {}] %", sig(g.ci_low * 100.0), sig(g.ci_high * 100.0)),
+    );
+    if let Some(m) = s.mean_time_between_outages_hours {
+        row(o, "mean time between outages", hours(m), String::new());
+    }
+    let _ = writeln!(o, "  {:<26}{}", "outages observed", s.outages_observed);
+    for w in &s.warnings {
+        let _ = writeln!(o, "  warning: {w}");
+    }
+}
+
+fn interval(ci: &str, e: &Estimate) -> String {
+    format!("{ci} [{}, {}]", sig(e.ci_low), sig(e.ci_high))
+}
+
+#[derive(Clone, Copy)]
+enum Round {
+    Down,
+    Nearest,
+    Up,
+}
+
+/// Decimals of a percentage that show the interval's width (2 to 10).
+fn availability_decimals(a: &Estimate) -> usize {
+    let half = (a.ci_high - a.ci_low) * 50.0;
+    if half > 0.0 {
+        ((-half.log10()).ceil() as i64 + 1).clamp(2, 10) as usize
+    } else {
+        4
+    }
+}
+
+/// A fraction as a percentage with `d` decimals, rounded as asked, so that an
+/// interval's ends are never rounded inwards.
+fn round_pct(x: f64, d: usize, r: Round) -> String {
+    let scale = 10f64.powi(d as i32);
+    let v = x * 100.0 * scale;
+    let v = match r {
+        Round::Down => v.floor(),
+        Round::Nearest => v.round(),
+        Round::Up => v.ceil(),
+    };
+    format!("{:.*}", d, (v / scale).min(100.0))
+}
+
+/// Three significant digits, plain notation.
+pub fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let mag = x.abs().log10().floor() as i32;
+    let decimals = (2 - mag).clamp(0, 12) as usize;
+    format!("{x:.decimals$}")
+}
+
+/// A duration given in hours, in the most readable unit.
+pub fn hours(h: f64) -> String {
+    if h == 0.0 {
+        "0 h".into()
+    } else if h >= HOURS_PER_YEAR {
+        format!("{} y", sig(h / HOURS_PER_YEAR))
+    } else if h >= 48.0 {
+        format!("{} d", sig(h / 24.0))
+    } else if h >= 1.0 {
+        format!("{} h", sig(h))
+    } else if h >= 1.0 / 60.0 {
+        format!("{} min", sig(h * 60.0))
+    } else {
+        format!("{} s", sig(h * 3600.0))
+    }
+}
+
+/// Writes `contents` to `path` atomically: a temporary file in the same
+/// directory, flushed, then renamed over the target. An interrupted write
+/// leaves either the old file or none, never half a report.
+///
+/// # Errors
+/// Any I/O error, with the path.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".redsim-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_outwards() {
+        assert_eq!(round_pct(0.999_876, 3, Round::Down), "99.987");
+        assert_eq!(round_pct(0.999_871, 3, Round::Up), "99.988");
+        assert_eq!(round_pct(0.999_875_4, 3, Round::Nearest), "99.988");
+        assert_eq!(round_pct(1.0, 3, Round::Up), "100.000");
+    }
+
+    #[test]
+    fn durations_pick_a_unit() {
+        assert_eq!(hours(0.5), "30.0 min");
+        assert_eq!(hours(2.0), "2.00 h");
+        assert_eq!(hours(100.0), "4.17 d");
+        assert_eq!(hours(1.0 / 3600.0), "1.00 s");
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        write_atomic(&p, b"first").unwrap();
+        write_atomic(&p, b"second").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"second");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
+    }
+}

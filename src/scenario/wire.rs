@@ -1,0 +1,416 @@
+//! Wire types of scenario format `redsim/1`: exactly what the file may say.
+//!
+//! These types are the public file format. They are kept apart from
+//! `model` and only converted by validation (`super::resolve`). Every struct
+//! denies unknown keys, so a typo is an error, never silently ignored.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+use serde_json::Value;
+
+use super::units::{Duration, Fraction};
+
+/// The format tag this version reads.
+pub const FORMAT: &str = "redsim/1";
+
+macro_rules! life_fields {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The failure and repair fields of this entry.
+            pub fn life(&self) -> LifeFields {
+                LifeFields {
+                    mtbf: self.mtbf,
+                    afr: self.afr,
+                    mttr: self.mttr,
+                    failure: self.failure.clone(),
+                    repair: self.repair.clone(),
+                }
+            }
+        }
+    )*};
+}
+life_fields!(Template, ComponentEntry, LinkEntry);
+
+/// A scenario file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "redsim scenario, format redsim/1")]
+pub struct ScenarioFile {
+    /// Format version; must be "redsim/1".
+    pub format: String,
+    /// A short name, shown in reports.
+    pub name: String,
+    /// Free text: what this scenario models or teaches.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Length of one simulated trial (default "1y").
+    #[serde(default)]
+    pub mission: Option<Duration>,
+    /// Reusable defaults for components and links, by name.
+    #[serde(default)]
+    pub templates: BTreeMap<String, Template>,
+    /// Everything that can fail (and things that never fail but others reach or require).
+    pub components: Vec<ComponentEntry>,
+    /// Traffic links between components.
+    #[serde(default)]
+    pub links: Vec<LinkEntry>,
+    /// What availability is measured for.
+    pub services: Vec<ServiceEntry>,
+}
+
+/// Reusable defaults; a component's own fields override them.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub kind: Option<String>,
+    /// Mean time between failures (exponential failures).
+    pub mtbf: Option<Duration>,
+    /// Annualised failure rate instead of mtbf: AFR = 1 - exp(-8760 h / MTBF).
+    pub afr: Option<Fraction>,
+    /// Mean time to repair (exponential repairs).
+    pub mttr: Option<Duration>,
+    /// Full form of the time-to-failure distribution.
+    pub failure: Option<DistSpec>,
+    /// Full form of the time-to-repair distribution, or "never".
+    pub repair: Option<RepairSpec>,
+    pub requires: Option<Requirement>,
+    pub domains: Option<Vec<String>>,
+}
+
+/// Failure and repair fields shared by components, links and templates.
+/// (Serde cannot flatten a struct into one that denies unknown keys, so each
+/// wire struct repeats these fields and [`LifeFields`] gathers them.)
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LifeFields {
+    /// Mean time between failures (exponential failures).
+    pub mtbf: Option<Duration>,
+    /// Annualised failure rate instead of mtbf: AFR = 1 - exp(-8760 h / MTBF).
+    pub afr: Option<Fraction>,
+    /// Mean time to repair (exponential repairs).
+    pub mttr: Option<Duration>,
+    /// Full form of the time-to-failure distribution.
+    pub failure: Option<DistSpec>,
+    /// Full form of the time-to-repair distribution, or "never".
+    pub repair: Option<RepairSpec>,
+}
+
+/// One component, or `count` numbered copies of it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentEntry {
+    /// Unique id; with `count`, the copies are `id-1` .. `id-N`.
+    pub id: String,
+    /// Free-form kind: switch, router, firewall, server, psu, feed, ...
+    pub kind: Option<String>,
+    /// Name of a template to take defaults from.
+    pub template: Option<String>,
+    /// Expands this entry into `count` components.
+    pub count: Option<u64>,
+    /// Mean time between failures (exponential failures).
+    pub mtbf: Option<Duration>,
+    /// Annualised failure rate instead of mtbf: AFR = 1 - exp(-8760 h / MTBF).
+    pub afr: Option<Fraction>,
+    /// Mean time to repair (exponential repairs).
+    pub mttr: Option<Duration>,
+    /// Full form of the time-to-failure distribution.
+    pub failure: Option<DistSpec>,
+    /// Full form of the time-to-repair distribution, or "never".
+    pub repair: Option<RepairSpec>,
+    /// What must be functional for this component to be functional.
+    pub requires: Option<Requirement>,
+    /// Failure domains (rack, feed, site): sugar for also requiring each.
+    pub domains: Option<Vec<String>>,
+}
+
+/// A traffic link between two components (globs expand to every pair).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkEntry {
+    /// Id; defaults to "a--b".
+    pub id: Option<String>,
+    /// The two ends: component ids or globs.
+    pub between: Vec<String>,
+    pub kind: Option<String>,
+    pub template: Option<String>,
+    /// Mean time between failures (exponential failures).
+    pub mtbf: Option<Duration>,
+    /// Annualised failure rate instead of mtbf: AFR = 1 - exp(-8760 h / MTBF).
+    pub afr: Option<Fraction>,
+    /// Mean time to repair (exponential repairs).
+    pub mttr: Option<Duration>,
+    /// Full form of the time-to-failure distribution.
+    pub failure: Option<DistSpec>,
+    /// Full form of the time-to-repair distribution, or "never".
+    pub repair: Option<RepairSpec>,
+}
+
+/// What availability is measured for: reachability (`from`/`to`) or a
+/// logical `requires` expression.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEntry {
+    pub id: String,
+    /// Where traffic enters: a component id.
+    pub from: Option<String>,
+    /// Targets: component ids or globs.
+    pub to: Option<Vec<String>>,
+    /// How many targets must be reachable (default 1).
+    pub need: Option<u64>,
+    /// Capacity of each target: one number for all, or a map from target id.
+    pub capacity: Option<Capacity>,
+    /// Reachable capacity needed, with `capacity`.
+    pub demand: Option<f64>,
+    /// A logical requirement instead of reachability.
+    pub requires: Option<Requirement>,
+}
+
+/// Capacity of targets.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Capacity {
+    /// The same capacity for every target.
+    Each(f64),
+    /// Capacity per target id (or glob).
+    PerTarget(BTreeMap<String, f64>),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeanOnly {
+    pub mean: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeibullSpec {
+    pub shape: f64,
+    pub scale: Option<Duration>,
+    pub mean: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LognormalSpec {
+    pub mean: Option<Duration>,
+    pub sd: Option<Duration>,
+    pub median: Option<Duration>,
+    pub sigma: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GammaSpec {
+    pub shape: f64,
+    pub mean: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UniformSpec {
+    pub min: Duration,
+    pub max: Duration,
+}
+
+/// A duration distribution: an object with exactly one key naming the family.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistSpec {
+    Exponential(MeanOnly),
+    /// `shape` with `scale` or `mean`.
+    Weibull(WeibullSpec),
+    /// `mean` and `sd`, or `median` and `sigma` (of ln T).
+    Lognormal(LognormalSpec),
+    Gamma(GammaSpec),
+    Uniform(UniformSpec),
+    Fixed(Duration),
+}
+
+/// A repair distribution, or "never" for a non-repairable element.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RepairSpec {
+    Never,
+    Dist(DistSpec),
+}
+
+impl<'de> Deserialize<'de> for RepairSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match v {
+            Value::String(s) if s == "never" => Ok(Self::Never),
+            Value::String(s) => Err(de::Error::custom(format!(
+                "invalid repair \"{s}\": write \"never\" or a distribution such as {{\"exponential\": {{\"mean\": \"4h\"}}}}"
+            ))),
+            v => DistSpec::deserialize(v)
+                .map(Self::Dist)
+                .map_err(de::Error::custom),
+        }
+    }
+}
+
+impl JsonSchema for RepairSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Repair".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let dist = g.subschema_for::<DistSpec>();
+        json_schema!({
+            "description": "A repair-time distribution, or \"never\" (not repairable).",
+            "oneOf": [{"const": "never"}, dist]
+        })
+    }
+}
+
+/// A requirement expression: an id (or glob), `{"all": [...]}`,
+/// `{"any": [...]}` or `{"at_least": K, "of": [...]}`, nested freely.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Requirement {
+    /// An id or a glob; a glob standing alone means all of its matches.
+    Ref(String),
+    All(Vec<Requirement>),
+    Any(Vec<Requirement>),
+    AtLeast(u64, Vec<Requirement>),
+}
+
+const REQUIREMENT_HINT: &str =
+    "a requirement is an id, {\"all\": [...]}, {\"any\": [...]} or {\"at_least\": K, \"of\": [...]}";
+
+impl Requirement {
+    /// Parses a requirement from JSON; errors name the path inside it.
+    fn from_value(v: &Value, path: &str) -> Result<Self, String> {
+        let at = |p: &str| {
+            if p.is_empty() {
+                String::new()
+            } else {
+                format!("at {p}: ")
+            }
+        };
+        let list = |v: &Value, p: String| -> Result<Vec<Self>, String> {
+            let arr = v
+                .as_array()
+                .ok_or_else(|| format!("{}expected a list of requirements", at(&p)))?;
+            if arr.is_empty() {
+                return Err(format!("{}the list is empty", at(&p)));
+            }
+            arr.iter()
+                .enumerate()
+                .map(|(i, x)| Self::from_value(x, &format!("{p}[{i}]")))
+                .collect()
+        };
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Ok(Self::Ref(s.clone())),
+            Value::Object(m) => {
+                let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                let join = |k: &str| {
+                    if path.is_empty() {
+                        k.to_string()
+                    } else {
+                        format!("{path}.{k}")
+                    }
+                };
+                match keys.as_slice() {
+                    ["all"] => Ok(Self::All(list(&m["all"], join("all"))?)),
+                    ["any"] => Ok(Self::Any(list(&m["any"], join("any"))?)),
+                    ["at_least", "of"] => {
+                        let k = m["at_least"].as_u64().ok_or_else(|| {
+                            format!(
+                                "{}at_least must be a whole number of at least 1",
+                                at(&join("at_least"))
+                            )
+                        })?;
+                        Ok(Self::AtLeast(k, list(&m["of"], join("of"))?))
+                    }
+                    _ => Err(format!(
+                        "{}unexpected keys {}; {REQUIREMENT_HINT}",
+                        at(path),
+                        keys.iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                }
+            }
+            _ => Err(format!("{}{REQUIREMENT_HINT}", at(path))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Requirement {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Self::from_value(&v, "").map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for Requirement {
+    fn schema_name() -> Cow<'static, str> {
+        "Requirement".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let me = g.subschema_for::<Requirement>();
+        json_schema!({
+            "description": "An id or glob, {\"all\": [...]}, {\"any\": [...]} or {\"at_least\": K, \"of\": [...]}.",
+            "oneOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "object", "properties": {"all": {"type": "array", "items": me, "minItems": 1}},
+                 "required": ["all"], "additionalProperties": false},
+                {"type": "object", "properties": {"any": {"type": "array", "items": me, "minItems": 1}},
+                 "required": ["any"], "additionalProperties": false},
+                {"type": "object", "properties": {
+                    "at_least": {"type": "integer", "minimum": 1},
+                    "of": {"type": "array", "items": me, "minItems": 1}},
+                 "required": ["at_least", "of"], "additionalProperties": false}
+            ]
+        })
+    }
+}
+
+/// The JSON Schema of format `redsim/1`.
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(ScenarioFile)).expect("a schema is plain JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_parse_nested_forms() {
+        let r: Requirement =
+            serde_json::from_str(r#"{"at_least": 2, "of": ["a", {"any": ["b", "c"]}, "d-*"]}"#).unwrap();
+        assert_eq!(
+            r,
+            Requirement::AtLeast(
+                2,
+                vec![
+                    Requirement::Ref("a".into()),
+                    Requirement::Any(vec![Requirement::Ref("b".into()), Requirement::Ref("c".into())]),
+                    Requirement::Ref("d-*".into()),
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn bad_requirements_name_the_inner_path() {
+        let e = serde_json::from_str::<Requirement>(r#"{"all": ["a", {"some": ["b"]}]}"#).unwrap_err();
+        assert!(e.to_string().contains("at all[1]: unexpected keys `some`"), "{e}");
+    }
+
+    #[test]
+    fn repair_never_or_distribution() {
+        assert_eq!(
+            serde_json::from_str::<RepairSpec>("\"never\"").unwrap(),
+            RepairSpec::Never
+        );
+        assert!(matches!(
+            serde_json::from_str::<RepairSpec>(r#"{"fixed": "2h"}"#).unwrap(),
+            RepairSpec::Dist(DistSpec::Fixed(_))
+        ));
+        assert!(serde_json::from_str::<RepairSpec>("\"sometimes\"").is_err());
+    }
+}
