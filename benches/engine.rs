@@ -1,0 +1,74 @@
+//! Engine speed: nanoseconds per event on the reference model, the leaf-spine
+//! data centre, and scaling with threads. Results and the command are in
+//! docs/performance.md.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use redsim::engine::{self, Plan, RunConfig, Tally, Trial};
+use redsim::model::Model;
+
+/// The reference model: two parallel branches of ten components in series,
+/// exponential MTBF 50,000 h and MTTR 8 h, mission 87,600 h (about 70 events a trial).
+pub fn reference_model() -> Model {
+    let branch = |b: &str| (1..=10).map(|i| format!("\"{b}{i}\"")).collect::<Vec<_>>().join(", ");
+    let text = format!(
+        r#"{{"format": "redsim/1", "name": "reference", "mission": "87600h",
+            "templates": {{"c": {{"mtbf": "50000h", "mttr": "8h"}}}},
+            "components": [{{"id": "a", "count": 10, "template": "c"}}, {{"id": "b", "count": 10, "template": "c"}}],
+            "services": [{{"id": "s", "requires": {{"any": [{{"all": [{}]}}, {{"all": [{}]}}]}}}}]}}"#,
+        branch("a-"),
+        branch("b-")
+    );
+    redsim::scenario::parse(&text).expect("reference model is valid")
+}
+
+fn load(path: &str) -> Model {
+    redsim::scenario::load(std::path::Path::new(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))))
+        .expect("bundled scenario loads")
+        .model
+}
+
+/// Runs `trials` trials on one thread with reused state; returns the events simulated.
+fn one_core(plan: &Plan, trials: u64, trial: &mut Trial, seed: u64) -> u64 {
+    let mut tally = Tally::new(plan.n_services());
+    for i in 0..trials {
+        engine::run_one(plan, seed, i, trial, &mut tally);
+    }
+    tally.events
+}
+
+fn per_event(c: &mut Criterion, name: &str, model: &Model, trials: u64) {
+    let plan = Plan::new(model);
+    let mut trial = Trial::new(&plan);
+    let events = one_core(&plan, trials, &mut trial, 1);
+    let mut g = c.benchmark_group("one-core");
+    g.throughput(Throughput::Elements(events));
+    g.bench_function(name, |b| b.iter(|| black_box(one_core(&plan, trials, &mut trial, 1))));
+    g.finish();
+}
+
+fn reference(c: &mut Criterion) {
+    per_event(c, "reference", &reference_model(), 1000);
+}
+
+fn data_centre(c: &mut Criterion) {
+    per_event(c, "leaf-spine-dc", &load("scenarios/leaf-spine-dc.json"), 20);
+}
+
+fn threads(c: &mut Criterion) {
+    let model = reference_model();
+    let mut g = c.benchmark_group("threads");
+    let trials = 20_000;
+    for threads in [1usize, 2] {
+        let cfg = RunConfig { seed: 1, first_trial: 0, trials, threads: Some(threads) };
+        g.throughput(Throughput::Elements(trials));
+        g.bench_function(format!("reference-{threads}"), |b| {
+            b.iter(|| black_box(engine::run(&model, &cfg, &|_| {}).expect("pool")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, reference, data_centre, threads);
+criterion_main!(benches);
