@@ -1,1 +1,176 @@
-//! (being written)
+//! Results depend on (model, seed, trial indices) and nothing else: not on the
+//! thread count, not on how the trials were split into runs.
+
+use redsim::analysis::{self, RunSummary};
+use redsim::engine::{self, RunConfig, Tally};
+use redsim::model::Model;
+use redsim::report::{Provenance, RunReport};
+
+use crate::common;
+
+/// A small network with every kind of element and service, and failure laws
+/// of every family, with missions long enough for plenty of events per
+/// trial. Two switches fail at the same fixed instant, so ties in the event
+/// queue are exercised too.
+const SCENARIO: &str = r#"{
+  "format": "redsim/1",
+  "name": "determinism",
+  "mission": "2000h",
+  "templates": {
+    "switch": {"kind": "switch", "failure": {"fixed": "300h"}, "repair": {"uniform": {"min": "1h", "max": "9h"}}},
+    "psu": {"kind": "psu", "mtbf": "900h", "mttr": "24h"},
+    "web": {"kind": "server", "failure": {"gamma": {"shape": 2, "mean": "700h"}}, "mttr": "8h"}
+  },
+  "components": [
+    {"id": "internet", "kind": "external"},
+    {"id": "isp-a", "kind": "isp", "mtbf": "438h", "mttr": "4h"},
+    {"id": "isp-b", "kind": "isp", "mtbf": "500h", "mttr": "6h"},
+    {"id": "acc-a", "template": "switch"},
+    {"id": "acc-b", "template": "switch"},
+    {"id": "feed-a", "kind": "feed", "afr": "99%", "mttr": "2h"},
+    {"id": "feed-b", "kind": "feed", "afr": "99%", "mttr": "2h"},
+    {"id": "psu-1", "template": "psu", "requires": "feed-a"},
+    {"id": "psu-2", "template": "psu", "requires": "feed-b"},
+    {"id": "srv", "kind": "server",
+     "failure": {"weibull": {"shape": 1.3, "mean": "600h"}},
+     "repair": {"lognormal": {"mean": "12h", "sd": "6h"}},
+     "requires": {"any": ["psu-1", "psu-2"]}},
+    {"id": "web", "count": 4, "template": "web", "domains": ["feed-a"]}
+  ],
+  "links": [
+    {"between": ["internet", "isp-a"]},
+    {"between": ["internet", "isp-b"]},
+    {"between": ["isp-a", "acc-a"]},
+    {"between": ["isp-b", "acc-b"]},
+    {"id": "nic-a", "between": ["acc-a", "srv"], "mtbf": "2000h", "mttr": "2h"},
+    {"id": "nic-b", "between": ["acc-b", "srv"], "mtbf": "2000h", "mttr": "2h"},
+    {"between": ["acc-a", "web-*"]},
+    {"between": ["acc-b", "web-*"], "mtbf": "1500h", "mttr": "3h"}
+  ],
+  "services": [
+    {"id": "app", "from": "internet", "to": ["srv"]},
+    {"id": "web-tier", "from": "internet", "to": ["web-*"], "need": 3},
+    {"id": "web-capacity", "from": "internet", "to": ["web-*"], "capacity": 100, "demand": 250},
+    {"id": "power", "requires": {"at_least": 1, "of": ["psu-1", "psu-2"]}}
+  ]
+}"#;
+
+/// Trials in the runs below: many work units of the engine, and not a multiple of one.
+const TRIALS: u64 = 3_001;
+
+fn tally(model: &Model, seed: u64, first_trial: u64, trials: u64, threads: Option<usize>) -> Tally {
+    let cfg = RunConfig {
+        seed,
+        first_trial,
+        trials,
+        threads,
+    };
+    engine::run(model, &cfg, &|_| {}).expect("thread pool")
+}
+
+fn report(model: &Model, seed: u64, run: &RunSummary) -> String {
+    let provenance = Provenance {
+        name: model.name.clone(),
+        file: "determinism.json".into(),
+        sha256: "0".repeat(64),
+    };
+    RunReport::new(&provenance, seed, run).to_json()
+}
+
+#[test]
+fn report_is_identical_on_one_and_four_threads() {
+    let model = common::model(SCENARIO);
+    let seed = 42;
+    let one = tally(&model, seed, 0, TRIALS, Some(1));
+    let four = tally(&model, seed, 0, TRIALS, Some(4));
+    let default = tally(&model, seed, 0, TRIALS, None);
+    assert_eq!(one.trials, TRIALS);
+    assert!(
+        one.services.iter().all(|s| s.outages.sum > 100),
+        "every service should see outages, or the comparison proves little: {one:?}"
+    );
+    assert_eq!(one, four, "tallies differ between 1 and 4 threads");
+    assert_eq!(
+        one, default,
+        "tallies differ between 1 thread and the default pool"
+    );
+
+    let s1 = analysis::summarize(&model, &one, 0.95);
+    let s4 = analysis::summarize(&model, &four, 0.95);
+    assert_eq!(s1, s4);
+    let (r1, r4) = (report(&model, seed, &s1), report(&model, seed, &s4));
+    assert_eq!(r1, r4, "JSON reports differ between 1 and 4 threads");
+    assert!(r1.contains("\"seed\": 42"), "the report records its seed:\n{r1}");
+}
+
+#[test]
+fn split_runs_merge_to_the_whole_run() {
+    let model = common::model(SCENARIO);
+    let seed = 7;
+    let whole = tally(&model, seed, 0, TRIALS, Some(2));
+
+    // Split points that do not fall on the engine's work-unit boundaries.
+    let k = 700;
+    let head = tally(&model, seed, 0, k, Some(1));
+    let tail = tally(&model, seed, k, TRIALS - k, Some(3));
+    let mut merged = head.clone();
+    merged.merge(&tail);
+    assert_eq!(merged, whole, "head + tail differs from the whole run");
+    let mut reversed = tail.clone();
+    reversed.merge(&head);
+    assert_eq!(reversed, whole, "tail + head differs from the whole run");
+
+    // Three shards, one of a single trial, merged in a scrambled order.
+    let cuts = [0, 1_234, 1_235, TRIALS];
+    let shards: Vec<Tally> = cuts
+        .windows(2)
+        .map(|w| tally(&model, seed, w[0], w[1] - w[0], None))
+        .collect();
+    let mut merged = Tally::new(model.services.len());
+    for i in [2, 0, 1] {
+        merged.merge(&shards[i]);
+    }
+    assert_eq!(merged, whole, "three shards differ from the whole run");
+    assert_eq!(
+        analysis::summarize(&model, &merged, 0.95),
+        analysis::summarize(&model, &whole, 0.95)
+    );
+}
+
+#[test]
+fn same_seed_repeats_and_different_seeds_differ() {
+    let model = common::model(SCENARIO);
+    let trials = 1_000;
+    let a = tally(&model, 1, 0, trials, None);
+    assert_eq!(
+        a,
+        tally(&model, 1, 0, trials, None),
+        "the same seed must repeat exactly"
+    );
+
+    let b = tally(&model, 2, 0, trials, None);
+    assert_ne!(
+        a.events, b.events,
+        "seeds 1 and 2 simulated the same number of events"
+    );
+    let (sa, sb) = (
+        analysis::summarize(&model, &a, 0.95),
+        analysis::summarize(&model, &b, 0.95),
+    );
+    for (x, y) in sa.services.iter().zip(&sb.services) {
+        assert_ne!(
+            x.availability.point, y.availability.point,
+            "{}: seeds 1 and 2 gave the same availability",
+            x.id
+        );
+        assert_ne!(
+            x.outages_observed, 0,
+            "{}: no outages, the comparison proves little",
+            x.id
+        );
+    }
+
+    // Shifting the trial indices is a different sample too.
+    let shifted = tally(&model, 1, trials, trials, None);
+    assert_ne!(a, shifted, "trials 0..n and n..2n gave the same results");
+}
