@@ -11,7 +11,12 @@ use redsim::model::Model;
 /// The reference model: two parallel branches of ten components in series,
 /// exponential MTBF 50,000 h and MTTR 8 h, mission 87,600 h (about 70 events a trial).
 pub fn reference_model() -> Model {
-    let branch = |b: &str| (1..=10).map(|i| format!("\"{b}{i}\"")).collect::<Vec<_>>().join(", ");
+    let branch = |b: &str| {
+        (1..=10)
+            .map(|i| format!("\"{b}{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let text = format!(
         r#"{{"format": "redsim/1", "name": "reference", "mission": "87600h",
             "templates": {{"c": {{"mtbf": "50000h", "mttr": "8h"}}}},
@@ -24,9 +29,12 @@ pub fn reference_model() -> Model {
 }
 
 fn load(path: &str) -> Model {
-    redsim::scenario::load(std::path::Path::new(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))))
-        .expect("bundled scenario loads")
-        .model
+    redsim::scenario::load(std::path::Path::new(&format!(
+        "{}/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .expect("bundled scenario loads")
+    .model
 }
 
 /// Runs `trials` trials on one thread with reused state; returns the events simulated.
@@ -44,7 +52,9 @@ fn per_event(c: &mut Criterion, name: &str, model: &Model, trials: u64) {
     let events = one_core(&plan, trials, &mut trial, 1);
     let mut g = c.benchmark_group("one-core");
     g.throughput(Throughput::Elements(events));
-    g.bench_function(name, |b| b.iter(|| black_box(one_core(&plan, trials, &mut trial, 1))));
+    g.bench_function(name, |b| {
+        b.iter(|| black_box(one_core(&plan, trials, &mut trial, 1)))
+    });
     g.finish();
 }
 
@@ -61,7 +71,12 @@ fn threads(c: &mut Criterion) {
     let mut g = c.benchmark_group("threads");
     let trials = 20_000;
     for threads in [1usize, 2] {
-        let cfg = RunConfig { seed: 1, first_trial: 0, trials, threads: Some(threads) };
+        let cfg = RunConfig {
+            seed: 1,
+            first_trial: 0,
+            trials,
+            threads: Some(threads),
+        };
         g.throughput(Throughput::Elements(trials));
         g.bench_function(format!("reference-{threads}"), |b| {
             b.iter(|| black_box(engine::run(&model, &cfg, &|_| {}).expect("pool")))

@@ -1,8 +1,15 @@
 //! One trial: a discrete-event simulation of element failures and repairs
 //! over the mission, with the services re-evaluated after every change.
+//!
+//! Requirement expressions are compiled into a network of threshold gates
+//! (`all` = n of n, `any` = 1 of n, `at_least` = k of n), each keeping a count
+//! of its true inputs. A state change propagates as ±1 deltas through the
+//! gates it feeds, so an event costs time in proportion to what it actually
+//! changes, not to the size of the expressions.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use super::rng::{self, StreamRng};
 use crate::model::{Criterion, ElementId, ElementRole, Expr, Model, Sampler, ServiceKind};
@@ -30,6 +37,48 @@ pub trait Observer {
 pub struct NoObserver;
 impl Observer for NoObserver {}
 
+/// Compressed rows: `items[start[i]..start[i + 1]]` belong to row `i`.
+#[derive(Debug, Clone, Default)]
+struct Rows {
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Rows {
+    fn from_lists(lists: &[Vec<u32>]) -> Self {
+        let mut start = Vec::with_capacity(lists.len() + 1);
+        let mut items = Vec::new();
+        for l in lists {
+            start.push(items.len() as u32);
+            items.extend_from_slice(l);
+        }
+        start.push(items.len() as u32);
+        Self { start, items }
+    }
+
+    #[inline]
+    fn row(&self, i: usize) -> &[u32] {
+        &self.items[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+}
+
+#[derive(Debug)]
+enum PlanService {
+    Reach {
+        from: ElementId,
+        /// Per element: capacity it contributes as a target (0 when not a target).
+        weight: Vec<f64>,
+        /// Per element: whether it is a target.
+        is_target: Vec<bool>,
+        n_targets: usize,
+        need: f64,
+    },
+    Logic {
+        /// Gate whose output is the service's expression.
+        root: usize,
+    },
+}
+
 /// The model compiled for fast simulation. Built once, shared by all trials.
 #[derive(Debug)]
 pub struct Plan {
@@ -39,34 +88,62 @@ pub struct Plan {
     life: Vec<Option<(Sampler, Option<Sampler>)>>,
     /// Random-stream key of each element (FNV-1a of its id).
     keys: Vec<u64>,
-    /// Requirement of each element (links: both ends, added here).
-    requires: Vec<Option<Expr>>,
-    /// Transitive dependents of each element, in topological order.
-    dependents: Vec<Vec<ElementId>>,
-    /// Services to re-evaluate when an element's functional state changes.
-    affects: Vec<Vec<usize>>,
-    /// Topological order of all elements.
-    topo: Vec<ElementId>,
-    /// Adjacency of components: `adj[adj_start[c]..adj_start[c+1]]` = (neighbour, link).
+    /// Root gate of each element's requirement (`u32::MAX`: none).
+    req_gate: Vec<u32>,
+    /// Threshold of each gate.
+    gate_k: Vec<u32>,
+    /// Gates fed by each node (elements are nodes `0..n`, gate `g` is node `n + g`).
+    parents: Rows,
+    /// Elements whose requirement is rooted at each gate. (Logical services
+    /// need no entry: every change of one of their leaves marks them anyway.)
+    owners: Rows,
+    /// Reachability services to re-evaluate when an element's functional state changes.
+    reach_readers: Rows,
+    /// Logical services that name the element among their leaves.
+    leaf_of: Rows,
     adj_start: Vec<usize>,
+    /// Adjacency of components: (neighbour, link element).
     adj: Vec<(u32, u32)>,
     services: Vec<PlanService>,
+    /// State of a trial at t = 0 (everything up), computed once.
+    init: InitState,
 }
 
-#[derive(Debug)]
-enum PlanService {
-    Reach {
-        from: ElementId,
-        /// Per element: capacity it contributes as a target (0 when not a target).
-        weight: Vec<f64>,
-        n_targets: usize,
-        total: f64,
-        need: f64,
-    },
-    Logic {
-        expr: Expr,
-        leaves: Vec<ElementId>,
-    },
+#[derive(Debug, Clone, Default)]
+struct InitState {
+    func: Vec<bool>,
+    count: Vec<u32>,
+    gate: Vec<bool>,
+    nonfunc: Vec<u32>,
+}
+
+/// Compiles expressions into gates, children before parents.
+struct GateBuilder {
+    n_elements: usize,
+    k: Vec<u32>,
+    children: Vec<Vec<u32>>,
+}
+
+impl GateBuilder {
+    /// Adds the gates of `expr`; returns the root gate index.
+    fn add(&mut self, expr: &Expr) -> u32 {
+        let (k, xs): (Option<usize>, &[Expr]) = match expr {
+            Expr::Elem(_) => (Some(1), std::slice::from_ref(expr)),
+            Expr::All(xs) => (None, xs),
+            Expr::Any(xs) => (Some(1), xs),
+            Expr::AtLeast(k, xs) => (Some(*k), xs),
+        };
+        let children: Vec<u32> = xs
+            .iter()
+            .map(|x| match x {
+                Expr::Elem(e) => *e as u32,
+                nested => self.n_elements as u32 + self.add(nested),
+            })
+            .collect();
+        self.k.push(k.unwrap_or(children.len()) as u32);
+        self.children.push(children);
+        (self.k.len() - 1) as u32
+    }
 }
 
 impl Plan {
@@ -83,82 +160,58 @@ impl Plan {
             })
             .collect();
         let keys = model.elements.iter().map(|e| rng::fnv1a64(&e.id)).collect();
-        let requires: Vec<Option<Expr>> = model
-            .elements
-            .iter()
-            .map(|e| match (e.role, &e.requires) {
+
+        // Gates of element requirements, in topological order of the elements,
+        // so that at t = 0 they can be evaluated in index order.
+        let mut gb = GateBuilder {
+            n_elements: n,
+            k: Vec::new(),
+            children: Vec::new(),
+        };
+        let mut req_gate = vec![u32::MAX; n];
+        let mut order: Vec<(u32, u32)> = Vec::new(); // (element, last gate + 1) in evaluation order
+        for &e in &model.topo_order {
+            let el = &model.elements[e];
+            let expr = match (el.role, &el.requires) {
                 (ElementRole::Link { a, b }, Some(r)) => {
                     Some(Expr::All(vec![Expr::Elem(a), Expr::Elem(b), r.clone()]))
                 }
                 (ElementRole::Link { a, b }, None) => Some(Expr::All(vec![Expr::Elem(a), Expr::Elem(b)])),
                 (ElementRole::Component, r) => r.clone(),
-            })
-            .collect();
-
-        // Direct dependents, then transitive closure ordered topologically.
-        let mut direct: Vec<Vec<ElementId>> = vec![Vec::new(); n];
-        for (i, r) in requires.iter().enumerate() {
-            if let Some(r) = r {
-                let mut leaves = Vec::new();
-                r.elements(&mut leaves);
-                leaves.sort_unstable();
-                leaves.dedup();
-                for l in leaves {
-                    direct[l].push(i);
-                }
+            };
+            if let Some(expr) = expr {
+                req_gate[e] = gb.add(&expr);
             }
+            order.push((e as u32, gb.k.len() as u32));
         }
-        let mut topo_pos = vec![0usize; n];
-        for (p, &e) in model.topo_order.iter().enumerate() {
-            topo_pos[e] = p;
-        }
-        let mut mark = vec![usize::MAX; n];
-        let dependents: Vec<Vec<ElementId>> = (0..n)
-            .map(|e| {
-                let mut out = Vec::new();
-                let mut stack = vec![e];
-                while let Some(x) = stack.pop() {
-                    for &d in &direct[x] {
-                        if mark[d] != e {
-                            mark[d] = e;
-                            out.push(d);
-                            stack.push(d);
-                        }
-                    }
-                }
-                out.sort_unstable_by_key(|&d| topo_pos[d]);
-                out
-            })
-            .collect();
 
-        // Adjacency in compressed rows.
-        let mut rows: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        let mut adj_lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
         for (i, e) in model.elements.iter().enumerate() {
             if let ElementRole::Link { a, b } = e.role {
-                rows[a].push((b as u32, i as u32));
-                rows[b].push((a as u32, i as u32));
+                adj_lists[a].push((b as u32, i as u32));
+                adj_lists[b].push((a as u32, i as u32));
             }
         }
         let mut adj_start = Vec::with_capacity(n + 1);
         let mut adj = Vec::new();
-        for r in &rows {
+        for r in &adj_lists {
             adj_start.push(adj.len());
             adj.extend_from_slice(r);
         }
         adj_start.push(adj.len());
 
-        // What each service reads: for reachability, every element of the
-        // connected part of the graph around `from`; for logic, the expression's leaves.
-        let mut affects: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut services = Vec::new();
+        let mut reach_readers: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut leaf_of: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (si, s) in model.services.iter().enumerate() {
-            let mut reads = vec![false; n];
             let plan = match &s.kind {
                 ServiceKind::Reach {
                     from,
                     targets,
                     criterion,
                 } => {
+                    // Everything in the connected part of the graph around `from` can matter.
+                    let mut reads = vec![false; n];
                     let mut stack = vec![*from];
                     reads[*from] = true;
                     while let Some(c) = stack.pop() {
@@ -170,22 +223,29 @@ impl Plan {
                             }
                         }
                     }
+                    for (e, r) in reads.iter().enumerate() {
+                        if *r {
+                            reach_readers[e].push(si as u32);
+                        }
+                    }
                     let mut weight = vec![0.0; n];
-                    let (total, need) = match criterion {
+                    let mut is_target = vec![false; n];
+                    targets.iter().for_each(|&t| is_target[t] = true);
+                    let need = match criterion {
                         Criterion::Need(k) => {
                             targets.iter().for_each(|&t| weight[t] = 1.0);
-                            (targets.len() as f64, *k as f64)
+                            *k as f64
                         }
                         Criterion::Capacity { capacity, demand } => {
                             targets.iter().zip(capacity).for_each(|(&t, &c)| weight[t] = c);
-                            (capacity.iter().sum(), *demand)
+                            *demand
                         }
                     };
                     PlanService::Reach {
                         from: *from,
                         weight,
+                        is_target,
                         n_targets: targets.len(),
-                        total,
                         need,
                     }
                 }
@@ -194,19 +254,69 @@ impl Plan {
                     expr.elements(&mut leaves);
                     leaves.sort_unstable();
                     leaves.dedup();
-                    leaves.iter().for_each(|&l| reads[l] = true);
+                    for l in leaves {
+                        leaf_of[l].push(si as u32);
+                    }
                     PlanService::Logic {
-                        expr: expr.clone(),
-                        leaves,
+                        root: gb.add(expr) as usize,
                     }
                 }
             };
-            for e in 0..n {
-                if reads[e] || dependents[e].iter().any(|&d| reads[d]) {
-                    affects[e].push(si);
-                }
-            }
             services.push(plan);
+        }
+
+        let g = gb.k.len();
+        let mut parents: Vec<Vec<u32>> = vec![Vec::new(); n + g];
+        for (gi, ch) in gb.children.iter().enumerate() {
+            for &c in ch {
+                parents[c as usize].push(gi as u32);
+            }
+        }
+        let mut owners: Vec<Vec<u32>> = vec![Vec::new(); g];
+        for (e, &r) in req_gate.iter().enumerate() {
+            if r != u32::MAX {
+                owners[r as usize].push(e as u32);
+            }
+        }
+
+        // The all-up state at t = 0: gates and elements in dependency order.
+        let mut init = InitState {
+            func: vec![true; n],
+            count: vec![0; g],
+            gate: vec![false; g],
+            nonfunc: vec![0; services.len()],
+        };
+        let eval_gate = |init: &mut InitState, gi: usize| {
+            let count = gb.children[gi]
+                .iter()
+                .filter(|&&c| {
+                    if (c as usize) < n {
+                        init.func[c as usize]
+                    } else {
+                        init.gate[c as usize - n]
+                    }
+                })
+                .count() as u32;
+            init.count[gi] = count;
+            init.gate[gi] = count >= gb.k[gi];
+        };
+        let mut next_gate = 0usize;
+        for &(e, gates_end) in &order {
+            while next_gate < gates_end as usize {
+                eval_gate(&mut init, next_gate);
+                next_gate += 1;
+            }
+            let r = req_gate[e as usize];
+            init.func[e as usize] = r == u32::MAX || init.gate[r as usize];
+        }
+        while next_gate < g {
+            eval_gate(&mut init, next_gate);
+            next_gate += 1;
+        }
+        for (e, svcs) in leaf_of.iter().enumerate() {
+            if !init.func[e] {
+                svcs.iter().for_each(|&s| init.nonfunc[s as usize] += 1);
+            }
         }
 
         Self {
@@ -214,13 +324,16 @@ impl Plan {
             n_elements: n,
             life,
             keys,
-            requires,
-            dependents,
-            affects,
-            topo: model.topo_order.clone(),
+            req_gate,
+            gate_k: gb.k,
+            parents: Rows::from_lists(&parents),
+            owners: Rows::from_lists(&owners),
+            reach_readers: Rows::from_lists(&reach_readers),
+            leaf_of: Rows::from_lists(&leaf_of),
             adj_start,
             adj,
             services,
+            init,
         }
     }
 
@@ -229,14 +342,27 @@ impl Plan {
     }
 }
 
-/// A pending event: element `elem` changes state at `time`.
+/// A pending event, ordered by time, then by the order it was scheduled in.
+/// Packs time (bits of a non-negative `f64`, which order like the numbers),
+/// a sequence number (40 bits) and the element (24 bits) into one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Event {
-    /// Bits of a non-negative `f64`: they order like the numbers.
-    time: u64,
-    /// Insertion order breaks ties between events at the same instant.
-    seq: u64,
-    elem: u32,
+struct Event(u128);
+
+const ELEM_BITS: u32 = 24;
+
+impl Event {
+    #[inline]
+    fn new(time: f64, seq: u64, elem: usize) -> Self {
+        Self((u128::from(time.to_bits()) << 64) | (u128::from(seq) << ELEM_BITS) | elem as u128)
+    }
+    #[inline]
+    fn time(self) -> f64 {
+        f64::from_bits((self.0 >> 64) as u64)
+    }
+    #[inline]
+    fn elem(self) -> usize {
+        (self.0 as usize) & ((1 << ELEM_BITS) - 1)
+    }
 }
 
 /// Per-trial results of one service.
@@ -254,9 +380,16 @@ pub struct TrialService {
 pub struct Trial {
     up: Vec<bool>,
     func: Vec<bool>,
+    count: Vec<u32>,
+    gate: Vec<bool>,
+    nonfunc: Vec<u32>,
     rngs: Vec<StreamRng>,
     queue: BinaryHeap<Reverse<Event>>,
     seq: u64,
+    /// Pending (node, new value) changes during propagation.
+    pending: Vec<(u32, bool)>,
+    dirty: Vec<bool>,
+    dirty_list: Vec<u32>,
     seen: Vec<u32>,
     epoch: u32,
     stack: Vec<u32>,
@@ -275,10 +408,16 @@ impl Trial {
         let s = plan.services.len();
         Self {
             up: vec![true; n],
-            func: vec![true; n],
+            func: plan.init.func.clone(),
+            count: plan.init.count.clone(),
+            gate: plan.init.gate.clone(),
+            nonfunc: plan.init.nonfunc.clone(),
             rngs: (0..n).map(|_| rng::stream(0, 0, 0)).collect(),
             queue: BinaryHeap::with_capacity(n),
             seq: 0,
+            pending: Vec::new(),
+            dirty: vec![false; s],
+            dirty_list: Vec::with_capacity(s),
             seen: vec![0; n],
             epoch: 0,
             stack: Vec::with_capacity(n),
@@ -290,29 +429,70 @@ impl Trial {
     }
 
     #[inline]
-    fn push(&mut self, time: f64, elem: usize) {
-        self.seq += 1;
-        self.queue.push(Reverse(Event {
-            time: time.to_bits(),
-            seq: self.seq,
-            elem: elem as u32,
-        }));
+    fn mark(&mut self, s: u32) {
+        if !self.dirty[s as usize] {
+            self.dirty[s as usize] = true;
+            self.dirty_list.push(s);
+        }
     }
 
-    #[inline]
-    fn eval_func(&self, plan: &Plan, e: usize) -> bool {
-        self.up[e]
-            && plan.requires[e]
-                .as_ref()
-                .is_none_or(|r| r.eval(&|x| self.func[x]))
+    /// Element `e`'s up state changed: propagate functional states through
+    /// the gates and mark the services that must be re-evaluated.
+    fn propagate(&mut self, plan: &Plan, e: usize) {
+        let r = plan.req_gate[e];
+        let f = self.up[e] && (r == u32::MAX || self.gate[r as usize]);
+        if f == self.func[e] {
+            return;
+        }
+        self.func[e] = f;
+        let n = plan.n_elements;
+        self.pending.push((e as u32, f));
+        while let Some((node, v)) = self.pending.pop() {
+            let node = node as usize;
+            for &g in plan.parents.row(node) {
+                let g = g as usize;
+                if v {
+                    self.count[g] += 1;
+                } else {
+                    self.count[g] -= 1;
+                }
+                let gv = self.count[g] >= plan.gate_k[g];
+                if gv != self.gate[g] {
+                    self.gate[g] = gv;
+                    self.pending.push((n as u32 + g as u32, gv));
+                }
+            }
+            if node < n {
+                for &s in plan.reach_readers.row(node) {
+                    self.mark(s);
+                }
+                for &s in plan.leaf_of.row(node) {
+                    if v {
+                        self.nonfunc[s as usize] -= 1;
+                    } else {
+                        self.nonfunc[s as usize] += 1;
+                    }
+                    self.mark(s);
+                }
+            } else {
+                for &x in plan.owners.row(node - n) {
+                    let x = x as usize;
+                    let fx = self.up[x] && v;
+                    if fx != self.func[x] {
+                        self.func[x] = fx;
+                        self.pending.push((x as u32, fx));
+                    }
+                }
+            }
+        }
     }
 
     fn eval_service(&mut self, plan: &Plan, s: usize) -> ServiceState {
         match &plan.services[s] {
-            PlanService::Logic { expr, leaves } => {
-                if !expr.eval(&|x| self.func[x]) {
+            PlanService::Logic { root } => {
+                if !self.gate[*root] {
                     ServiceState::Down
-                } else if leaves.iter().all(|&l| self.func[l]) {
+                } else if self.nonfunc[s] == 0 {
                     ServiceState::Up
                 } else {
                     ServiceState::Degraded
@@ -321,8 +501,8 @@ impl Trial {
             PlanService::Reach {
                 from,
                 weight,
+                is_target,
                 n_targets,
-                total,
                 need,
             } => {
                 if !self.func[*from] {
@@ -338,14 +518,14 @@ impl Trial {
                 self.stack.clear();
                 self.stack.push(*from as u32);
                 let mut got = weight[*from];
-                let mut found = usize::from(weight[*from] > 0.0);
+                let mut found = usize::from(is_target[*from]);
                 while let Some(c) = self.stack.pop() {
                     let c = c as usize;
                     for &(v, l) in &plan.adj[plan.adj_start[c]..plan.adj_start[c + 1]] {
                         let (v, l) = (v as usize, l as usize);
                         if self.seen[v] != epoch && self.func[l] && self.func[v] {
                             self.seen[v] = epoch;
-                            if weight[v] > 0.0 {
+                            if is_target[v] {
                                 got += weight[v];
                                 found += 1;
                             }
@@ -356,9 +536,11 @@ impl Trial {
                         break;
                     }
                 }
+                // Full strength is every target reached (not a float sum
+                // compared with the total, which rounding could miss).
                 if got < *need {
                     ServiceState::Down
-                } else if got < *total {
+                } else if found < *n_targets {
                     ServiceState::Degraded
                 } else {
                     ServiceState::Up
@@ -407,22 +589,27 @@ impl Trial {
         mut outage: impl FnMut(usize, f64),
     ) {
         let mission = plan.mission;
-        self.queue.clear();
+        let mut initial = std::mem::take(&mut self.queue).into_vec();
+        initial.clear();
         self.seq = 0;
         self.events = 0;
-        self.up.iter_mut().for_each(|u| *u = true);
-        for &e in &plan.topo {
-            self.func[e] = self.eval_func(plan, e);
-        }
+        self.up.fill(true);
+        self.func.copy_from_slice(&plan.init.func);
+        self.count.copy_from_slice(&plan.init.count);
+        self.gate.copy_from_slice(&plan.init.gate);
+        self.nonfunc.copy_from_slice(&plan.init.nonfunc);
         for (e, life) in plan.life.iter().enumerate() {
             if let Some((fail, _)) = life {
                 self.rngs[e] = rng::stream(seed, trial, plan.keys[e]);
                 let t = fail.sample(&mut self.rngs[e]);
                 if t < mission {
-                    self.push(t, e);
+                    self.seq += 1;
+                    initial.push(Reverse(Event::new(t, self.seq, e)));
                 }
             }
         }
+        // Heapify in linear time rather than pushing one by one.
+        self.queue = BinaryHeap::from(initial);
         for s in 0..plan.services.len() {
             let st = self.eval_service(plan, s);
             self.results[s] = TrialService {
@@ -434,36 +621,43 @@ impl Trial {
             obs.service(0.0, s, st);
         }
 
-        while let Some(Reverse(ev)) = self.queue.pop() {
-            let t = f64::from_bits(ev.time);
-            let e = ev.elem as usize;
-            self.events += 1;
-            let (fail, repair) = plan.life[e]
-                .as_ref()
-                .expect("only elements with a life have events");
-            let now_up = !self.up[e];
-            self.up[e] = now_up;
-            let next = if now_up {
-                Some(fail.sample(&mut self.rngs[e]))
-            } else {
-                repair.as_ref().map(|r| r.sample(&mut self.rngs[e]))
+        loop {
+            // Each element has at most one pending event; its next one usually
+            // replaces it at the top of the heap, which costs one sift.
+            let (t, e, now_up) = {
+                let Some(mut top) = self.queue.peek_mut() else {
+                    break;
+                };
+                let ev = top.0;
+                let (t, e) = (ev.time(), ev.elem());
+                let (fail, repair) = plan.life[e]
+                    .as_ref()
+                    .expect("only elements with a life have events");
+                let now_up = !self.up[e];
+                self.up[e] = now_up;
+                let next = if now_up {
+                    Some(fail.sample(&mut self.rngs[e]))
+                } else {
+                    repair.as_ref().map(|r| r.sample(&mut self.rngs[e]))
+                };
+                match next {
+                    Some(dt) if t + dt < mission => {
+                        self.seq += 1;
+                        *top = Reverse(Event::new(t + dt, self.seq, e));
+                    }
+                    _ => {
+                        PeekMut::pop(top);
+                    }
+                }
+                (t, e, now_up)
             };
-            if let Some(dt) = next
-                && t + dt < mission
-            {
-                self.push(t + dt, e);
-            }
+            self.events += 1;
             obs.element(t, e, now_up);
 
-            let f = self.eval_func(plan, e);
-            if f == self.func[e] {
-                continue;
-            }
-            self.func[e] = f;
-            for &d in &plan.dependents[e] {
-                self.func[d] = self.eval_func(plan, d);
-            }
-            for &s in &plan.affects[e] {
+            self.propagate(plan, e);
+            while let Some(s) = self.dirty_list.pop() {
+                let s = s as usize;
+                self.dirty[s] = false;
                 let st = self.eval_service(plan, s);
                 if let Some(d) = self.set_service(s, t, st, obs) {
                     outage(s, d);

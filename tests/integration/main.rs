@@ -2,5 +2,6 @@
 
 mod common;
 mod determinism;
+mod engine;
 mod exact;
 mod validation;
