@@ -5,6 +5,7 @@
 //! (seed, i, element ids), and tallies merge exactly, so the result does not
 //! depend on the thread count, the order trials ran in, or how they were split.
 
+mod reach;
 pub mod rng;
 pub mod sim;
 pub mod tally;

@@ -11,6 +11,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 
+use super::reach::{ReachPlan, ReachState, Role};
 use super::rng::{self, StreamRng};
 use crate::model::{Criterion, ElementId, ElementRole, Expr, Model, Sampler, ServiceKind};
 
@@ -57,22 +58,19 @@ impl Rows {
     }
 
     #[inline]
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.start[i] as usize..self.start[i + 1] as usize
+    }
+
+    #[inline]
     fn row(&self, i: usize) -> &[u32] {
-        &self.items[self.start[i] as usize..self.start[i + 1] as usize]
+        &self.items[self.range(i)]
     }
 }
 
 #[derive(Debug)]
 enum PlanService {
-    Reach {
-        from: ElementId,
-        /// Per element: capacity it contributes as a target (0 when not a target).
-        weight: Vec<f64>,
-        /// Per element: whether it is a target.
-        is_target: Vec<bool>,
-        n_targets: usize,
-        need: f64,
-    },
+    Reach(ReachPlan),
     Logic {
         /// Gate whose output is the service's expression.
         root: usize,
@@ -97,13 +95,12 @@ pub struct Plan {
     /// Elements whose requirement is rooted at each gate. (Logical services
     /// need no entry: every change of one of their leaves marks them anyway.)
     owners: Rows,
-    /// Reachability services to re-evaluate when an element's functional state changes.
+    /// Reachability services that an element's functional state can affect,
+    /// with the element's role in each (`reach_roles`, parallel to the items).
     reach_readers: Rows,
+    reach_roles: Vec<Role>,
     /// Logical services that name the element among their leaves.
     leaf_of: Rows,
-    adj_start: Vec<usize>,
-    /// Adjacency of components: (neighbour, link element).
-    adj: Vec<(u32, u32)>,
     services: Vec<PlanService>,
     /// State of a trial at t = 0 (everything up), computed once.
     init: InitState,
@@ -192,16 +189,10 @@ impl Plan {
                 adj_lists[b].push((a as u32, i as u32));
             }
         }
-        let mut adj_start = Vec::with_capacity(n + 1);
-        let mut adj = Vec::new();
-        for r in &adj_lists {
-            adj_start.push(adj.len());
-            adj.extend_from_slice(r);
-        }
-        adj_start.push(adj.len());
+        let adj_of = |c: usize| adj_lists[c].clone();
 
         let mut services = Vec::new();
-        let mut reach_readers: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut reach_readers: Vec<Vec<(u32, Role)>> = vec![Vec::new(); n];
         let mut leaf_of: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (si, s) in model.services.iter().enumerate() {
             let plan = match &s.kind {
@@ -210,24 +201,6 @@ impl Plan {
                     targets,
                     criterion,
                 } => {
-                    // Everything in the connected part of the graph around `from` can matter.
-                    let mut reads = vec![false; n];
-                    let mut stack = vec![*from];
-                    reads[*from] = true;
-                    while let Some(c) = stack.pop() {
-                        for &(v, l) in &adj[adj_start[c]..adj_start[c + 1]] {
-                            reads[l as usize] = true;
-                            if !reads[v as usize] {
-                                reads[v as usize] = true;
-                                stack.push(v as usize);
-                            }
-                        }
-                    }
-                    for (e, r) in reads.iter().enumerate() {
-                        if *r {
-                            reach_readers[e].push(si as u32);
-                        }
-                    }
                     let mut weight = vec![0.0; n];
                     let mut is_target = vec![false; n];
                     targets.iter().for_each(|&t| is_target[t] = true);
@@ -241,13 +214,11 @@ impl Plan {
                             *demand
                         }
                     };
-                    PlanService::Reach {
-                        from: *from,
-                        weight,
-                        is_target,
-                        n_targets: targets.len(),
-                        need,
+                    let (plan, roles) = ReachPlan::new(n, *from, &adj_of, &weight, &is_target, need);
+                    for (e, role) in roles {
+                        reach_readers[e].push((si as u32, role));
                     }
+                    PlanService::Reach(plan)
                 }
                 ServiceKind::Logic { expr } => {
                     let mut leaves = Vec::new();
@@ -328,10 +299,14 @@ impl Plan {
             gate_k: gb.k,
             parents: Rows::from_lists(&parents),
             owners: Rows::from_lists(&owners),
-            reach_readers: Rows::from_lists(&reach_readers),
+            reach_readers: Rows::from_lists(
+                &reach_readers
+                    .iter()
+                    .map(|r| r.iter().map(|x| x.0).collect())
+                    .collect::<Vec<_>>(),
+            ),
+            reach_roles: reach_readers.iter().flatten().map(|x| x.1).collect(),
             leaf_of: Rows::from_lists(&leaf_of),
-            adj_start,
-            adj,
             services,
             init,
         }
@@ -390,9 +365,8 @@ pub struct Trial {
     pending: Vec<(u32, bool)>,
     dirty: Vec<bool>,
     dirty_list: Vec<u32>,
-    seen: Vec<u32>,
-    epoch: u32,
-    stack: Vec<u32>,
+    /// State of each reachability service (`None` for logical ones).
+    reach: Vec<Option<ReachState>>,
     state: Vec<ServiceState>,
     /// When each service entered its current state [h].
     since: Vec<f64>,
@@ -418,9 +392,14 @@ impl Trial {
             pending: Vec::new(),
             dirty: vec![false; s],
             dirty_list: Vec::with_capacity(s),
-            seen: vec![0; n],
-            epoch: 0,
-            stack: Vec::with_capacity(n),
+            reach: plan
+                .services
+                .iter()
+                .map(|s| match s {
+                    PlanService::Reach(r) => Some(r.new_state()),
+                    PlanService::Logic { .. } => None,
+                })
+                .collect(),
             state: vec![ServiceState::Up; s],
             since: vec![0.0; s],
             results: vec![TrialService::default(); s],
@@ -463,7 +442,17 @@ impl Trial {
                 }
             }
             if node < n {
-                for &s in plan.reach_readers.row(node) {
+                for i in plan.reach_readers.range(node) {
+                    let s = plan.reach_readers.items[i];
+                    let (PlanService::Reach(rp), Some(st)) =
+                        (&plan.services[s as usize], &mut self.reach[s as usize])
+                    else {
+                        unreachable!("reach readers name reachability services")
+                    };
+                    match plan.reach_roles[i] {
+                        Role::Core => st.stale = true,
+                        Role::Pendant(anchor) => rp.recount(st, anchor, &self.func),
+                    }
                     self.mark(s);
                 }
                 for &s in plan.leaf_of.row(node) {
@@ -498,53 +487,9 @@ impl Trial {
                     ServiceState::Degraded
                 }
             }
-            PlanService::Reach {
-                from,
-                weight,
-                is_target,
-                n_targets,
-                need,
-            } => {
-                if !self.func[*from] {
-                    return ServiceState::Down;
-                }
-                self.epoch = self.epoch.wrapping_add(1);
-                if self.epoch == 0 {
-                    self.seen.iter_mut().for_each(|x| *x = 0);
-                    self.epoch = 1;
-                }
-                let epoch = self.epoch;
-                self.seen[*from] = epoch;
-                self.stack.clear();
-                self.stack.push(*from as u32);
-                let mut got = weight[*from];
-                let mut found = usize::from(is_target[*from]);
-                while let Some(c) = self.stack.pop() {
-                    let c = c as usize;
-                    for &(v, l) in &plan.adj[plan.adj_start[c]..plan.adj_start[c + 1]] {
-                        let (v, l) = (v as usize, l as usize);
-                        if self.seen[v] != epoch && self.func[l] && self.func[v] {
-                            self.seen[v] = epoch;
-                            if is_target[v] {
-                                got += weight[v];
-                                found += 1;
-                            }
-                            self.stack.push(v as u32);
-                        }
-                    }
-                    if found == *n_targets {
-                        break;
-                    }
-                }
-                // Full strength is every target reached (not a float sum
-                // compared with the total, which rounding could miss).
-                if got < *need {
-                    ServiceState::Down
-                } else if found < *n_targets {
-                    ServiceState::Degraded
-                } else {
-                    ServiceState::Up
-                }
+            PlanService::Reach(rp) => {
+                let st = self.reach[s].as_mut().expect("state of a reachability service");
+                rp.eval(st, &self.func)
             }
         }
     }
@@ -598,6 +543,11 @@ impl Trial {
         self.count.copy_from_slice(&plan.init.count);
         self.gate.copy_from_slice(&plan.init.gate);
         self.nonfunc.copy_from_slice(&plan.init.nonfunc);
+        for (p, st) in plan.services.iter().zip(&mut self.reach) {
+            if let (PlanService::Reach(rp), Some(st)) = (p, st) {
+                rp.reset(st, &self.func);
+            }
+        }
         for (e, life) in plan.life.iter().enumerate() {
             if let Some((fail, _)) = life {
                 self.rngs[e] = rng::stream(seed, trial, plan.keys[e]);
