@@ -90,17 +90,12 @@ pub struct Plan {
     req_gate: Vec<u32>,
     /// Threshold of each gate.
     gate_k: Vec<u32>,
-    /// Gates fed by each node (elements are nodes `0..n`, gate `g` is node `n + g`).
-    parents: Rows,
-    /// Elements whose requirement is rooted at each gate. (Logical services
-    /// need no entry: every change of one of their leaves marks them anyway.)
-    owners: Rows,
-    /// Reachability services that an element's functional state can affect,
-    /// with the element's role in each (`reach_roles`, parallel to the items).
-    reach_readers: Rows,
-    reach_roles: Vec<Role>,
-    /// Logical services that name the element among their leaves.
-    leaf_of: Rows,
+    /// What a change of each node sets off (elements are nodes `0..n`, gate
+    /// `g` is node `n + g`): tagged [`Action`]s, one row per node, so that
+    /// propagation reads one contiguous list per node.
+    actions: Rows,
+    /// Targets of [`Action::Reach`]: a reachability service and the node's role in it.
+    reach_entries: Vec<(u32, Role)>,
     services: Vec<PlanService>,
     /// State of a trial at t = 0 (everything up), computed once.
     init: InitState,
@@ -112,6 +107,46 @@ struct InitState {
     count: Vec<u32>,
     gate: Vec<bool>,
     nonfunc: Vec<u32>,
+}
+
+/// What a node's change sets off, packed in a `u32`: a 2-bit tag and a 30-bit index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// Feeds this gate.
+    Gate(u32),
+    /// Is a leaf of this logical service.
+    Leaf(u32),
+    /// Matters to a reachability service: index into `reach_entries`.
+    Reach(u32),
+    /// (Gates only) is the requirement of this element.
+    Owner(u32),
+}
+
+impl Action {
+    const SHIFT: u32 = 30;
+    const MASK: u32 = (1 << Self::SHIFT) - 1;
+
+    fn pack(self) -> u32 {
+        let (tag, i) = match self {
+            Self::Gate(i) => (0, i),
+            Self::Leaf(i) => (1, i),
+            Self::Reach(i) => (2, i),
+            Self::Owner(i) => (3, i),
+        };
+        debug_assert!(i <= Self::MASK);
+        (tag << Self::SHIFT) | i
+    }
+
+    #[inline]
+    fn unpack(x: u32) -> Self {
+        let i = x & Self::MASK;
+        match x >> Self::SHIFT {
+            0 => Self::Gate(i),
+            1 => Self::Leaf(i),
+            2 => Self::Reach(i),
+            _ => Self::Owner(i),
+        }
+    }
 }
 
 /// Compiles expressions into gates, children before parents.
@@ -237,16 +272,25 @@ impl Plan {
         }
 
         let g = gb.k.len();
-        let mut parents: Vec<Vec<u32>> = vec![Vec::new(); n + g];
+        let mut actions: Vec<Vec<u32>> = vec![Vec::new(); n + g];
         for (gi, ch) in gb.children.iter().enumerate() {
             for &c in ch {
-                parents[c as usize].push(gi as u32);
+                actions[c as usize].push(Action::Gate(gi as u32).pack());
             }
         }
-        let mut owners: Vec<Vec<u32>> = vec![Vec::new(); g];
+        let mut reach_entries = Vec::new();
+        for (e, readers) in reach_readers.iter().enumerate() {
+            for &entry in readers {
+                actions[e].push(Action::Reach(reach_entries.len() as u32).pack());
+                reach_entries.push(entry);
+            }
+        }
+        for (e, svcs) in leaf_of.iter().enumerate() {
+            actions[e].extend(svcs.iter().map(|&s| Action::Leaf(s).pack()));
+        }
         for (e, &r) in req_gate.iter().enumerate() {
             if r != u32::MAX {
-                owners[r as usize].push(e as u32);
+                actions[n + r as usize].push(Action::Owner(e as u32).pack());
             }
         }
 
@@ -297,16 +341,8 @@ impl Plan {
             keys,
             req_gate,
             gate_k: gb.k,
-            parents: Rows::from_lists(&parents),
-            owners: Rows::from_lists(&owners),
-            reach_readers: Rows::from_lists(
-                &reach_readers
-                    .iter()
-                    .map(|r| r.iter().map(|x| x.0).collect())
-                    .collect::<Vec<_>>(),
-            ),
-            reach_roles: reach_readers.iter().flatten().map(|x| x.1).collect(),
-            leaf_of: Rows::from_lists(&leaf_of),
+            actions: Rows::from_lists(&actions),
+            reach_entries,
             services,
             init,
         }
@@ -427,49 +463,49 @@ impl Trial {
         let n = plan.n_elements;
         self.pending.push((e as u32, f));
         while let Some((node, v)) = self.pending.pop() {
-            let node = node as usize;
-            for &g in plan.parents.row(node) {
-                let g = g as usize;
-                if v {
-                    self.count[g] += 1;
-                } else {
-                    self.count[g] -= 1;
-                }
-                let gv = self.count[g] >= plan.gate_k[g];
-                if gv != self.gate[g] {
-                    self.gate[g] = gv;
-                    self.pending.push((n as u32 + g as u32, gv));
-                }
-            }
-            if node < n {
-                for i in plan.reach_readers.range(node) {
-                    let s = plan.reach_readers.items[i];
-                    let (PlanService::Reach(rp), Some(st)) =
-                        (&plan.services[s as usize], &mut self.reach[s as usize])
-                    else {
-                        unreachable!("reach readers name reachability services")
-                    };
-                    match plan.reach_roles[i] {
-                        Role::Core => st.stale = true,
-                        Role::Pendant(anchor) => rp.recount(st, anchor, &self.func),
+            for &act in plan.actions.row(node as usize) {
+                match Action::unpack(act) {
+                    Action::Gate(g) => {
+                        let g = g as usize;
+                        if v {
+                            self.count[g] += 1;
+                        } else {
+                            self.count[g] -= 1;
+                        }
+                        let gv = self.count[g] >= plan.gate_k[g];
+                        if gv != self.gate[g] {
+                            self.gate[g] = gv;
+                            self.pending.push((n as u32 + g as u32, gv));
+                        }
                     }
-                    self.mark(s);
-                }
-                for &s in plan.leaf_of.row(node) {
-                    if v {
-                        self.nonfunc[s as usize] -= 1;
-                    } else {
-                        self.nonfunc[s as usize] += 1;
+                    Action::Leaf(s) => {
+                        if v {
+                            self.nonfunc[s as usize] -= 1;
+                        } else {
+                            self.nonfunc[s as usize] += 1;
+                        }
+                        self.mark(s);
                     }
-                    self.mark(s);
-                }
-            } else {
-                for &x in plan.owners.row(node - n) {
-                    let x = x as usize;
-                    let fx = self.up[x] && v;
-                    if fx != self.func[x] {
-                        self.func[x] = fx;
-                        self.pending.push((x as u32, fx));
+                    Action::Reach(i) => {
+                        let (s, role) = plan.reach_entries[i as usize];
+                        let (PlanService::Reach(rp), Some(st)) =
+                            (&plan.services[s as usize], &mut self.reach[s as usize])
+                        else {
+                            unreachable!("reach entries name reachability services")
+                        };
+                        match role {
+                            Role::Core => st.stale = true,
+                            Role::Pendant(anchor) => rp.recount(st, anchor, &self.func),
+                        }
+                        self.mark(s);
+                    }
+                    Action::Owner(x) => {
+                        let x = x as usize;
+                        let fx = self.up[x] && v;
+                        if fx != self.func[x] {
+                            self.func[x] = fx;
+                            self.pending.push((x as u32, fx));
+                        }
                     }
                 }
             }
