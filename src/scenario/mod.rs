@@ -19,7 +19,7 @@ use crate::model::Model;
 pub use wire::{FORMAT, schema};
 
 /// One thing wrong with a scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     /// Where: a JSON path such as `components[3].mtbf` (empty for the whole file).
     pub path: String,
@@ -121,7 +121,8 @@ pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
 /// Parses and validates scenario text.
 ///
 /// # Errors
-/// Every problem found, in file order.
+/// Every problem found, each once, in the order the checks find them (syntax
+/// and ids first, then links, laws, requirements and services).
 pub fn parse(text: &str) -> Result<Model, Vec<Problem>> {
     resolve::resolve(text)
 }

@@ -11,8 +11,8 @@ use super::wire::{
     Template,
 };
 use crate::model::{
-    Criterion, Distribution, Element, ElementId, ElementRole, Expr, Life, ModelBuilder, ModelError, Service,
-    ServiceKind,
+    Criterion, Distribution, Element, ElementId, ElementRole, Expr, Life, ModelBuilder, ModelError,
+    ParamError, Service, ServiceKind,
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -20,6 +20,9 @@ use crate::model::{HOURS_PER_YEAR, Model};
 pub const MAX_COUNT: u64 = 100_000;
 /// Largest number of elements (components plus links) in a scenario.
 pub const MAX_ELEMENTS: usize = 2_000_000;
+/// Largest total size of all elements' requirement expressions, after glob
+/// and `count` expansion (a glob over N ids required by N copies is N² terms).
+pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
 
 const TOP_KEYS: &[&str] = &[
     "format",
@@ -36,6 +39,13 @@ const TOP_KEYS: &[&str] = &[
 struct Problems(Vec<Problem>);
 
 impl Problems {
+    /// The problems in the order found, each once: a problem in a template
+    /// is found again for every entry using it.
+    fn finish(self) -> Vec<Problem> {
+        let mut seen = HashSet::new();
+        self.0.into_iter().filter(|p| seen.insert(p.clone())).collect()
+    }
+
     fn add(
         &mut self,
         path: impl Into<String>,
@@ -52,15 +62,19 @@ impl Problems {
     }
 }
 
-/// Turns serde's messages about unknown keys and variants into ours, with a suggestion.
+/// Turns serde's messages into ours: unknown keys and variants get a
+/// suggestion and the allowed names, and Rust type names become JSON words.
 fn explain_serde(msg: &str) -> (String, Option<String>) {
     for (lead, what) in [("unknown field `", "key"), ("unknown variant `", "distribution")] {
         if let Some(rest) = msg.strip_prefix(lead) {
-            let name = rest.split('`').next().unwrap_or_default();
-            let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+            // `rest` is "name`, expected one of `a`, `b`" (or "... there are no fields").
+            let mut parts = rest.split('`');
+            let name = parts.next().unwrap_or_default();
+            let expected: Vec<&str> = parts.skip(1).step_by(2).collect();
             let mut hint = suggest(name, expected.iter().copied()).map(|s| format!("did you mean `{s}`?"));
             if !expected.is_empty() {
-                let allowed = format!("allowed: {}", expected.join(", "));
+                let allowed: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
+                let allowed = format!("allowed: {}", allowed.join(", "));
                 hint = Some(match hint {
                     Some(h) => format!("{h} ({allowed})"),
                     None => allowed,
@@ -69,7 +83,44 @@ fn explain_serde(msg: &str) -> (String, Option<String>) {
             return (format!("unknown {what} `{name}`"), hint);
         }
     }
-    (msg.to_string(), None)
+    if msg.starts_with("data did not match any variant of untagged enum Capacity") {
+        return (
+            "capacity must be a number, or an object from target id (or glob) to a number".into(),
+            Some("e.g. \"capacity\": 100 or \"capacity\": {\"web-1\": 100, \"web-2\": 50}".into()),
+        );
+    }
+    if let Some((what, how)) = msg.split_once("; a requirement is ") {
+        return (what.to_string(), Some(format!("a requirement is {how}")));
+    }
+    if [
+        "expected map with a single key",
+        "expected newtype variant",
+        "expected string or map",
+        "expected enum DistSpec",
+    ]
+    .iter()
+    .any(|m| msg.contains(m))
+    {
+        return (
+            "a distribution is an object with exactly one key naming its family".into(),
+            Some("e.g. {\"weibull\": {\"shape\": 1.5, \"mean\": \"30000h\"}}".into()),
+        );
+    }
+    let mut out = msg.replace("missing field `", "missing key `");
+    for (rust, json) in [
+        ("expected u64", "expected a whole number of at least 0"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
+        ("invalid type: map", "invalid type: object"),
+        ("invalid type: sequence", "invalid type: list"),
+    ] {
+        out = out.replace(rust, json);
+    }
+    if let Some(i) = out.find("expected struct ") {
+        out.replace_range(i.., "expected an object");
+    }
+    (out, None)
 }
 
 /// The closest candidate to `name`, when one is close enough to be a likely typo.
@@ -92,7 +143,16 @@ fn take<T: DeserializeOwned>(v: &Value, path: &str, id: Option<&str>, probs: &mu
                 p if p.starts_with('[') => format!("{path}{p}"),
                 p => format!("{path}.{p}"),
             };
-            let (message, hint) = explain_serde(&e.into_inner().to_string());
+            let msg = e.into_inner().to_string();
+            // A requirement's own errors start with their path inside it: "at any[1]: ...".
+            let (full, msg) = match msg.strip_prefix("at ").and_then(|m| m.split_once(": ")) {
+                Some((inner, rest)) if !inner.contains(' ') => {
+                    let sep = if inner.starts_with('[') { "" } else { "." };
+                    (format!("{full}{sep}{inner}"), rest.to_string())
+                }
+                _ => (full, msg),
+            };
+            let (message, hint) = explain_serde(&msg);
             probs.add(full, id, message, hint);
             None
         }
@@ -131,50 +191,134 @@ struct Ids {
     paths: Vec<String>,
     index: HashMap<String, ElementId>,
     n_components: usize,
+    /// Ids of entries that were already reported as invalid and left out.
+    /// References to them are not reported again: one mistake, one problem.
+    broken: Vec<String>,
+    /// The component list itself is missing or unreadable: no reference can be checked.
+    unknowable: bool,
+    /// Ids given to links, known before the links are read, to explain a
+    /// link used where a component is needed.
+    link_names: HashSet<String>,
+}
+
+/// Why a reference did not resolve.
+struct Unresolved {
+    message: String,
+    hint: Option<String>,
+    /// The reference names an entry already reported as invalid; saying so
+    /// again would only bury the real problem.
+    derived: bool,
+}
+
+impl Problems {
+    fn unresolved(&mut self, path: impl Into<String>, id: Option<&str>, u: Unresolved) {
+        if !u.derived {
+            self.add(path, id, u.message, u.hint);
+        }
+    }
 }
 
 impl Ids {
     /// Resolves an id or glob to elements, in declaration order.
     /// `components_only` restricts matches to components.
-    fn resolve(&self, r: &str, components_only: bool) -> Result<Vec<ElementId>, (String, Option<String>)> {
+    fn resolve(&self, r: &str, components_only: bool) -> Result<Vec<ElementId>, Unresolved> {
         let limit = if components_only {
             self.n_components
         } else {
             self.ids.len()
         };
+        let fail = |message: String, hint: Option<String>| Unresolved {
+            message,
+            hint,
+            derived: self.unknowable || self.names_broken(r),
+        };
         if is_glob(r) {
-            let hits: Vec<ElementId> = (0..limit).filter(|&i| glob_match(r, &self.ids[i])).collect();
+            // A duplicated id is reported where it is declared; match it once.
+            let hits: Vec<ElementId> = (0..limit)
+                .filter(|&i| glob_match(r, &self.ids[i]) && self.index.get(&self.ids[i]) == Some(&i))
+                .collect();
             if hits.is_empty() {
                 let what = if components_only {
                     "component"
                 } else {
                     "component or link"
                 };
-                return Err((format!("the glob `{r}` matches no {what}"), None));
+                return Err(fail(format!("the glob `{r}` matches no {what}"), None));
             }
             return Ok(hits);
         }
         match self.index.get(r) {
             Some(&i) if i < limit => Ok(vec![i]),
-            Some(_) => Err((format!("`{r}` is a link; only components can be used here"), None)),
+            Some(_) => Err(fail(
+                format!("`{r}` is a link; only components can be used here"),
+                None,
+            )),
+            None if components_only && self.link_names.contains(r) => Err(fail(
+                format!("`{r}` is a link; only components can be used here"),
+                None,
+            )),
             None => {
                 let hint = suggest(r, self.ids[..limit].iter().map(String::as_str))
                     .map(|s| format!("did you mean `{s}`?"));
-                Err((format!("unknown id `{r}`"), hint))
+                Err(fail(format!("unknown id `{r}`"), hint))
             }
+        }
+    }
+
+    /// Whether `r` (an id or glob) could name an entry that was left out as
+    /// invalid, itself or one of its `count` copies.
+    fn names_broken(&self, r: &str) -> bool {
+        self.broken.iter().any(|b| {
+            let copy = r
+                .strip_prefix(b.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()));
+            r == b || copy || (is_glob(r) && (glob_match(r, b) || glob_match(r, &format!("{b}-1"))))
+        })
+    }
+}
+
+/// A component or link entry with its template applied.
+struct Entry {
+    /// Where it is declared.
+    path: String,
+    /// Its id as written (for a link without one, `a--b`).
+    id: String,
+    kind: Option<String>,
+    life: LifeFields,
+    life_src: LifeSource,
+    /// The requirement, the path it was read from, and whether that is the entry's own.
+    requires: Option<(Requirement, String, bool)>,
+    /// The domains, the path they were read from, and whether that is the entry's own.
+    domains: Option<(Vec<String>, String, bool)>,
+}
+
+impl Entry {
+    fn new(
+        path: &str,
+        id: &str,
+        kind: Option<String>,
+        own: LifeFields,
+        t: Option<(&str, &Template)>,
+    ) -> Self {
+        let (life, life_src) = merge_life(own, t, path, id);
+        Self {
+            path: path.to_string(),
+            id: id.to_string(),
+            kind: kind.or_else(|| t.and_then(|(_, t)| t.kind.clone())),
+            life,
+            life_src,
+            requires: None,
+            domains: None,
         }
     }
 }
 
-/// A component or link after template and count expansion, before resolution.
+/// An element to be: one copy of an entry.
 struct Pending {
     id: String,
-    path: String,
-    kind: Option<String>,
-    life: LifeFields,
-    life_path: String,
-    requires: Option<Requirement>,
-    domains: Vec<String>,
+    /// Index of its entry.
+    entry: usize,
     role: PendingRole,
 }
 
@@ -186,32 +330,68 @@ enum PendingRole {
 /// Merges a template's failure and repair fields under an entry's own: each
 /// group (failure: mtbf/afr/failure; repair: mttr/repair) is taken whole from
 /// the entry when it sets any field of it, else from the template.
-fn merge_life(own: LifeFields, template: Option<&Template>) -> LifeFields {
-    let Some(t) = template else { return own };
+fn merge_life(
+    own: LifeFields,
+    template: Option<(&str, &Template)>,
+    path: &str,
+    id: &str,
+) -> (LifeFields, LifeSource) {
+    let mut src = LifeSource {
+        entry: (path.to_string(), id.to_string()),
+        failure: path.to_string(),
+        repair: path.to_string(),
+    };
+    let Some((name, t)) = template else {
+        return (own, src);
+    };
     let t = t.life();
     let own_failure = own.mtbf.is_some() || own.afr.is_some() || own.failure.is_some();
     let own_repair = own.mttr.is_some() || own.repair.is_some();
-    LifeFields {
+    if !own_failure {
+        src.failure = format!("templates.{name}");
+    }
+    if !own_repair {
+        src.repair = format!("templates.{name}");
+    }
+    let life = LifeFields {
         mtbf: if own_failure { own.mtbf } else { t.mtbf },
         afr: if own_failure { own.afr } else { t.afr },
         failure: if own_failure { own.failure } else { t.failure },
         mttr: if own_repair { own.mttr } else { t.mttr },
         repair: if own_repair { own.repair } else { t.repair },
-    }
+    };
+    (life, src)
 }
 
-fn dist(spec: &DistSpec, path: &str, id: &str, probs: &mut Problems) -> Option<Distribution> {
+/// Builds a distribution, reporting bad parameters at the path of the
+/// parameter (`...failure.weibull.shape`) with the value given.
+fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<Distribution> {
+    let given = |keys: &[(&str, bool)]| -> String {
+        let set: Vec<String> = keys
+            .iter()
+            .filter(|(_, s)| *s)
+            .map(|(k, _)| format!("`{k}`"))
+            .collect();
+        if set.is_empty() {
+            "none of them".into()
+        } else {
+            set.join(", ")
+        }
+    };
     let (res, family) = match spec {
         DistSpec::Exponential(s) => (Distribution::exponential(s.mean.0), "exponential"),
         DistSpec::Weibull(s) => match (s.scale, s.mean) {
             (Some(scale), None) => (Distribution::weibull_scale(s.shape, scale.0), "weibull"),
             (None, Some(mean)) => (Distribution::weibull_mean(s.shape, mean.0), "weibull"),
-            _ => {
+            (scale, mean) => {
                 probs.add(
                     format!("{path}.weibull"),
-                    Some(id),
-                    "weibull takes `shape` and exactly one of `scale` or `mean`",
-                    None,
+                    id,
+                    format!(
+                        "weibull takes `shape` and exactly one of `scale` or `mean` (got {})",
+                        given(&[("scale", scale.is_some()), ("mean", mean.is_some())])
+                    ),
+                    Some("e.g. {\"weibull\": {\"shape\": 1.5, \"mean\": \"30000h\"}}".into()),
                 );
                 return None;
             }
@@ -219,12 +399,20 @@ fn dist(spec: &DistSpec, path: &str, id: &str, probs: &mut Problems) -> Option<D
         DistSpec::Lognormal(s) => match (s.mean, s.sd, s.median, s.sigma) {
             (Some(m), Some(sd), None, None) => (Distribution::lognormal_mean_sd(m.0, sd.0), "lognormal"),
             (None, None, Some(md), Some(sg)) => (Distribution::lognormal_median_sigma(md.0, sg), "lognormal"),
-            _ => {
+            (mean, sd, median, sigma) => {
                 probs.add(
                     format!("{path}.lognormal"),
-                    Some(id),
-                    "lognormal takes either `mean` and `sd`, or `median` and `sigma`",
-                    None,
+                    id,
+                    format!(
+                        "lognormal takes either `mean` and `sd`, or `median` and `sigma` (got {})",
+                        given(&[
+                            ("mean", mean.is_some()),
+                            ("sd", sd.is_some()),
+                            ("median", median.is_some()),
+                            ("sigma", sigma.is_some()),
+                        ])
+                    ),
+                    Some("e.g. {\"lognormal\": {\"mean\": \"12h\", \"sd\": \"6h\"}}".into()),
                 );
                 return None;
             }
@@ -233,27 +421,135 @@ fn dist(spec: &DistSpec, path: &str, id: &str, probs: &mut Problems) -> Option<D
         DistSpec::Uniform(s) => (Distribution::uniform(s.min.0, s.max.0), "uniform"),
         DistSpec::Fixed(d) => (Distribution::fixed(d.0), "fixed"),
     };
+    let at = format!("{path}.{family}");
+    // Parameters that are durations get their unit in messages; `shape` and `sigma` have none.
+    let unit = |name: &str| {
+        if matches!(name, "shape" | "sigma") {
+            ""
+        } else {
+            " h"
+        }
+    };
     match res {
         Ok(d) if d.mean() > 0.0 && d.mean().is_finite() => Some(d),
-        Ok(_) => {
+        Ok(d) if family == "fixed" => {
             probs.add(
-                format!("{path}.{family}"),
-                Some(id),
-                "the mean duration must be greater than 0",
+                at,
+                id,
+                format!("a fixed duration must be greater than 0 (got {} h)", d.mean()),
                 None,
             );
             None
         }
-        Err(e) => {
-            probs.add(format!("{path}.{family}"), Some(id), e.to_string(), None);
+        Ok(d) => {
+            probs.add(
+                at,
+                id,
+                format!(
+                    "the mean duration must be finite and greater than 0 (got {} h)",
+                    d.mean()
+                ),
+                Some("check the shape and spread parameters".into()),
+            );
+            None
+        }
+        // The scale is derived from `shape` and `mean`: only an extreme shape makes it 0.
+        Err(ParamError::NotPositive { name: "scale", value }) if matches!(spec, DistSpec::Weibull(w) if w.mean.is_some()) =>
+        {
+            probs.add(
+                format!("{at}.shape"),
+                id,
+                format!("this shape gives a Weibull scale of {value} h, which cannot be simulated"),
+                Some("use a shape of at least 0.05 or so".into()),
+            );
+            None
+        }
+        Err(ParamError::NotPositive { name, value }) => {
+            let sub = if family == "fixed" {
+                at
+            } else {
+                format!("{at}.{name}")
+            };
+            probs.add(
+                sub,
+                id,
+                format!(
+                    "{name} must be finite and greater than 0 (got {value}{})",
+                    unit(name)
+                ),
+                None,
+            );
+            None
+        }
+        Err(ParamError::Negative { name, value }) => {
+            let sub = if family == "fixed" {
+                at
+            } else {
+                format!("{at}.{name}")
+            };
+            probs.add(
+                sub,
+                id,
+                format!("{name} must be finite and at least 0 (got {value}{})", unit(name)),
+                None,
+            );
+            None
+        }
+        Err(ParamError::EmptyRange { min, max }) => {
+            probs.add(
+                at,
+                id,
+                format!("min ({min} h) must be smaller than max ({max} h)"),
+                Some("for a constant duration use {\"fixed\": DURATION}".into()),
+            );
             None
         }
     }
 }
 
-/// Builds the failure/repair law from the merged fields. `Ok(None)`: never fails.
-fn life(f: &LifeFields, path: &str, id: &str, probs: &mut Problems) -> Option<Option<Life>> {
-    let before = probs.0.len();
+/// Where an entry's failure and repair fields come from: the entry itself or
+/// its template. Problems with a template's values are reported at the
+/// template, once, and not against every entry using it.
+struct LifeSource {
+    /// The entry: its path and id.
+    entry: (String, String),
+    /// Path of the failure fields (`mtbf`, `afr`, `failure`).
+    failure: String,
+    /// Path of the repair fields (`mttr`, `repair`).
+    repair: String,
+}
+
+impl LifeSource {
+    /// The id to report with a problem found in fields at `path`: none for a template's.
+    fn id_at(&self, path: &str) -> Option<&str> {
+        (path == self.entry.0).then_some(self.entry.1.as_str())
+    }
+}
+
+/// A positive mean [h] for the shorthand fields, or a problem at `path`.
+fn mean_hours(
+    h: f64,
+    name: &str,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Option<Distribution> {
+    let d = Distribution::exponential(h).ok();
+    if d.is_none() {
+        probs.add(
+            format!("{path}.{name}"),
+            id,
+            format!("{name} must be greater than 0 (got {h} h)"),
+            None,
+        );
+    }
+    d
+}
+
+/// Builds the failure/repair law from the merged fields. `Some(None)`: never fails.
+fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option<Life>> {
+    let (fp, rp) = (src.failure.as_str(), src.repair.as_str());
+    let (fid, rid) = (src.id_at(fp), src.id_at(rp));
     let set: Vec<&str> = [
         ("mtbf", f.mtbf.is_some()),
         ("afr", f.afr.is_some()),
@@ -263,78 +559,87 @@ fn life(f: &LifeFields, path: &str, id: &str, probs: &mut Problems) -> Option<Op
     .filter(|(_, s)| *s)
     .map(|(n, _)| *n)
     .collect();
-    if set.len() > 1 {
+    let failure = if set.len() > 1 {
         probs.add(
-            path,
-            Some(id),
+            fp,
+            fid,
             format!(
-                "give only one of {} (they all set the failure law)",
-                set.join(", ")
+                "give only one of {} (each sets the failure law)",
+                set.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
+            Some("an afr is converted to an mtbf: keep whichever you trust".into()),
+        );
+        Err(())
+    } else if let Some(m) = f.mtbf {
+        mean_hours(m.0, "mtbf", fp, fid, probs).map(Some).ok_or(())
+    } else if let Some(a) = f.afr {
+        // AFR = 1 - exp(-1 y / MTBF); ln_1p keeps tiny rates from rounding to "never fails".
+        let mtbf = -HOURS_PER_YEAR / (-a.0).ln_1p();
+        match Distribution::exponential(mtbf) {
+            Ok(d) => Ok(Some(d)),
+            Err(_) => {
+                probs.add(
+                    format!("{fp}.afr"),
+                    fid,
+                    format!("afr {} is too small to simulate (an mtbf of {mtbf} h)", a.0),
+                    Some("leave out the failure law for an element that never fails".into()),
+                );
+                Err(())
+            }
+        }
+    } else if let Some(spec) = &f.failure {
+        dist(spec, &format!("{fp}.failure"), fid, probs)
+            .map(Some)
+            .ok_or(())
+    } else {
+        Ok(None)
+    };
+    let repair = if f.mttr.is_some() && f.repair.is_some() {
+        probs.add(
+            rp,
+            rid,
+            "give only one of `mttr` and `repair` (each sets the repair law)",
             None,
         );
-    }
-    if f.mttr.is_some() && f.repair.is_some() {
-        probs.add(path, Some(id), "give only one of mttr and repair", None);
-    }
-    if probs.0.len() > before {
-        return None;
-    }
-    let failure = if let Some(m) = f.mtbf {
-        if m.0 > 0.0 {
-            Distribution::exponential(m.0).ok()
-        } else {
-            probs.add(
-                format!("{path}.mtbf"),
-                Some(id),
-                "mtbf must be greater than 0",
-                None,
-            );
-            return None;
-        }
-    } else if let Some(a) = f.afr {
-        Distribution::exponential(-HOURS_PER_YEAR / (1.0 - a.0).ln()).ok()
-    } else if let Some(spec) = &f.failure {
-        Some(dist(spec, &format!("{path}.failure"), id, probs)?)
-    } else {
-        None
-    };
-    let repair = if let Some(m) = f.mttr {
-        if m.0 > 0.0 {
-            Some(Distribution::exponential(m.0).ok())
-        } else {
-            probs.add(
-                format!("{path}.mttr"),
-                Some(id),
-                "mttr must be greater than 0",
-                None,
-            );
-            return None;
-        }
+        Err(())
+    } else if let Some(m) = f.mttr {
+        mean_hours(m.0, "mttr", rp, rid, probs)
+            .map(|d| Some(Some(d)))
+            .ok_or(())
     } else {
         match &f.repair {
-            Some(RepairSpec::Never) => Some(None),
-            Some(RepairSpec::Dist(spec)) => Some(Some(dist(spec, &format!("{path}.repair"), id, probs)?)),
-            None => None,
+            Some(RepairSpec::Never) => Ok(Some(None)),
+            Some(RepairSpec::Dist(spec)) => dist(spec, &format!("{rp}.repair"), rid, probs)
+                .map(|d| Some(Some(d)))
+                .ok_or(()),
+            None => Ok(None),
         }
     };
+    let (Ok(failure), Ok(repair)) = (failure, repair) else {
+        return None;
+    };
+    let (path, id) = (&src.entry.0, Some(src.entry.1.as_str()));
     match (failure, repair) {
         (None, None) => Some(None),
         (Some(failure), Some(repair)) => Some(Some(Life { failure, repair })),
         (Some(_), None) => {
             probs.add(
                 path,
-                Some(id),
-                "has a failure law but no repair",
+                id,
+                format!("has a failure law (`{}`) but no repair law", set[0]),
                 Some("add `mttr`, a `repair` distribution, or \"repair\": \"never\"".into()),
             );
             None
         }
         (None, Some(_)) => {
+            let given = if f.mttr.is_some() { "mttr" } else { "repair" };
             probs.add(
                 path,
-                Some(id),
-                "has a repair law but no failure law, so it would never fail",
+                id,
+                format!("has a repair law (`{given}`) but no failure law, so it would never fail"),
                 Some("add `mtbf`, `afr` or a `failure` distribution, or drop the repair".into()),
             );
             None
@@ -365,8 +670,8 @@ fn requirement(
             match x {
                 Requirement::Ref(r) => match ids.resolve(r, false) {
                     Ok(hits) => out.extend(hits.into_iter().map(Expr::Elem)),
-                    Err((m, h)) => {
-                        probs.add(p, id, m, h);
+                    Err(u) => {
+                        probs.unresolved(p, id, u);
                         ok = false;
                     }
                 },
@@ -382,8 +687,8 @@ fn requirement(
         Requirement::Ref(r) => match ids.resolve(r, false) {
             Ok(hits) if hits.len() == 1 => Some(Expr::Elem(hits[0])),
             Ok(hits) => Some(Expr::All(hits.into_iter().map(Expr::Elem).collect())),
-            Err((m, h)) => {
-                probs.add(path, id, m, h);
+            Err(u) => {
+                probs.unresolved(path, id, u);
                 None
             }
         },
@@ -391,12 +696,18 @@ fn requirement(
         Requirement::Any(xs) => operands(xs, ids, &format!("{path}.any"), id, probs).map(Expr::Any),
         Requirement::AtLeast(k, xs) => {
             let ops = operands(xs, ids, &format!("{path}.of"), id, probs)?;
-            if *k == 0 || *k as usize > ops.len() {
+            let n = ops.len();
+            if *k == 0 || *k > n as u64 {
+                let globs = if xs.iter().any(|x| matches!(x, Requirement::Ref(r) if is_glob(r))) {
+                    " (after expanding globs)"
+                } else {
+                    ""
+                };
                 probs.add(
                     format!("{path}.at_least"),
                     id,
-                    format!("at_least is {k} but there are {} operands", ops.len()),
-                    Some(format!("use a number from 1 to {}", ops.len())),
+                    format!("at_least is {k} but `of` has {n} operand(s){globs}"),
+                    Some(format!("use a number from 1 to {n}")),
                 );
                 return None;
             }
@@ -431,6 +742,17 @@ fn id_of(v: &Value) -> Option<&str> {
 
 pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     let mut probs = Problems::default();
+    if text.trim().is_empty() {
+        probs.add(
+            "",
+            None,
+            "the file is empty",
+            Some(format!(
+                "a scenario is a JSON object: {{\"format\": \"{FORMAT}\", \"name\": ..., ...}}"
+            )),
+        );
+        return Err(probs.finish());
+    }
     let root: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -443,19 +765,29 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                     e.column(),
                     strip_position(&e.to_string())
                 ),
-                None,
+                Some("check for a missing or extra comma, quote or bracket there, or just before".into()),
             );
-            return Err(probs.0);
+            return Err(probs.finish());
         }
     };
     let Some(top) = root.as_object() else {
+        let got = match &root {
+            Value::Array(_) => "a list",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "null",
+            Value::Object(_) => "an object",
+        };
         probs.add(
             "",
             None,
-            "the scenario must be a JSON object",
-            Some(format!("start from {{\"format\": \"{FORMAT}\", ...}}")),
+            format!("the scenario must be a JSON object, not {got}"),
+            Some(format!(
+                "start from {{\"format\": \"{FORMAT}\", \"name\": ..., ...}}"
+            )),
         );
-        return Err(probs.0);
+        return Err(probs.finish());
     };
 
     for k in top.keys() {
@@ -502,8 +834,13 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         None => HOURS_PER_YEAR,
         Some(v) => match take::<super::units::Duration>(v, "mission", None, &mut probs) {
             Some(d) if d.0 > 0.0 => d.0,
-            Some(_) => {
-                probs.add("mission", None, "mission must be longer than 0", None);
+            Some(d) => {
+                probs.add(
+                    "mission",
+                    None,
+                    format!("mission must be longer than 0 (got {} h)", d.0),
+                    None,
+                );
                 HOURS_PER_YEAR
             }
             None => HOURS_PER_YEAR,
@@ -511,12 +848,19 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     };
 
     let mut templates: BTreeMap<String, Template> = BTreeMap::new();
+    // Templates already reported as invalid: entries naming them are left out quietly.
+    let mut broken_templates: HashSet<String> = HashSet::new();
     match top.get("templates") {
         None => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
-                if let Some(t) = take::<Template>(v, &format!("templates.{k}"), None, &mut probs) {
-                    templates.insert(k.clone(), t);
+                match take::<Template>(v, &format!("templates.{k}"), None, &mut probs) {
+                    Some(t) => {
+                        templates.insert(k.clone(), t);
+                    }
+                    None => {
+                        broken_templates.insert(k.clone());
+                    }
                 }
             }
         }
@@ -524,54 +868,78 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             "templates",
             None,
             "`templates` must be an object of named templates",
-            None,
+            Some("e.g. \"templates\": {\"switch\": {\"mtbf\": \"150000h\", \"mttr\": \"6h\"}}".into()),
         ),
     }
-    let template =
-        |name: &Option<String>, path: &str, id: &str, probs: &mut Problems| -> Result<Option<Template>, ()> {
-            match name {
-                None => Ok(None),
-                Some(n) => match templates.get(n) {
-                    Some(t) => Ok(Some(t.clone())),
-                    None => {
-                        let hint = suggest(n, templates.keys().map(String::as_str))
-                            .map(|s| format!("did you mean `{s}`?"));
-                        probs.add(
-                            format!("{path}.template"),
-                            Some(id),
-                            format!("unknown template `{n}`"),
-                            hint,
-                        );
-                        Err(())
-                    }
-                },
-            }
-        };
+    let template = |name: &Option<String>,
+                    path: &str,
+                    id: &str,
+                    probs: &mut Problems|
+     -> Result<Option<(String, Template)>, ()> {
+        let Some(n) = name else { return Ok(None) };
+        if let Some(t) = templates.get(n) {
+            return Ok(Some((n.clone(), t.clone())));
+        }
+        if !broken_templates.contains(n) {
+            let hint =
+                suggest(n, templates.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+            probs.add(
+                format!("{path}.template"),
+                Some(id),
+                format!("unknown template `{n}`"),
+                hint,
+            );
+        }
+        Err(())
+    };
 
     // Components, with templates and counts expanded.
+    let mut entries_: Vec<Entry> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
-    if !top.contains_key("components") {
-        probs.add(
-            "components",
-            None,
-            "missing `components`",
-            Some("list at least one component".into()),
-        );
+    let mut ids = Ids::default();
+    match top.get("components") {
+        None => {
+            probs.add(
+                "components",
+                None,
+                "missing `components`",
+                Some("list at least one component".into()),
+            );
+            ids.unknowable = true;
+        }
+        Some(Value::Array(a)) if a.is_empty() => {
+            probs.add(
+                "components",
+                None,
+                "`components` is empty",
+                Some("list at least one component".into()),
+            );
+            ids.unknowable = true;
+        }
+        Some(Value::Array(_)) => {}
+        Some(_) => ids.unknowable = true,
     }
     for (path, v) in entries(top, "components", &mut probs) {
         let Some(c) = take::<ComponentEntry>(v, &path, id_of(v), &mut probs) else {
+            // A bare string was most likely meant as the id.
+            ids.broken.extend(id_of(v).or(v.as_str()).map(str::to_string));
             continue;
         };
         let Ok(t) = template(&c.template, &path, &c.id, &mut probs) else {
+            ids.broken.push(c.id.clone());
             continue;
         };
         if c.id.trim().is_empty() || is_glob(&c.id) || c.id.contains(char::is_whitespace) {
             probs.add(
                 format!("{path}.id"),
                 Some(&c.id),
-                "an id must be non-empty, without spaces or `*`",
+                format!(
+                    "invalid id \"{}\": an id must be non-empty, without spaces or `*`",
+                    c.id
+                ),
                 None,
             );
+            ids.broken.push(c.id.clone());
             continue;
         }
         let count = c.count.unwrap_or(1);
@@ -580,58 +948,85 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                 format!("{path}.count"),
                 Some(&c.id),
                 format!("count {count} is out of range"),
-                Some(format!("use a count from 1 to {MAX_COUNT}")),
+                Some(format!(
+                    "use a count from 1 to {MAX_COUNT}, or leave `count` out for a single component"
+                )),
             );
+            ids.broken.push(c.id.clone());
             continue;
         }
-        let own_life = c.life();
-        let life = merge_life(own_life, t.as_ref());
-        let kind = c.kind.clone().or_else(|| t.as_ref().and_then(|t| t.kind.clone()));
-        let requires = c
-            .requires
-            .clone()
-            .or_else(|| t.as_ref().and_then(|t| t.requires.clone()));
-        let domains = c
-            .domains
-            .clone()
-            .or_else(|| t.as_ref().and_then(|t| t.domains.clone()))
-            .unwrap_or_default();
-        let ids: Vec<String> = if c.count.is_some() {
-            (1..=count).map(|k| format!("{}-{k}", c.id)).collect()
-        } else {
-            vec![c.id.clone()]
-        };
-        if pending.len() + ids.len() > MAX_ELEMENTS {
+        // `count` is at most MAX_COUNT here, so this bounds the allocation below.
+        if pending.len() + count as usize > MAX_ELEMENTS {
             probs.add(
-                &path,
+                format!("{path}.count"),
                 Some(&c.id),
-                format!("the scenario would have more than {MAX_ELEMENTS} elements"),
+                format!("the scenario would have more than {MAX_ELEMENTS} components and links"),
                 None,
             );
-            return Err(probs.0);
+            return Err(probs.finish());
         }
-        for id in ids {
+        let t = t.as_ref().map(|(n, t)| (n.as_str(), t));
+        let entry = Entry::new(&path, &c.id, c.kind.clone(), c.life(), t);
+        let entry = Entry {
+            requires: c
+                .requires
+                .clone()
+                .map(|r| (r, format!("{path}.requires"), true))
+                .or_else(|| {
+                    t.and_then(|(n, t)| {
+                        t.requires
+                            .clone()
+                            .map(|r| (r, format!("templates.{n}.requires"), false))
+                    })
+                }),
+            domains: c
+                .domains
+                .clone()
+                .map(|d| (d, format!("{path}.domains"), true))
+                .or_else(|| {
+                    t.and_then(|(n, t)| {
+                        t.domains
+                            .clone()
+                            .map(|d| (d, format!("templates.{n}.domains"), false))
+                    })
+                }),
+            ..entry
+        };
+        let k = entries_.len();
+        entries_.push(entry);
+        if c.count.is_some() {
+            pending.extend((1..=count).map(|i| Pending {
+                id: format!("{}-{i}", c.id),
+                entry: k,
+                role: PendingRole::Component,
+            }));
+        } else {
             pending.push(Pending {
-                id,
-                path: path.clone(),
-                kind: kind.clone(),
-                life: life.clone(),
-                life_path: path.clone(),
-                requires: requires.clone(),
-                domains: domains.clone(),
+                id: c.id.clone(),
+                entry: k,
                 role: PendingRole::Component,
             });
         }
     }
 
-    let mut ids = Ids::default();
-    let register = |ids: &mut Ids, id: &str, path: &str, probs: &mut Problems| {
+    // `made`: how the entry made this id, when it is not the id as written.
+    let register = |ids: &mut Ids, id: &str, path: &str, made: Option<&str>, probs: &mut Problems| {
         if let Some(&first) = ids.index.get(id) {
+            let (made, hint) = match made {
+                Some(how) => (
+                    format!(", made by {how}"),
+                    "copies are named id-1, id-2, ...: rename this entry or the other one",
+                ),
+                None => (String::new(), "every component and link needs its own id"),
+            };
             probs.add(
                 path,
                 Some(id),
-                format!("duplicate id `{id}` (first declared at {})", ids.paths[first]),
-                Some("every component and link needs its own id".into()),
+                format!(
+                    "duplicate id `{id}`{made} (first declared at {})",
+                    ids.paths[first]
+                ),
+                Some(hint.into()),
             );
         } else {
             ids.index.insert(id.to_string(), ids.ids.len());
@@ -640,50 +1035,90 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         ids.paths.push(path.to_string());
     };
     for p in &pending {
-        register(&mut ids, &p.id, &p.path, &mut probs);
+        let e = &entries_[p.entry];
+        let made = (p.id != e.id).then_some("this entry's `count`");
+        register(&mut ids, &p.id, &e.path, made, &mut probs);
+    }
+    if let Some(Value::Array(links)) = top.get("links") {
+        ids.link_names = links.iter().filter_map(id_of).map(str::to_string).collect();
     }
     ids.n_components = ids.ids.len();
 
     // Links: globs in `between` expand to every pair.
     for (path, v) in entries(top, "links", &mut probs) {
         let Some(l) = take::<LinkEntry>(v, &path, id_of(v), &mut probs) else {
+            ids.broken.extend(id_of(v).map(str::to_string));
             continue;
         };
         let label = l.id.clone().unwrap_or_else(|| l.between.join("--"));
         let Ok(t) = template(&l.template, &path, &label, &mut probs) else {
+            ids.broken.push(label);
             continue;
         };
-        if let Some(t) = &t
+        if let Some((n, t)) = &t
             && (t.requires.is_some() || t.domains.is_some())
         {
-            {
-                probs.add(
-                    format!("{path}.template"),
-                    Some(&label),
-                    "this template sets `requires` or `domains`, which links cannot have",
-                    None,
-                );
-                continue;
-            }
+            probs.add(
+                format!("{path}.template"),
+                Some(&label),
+                format!("template `{n}` sets `requires` or `domains`, which links cannot have"),
+                Some("give links a template of their own".into()),
+            );
+            ids.broken.push(label);
+            continue;
         }
         if l.between.len() != 2 {
             probs.add(
                 format!("{path}.between"),
                 Some(&label),
                 format!("`between` needs exactly two ends (got {})", l.between.len()),
-                None,
+                Some("e.g. \"between\": [\"acc-a\", \"srv\"]".into()),
             );
+            ids.broken.push(label);
             continue;
         }
         let mut ends = Vec::new();
         for (i, r) in l.between.iter().enumerate() {
             match ids.resolve(r, true) {
                 Ok(h) => ends.push(h),
-                Err((m, h)) => probs.add(format!("{path}.between[{i}]"), Some(&label), m, h),
+                Err(u) => probs.unresolved(format!("{path}.between[{i}]"), Some(&label), u),
             }
         }
         if ends.len() != 2 {
+            ids.broken.push(label);
             continue;
+        }
+        // Count the distinct pairs before making them: two large globs can ask for billions.
+        let shared = {
+            let a: HashSet<ElementId> = ends[0].iter().copied().collect();
+            ends[1].iter().filter(|b| a.contains(b)).count() as u128
+        };
+        let n_pairs =
+            ends[0].len() as u128 * ends[1].len() as u128 - shared - shared * shared.saturating_sub(1) / 2;
+        if n_pairs == 0 {
+            probs.add(
+                format!("{path}.between"),
+                Some(&label),
+                format!(
+                    "a link cannot connect a component to itself (`{}` and `{}`)",
+                    l.between[0], l.between[1]
+                ),
+                None,
+            );
+            ids.broken.push(label);
+            continue;
+        }
+        if pending.len() as u128 + n_pairs > MAX_ELEMENTS as u128 {
+            probs.add(
+                format!("{path}.between"),
+                Some(&label),
+                format!(
+                    "this entry makes {n_pairs} links: the scenario would have more than {MAX_ELEMENTS} \
+                     components and links"
+                ),
+                Some("narrow the globs in `between`".into()),
+            );
+            return Err(probs.finish());
         }
         let mut pairs = Vec::new();
         let mut seen = HashSet::new();
@@ -694,71 +1129,44 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                 }
             }
         }
-        if pairs.is_empty() {
-            probs.add(
-                format!("{path}.between"),
-                Some(&label),
-                "a link cannot connect a component to itself",
-                None,
-            );
-            continue;
-        }
-        if pending.len() + pairs.len() > MAX_ELEMENTS {
-            probs.add(
-                &path,
-                Some(&label),
-                format!("the scenario would have more than {MAX_ELEMENTS} elements"),
-                None,
-            );
-            return Err(probs.0);
-        }
-        let life = merge_life(l.life(), t.as_ref());
-        let kind = l.kind.clone().or_else(|| t.as_ref().and_then(|t| t.kind.clone()));
+        let t = t.as_ref().map(|(n, t)| (n.as_str(), t));
+        let k = entries_.len();
+        entries_.push(Entry::new(&path, &label, l.kind.clone(), l.life(), t));
         let many = pairs.len() > 1;
-        for (k, (a, b)) in pairs.into_iter().enumerate() {
+        for (i, (a, b)) in pairs.into_iter().enumerate() {
             let id = match (&l.id, many) {
                 (Some(id), false) => id.clone(),
-                (Some(id), true) => format!("{id}-{}", k + 1),
+                (Some(id), true) => format!("{id}-{}", i + 1),
                 (None, _) => format!("{}--{}", ids.ids[a], ids.ids[b]),
             };
-            register(&mut ids, &id, &path, &mut probs);
+            let made = many.then_some("the globs in `between`");
+            register(&mut ids, &id, &path, made, &mut probs);
             pending.push(Pending {
                 id,
-                path: path.clone(),
-                kind: kind.clone(),
-                life: life.clone(),
-                life_path: path.clone(),
-                requires: None,
-                domains: Vec::new(),
+                entry: k,
                 role: PendingRole::Link(a, b),
             });
         }
     }
 
-    // Failure laws and requirements.
+    // Failure laws and requirements: once per entry (count copies share them), then per element.
     let mut elements = Vec::with_capacity(pending.len());
-    let mut laws_cache: HashMap<String, Option<Option<Life>>> = HashMap::new();
-    for p in &pending {
-        // Count-expanded copies share one entry: check it once, report once.
-        let key = format!("{}#{:?}", p.life_path, p.role_is_link());
-        let law = match laws_cache.get(&key) {
-            Some(l) => l.clone(),
-            None => {
-                let l = life(&p.life, &p.life_path, &p.id, &mut probs);
-                laws_cache.insert(key, l.clone());
-                l
-            }
-        };
+    let mut terms = 0usize;
+    let mut next = 0;
+    for (k, e) in entries_.iter().enumerate() {
+        let law = life(&e.life, &e.life_src, &mut probs).flatten();
         let mut reqs = Vec::new();
-        if let Some(r) = &p.requires
-            && let Some(e) = requirement(r, &ids, &format!("{}.requires", p.path), Some(&p.id), &mut probs)
-        {
-            reqs.push(e);
+        if let Some((r, path, own)) = &e.requires {
+            let id = own.then_some(e.id.as_str());
+            reqs.extend(requirement(r, &ids, path, id, &mut probs));
         }
-        for (i, d) in p.domains.iter().enumerate() {
-            match ids.resolve(d, false) {
-                Ok(h) => reqs.extend(h.into_iter().map(Expr::Elem)),
-                Err((m, h)) => probs.add(format!("{}.domains[{i}]", p.path), Some(&p.id), m, h),
+        if let Some((domains, path, own)) = &e.domains {
+            let id = own.then_some(e.id.as_str());
+            for (i, d) in domains.iter().enumerate() {
+                match ids.resolve(d, false) {
+                    Ok(h) => reqs.extend(h.into_iter().map(Expr::Elem)),
+                    Err(u) => probs.unresolved(format!("{path}[{i}]"), id, u),
+                }
             }
         }
         let requires = match reqs.len() {
@@ -766,17 +1174,59 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             1 => reqs.pop(),
             _ => Some(Expr::All(reqs)),
         };
-        let role = match p.role {
-            PendingRole::Component => ElementRole::Component,
-            PendingRole::Link(a, b) => ElementRole::Link { a, b },
-        };
-        elements.push(Element {
-            id: p.id.clone(),
-            kind: p.kind.clone(),
-            role,
-            life: law.flatten(),
-            requires,
-        });
+        let size = requires.as_ref().map_or(0, expr_size);
+        while next < pending.len() && pending[next].entry == k {
+            let p = &pending[next];
+            next += 1;
+            terms = terms.saturating_add(size);
+            if terms > MAX_REQUIREMENT_TERMS {
+                probs.add(
+                    format!("{}.requires", e.path),
+                    Some(&e.id),
+                    format!(
+                        "requirements would have more than {MAX_REQUIREMENT_TERMS} terms in all \
+                         ({size} for each copy of this entry)"
+                    ),
+                    Some(
+                        "require a few shared components (a rack, a feed) rather than globs over many".into(),
+                    ),
+                );
+                return Err(probs.finish());
+            }
+            let role = match p.role {
+                PendingRole::Component => ElementRole::Component,
+                PendingRole::Link(a, b) => ElementRole::Link { a, b },
+            };
+            elements.push(Element {
+                id: p.id.clone(),
+                kind: e.kind.clone(),
+                role,
+                life: law.clone(),
+                requires: requires.clone(),
+            });
+        }
+    }
+    // Checked here rather than left to the model builder, so that a cycle is
+    // listed together with every other problem.
+    if let Err(ModelError::Cycle(cycle)) = crate::model::topo_order(&elements) {
+        let first = ids.index.get(&cycle[0]).copied().unwrap_or(0);
+        let e = pending.get(first).map(|p| &entries_[p.entry]);
+        let path = e
+            .and_then(|e| {
+                let r = e.requires.as_ref().map(|(_, p, _)| p);
+                r.or(e.domains.as_ref().map(|(_, p, _)| p))
+            })
+            .or_else(|| ids.paths.get(first))
+            .cloned()
+            .unwrap_or_default();
+        probs.add(
+            path,
+            Some(&cycle[0]),
+            format!("requirements form a cycle: {}", cycle.join(" -> ")),
+            Some(
+                "a component cannot require itself, even indirectly: break one of these requirements".into(),
+            ),
+        );
     }
 
     let mut services = Vec::new();
@@ -798,7 +1248,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                 &path,
                 Some(&s.id),
                 format!("duplicate service id `{}` (first declared at {first})", s.id),
-                None,
+                Some("every service needs its own id".into()),
             );
             continue;
         }
@@ -824,7 +1274,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     }
 
     if !probs.0.is_empty() {
-        return Err(probs.0);
+        return Err(probs.finish());
     }
     let builder = ModelBuilder {
         name,
@@ -833,31 +1283,22 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         elements,
         services,
     };
+    // Everything the builder checks was checked above; this is a safety net.
     builder.build().map_err(|e| {
-        let p = match e {
-            ModelError::Cycle(cycle) => {
-                let first = ids.index.get(&cycle[0]).copied().unwrap_or(0);
-                Problem {
-                    path: format!("{}.requires", ids.paths[first]),
-                    id: Some(cycle[0].clone()),
-                    message: format!("requirements form a cycle: {}", cycle.join(" -> ")),
-                    hint: Some("a component cannot depend, even indirectly, on itself".into()),
-                }
-            }
-            other => Problem {
-                path: String::new(),
-                id: None,
-                message: other.to_string(),
-                hint: None,
-            },
-        };
-        vec![p]
+        vec![Problem {
+            path: String::new(),
+            id: None,
+            message: e.to_string(),
+            hint: None,
+        }]
     })
 }
 
-impl Pending {
-    fn role_is_link(&self) -> bool {
-        matches!(self.role, PendingRole::Link(..))
+/// Number of nodes in an expression.
+fn expr_size(e: &Expr) -> usize {
+    match e {
+        Expr::Elem(_) => 1,
+        Expr::All(xs) | Expr::Any(xs) | Expr::AtLeast(_, xs) => 1 + xs.iter().map(expr_size).sum::<usize>(),
     }
 }
 
@@ -894,20 +1335,23 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         );
         return None;
     };
-    let before = probs.0.len();
+    let mut ok = true;
     let from_el = match ids.resolve(from, true) {
         Ok(h) if h.len() == 1 && !is_glob(from) => Some(h[0]),
-        Ok(_) => {
+        Ok(h) => {
             probs.add(
                 format!("{path}.from"),
                 id,
-                "`from` must be one component id, not a glob",
-                None,
+                format!(
+                    "`from` must be one component id, not a glob (`{from}` matches {})",
+                    h.len()
+                ),
+                Some("make one service per entry point".into()),
             );
             None
         }
-        Err((m, h)) => {
-            probs.add(format!("{path}.from"), id, m, h);
+        Err(u) => {
+            probs.unresolved(format!("{path}.from"), id, u);
             None
         }
     };
@@ -916,7 +1360,10 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
     for (i, t) in to.iter().enumerate() {
         match ids.resolve(t, true) {
             Ok(h) => targets.extend(h.into_iter().filter(|x| seen.insert(*x))),
-            Err((m, h)) => probs.add(format!("{path}.to[{i}]"), id, m, h),
+            Err(u) => {
+                probs.unresolved(format!("{path}.to[{i}]"), id, u);
+                ok = false;
+            }
         }
     }
     if to.is_empty() {
@@ -926,8 +1373,9 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
             "`to` is empty",
             Some("list the target components".into()),
         );
+        ok = false;
     }
-    if probs.0.len() > before {
+    if !ok {
         return None;
     }
     let from = from_el?;
@@ -943,7 +1391,12 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
     let n = targets.len();
     let criterion = match (s.need, &s.capacity, s.demand) {
         (Some(_), Some(_), _) | (Some(_), None, Some(_)) => {
-            probs.add(path, id, "give `need` or `capacity`/`demand`, not both", None);
+            probs.add(
+                path,
+                id,
+                "give `need` (how many targets) or `capacity` and `demand`, not both",
+                Some("make two services to measure both".into()),
+            );
             return None;
         }
         (need, None, None) => {
@@ -983,8 +1436,11 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
                 probs.add(
                     format!("{path}.demand"),
                     id,
-                    format!("demand {demand} exceeds the total capacity {total} of all targets: always down"),
-                    None,
+                    format!(
+                        "demand {demand} exceeds the total capacity {total} of all {n} targets, \
+                         so the service could never be up"
+                    ),
+                    Some("lower `demand`, raise `capacity` or add targets".into()),
                 );
                 return None;
             }
@@ -1019,8 +1475,10 @@ fn capacities(
             None
         }
         Capacity::PerTarget(m) => {
+            let position: HashMap<ElementId, usize> =
+                targets.iter().enumerate().map(|(i, &t)| (t, i)).collect();
             let mut out: Vec<Option<f64>> = vec![None; targets.len()];
-            let before = probs.0.len();
+            let mut good = true;
             for (k, &c) in m {
                 let p = format!("{path}.capacity.{k}");
                 if !ok(c) {
@@ -1030,23 +1488,36 @@ fn capacities(
                         format!("capacity must be a number of at least 0 (got {c})"),
                         None,
                     );
+                    good = false;
                     continue;
                 }
                 match ids.resolve(k, true) {
                     Ok(hits) => {
-                        for h in hits {
-                            match targets.iter().position(|&t| t == h) {
-                                Some(i) => out[i] = Some(c),
-                                None => probs.add(
-                                    &p,
-                                    id,
-                                    format!("`{}` is not a target of this service", ids.ids[h]),
-                                    None,
-                                ),
-                            }
+                        let strays: Vec<&str> = hits
+                            .into_iter()
+                            .filter(|h| match position.get(h) {
+                                Some(&i) => {
+                                    out[i] = Some(c);
+                                    false
+                                }
+                                None => true,
+                            })
+                            .map(|h| ids.ids[h].as_str())
+                            .collect();
+                        if !strays.is_empty() {
+                            probs.add(
+                                &p,
+                                id,
+                                format!("{} not a target of this service", few(&strays, "is", "are")),
+                                Some("capacities are given for targets listed in `to`".into()),
+                            );
+                            good = false;
                         }
                     }
-                    Err((m, h)) => probs.add(&p, id, m, h),
+                    Err(u) => {
+                        probs.unresolved(&p, id, u);
+                        good = false;
+                    }
                 }
             }
             let missing: Vec<&str> = targets
@@ -1055,17 +1526,31 @@ fn capacities(
                 .filter(|(_, c)| c.is_none())
                 .map(|(t, _)| ids.ids[*t].as_str())
                 .collect();
-            if !missing.is_empty() {
+            if good && !missing.is_empty() {
                 probs.add(
                     format!("{path}.capacity"),
                     id,
-                    format!("no capacity given for target(s) {}", missing.join(", ")),
-                    None,
+                    format!(
+                        "no capacity given for target(s) {}",
+                        few(&missing, "", "").trim_end()
+                    ),
+                    Some("give every target a capacity (0 is allowed), or one number for all".into()),
                 );
+                good = false;
             }
-            (probs.0.len() == before).then(|| out.into_iter().map(|c| c.unwrap_or(0.0)).collect())
+            good.then(|| out.into_iter().map(|c| c.unwrap_or(0.0)).collect())
         }
     }
+}
+
+/// Up to five ids in backticks, then how many more, then `one` or `many` as the verb.
+fn few(ids: &[&str], one: &str, many: &str) -> String {
+    let mut s: Vec<String> = ids.iter().take(5).map(|i| format!("`{i}`")).collect();
+    if ids.len() > 5 {
+        s.push(format!("and {} more", ids.len() - 5));
+    }
+    let verb = if ids.len() == 1 { one } else { many };
+    format!("{} {verb}", s.join(", "))
 }
 
 #[cfg(test)]

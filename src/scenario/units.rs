@@ -20,8 +20,9 @@ impl Duration {
     /// A message saying what is wrong and how to write it.
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
-        let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-        let (num, unit) = t.split_at(split);
+        // The unit is the trailing run of letters, so that an exponent ("1e3h") stays in the number.
+        let num = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let (num, unit) = t.split_at(num.len());
         let factor = match unit.trim() {
             "s" => 1.0 / 3600.0,
             "m" => 1.0 / 60.0,
@@ -65,7 +66,7 @@ impl<'de> Deserialize<'de> for Duration {
         impl Visitor<'_> for V {
             type Value = Duration;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(DURATION_HINT)
+                f.write_str("a duration: a number of hours, or a string with a unit s, m, h, d, w or y such as \"4h\"")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
                 Duration::hours(v).map_err(E::custom)
@@ -106,13 +107,13 @@ pub struct Fraction(pub f64);
 const FRACTION_HINT: &str = "write a percentage such as \"1.5%\" or a fraction such as 0.015";
 
 impl Fraction {
+    /// `shown` says what was written and its allowed range, e.g. `the fraction 1.5 is not
+    /// strictly between 0 and 1`.
     fn check(v: f64, shown: &str) -> Result<Self, String> {
         if v.is_finite() && v > 0.0 && v < 1.0 {
             Ok(Self(v))
         } else {
-            Err(format!(
-                "{shown} is not between 0 and 100 % (exclusive); {FRACTION_HINT}"
-            ))
+            Err(format!("{shown}; {FRACTION_HINT}"))
         }
     }
 }
@@ -126,7 +127,8 @@ impl<'de> Deserialize<'de> for Fraction {
                 f.write_str(FRACTION_HINT)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Fraction, E> {
-                Fraction::check(v, &v.to_string()).map_err(E::custom)
+                Fraction::check(v, &format!("the fraction {v} is not strictly between 0 and 1"))
+                    .map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Fraction, E> {
                 self.visit_f64(v as f64)
@@ -143,7 +145,11 @@ impl<'de> Deserialize<'de> for Fraction {
                     .trim()
                     .parse()
                     .map_err(|_| E::custom(format!("invalid percentage \"{v}\": {FRACTION_HINT}")))?;
-                Fraction::check(p / 100.0, &format!("\"{v}\"")).map_err(E::custom)
+                Fraction::check(
+                    p / 100.0,
+                    &format!("the percentage \"{v}\" is not strictly between 0 % and 100 %"),
+                )
+                .map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -180,6 +186,8 @@ mod tests {
         assert_eq!(h("1y"), 8760.0);
         assert_eq!(h(" 150000h "), 150_000.0);
         assert_eq!(h("12"), 12.0);
+        assert_eq!(h("1e3h"), 1000.0);
+        assert_eq!(h("2.5E1m"), 25.0 / 60.0);
     }
 
     #[test]
@@ -191,6 +199,8 @@ mod tests {
         );
         assert!(Duration::parse("h").unwrap_err().contains("not a number"));
         assert!(Duration::parse("-3h").unwrap_err().contains("negative"));
+        assert!(Duration::parse("1e400h").unwrap_err().contains("finite"));
+        assert!(Duration::parse("inf").unwrap_err().contains("unknown unit"));
         assert!(serde_json::from_str::<Duration>("true").is_err());
     }
 

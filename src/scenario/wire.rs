@@ -238,16 +238,28 @@ pub enum RepairSpec {
 
 impl<'de> Deserialize<'de> for RepairSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        match v {
-            Value::String(s) if s == "never" => Ok(Self::Never),
-            Value::String(s) => Err(de::Error::custom(format!(
-                "invalid repair \"{s}\": write \"never\" or a distribution such as {{\"exponential\": {{\"mean\": \"4h\"}}}}"
-            ))),
-            v => DistSpec::deserialize(v)
-                .map(Self::Dist)
-                .map_err(de::Error::custom),
+        // A visitor rather than a detour through `Value`, so that errors inside
+        // the distribution keep their path (`repair.uniform.min`).
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = RepairSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"never\" or a distribution such as {\"exponential\": {\"mean\": \"4h\"}}")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RepairSpec, E> {
+                if s == "never" {
+                    Ok(RepairSpec::Never)
+                } else {
+                    Err(E::custom(format!(
+                        "invalid repair \"{s}\": write \"never\" or a distribution such as {{\"exponential\": {{\"mean\": \"4h\"}}}}"
+                    )))
+                }
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RepairSpec, A::Error> {
+                DistSpec::deserialize(de::value::MapAccessDeserializer::new(map)).map(RepairSpec::Dist)
+            }
         }
+        d.deserialize_any(V)
     }
 }
 
@@ -318,8 +330,9 @@ impl Requirement {
                     ["at_least", "of"] => {
                         let k = m["at_least"].as_u64().ok_or_else(|| {
                             format!(
-                                "{}at_least must be a whole number of at least 1",
-                                at(&join("at_least"))
+                                "{}at_least must be a whole number of at least 1 (got {})",
+                                at(&join("at_least")),
+                                m["at_least"]
                             )
                         })?;
                         Ok(Self::AtLeast(k, list(&m["of"], join("of"))?))

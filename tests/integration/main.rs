@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern.
 
+mod cli;
 mod common;
 mod determinism;
 mod engine;

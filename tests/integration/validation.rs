@@ -1,1 +1,1541 @@
-//! (being written)
+//! Validation of scenario files: every mistake the format can hold is reported
+//! with its JSON path, the id concerned and the bad value, all at once, and no
+//! input makes `parse` panic.
+//!
+//! Most tests change one thing in a valid scenario and check that exactly one
+//! problem comes back: a mistake must be reported once, not buried under the
+//! problems it causes elsewhere.
+
+use proptest::prelude::*;
+use redsim::scenario::{Problem, parse};
+use serde_json::{Value, json};
+
+/// A valid scenario using every part of the format. Indices used below:
+/// components 0 internet, 1 isp-a, 2 acc-a, 3 feed-a, 4 psu-1, 5 srv, 6 web (×4);
+/// links 0 internet--isp-a, 1 isp-a--acc-a, 2 nic-a, 3 acc-a--web-*;
+/// services 0 app, 1 web-tier, 2 web-capacity, 3 power.
+fn base() -> Value {
+    json!({
+      "format": "redsim/1",
+      "name": "validation base",
+      "description": "a bit of everything",
+      "mission": "1y",
+      "templates": {
+        "switch": {"kind": "switch", "mtbf": "150000h", "mttr": "6h"},
+        "psu": {"kind": "psu", "mtbf": "100000h", "mttr": "24h"}
+      },
+      "components": [
+        {"id": "internet", "kind": "external"},
+        {"id": "isp-a", "kind": "isp", "mtbf": "4380h", "mttr": "4h"},
+        {"id": "acc-a", "template": "switch"},
+        {"id": "feed-a", "kind": "feed", "afr": "20%", "mttr": "2h"},
+        {"id": "psu-1", "template": "psu", "requires": "feed-a"},
+        {"id": "srv", "kind": "server",
+         "failure": {"weibull": {"shape": 1.3, "mean": "30000h"}},
+         "repair": {"lognormal": {"mean": "12h", "sd": "6h"}},
+         "requires": {"any": ["psu-1"]}},
+        {"id": "web", "count": 4, "template": "switch", "domains": ["feed-a"]}
+      ],
+      "links": [
+        {"between": ["internet", "isp-a"]},
+        {"between": ["isp-a", "acc-a"]},
+        {"id": "nic-a", "between": ["acc-a", "srv"], "mtbf": "200000h", "mttr": "2h"},
+        {"between": ["acc-a", "web-*"]}
+      ],
+      "services": [
+        {"id": "app", "from": "internet", "to": ["srv"]},
+        {"id": "web-tier", "from": "internet", "to": ["web-*"], "need": 3},
+        {"id": "web-capacity", "from": "internet", "to": ["web-*"], "capacity": 100, "demand": 250},
+        {"id": "power", "requires": {"at_least": 1, "of": ["psu-1", "srv"]}}
+      ]
+    })
+}
+
+fn listing(ps: &[Problem]) -> String {
+    ps.iter().map(|p| format!("  - {p}\n")).collect()
+}
+
+/// The problems found in a scenario that must be invalid.
+#[track_caller]
+fn problems_in(text: &str) -> Vec<Problem> {
+    match parse(text) {
+        Ok(_) => panic!("accepted an invalid scenario:\n{text}"),
+        Err(ps) => {
+            assert!(!ps.is_empty(), "rejected with no problem listed");
+            ps
+        }
+    }
+}
+
+/// The base scenario with `edit` applied, and its problems.
+#[track_caller]
+fn problems(edit: impl FnOnce(&mut Value)) -> Vec<Problem> {
+    let mut v = base();
+    edit(&mut v);
+    problems_in(&v.to_string())
+}
+
+/// Sets the value at a JSON pointer, creating the last key if needed.
+fn set(v: &mut Value, ptr: &str, to: Value) {
+    if let Some(x) = v.pointer_mut(ptr) {
+        *x = to;
+        return;
+    }
+    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
+    v.pointer_mut(parent)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no object at {parent}"))
+        .insert(key.to_string(), to);
+}
+
+/// Removes the key at a JSON pointer.
+fn remove(v: &mut Value, ptr: &str) {
+    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
+    let removed = v
+        .pointer_mut(parent)
+        .and_then(Value::as_object_mut)
+        .and_then(|o| o.remove(key));
+    assert!(removed.is_some(), "nothing at {ptr}");
+}
+
+/// Problems of the base scenario with one value set.
+#[track_caller]
+fn with(ptr: &str, to: Value) -> Vec<Problem> {
+    problems(|v| set(v, ptr, to))
+}
+
+/// Problems of the base scenario without one key.
+#[track_caller]
+fn without(ptr: &str) -> Vec<Problem> {
+    problems(|v| remove(v, ptr))
+}
+
+/// Asserts that some problem is at `path`, about `id`, and mentions every needle
+/// (in its message or hint).
+#[track_caller]
+fn expect(ps: &[Problem], path: &str, id: Option<&str>, needles: &[&str]) {
+    let hit = ps.iter().any(|p| {
+        let shown = p.to_string();
+        p.path == path && p.id.as_deref() == id && needles.iter().all(|n| shown.contains(n))
+    });
+    assert!(
+        hit,
+        "no problem at `{path}` (id {id:?}) mentioning {needles:?}; got:\n{}",
+        listing(ps)
+    );
+}
+
+/// Asserts that there is exactly one problem, at `path`, about `id`, mentioning every needle.
+#[track_caller]
+fn only(ps: &[Problem], path: &str, id: Option<&str>, needles: &[&str]) {
+    assert_eq!(ps.len(), 1, "expected exactly one problem; got:\n{}", listing(ps));
+    expect(ps, path, id, needles);
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    let m = parse(&base().to_string()).unwrap_or_else(|ps| panic!("{}", listing(&ps)));
+    assert_eq!(m.services.len(), 4);
+    // 10 components (web expands to 4) and 7 links (the glob link makes 4).
+    assert_eq!(m.elements.len(), 10 + 7);
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let ps = problems_in("{\n  \"format\": \"redsim/1\",\n  \"name\": oops\n}");
+    only(&ps, "", None, &["not valid JSON", "line 3, column 11"]);
+    let ps = problems_in("{\"format\": \"redsim/1\",}");
+    only(&ps, "", None, &["line 1, column 23", "trailing comma"]);
+    let ps = problems_in("{\"format\": \"redsim/1\"");
+    only(&ps, "", None, &["not valid JSON", "line 1"]);
+    // A serde message, but never a bare one: it is always placed and explained.
+    assert!(!ps[0].message.starts_with("EOF"), "{}", ps[0]);
+}
+
+#[test]
+fn the_root_must_be_an_object() {
+    only(
+        &problems_in("[1, 2]"),
+        "",
+        None,
+        &["must be a JSON object", "not a list", "redsim/1"],
+    );
+    only(&problems_in("\"redsim/1\""), "", None, &["not a string"]);
+    only(&problems_in("42"), "", None, &["not a number"]);
+    only(&problems_in("null"), "", None, &["not null"]);
+    only(&problems_in(""), "", None, &["the file is empty"]);
+    only(&problems_in(" \n\t"), "", None, &["the file is empty"]);
+}
+
+#[test]
+fn unknown_keys_are_errors_with_a_suggestion() {
+    let ps = with("/servics", json!([]));
+    only(
+        &ps,
+        "servics",
+        None,
+        &["unknown key `servics`", "did you mean `services`?"],
+    );
+
+    let ps = with("/components/1/mtbff", json!("3h"));
+    only(
+        &ps,
+        "components[1].mtbff",
+        Some("isp-a"),
+        &[
+            "unknown key `mtbff`",
+            "did you mean `mtbf`?",
+            "`mttr`",
+            "`domains`",
+        ],
+    );
+
+    let ps = with("/links/2/mttrr", json!("3h"));
+    only(
+        &ps,
+        "links[2].mttrr",
+        Some("nic-a"),
+        &["unknown key `mttrr`", "did you mean `mttr`?"],
+    );
+
+    let ps = with("/services/0/too", json!(["srv"]));
+    only(
+        &ps,
+        "services[0].too",
+        Some("app"),
+        &["unknown key `too`", "did you mean `to`?"],
+    );
+
+    let ps = with("/templates/switch/knd", json!("switch"));
+    only(
+        &ps,
+        "templates.switch.knd",
+        None,
+        &["unknown key `knd`", "did you mean `kind`?"],
+    );
+
+    let ps = with("/components/5/failure/weibull/shap", json!(2));
+    only(
+        &ps,
+        "components[5].failure.weibull.shap",
+        Some("srv"),
+        &[
+            "unknown key `shap`",
+            "did you mean `shape`?",
+            "allowed: `shape`, `scale`, `mean`",
+        ],
+    );
+
+    // Inside a repair distribution too, with the full path.
+    let ps = with("/components/5/repair/lognormal/sdd", json!("3h"));
+    only(
+        &ps,
+        "components[5].repair.lognormal.sdd",
+        Some("srv"),
+        &["unknown key `sdd`", "did you mean `sd`?"],
+    );
+}
+
+#[test]
+fn unknown_keys_far_from_any_known_one_list_the_allowed_keys() {
+    let ps = with("/components/1/colour", json!("red"));
+    only(
+        &ps,
+        "components[1].colour",
+        Some("isp-a"),
+        &["unknown key `colour`", "allowed: `id`, `kind`"],
+    );
+    assert!(!ps[0].to_string().contains("did you mean"), "{}", ps[0]);
+}
+
+#[test]
+fn unknown_distribution_families_are_named() {
+    let ps = with(
+        "/components/5/failure",
+        json!({"weibul": {"shape": 1, "mean": "3h"}}),
+    );
+    only(
+        &ps,
+        "components[5].failure",
+        Some("srv"),
+        &[
+            "unknown distribution `weibul`",
+            "did you mean `weibull`?",
+            "`lognormal`",
+        ],
+    );
+    let ps = with(
+        "/components/5/repair",
+        json!({"lognormel": {"mean": "1h", "sd": "1h"}}),
+    );
+    only(
+        &ps,
+        "components[5].repair.lognormel",
+        Some("srv"),
+        &["did you mean `lognormal`?"],
+    );
+    let ps = with("/components/5/failure", json!("weibull"));
+    only(
+        &ps,
+        "components[5].failure.weibull",
+        Some("srv"),
+        &["exactly one key naming its family"],
+    );
+    let ps = with(
+        "/components/5/failure",
+        json!({"weibull": {"shape": 1, "mean": "3h"}, "gamma": {"shape": 1, "mean": "3h"}}),
+    );
+    only(
+        &ps,
+        "components[5].failure",
+        Some("srv"),
+        &["exactly one key naming its family"],
+    );
+    let ps = with("/components/5/repair", json!("sometimes"));
+    only(
+        &ps,
+        "components[5].repair",
+        Some("srv"),
+        &["invalid repair \"sometimes\"", "\"never\""],
+    );
+}
+
+#[test]
+fn the_format_version_is_checked() {
+    only(
+        &with("/format", json!("redsim/2")),
+        "format",
+        None,
+        &["unknown format version \"redsim/2\"", "redsim/1"],
+    );
+    only(
+        &with("/format", json!(1)),
+        "format",
+        None,
+        &["unknown format version 1"],
+    );
+    only(
+        &without("/format"),
+        "format",
+        None,
+        &["missing `format`", "\"format\": \"redsim/1\""],
+    );
+}
+
+#[test]
+fn required_top_level_keys_are_named() {
+    only(&without("/name"), "name", None, &["missing `name`"]);
+    only(
+        &with("/name", json!(3)),
+        "name",
+        None,
+        &["`name` must be a string"],
+    );
+    only(&without("/services"), "services", None, &["missing `services`"]);
+    only(&with("/services", json!([])), "services", None, &["no services"]);
+    // Without components nothing can be looked up: the one missing key is the
+    // problem, not every reference to what it should have held.
+    only(
+        &without("/components"),
+        "components",
+        None,
+        &["missing `components`"],
+    );
+    only(
+        &with("/components", json!([])),
+        "components",
+        None,
+        &["`components` is empty"],
+    );
+    only(
+        &with("/components", json!({})),
+        "components",
+        None,
+        &["must be a list"],
+    );
+    only(
+        &with("/mission", json!(0)),
+        "mission",
+        None,
+        &["mission must be longer than 0", "got 0 h"],
+    );
+}
+
+#[test]
+fn duplicate_ids_name_both_declarations() {
+    let ps = with("/components/2/id", json!("isp-a"));
+    expect(
+        &ps,
+        "components[2]",
+        Some("isp-a"),
+        &["duplicate id `isp-a`", "first declared at components[1]"],
+    );
+
+    let ps = with("/links/1/id", json!("nic-a"));
+    only(
+        &ps,
+        "links[2]",
+        Some("nic-a"),
+        &["duplicate id `nic-a`", "first declared at links[1]"],
+    );
+
+    // `count` makes web-1 .. web-4, colliding with a component declared as web-2.
+    let ps = problems(|v| {
+        v["components"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "web-2"}));
+    });
+    only(
+        &ps,
+        "components[7]",
+        Some("web-2"),
+        &["duplicate id `web-2`", "first declared at components[6]"],
+    );
+    let ps = problems(|v| {
+        v["components"]
+            .as_array_mut()
+            .unwrap()
+            .insert(0, json!({"id": "web-3"}));
+    });
+    only(
+        &ps,
+        "components[7]",
+        Some("web-3"),
+        &[
+            "duplicate id `web-3`",
+            "made by this entry's `count`",
+            "first declared at components[0]",
+        ],
+    );
+
+    // A link's default id `a--b` collides with a component of that name.
+    let ps = problems(|v| {
+        v["components"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "internet--isp-a"}));
+    });
+    only(
+        &ps,
+        "links[0]",
+        Some("internet--isp-a"),
+        &["duplicate id `internet--isp-a`"],
+    );
+
+    let ps = with("/services/1/id", json!("app"));
+    only(
+        &ps,
+        "services[1]",
+        Some("app"),
+        &["duplicate service id `app`", "first declared at services[0]"],
+    );
+}
+
+#[test]
+fn unknown_references_suggest_the_closest_id() {
+    let ps = with("/components/4/requires", json!("fed-a"));
+    only(
+        &ps,
+        "components[4].requires",
+        Some("psu-1"),
+        &["unknown id `fed-a`", "did you mean `feed-a`?"],
+    );
+
+    let ps = with("/components/5/requires", json!({"any": ["psu-1", "psu-2"]}));
+    only(
+        &ps,
+        "components[5].requires.any[1]",
+        Some("srv"),
+        &["unknown id `psu-2`", "did you mean `psu-1`?"],
+    );
+
+    // Reported once for the entry, not once for each of its four copies.
+    let ps = with("/components/6/domains", json!(["feed-x"]));
+    only(
+        &ps,
+        "components[6].domains[0]",
+        Some("web"),
+        &["unknown id `feed-x`", "did you mean `feed-a`?"],
+    );
+
+    let ps = with("/links/0/between/1", json!("isp-b"));
+    only(
+        &ps,
+        "links[0].between[1]",
+        Some("internet--isp-b"),
+        &["unknown id `isp-b`", "did you mean `isp-a`?"],
+    );
+
+    let ps = with("/services/0/from", json!("internt"));
+    only(
+        &ps,
+        "services[0].from",
+        Some("app"),
+        &["unknown id `internt`", "did you mean `internet`?"],
+    );
+
+    let ps = with("/services/0/to", json!(["srvv"]));
+    only(
+        &ps,
+        "services[0].to[0]",
+        Some("app"),
+        &["unknown id `srvv`", "did you mean `srv`?"],
+    );
+
+    let ps = with("/services/3/requires/of/0", json!("psu1"));
+    only(
+        &ps,
+        "services[3].requires.of[0]",
+        Some("power"),
+        &["unknown id `psu1`", "did you mean `psu-1`?"],
+    );
+
+    // Nothing close: no guess.
+    let ps = with("/services/0/to", json!(["mainframe"]));
+    only(&ps, "services[0].to[0]", Some("app"), &["unknown id `mainframe`"]);
+    assert!(ps[0].hint.is_none(), "{}", ps[0]);
+}
+
+#[test]
+fn links_only_join_components() {
+    let ps = with("/links/0/between/1", json!("nic-a"));
+    only(
+        &ps,
+        "links[0].between[1]",
+        Some("internet--nic-a"),
+        &["`nic-a` is a link", "only components"],
+    );
+    let ps = with("/links/3/between/0", json!("internet--isp-a"));
+    only(
+        &ps,
+        "links[3].between[0]",
+        Some("internet--isp-a--web-*"),
+        &["`internet--isp-a` is a link"],
+    );
+}
+
+#[test]
+fn unknown_templates_suggest_the_closest() {
+    let ps = with("/components/2/template", json!("swich"));
+    // acc-a is still known: links to it are not reported as well.
+    only(
+        &ps,
+        "components[2].template",
+        Some("acc-a"),
+        &["unknown template `swich`", "did you mean `switch`?"],
+    );
+    let ps = with("/links/2/template", json!("cable"));
+    only(
+        &ps,
+        "links[2].template",
+        Some("nic-a"),
+        &["unknown template `cable`"],
+    );
+}
+
+#[test]
+fn globs_that_match_nothing_are_named() {
+    let ps = with("/links/3/between/1", json!("db-*"));
+    only(
+        &ps,
+        "links[3].between[1]",
+        Some("acc-a--db-*"),
+        &["the glob `db-*` matches no component"],
+    );
+    let ps = with("/services/1/to", json!(["web-*", "db-*"]));
+    only(
+        &ps,
+        "services[1].to[1]",
+        Some("web-tier"),
+        &["the glob `db-*` matches no component"],
+    );
+    let ps = with("/components/4/requires", json!({"all": ["feed-a", "ups-*"]}));
+    only(
+        &ps,
+        "components[4].requires.all[1]",
+        Some("psu-1"),
+        &["the glob `ups-*` matches no component or link"],
+    );
+    let ps = with("/services/2/capacity", json!({"web-*": 100, "app-*": 5}));
+    only(
+        &ps,
+        "services[2].capacity.app-*",
+        Some("web-capacity"),
+        &["the glob `app-*` matches no component"],
+    );
+}
+
+#[test]
+fn durations_must_be_positive_finite_and_well_written() {
+    only(
+        &with("/components/1/mtbf", json!(0)),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["mtbf", "greater than 0", "got 0 h"],
+    );
+    only(
+        &with("/components/1/mtbf", json!("0s")),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["greater than 0"],
+    );
+    only(
+        &with("/components/1/mttr", json!(-3)),
+        "components[1].mttr",
+        Some("isp-a"),
+        &["negative", "-3"],
+    );
+    only(
+        &with("/components/1/mttr", json!("-3h")),
+        "components[1].mttr",
+        Some("isp-a"),
+        &["\"-3h\"", "negative"],
+    );
+    only(
+        &with("/components/1/mtbf", json!("4hh")),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["invalid duration \"4hh\"", "unknown unit \"hh\"", "\"4h\""],
+    );
+    only(
+        &with("/components/1/mtbf", json!("1e400h")),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["\"1e400h\"", "finite"],
+    );
+    only(
+        &with("/components/1/mtbf", json!("nan h")),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["finite"],
+    );
+    only(
+        &with("/components/1/mtbf", json!("h")),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["not a number"],
+    );
+    only(
+        &with("/components/1/mtbf", json!(true)),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["boolean", "number of hours"],
+    );
+    only(
+        &with("/mission", json!("-1y")),
+        "mission",
+        None,
+        &["\"-1y\"", "negative"],
+    );
+}
+
+// `with` expects problems; this variant of the base must parse.
+fn accepts(ptr: &str, to: Value) -> bool {
+    let mut v = base();
+    set(&mut v, ptr, to);
+    parse(&v.to_string()).is_ok()
+}
+
+#[test]
+fn exponents_in_durations_are_numbers() {
+    assert!(accepts("/components/1/mtbf", json!("4.38e3h")));
+    assert!(accepts("/components/1/mtbf", json!("1E4")));
+}
+
+#[test]
+fn distribution_parameters_are_checked_where_they_are_written() {
+    let ps = with("/components/5/failure/weibull/shape", json!(0));
+    only(
+        &ps,
+        "components[5].failure.weibull.shape",
+        Some("srv"),
+        &["shape", "greater than 0", "got 0"],
+    );
+
+    let ps = with("/components/5/failure/weibull/scale", json!("3h"));
+    only(
+        &ps,
+        "components[5].failure.weibull",
+        Some("srv"),
+        &["exactly one of `scale` or `mean`", "got `scale`, `mean`"],
+    );
+
+    let ps = with("/components/5/repair/lognormal/sigma", json!(0.5));
+    only(
+        &ps,
+        "components[5].repair.lognormal",
+        Some("srv"),
+        &[
+            "`mean` and `sd`, or `median` and `sigma`",
+            "got `mean`, `sd`, `sigma`",
+        ],
+    );
+    let ps = with(
+        "/components/5/repair",
+        json!({"lognormal": {"median": "3h", "sigma": -1}}),
+    );
+    only(
+        &ps,
+        "components[5].repair.lognormal.sigma",
+        Some("srv"),
+        &["sigma", "got -1"],
+    );
+
+    let ps = with(
+        "/components/5/repair",
+        json!({"uniform": {"min": "3h", "max": "2h"}}),
+    );
+    only(
+        &ps,
+        "components[5].repair.uniform",
+        Some("srv"),
+        &["min (3 h) must be smaller than max (2 h)"],
+    );
+    let ps = with(
+        "/components/5/repair",
+        json!({"uniform": {"min": "3h", "max": "3h"}}),
+    );
+    only(
+        &ps,
+        "components[5].repair.uniform",
+        Some("srv"),
+        &["min (3 h)", "max (3 h)", "fixed"],
+    );
+    let ps = with(
+        "/components/5/repair",
+        json!({"uniform": {"min": "-1h", "max": "2h"}}),
+    );
+    only(
+        &ps,
+        "components[5].repair.uniform.min",
+        Some("srv"),
+        &["\"-1h\"", "negative"],
+    );
+
+    let ps = with(
+        "/components/5/repair",
+        json!({"gamma": {"shape": 0, "mean": "3h"}}),
+    );
+    only(
+        &ps,
+        "components[5].repair.gamma.shape",
+        Some("srv"),
+        &["shape", "got 0"],
+    );
+    let ps = with("/components/5/repair", json!({"exponential": {"mean": "0s"}}));
+    only(
+        &ps,
+        "components[5].repair.exponential.mean",
+        Some("srv"),
+        &["mean", "got 0 h"],
+    );
+    let ps = with("/components/5/repair", json!({"fixed": 0}));
+    only(
+        &ps,
+        "components[5].repair.fixed",
+        Some("srv"),
+        &["fixed duration", "greater than 0", "got 0 h"],
+    );
+
+    // A shape so small the Weibull cannot be simulated: no panic, a clear refusal.
+    let ps = with("/components/5/failure/weibull/shape", json!(1e-300));
+    only(
+        &ps,
+        "components[5].failure.weibull.shape",
+        Some("srv"),
+        &["cannot be simulated"],
+    );
+    let ps = with(
+        "/components/5/failure",
+        json!({"weibull": {"shape": 1e-300, "scale": "3h"}}),
+    );
+    only(
+        &ps,
+        "components[5].failure.weibull",
+        Some("srv"),
+        &["finite and greater than 0"],
+    );
+}
+
+#[test]
+fn afr_must_be_a_fraction_or_percentage_in_range() {
+    let ps = with("/components/3/afr", json!("150%"));
+    only(
+        &ps,
+        "components[3].afr",
+        Some("feed-a"),
+        &["\"150%\"", "between 0 % and 100 %"],
+    );
+    let ps = with("/components/3/afr", json!(1.5));
+    only(
+        &ps,
+        "components[3].afr",
+        Some("feed-a"),
+        &["1.5", "between 0 and 1"],
+    );
+    let ps = with("/components/3/afr", json!("0%"));
+    only(&ps, "components[3].afr", Some("feed-a"), &["\"0%\""]);
+    let ps = with("/components/3/afr", json!("lots"));
+    only(
+        &ps,
+        "components[3].afr",
+        Some("feed-a"),
+        &["\"lots\"", "\"1.5%\""],
+    );
+    // A tiny but valid rate is not rounded to "never fails".
+    assert!(accepts("/components/3/afr", json!("0.0000000000000001%")));
+}
+
+#[test]
+fn failure_and_repair_laws_come_in_pairs() {
+    let ps = without("/components/1/mttr");
+    only(
+        &ps,
+        "components[1]",
+        Some("isp-a"),
+        &["failure law (`mtbf`) but no repair law", "\"never\""],
+    );
+    let ps = without("/components/1/mtbf");
+    only(
+        &ps,
+        "components[1]",
+        Some("isp-a"),
+        &["repair law (`mttr`) but no failure law"],
+    );
+    let ps = without("/components/5/failure");
+    only(
+        &ps,
+        "components[5]",
+        Some("srv"),
+        &["repair law (`repair`) but no failure law"],
+    );
+    let ps = with("/components/1/afr", json!("1%"));
+    only(
+        &ps,
+        "components[1]",
+        Some("isp-a"),
+        &["only one of `mtbf`, `afr`"],
+    );
+    let ps = with("/components/5/mtbf", json!("1000h"));
+    only(
+        &ps,
+        "components[5]",
+        Some("srv"),
+        &["only one of `mtbf`, `failure`"],
+    );
+    let ps = with("/components/1/repair", json!("never"));
+    only(
+        &ps,
+        "components[1]",
+        Some("isp-a"),
+        &["only one of `mttr` and `repair`"],
+    );
+    // Both halves wrong: both reported.
+    let ps = with("/components/1", json!({"id": "isp-a", "mtbf": 0, "mttr": "0s"}));
+    assert_eq!(ps.len(), 2, "{}", listing(&ps));
+    expect(&ps, "components[1].mtbf", Some("isp-a"), &["got 0 h"]);
+    expect(&ps, "components[1].mttr", Some("isp-a"), &["got 0 h"]);
+    // "never" is a repair law: a non-repairable element is fine.
+    assert!(accepts(
+        "/components/1",
+        json!({"id": "isp-a", "mtbf": "1y", "repair": "never"})
+    ));
+}
+
+#[test]
+fn template_mistakes_are_reported_once_at_the_template() {
+    // `switch` is used by acc-a and by the four web copies.
+    let ps = with("/templates/switch/mtbf", json!(0));
+    only(
+        &ps,
+        "templates.switch.mtbf",
+        None,
+        &["mtbf must be greater than 0", "got 0 h"],
+    );
+    let ps = with("/templates/switch/mttr", json!("6hours"));
+    only(&ps, "templates.switch.mttr", None, &["unknown unit \"hours\""]);
+    let ps = with("/templates/switch/requires", json!("nowhere"));
+    only(&ps, "templates.switch.requires", None, &["unknown id `nowhere`"]);
+    // An entry's own fields override the template's, so its own mistake is its own.
+    let ps = with("/components/2/mtbf", json!(0));
+    only(&ps, "components[2].mtbf", Some("acc-a"), &["got 0 h"]);
+    // Links cannot have requirements, so neither can their templates.
+    let ps = problems(|v| {
+        set(
+            v,
+            "/templates/link",
+            json!({"requires": "feed-a", "mtbf": "1y", "mttr": "1h"}),
+        );
+        set(v, "/links/0/template", json!("link"));
+    });
+    only(
+        &ps,
+        "links[0].template",
+        Some("internet--isp-a"),
+        &["template `link`", "links cannot have"],
+    );
+}
+
+#[test]
+fn need_must_be_between_1_and_the_number_of_targets() {
+    let ps = with("/services/1/need", json!(0));
+    only(
+        &ps,
+        "services[1].need",
+        Some("web-tier"),
+        &["need is 0", "4 target(s)", "from 1 to 4"],
+    );
+    let ps = with("/services/1/need", json!(5));
+    only(
+        &ps,
+        "services[1].need",
+        Some("web-tier"),
+        &["need is 5", "4 target(s)"],
+    );
+    let ps = with("/services/0/need", json!(2));
+    only(
+        &ps,
+        "services[0].need",
+        Some("app"),
+        &["need is 2", "1 target(s)"],
+    );
+    let ps = with("/services/1/need", json!(-1));
+    only(&ps, "services[1].need", Some("web-tier"), &["-1", "whole number"]);
+}
+
+#[test]
+fn at_least_must_be_between_1_and_the_number_of_operands() {
+    let ps = with("/services/3/requires/at_least", json!(0));
+    only(
+        &ps,
+        "services[3].requires.at_least",
+        Some("power"),
+        &["at_least is 0", "2 operand(s)", "from 1 to 2"],
+    );
+    let ps = with("/services/3/requires/at_least", json!(3));
+    only(
+        &ps,
+        "services[3].requires.at_least",
+        Some("power"),
+        &["at_least is 3", "2 operand(s)"],
+    );
+    // Globs count one operand per match: psu-1 plus web-1..4 is five.
+    let ps = with(
+        "/services/3/requires",
+        json!({"at_least": 6, "of": ["psu-1", "web-*"]}),
+    );
+    only(
+        &ps,
+        "services[3].requires.at_least",
+        Some("power"),
+        &["at_least is 6", "5 operand(s) (after expanding globs)"],
+    );
+    assert!(accepts(
+        "/services/3/requires",
+        json!({"at_least": 5, "of": ["psu-1", "web-*"]})
+    ));
+    // Nested, inside a component.
+    let ps = with(
+        "/components/5/requires",
+        json!({"all": ["feed-a", {"at_least": 2, "of": ["psu-1"]}]}),
+    );
+    only(
+        &ps,
+        "components[5].requires.all[1].at_least",
+        Some("srv"),
+        &["at_least is 2", "1 operand(s)"],
+    );
+    let ps = with("/services/3/requires/at_least", json!(-1));
+    only(
+        &ps,
+        "services[3].requires.at_least",
+        Some("power"),
+        &["whole number of at least 1", "got -1"],
+    );
+    let ps = with("/services/3/requires", json!({"some": ["psu-1"]}));
+    only(
+        &ps,
+        "services[3].requires",
+        Some("power"),
+        &["unexpected keys `some`", "at_least"],
+    );
+}
+
+#[test]
+fn capacity_and_demand_mistakes_are_named() {
+    let ps = with("/services/2/demand", json!(500));
+    only(
+        &ps,
+        "services[2].demand",
+        Some("web-capacity"),
+        &[
+            "demand 500 exceeds the total capacity 400",
+            "4 targets",
+            "never be up",
+        ],
+    );
+    let ps = with(
+        "/services/2/capacity",
+        json!({"web-1": 100, "web-2": 100, "web-3": 100}),
+    );
+    only(
+        &ps,
+        "services[2].capacity",
+        Some("web-capacity"),
+        &["no capacity given", "`web-4`"],
+    );
+    let ps = with("/services/2/capacity", json!({"web-*": 100, "srv": 100}));
+    only(
+        &ps,
+        "services[2].capacity.srv",
+        Some("web-capacity"),
+        &["`srv` is not a target"],
+    );
+    let ps = with("/services/2/capacity", json!(-1));
+    only(
+        &ps,
+        "services[2].capacity",
+        Some("web-capacity"),
+        &["greater than 0", "got -1"],
+    );
+    let ps = with("/services/2/capacity", json!({"web-*": -5}));
+    only(
+        &ps,
+        "services[2].capacity.web-*",
+        Some("web-capacity"),
+        &["got -5"],
+    );
+    let ps = with("/services/2/capacity", json!("lots"));
+    only(
+        &ps,
+        "services[2].capacity",
+        Some("web-capacity"),
+        &["capacity must be a number"],
+    );
+    let ps = with("/services/2/demand", json!(0));
+    only(
+        &ps,
+        "services[2].demand",
+        Some("web-capacity"),
+        &["demand must be greater than 0", "got 0"],
+    );
+    let ps = without("/services/2/demand");
+    only(
+        &ps,
+        "services[2].capacity",
+        Some("web-capacity"),
+        &["`capacity` needs `demand`"],
+    );
+    let ps = without("/services/2/capacity");
+    only(
+        &ps,
+        "services[2].demand",
+        Some("web-capacity"),
+        &["`demand` needs `capacity`"],
+    );
+    let ps = with("/services/1/demand", json!(3));
+    only(&ps, "services[1]", Some("web-tier"), &["`need`", "not both"]);
+    // A per-target map that covers every target is fine, even with a zero.
+    assert!(accepts(
+        "/services/2/capacity",
+        json!({"web-1": 0, "web-2": 100, "web-3": 100, "web-4": 100})
+    ));
+}
+
+#[test]
+fn requirement_cycles_list_the_cycle() {
+    // feed-a -> srv -> psu-1 -> feed-a
+    let ps = with("/components/3/requires", json!("srv"));
+    only(
+        &ps,
+        "components[3].requires",
+        Some("feed-a"),
+        &["cycle", "feed-a -> srv -> psu-1 -> feed-a"],
+    );
+    let ps = with("/components/3/requires", json!("feed-a"));
+    only(
+        &ps,
+        "components[3].requires",
+        Some("feed-a"),
+        &["cycle", "feed-a -> feed-a"],
+    );
+    // Through `domains`, and through a link (a link requires both of its ends).
+    let ps = with("/components/3/domains", json!(["psu-1"]));
+    only(
+        &ps,
+        "components[3].domains",
+        Some("feed-a"),
+        &["feed-a -> psu-1 -> feed-a"],
+    );
+    let ps = with("/components/5/requires", json!("nic-a"));
+    expect(
+        &ps,
+        "components[5].requires",
+        Some("srv"),
+        &["srv -> nic-a -> srv"],
+    );
+}
+
+#[test]
+fn services_need_a_source_and_existing_targets() {
+    only(
+        &with("/services/0/from", json!("nowhere")),
+        "services[0].from",
+        Some("app"),
+        &["unknown id `nowhere`"],
+    );
+    let ps = with("/services/0/to", json!(["nowhere", "srv"]));
+    only(&ps, "services[0].to[0]", Some("app"), &["unknown id `nowhere`"]);
+    let ps = without("/services/0/from");
+    only(
+        &ps,
+        "services[0]",
+        Some("app"),
+        &["needs `from` and `to`", "`requires`"],
+    );
+    let ps = with("/services/0/to", json!([]));
+    only(&ps, "services[0].to", Some("app"), &["`to` is empty"]);
+    let ps = with("/services/0/from", json!("web-*"));
+    only(
+        &ps,
+        "services[0].from",
+        Some("app"),
+        &["one component id, not a glob", "matches 4"],
+    );
+    let ps = with("/services/0/to", json!(["internet"]));
+    only(
+        &ps,
+        "services[0].to",
+        Some("app"),
+        &["`internet` is both `from` and a target"],
+    );
+    let ps = with("/services/0/requires", json!("srv"));
+    only(&ps, "services[0]", Some("app"), &["not both"]);
+    let ps = with("/services/0/to", json!(["nic-a"]));
+    only(&ps, "services[0].to[0]", Some("app"), &["`nic-a` is a link"]);
+}
+
+#[test]
+fn links_must_join_two_different_components() {
+    let ps = with("/links/0/between", json!(["srv", "srv"]));
+    only(
+        &ps,
+        "links[0].between",
+        Some("srv--srv"),
+        &["cannot connect a component to itself", "`srv`"],
+    );
+    // A glob that only pairs a component with itself.
+    let ps = with("/links/0/between", json!(["srv", "sr*"]));
+    only(&ps, "links[0].between", Some("srv--sr*"), &["to itself"]);
+    let ps = with("/links/0/between", json!(["srv", "acc-a", "isp-a"]));
+    only(
+        &ps,
+        "links[0].between",
+        Some("srv--acc-a--isp-a"),
+        &["exactly two ends (got 3)"],
+    );
+    let ps = with("/links/0/between", json!(["srv"]));
+    only(
+        &ps,
+        "links[0].between",
+        Some("srv"),
+        &["exactly two ends (got 1)"],
+    );
+}
+
+#[test]
+fn ids_must_be_plain_words() {
+    // (web-* then matches nothing: that is reported too, as the id was changed.)
+    let ps = with("/components/6/id", json!("web *"));
+    expect(
+        &ps,
+        "components[6].id",
+        Some("web *"),
+        &["invalid id \"web *\"", "without spaces or `*`"],
+    );
+    let ps = with("/components/0/id", json!(""));
+    expect(&ps, "components[0].id", Some(""), &["invalid id \"\""]);
+}
+
+#[test]
+fn counts_must_be_sensible_and_absurd_ones_are_refused_without_allocating() {
+    let ps = with("/components/6/count", json!(0));
+    only(
+        &ps,
+        "components[6].count",
+        Some("web"),
+        &["count 0 is out of range", "from 1 to"],
+    );
+    // 10^12 copies would exhaust memory: refused up front (this test would
+    // run out of memory, not fail, if it were not).
+    let ps = with("/components/6/count", json!(1_000_000_000_000u64));
+    only(
+        &ps,
+        "components[6].count",
+        Some("web"),
+        &["count 1000000000000 is out of range"],
+    );
+    let ps = with("/components/6/count", json!(u64::MAX));
+    only(&ps, "components[6].count", Some("web"), &["out of range"]);
+    let ps = with("/components/6/count", json!(-1));
+    only(&ps, "components[6].count", Some("web"), &["-1", "whole number"]);
+    let ps = with("/components/6/count", json!(2.5));
+    only(&ps, "components[6].count", Some("web"), &["2.5", "whole number"]);
+}
+
+/// A scenario of two large counted entries plus `extra` components.
+fn large(extra: Value, links: Value) -> String {
+    let mut components = vec![
+        json!({"id": "src"}),
+        json!({"id": "a", "count": 100_000}),
+        json!({"id": "b", "count": 100_000}),
+    ];
+    components.extend(extra.as_array().cloned().unwrap_or_default());
+    json!({
+        "format": "redsim/1",
+        "name": "large",
+        "components": components,
+        "links": links,
+        "services": [{"id": "s", "requires": "a-1"}]
+    })
+    .to_string()
+}
+
+#[test]
+fn glob_links_that_would_make_billions_of_links_are_refused() {
+    // 10^5 x 10^5 pairs: counted, not made.
+    let ps = problems_in(&large(json!([]), json!([{"between": ["a-*", "b-*"]}])));
+    only(
+        &ps,
+        "links[0].between",
+        Some("a-*--b-*"),
+        &["10000000000 links", "more than"],
+    );
+    // Every pair within one glob: n(n-1)/2 of them.
+    let ps = problems_in(&large(
+        json!([]),
+        json!([{"id": "mesh", "between": ["a-*", "a-*"]}]),
+    ));
+    only(&ps, "links[0].between", Some("mesh"), &["4999950000 links"]);
+}
+
+#[test]
+fn requirements_that_would_expand_quadratically_are_refused() {
+    // Each of 10^5 copies requiring a glob over 10^5 others is 10^10 terms.
+    let ps = problems_in(&large(
+        json!([{"id": "c", "count": 100_000, "requires": {"any": ["a-*"]}}]),
+        json!([]),
+    ));
+    only(&ps, "components[3].requires", Some("c"), &["more than", "terms"]);
+}
+
+#[test]
+fn a_broken_entry_is_reported_once_not_at_every_reference() {
+    // isp-a is referenced by two links; its bad mtbf is the only problem.
+    let ps = with("/components/1/mtbf", json!("soon"));
+    only(&ps, "components[1].mtbf", Some("isp-a"), &["\"soon\""]);
+    // The same for a component that cannot be read at all, and for a bad count.
+    let ps = with("/components/5/colour", json!("blue"));
+    only(
+        &ps,
+        "components[5].colour",
+        Some("srv"),
+        &["unknown key `colour`"],
+    );
+    let ps = with("/components/6/count", json!(0));
+    assert_eq!(ps.len(), 1, "{}", listing(&ps));
+    let ps = with("/components/0", json!("internet"));
+    only(&ps, "components[0]", None, &["expected an object"]);
+    let ps = with("/templates/switch/mttr", json!(true));
+    only(&ps, "templates.switch.mttr", None, &["boolean"]);
+    let ps = with("/links/2/mtbf", json!(-1));
+    only(&ps, "links[2].mtbf", Some("nic-a"), &["negative"]);
+}
+
+#[test]
+fn several_independent_mistakes_are_listed_together() {
+    let ps = problems(|v| {
+        set(v, "/format", json!("redsim/9"));
+        set(v, "/colour", json!("blue"));
+        set(v, "/components/1/mtbf", json!("4hh"));
+        set(v, "/components/2/template", json!("swich"));
+        set(v, "/components/3/requires", json!("srv"));
+        set(v, "/components/5/failure/weibull/shape", json!(0));
+        set(v, "/components/6/count", json!(1_000_000_000_000u64));
+        set(v, "/links/2/between/1", json!("srvv"));
+        set(v, "/services/0/from", json!("internt"));
+        set(v, "/services/3/requires/at_least", json!(3));
+        let services = v["services"].as_array_mut().unwrap();
+        services.push(json!({"id": "cap", "from": "internet", "to": ["feed-a"], "capacity": 1, "demand": 2}));
+        services.push(json!({"id": "app", "requires": "srv"}));
+    });
+    let want: &[(&str, Option<&str>, &[&str])] = &[
+        ("format", None, &["\"redsim/9\""]),
+        ("colour", None, &["unknown key `colour`"]),
+        ("components[1].mtbf", Some("isp-a"), &["\"4hh\""]),
+        ("components[2].template", Some("acc-a"), &["`swich`", "`switch`"]),
+        (
+            "components[3].requires",
+            Some("feed-a"),
+            &["feed-a -> srv -> psu-1 -> feed-a"],
+        ),
+        ("components[5].failure.weibull.shape", Some("srv"), &["got 0"]),
+        ("components[6].count", Some("web"), &["1000000000000"]),
+        (
+            "links[2].between[1]",
+            Some("nic-a"),
+            &["`srvv`", "did you mean `srv`?"],
+        ),
+        ("services[0].from", Some("app"), &["`internt`", "`internet`"]),
+        ("services[3].requires.at_least", Some("power"), &["at_least is 3"]),
+        (
+            "services[4].demand",
+            Some("cap"),
+            &["demand 2 exceeds the total capacity 1"],
+        ),
+        ("services[5]", Some("app"), &["duplicate service id `app`"]),
+    ];
+    for (path, id, needles) in want {
+        expect(&ps, path, *id, needles);
+    }
+    // web-* now matches nothing, but that follows from the bad count and is not repeated.
+    assert_eq!(ps.len(), want.len(), "{}", listing(&ps));
+}
+
+#[test]
+fn problems_display_path_id_message_and_hint() {
+    let ps = with("/components/4/requires", json!("fed-a"));
+    assert_eq!(
+        ps[0].to_string(),
+        "components[4].requires (`psu-1`): unknown id `fed-a`\n    hint: did you mean `feed-a`?"
+    );
+}
+
+// --- No input makes the loader panic --------------------------------------
+
+/// Keys and strings the format uses, so that mutations often reach deep checks.
+const WORDS: &[&str] = &[
+    "id",
+    "kind",
+    "template",
+    "count",
+    "mtbf",
+    "afr",
+    "mttr",
+    "failure",
+    "repair",
+    "requires",
+    "domains",
+    "between",
+    "from",
+    "to",
+    "need",
+    "capacity",
+    "demand",
+    "all",
+    "any",
+    "at_least",
+    "of",
+    "exponential",
+    "weibull",
+    "lognormal",
+    "gamma",
+    "uniform",
+    "fixed",
+    "shape",
+    "scale",
+    "mean",
+    "sd",
+    "median",
+    "sigma",
+    "min",
+    "max",
+    "never",
+    "4h",
+    "0s",
+    "-3h",
+    "1e400h",
+    "4hh",
+    "1y",
+    "150%",
+    "0%",
+    "20%",
+    "web-*",
+    "*",
+    "srv",
+    "internet",
+    "psu-1",
+    "feed-a",
+    "web-1",
+    "nic-a",
+    "redsim/1",
+    "",
+];
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("JSON numbers are finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        prop::sample::select(vec![0.0, -1.0, 0.5, 1.0, 2.0, 1e-300, 1e300, 100_000.0, 1e12])
+            .prop_map(Value::from),
+        prop::sample::select(WORDS).prop_map(Value::from),
+        "[a-z0-9*%. -]{0,8}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::vec((prop::sample::select(WORDS), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
+
+/// Every JSON pointer in `v`, the root included.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                pointers(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                pointers(x, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// Replace the node at a pointer with another value.
+    Replace(prop::sample::Index, Value),
+    /// Remove the node at a pointer from its object or list.
+    Remove(prop::sample::Index),
+    /// Add a key (often a known one) to the object at a pointer, or push to a list.
+    Add(prop::sample::Index, &'static str, Value),
+    /// Copy a node to its list again (duplicate ids, duplicate entries).
+    Duplicate(prop::sample::Index),
+}
+
+fn arb_mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<prop::sample::Index>(), arb_json()).prop_map(|(i, v)| Mutation::Replace(i, v)),
+        any::<prop::sample::Index>().prop_map(Mutation::Remove),
+        (
+            any::<prop::sample::Index>(),
+            prop::sample::select(WORDS),
+            arb_json()
+        )
+            .prop_map(|(i, k, v)| Mutation::Add(i, k, v)),
+        any::<prop::sample::Index>().prop_map(Mutation::Duplicate),
+    ]
+}
+
+fn apply(v: &mut Value, m: &Mutation) {
+    let mut ptrs = Vec::new();
+    pointers(v, String::new(), &mut ptrs);
+    let pick = |i: &prop::sample::Index| ptrs[i.index(ptrs.len())].clone();
+    let parent_of = |p: &str| p.rsplit_once('/').map(|(a, b)| (a.to_string(), b.to_string()));
+    match m {
+        Mutation::Replace(i, x) => {
+            if let Some(n) = v.pointer_mut(&pick(i)) {
+                *n = x.clone();
+            }
+        }
+        Mutation::Remove(i) => {
+            if let Some((parent, key)) = parent_of(&pick(i)) {
+                match v.pointer_mut(&parent) {
+                    Some(Value::Object(o)) => {
+                        o.remove(&key.replace("~1", "/").replace("~0", "~"));
+                    }
+                    Some(Value::Array(a)) => {
+                        if let Ok(k) = key.parse::<usize>()
+                            && k < a.len()
+                        {
+                            a.remove(k);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Mutation::Add(i, k, x) => match v.pointer_mut(&pick(i)) {
+            Some(Value::Object(o)) => {
+                o.insert(k.to_string(), x.clone());
+            }
+            Some(Value::Array(a)) => a.push(x.clone()),
+            _ => {}
+        },
+        Mutation::Duplicate(i) => {
+            if let Some((parent, key)) = parent_of(&pick(i))
+                && let Some(Value::Array(a)) = v.pointer_mut(&parent)
+                && let Ok(k) = key.parse::<usize>()
+                && k < a.len()
+            {
+                let copy = a[k].clone();
+                a.push(copy);
+            }
+        }
+    }
+}
+
+/// Parses and checks the shape of the answer; a panic fails the property.
+fn check(text: &str) -> Result<(), TestCaseError> {
+    if let Err(ps) = parse(text) {
+        prop_assert!(!ps.is_empty(), "rejected with no problem listed");
+        for p in &ps {
+            prop_assert!(!p.message.trim().is_empty(), "a problem without a message: {p:?}");
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn mutated_scenarios_never_panic(mutations in prop::collection::vec(arb_mutation(), 1..5)) {
+        let mut v = base();
+        for m in &mutations {
+            apply(&mut v, m);
+        }
+        check(&v.to_string())?;
+    }
+
+    #[test]
+    fn damaged_text_never_panics(at in any::<prop::sample::Index>(), cut in 0usize..40, insert in ".{0,6}") {
+        let text = serde_json::to_string_pretty(&base()).unwrap();
+        let mut i = at.index(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        let mut j = (i + cut).min(text.len());
+        while !text.is_char_boundary(j) {
+            j -= 1;
+        }
+        check(&format!("{}{insert}{}", &text[..i], &text[j..]))?;
+    }
+
+    #[test]
+    fn random_strings_never_panic(text in ".{0,200}") {
+        check(&text)?;
+    }
+
+    #[test]
+    fn random_json_never_panics(v in arb_json()) {
+        check(&v.to_string())?;
+    }
+}

@@ -1,0 +1,315 @@
+//! The `redsim` binary end to end: exit codes, messages on standard error,
+//! the JSON report and its independence from the thread count.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A small valid scenario: a parallel pair behind a perfect source.
+fn good() -> Value {
+    json!({
+        "format": "redsim/1",
+        "name": "cli pair",
+        "mission": "1y",
+        "components": [
+            {"id": "src"},
+            {"id": "a", "mtbf": "1000h", "mttr": "10h"},
+            {"id": "b", "mtbf": "1000h", "mttr": "10h"}
+        ],
+        "links": [{"between": ["src", "a"]}, {"between": ["src", "b"]}],
+        "services": [
+            {"id": "reach", "from": "src", "to": ["a", "b"]},
+            {"id": "both", "requires": {"all": ["a", "b"]}}
+        ]
+    })
+}
+
+/// A scenario with three independent mistakes.
+fn bad() -> Value {
+    let mut v = good();
+    v["components"][1]["mtbf"] = json!("4hh");
+    v["components"][2]["mttrr"] = json!("1h");
+    v["services"][0]["to"] = json!(["a", "c"]);
+    v
+}
+
+fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_string_pretty(v).unwrap()).unwrap();
+    p
+}
+
+fn redsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(args)
+        .output()
+        .expect("the redsim binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn validate_lists_every_problem_with_the_file_name_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "broken.json", &bad());
+    let out = redsim(&["validate", file.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(err.contains("broken.json"), "no file name:\n{err}");
+    assert!(err.contains("3 problems"), "{err}");
+    for needle in [
+        "components[1].mtbf (`a`): invalid duration \"4hh\"",
+        "components[2].mttrr (`b`): unknown key `mttrr`",
+        "did you mean `mttr`?",
+        "services[0].to[1] (`reach`): unknown id `c`",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert!(text(&out.stdout).is_empty(), "problems belong on stderr");
+}
+
+#[test]
+fn validate_accepts_a_good_file_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "good.json", &good());
+    let out = redsim(&["validate", file.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    let said = text(&out.stdout);
+    assert!(said.contains("good.json") && said.contains("ok"), "{said}");
+}
+
+#[test]
+fn malformed_json_is_reported_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("syntax.json");
+    std::fs::write(&file, "{\n  \"format\": \"redsim/1\"\n  \"name\": \"x\"\n}\n").unwrap();
+    let out = redsim(&["validate", file.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("syntax.json") && err.contains("line 3, column 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("latin1.json");
+    std::fs::write(&file, b"{\"name\": \"caf\xe9\"}").unwrap();
+    let out = redsim(&["validate", file.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).contains("not UTF-8"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_refuses_an_invalid_scenario_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "broken.json", &bad());
+    let out = redsim(&["run", file.to_str().unwrap(), "--trials", "100"]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(err.contains("broken.json") && err.contains("3 problems"), "{err}");
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn run_on_a_missing_file_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.json");
+    let out = redsim(&["run", missing.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot read") && err.contains("nowhere.json"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "good.json", &good());
+    let f = file.to_str().unwrap();
+    for args in [
+        &["run", f, "--trials", "1"][..],
+        &["run", f, "--trials", "many"],
+        &["run", f, "--threads", "0"],
+        &["run", f, "--format", "xml"],
+        &["run", f, "--confidence", "95"],
+        &["run"],
+        &["frobnicate"],
+    ] {
+        let out = redsim(args);
+        assert_exit(&out, 2);
+        assert!(!text(&out.stderr).is_empty(), "no message for {args:?}");
+    }
+    let out = redsim(&["run", f, "--trials", "1"]);
+    assert!(text(&out.stderr).contains("--trials"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn schema_prints_a_json_schema_with_a_title() {
+    let out = redsim(&["schema"]);
+    assert_exit(&out, 0);
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    let title = schema["title"].as_str().expect("a title");
+    assert!(title.contains("redsim/1"), "{title}");
+    assert!(schema["properties"]["components"].is_object(), "{schema}");
+}
+
+/// Runs a JSON report into `dir/name` and returns its bytes and the run's stderr.
+fn json_report(dir: &Path, scenario: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, String) {
+    let output = dir.join(name);
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--trials",
+        "3000",
+        "--seed",
+        "12345",
+        "--format",
+        "json",
+        "--output",
+        output.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = redsim(&args);
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stdout).is_empty(),
+        "the report went to the file, not stdout"
+    );
+    (
+        std::fs::read(&output).expect("the report file"),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn run_writes_a_versioned_json_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "pair.json", &good());
+    let (bytes, _) = json_report(dir.path(), &scenario, "report.json", &["--quiet"]);
+    let r: Value = serde_json::from_slice(&bytes).expect("the report is JSON");
+
+    assert!(
+        r["format"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("redsim-report/")),
+        "{r}"
+    );
+    assert_eq!(r["redsim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(r["scenario"]["name"], "cli pair");
+    let sha: String = Sha256::digest(std::fs::read(&scenario).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        r["scenario"]["sha256"],
+        sha.as_str(),
+        "the hash of the file's bytes"
+    );
+    assert_eq!(r["seed"], 12345);
+    assert_eq!(r["trials"], 3000);
+    assert_eq!(r["mission_hours"], 8760.0);
+
+    let services = r["services"].as_array().expect("services[]");
+    let ids: Vec<&str> = services.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(ids, ["reach", "both"]);
+    for s in services {
+        let a = &s["availability"];
+        for key in ["point", "std_error", "ci_low", "ci_high", "confidence"] {
+            assert!(a[key].is_number(), "availability.{key} missing in {s}");
+        }
+        let (p, lo, hi) = (
+            a["point"].as_f64().unwrap(),
+            a["ci_low"].as_f64().unwrap(),
+            a["ci_high"].as_f64().unwrap(),
+        );
+        assert!(lo <= p && p <= hi && (0.0..=1.0).contains(&p), "{a}");
+        assert_eq!(a["confidence"], 0.95);
+        for key in [
+            "downtime_hours_per_year",
+            "outages_per_mission",
+            "p_no_outage",
+            "degraded_fraction",
+        ] {
+            assert!(
+                s[key]["point"].is_number() && s[key]["ci_low"].is_number(),
+                "{key} missing in {s}"
+            );
+        }
+    }
+    // a and b each down about 1 % of the time: the pair is far more available than both together.
+    let point = |i: usize| services[i]["availability"]["point"].as_f64().unwrap();
+    assert!(
+        point(0) > point(1),
+        "parallel {} <= series {}",
+        point(0),
+        point(1)
+    );
+}
+
+#[test]
+fn the_report_is_byte_identical_on_1_and_2_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "pair.json", &good());
+    let (one, _) = json_report(
+        dir.path(),
+        &scenario,
+        "report.json",
+        &["--threads", "1", "--quiet"],
+    );
+    let (two, _) = json_report(
+        dir.path(),
+        &scenario,
+        "report.json",
+        &["--threads", "2", "--quiet"],
+    );
+    assert!(one == two, "reports differ between 1 and 2 threads");
+    // And the same again, from the default thread count.
+    let (any, _) = json_report(dir.path(), &scenario, "report.json", &["--quiet"]);
+    assert!(one == any, "reports differ between 1 thread and the default");
+}
+
+#[test]
+fn the_seed_is_printed_on_stderr_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "pair.json", &good());
+    let (_, err) = json_report(dir.path(), &scenario, "loud.json", &[]);
+    assert!(err.contains("seed 12345"), "{err}");
+    let (_, err) = json_report(dir.path(), &scenario, "quiet.json", &["--quiet"]);
+    assert!(err.is_empty(), "--quiet printed:\n{err}");
+    // Without --seed, the default seed is printed so the run can be repeated.
+    let out = redsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--trials",
+        "100",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&out, 0);
+    let err = text(&out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report on stdout");
+    let seed = report["seed"].as_u64().expect("a seed in the report");
+    assert!(err.contains(&format!("seed {seed}")), "{err}");
+}
