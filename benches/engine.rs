@@ -41,7 +41,7 @@ fn load(path: &str) -> Model {
 fn one_core(plan: &Plan, trials: u64, trial: &mut Trial, seed: u64) -> u64 {
     let mut tally = Tally::new(plan.n_services());
     for i in 0..trials {
-        engine::run_one(plan, seed, i, trial, &mut tally);
+        engine::run_one(plan, seed, i, trial, &mut tally).expect("no runaway trial");
     }
     tally.events
 }

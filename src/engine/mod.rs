@@ -10,7 +10,7 @@ pub mod rng;
 pub mod sim;
 pub mod tally;
 
-pub use sim::{NoObserver, Observer, Plan, ServiceState, Trial, TrialService};
+pub use sim::{MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Runaway, ServiceState, Trial, TrialService};
 pub use tally::{DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally};
 
 use rayon::prelude::*;
@@ -44,6 +44,11 @@ pub enum EngineError {
         threads: usize,
         source: rayon::ThreadPoolBuildError,
     },
+    #[error(
+        "trial {trial} needed more than {MAX_EVENTS_PER_TRIAL} events (last: element `{element}`); \
+         a failure or repair distribution gives durations near zero: check its parameters"
+    )]
+    Runaway { trial: u64, element: String },
 }
 
 /// Runs the trials `first_trial .. first_trial + trials` and tallies them.
@@ -54,48 +59,55 @@ pub enum EngineError {
 pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, EngineError> {
     let plan = Plan::new(model);
     let work = || run_plan(&plan, cfg, progress);
-    match cfg.threads {
+    let result = match cfg.threads {
         Some(threads) => rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|source| EngineError::Threads { threads, source })
-            .map(|pool| pool.install(work)),
-        None => Ok(work()),
-    }
+            .map_err(|source| EngineError::Threads { threads, source })?
+            .install(work),
+        None => work(),
+    };
+    result.map_err(|r| EngineError::Runaway {
+        trial: r.trial,
+        element: model.elements[r.element].id.clone(),
+    })
 }
 
-fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Tally {
+fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, Runaway> {
     let chunks = cfg.trials.div_ceil(CHUNK);
     (0..chunks)
         .into_par_iter()
-        .fold(
+        .try_fold(
             || (Trial::new(plan), Tally::new(plan.n_services())),
             |(mut trial, mut tally), c| {
                 let start = cfg.first_trial + c * CHUNK;
                 let end = (start + CHUNK).min(cfg.first_trial + cfg.trials);
                 for i in start..end {
-                    run_one(plan, cfg.seed, i, &mut trial, &mut tally);
+                    run_one(plan, cfg.seed, i, &mut trial, &mut tally)?;
                 }
                 progress(end - start);
-                (trial, tally)
+                Ok((trial, tally))
             },
         )
-        .map(|(_, tally)| tally)
-        .reduce(
+        .map(|r| r.map(|(_, tally)| tally))
+        .try_reduce(
             || Tally::new(plan.n_services()),
             |mut a, b| {
                 a.merge(&b);
-                a
+                Ok(a)
             },
         )
 }
 
 /// Runs trial `i` and adds it to `tally`.
-pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Tally) {
+///
+/// # Errors
+/// [`Runaway`] when the trial needs too many events.
+pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Tally) -> Result<(), Runaway> {
     let services = &mut tally.services;
     trial.run(plan, seed, i, &mut NoObserver, |s, d| {
         services[s].durations.add(tally::ticks(d))
-    });
+    })?;
     tally.trials += 1;
     tally.events += trial.events;
     for (st, r) in tally.services.iter_mut().zip(&trial.results) {
@@ -104,4 +116,5 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
         st.outages.add(r.outages);
         st.no_outage += u64::from(r.outages == 0);
     }
+    Ok(())
 }

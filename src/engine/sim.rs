@@ -34,6 +34,20 @@ pub trait Observer {
     fn service(&mut self, _t: f64, _s: usize, _state: ServiceState) {}
 }
 
+/// Most element state changes one trial may simulate. A trial that needs
+/// more almost always has a distribution with near-zero durations (a tiny
+/// Weibull shape, say); stopping with an error beats running for hours.
+pub const MAX_EVENTS_PER_TRIAL: u64 = 100_000_000;
+
+/// A trial that exceeded [`MAX_EVENTS_PER_TRIAL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("trial {trial} exceeded {MAX_EVENTS_PER_TRIAL} events (the last one at element index {element})")]
+pub struct Runaway {
+    pub trial: u64,
+    /// The element of the last event simulated.
+    pub element: ElementId,
+}
+
 /// An observer that ignores everything.
 pub struct NoObserver;
 impl Observer for NoObserver {}
@@ -561,6 +575,9 @@ impl Trial {
 
     /// Runs trial `trial` with master seed `seed`. Results land in
     /// [`Trial::results`]; each finished outage [h] goes to `outage(s, duration)`.
+    ///
+    /// # Errors
+    /// [`Runaway`] when the trial needs more than [`MAX_EVENTS_PER_TRIAL`] events.
     pub fn run(
         &mut self,
         plan: &Plan,
@@ -568,7 +585,7 @@ impl Trial {
         trial: u64,
         obs: &mut impl Observer,
         mut outage: impl FnMut(usize, f64),
-    ) {
+    ) -> Result<(), Runaway> {
         let mission = plan.mission;
         let mut initial = std::mem::take(&mut self.queue).into_vec();
         initial.clear();
@@ -638,6 +655,9 @@ impl Trial {
                 (t, e, now_up)
             };
             self.events += 1;
+            if self.events > MAX_EVENTS_PER_TRIAL {
+                return Err(Runaway { trial, element: e });
+            }
             obs.element(t, e, now_up);
 
             self.propagate(plan, e);
@@ -663,5 +683,6 @@ impl Trial {
                 ServiceState::Up => {}
             }
         }
+        Ok(())
     }
 }

@@ -110,12 +110,8 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         ),
     );
     let dt = &s.downtime_hours_per_year;
-    row(
-        o,
-        "downtime per year",
-        hours(dt.point),
-        format!("{ci} [{}, {}]", hours(dt.ci_low), hours(dt.ci_high)),
-    );
+    let (dt_point, dt_interval) = hours_interval(dt.point, dt.ci_low, dt.ci_high);
+    row(o, "downtime per year", dt_point, format!("{ci} {dt_interval}"));
     row(
         o,
         "outages per year",
@@ -210,21 +206,43 @@ pub fn sig(x: f64) -> String {
     format!("{x:.decimals$}")
 }
 
+/// Units a duration can be shown in: name and hours per unit, largest first.
+const UNITS: [(&str, f64); 5] = [
+    ("y", HOURS_PER_YEAR),
+    ("d", 24.0),
+    ("h", 1.0),
+    ("min", 1.0 / 60.0),
+    ("s", 1.0 / 3600.0),
+];
+
+/// The most readable unit for a duration [h]: the largest that keeps it at
+/// 1 or more (days only from 2 d on).
+fn unit_for(h: f64) -> (&'static str, f64) {
+    let h = h.abs();
+    UNITS
+        .iter()
+        .copied()
+        .find(|&(name, per)| if name == "d" { h >= 48.0 } else { h >= per })
+        .unwrap_or(UNITS[UNITS.len() - 1])
+}
+
 /// A duration given in hours, in the most readable unit.
 pub fn hours(h: f64) -> String {
     if h == 0.0 {
-        "0 h".into()
-    } else if h >= HOURS_PER_YEAR {
-        format!("{} y", sig(h / HOURS_PER_YEAR))
-    } else if h >= 48.0 {
-        format!("{} d", sig(h / 24.0))
-    } else if h >= 1.0 {
-        format!("{} h", sig(h))
-    } else if h >= 1.0 / 60.0 {
-        format!("{} min", sig(h * 60.0))
-    } else {
-        format!("{} s", sig(h * 3600.0))
+        return "0 h".into();
     }
+    let (name, per) = unit_for(h);
+    format!("{} {name}", sig(h / per))
+}
+
+/// A point and its interval [h], all three in the unit that suits the largest.
+fn hours_interval(point: f64, low: f64, high: f64) -> (String, String) {
+    let (name, per) = unit_for(high.max(point));
+    let f = |x: f64| if x == 0.0 { "0".to_string() } else { sig(x / per) };
+    (
+        format!("{} {name}", f(point)),
+        format!("[{}, {}] {name}", f(low), f(high)),
+    )
 }
 
 /// Writes `contents` to `path` atomically: a temporary file in the same
@@ -258,6 +276,18 @@ mod tests {
         assert_eq!(round_pct(0.999_871, 3, Round::Up), "99.988");
         assert_eq!(round_pct(0.999_875_4, 3, Round::Nearest), "99.988");
         assert_eq!(round_pct(1.0, 3, Round::Up), "100.000");
+    }
+
+    #[test]
+    fn intervals_share_one_unit() {
+        assert_eq!(
+            hours_interval(0.001, 0.0, 0.002),
+            ("3.60 s".into(), "[0, 7.20] s".into())
+        );
+        assert_eq!(
+            hours_interval(1.5, 0.5, 2.5),
+            ("1.50 h".into(), "[0.500, 2.50] h".into())
+        );
     }
 
     #[test]

@@ -18,7 +18,12 @@ pub fn model(json: &str) -> Model {
 
 /// Simulates `trials` trials at `seed` and summarises at 95 %.
 pub fn simulate(model: &Model, trials: u64, seed: u64) -> RunSummary {
-    let cfg = RunConfig { seed, first_trial: 0, trials, threads: None };
+    let cfg = RunConfig {
+        seed,
+        first_trial: 0,
+        trials,
+        threads: None,
+    };
     let tally = engine::run(model, &cfg, &|_| {}).expect("thread pool");
     analysis::summarize(model, &tally, 0.95)
 }
@@ -28,7 +33,10 @@ pub fn simulate(model: &Model, trials: u64, seed: u64) -> RunSummary {
 #[track_caller]
 pub fn assert_close(what: &str, est: &Estimate, exact: f64, k: f64) {
     let se = est.std_error.expect("an estimate with a standard error");
-    assert!(se > 0.0, "{what}: zero standard error, the test cannot tell anything ({est:?})");
+    assert!(
+        se > 0.0,
+        "{what}: zero standard error, the test cannot tell anything ({est:?})"
+    );
     let z = (est.point - exact) / se;
     assert!(
         z.abs() <= k,

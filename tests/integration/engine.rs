@@ -241,7 +241,7 @@ proptest! {
         let plan = Plan::new(&model);
         let mut trial = Trial::new(&plan);
         let mut rec = Record::default();
-        trial.run(&plan, seed, 0, &mut rec, |_, _| {});
+        trial.run(&plan, seed, 0, &mut rec, |_, _| {}).expect("a small model stays within the event budget");
 
         let mut up = vec![true; model.elements.len()];
         let func = functional(&model, &up);
