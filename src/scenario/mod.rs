@@ -50,7 +50,7 @@ impl fmt::Display for Problem {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read {}: {source}", file.display())]
+    #[error("cannot read {}", file.display())]
     Read { file: PathBuf, source: std::io::Error },
     #[error("{}: {}", file.display(), list(problems))]
     Invalid { file: PathBuf, problems: Vec<Problem> },

@@ -159,6 +159,71 @@ fn take<T: DeserializeOwned>(v: &Value, path: &str, id: Option<&str>, probs: &mu
     }
 }
 
+const DUPLICATE_KEY: &str = "duplicate key";
+
+/// A JSON value read with one rule more than `serde_json::Value`: an object
+/// may not repeat a key (serde_json would keep the last copy silently).
+struct StrictValue(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
+                Ok(v.into())
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
+                Ok(v.into())
+            }
+            fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+                Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::String(v.to_string()))
+            }
+            fn visit_unit<E: Error>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(StrictValue(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(Value::Array(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if out.contains_key(&k) {
+                        return Err(A::Error::custom(format!("{DUPLICATE_KEY} `{k}`")));
+                    }
+                    let StrictValue(v) = map.next_value()?;
+                    out.insert(k, v);
+                }
+                Ok(Value::Object(out))
+            }
+        }
+        d.deserialize_any(V).map(StrictValue)
+    }
+}
+
+/// Whether `id` cannot be an id: empty, or with white space or `*` (globs).
+fn bad_id(id: &str) -> bool {
+    id.is_empty() || is_glob(id) || id.contains(char::is_whitespace)
+}
+
+fn bad_id_message(id: &str) -> String {
+    format!("invalid id \"{id}\": an id must be non-empty, without spaces or `*`")
+}
+
 fn is_glob(s: &str) -> bool {
     s.contains('*')
 }
@@ -234,9 +299,18 @@ impl Ids {
         };
         if is_glob(r) {
             // A duplicated id is reported where it is declared; match it once.
-            let hits: Vec<ElementId> = (0..limit)
-                .filter(|&i| glob_match(r, &self.ids[i]) && self.index.get(&self.ids[i]) == Some(&i))
-                .collect();
+            let matching = |range: std::ops::Range<usize>| -> Vec<ElementId> {
+                range
+                    .filter(|&i| glob_match(r, &self.ids[i]) && self.index.get(&self.ids[i]) == Some(&i))
+                    .collect()
+            };
+            // A glob names components; only when it matches none may it name
+            // links. Otherwise `srv-*` would also pick up the default link ids
+            // `srv-1--sw`, silently changing an `at_least` count.
+            let mut hits = matching(0..self.n_components);
+            if hits.is_empty() {
+                hits = matching(self.n_components..limit);
+            }
             if hits.is_empty() {
                 let what = if components_only {
                     "component"
@@ -753,20 +827,26 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         );
         return Err(probs.finish());
     }
-    let root: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
+    let root: Value = match serde_json::from_str::<StrictValue>(text) {
+        Ok(v) => v.0,
         Err(e) => {
-            probs.add(
-                "",
-                None,
-                format!(
-                    "not valid JSON at line {}, column {}: {}",
-                    e.line(),
-                    e.column(),
-                    strip_position(&e.to_string())
-                ),
-                Some("check for a missing or extra comma, quote or bracket there, or just before".into()),
-            );
+            let what = strip_position(&e.to_string());
+            let (message, hint) = if what.starts_with(DUPLICATE_KEY) {
+                (
+                    format!("{what} at line {}, column {}", e.line(), e.column()),
+                    "a key may appear once in an object: JSON readers disagree on which copy wins",
+                )
+            } else {
+                (
+                    format!(
+                        "not valid JSON at line {}, column {}: {what}",
+                        e.line(),
+                        e.column()
+                    ),
+                    "check for a missing or extra comma, quote or bracket there, or just before",
+                )
+            };
+            probs.add("", None, message, Some(hint.into()));
             return Err(probs.finish());
         }
     };
@@ -812,6 +892,15 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         ),
     }
     let name = match top.get("name") {
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            probs.add(
+                "name",
+                None,
+                "`name` is empty",
+                Some("give the scenario a short title".into()),
+            );
+            String::new()
+        }
         Some(Value::String(s)) => s.clone(),
         Some(_) => {
             probs.add("name", None, "`name` must be a string", None);
@@ -827,10 +916,12 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             String::new()
         }
     };
+    // `null` means absent, as it does inside entries.
     let description = top
         .get("description")
+        .filter(|v| !v.is_null())
         .and_then(|v| take::<String>(v, "description", None, &mut probs));
-    let mission = match top.get("mission") {
+    let mission = match top.get("mission").filter(|v| !v.is_null()) {
         None => HOURS_PER_YEAR,
         Some(v) => match take::<super::units::Duration>(v, "mission", None, &mut probs) {
             Some(d) if d.0 > 0.0 => d.0,
@@ -929,16 +1020,8 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             ids.broken.push(c.id.clone());
             continue;
         };
-        if c.id.trim().is_empty() || is_glob(&c.id) || c.id.contains(char::is_whitespace) {
-            probs.add(
-                format!("{path}.id"),
-                Some(&c.id),
-                format!(
-                    "invalid id \"{}\": an id must be non-empty, without spaces or `*`",
-                    c.id
-                ),
-                None,
-            );
+        if bad_id(&c.id) {
+            probs.add(format!("{path}.id"), Some(&c.id), bad_id_message(&c.id), None);
             ids.broken.push(c.id.clone());
             continue;
         }
@@ -1055,6 +1138,13 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             ids.broken.push(label);
             continue;
         };
+        if let Some(id) = &l.id
+            && bad_id(id)
+        {
+            probs.add(format!("{path}.id"), Some(id), bad_id_message(id), None);
+            ids.broken.push(label);
+            continue;
+        }
         if let Some((n, t)) = &t
             && (t.requires.is_some() || t.domains.is_some())
         {
@@ -1243,6 +1333,10 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         let Some(s) = take::<ServiceEntry>(v, &path, id_of(v), &mut probs) else {
             continue;
         };
+        if bad_id(&s.id) {
+            probs.add(format!("{path}.id"), Some(&s.id), bad_id_message(&s.id), None);
+            continue;
+        }
         if let Some(first) = service_ids.get(&s.id) {
             probs.add(
                 &path,
@@ -1478,6 +1572,8 @@ fn capacities(
             let position: HashMap<ElementId, usize> =
                 targets.iter().enumerate().map(|(i, &t)| (t, i)).collect();
             let mut out: Vec<Option<f64>> = vec![None; targets.len()];
+            // Which key set each target's capacity: two keys for one target is ambiguous.
+            let mut set_by: Vec<Option<&str>> = vec![None; targets.len()];
             let mut good = true;
             for (k, &c) in m {
                 let p = format!("{path}.capacity.{k}");
@@ -1497,6 +1593,19 @@ fn capacities(
                             .into_iter()
                             .filter(|h| match position.get(h) {
                                 Some(&i) => {
+                                    if let Some(first) = set_by[i] {
+                                        probs.add(
+                                            &p,
+                                            id,
+                                            format!(
+                                                "`{}` gets a capacity from both `{first}` and `{k}`",
+                                                ids.ids[*h]
+                                            ),
+                                            Some("give each target exactly one capacity".into()),
+                                        );
+                                        good = false;
+                                    }
+                                    set_by[i] = Some(k.as_str());
                                     out[i] = Some(c);
                                     false
                                 }

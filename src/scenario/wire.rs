@@ -109,6 +109,7 @@ pub struct ComponentEntry {
     /// Name of a template to take defaults from.
     pub template: Option<String>,
     /// Expands this entry into `count` components.
+    #[schemars(range(min = 1))]
     pub count: Option<u64>,
     /// Mean time between failures (exponential failures).
     pub mtbf: Option<Duration>,
@@ -159,6 +160,7 @@ pub struct ServiceEntry {
     /// Targets: component ids or globs.
     pub to: Option<Vec<String>>,
     /// How many targets must be reachable (default 1).
+    #[schemars(range(min = 1))]
     pub need: Option<u64>,
     /// Capacity of each target: one number for all, or a map from target id.
     pub capacity: Option<Capacity>,

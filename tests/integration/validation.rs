@@ -1539,3 +1539,84 @@ proptest! {
         check(&v.to_string())?;
     }
 }
+
+#[test]
+fn repeated_keys_are_errors_with_their_position() {
+    let text = r#"{"format": "redsim/1", "name": "d",
+ "components": [{"id": "a", "mtbf": "10h", "mtbf": "20h", "mttr": "1h"}],
+ "services": [{"id": "s", "requires": "a"}]}"#;
+    let ps = problems_in(text);
+    only(&ps, "", None, &["duplicate key `mtbf`", "line 2"]);
+}
+
+#[test]
+fn link_and_service_ids_follow_the_id_rules() {
+    only(
+        &with("/links/2/id", json!("nic *")),
+        "links[2].id",
+        Some("nic *"),
+        &["invalid id", "`*`"],
+    );
+    only(
+        &with("/links/2/id", json!("")),
+        "links[2].id",
+        Some(""),
+        &["invalid id"],
+    );
+    only(
+        &with("/services/0/id", json!("my app")),
+        "services[0].id",
+        Some("my app"),
+        &["invalid id"],
+    );
+}
+
+#[test]
+fn an_empty_name_is_refused() {
+    only(&with("/name", json!("  ")), "name", None, &["`name` is empty"]);
+}
+
+#[test]
+fn null_means_absent_at_the_top_level_too() {
+    let mut v = base();
+    set(&mut v, "/description", Value::Null);
+    set(&mut v, "/mission", Value::Null);
+    let m = parse(&v.to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
+    assert_eq!(m.description, None);
+    assert_eq!(m.mission, 8760.0, "an absent mission is one year");
+}
+
+#[test]
+fn a_target_with_two_capacities_is_ambiguous() {
+    let ps = with("/services/2/capacity", json!({"web-*": 100, "web-2": 50}));
+    only(
+        &ps,
+        "services[2].capacity.web-2",
+        Some("web-capacity"),
+        &["`web-2`", "both `web-*` and `web-2`"],
+    );
+}
+
+#[test]
+fn globs_name_components_before_links() {
+    // `web-*` matches the four web components, not the links `acc-a--web-N`:
+    // an `at_least` over it counts four operands, so 5 is impossible.
+    let ps = with("/services/3/requires", json!({"at_least": 5, "of": ["web-*"]}));
+    only(
+        &ps,
+        "services[3].requires.at_least",
+        Some("power"),
+        &["at_least is 5", "4"],
+    );
+    // A glob that matches no component may name links.
+    let mut v = base();
+    set(&mut v, "/services/3/requires", json!({"all": ["nic-*"]}));
+    let m = parse(&v.to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
+    let nic = m.element_by_id("nic-a").unwrap();
+    assert_eq!(
+        m.services[3].kind,
+        redsim::model::ServiceKind::Logic {
+            expr: redsim::model::Expr::All(vec![redsim::model::Expr::Elem(nic)])
+        }
+    );
+}
