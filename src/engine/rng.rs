@@ -42,7 +42,20 @@ pub fn fnv1a64(s: &str) -> u64 {
 /// The seed of the stream for `key` in trial `trial`.
 #[inline]
 pub fn stream_seed(seed: u64, trial: u64, key: u64) -> u64 {
-    splitmix64(splitmix64(splitmix64(seed) ^ key) ^ trial)
+    trial_stream_seed(key_seed(seed, key), trial)
+}
+
+/// The part of [`stream_seed`] that does not depend on the trial, so that it
+/// can be computed once per run.
+#[inline]
+pub fn key_seed(seed: u64, key: u64) -> u64 {
+    splitmix64(splitmix64(seed) ^ key)
+}
+
+/// [`stream_seed`] from a precomputed [`key_seed`].
+#[inline]
+pub fn trial_stream_seed(key_seed: u64, trial: u64) -> u64 {
+    splitmix64(key_seed ^ trial)
 }
 
 /// The stream for `key` in trial `trial`.

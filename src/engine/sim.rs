@@ -12,6 +12,8 @@ use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 
 use super::reach::{ReachPlan, ReachState, Role};
+use rand::SeedableRng;
+
 use super::rng::{self, StreamRng};
 use crate::model::{Criterion, ElementId, ElementRole, Expr, Model, Sampler, ServiceKind};
 
@@ -102,8 +104,6 @@ pub struct Plan {
     keys: Vec<u64>,
     /// Root gate of each element's requirement (`u32::MAX`: none).
     req_gate: Vec<u32>,
-    /// Threshold of each gate.
-    gate_k: Vec<u32>,
     /// What a change of each node sets off (elements are nodes `0..n`, gate
     /// `g` is node `n + g`): tagged [`Action`]s, one row per node, so that
     /// propagation reads one contiguous list per node.
@@ -115,11 +115,25 @@ pub struct Plan {
     init: InitState,
 }
 
+/// A threshold gate: on while at least `k` of its inputs are on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Gate {
+    /// Inputs on now.
+    count: u32,
+    k: u32,
+}
+
+impl Gate {
+    #[inline]
+    fn on(self) -> bool {
+        self.count >= self.k
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct InitState {
     func: Vec<bool>,
-    count: Vec<u32>,
-    gate: Vec<bool>,
+    gates: Vec<Gate>,
     nonfunc: Vec<u32>,
 }
 
@@ -311,8 +325,7 @@ impl Plan {
         // The all-up state at t = 0: gates and elements in dependency order.
         let mut init = InitState {
             func: vec![true; n],
-            count: vec![0; g],
-            gate: vec![false; g],
+            gates: gb.k.iter().map(|&k| Gate { count: 0, k }).collect(),
             nonfunc: vec![0; services.len()],
         };
         let eval_gate = |init: &mut InitState, gi: usize| {
@@ -322,12 +335,11 @@ impl Plan {
                     if (c as usize) < n {
                         init.func[c as usize]
                     } else {
-                        init.gate[c as usize - n]
+                        init.gates[c as usize - n].on()
                     }
                 })
                 .count() as u32;
-            init.count[gi] = count;
-            init.gate[gi] = count >= gb.k[gi];
+            init.gates[gi].count = count;
         };
         let mut next_gate = 0usize;
         for &(e, gates_end) in &order {
@@ -336,7 +348,7 @@ impl Plan {
                 next_gate += 1;
             }
             let r = req_gate[e as usize];
-            init.func[e as usize] = r == u32::MAX || init.gate[r as usize];
+            init.func[e as usize] = r == u32::MAX || init.gates[r as usize].on();
         }
         while next_gate < g {
             eval_gate(&mut init, next_gate);
@@ -354,7 +366,6 @@ impl Plan {
             life,
             keys,
             req_gate,
-            gate_k: gb.k,
             actions: Rows::from_lists(&actions),
             reach_entries,
             services,
@@ -405,10 +416,12 @@ pub struct TrialService {
 pub struct Trial {
     up: Vec<bool>,
     func: Vec<bool>,
-    count: Vec<u32>,
-    gate: Vec<bool>,
+    gates: Vec<Gate>,
     nonfunc: Vec<u32>,
     rngs: Vec<StreamRng>,
+    /// Per element: the trial-independent part of its stream seed, for `seeded_for`.
+    key_seeds: Vec<u64>,
+    seeded_for: Option<u64>,
     queue: BinaryHeap<Reverse<Event>>,
     seq: u64,
     /// Pending (node, new value) changes during propagation.
@@ -433,10 +446,11 @@ impl Trial {
         Self {
             up: vec![true; n],
             func: plan.init.func.clone(),
-            count: plan.init.count.clone(),
-            gate: plan.init.gate.clone(),
+            gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
             rngs: (0..n).map(|_| rng::stream(0, 0, 0)).collect(),
+            key_seeds: vec![0; n],
+            seeded_for: None,
             queue: BinaryHeap::with_capacity(n),
             seq: 0,
             pending: Vec::new(),
@@ -467,29 +481,32 @@ impl Trial {
 
     /// Element `e`'s up state changed: propagate functional states through
     /// the gates and mark the services that must be re-evaluated.
+    #[inline]
     fn propagate(&mut self, plan: &Plan, e: usize) {
         let r = plan.req_gate[e];
-        let f = self.up[e] && (r == u32::MAX || self.gate[r as usize]);
+        let f = self.up[e] && (r == u32::MAX || self.gates[r as usize].on());
         if f == self.func[e] {
             return;
         }
         self.func[e] = f;
         let n = plan.n_elements;
-        self.pending.push((e as u32, f));
-        while let Some((node, v)) = self.pending.pop() {
+        // The changed element first, then whatever its change sets off.
+        let (mut node, mut v) = (e as u32, f);
+        loop {
             for &act in plan.actions.row(node as usize) {
                 match Action::unpack(act) {
                     Action::Gate(g) => {
-                        let g = g as usize;
-                        if v {
-                            self.count[g] += 1;
+                        // The gate turns on when the count reaches k, off when it leaves k.
+                        let gate = &mut self.gates[g as usize];
+                        let flip = if v {
+                            gate.count += 1;
+                            gate.count == gate.k
                         } else {
-                            self.count[g] -= 1;
-                        }
-                        let gv = self.count[g] >= plan.gate_k[g];
-                        if gv != self.gate[g] {
-                            self.gate[g] = gv;
-                            self.pending.push((n as u32 + g as u32, gv));
+                            gate.count -= 1;
+                            gate.count + 1 == gate.k
+                        };
+                        if flip {
+                            self.pending.push((n as u32 + g, v));
                         }
                     }
                     Action::Leaf(s) => {
@@ -523,13 +540,18 @@ impl Trial {
                     }
                 }
             }
+            match self.pending.pop() {
+                Some((n, x)) => (node, v) = (n, x),
+                None => break,
+            }
         }
     }
 
+    #[inline]
     fn eval_service(&mut self, plan: &Plan, s: usize) -> ServiceState {
         match &plan.services[s] {
             PlanService::Logic { root } => {
-                if !self.gate[*root] {
+                if !self.gates[*root].on() {
                     ServiceState::Down
                 } else if self.nonfunc[s] == 0 {
                     ServiceState::Up
@@ -593,17 +615,22 @@ impl Trial {
         self.events = 0;
         self.up.fill(true);
         self.func.copy_from_slice(&plan.init.func);
-        self.count.copy_from_slice(&plan.init.count);
-        self.gate.copy_from_slice(&plan.init.gate);
+        self.gates.copy_from_slice(&plan.init.gates);
         self.nonfunc.copy_from_slice(&plan.init.nonfunc);
         for (p, st) in plan.services.iter().zip(&mut self.reach) {
             if let (PlanService::Reach(rp), Some(st)) = (p, st) {
                 rp.reset(st, &self.func);
             }
         }
+        if self.seeded_for != Some(seed) {
+            for (k, &key) in self.key_seeds.iter_mut().zip(&plan.keys) {
+                *k = rng::key_seed(seed, key);
+            }
+            self.seeded_for = Some(seed);
+        }
         for (e, life) in plan.life.iter().enumerate() {
             if let Some((fail, _)) = life {
-                self.rngs[e] = rng::stream(seed, trial, plan.keys[e]);
+                self.rngs[e] = StreamRng::seed_from_u64(rng::trial_stream_seed(self.key_seeds[e], trial));
                 let t = fail.sample(&mut self.rngs[e]);
                 if t < mission {
                     self.seq += 1;
