@@ -5,4 +5,5 @@ mod common;
 mod determinism;
 mod engine;
 mod exact;
+mod scenarios;
 mod validation;

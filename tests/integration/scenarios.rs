@@ -1,0 +1,156 @@
+//! The bundled scenarios: they load, agree with the published JSON Schema,
+//! teach what their descriptions say, and their report format is pinned.
+
+use std::path::{Path, PathBuf};
+
+use redsim::analysis::{Estimate, RunSummary};
+use redsim::report::{Provenance, RunReport};
+use serde_json::Value;
+
+use crate::common::simulate;
+
+fn bundled() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn load(name: &str) -> redsim::scenario::Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    redsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn service<'a>(run: &'a RunSummary, id: &str) -> &'a redsim::analysis::ServiceSummary {
+    run.services
+        .iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("no service {id}"))
+}
+
+/// Asserts `better` is higher than `worse` with non-overlapping intervals.
+#[track_caller]
+fn clearly_above(what: &str, better: &Estimate, worse: &Estimate) {
+    assert!(
+        better.ci_low > worse.ci_high,
+        "{what}: expected [{}, {}] wholly above [{}, {}]",
+        better.ci_low,
+        better.ci_high,
+        worse.ci_low,
+        worse.ci_high
+    );
+}
+
+#[test]
+fn every_bundled_scenario_loads_has_a_description_and_fits_the_schema() {
+    let schema = redsim::scenario::schema();
+    let validator = jsonschema::validator_for(&schema).expect("the published schema is a valid JSON Schema");
+    let files = bundled();
+    assert!(
+        files.len() >= 9,
+        "expected the bundled scenarios, found {files:?}"
+    );
+    for f in files {
+        let sc = redsim::scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            sc.model.description.as_deref().is_some_and(|d| d.len() > 40),
+            "{} needs a description saying what it teaches",
+            f.display()
+        );
+        let doc: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{} fails the schema: {errors:?}", f.display());
+    }
+}
+
+#[test]
+fn the_schema_rejects_what_the_loader_rejects() {
+    let schema = redsim::scenario::schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let good = serde_json::json!({
+        "format": "redsim/1", "name": "s",
+        "components": [{"id": "a", "mtbf": "10h", "mttr": "1h"}],
+        "services": [{"id": "s", "requires": "a"}]
+    });
+    assert!(validator.is_valid(&good));
+    for (what, bad) in [
+        ("unknown key", serde_json::json!({"mtbff": "10h"})),
+        ("bad duration", serde_json::json!({"mtbf": "10 hours"})),
+        ("zero count", serde_json::json!({"count": 0})),
+    ] {
+        let mut doc = good.clone();
+        let c = doc["components"][0].as_object_mut().unwrap();
+        c.extend(bad.as_object().unwrap().clone());
+        assert!(
+            !validator.is_valid(&doc),
+            "the schema accepts a scenario with a {what}"
+        );
+        assert!(
+            redsim::scenario::parse(&doc.to_string()).is_err(),
+            "the loader accepts a {what}"
+        );
+    }
+}
+
+#[test]
+fn a_second_firewall_removes_a_single_point_of_failure() {
+    let two = simulate(&load("seed-network.json").model, 20_000, 3);
+    let one = simulate(&load("seed-network-one-firewall.json").model, 20_000, 3);
+    clearly_above(
+        "app availability",
+        &service(&two, "app").availability,
+        &service(&one, "app").availability,
+    );
+}
+
+#[test]
+fn psus_on_separate_feeds_beat_psus_on_one_feed() {
+    let ab = simulate(&load("power-ab-feeds.json").model, 20_000, 3);
+    let one = simulate(&load("power-one-feed.json").model, 20_000, 3);
+    for s in ["app", "power-srv-1"] {
+        clearly_above(s, &service(&ab, s).availability, &service(&one, s).availability);
+    }
+}
+
+#[test]
+fn redundancy_ranks_parallel_above_two_of_three_above_series() {
+    let run = |f| simulate(&load(f).model, 20_000, 3);
+    let (series, k_of_n, parallel) = (run("series.json"), run("two-of-three.json"), run("parallel.json"));
+    let a = |r: &RunSummary| service(r, "system").availability;
+    clearly_above("2-of-3 over series", &a(&k_of_n), &a(&series));
+    assert!(a(&parallel).point > a(&series).point);
+}
+
+#[test]
+fn the_data_centre_runs_and_its_weaker_service_is_the_demanding_one() {
+    let run = simulate(&load("leaf-spine-dc.json").model, 400, 3);
+    let web = service(&run, "web");
+    let any = service(&run, "any-server");
+    assert!(
+        web.outages_observed > 0,
+        "web needs 97 % of servers: rack outages must show"
+    );
+    assert!(any.availability.point >= web.availability.point);
+    assert!(
+        web.degraded_fraction.point > 0.0,
+        "with 1,152 servers some are always being repaired"
+    );
+}
+
+#[test]
+fn the_series_report_is_pinned() {
+    let sc = load("series.json");
+    let run = simulate(&sc.model, 2_000, 1);
+    let prov = Provenance {
+        name: sc.model.name.clone(),
+        file: "scenarios/series.json".into(),
+        sha256: sc.sha256,
+    };
+    let report = RunReport::new(&prov, 1, &run);
+    insta::assert_snapshot!("series_table", report.to_table());
+    insta::assert_snapshot!("series_json", report.to_json());
+}
