@@ -538,33 +538,20 @@ fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> 
             );
             None
         }
-        Err(ParamError::NotPositive { name, value }) => {
+        Err(ref e @ (ParamError::NotPositive { name, value } | ParamError::Negative { name, value })) => {
             let sub = if family == "fixed" {
                 at
             } else {
                 format!("{at}.{name}")
             };
-            probs.add(
-                sub,
-                id,
-                format!(
-                    "{name} must be finite and greater than 0 (got {value}{})",
-                    unit(name)
-                ),
-                None,
-            );
-            None
-        }
-        Err(ParamError::Negative { name, value }) => {
-            let sub = if family == "fixed" {
-                at
-            } else {
-                format!("{at}.{name}")
+            let bound = match e {
+                ParamError::NotPositive { .. } => "greater than 0",
+                _ => "at least 0",
             };
             probs.add(
                 sub,
                 id,
-                format!("{name} must be finite and at least 0 (got {value}{})", unit(name)),
+                format!("{name} must be finite and {bound} (got {value}{})", unit(name)),
                 None,
             );
             None
