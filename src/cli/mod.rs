@@ -39,6 +39,9 @@ pub enum Command {
         /// Scenario file (JSON, format redsim/1).
         file: PathBuf,
     },
+    /// Print every event of one trial in time order: what failed, what was
+    /// repaired, and when each service went down or came back, with the cause.
+    Trace(TraceArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
 }
@@ -78,6 +81,32 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// A readable timeline.
+    Text,
+    /// JSON (format redsim-trace/1).
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// Which trial (0-based): the same trial as in `redsim run` with the same seed.
+    #[arg(long, default_value_t = 0)]
+    pub trial: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Write the trace to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
 fn parse_confidence(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
     if v > 0.0 && v < 1.0 {
@@ -107,6 +136,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate { file } => validate(&file),
+        Command::Trace(args) => trace(&args),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&scenario::schema())?);
             Ok(EXIT_OK)
@@ -137,6 +167,42 @@ fn validate(file: &Path) -> anyhow::Result<u8> {
         m.services.len(),
         report::hours(m.mission)
     );
+    Ok(EXIT_OK)
+}
+
+/// Prints `text`, or writes it atomically to `output`.
+fn emit(text: &str, output: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            report::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if !quiet {
+                eprintln!("redsim: written to {}", path.display());
+            }
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn provenance(file: &Path, sc: &scenario::Scenario) -> Provenance {
+    Provenance {
+        name: sc.model.name.clone(),
+        file: file.display().to_string(),
+        sha256: sc.sha256.clone(),
+    }
+}
+
+fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
+    let sc = load(&args.file)?;
+    let events = engine::trace(&sc.model, args.seed, args.trial)?;
+    let prov = provenance(&args.file, &sc);
+    let rep = report::TraceReport::new(&sc.model, &prov, args.seed, args.trial, &events);
+    let text = match args.format {
+        TraceFormat::Text => rep.to_text(),
+        TraceFormat::Json => rep.to_json(),
+    };
+    emit(&text, args.output.as_deref(), false)?;
     Ok(EXIT_OK)
 }
 
@@ -179,25 +245,12 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         );
     }
     let summary = analysis::summarize(&sc.model, &tally, args.confidence);
-    let prov = Provenance {
-        name: sc.model.name.clone(),
-        file: args.file.display().to_string(),
-        sha256: sc.sha256.clone(),
-    };
+    let prov = provenance(&args.file, &sc);
     let rep = RunReport::new(&prov, args.seed, &summary);
     let text = match args.format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    match &args.output {
-        Some(path) => {
-            report::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            if !args.quiet {
-                eprintln!("redsim: report written to {}", path.display());
-            }
-        }
-        None => print!("{text}"),
-    }
+    emit(&text, args.output.as_deref(), args.quiet)?;
     Ok(EXIT_OK)
 }

@@ -9,9 +9,11 @@ mod reach;
 pub mod rng;
 pub mod sim;
 pub mod tally;
+pub mod trace;
 
 pub use sim::{MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Runaway, ServiceState, Trial, TrialService};
 pub use tally::{DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally};
+pub use trace::{Recorder, TraceEvent, trace};
 
 use rayon::prelude::*;
 

@@ -7,6 +7,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+mod trace;
+
+pub use trace::{TRACE_FORMAT, TraceReport};
+
 use crate::analysis::{Estimate, RunSummary, ServiceSummary};
 use crate::model::HOURS_PER_YEAR;
 

@@ -6,4 +6,5 @@ mod determinism;
 mod engine;
 mod exact;
 mod scenarios;
+mod trace;
 mod validation;

@@ -1,0 +1,229 @@
+//! A trial's timeline, as text for people and JSON for programs.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Provenance, hours};
+use crate::engine::{ServiceState, TraceEvent};
+use crate::model::Model;
+
+/// Format tag of JSON traces.
+pub const TRACE_FORMAT: &str = "redsim-trace/1";
+
+fn state_name(s: ServiceState) -> &'static str {
+    match s {
+        ServiceState::Up => "up",
+        ServiceState::Degraded => "degraded",
+        ServiceState::Down => "down",
+    }
+}
+
+/// One line of a JSON trace.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum Line<'a> {
+    Element {
+        t: f64,
+        element: &'a str,
+        kind: Option<&'a str>,
+        event: &'static str,
+    },
+    Service {
+        t: f64,
+        service: &'a str,
+        state: &'static str,
+        cause: Option<String>,
+    },
+}
+
+/// A trace of one trial, ready to print.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceReport<'a> {
+    format: &'static str,
+    redsim_version: &'static str,
+    scenario: &'a Provenance,
+    seed: u64,
+    trial: u64,
+    mission_hours: f64,
+    events: Vec<Line<'a>>,
+}
+
+/// What set off a service change: the element events at the same instant.
+fn causes<'a>(model: &'a Model, events: &[TraceEvent], i: usize) -> Option<String> {
+    let t = events[i].time();
+    let mut found: Vec<String> = Vec::new();
+    for ev in events[..i].iter().rev() {
+        match *ev {
+            TraceEvent::Element { t: te, element, up } if te == t => {
+                found.push(format!(
+                    "{} {}",
+                    model.elements[element].id,
+                    if up { "repaired" } else { "failed" }
+                ));
+            }
+            TraceEvent::Service { t: ts, .. } if ts == t => {}
+            _ => break,
+        }
+    }
+    found.reverse();
+    (!found.is_empty()).then(|| found.join(", "))
+}
+
+impl<'a> TraceReport<'a> {
+    pub fn new(
+        model: &'a Model,
+        scenario: &'a Provenance,
+        seed: u64,
+        trial: u64,
+        events: &[TraceEvent],
+    ) -> Self {
+        let lines = events
+            .iter()
+            .enumerate()
+            .map(|(i, ev)| match *ev {
+                TraceEvent::Element { t, element, up } => Line::Element {
+                    t,
+                    element: &model.elements[element].id,
+                    kind: model.elements[element].kind.as_deref(),
+                    event: if up { "repaired" } else { "failed" },
+                },
+                TraceEvent::Service { t, service, state } => Line::Service {
+                    t,
+                    service: &model.services[service].id,
+                    state: state_name(state),
+                    cause: causes(model, events, i),
+                },
+            })
+            .collect();
+        Self {
+            format: TRACE_FORMAT,
+            redsim_version: env!("CARGO_PKG_VERSION"),
+            scenario,
+            seed,
+            trial,
+            mission_hours: model.mission,
+            events: lines,
+        }
+    }
+
+    /// Pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a trace is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// A readable timeline with a per-service summary.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "redsim {}  ·  trace of {}",
+            self.redsim_version, self.scenario.name
+        );
+        let _ = writeln!(
+            o,
+            "scenario   {}   seed {}   trial {}   mission {}",
+            self.scenario.file,
+            self.seed,
+            self.trial,
+            hours(self.mission_hours)
+        );
+        let _ = writeln!(
+            o,
+            "(the same trial as trial {} of `redsim run` with this seed)\n",
+            self.trial
+        );
+        let _ = writeln!(o, "{:>14}  {:<14}  event", "time [h]", "day hh:mm:ss");
+        // Per service: (outages, down time, when the current outage began).
+        let mut tally: Vec<(&str, u64, f64, Option<f64>)> = Vec::new();
+        for line in &self.events {
+            let (t, text) = match line {
+                Line::Element {
+                    t,
+                    element,
+                    kind,
+                    event,
+                } => {
+                    let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
+                    (*t, format!("{element}{kind} {event}"))
+                }
+                Line::Service {
+                    t,
+                    service,
+                    state,
+                    cause,
+                } => {
+                    let entry = match tally.iter_mut().find(|x| x.0 == *service) {
+                        Some(e) => e,
+                        None => {
+                            tally.push((service, 0, 0.0, None));
+                            tally.last_mut().expect("just pushed")
+                        }
+                    };
+                    if let Some(since) = entry.3.take() {
+                        entry.2 += t - since;
+                    }
+                    if *state == "down" {
+                        entry.1 += 1;
+                        entry.3 = Some(*t);
+                    }
+                    let why = match cause {
+                        Some(c) => format!("   <- {c}"),
+                        None if *t == 0.0 => "   (at the start)".into(),
+                        None => String::new(),
+                    };
+                    let loud = if *state == "down" {
+                        "DOWN".to_string()
+                    } else {
+                        state.to_string()
+                    };
+                    (*t, format!("service {service}: {loud}{why}"))
+                }
+            };
+            let _ = writeln!(o, "{t:>14.3}  {:<14}  {text}", clock(t));
+        }
+        let _ = writeln!(
+            o,
+            "{:>14.3}  {:<14}  end of mission",
+            self.mission_hours,
+            clock(self.mission_hours)
+        );
+        o.push('\n');
+        for (service, outages, mut down, open) in tally {
+            if let Some(since) = open {
+                down += self.mission_hours - since;
+            }
+            let _ = writeln!(
+                o,
+                "service {service}: {outages} outage(s), {} down in this trial",
+                hours(down)
+            );
+        }
+        o
+    }
+}
+
+/// `d<day> hh:mm:ss` of a time in hours.
+fn clock(h: f64) -> String {
+    let secs = (h * 3600.0).round() as u64;
+    format!(
+        "d{} {:02}:{:02}:{:02}",
+        secs / 86_400,
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_reads_days_and_time() {
+        assert_eq!(clock(0.0), "d0 00:00:00");
+        assert_eq!(clock(25.5 + 1.0 / 3600.0), "d1 01:30:01");
+    }
+}

@@ -1,0 +1,120 @@
+//! `redsim trace`: the timeline of one trial is the same trial as in a run,
+//! and reads back to the run's numbers.
+
+use redsim::engine::{self, RunConfig, ServiceState, TICKS_PER_HOUR, TraceEvent};
+
+use crate::common::model;
+
+const PAIR: &str = r#"{
+  "format": "redsim/1", "name": "pair", "mission": "2000h",
+  "components": [
+    {"id": "src"},
+    {"id": "a", "mtbf": "300h", "mttr": "40h"},
+    {"id": "b", "mtbf": "300h", "mttr": "40h"}
+  ],
+  "links": [{"between": ["src", "a"]}, {"between": ["src", "b"]}],
+  "services": [
+    {"id": "reach", "from": "src", "to": ["a", "b"]},
+    {"id": "both", "requires": {"all": ["a", "b"]}}
+  ]
+}"#;
+
+/// Down time and outages of service `s` read off a trace.
+fn from_trace(events: &[TraceEvent], s: usize, mission: f64) -> (f64, u64) {
+    let (mut down, mut outages, mut since) = (0.0, 0, None);
+    for ev in events {
+        if let TraceEvent::Service { t, service, state } = *ev
+            && service == s
+        {
+            if let Some(t0) = since.take() {
+                down += t - t0;
+            }
+            if state == ServiceState::Down {
+                outages += 1;
+                since = Some(t);
+            }
+        }
+    }
+    if let Some(t0) = since {
+        down += mission - t0;
+    }
+    (down, outages)
+}
+
+#[test]
+fn a_trace_is_the_same_trial_as_in_a_run() {
+    let m = model(PAIR);
+    let seed = 99;
+    for trial in [0u64, 7, 1234] {
+        let events = engine::trace(&m, seed, trial).unwrap();
+        assert!(
+            events.windows(2).all(|w| w[0].time() <= w[1].time()),
+            "events in time order"
+        );
+        let cfg = RunConfig {
+            seed,
+            first_trial: trial,
+            trials: 1,
+            threads: Some(1),
+        };
+        let tally = engine::run(&m, &cfg, &|_| {}).unwrap();
+        for s in 0..m.services.len() {
+            let (down, outages) = from_trace(&events, s, m.mission);
+            let t = &tally.services[s];
+            assert_eq!(
+                t.outages.sum,
+                u128::from(outages),
+                "trial {trial}, service {s}: outages"
+            );
+            let ticks = (down * TICKS_PER_HOUR).round() as i128;
+            assert!(
+                (t.down.sum as i128 - ticks).abs() <= 1,
+                "trial {trial}, service {s}: {} ticks down in the run, {ticks} in the trace",
+                t.down.sum
+            );
+        }
+        let failures = events
+            .iter()
+            .filter(|e| matches!(e, TraceEvent::Element { up: false, .. }))
+            .count();
+        assert!(
+            failures > 0,
+            "trial {trial}: with MTBF 300 h over 2000 h something fails"
+        );
+    }
+}
+
+#[test]
+fn the_trace_command_prints_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pair.json");
+    std::fs::write(&file, PAIR).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let f = file.to_str().unwrap();
+    let text = run(&["trace", f, "--trial", "7", "--seed", "99"]);
+    assert!(text.contains("trial 7") && text.contains("seed 99"), "{text}");
+    assert!(
+        text.contains("service both: DOWN   <- "),
+        "an outage names its cause:\n{text}"
+    );
+    assert!(text.contains("end of mission"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "trace", f, "--trial", "7", "--seed", "99", "--format", "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["format"], "redsim-trace/1");
+    let events = json["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["state"] == "down" && e["cause"].is_string())
+    );
+    assert!(events.iter().any(|e| e["event"] == "failed"));
+}
