@@ -50,7 +50,7 @@ pub struct TraceReport<'a> {
 }
 
 /// What set off a service change: the element events at the same instant.
-fn causes<'a>(model: &'a Model, events: &[TraceEvent], i: usize) -> Option<String> {
+fn causes(model: &Model, events: &[TraceEvent], i: usize) -> Option<String> {
     let t = events[i].time();
     let mut found: Vec<String> = Vec::new();
     for ev in events[..i].iter().rev() {
