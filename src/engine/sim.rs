@@ -12,10 +12,10 @@ use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 
 use super::reach::{ReachPlan, ReachState, Role};
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 
 use super::rng::{self, StreamRng};
-use crate::model::{Criterion, ElementId, ElementRole, Expr, Model, Sampler, ServiceKind};
+use crate::model::{Criterion, Discipline, ElementId, ElementRole, Expr, Model, Sampler, ServiceKind};
 
 /// A service's state at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,7 +34,41 @@ pub trait Observer {
     fn element(&mut self, _t: f64, _e: ElementId, _up: bool) {}
     /// A service changed state (also called once at `t = 0` with its initial state).
     fn service(&mut self, _t: f64, _s: usize, _state: ServiceState) {}
+    /// A crew started repairing a failed element (at its failure when a crew
+    /// was free and no logistics delay applies, later otherwise).
+    fn repair_started(&mut self, _t: f64, _e: ElementId) {}
 }
+
+/// Where an element is in its failure and repair cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Up,
+    /// Failed; logistics (travel, parts) under way.
+    Logistics,
+    /// Failed; waiting for a crew.
+    Queued,
+    Repairing,
+    /// Failed for good (not repairable).
+    Dead,
+}
+
+/// What one event did to its element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// It failed (and its repair, if any, is under way or its logistics started).
+    Failed,
+    /// It failed and waits for a crew.
+    FailedAndWaits,
+    /// Logistics done, a crew started.
+    RepairStarted,
+    /// Logistics done, no crew free.
+    Waits,
+    Repaired,
+}
+
+/// Key of the random stream that picks among waiting repairs. It contains a
+/// space, which no element id can, so it never collides with an element's stream.
+const DISPATCH_KEY: &str = "repair dispatch";
 
 /// Most element state changes one trial may simulate. A trial that needs
 /// more almost always has a distribution with near-zero durations (a tiny
@@ -100,6 +134,13 @@ pub struct Plan {
     n_elements: usize,
     /// Failure and repair samplers of elements that can fail.
     life: Vec<Option<(Sampler, Option<Sampler>)>>,
+    /// Logistics delay of each element, if any.
+    logistics: Vec<Option<Sampler>>,
+    /// Repair priority of each element.
+    priority: Vec<i64>,
+    /// Repair crews (`None`: unlimited) and their discipline.
+    crews: Option<u32>,
+    discipline: Discipline,
     /// Random-stream key of each element (FNV-1a of its id).
     keys: Vec<u64>,
     /// Root gate of each element's requirement (`u32::MAX`: none).
@@ -220,6 +261,21 @@ impl Plan {
             })
             .collect();
         let keys = model.elements.iter().map(|e| rng::fnv1a64(&e.id)).collect();
+        let logistics = model
+            .elements
+            .iter()
+            .map(|e| {
+                e.life
+                    .as_ref()
+                    .and_then(|l| l.logistics.as_ref())
+                    .map(|d| d.sampler())
+            })
+            .collect();
+        let priority = model
+            .elements
+            .iter()
+            .map(|e| e.life.as_ref().map_or(0, |l| l.priority))
+            .collect();
 
         // Gates of element requirements, in topological order of the elements,
         // so that at t = 0 they can be evaluated in index order.
@@ -364,6 +420,10 @@ impl Plan {
             mission: model.mission,
             n_elements: n,
             life,
+            logistics,
+            priority,
+            crews: model.repair.crews,
+            discipline: model.repair.discipline,
             keys,
             req_gate,
             actions: Rows::from_lists(&actions),
@@ -419,6 +479,14 @@ pub struct Trial {
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
     rngs: Vec<StreamRng>,
+    phase: Vec<Phase>,
+    /// Crews at work.
+    busy: u32,
+    /// Elements waiting for a crew, best first: (-priority or 0, arrival order, element).
+    waiting: BinaryHeap<Reverse<(i64, u64, u32)>>,
+    /// Elements waiting for a crew under the random discipline.
+    waiting_random: Vec<u32>,
+    dispatcher: StreamRng,
     /// Per element: the trial-independent part of its stream seed, for `seeded_for`.
     key_seeds: Vec<u64>,
     seeded_for: Option<u64>,
@@ -449,6 +517,11 @@ impl Trial {
             gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
             rngs: (0..n).map(|_| rng::stream(0, 0, 0)).collect(),
+            phase: vec![Phase::Up; n],
+            busy: 0,
+            waiting: BinaryHeap::new(),
+            waiting_random: Vec::new(),
+            dispatcher: rng::stream(0, 0, 0),
             key_seeds: vec![0; n],
             seeded_for: None,
             queue: BinaryHeap::with_capacity(n),
@@ -566,6 +639,46 @@ impl Trial {
         }
     }
 
+    /// Puts failed element `e` in line for a crew.
+    fn wait_for_crew(&mut self, plan: &Plan, e: usize) {
+        self.phase[e] = Phase::Queued;
+        self.seq += 1;
+        match plan.discipline {
+            Discipline::Random => self.waiting_random.push(e as u32),
+            Discipline::Fifo => self.waiting.push(Reverse((0, self.seq, e as u32))),
+            Discipline::Priority => {
+                self.waiting
+                    .push(Reverse((-plan.priority[e], self.seq, e as u32)));
+            }
+        }
+    }
+
+    /// A crew came free at `t`: it starts on the next waiting repair, if any.
+    fn dispatch(&mut self, plan: &Plan, t: f64, mission: f64, obs: &mut impl Observer) {
+        let next = match plan.discipline {
+            Discipline::Random if !self.waiting_random.is_empty() => {
+                let i = self.dispatcher.random_range(0..self.waiting_random.len());
+                Some(self.waiting_random.swap_remove(i))
+            }
+            Discipline::Random => None,
+            Discipline::Fifo | Discipline::Priority => self.waiting.pop().map(|Reverse((_, _, e))| e),
+        };
+        let Some(f) = next else { return };
+        let f = f as usize;
+        let repair = plan.life[f]
+            .as_ref()
+            .and_then(|l| l.1.as_ref())
+            .expect("only repairable elements wait");
+        self.busy += 1;
+        self.phase[f] = Phase::Repairing;
+        let dt = repair.sample(&mut self.rngs[f]);
+        if t + dt < mission {
+            self.seq += 1;
+            self.queue.push(Reverse(Event::new(t + dt, self.seq, f)));
+        }
+        obs.repair_started(t, f);
+    }
+
     /// Moves service `s` to state `new` at time `t`; returns the length [h]
     /// of the outage this ends, if it ends one.
     fn set_service(&mut self, s: usize, t: f64, new: ServiceState, obs: &mut impl Observer) -> Option<f64> {
@@ -614,6 +727,13 @@ impl Trial {
         self.seq = 0;
         self.events = 0;
         self.up.fill(true);
+        self.phase.fill(Phase::Up);
+        self.busy = 0;
+        self.waiting.clear();
+        self.waiting_random.clear();
+        if plan.discipline == Discipline::Random {
+            self.dispatcher = rng::stream(seed, trial, rng::fnv1a64(DISPATCH_KEY));
+        }
         self.func.copy_from_slice(&plan.init.func);
         self.gates.copy_from_slice(&plan.init.gates);
         self.nonfunc.copy_from_slice(&plan.init.nonfunc);
@@ -654,7 +774,7 @@ impl Trial {
         loop {
             // Each element has at most one pending event; its next one usually
             // replaces it at the top of the heap, which costs one sift.
-            let (t, e, now_up) = {
+            let (t, e, step) = {
                 let Some(mut top) = self.queue.peek_mut() else {
                     break;
                 };
@@ -663,12 +783,43 @@ impl Trial {
                 let (fail, repair) = plan.life[e]
                     .as_ref()
                     .expect("only elements with a life have events");
-                let now_up = !self.up[e];
-                self.up[e] = now_up;
-                let next = if now_up {
-                    Some(fail.sample(&mut self.rngs[e]))
-                } else {
-                    repair.as_ref().map(|r| r.sample(&mut self.rngs[e]))
+                let rng = &mut self.rngs[e];
+                let (step, next) = match self.phase[e] {
+                    Phase::Up => {
+                        self.up[e] = false;
+                        match repair {
+                            None => {
+                                self.phase[e] = Phase::Dead;
+                                (Step::Failed, None)
+                            }
+                            Some(r) => match &plan.logistics[e] {
+                                Some(l) => {
+                                    self.phase[e] = Phase::Logistics;
+                                    (Step::Failed, Some(l.sample(rng)))
+                                }
+                                None if plan.crews.is_none_or(|c| self.busy < c) => {
+                                    self.busy += 1;
+                                    self.phase[e] = Phase::Repairing;
+                                    (Step::Failed, Some(r.sample(rng)))
+                                }
+                                None => (Step::FailedAndWaits, None),
+                            },
+                        }
+                    }
+                    Phase::Logistics => match repair {
+                        Some(r) if plan.crews.is_none_or(|c| self.busy < c) => {
+                            self.busy += 1;
+                            self.phase[e] = Phase::Repairing;
+                            (Step::RepairStarted, Some(r.sample(rng)))
+                        }
+                        _ => (Step::Waits, None),
+                    },
+                    Phase::Repairing => {
+                        self.up[e] = true;
+                        self.phase[e] = Phase::Up;
+                        (Step::Repaired, Some(fail.sample(rng)))
+                    }
+                    Phase::Queued | Phase::Dead => unreachable!("waiting and dead elements have no event"),
                 };
                 match next {
                     Some(dt) if t + dt < mission => {
@@ -679,22 +830,37 @@ impl Trial {
                         PeekMut::pop(top);
                     }
                 }
-                (t, e, now_up)
+                (t, e, step)
             };
             self.events += 1;
             if self.events > MAX_EVENTS_PER_TRIAL {
                 return Err(Runaway { trial, element: e });
             }
-            obs.element(t, e, now_up);
-
-            self.propagate(plan, e);
-            while let Some(s) = self.dirty_list.pop() {
-                let s = s as usize;
-                self.dirty[s] = false;
-                let st = self.eval_service(plan, s);
-                if let Some(d) = self.set_service(s, t, st, obs) {
-                    outage(s, d);
+            match step {
+                Step::FailedAndWaits | Step::Waits => self.wait_for_crew(plan, e),
+                Step::RepairStarted => obs.repair_started(t, e),
+                Step::Repaired | Step::Failed => {}
+            }
+            if matches!(step, Step::Failed | Step::FailedAndWaits | Step::Repaired) {
+                let up = step == Step::Repaired;
+                obs.element(t, e, up);
+                if !up && self.phase[e] == Phase::Repairing {
+                    obs.repair_started(t, e);
                 }
+                self.propagate(plan, e);
+                while let Some(s) = self.dirty_list.pop() {
+                    let s = s as usize;
+                    self.dirty[s] = false;
+                    let st = self.eval_service(plan, s);
+                    if let Some(d) = self.set_service(s, t, st, obs) {
+                        outage(s, d);
+                    }
+                }
+            }
+            // With unlimited crews nobody ever waits: skip the bookkeeping.
+            if step == Step::Repaired && plan.crews.is_some() {
+                self.busy -= 1;
+                self.dispatch(plan, t, mission, obs);
             }
         }
 

@@ -16,13 +16,15 @@ pub enum TraceEvent {
         service: usize,
         state: ServiceState,
     },
+    /// A crew started repairing a failed element.
+    RepairStarted { t: f64, element: ElementId },
 }
 
 impl TraceEvent {
     /// When it happened [h].
     pub fn time(&self) -> f64 {
         match *self {
-            Self::Element { t, .. } | Self::Service { t, .. } => t,
+            Self::Element { t, .. } | Self::Service { t, .. } | Self::RepairStarted { t, .. } => t,
         }
     }
 }
@@ -39,6 +41,9 @@ impl Observer for Recorder {
     }
     fn service(&mut self, t: f64, service: usize, state: ServiceState) {
         self.events.push(TraceEvent::Service { t, service, state });
+    }
+    fn repair_started(&mut self, t: f64, element: ElementId) {
+        self.events.push(TraceEvent::RepairStarted { t, element });
     }
 }
 

@@ -29,8 +29,45 @@ pub type ElementId = usize;
 pub struct Life {
     /// Time to failure, age counted from the last repair [h].
     pub failure: Distribution,
-    /// Time to repair [h]; `None` for a non-repairable element.
+    /// Time to repair [h], once a crew has started; `None` for a non-repairable element.
     pub repair: Option<Distribution>,
+    /// Delay between the failure and the moment the element can be repaired
+    /// (travel, parts) [h]; it does not hold a crew.
+    pub logistics: Option<Distribution>,
+    /// Repair priority under [`Discipline::Priority`]: higher goes first.
+    pub priority: i64,
+}
+
+impl Life {
+    /// A failure and repair law with no logistics delay and priority 0.
+    pub fn new(failure: Distribution, repair: Option<Distribution>) -> Self {
+        Self {
+            failure,
+            repair,
+            logistics: None,
+            priority: 0,
+        }
+    }
+}
+
+/// The order in which waiting repairs get a free crew.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Discipline {
+    /// First failed (or first through logistics), first repaired.
+    #[default]
+    Fifo,
+    /// Highest `priority` first, then first come.
+    Priority,
+    /// A waiting element chosen uniformly at random.
+    Random,
+}
+
+/// Who repairs failed elements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RepairPolicy {
+    /// Number of repair crews; `None`: as many as needed (every repair starts at once).
+    pub crews: Option<u32>,
+    pub discipline: Discipline,
 }
 
 /// Whether an element is a node of the topology or a link between two nodes.
@@ -145,6 +182,8 @@ pub struct Model {
     pub mission: f64,
     pub elements: Vec<Element>,
     pub services: Vec<Service>,
+    /// Repair crews and their discipline.
+    pub repair: RepairPolicy,
     /// Elements ordered so that each comes after everything it requires.
     pub topo_order: Vec<ElementId>,
     /// Topology: one node per component (weight: element id), one edge per
@@ -182,6 +221,7 @@ pub struct ModelBuilder {
     pub mission: f64,
     pub elements: Vec<Element>,
     pub services: Vec<Service>,
+    pub repair: RepairPolicy,
 }
 
 impl ModelBuilder {
@@ -301,6 +341,7 @@ impl ModelBuilder {
             mission: self.mission,
             elements: self.elements,
             services: self.services,
+            repair: self.repair,
             topo_order,
             graph,
             node_of,

@@ -37,6 +37,28 @@ enum Line<'a> {
     },
 }
 
+/// Element events as shown: a repair that starts the moment its element
+/// fails (a crew was free, no logistics) is part of the failure and not shown.
+fn shown(events: &[TraceEvent]) -> Vec<TraceEvent> {
+    let mut failed_at: std::collections::HashMap<usize, f64> = std::collections::HashMap::new();
+    events
+        .iter()
+        .filter(|ev| match **ev {
+            TraceEvent::Element {
+                t,
+                element,
+                up: false,
+            } => {
+                failed_at.insert(element, t);
+                true
+            }
+            TraceEvent::RepairStarted { t, element } => failed_at.get(&element) != Some(&t),
+            _ => true,
+        })
+        .copied()
+        .collect()
+}
+
 /// A trace of one trial, ready to print.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceReport<'a> {
@@ -78,6 +100,7 @@ impl<'a> TraceReport<'a> {
         trial: u64,
         events: &[TraceEvent],
     ) -> Self {
+        let events = &shown(events);
         let lines = events
             .iter()
             .enumerate()
@@ -87,6 +110,12 @@ impl<'a> TraceReport<'a> {
                     element: &model.elements[element].id,
                     kind: model.elements[element].kind.as_deref(),
                     event: if up { "repaired" } else { "failed" },
+                },
+                TraceEvent::RepairStarted { t, element } => Line::Element {
+                    t,
+                    element: &model.elements[element].id,
+                    kind: model.elements[element].kind.as_deref(),
+                    event: "repair started",
                 },
                 TraceEvent::Service { t, service, state } => Line::Service {
                     t,

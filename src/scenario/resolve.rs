@@ -7,12 +7,12 @@ use serde_json::Value;
 
 use super::Problem;
 use super::wire::{
-    Capacity, ComponentEntry, DistSpec, FORMAT, LifeFields, LinkEntry, RepairSpec, Requirement, ServiceEntry,
-    Template,
+    Capacity, ComponentEntry, DelaySpec, DisciplineSpec, DistSpec, FORMAT, LifeFields, LinkEntry,
+    RepairPolicySpec, RepairSpec, Requirement, ServiceEntry, Template,
 };
 use crate::model::{
-    Criterion, Distribution, Element, ElementId, ElementRole, Expr, Life, ModelBuilder, ModelError,
-    ParamError, Service, ServiceKind,
+    Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life, ModelBuilder,
+    ModelError, ParamError, RepairPolicy, Service, ServiceKind,
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -25,6 +25,7 @@ pub const MAX_ELEMENTS: usize = 2_000_000;
 pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
 
 const TOP_KEYS: &[&str] = &[
+    "repair",
     "format",
     "name",
     "description",
@@ -433,6 +434,8 @@ fn merge_life(
         failure: if own_failure { own.failure } else { t.failure },
         mttr: if own_repair { own.mttr } else { t.mttr },
         repair: if own_repair { own.repair } else { t.repair },
+        logistics: own.logistics.or(t.logistics),
+        repair_priority: own.repair_priority.or(t.repair_priority),
     };
     (life, src)
 }
@@ -679,13 +682,27 @@ fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option
             None => Ok(None),
         }
     };
-    let (Ok(failure), Ok(repair)) = (failure, repair) else {
+    // Logistics and priority are reported at the entry (they may come from its template).
+    let (path, id) = (&src.entry.0, Some(src.entry.1.as_str()));
+    let logistics = match &f.logistics {
+        None => Ok(None),
+        Some(DelaySpec::Fixed(d)) => Ok(Some(
+            Distribution::fixed(d.0).expect("durations are finite and not negative"),
+        )),
+        Some(DelaySpec::Dist(spec)) => dist(spec, &format!("{path}.logistics"), id, probs)
+            .map(Some)
+            .ok_or(()),
+    };
+    let (Ok(failure), Ok(repair), Ok(logistics)) = (failure, repair, logistics) else {
         return None;
     };
-    let (path, id) = (&src.entry.0, Some(src.entry.1.as_str()));
     match (failure, repair) {
         (None, None) => Some(None),
-        (Some(failure), Some(repair)) => Some(Some(Life { failure, repair })),
+        (Some(failure), Some(repair)) => Some(Some(Life {
+            logistics,
+            priority: f.repair_priority.unwrap_or(0),
+            ..Life::new(failure, repair)
+        })),
         (Some(_), None) => {
             probs.add(
                 path,
@@ -924,6 +941,33 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             None => HOURS_PER_YEAR,
         },
     };
+
+    let repair = top
+        .get("repair")
+        .filter(|v| !v.is_null())
+        .and_then(|v| take::<RepairPolicySpec>(v, "repair", None, &mut probs))
+        .map(|r| {
+            let crews = match r.crews {
+                None => None,
+                Some(c) if (1..=u64::from(u32::MAX)).contains(&c) => Some(c as u32),
+                Some(c) => {
+                    probs.add(
+                        "repair.crews",
+                        None,
+                        format!("crews must be at least 1 (got {c})"),
+                        Some("leave `crews` out for as many crews as needed".into()),
+                    );
+                    None
+                }
+            };
+            let discipline = match r.discipline.unwrap_or(DisciplineSpec::Fifo) {
+                DisciplineSpec::Fifo => Discipline::Fifo,
+                DisciplineSpec::Priority => Discipline::Priority,
+                DisciplineSpec::Random => Discipline::Random,
+            };
+            RepairPolicy { crews, discipline }
+        })
+        .unwrap_or_default();
 
     let mut templates: BTreeMap<String, Template> = BTreeMap::new();
     // Templates already reported as invalid: entries naming them are left out quietly.
@@ -1363,6 +1407,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         mission,
         elements,
         services,
+        repair,
     };
     // Everything the builder checks was checked above; this is a safety net.
     builder.build().map_err(|e| {

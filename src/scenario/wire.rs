@@ -28,6 +28,8 @@ macro_rules! life_fields {
                     mttr: self.mttr,
                     failure: self.failure.clone(),
                     repair: self.repair.clone(),
+                    logistics: self.logistics.clone(),
+                    repair_priority: self.repair_priority,
                 }
             }
         }
@@ -50,6 +52,9 @@ pub struct ScenarioFile {
     /// Length of one simulated trial (default "1y").
     #[serde(default)]
     pub mission: Option<Duration>,
+    /// Repair crews (default: unlimited, every repair starts at once).
+    #[serde(default)]
+    pub repair: Option<RepairPolicySpec>,
     /// Reusable defaults for components and links, by name.
     #[serde(default)]
     pub templates: BTreeMap<String, Template>,
@@ -77,6 +82,10 @@ pub struct Template {
     pub failure: Option<DistSpec>,
     /// Full form of the time-to-repair distribution, or "never".
     pub repair: Option<RepairSpec>,
+    /// Delay from failure until a repair can start (travel, parts): a duration or a distribution.
+    pub logistics: Option<DelaySpec>,
+    /// Repair priority under the `priority` discipline: higher goes first (default 0).
+    pub repair_priority: Option<i64>,
     pub requires: Option<Requirement>,
     pub domains: Option<Vec<String>>,
 }
@@ -96,6 +105,10 @@ pub struct LifeFields {
     pub failure: Option<DistSpec>,
     /// Full form of the time-to-repair distribution, or "never".
     pub repair: Option<RepairSpec>,
+    /// Delay from failure until a repair can start (travel, parts): a duration or a distribution.
+    pub logistics: Option<DelaySpec>,
+    /// Repair priority under the `priority` discipline: higher goes first (default 0).
+    pub repair_priority: Option<i64>,
 }
 
 /// One component, or `count` numbered copies of it.
@@ -121,6 +134,10 @@ pub struct ComponentEntry {
     pub failure: Option<DistSpec>,
     /// Full form of the time-to-repair distribution, or "never".
     pub repair: Option<RepairSpec>,
+    /// Delay from failure until a repair can start (travel, parts): a duration or a distribution.
+    pub logistics: Option<DelaySpec>,
+    /// Repair priority under the `priority` discipline: higher goes first (default 0).
+    pub repair_priority: Option<i64>,
     /// What must be functional for this component to be functional.
     pub requires: Option<Requirement>,
     /// Failure domains (rack, feed, site): sugar for also requiring each.
@@ -147,6 +164,10 @@ pub struct LinkEntry {
     pub failure: Option<DistSpec>,
     /// Full form of the time-to-repair distribution, or "never".
     pub repair: Option<RepairSpec>,
+    /// Delay from failure until a repair can start (travel, parts): a duration or a distribution.
+    pub logistics: Option<DelaySpec>,
+    /// Repair priority under the `priority` discipline: higher goes first (default 0).
+    pub repair_priority: Option<i64>,
 }
 
 /// What availability is measured for: reachability (`from`/`to`) or a
@@ -229,6 +250,64 @@ pub enum DistSpec {
     Gamma(GammaSpec),
     Uniform(UniformSpec),
     Fixed(Duration),
+}
+
+/// Repair crews and the order they take waiting repairs in.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepairPolicySpec {
+    /// Number of crews (default: unlimited).
+    #[schemars(range(min = 1))]
+    pub crews: Option<u64>,
+    /// Who gets the next free crew (default "fifo").
+    pub discipline: Option<DisciplineSpec>,
+}
+
+/// The order of waiting repairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DisciplineSpec {
+    /// First come, first served.
+    Fifo,
+    /// Highest `repair_priority` first, then first come.
+    Priority,
+    /// Uniformly at random among those waiting.
+    Random,
+}
+
+/// A delay: a fixed duration, or a distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DelaySpec {
+    Fixed(Duration),
+    Dist(DistSpec),
+}
+
+impl<'de> Deserialize<'de> for DelaySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match v {
+            Value::Object(_) => DistSpec::deserialize(v)
+                .map(Self::Dist)
+                .map_err(de::Error::custom),
+            v => Duration::deserialize(v)
+                .map(Self::Fixed)
+                .map_err(de::Error::custom),
+        }
+    }
+}
+
+impl JsonSchema for DelaySpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Delay".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let duration = g.subschema_for::<Duration>();
+        let dist = g.subschema_for::<DistSpec>();
+        json_schema!({
+            "description": "A fixed duration, or a distribution of durations.",
+            "oneOf": [duration, dist]
+        })
+    }
 }
 
 /// A repair distribution, or "never" for a non-repairable element.

@@ -188,9 +188,11 @@ fn spec() -> impl Strategy<Value = Spec> {
 
 fn build(spec: &Spec) -> Model {
     let life = |l: &Law| {
-        l.map(|(f, r)| Life {
-            failure: Distribution::exponential(f).unwrap(),
-            repair: Some(Distribution::exponential(r).unwrap()),
+        l.map(|(f, r)| {
+            Life::new(
+                Distribution::exponential(f).unwrap(),
+                Some(Distribution::exponential(r).unwrap()),
+            )
         })
     };
     let mut b = ModelBuilder::new("random", 60.0);

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod crews;
 mod determinism;
 mod engine;
 mod exact;
