@@ -105,11 +105,11 @@ fn one_crew_chain(
     let mut i = 0;
     while i < states.len() {
         let line = states[i].clone();
-        for c in 0..n {
+        for (c, &rate) in lambda.iter().enumerate() {
             if !line.contains(&c) {
                 let mut next = line.clone();
                 next.push(c);
-                edges.push((i, next, lambda[c]));
+                edges.push((i, next, rate));
             }
         }
         if let Some(&fixing) = line.first() {
