@@ -68,11 +68,13 @@ pub fn mean_var(m: &Moments, n: u64) -> (f64, f64) {
         return (mean, f64::NAN);
     }
     // n·Σx² - (Σx)² exactly in integers where it fits; it is never negative.
-    let num = u128::from(n)
-        .checked_mul(m.sum_sq)
+    let num = m
+        .sum_sq
+        .to_u128()
+        .and_then(|sq| u128::from(n).checked_mul(sq))
         .zip(m.sum.checked_mul(m.sum))
         .map(|(a, b)| (a - b) as f64)
-        .unwrap_or_else(|| (nf * m.sum_sq as f64 - (m.sum as f64).powi(2)).max(0.0));
+        .unwrap_or_else(|| (nf * m.sum_sq.to_f64() - (m.sum as f64).powi(2)).max(0.0));
     (mean, num / (nf * (nf - 1.0)))
 }
 

@@ -130,6 +130,8 @@ enum PlanService {
 /// The model compiled for fast simulation. Built once, shared by all trials.
 #[derive(Debug)]
 pub struct Plan {
+    /// Unique per plan, so that a [`Trial`] can check it runs the plan it was sized for.
+    id: u64,
     pub mission: f64,
     n_elements: usize,
     /// Failure and repair samplers of elements that can fail.
@@ -416,7 +418,9 @@ impl Plan {
             }
         }
 
+        static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Self {
+            id: NEXT_PLAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             mission: model.mission,
             n_elements: n,
             life,
@@ -472,8 +476,11 @@ pub struct TrialService {
     pub outages: u64,
 }
 
-/// Reusable per-thread state of a trial. Create once, run many trials.
+/// Reusable per-thread state of a trial. Create once for a plan, run many
+/// trials of that plan.
 pub struct Trial {
+    /// The plan this state was sized for.
+    plan_id: u64,
     up: Vec<bool>,
     func: Vec<bool>,
     gates: Vec<Gate>,
@@ -512,6 +519,7 @@ impl Trial {
         let n = plan.n_elements;
         let s = plan.services.len();
         Self {
+            plan_id: plan.id,
             up: vec![true; n],
             func: plan.init.func.clone(),
             gates: plan.init.gates.clone(),
@@ -713,6 +721,9 @@ impl Trial {
     ///
     /// # Errors
     /// [`Runaway`] when the trial needs more than [`MAX_EVENTS_PER_TRIAL`] events.
+    ///
+    /// # Panics
+    /// When `plan` is not the plan this `Trial` was created for.
     pub fn run(
         &mut self,
         plan: &Plan,
@@ -721,6 +732,10 @@ impl Trial {
         obs: &mut impl Observer,
         mut outage: impl FnMut(usize, f64),
     ) -> Result<(), Runaway> {
+        assert_eq!(
+            self.plan_id, plan.id,
+            "a Trial runs only the plan it was created for"
+        );
         let mission = plan.mission;
         let mut initial = std::mem::take(&mut self.queue).into_vec();
         initial.clear();
@@ -848,6 +863,11 @@ impl Trial {
                     obs.repair_started(t, e);
                 }
                 self.propagate(plan, e);
+            }
+            // Services are judged once every event of this instant is in:
+            // a repair and a failure at the same time are no outage of zero length.
+            let instant_done = self.queue.peek().is_none_or(|Reverse(ev)| ev.time() != t);
+            if instant_done {
                 while let Some(s) = self.dirty_list.pop() {
                     let s = s as usize;
                     self.dirty[s] = false;

@@ -20,7 +20,39 @@ pub fn ticks(hours: f64) -> u64 {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Moments {
     pub sum: u128,
-    pub sum_sq: u128,
+    pub sum_sq: Wide,
+}
+
+/// A 256-bit unsigned accumulator (`hi · 2^128 + lo`): sums of squares of
+/// 64-bit values cannot overflow it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wide {
+    pub hi: u128,
+    pub lo: u128,
+}
+
+impl Wide {
+    #[inline]
+    pub fn add(&mut self, x: u128) {
+        let (lo, carry) = self.lo.overflowing_add(x);
+        self.lo = lo;
+        self.hi += u128::from(carry);
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.add(o.lo);
+        self.hi += o.hi;
+    }
+
+    /// The value when it fits in 128 bits.
+    pub fn to_u128(self) -> Option<u128> {
+        (self.hi == 0).then_some(self.lo)
+    }
+
+    /// The value, rounded to the nearest `f64`.
+    pub fn to_f64(self) -> f64 {
+        self.hi as f64 * 2f64.powi(128) + self.lo as f64
+    }
 }
 
 impl Moments {
@@ -28,12 +60,12 @@ impl Moments {
     pub fn add(&mut self, x: u64) {
         let x = u128::from(x);
         self.sum += x;
-        self.sum_sq += x * x;
+        self.sum_sq.add(x * x);
     }
 
     pub fn merge(&mut self, o: &Self) {
         self.sum += o.sum;
-        self.sum_sq += o.sum_sq;
+        self.sum_sq.merge(&o.sum_sq);
     }
 }
 
@@ -175,6 +207,22 @@ mod tests {
     }
 
     #[test]
+    fn squares_carry_into_the_high_word() {
+        let mut m = Moments::default();
+        for _ in 0..3 {
+            m.add(u64::MAX);
+        }
+        let sq = u128::from(u64::MAX).pow(2);
+        let mut expect = Wide::default();
+        expect.add(sq);
+        expect.add(sq);
+        expect.add(sq);
+        assert_eq!(m.sum_sq, expect);
+        assert_eq!(m.sum_sq.hi, 2, "three squares of 2^64-1 are just under 3·2^128");
+        assert!((m.sum_sq.to_f64() / (3.0 * (u64::MAX as f64).powi(2)) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn merge_is_order_free() {
         let mut a = Tally::new(1);
         let mut b = Tally::new(1);
@@ -187,6 +235,12 @@ mod tests {
         let mut ba = b.clone();
         ba.merge(&a);
         assert_eq!(ab, ba);
-        assert_eq!(ab.services[0].down, Moments { sum: 12, sum_sq: 74 });
+        assert_eq!(
+            ab.services[0].down,
+            Moments {
+                sum: 12,
+                sum_sq: Wide { hi: 0, lo: 74 }
+            }
+        );
     }
 }

@@ -16,6 +16,12 @@ use crate::model::{
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
+/// Shortest mission [h]: one second.
+pub const MIN_MISSION: f64 = 1.0 / 3600.0;
+/// Longest mission [h]: 1000 years, so that a trial's down time in
+/// microseconds always fits in 64 bits.
+pub const MAX_MISSION: f64 = 1000.0 * HOURS_PER_YEAR;
+
 /// Largest `count` on one entry.
 pub const MAX_COUNT: u64 = 100_000;
 /// Largest number of elements (components plus links) in a scenario.
@@ -928,13 +934,13 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     let mission = match top.get("mission").filter(|v| !v.is_null()) {
         None => HOURS_PER_YEAR,
         Some(v) => match take::<super::units::Duration>(v, "mission", None, &mut probs) {
-            Some(d) if d.0 > 0.0 => d.0,
+            Some(d) if (MIN_MISSION..=MAX_MISSION).contains(&d.0) => d.0,
             Some(d) => {
                 probs.add(
                     "mission",
                     None,
-                    format!("mission must be longer than 0 (got {} h)", d.0),
-                    None,
+                    format!("mission must be between 1 s and 1000 y (got {} h)", d.0),
+                    Some("a trial is one mission; run more trials rather than one longer mission".into()),
                 );
                 HOURS_PER_YEAR
             }

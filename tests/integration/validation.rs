@@ -357,7 +357,7 @@ fn required_top_level_keys_are_named() {
         &with("/mission", json!(0)),
         "mission",
         None,
-        &["mission must be longer than 0", "got 0 h"],
+        &["mission must be between 1 s and 1000 y", "got 0 h"],
     );
 }
 
@@ -1618,5 +1618,29 @@ fn globs_name_components_before_links() {
         redsim::model::ServiceKind::Logic {
             expr: redsim::model::Expr::All(vec![redsim::model::Expr::Elem(nic)])
         }
+    );
+}
+
+#[test]
+fn missions_must_be_between_a_second_and_a_millennium() {
+    only(
+        &with("/mission", json!("1e-320h")),
+        "mission",
+        None,
+        &["between 1 s and 1000 y"],
+    );
+    only(
+        &with("/mission", json!("1001y")),
+        "mission",
+        None,
+        &["between 1 s and 1000 y"],
+    );
+    assert!(
+        parse(&{
+            let mut v = base();
+            set(&mut v, "/mission", json!("1000y"));
+            v.to_string()
+        })
+        .is_ok()
     );
 }
