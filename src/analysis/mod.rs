@@ -139,7 +139,8 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Estimate {
 /// downtime at all was observed (the interval gives no finite bound).
 pub fn nines(availability: &Estimate) -> Option<f64> {
     let u = 1.0 - availability.ci_low;
-    (u > 0.0).then(|| (-u.log10() * 10.0).floor() / 10.0)
+    // `+ 0.0` turns the -0.0 of an interval reaching 0 into 0.
+    (u > 0.0).then(|| (-u.log10() * 10.0).floor() / 10.0 + 0.0)
 }
 
 /// Outage durations [h].
@@ -225,7 +226,7 @@ fn summarize_service(id: &str, t: &ServiceTally, n: u64, mission: f64, confidenc
     let mut warnings = Vec::new();
     if total_outages < MIN_OUTAGES {
         let more = if total_outages == 0 {
-            "no outage was observed".to_string()
+            "no outage was observed (so the intervals collapse to a point: they describe this sample, not the design)".to_string()
         } else {
             format!("only {total_outages} outage(s) were observed")
         };

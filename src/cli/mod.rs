@@ -216,8 +216,10 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     };
     if !args.quiet {
         eprintln!(
-            "redsim: {} trials, seed {} (--seed to change)",
-            args.trials, args.seed
+            "redsim: {} trials, seed {} (--seed to change), generator {}",
+            args.trials,
+            args.seed,
+            engine::rng::GENERATOR
         );
     }
     let bar = if args.quiet || !std::io::stderr().is_terminal() {

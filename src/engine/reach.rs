@@ -10,6 +10,7 @@
 //! targets cannot affect the service at all.
 
 use super::sim::ServiceState;
+use crate::model::CAPACITY_TOLERANCE;
 
 const NONE: u32 = u32::MAX;
 
@@ -207,7 +208,9 @@ impl ReachPlan {
                 found += usize::from(self.core_target[i]) + st.live_count[i] as usize;
             }
         }
-        if got < self.need {
+        // Capacities are decimal numbers summed in binary: 8 × 0.1 must meet a
+        // demand of 0.8, so the comparison allows a relative 1e-9.
+        if got < self.need * (1.0 - CAPACITY_TOLERANCE) {
             ServiceState::Down
         } else if found < self.n_targets {
             ServiceState::Degraded

@@ -18,6 +18,10 @@ pub use dist::{Distribution, ParamError, Sampler};
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
+/// Relative tolerance when a reachable capacity is compared with a demand:
+/// capacities are decimal numbers summed in binary, and 8 × 0.1 must meet 0.8.
+pub const CAPACITY_TOLERANCE: f64 = 1e-9;
+
 /// Hours in a (365-day) year.
 pub const HOURS_PER_YEAR: f64 = 8760.0;
 

@@ -80,8 +80,9 @@ impl<'a> RunReport<'a> {
             self.seed,
             self.trials,
             hours(self.mission_hours),
-            self.confidence * 100.0
+            level(self.confidence)
         );
+        let _ = writeln!(o, "generator  {}", self.generator);
         for s in self.services {
             o.push('\n');
             service_table(&mut o, s, self.confidence);
@@ -91,7 +92,7 @@ impl<'a> RunReport<'a> {
 }
 
 fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
-    let ci = format!("{:.0}% CI", confidence * 100.0);
+    let ci = format!("{}% CI", level(confidence));
     let _ = writeln!(o, "service {}", s.id);
     let a = &s.availability;
     let d = availability_decimals(a);
@@ -129,11 +130,16 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         interval(&ci, &s.outages_per_mission),
     );
     let p = &s.p_no_outage;
+    let d = decimals(p.ci_high - p.ci_low, 4);
     row(
         o,
         "P(no outage in mission)",
-        format!("{:.4}", p.point),
-        format!("{ci} [{:.4}, {:.4}]", p.ci_low, p.ci_high),
+        round_to(p.point, d, Round::Nearest),
+        format!(
+            "{ci} [{}, {}]",
+            round_to(p.ci_low, d, Round::Down),
+            round_to(p.ci_high, d, Round::Up)
+        ),
     );
     match &s.outage_hours {
         Some(h) => row(
@@ -177,27 +183,43 @@ enum Round {
     Up,
 }
 
-/// Decimals of a percentage that show the interval's width (2 to 10).
-fn availability_decimals(a: &Estimate) -> usize {
-    let half = (a.ci_high - a.ci_low) * 50.0;
+/// A confidence level as a percentage, with only the decimals it needs (95, 99.9).
+fn level(confidence: f64) -> String {
+    format!("{}", (confidence * 100.0 * 1e4).round() / 1e4)
+}
+
+/// Decimals that show an interval of width `width` (at least `min`, at most 10).
+fn decimals(width: f64, min: usize) -> usize {
+    let half = width / 2.0;
     if half > 0.0 {
-        ((-half.log10()).ceil() as i64 + 1).clamp(2, 10) as usize
+        ((-half.log10()).ceil() as i64 + 1).clamp(min as i64, 10) as usize
     } else {
-        4
+        min
     }
 }
 
-/// A fraction as a percentage with `d` decimals, rounded as asked, so that an
-/// interval's ends are never rounded inwards.
-fn round_pct(x: f64, d: usize, r: Round) -> String {
+/// `x` with `d` decimals, rounded as asked, so that an interval's ends are
+/// never rounded inwards.
+fn round_to(x: f64, d: usize, r: Round) -> String {
     let scale = 10f64.powi(d as i32);
-    let v = x * 100.0 * scale;
+    let v = x * scale;
     let v = match r {
         Round::Down => v.floor(),
         Round::Nearest => v.round(),
         Round::Up => v.ceil(),
     };
-    format!("{:.*}", d, (v / scale).min(100.0))
+    format!("{:.*}", d, v / scale)
+}
+
+/// Decimals of a percentage that show the interval's width (2 to 10).
+fn availability_decimals(a: &Estimate) -> usize {
+    decimals((a.ci_high - a.ci_low) * 100.0, 2)
+}
+
+/// A fraction as a percentage with `d` decimals, rounded as asked, so that an
+/// interval's ends are never rounded inwards.
+fn round_pct(x: f64, d: usize, r: Round) -> String {
+    round_to(x.min(1.0) * 100.0, d, r)
 }
 
 /// Three significant digits, plain notation.
@@ -264,6 +286,16 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .prefix(".redsim-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
+    // A temporary file is private (0600); a report keeps the permissions of
+    // the file it replaces, or gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let perms = std::fs::metadata(path)
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+        tmp.as_file().set_permissions(perms)?;
+    }
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -292,6 +324,27 @@ mod tests {
             hours_interval(1.5, 0.5, 2.5),
             ("1.50 h".into(), "[0.500, 2.50] h".into())
         );
+    }
+
+    #[test]
+    fn levels_and_probabilities_are_printed_honestly() {
+        assert_eq!(level(0.95), "95");
+        assert_eq!(level(0.999), "99.9");
+        assert_eq!(level(0.57), "57");
+        // 9 outages in a million trials: the interval must not print as [1.0000, 1.0000].
+        let d = decimals(0.999_995 - 0.999_983, 4);
+        assert_eq!(round_to(0.999_983, d, Round::Down), "0.9999830");
+        assert_eq!(round_to(0.999_995_31, d, Round::Up), "0.9999954");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reports_are_not_private_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        write_atomic(&p, b"x").unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
     }
 
     #[test]

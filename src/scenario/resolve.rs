@@ -1564,7 +1564,7 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
                 );
                 return None;
             }
-            if demand > total {
+            if demand > total * (1.0 + crate::model::CAPACITY_TOLERANCE) {
                 probs.add(
                     format!("{path}.demand"),
                     id,

@@ -291,3 +291,26 @@ fn a_trial_refuses_another_plan() {
     let mut trial = Trial::new(&p1);
     let _ = trial.run(&p2, 1, 0, &mut Record::default(), |_, _| {});
 }
+
+#[test]
+fn decimal_capacities_meet_a_demand_they_sum_to() {
+    // 8 × 0.1 is 0.7999999999999999 in binary; it must still meet a demand of 0.8.
+    let m = crate::common::model(
+        r#"{"format": "redsim/1", "name": "cap", "mission": "1000h",
+            "components": [{"id": "src"}, {"id": "t", "count": 10, "mtbf": "100h", "mttr": "10h"}],
+            "links": [{"between": ["src", "t-*"]}],
+            "services": [{"id": "cap", "from": "src", "to": ["t-*"], "capacity": 0.1, "demand": 0.8},
+                         {"id": "need", "from": "src", "to": ["t-*"], "need": 8}]}"#,
+    );
+    let cfg = redsim::engine::RunConfig {
+        seed: 4,
+        first_trial: 0,
+        trials: 500,
+        threads: Some(1),
+    };
+    let tally = redsim::engine::run(&m, &cfg, &|_| {}).unwrap();
+    assert_eq!(
+        tally.services[0], tally.services[1],
+        "capacity 0.1 × 8 ≥ 0.8 is the same as need 8"
+    );
+}
