@@ -151,20 +151,30 @@ fn load(file: &Path) -> anyhow::Result<scenario::Scenario> {
 fn validate(file: &Path) -> anyhow::Result<u8> {
     let sc = load(file)?;
     let m = &sc.model;
-    let links = m
-        .elements
-        .iter()
-        .filter(|e| matches!(e.role, ElementRole::Link { .. }))
-        .count();
-    let failing = m.elements.iter().filter(|e| e.life.is_some()).count();
+    let count = |link: bool| {
+        let of = m
+            .elements
+            .iter()
+            .filter(|e| matches!(e.role, ElementRole::Link { .. }) == link);
+        let all = of.clone().count();
+        let failing = of.filter(|e| e.life.is_some()).count();
+        (all, failing)
+    };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let ((c, cf), (l, lf)) = (count(false), count(true));
     println!(
-        "{}: ok: \"{}\": {} components, {} links ({} can fail), {} services, mission {}",
+        "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}",
         file.display(),
         m.name,
-        m.elements.len() - links,
-        links,
-        failing,
-        m.services.len(),
+        plural(c, "component"),
+        plural(l, "link"),
+        plural(m.services.len(), "service"),
         report::hours(m.mission)
     );
     Ok(EXIT_OK)

@@ -204,7 +204,7 @@ impl Action {
             Self::Reach(i) => (2, i),
             Self::Owner(i) => (3, i),
         };
-        debug_assert!(i <= Self::MASK);
+        assert!(i <= Self::MASK, "more than 2^30 actions of one kind");
         (tag << Self::SHIFT) | i
     }
 

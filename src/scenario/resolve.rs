@@ -749,11 +749,33 @@ fn requirement(
     ) -> Option<Vec<Expr>> {
         let mut out = Vec::new();
         let mut ok = true;
+        // Where each element was named in this list: naming one twice would
+        // count it twice towards an `at_least`.
+        let mut named: HashMap<ElementId, usize> = HashMap::new();
         for (i, x) in xs.iter().enumerate() {
             let p = format!("{path}[{i}]");
             match x {
                 Requirement::Ref(r) => match ids.resolve(r, false) {
-                    Ok(hits) => out.extend(hits.into_iter().map(Expr::Elem)),
+                    Ok(hits) => {
+                        for h in hits {
+                            if let Some(first) = named.insert(h, i) {
+                                probs.add(
+                                    &p,
+                                    id,
+                                    format!(
+                                        "`{}` is named twice in this list (also at {path}[{first}])",
+                                        ids.ids[h]
+                                    ),
+                                    Some(
+                                        "name each element once; a glob counts every element it matches"
+                                            .into(),
+                                    ),
+                                );
+                                ok = false;
+                            }
+                            out.push(Expr::Elem(h));
+                        }
+                    }
                     Err(u) => {
                         probs.unresolved(p, id, u);
                         ok = false;
@@ -1366,6 +1388,17 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             Some("add at least one service to measure".into()),
         );
     }
+    // The topology with everything up, to find targets no path leads to.
+    // Only checked when everything so far is sound: a broken link entry would
+    // otherwise cut off targets that the file does connect.
+    let topology_sound = probs.0.is_empty();
+    let mut neighbours: Vec<Vec<ElementId>> = vec![Vec::new(); ids.n_components];
+    for p in &pending {
+        if let PendingRole::Link(a, b) = p.role {
+            neighbours[a].push(b);
+            neighbours[b].push(a);
+        }
+    }
     for (path, v) in entries(top, "services", &mut probs) {
         let Some(s) = take::<ServiceEntry>(v, &path, id_of(v), &mut probs) else {
             continue;
@@ -1384,7 +1417,9 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             continue;
         }
         service_ids.insert(s.id.clone(), path.clone());
-        if let Some(kind) = service(&s, &ids, &path, &mut probs) {
+        if let Some(kind) = service(&s, &ids, &path, &mut probs)
+            && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
+        {
             services.push(Service {
                 id: s.id.clone(),
                 kind,
@@ -1584,6 +1619,51 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         targets,
         criterion,
     })
+}
+
+/// Whether every target of a reachability service has a path from `from`
+/// when everything is up; a target with none can never count.
+fn connected(
+    kind: &ServiceKind,
+    neighbours: &[Vec<ElementId>],
+    ids: &Ids,
+    path: &str,
+    id: &str,
+    probs: &mut Problems,
+) -> bool {
+    let ServiceKind::Reach { from, targets, .. } = kind else {
+        return true;
+    };
+    let mut seen = vec![false; neighbours.len()];
+    let mut stack = vec![*from];
+    seen[*from] = true;
+    while let Some(c) = stack.pop() {
+        for &n in &neighbours[c] {
+            if !seen[n] {
+                seen[n] = true;
+                stack.push(n);
+            }
+        }
+    }
+    let cut_off: Vec<&str> = targets
+        .iter()
+        .filter(|&&t| !seen[t])
+        .map(|&t| ids.ids[t].as_str())
+        .collect();
+    if cut_off.is_empty() {
+        return true;
+    }
+    probs.add(
+        format!("{path}.to"),
+        Some(id),
+        format!(
+            "{} no path from `{}` even with everything up",
+            few(&cut_off, "has", "have"),
+            ids.ids[*from]
+        ),
+        Some("add the missing links, or drop the target".into()),
+    );
+    false
 }
 
 fn capacities(

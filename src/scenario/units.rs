@@ -94,7 +94,7 @@ impl JsonSchema for Duration {
             "description": "A duration: a number of hours, or a string with a unit s, m (minutes), h, d, w, y (365 d).",
             "oneOf": [
                 {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": "^\\s*[0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?\\s*[smhdwy]?\\s*$"}
+                {"type": "string", "pattern": "^\\s*[+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*[smhdwy]?\\s*$"}
             ]
         })
     }
@@ -165,7 +165,7 @@ impl JsonSchema for Fraction {
             "description": "A fraction strictly between 0 and 1, or a percentage string such as \"1.5%\".",
             "oneOf": [
                 {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-                {"type": "string", "pattern": "^\\s*[0-9]*\\.?[0-9]+\\s*%\\s*$"}
+                {"type": "string", "pattern": "^\\s*[+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*%\\s*$"}
             ]
         })
     }

@@ -154,3 +154,29 @@ fn the_series_report_is_pinned() {
     insta::assert_snapshot!("series_table", report.to_table());
     insta::assert_snapshot!("series_json", report.to_json());
 }
+
+#[test]
+fn the_schema_and_the_loader_read_durations_alike() {
+    let schema = redsim::scenario::schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for (mtbf, ok) in [
+        ("4.h", true),
+        ("+1e0h", true),
+        ("1e3h", true),
+        (".5d", true),
+        ("4hh", false),
+        ("h", false),
+    ] {
+        let doc = serde_json::json!({
+            "format": "redsim/1", "name": "s",
+            "components": [{"id": "a", "mtbf": mtbf, "mttr": "1h"}, {"id": "b", "afr": "1.5e0%", "mttr": "1h"}],
+            "services": [{"id": "s", "requires": "a"}]
+        });
+        assert_eq!(validator.is_valid(&doc), ok, "schema on {mtbf}");
+        assert_eq!(
+            redsim::scenario::parse(&doc.to_string()).is_ok(),
+            ok,
+            "loader on {mtbf}"
+        );
+    }
+}

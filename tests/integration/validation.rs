@@ -1644,3 +1644,33 @@ fn missions_must_be_between_a_second_and_a_millennium() {
         .is_ok()
     );
 }
+
+#[test]
+fn an_element_named_twice_in_one_list_is_refused() {
+    // `web-1` through the glob and again by name would count twice towards at_least.
+    let ps = with(
+        "/services/3/requires",
+        json!({"at_least": 2, "of": ["web-*", "web-1"]}),
+    );
+    only(
+        &ps,
+        "services[3].requires.of[1]",
+        Some("power"),
+        &["`web-1` is named twice", "of[0]"],
+    );
+}
+
+#[test]
+fn a_target_no_link_reaches_is_refused() {
+    let mut v = base();
+    let comps = v["components"].as_array_mut().unwrap();
+    comps.push(json!({"id": "island", "mtbf": "1000h", "mttr": "1h"}));
+    set(&mut v, "/services/0/to", json!(["srv", "island"]));
+    let ps = problems_in(&v.to_string());
+    only(
+        &ps,
+        "services[0].to",
+        Some("app"),
+        &["`island` has no path from `internet`"],
+    );
+}
