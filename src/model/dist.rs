@@ -200,7 +200,7 @@ pub enum Sampler {
 
 impl Sampler {
     /// Draws one duration [h].
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Self::Exponential(mean) => {
