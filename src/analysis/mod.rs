@@ -225,19 +225,22 @@ fn summarize_service(id: &str, t: &ServiceTally, n: u64, mission: f64, confidenc
     let mtbo = (total_outages > 0).then(|| availability.point * mission * n as f64 / total_outages as f64);
     let mut warnings = Vec::new();
     if total_outages < MIN_OUTAGES {
-        let more = if total_outages == 0 {
-            "no outage was observed (so the intervals collapse to a point: they describe this sample, not the design)".to_string()
-        } else {
-            format!("only {total_outages} outage(s) were observed")
-        };
         let suggest = if total_outages == 0 {
             n.saturating_mul(10)
         } else {
             n.saturating_mul(MIN_OUTAGES.div_ceil(total_outages))
         };
-        warnings.push(format!(
-            "{more} in {n} trials: the intervals rest on too few outages to be trusted; run more trials (e.g. --trials {suggest})"
-        ));
+        warnings.push(if total_outages == 0 {
+            format!(
+                "no outage was observed in {n} trials: the intervals collapse to a point and describe this sample, \
+                 not the design; run more trials (e.g. --trials {suggest})"
+            )
+        } else {
+            format!(
+                "only {total_outages} outage(s) were observed in {n} trials: the intervals rest on too few outages \
+                 to be trusted; run more trials (e.g. --trials {suggest})"
+            )
+        });
     }
     ServiceSummary {
         id: id.to_string(),

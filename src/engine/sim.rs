@@ -37,6 +37,9 @@ pub trait Observer {
     /// A crew started repairing a failed element (at its failure when a crew
     /// was free and no logistics delay applies, later otherwise).
     fn repair_started(&mut self, _t: f64, _e: ElementId) {}
+    /// Common-cause shock `k` (index in the model's list) struck; the members
+    /// it failed follow as element events at the same time.
+    fn shock(&mut self, _t: f64, _k: usize) {}
 }
 
 /// Where an element is in its failure and repair cycle.
@@ -118,6 +121,16 @@ impl Rows {
     }
 }
 
+/// A common-cause shock compiled for the engine.
+#[derive(Debug)]
+struct PlanShock {
+    interval: Sampler,
+    members: Vec<u32>,
+    probability: f64,
+    /// Random-stream key (FNV-1a of its id).
+    key: u64,
+}
+
 #[derive(Debug)]
 enum PlanService {
     Reach(ReachPlan),
@@ -143,6 +156,11 @@ pub struct Plan {
     /// Repair crews (`None`: unlimited) and their discipline.
     crews: Option<u32>,
     discipline: Discipline,
+    /// Common-cause shocks; shock `k` is event slot `n_elements + k`.
+    shocks: Vec<PlanShock>,
+    /// Whether crews, logistics or shocks are in play (else the engine runs
+    /// a leaner loop).
+    full: bool,
     /// Random-stream key of each element (FNV-1a of its id).
     keys: Vec<u64>,
     /// Root gate of each element's requirement (`u32::MAX`: none).
@@ -419,6 +437,12 @@ impl Plan {
         }
 
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let full = model.repair.crews.is_some()
+            || !model.common_cause.is_empty()
+            || model
+                .elements
+                .iter()
+                .any(|e| e.life.as_ref().is_some_and(|l| l.logistics.is_some()));
         Self {
             id: NEXT_PLAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             mission: model.mission,
@@ -428,6 +452,17 @@ impl Plan {
             priority,
             crews: model.repair.crews,
             discipline: model.repair.discipline,
+            shocks: model
+                .common_cause
+                .iter()
+                .map(|c| PlanShock {
+                    interval: c.interval.sampler(),
+                    members: c.members.iter().map(|&m| m as u32).collect(),
+                    probability: c.probability,
+                    key: rng::fnv1a64(&c.id),
+                })
+                .collect(),
+            full,
             keys,
             req_gate,
             actions: Rows::from_lists(&actions),
@@ -463,6 +498,10 @@ impl Event {
     fn elem(self) -> usize {
         (self.0 as usize) & ((1 << ELEM_BITS) - 1)
     }
+    #[inline]
+    fn seq(self) -> u64 {
+        (self.0 as u64) >> ELEM_BITS
+    }
 }
 
 /// Per-trial results of one service.
@@ -487,6 +526,10 @@ pub struct Trial {
     nonfunc: Vec<u32>,
     rngs: Vec<StreamRng>,
     phase: Vec<Phase>,
+    /// Sequence number of each element's pending event (0: none); an event
+    /// with another number is stale.
+    pending_seq: Vec<u64>,
+    shock_rngs: Vec<StreamRng>,
     /// Crews at work.
     busy: u32,
     /// Elements waiting for a crew, best first: (-priority or 0, arrival order, element).
@@ -526,6 +569,8 @@ impl Trial {
             nonfunc: plan.init.nonfunc.clone(),
             rngs: (0..n).map(|_| rng::stream(0, 0, 0)).collect(),
             phase: vec![Phase::Up; n],
+            pending_seq: vec![0; n],
+            shock_rngs: plan.shocks.iter().map(|_| rng::stream(0, 0, 0)).collect(),
             busy: 0,
             waiting: BinaryHeap::new(),
             waiting_random: Vec::new(),
@@ -647,6 +692,147 @@ impl Trial {
         }
     }
 
+    /// The top event is element `e`'s at `t`: applies it and schedules the
+    /// element's next one (replacing the top of the heap). `None` when the
+    /// event is stale (the element was rescheduled since).
+    #[inline(always)]
+    fn element_event<const FULL: bool>(
+        &mut self,
+        plan: &Plan,
+        e: usize,
+        t: f64,
+        mission: f64,
+    ) -> Option<Step> {
+        let mut top = self.queue.peek_mut().expect("the caller saw an event");
+        if FULL && top.0.seq() != self.pending_seq[e] {
+            PeekMut::pop(top);
+            return None;
+        }
+        let (fail, repair) = plan.life[e]
+            .as_ref()
+            .expect("only elements with a life have events");
+        let (step, next) = match self.phase[e] {
+            // Without crews, logistics or shocks a failed element goes straight to repair.
+            Phase::Up if !FULL => {
+                self.up[e] = false;
+                match repair {
+                    Some(r) => {
+                        self.phase[e] = Phase::Repairing;
+                        (Step::Failed, Some(r.sample(&mut self.rngs[e])))
+                    }
+                    None => {
+                        self.phase[e] = Phase::Dead;
+                        (Step::Failed, None)
+                    }
+                }
+            }
+            Phase::Up => {
+                drop(top);
+                let (step, next) = self.fail_now(plan, e);
+                top = self.queue.peek_mut().expect("still there");
+                (step, next)
+            }
+            Phase::Logistics => match repair {
+                Some(r) if plan.crews.is_none_or(|c| self.busy < c) => {
+                    self.busy += 1;
+                    self.phase[e] = Phase::Repairing;
+                    (Step::RepairStarted, Some(r.sample(&mut self.rngs[e])))
+                }
+                _ => (Step::Waits, None),
+            },
+            Phase::Repairing => {
+                self.up[e] = true;
+                self.phase[e] = Phase::Up;
+                (Step::Repaired, Some(fail.sample(&mut self.rngs[e])))
+            }
+            Phase::Queued | Phase::Dead => unreachable!("waiting and dead elements have no event"),
+        };
+        match next {
+            Some(dt) if t + dt < mission => {
+                self.seq += 1;
+                if FULL {
+                    self.pending_seq[e] = self.seq;
+                }
+                *top = Reverse(Event::new(t + dt, self.seq, e));
+            }
+            _ => {
+                if FULL {
+                    self.pending_seq[e] = 0;
+                }
+                PeekMut::pop(top);
+            }
+        }
+        Some(step)
+    }
+
+    /// Element `e`, up, fails now: it goes into logistics, repair, the line
+    /// for a crew, or for good. Returns the step and the delay [h] to its next event.
+    #[inline(always)]
+    fn fail_now(&mut self, plan: &Plan, e: usize) -> (Step, Option<f64>) {
+        self.up[e] = false;
+        let rng = &mut self.rngs[e];
+        match plan.life[e].as_ref().and_then(|l| l.1.as_ref()) {
+            None => {
+                self.phase[e] = Phase::Dead;
+                (Step::Failed, None)
+            }
+            Some(r) => match &plan.logistics[e] {
+                Some(l) => {
+                    self.phase[e] = Phase::Logistics;
+                    (Step::Failed, Some(l.sample(rng)))
+                }
+                None if plan.crews.is_none_or(|c| self.busy < c) => {
+                    self.busy += 1;
+                    self.phase[e] = Phase::Repairing;
+                    (Step::Failed, Some(r.sample(rng)))
+                }
+                None => (Step::FailedAndWaits, None),
+            },
+        }
+    }
+
+    /// Shock `k` strikes at `t`: each member that is up fails with the
+    /// shock's probability. One draw per member, up or not, so that the
+    /// shock's stream stays aligned across designs.
+    fn shock(&mut self, plan: &Plan, k: usize, t: f64, mission: f64, obs: &mut impl Observer) {
+        let shock = &plan.shocks[k];
+        let dt = shock.interval.sample(&mut self.shock_rngs[k]);
+        {
+            let mut top = self.queue.peek_mut().expect("the caller saw an event");
+            if t + dt < mission {
+                self.seq += 1;
+                *top = Reverse(Event::new(t + dt, self.seq, plan.n_elements + k));
+            } else {
+                PeekMut::pop(top);
+            }
+        }
+        obs.shock(t, k);
+        for &m in &shock.members {
+            let m = m as usize;
+            let u: f64 = self.shock_rngs[k].random();
+            if self.phase[m] != Phase::Up || u >= shock.probability {
+                continue;
+            }
+            let (step, next) = self.fail_now(plan, m);
+            match next {
+                Some(dt) if t + dt < mission => {
+                    self.seq += 1;
+                    self.pending_seq[m] = self.seq;
+                    self.queue.push(Reverse(Event::new(t + dt, self.seq, m)));
+                }
+                _ => self.pending_seq[m] = 0,
+            }
+            if step == Step::FailedAndWaits {
+                self.wait_for_crew(plan, m);
+            }
+            obs.element(t, m, false);
+            if self.phase[m] == Phase::Repairing {
+                obs.repair_started(t, m);
+            }
+            self.propagate(plan, m);
+        }
+    }
+
     /// Puts failed element `e` in line for a crew.
     fn wait_for_crew(&mut self, plan: &Plan, e: usize) {
         self.phase[e] = Phase::Queued;
@@ -682,6 +868,7 @@ impl Trial {
         let dt = repair.sample(&mut self.rngs[f]);
         if t + dt < mission {
             self.seq += 1;
+            self.pending_seq[f] = self.seq;
             self.queue.push(Reverse(Event::new(t + dt, self.seq, f)));
         }
         obs.repair_started(t, f);
@@ -730,6 +917,22 @@ impl Trial {
         seed: u64,
         trial: u64,
         obs: &mut impl Observer,
+        outage: impl FnMut(usize, f64),
+    ) -> Result<(), Runaway> {
+        // The common case compiles without the bookkeeping of crews and shocks.
+        if plan.full {
+            self.run_impl::<true>(plan, seed, trial, obs, outage)
+        } else {
+            self.run_impl::<false>(plan, seed, trial, obs, outage)
+        }
+    }
+
+    fn run_impl<const FULL: bool>(
+        &mut self,
+        plan: &Plan,
+        seed: u64,
+        trial: u64,
+        obs: &mut impl Observer,
         mut outage: impl FnMut(usize, f64),
     ) -> Result<(), Runaway> {
         assert_eq!(
@@ -743,6 +946,7 @@ impl Trial {
         self.events = 0;
         self.up.fill(true);
         self.phase.fill(Phase::Up);
+        self.pending_seq.fill(0);
         self.busy = 0;
         self.waiting.clear();
         self.waiting_random.clear();
@@ -769,8 +973,17 @@ impl Trial {
                 let t = fail.sample(&mut self.rngs[e]);
                 if t < mission {
                     self.seq += 1;
+                    self.pending_seq[e] = self.seq;
                     initial.push(Reverse(Event::new(t, self.seq, e)));
                 }
+            }
+        }
+        for (k, shock) in plan.shocks.iter().enumerate() {
+            self.shock_rngs[k] = rng::stream(seed, trial, shock.key);
+            let t = shock.interval.sample(&mut self.shock_rngs[k]);
+            if t < mission {
+                self.seq += 1;
+                initial.push(Reverse(Event::new(t, self.seq, plan.n_elements + k)));
             }
         }
         // Heapify in linear time rather than pushing one by one.
@@ -787,82 +1000,44 @@ impl Trial {
         }
 
         loop {
-            // Each element has at most one pending event; its next one usually
-            // replaces it at the top of the heap, which costs one sift.
-            let (t, e, step) = {
-                let Some(mut top) = self.queue.peek_mut() else {
+            let (t, slot) = {
+                let Some(Reverse(ev)) = self.queue.peek() else {
                     break;
                 };
-                let ev = top.0;
-                let (t, e) = (ev.time(), ev.elem());
-                let (fail, repair) = plan.life[e]
-                    .as_ref()
-                    .expect("only elements with a life have events");
-                let rng = &mut self.rngs[e];
-                let (step, next) = match self.phase[e] {
-                    Phase::Up => {
-                        self.up[e] = false;
-                        match repair {
-                            None => {
-                                self.phase[e] = Phase::Dead;
-                                (Step::Failed, None)
-                            }
-                            Some(r) => match &plan.logistics[e] {
-                                Some(l) => {
-                                    self.phase[e] = Phase::Logistics;
-                                    (Step::Failed, Some(l.sample(rng)))
-                                }
-                                None if plan.crews.is_none_or(|c| self.busy < c) => {
-                                    self.busy += 1;
-                                    self.phase[e] = Phase::Repairing;
-                                    (Step::Failed, Some(r.sample(rng)))
-                                }
-                                None => (Step::FailedAndWaits, None),
-                            },
-                        }
-                    }
-                    Phase::Logistics => match repair {
-                        Some(r) if plan.crews.is_none_or(|c| self.busy < c) => {
-                            self.busy += 1;
-                            self.phase[e] = Phase::Repairing;
-                            (Step::RepairStarted, Some(r.sample(rng)))
-                        }
-                        _ => (Step::Waits, None),
-                    },
-                    Phase::Repairing => {
-                        self.up[e] = true;
-                        self.phase[e] = Phase::Up;
-                        (Step::Repaired, Some(fail.sample(rng)))
-                    }
-                    Phase::Queued | Phase::Dead => unreachable!("waiting and dead elements have no event"),
-                };
-                match next {
-                    Some(dt) if t + dt < mission => {
-                        self.seq += 1;
-                        *top = Reverse(Event::new(t + dt, self.seq, e));
-                    }
-                    _ => {
-                        PeekMut::pop(top);
-                    }
-                }
-                (t, e, step)
+                (ev.time(), ev.elem())
             };
             self.events += 1;
             if self.events > MAX_EVENTS_PER_TRIAL {
-                return Err(Runaway { trial, element: e });
+                return Err(Runaway {
+                    trial,
+                    element: slot.min(plan.n_elements - 1),
+                });
             }
-            match step {
-                Step::FailedAndWaits | Step::Waits => self.wait_for_crew(plan, e),
-                Step::RepairStarted => obs.repair_started(t, e),
-                Step::Repaired | Step::Failed => {}
-            }
-            if matches!(step, Step::Failed | Step::FailedAndWaits | Step::Repaired) {
-                let up = step == Step::Repaired;
-                obs.element(t, e, up);
-                if !up && self.phase[e] == Phase::Repairing {
-                    obs.repair_started(t, e);
+            if slot >= plan.n_elements {
+                self.shock(plan, slot - plan.n_elements, t, mission, obs);
+            } else if let Some(step) = self.element_event::<FULL>(plan, slot, t, mission) {
+                let e = slot;
+                match step {
+                    Step::FailedAndWaits | Step::Waits => self.wait_for_crew(plan, e),
+                    Step::RepairStarted => obs.repair_started(t, e),
+                    Step::Repaired | Step::Failed => {}
                 }
-                self.propagate(plan, e);
+                if matches!(step, Step::Failed | Step::FailedAndWaits | Step::Repaired) {
+                    let up = step == Step::Repaired;
+                    obs.element(t, e, up);
+                    if !up && self.phase[e] == Phase::Repairing {
+                        obs.repair_started(t, e);
+                    }
+                    self.propagate(plan, e);
+                }
+                // With unlimited crews nobody ever waits: skip the bookkeeping.
+                if step == Step::Repaired && plan.crews.is_some() {
+                    self.busy -= 1;
+                    self.dispatch(plan, t, mission, obs);
+                }
+            } else {
+                // A stale event: its element was failed by a shock and rescheduled.
+                self.events -= 1;
             }
             // Services are judged once every event of this instant is in:
             // a repair and a failure at the same time are no outage of zero length.
@@ -876,11 +1051,6 @@ impl Trial {
                         outage(s, d);
                     }
                 }
-            }
-            // With unlimited crews nobody ever waits: skip the bookkeeping.
-            if step == Step::Repaired && plan.crews.is_some() {
-                self.busy -= 1;
-                self.dispatch(plan, t, mission, obs);
             }
         }
 

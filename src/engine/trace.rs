@@ -18,13 +18,19 @@ pub enum TraceEvent {
     },
     /// A crew started repairing a failed element.
     RepairStarted { t: f64, element: ElementId },
+    /// Common-cause shock `shock` (index in the model's list) struck; the
+    /// members it failed follow as element events at the same time.
+    Shock { t: f64, shock: usize },
 }
 
 impl TraceEvent {
     /// When it happened [h].
     pub fn time(&self) -> f64 {
         match *self {
-            Self::Element { t, .. } | Self::Service { t, .. } | Self::RepairStarted { t, .. } => t,
+            Self::Element { t, .. }
+            | Self::Service { t, .. }
+            | Self::RepairStarted { t, .. }
+            | Self::Shock { t, .. } => t,
         }
     }
 }
@@ -44,6 +50,9 @@ impl Observer for Recorder {
     }
     fn repair_started(&mut self, t: f64, element: ElementId) {
         self.events.push(TraceEvent::RepairStarted { t, element });
+    }
+    fn shock(&mut self, t: f64, shock: usize) {
+        self.events.push(TraceEvent::Shock { t, shock });
     }
 }
 

@@ -66,6 +66,20 @@ pub enum Discipline {
     Random,
 }
 
+/// A common-cause shock: events at random times, each failing every member
+/// that is up with probability `probability` (beta-factor model with 1.0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommonCause {
+    /// Unique among shocks and elements (it keys the shock's random stream).
+    pub id: String,
+    /// Time between shocks [h].
+    pub interval: Distribution,
+    /// Elements it can fail; every one has a failure law.
+    pub members: Vec<ElementId>,
+    /// Chance that a shock fails a member that is up, in (0, 1].
+    pub probability: f64,
+}
+
 /// Who repairs failed elements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RepairPolicy {
@@ -188,6 +202,8 @@ pub struct Model {
     pub services: Vec<Service>,
     /// Repair crews and their discipline.
     pub repair: RepairPolicy,
+    /// Common-cause shocks.
+    pub common_cause: Vec<CommonCause>,
     /// Elements ordered so that each comes after everything it requires.
     pub topo_order: Vec<ElementId>,
     /// Topology: one node per component (weight: element id), one edge per
@@ -226,6 +242,7 @@ pub struct ModelBuilder {
     pub elements: Vec<Element>,
     pub services: Vec<Service>,
     pub repair: RepairPolicy,
+    pub common_cause: Vec<CommonCause>,
 }
 
 impl ModelBuilder {
@@ -346,6 +363,7 @@ impl ModelBuilder {
             elements: self.elements,
             services: self.services,
             repair: self.repair,
+            common_cause: self.common_cause,
             topo_order,
             graph,
             node_of,

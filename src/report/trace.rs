@@ -84,7 +84,10 @@ fn causes(model: &Model, events: &[TraceEvent], i: usize) -> Option<String> {
                     if up { "repaired" } else { "failed" }
                 ));
             }
-            TraceEvent::Service { t: ts, .. } if ts == t => {}
+            TraceEvent::Shock { t: te, shock } if te == t => {
+                found.push(format!("shock {}", model.common_cause[shock].id));
+            }
+            TraceEvent::Service { t: ts, .. } | TraceEvent::RepairStarted { t: ts, .. } if ts == t => {}
             _ => break,
         }
     }
@@ -110,6 +113,12 @@ impl<'a> TraceReport<'a> {
                     element: &model.elements[element].id,
                     kind: model.elements[element].kind.as_deref(),
                     event: if up { "repaired" } else { "failed" },
+                },
+                TraceEvent::Shock { t, shock } => Line::Element {
+                    t,
+                    element: &model.common_cause[shock].id,
+                    kind: Some("common cause"),
+                    event: "struck",
                 },
                 TraceEvent::RepairStarted { t, element } => Line::Element {
                     t,

@@ -7,12 +7,12 @@ use serde_json::Value;
 
 use super::Problem;
 use super::wire::{
-    Capacity, ComponentEntry, DelaySpec, DisciplineSpec, DistSpec, FORMAT, LifeFields, LinkEntry,
-    RepairPolicySpec, RepairSpec, Requirement, ServiceEntry, Template,
+    Capacity, CommonCauseSpec, ComponentEntry, DelaySpec, DisciplineSpec, DistSpec, FORMAT, LifeFields,
+    LinkEntry, RepairPolicySpec, RepairSpec, Requirement, ServiceEntry, Template,
 };
 use crate::model::{
-    Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life, ModelBuilder,
-    ModelError, ParamError, RepairPolicy, Service, ServiceKind,
+    CommonCause, Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life,
+    ModelBuilder, ModelError, ParamError, RepairPolicy, Service, ServiceKind,
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -32,6 +32,7 @@ pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
 
 const TOP_KEYS: &[&str] = &[
     "repair",
+    "common_cause",
     "format",
     "name",
     "description",
@@ -1378,6 +1379,8 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         );
     }
 
+    let common_cause = common_causes(top, &ids, &elements, &mut probs);
+
     let mut services = Vec::new();
     let mut service_ids: HashMap<String, String> = HashMap::new();
     if !top.contains_key("services") {
@@ -1449,6 +1452,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         elements,
         services,
         repair,
+        common_cause,
     };
     // Everything the builder checks was checked above; this is a safety net.
     builder.build().map_err(|e| {
@@ -1619,6 +1623,113 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         targets,
         criterion,
     })
+}
+
+/// The common-cause shocks, checked against the elements.
+fn common_causes(
+    top: &serde_json::Map<String, Value>,
+    ids: &Ids,
+    elements: &[Element],
+    probs: &mut Problems,
+) -> Vec<CommonCause> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (path, v) in entries(top, "common_cause", probs) {
+        let Some(c) = take::<CommonCauseSpec>(v, &path, id_of(v), probs) else {
+            continue;
+        };
+        let id = Some(c.id.as_str());
+        let before = probs.0.len();
+        if bad_id(&c.id) {
+            probs.add(format!("{path}.id"), id, bad_id_message(&c.id), None);
+        } else if let Some(first) = seen.get(&c.id) {
+            probs.add(
+                &path,
+                id,
+                format!("duplicate shock id `{}` (first declared at {first})", c.id),
+                None,
+            );
+        } else if let Some(&e) = ids.index.get(&c.id) {
+            probs.add(
+                format!("{path}.id"),
+                id,
+                format!(
+                    "`{}` is already the id of an element (declared at {})",
+                    c.id, ids.paths[e]
+                ),
+                Some("shocks have random streams of their own, keyed by id: give it another".into()),
+            );
+        }
+        seen.insert(c.id.clone(), path.clone());
+        let mut members = Vec::new();
+        for (i, m) in c.members.iter().enumerate() {
+            match ids.resolve(m, false) {
+                Ok(hits) => {
+                    for h in hits {
+                        if members.contains(&h) {
+                            probs.add(
+                                format!("{path}.members[{i}]"),
+                                id,
+                                format!("`{}` is a member twice", ids.ids[h]),
+                                None,
+                            );
+                        } else if elements.get(h).is_some_and(|e| e.life.is_none()) {
+                            probs.add(
+                                format!("{path}.members[{i}]"),
+                                id,
+                                format!("`{}` never fails, so a shock cannot fail it", ids.ids[h]),
+                                Some("give it a failure and repair law, or leave it out".into()),
+                            );
+                        } else {
+                            members.push(h);
+                        }
+                    }
+                }
+                Err(u) => probs.unresolved(format!("{path}.members[{i}]"), id, u),
+            }
+        }
+        if c.members.is_empty() {
+            probs.add(format!("{path}.members"), id, "`members` is empty", None);
+        }
+        let interval = match (c.mtbf, c.afr, &c.failure) {
+            (Some(m), None, None) => mean_hours(m.0, "mtbf", &path, id, probs),
+            (None, Some(a), None) => Distribution::exponential(-HOURS_PER_YEAR / (-a.0).ln_1p()).ok(),
+            (None, None, Some(spec)) => dist(spec, &format!("{path}.failure"), id, probs),
+            (None, None, None) => {
+                probs.add(
+                    &path,
+                    id,
+                    "a shock needs its rate: `mtbf`, `afr` or `failure`",
+                    None,
+                );
+                None
+            }
+            _ => {
+                probs.add(&path, id, "give only one of `mtbf`, `afr`, `failure`", None);
+                None
+            }
+        };
+        let probability = c.probability.unwrap_or(1.0);
+        if !(probability > 0.0 && probability <= 1.0) {
+            probs.add(
+                format!("{path}.probability"),
+                id,
+                format!("probability must be in (0, 1] (got {probability})"),
+                None,
+            );
+        }
+        if let Some(interval) = interval
+            && probs.0.len() == before
+        {
+            out.push(CommonCause {
+                id: c.id,
+                interval,
+                members,
+                probability,
+            });
+        }
+    }
+    out
 }
 
 /// Whether every target of a reachability service has a path from `from`

@@ -55,6 +55,9 @@ pub struct ScenarioFile {
     /// Repair crews (default: unlimited, every repair starts at once).
     #[serde(default)]
     pub repair: Option<RepairPolicySpec>,
+    /// Common-cause shocks that fail several elements at once.
+    #[serde(default)]
+    pub common_cause: Vec<CommonCauseSpec>,
     /// Reusable defaults for components and links, by name.
     #[serde(default)]
     pub templates: BTreeMap<String, Template>,
@@ -250,6 +253,25 @@ pub enum DistSpec {
     Gamma(GammaSpec),
     Uniform(UniformSpec),
     Fixed(Duration),
+}
+
+/// A common-cause shock: at random times it fails each member that is up
+/// with probability `probability`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommonCauseSpec {
+    /// Unique among shocks, components and links.
+    pub id: String,
+    /// The elements it can fail: ids or globs (each must have a failure law).
+    pub members: Vec<String>,
+    /// Mean time between shocks (exponential).
+    pub mtbf: Option<Duration>,
+    /// Annualised rate of shocks, instead of mtbf.
+    pub afr: Option<Fraction>,
+    /// Full form of the time between shocks.
+    pub failure: Option<DistSpec>,
+    /// Chance that one shock fails a member that is up (default 1).
+    pub probability: Option<f64>,
 }
 
 /// Repair crews and the order they take waiting repairs in.

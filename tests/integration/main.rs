@@ -7,5 +7,6 @@ mod determinism;
 mod engine;
 mod exact;
 mod scenarios;
+mod shocks;
 mod trace;
 mod validation;

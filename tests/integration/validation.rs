@@ -1674,3 +1674,55 @@ fn a_target_no_link_reaches_is_refused() {
         &["`island` has no path from `internet`"],
     );
 }
+
+#[test]
+fn common_cause_shocks_are_checked() {
+    let shock = |extra: Value| {
+        let mut v = base();
+        let mut c = json!({"id": "bug", "members": ["web-*"], "mtbf": "100000h"});
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        set(&mut v, "/common_cause", json!([c]));
+        problems_in(&v.to_string())
+    };
+    only(
+        &shock(json!({"id": "srv"})),
+        "common_cause[0].id",
+        Some("srv"),
+        &["already the id of an element"],
+    );
+    only(
+        &shock(json!({"members": ["internet"]})),
+        "common_cause[0].members[0]",
+        Some("bug"),
+        &["`internet` never fails"],
+    );
+    only(
+        &shock(json!({"probability": 1.5})),
+        "common_cause[0].probability",
+        Some("bug"),
+        &["(0, 1]", "1.5"],
+    );
+    only(
+        &shock(json!({"afr": "10%"})),
+        "common_cause[0]",
+        Some("bug"),
+        &["only one of `mtbf`, `afr`, `failure`"],
+    );
+    only(
+        &shock(json!({"members": ["wbe-1"]})),
+        "common_cause[0].members[0]",
+        Some("bug"),
+        &["unknown id `wbe-1`", "web-1"],
+    );
+    let mut v = base();
+    set(
+        &mut v,
+        "/common_cause",
+        json!([{"id": "bug", "members": ["web-*"], "mtbf": "100000h", "probability": 0.3}]),
+    );
+    let m = parse(&v.to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
+    assert_eq!(m.common_cause[0].members.len(), 4);
+    assert_eq!(m.common_cause[0].probability, 0.3);
+}
