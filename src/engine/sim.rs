@@ -55,6 +55,17 @@ enum Phase {
     Dead,
 }
 
+/// The state of one element during a trial.
+#[derive(Debug, Clone)]
+struct ElemState {
+    rng: StreamRng,
+    /// Sequence number of its pending event (0: none); an event with another
+    /// number is stale.
+    pending_seq: u64,
+    phase: Phase,
+    up: bool,
+}
+
 /// What one event did to its element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -520,15 +531,11 @@ pub struct TrialService {
 pub struct Trial {
     /// The plan this state was sized for.
     plan_id: u64,
-    up: Vec<bool>,
+    /// Per element: its hot state, together so that an event touches one place.
+    el: Vec<ElemState>,
     func: Vec<bool>,
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
-    rngs: Vec<StreamRng>,
-    phase: Vec<Phase>,
-    /// Sequence number of each element's pending event (0: none); an event
-    /// with another number is stale.
-    pending_seq: Vec<u64>,
     shock_rngs: Vec<StreamRng>,
     /// Crews at work.
     busy: u32,
@@ -563,13 +570,17 @@ impl Trial {
         let s = plan.services.len();
         Self {
             plan_id: plan.id,
-            up: vec![true; n],
+            el: (0..n)
+                .map(|_| ElemState {
+                    rng: rng::stream(0, 0, 0),
+                    pending_seq: 0,
+                    phase: Phase::Up,
+                    up: true,
+                })
+                .collect(),
             func: plan.init.func.clone(),
             gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
-            rngs: (0..n).map(|_| rng::stream(0, 0, 0)).collect(),
-            phase: vec![Phase::Up; n],
-            pending_seq: vec![0; n],
             shock_rngs: plan.shocks.iter().map(|_| rng::stream(0, 0, 0)).collect(),
             busy: 0,
             waiting: BinaryHeap::new(),
@@ -610,7 +621,7 @@ impl Trial {
     #[inline]
     fn propagate(&mut self, plan: &Plan, e: usize) {
         let r = plan.req_gate[e];
-        let f = self.up[e] && (r == u32::MAX || self.gates[r as usize].on());
+        let f = self.el[e].up && (r == u32::MAX || self.gates[r as usize].on());
         if f == self.func[e] {
             return;
         }
@@ -658,7 +669,7 @@ impl Trial {
                     }
                     Action::Owner(x) => {
                         let x = x as usize;
-                        let fx = self.up[x] && v;
+                        let fx = self.el[x].up && v;
                         if fx != self.func[x] {
                             self.func[x] = fx;
                             self.pending.push((x as u32, fx));
@@ -704,24 +715,24 @@ impl Trial {
         mission: f64,
     ) -> Option<Step> {
         let mut top = self.queue.peek_mut().expect("the caller saw an event");
-        if FULL && top.0.seq() != self.pending_seq[e] {
+        if FULL && top.0.seq() != self.el[e].pending_seq {
             PeekMut::pop(top);
             return None;
         }
         let (fail, repair) = plan.life[e]
             .as_ref()
             .expect("only elements with a life have events");
-        let (step, next) = match self.phase[e] {
+        let (step, next) = match self.el[e].phase {
             // Without crews, logistics or shocks a failed element goes straight to repair.
             Phase::Up if !FULL => {
-                self.up[e] = false;
+                self.el[e].up = false;
                 match repair {
                     Some(r) => {
-                        self.phase[e] = Phase::Repairing;
-                        (Step::Failed, Some(r.sample(&mut self.rngs[e])))
+                        self.el[e].phase = Phase::Repairing;
+                        (Step::Failed, Some(r.sample(&mut self.el[e].rng)))
                     }
                     None => {
-                        self.phase[e] = Phase::Dead;
+                        self.el[e].phase = Phase::Dead;
                         (Step::Failed, None)
                     }
                 }
@@ -735,15 +746,15 @@ impl Trial {
             Phase::Logistics => match repair {
                 Some(r) if plan.crews.is_none_or(|c| self.busy < c) => {
                     self.busy += 1;
-                    self.phase[e] = Phase::Repairing;
-                    (Step::RepairStarted, Some(r.sample(&mut self.rngs[e])))
+                    self.el[e].phase = Phase::Repairing;
+                    (Step::RepairStarted, Some(r.sample(&mut self.el[e].rng)))
                 }
                 _ => (Step::Waits, None),
             },
             Phase::Repairing => {
-                self.up[e] = true;
-                self.phase[e] = Phase::Up;
-                (Step::Repaired, Some(fail.sample(&mut self.rngs[e])))
+                self.el[e].up = true;
+                self.el[e].phase = Phase::Up;
+                (Step::Repaired, Some(fail.sample(&mut self.el[e].rng)))
             }
             Phase::Queued | Phase::Dead => unreachable!("waiting and dead elements have no event"),
         };
@@ -751,13 +762,13 @@ impl Trial {
             Some(dt) if t + dt < mission => {
                 self.seq += 1;
                 if FULL {
-                    self.pending_seq[e] = self.seq;
+                    self.el[e].pending_seq = self.seq;
                 }
                 *top = Reverse(Event::new(t + dt, self.seq, e));
             }
             _ => {
                 if FULL {
-                    self.pending_seq[e] = 0;
+                    self.el[e].pending_seq = 0;
                 }
                 PeekMut::pop(top);
             }
@@ -769,26 +780,30 @@ impl Trial {
     /// for a crew, or for good. Returns the step and the delay [h] to its next event.
     #[inline(always)]
     fn fail_now(&mut self, plan: &Plan, e: usize) -> (Step, Option<f64>) {
-        self.up[e] = false;
-        let rng = &mut self.rngs[e];
-        match plan.life[e].as_ref().and_then(|l| l.1.as_ref()) {
+        let crew_free = plan.crews.is_none_or(|c| self.busy < c);
+        let el = &mut self.el[e];
+        el.up = false;
+        let (step, next) = match plan.life[e].as_ref().and_then(|l| l.1.as_ref()) {
             None => {
-                self.phase[e] = Phase::Dead;
+                el.phase = Phase::Dead;
                 (Step::Failed, None)
             }
             Some(r) => match &plan.logistics[e] {
                 Some(l) => {
-                    self.phase[e] = Phase::Logistics;
-                    (Step::Failed, Some(l.sample(rng)))
+                    el.phase = Phase::Logistics;
+                    (Step::Failed, Some(l.sample(&mut el.rng)))
                 }
-                None if plan.crews.is_none_or(|c| self.busy < c) => {
-                    self.busy += 1;
-                    self.phase[e] = Phase::Repairing;
-                    (Step::Failed, Some(r.sample(rng)))
+                None if crew_free => {
+                    el.phase = Phase::Repairing;
+                    (Step::Failed, Some(r.sample(&mut el.rng)))
                 }
                 None => (Step::FailedAndWaits, None),
             },
+        };
+        if self.el[e].phase == Phase::Repairing {
+            self.busy += 1;
         }
+        (step, next)
     }
 
     /// Shock `k` strikes at `t`: each member that is up fails with the
@@ -810,23 +825,23 @@ impl Trial {
         for &m in &shock.members {
             let m = m as usize;
             let u: f64 = self.shock_rngs[k].random();
-            if self.phase[m] != Phase::Up || u >= shock.probability {
+            if self.el[m].phase != Phase::Up || u >= shock.probability {
                 continue;
             }
             let (step, next) = self.fail_now(plan, m);
             match next {
                 Some(dt) if t + dt < mission => {
                     self.seq += 1;
-                    self.pending_seq[m] = self.seq;
+                    self.el[m].pending_seq = self.seq;
                     self.queue.push(Reverse(Event::new(t + dt, self.seq, m)));
                 }
-                _ => self.pending_seq[m] = 0,
+                _ => self.el[m].pending_seq = 0,
             }
             if step == Step::FailedAndWaits {
                 self.wait_for_crew(plan, m);
             }
             obs.element(t, m, false);
-            if self.phase[m] == Phase::Repairing {
+            if self.el[m].phase == Phase::Repairing {
                 obs.repair_started(t, m);
             }
             self.propagate(plan, m);
@@ -835,7 +850,7 @@ impl Trial {
 
     /// Puts failed element `e` in line for a crew.
     fn wait_for_crew(&mut self, plan: &Plan, e: usize) {
-        self.phase[e] = Phase::Queued;
+        self.el[e].phase = Phase::Queued;
         self.seq += 1;
         match plan.discipline {
             Discipline::Random => self.waiting_random.push(e as u32),
@@ -864,11 +879,11 @@ impl Trial {
             .and_then(|l| l.1.as_ref())
             .expect("only repairable elements wait");
         self.busy += 1;
-        self.phase[f] = Phase::Repairing;
-        let dt = repair.sample(&mut self.rngs[f]);
+        self.el[f].phase = Phase::Repairing;
+        let dt = repair.sample(&mut self.el[f].rng);
         if t + dt < mission {
             self.seq += 1;
-            self.pending_seq[f] = self.seq;
+            self.el[f].pending_seq = self.seq;
             self.queue.push(Reverse(Event::new(t + dt, self.seq, f)));
         }
         obs.repair_started(t, f);
@@ -944,9 +959,11 @@ impl Trial {
         initial.clear();
         self.seq = 0;
         self.events = 0;
-        self.up.fill(true);
-        self.phase.fill(Phase::Up);
-        self.pending_seq.fill(0);
+        for el in &mut self.el {
+            el.up = true;
+            el.phase = Phase::Up;
+            el.pending_seq = 0;
+        }
         self.busy = 0;
         self.waiting.clear();
         self.waiting_random.clear();
@@ -969,11 +986,11 @@ impl Trial {
         }
         for (e, life) in plan.life.iter().enumerate() {
             if let Some((fail, _)) = life {
-                self.rngs[e] = StreamRng::seed_from_u64(rng::trial_stream_seed(self.key_seeds[e], trial));
-                let t = fail.sample(&mut self.rngs[e]);
+                self.el[e].rng = StreamRng::seed_from_u64(rng::trial_stream_seed(self.key_seeds[e], trial));
+                let t = fail.sample(&mut self.el[e].rng);
                 if t < mission {
                     self.seq += 1;
-                    self.pending_seq[e] = self.seq;
+                    self.el[e].pending_seq = self.seq;
                     initial.push(Reverse(Event::new(t, self.seq, e)));
                 }
             }
@@ -1025,7 +1042,7 @@ impl Trial {
                 if matches!(step, Step::Failed | Step::FailedAndWaits | Step::Repaired) {
                     let up = step == Step::Repaired;
                     obs.element(t, e, up);
-                    if !up && self.phase[e] == Phase::Repairing {
+                    if !up && self.el[e].phase == Phase::Repairing {
                         obs.repair_started(t, e);
                     }
                     self.propagate(plan, e);
