@@ -180,3 +180,33 @@ fn the_schema_and_the_loader_read_durations_alike() {
         );
     }
 }
+
+#[test]
+fn a_second_repair_crew_shortens_the_queue() {
+    let one = simulate(&load("fleet-one-crew.json").model, 5_000, 3);
+    let two = simulate(&load("fleet-two-crews.json").model, 5_000, 3);
+    clearly_above(
+        "storage availability",
+        &service(&two, "storage").availability,
+        &service(&one, "storage").availability,
+    );
+}
+
+#[test]
+fn a_shared_firmware_bug_dominates_a_redundant_pair() {
+    let sc = load("firewall-pair-common-cause.json");
+    let with = simulate(&sc.model, 20_000, 3);
+    let mut without = sc.model.clone();
+    without.common_cause.clear();
+    let without = simulate(&without, 20_000, 3);
+    let (w, wo) = (service(&with, "perimeter"), service(&without, "perimeter"));
+    clearly_above(
+        "outages per year with the shared bug",
+        &w.outages_per_year,
+        &wo.outages_per_year,
+    );
+    assert!(
+        w.outages_per_year.point > 5.0 * wo.outages_per_year.point,
+        "the common cause is most of the outages"
+    );
+}
