@@ -171,8 +171,25 @@ pub struct ServiceSummary {
     pub mean_time_between_outages_hours: Option<f64>,
     /// Outages observed over all trials.
     pub outages_observed: u64,
+    /// Outages against the recovery time objective, when the service has one.
+    pub rto: Option<RtoSummary>,
     /// Plain-language cautions about these numbers.
     pub warnings: Vec<String>,
+}
+
+/// How often outages outlast the recovery time objective.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RtoSummary {
+    /// The RTO [h].
+    pub rto_hours: f64,
+    /// Outages longer than the RTO, over all trials.
+    pub outages_over_rto: u64,
+    /// Share of outages longer than the RTO (Wilson interval over outages,
+    /// which treats outages as independent); `None` without outages.
+    pub fraction_of_outages: Option<Estimate>,
+    /// Probability of at least one outage longer than the RTO in a mission
+    /// (Wilson interval over trials).
+    pub p_outage_over_rto: Estimate,
 }
 
 /// The result of a run: its settings and per-service summaries.
@@ -191,7 +208,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         .services
         .iter()
         .zip(&tally.services)
-        .map(|(s, t)| summarize_service(&s.id, t, tally.trials, model.mission, confidence))
+        .map(|(s, t)| summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence))
         .collect();
     RunSummary {
         trials: tally.trials,
@@ -202,7 +219,14 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
     }
 }
 
-fn summarize_service(id: &str, t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> ServiceSummary {
+fn summarize_service(
+    id: &str,
+    rto: Option<f64>,
+    t: &ServiceTally,
+    n: u64,
+    mission: f64,
+    confidence: f64,
+) -> ServiceSummary {
     let per_year = HOURS_PER_YEAR / mission;
     let unavail = t_mean(&t.down, n, 1.0 / (TICKS_PER_HOUR * mission), confidence).clamped(0.0, 1.0);
     let availability = unavail.complement();
@@ -255,6 +279,12 @@ fn summarize_service(id: &str, t: &ServiceTally, n: u64, mission: f64, confidenc
             .clamped(0.0, 1.0),
         mean_time_between_outages_hours: mtbo,
         outages_observed: total_outages,
+        rto: rto.map(|rto_hours| RtoSummary {
+            rto_hours,
+            outages_over_rto: t.over_rto,
+            fraction_of_outages: (total_outages > 0).then(|| wilson(t.over_rto, total_outages, confidence)),
+            p_outage_over_rto: wilson(t.trials_over_rto, n, confidence),
+        }),
         warnings,
     }
 }

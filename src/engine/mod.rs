@@ -117,6 +117,8 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
         st.degraded.add(tally::ticks(r.degraded));
         st.outages.add(r.outages);
         st.no_outage += u64::from(r.outages == 0);
+        st.over_rto += r.over_rto;
+        st.trials_over_rto += u64::from(r.over_rto > 0);
     }
     Ok(())
 }

@@ -169,6 +169,8 @@ pub struct Plan {
     discipline: Discipline,
     /// Common-cause shocks; shock `k` is event slot `n_elements + k`.
     shocks: Vec<PlanShock>,
+    /// Each service's RTO [h], if it has one.
+    rto: Vec<Option<f64>>,
     /// Whether crews, logistics or shocks are in play (else the engine runs
     /// a leaner loop).
     full: bool,
@@ -474,6 +476,7 @@ impl Plan {
                 })
                 .collect(),
             full,
+            rto: model.services.iter().map(|s| s.rto).collect(),
             keys,
             req_gate,
             actions: Rows::from_lists(&actions),
@@ -524,6 +527,9 @@ pub struct TrialService {
     pub degraded: f64,
     /// Outages begun in the trial (one in progress at t = 0 counts).
     pub outages: u64,
+    /// Outages that lasted longer than the service's RTO (one still under
+    /// way at the mission's end counts if it already has).
+    pub over_rto: u64,
 }
 
 /// Reusable per-thread state of a trial. Create once for a plan, run many
@@ -1065,6 +1071,7 @@ impl Trial {
                     self.dirty[s] = false;
                     let st = self.eval_service(plan, s);
                     if let Some(d) = self.set_service(s, t, st, obs) {
+                        self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
                         outage(s, d);
                     }
                 }
@@ -1077,6 +1084,7 @@ impl Trial {
             match self.state[s] {
                 ServiceState::Down => {
                     r.down += mission - since;
+                    r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
                     outage(s, mission - since);
                 }
                 ServiceState::Degraded => r.degraded += mission - since,

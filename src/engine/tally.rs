@@ -148,6 +148,10 @@ pub struct ServiceTally {
     pub outages: Moments,
     /// Trials with no outage at all.
     pub no_outage: u64,
+    /// Outages longer than the service's RTO, over all trials.
+    pub over_rto: u64,
+    /// Trials with at least one outage longer than the RTO.
+    pub trials_over_rto: u64,
     /// Durations of all outages (one still open at the mission's end is cut there).
     pub durations: DurationHist,
 }
@@ -158,6 +162,8 @@ impl ServiceTally {
         self.degraded.merge(&o.degraded);
         self.outages.merge(&o.outages);
         self.no_outage += o.no_outage;
+        self.over_rto += o.over_rto;
+        self.trials_over_rto += o.trials_over_rto;
         self.durations.merge(&o.durations);
     }
 }

@@ -189,6 +189,8 @@ pub enum ServiceKind {
 pub struct Service {
     pub id: String,
     pub kind: ServiceKind,
+    /// Recovery time objective [h]: outages longer than this are counted apart.
+    pub rto: Option<f64>,
 }
 
 /// The validated system. See the module docs for its invariants.
@@ -290,7 +292,11 @@ impl ModelBuilder {
     }
 
     pub fn service(&mut self, id: impl Into<String>, kind: ServiceKind) {
-        self.services.push(Service { id: id.into(), kind });
+        self.services.push(Service {
+            id: id.into(),
+            kind,
+            rto: None,
+        });
     }
 
     /// Checks the invariants and builds the topology graph.

@@ -167,6 +167,34 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         row(o, "mean time between outages", hours(m), String::new());
     }
     let _ = writeln!(o, "  {:<26}{}", "outages observed", s.outages_observed);
+    if let Some(r) = &s.rto {
+        let label = format!("outages over RTO {}", hours(r.rto_hours));
+        match &r.fraction_of_outages {
+            Some(f) => row(
+                o,
+                &label,
+                format!("{} %", sig(f.point * 100.0)),
+                format!(
+                    "{ci} [{}, {}] % of outages",
+                    sig(f.ci_low * 100.0),
+                    sig(f.ci_high * 100.0)
+                ),
+            ),
+            None => row(o, &label, "-".into(), "no outages".into()),
+        }
+        let p = &r.p_outage_over_rto;
+        let d = decimals(p.ci_high - p.ci_low, 4);
+        row(
+            o,
+            "P(outage over RTO)",
+            round_to(p.point, d, Round::Nearest),
+            format!(
+                "{ci} [{}, {}] per mission",
+                round_to(p.ci_low, d, Round::Down),
+                round_to(p.ci_high, d, Round::Up)
+            ),
+        );
+    }
     for w in &s.warnings {
         let _ = writeln!(o, "  warning: {w}");
     }

@@ -1423,9 +1423,23 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         if let Some(kind) = service(&s, &ids, &path, &mut probs)
             && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
         {
+            let rto = match s.rto {
+                Some(d) if d.0 > 0.0 => Some(d.0),
+                Some(_) => {
+                    probs.add(
+                        format!("{path}.rto"),
+                        Some(&s.id),
+                        "rto must be longer than 0",
+                        None,
+                    );
+                    None
+                }
+                None => None,
+            };
             services.push(Service {
                 id: s.id.clone(),
                 kind,
+                rto,
             });
         }
     }

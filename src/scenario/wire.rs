@@ -192,6 +192,8 @@ pub struct ServiceEntry {
     pub demand: Option<f64>,
     /// A logical requirement instead of reachability.
     pub requires: Option<Requirement>,
+    /// Recovery time objective: report how often an outage lasts longer.
+    pub rto: Option<Duration>,
 }
 
 /// Capacity of targets.

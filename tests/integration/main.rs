@@ -6,6 +6,7 @@ mod crews;
 mod determinism;
 mod engine;
 mod exact;
+mod rto;
 mod scenarios;
 mod shocks;
 mod trace;

@@ -1726,3 +1726,17 @@ fn common_cause_shocks_are_checked() {
     assert_eq!(m.common_cause[0].members.len(), 4);
     assert_eq!(m.common_cause[0].probability, 0.3);
 }
+
+#[test]
+fn an_rto_must_be_positive() {
+    only(
+        &with("/services/0/rto", json!("0h")),
+        "services[0].rto",
+        Some("app"),
+        &["rto must be longer than 0"],
+    );
+    let mut v = base();
+    set(&mut v, "/services/3/rto", json!("15m"));
+    let m = parse(&v.to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
+    assert_eq!(m.services[3].rto, Some(0.25));
+}
