@@ -11,6 +11,11 @@ use redsim::model::Model;
 /// The reference model: two parallel branches of ten components in series,
 /// exponential MTBF 50,000 h and MTTR 8 h, mission 87,600 h (about 70 events a trial).
 pub fn reference_model() -> Model {
+    reference_with("")
+}
+
+/// The reference model with extra top-level scenario keys (e.g. crews, shocks).
+fn reference_with(extra: &str) -> Model {
     let branch = |b: &str| {
         (1..=10)
             .map(|i| format!("\"{b}{i}\""))
@@ -18,7 +23,7 @@ pub fn reference_model() -> Model {
             .join(", ")
     };
     let text = format!(
-        r#"{{"format": "redsim/1", "name": "reference", "mission": "87600h",
+        r#"{{"format": "redsim/1", "name": "reference", "mission": "87600h", {extra}
             "templates": {{"c": {{"mtbf": "50000h", "mttr": "8h"}}}},
             "components": [{{"id": "a", "count": 10, "template": "c"}}, {{"id": "b", "count": 10, "template": "c"}}],
             "services": [{{"id": "s", "requires": {{"any": [{{"all": [{}]}}, {{"all": [{}]}}]}}}}]}}"#,
@@ -62,6 +67,15 @@ fn reference(c: &mut Criterion) {
     per_event(c, "reference", &reference_model(), 1000);
 }
 
+/// The reference model with one repair crew and a common-cause shock on
+/// each branch's first two components: the general engine's costs.
+fn reference_general(c: &mut Criterion) {
+    let extra = r#""repair": {"crews": 1}, "common_cause": [
+        {"id": "shock-a", "members": ["a-1", "a-2"], "mtbf": "500000h"},
+        {"id": "shock-b", "members": ["b-1", "b-2"], "mtbf": "500000h"}],"#;
+    per_event(c, "reference-crew-shocks", &reference_with(extra), 1000);
+}
+
 fn data_centre(c: &mut Criterion) {
     per_event(c, "leaf-spine-dc", &load("scenarios/leaf-spine-dc.json"), 20);
 }
@@ -85,5 +99,5 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, reference, data_centre, threads);
+criterion_group!(benches, reference, reference_general, data_centre, threads);
 criterion_main!(benches);

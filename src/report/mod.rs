@@ -129,18 +129,8 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         sig(s.outages_per_mission.point),
         interval(&ci, &s.outages_per_mission),
     );
-    let p = &s.p_no_outage;
-    let d = decimals(p.ci_high - p.ci_low, 4);
-    row(
-        o,
-        "P(no outage in mission)",
-        round_to(p.point, d, Round::Nearest),
-        format!(
-            "{ci} [{}, {}]",
-            round_to(p.ci_low, d, Round::Down),
-            round_to(p.ci_high, d, Round::Up)
-        ),
-    );
+    let (point, interval) = probability(&s.p_no_outage);
+    row(o, "P(no outage in mission)", point, format!("{ci} {interval}"));
     match &s.outage_hours {
         Some(h) => row(
             o,
@@ -182,17 +172,12 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
             ),
             None => row(o, &label, "-".into(), "no outages".into()),
         }
-        let p = &r.p_outage_over_rto;
-        let d = decimals(p.ci_high - p.ci_low, 4);
+        let (point, interval) = probability(&r.p_outage_over_rto);
         row(
             o,
             "P(outage over RTO)",
-            round_to(p.point, d, Round::Nearest),
-            format!(
-                "{ci} [{}, {}] per mission",
-                round_to(p.ci_low, d, Round::Down),
-                round_to(p.ci_high, d, Round::Up)
-            ),
+            point,
+            format!("{ci} {interval} per mission"),
         );
     }
     for w in &s.warnings {
@@ -209,6 +194,20 @@ enum Round {
     Down,
     Nearest,
     Up,
+}
+
+/// A probability and its interval, with the decimals the interval's width
+/// needs, the ends rounded outwards.
+fn probability(p: &Estimate) -> (String, String) {
+    let d = decimals(p.ci_high - p.ci_low, 4);
+    (
+        round_to(p.point, d, Round::Nearest),
+        format!(
+            "[{}, {}]",
+            round_to(p.ci_low, d, Round::Down),
+            round_to(p.ci_high, d, Round::Up)
+        ),
+    )
 }
 
 /// A confidence level as a percentage, with only the decimals it needs (95, 99.9).

@@ -64,3 +64,78 @@ pub fn assert_in_ci(what: &str, est: &Estimate, exact: f64) {
         est.point
     );
 }
+
+/// `e^A` for a square matrix: scaling and squaring with a 30-term Taylor
+/// series (Moler & Van Loan, "Nineteen dubious ways to compute the
+/// exponential of a matrix", SIAM Rev. 45:3, 2003, method 3).
+pub fn expm(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let n = a.len();
+    let mul = |x: &[Vec<f64>], y: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        (0..n)
+            .map(|i| (0..n).map(|j| (0..n).map(|k| x[i][k] * y[k][j]).sum()).collect())
+            .collect()
+    };
+    let norm = a
+        .iter()
+        .map(|r| r.iter().map(|x| x.abs()).sum::<f64>())
+        .fold(0.0, f64::max);
+    let s = (norm / 0.5).log2().ceil().max(0.0) as i32;
+    let a: Vec<Vec<f64>> = a
+        .iter()
+        .map(|r| r.iter().map(|x| x * 2f64.powi(-s)).collect())
+        .collect();
+    let mut result: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    let mut term = result.clone();
+    for k in 1..=30 {
+        term = mul(&term, &a)
+            .into_iter()
+            .map(|r| r.into_iter().map(|x| x / k as f64).collect())
+            .collect();
+        for (ri, ti) in result.iter_mut().zip(&term) {
+            for (r, t) in ri.iter_mut().zip(ti) {
+                *r += t;
+            }
+        }
+    }
+    for _ in 0..s {
+        result = mul(&result, &result);
+    }
+    result
+}
+
+/// Exact mission averages of a continuous-time Markov chain started in state 0.
+pub struct ChainAverages {
+    /// Mean fraction of the mission spent in up states.
+    pub availability: f64,
+    /// Expected number of entries into down states (plus one if state 0 is down).
+    pub outages: f64,
+}
+
+/// Solves the chain with generator `q` over a mission of `t` hours:
+/// the occupation integrals `∫_0^t p(s) ds` are the top-right block of
+/// `exp([[Q, I], [0, 0]] t)`.
+pub fn mission_averages(q: &[Vec<f64>], up: &[bool], t: f64) -> ChainAverages {
+    let n = q.len();
+    let mut m = vec![vec![0.0; 2 * n]; 2 * n];
+    for i in 0..n {
+        for j in 0..n {
+            m[i][j] = q[i][j] * t;
+        }
+        m[i][n + i] = t;
+    }
+    let e = expm(&m);
+    let occupation: Vec<f64> = (0..n).map(|j| e[0][n + j]).collect();
+    let availability = (0..n).filter(|&j| up[j]).map(|j| occupation[j]).sum::<f64>() / t;
+    let mut outages = if up[0] { 0.0 } else { 1.0 };
+    for i in (0..n).filter(|&i| up[i]) {
+        for j in (0..n).filter(|&j| !up[j]) {
+            outages += occupation[i] * q[i][j];
+        }
+    }
+    ChainAverages {
+        availability,
+        outages,
+    }
+}

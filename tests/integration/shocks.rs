@@ -3,66 +3,12 @@
 
 use serde_json::json;
 
-use crate::common::{assert_close, model, simulate};
-
-/// `e^A` by scaling and squaring with a Taylor series (Moler & Van Loan 2003).
-fn expm(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let n = a.len();
-    let mul = |x: &[Vec<f64>], y: &[Vec<f64>]| -> Vec<Vec<f64>> {
-        (0..n)
-            .map(|i| (0..n).map(|j| (0..n).map(|k| x[i][k] * y[k][j]).sum()).collect())
-            .collect()
-    };
-    let norm = a
-        .iter()
-        .map(|r| r.iter().map(|x| x.abs()).sum::<f64>())
-        .fold(0.0, f64::max);
-    let s = (norm / 0.5).log2().ceil().max(0.0) as i32;
-    let a: Vec<Vec<f64>> = a
-        .iter()
-        .map(|r| r.iter().map(|x| x * 2f64.powi(-s)).collect())
-        .collect();
-    let mut result: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
-        .collect();
-    let mut term = result.clone();
-    for k in 1..=30 {
-        term = mul(&term, &a)
-            .into_iter()
-            .map(|r| r.into_iter().map(|x| x / k as f64).collect())
-            .collect();
-        for (ri, ti) in result.iter_mut().zip(&term) {
-            for (r, t) in ri.iter_mut().zip(ti) {
-                *r += t;
-            }
-        }
-    }
-    for _ in 0..s {
-        result = mul(&result, &result);
-    }
-    result
-}
+use crate::common::{assert_close, mission_averages, model, simulate};
 
 /// Mission-average availability and expected outages of a chain started in state 0.
 fn solve(q: &[Vec<f64>], up: &[bool], t: f64) -> (f64, f64) {
-    let n = q.len();
-    let mut m = vec![vec![0.0; 2 * n]; 2 * n];
-    for i in 0..n {
-        for j in 0..n {
-            m[i][j] = q[i][j] * t;
-        }
-        m[i][n + i] = t;
-    }
-    let e = expm(&m);
-    let occ: Vec<f64> = (0..n).map(|j| e[0][n + j]).collect();
-    let availability = (0..n).filter(|&j| up[j]).map(|j| occ[j]).sum::<f64>() / t;
-    let mut outages = 0.0;
-    for i in (0..n).filter(|&i| up[i]) {
-        for j in (0..n).filter(|&j| !up[j]) {
-            outages += occ[i] * q[i][j];
-        }
-    }
-    (availability, outages)
+    let r = mission_averages(q, up, t);
+    (r.availability, r.outages)
 }
 
 /// A pair under the beta-factor model: each member fails alone at rate
