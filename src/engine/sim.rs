@@ -624,7 +624,7 @@ impl Trial {
 
     /// Element `e`'s up state changed: propagate functional states through
     /// the gates and mark the services that must be re-evaluated.
-    #[inline]
+    #[inline(always)]
     fn propagate(&mut self, plan: &Plan, e: usize) {
         let r = plan.req_gate[e];
         let f = self.el[e].up && (r == u32::MAX || self.gates[r as usize].on());
