@@ -617,20 +617,26 @@ fn mean_hours(
     d
 }
 
-/// Builds the failure/repair law from the merged fields. `Some(None)`: never fails.
-fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option<Life>> {
-    let (fp, rp) = (src.failure.as_str(), src.repair.as_str());
-    let (fid, rid) = (src.id_at(fp), src.id_at(rp));
+/// The failure law from its three ways of being written (at most one):
+/// `Ok(None)` when none is given, `Err(())` after reporting a problem at `fp`.
+fn failure_law(
+    mtbf: Option<super::units::Duration>,
+    afr: Option<super::units::Fraction>,
+    failure: Option<&DistSpec>,
+    fp: &str,
+    fid: Option<&str>,
+    probs: &mut Problems,
+) -> Result<Option<Distribution>, ()> {
     let set: Vec<&str> = [
-        ("mtbf", f.mtbf.is_some()),
-        ("afr", f.afr.is_some()),
-        ("failure", f.failure.is_some()),
+        ("mtbf", mtbf.is_some()),
+        ("afr", afr.is_some()),
+        ("failure", failure.is_some()),
     ]
     .iter()
     .filter(|(_, s)| *s)
     .map(|(n, _)| *n)
     .collect();
-    let failure = if set.len() > 1 {
+    if set.len() > 1 {
         probs.add(
             fp,
             fid,
@@ -644,9 +650,9 @@ fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option
             Some("an afr is converted to an mtbf: keep whichever you trust".into()),
         );
         Err(())
-    } else if let Some(m) = f.mtbf {
+    } else if let Some(m) = mtbf {
         mean_hours(m.0, "mtbf", fp, fid, probs).map(Some).ok_or(())
-    } else if let Some(a) = f.afr {
+    } else if let Some(a) = afr {
         // AFR = 1 - exp(-1 y / MTBF); ln_1p keeps tiny rates from rounding to "never fails".
         let mtbf = -HOURS_PER_YEAR / (-a.0).ln_1p();
         match Distribution::exponential(mtbf) {
@@ -661,13 +667,20 @@ fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option
                 Err(())
             }
         }
-    } else if let Some(spec) = &f.failure {
+    } else if let Some(spec) = failure {
         dist(spec, &format!("{fp}.failure"), fid, probs)
             .map(Some)
             .ok_or(())
     } else {
         Ok(None)
-    };
+    }
+}
+
+/// Builds the failure/repair law from the merged fields. `Some(None)`: never fails.
+fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option<Life>> {
+    let (fp, rp) = (src.failure.as_str(), src.repair.as_str());
+    let (fid, rid) = (src.id_at(fp), src.id_at(rp));
+    let failure = failure_law(f.mtbf, f.afr, f.failure.as_ref(), fp, fid, probs);
     let repair = if f.mttr.is_some() && f.repair.is_some() {
         probs.add(
             rp,
@@ -714,7 +727,16 @@ fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option
             probs.add(
                 path,
                 id,
-                format!("has a failure law (`{}`) but no repair law", set[0]),
+                format!(
+                    "has a failure law (`{}`) but no repair law",
+                    if f.mtbf.is_some() {
+                        "mtbf"
+                    } else if f.afr.is_some() {
+                        "afr"
+                    } else {
+                        "failure"
+                    }
+                ),
                 Some("add `mttr`, a `repair` distribution, or \"repair\": \"never\"".into()),
             );
             None
@@ -1705,11 +1727,9 @@ fn common_causes(
         if c.members.is_empty() {
             probs.add(format!("{path}.members"), id, "`members` is empty", None);
         }
-        let interval = match (c.mtbf, c.afr, &c.failure) {
-            (Some(m), None, None) => mean_hours(m.0, "mtbf", &path, id, probs),
-            (None, Some(a), None) => Distribution::exponential(-HOURS_PER_YEAR / (-a.0).ln_1p()).ok(),
-            (None, None, Some(spec)) => dist(spec, &format!("{path}.failure"), id, probs),
-            (None, None, None) => {
+        let interval = match failure_law(c.mtbf, c.afr, c.failure.as_ref(), &path, id, probs) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
                 probs.add(
                     &path,
                     id,
@@ -1718,10 +1738,7 @@ fn common_causes(
                 );
                 None
             }
-            _ => {
-                probs.add(&path, id, "give only one of `mtbf`, `afr`, `failure`", None);
-                None
-            }
+            Err(()) => None,
         };
         let probability = c.probability.unwrap_or(1.0);
         if !(probability > 0.0 && probability <= 1.0) {

@@ -1708,7 +1708,7 @@ fn common_cause_shocks_are_checked() {
         &shock(json!({"afr": "10%"})),
         "common_cause[0]",
         Some("bug"),
-        &["only one of `mtbf`, `afr`, `failure`"],
+        &["give only one of `mtbf`, `afr`"],
     );
     only(
         &shock(json!({"members": ["wbe-1"]})),
