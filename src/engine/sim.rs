@@ -50,6 +50,8 @@ enum Phase {
     Logistics,
     /// Failed; waiting for a crew.
     Queued,
+    /// Failed; waiting for a spare from its pool.
+    AwaitingSpare,
     Repairing,
     /// Failed for good (not repairable).
     Dead,
@@ -69,14 +71,10 @@ struct ElemState {
 /// What one event did to its element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
-    /// It failed (and its repair, if any, is under way or its logistics started).
+    /// It failed.
     Failed,
-    /// It failed and waits for a crew.
-    FailedAndWaits,
-    /// Logistics done, a crew started.
-    RepairStarted,
-    /// Logistics done, no crew free.
-    Waits,
+    /// Its logistics delay ended (it now repairs, or waits for a spare or a crew).
+    LogisticsDone,
     Repaired,
 }
 
@@ -132,6 +130,15 @@ impl Rows {
     }
 }
 
+/// A spare pool compiled for the engine.
+#[derive(Debug)]
+struct PlanPool {
+    size: u32,
+    restock: Sampler,
+    /// Random-stream key (FNV-1a of its id).
+    key: u64,
+}
+
 /// A common-cause shock compiled for the engine.
 #[derive(Debug)]
 struct PlanShock {
@@ -171,6 +178,10 @@ pub struct Plan {
     shocks: Vec<PlanShock>,
     /// Each service's RTO [h], if it has one.
     rto: Vec<Option<f64>>,
+    /// Spare pool of each element, if it draws on one.
+    spare_pool: Vec<Option<u32>>,
+    /// Spare pools; pool `p` is event slot `n_elements + shocks + p`.
+    pools: Vec<PlanPool>,
     /// Whether crews, logistics or shocks are in play (else the engine runs
     /// a leaner loop).
     full: bool,
@@ -452,6 +463,7 @@ impl Plan {
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let full = model.repair.crews.is_some()
             || !model.common_cause.is_empty()
+            || !model.spare_pools.is_empty()
             || model
                 .elements
                 .iter()
@@ -477,6 +489,20 @@ impl Plan {
                 .collect(),
             full,
             rto: model.services.iter().map(|s| s.rto).collect(),
+            spare_pool: model
+                .elements
+                .iter()
+                .map(|e| e.life.as_ref().and_then(|l| l.spare_pool).map(|p| p as u32))
+                .collect(),
+            pools: model
+                .spare_pools
+                .iter()
+                .map(|p| PlanPool {
+                    size: p.size,
+                    restock: p.restock.sampler(),
+                    key: rng::fnv1a64(&p.id),
+                })
+                .collect(),
             keys,
             req_gate,
             actions: Rows::from_lists(&actions),
@@ -543,6 +569,11 @@ pub struct Trial {
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
     shock_rngs: Vec<StreamRng>,
+    /// Spares on hand in each pool.
+    on_hand: Vec<u32>,
+    /// Elements waiting for a spare, per pool, first come first served.
+    spare_waiters: Vec<std::collections::VecDeque<u32>>,
+    pool_rngs: Vec<StreamRng>,
     /// Crews at work.
     busy: u32,
     /// Elements waiting for a crew, best first: (-priority or 0, arrival order, element).
@@ -588,6 +619,13 @@ impl Trial {
             gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
             shock_rngs: plan.shocks.iter().map(|_| rng::stream(0, 0, 0)).collect(),
+            on_hand: plan.pools.iter().map(|p| p.size).collect(),
+            spare_waiters: plan
+                .pools
+                .iter()
+                .map(|_| std::collections::VecDeque::new())
+                .collect(),
+            pool_rngs: plan.pools.iter().map(|_| rng::stream(0, 0, 0)).collect(),
             busy: 0,
             waiting: BinaryHeap::new(),
             waiting_random: Vec::new(),
@@ -745,24 +783,24 @@ impl Trial {
             }
             Phase::Up => {
                 drop(top);
-                let (step, next) = self.fail_now(plan, e);
+                let next = self.fail_now(plan, e, t, mission);
                 top = self.queue.peek_mut().expect("still there");
-                (step, next)
+                (Step::Failed, next)
             }
-            Phase::Logistics => match repair {
-                Some(r) if plan.crews.is_none_or(|c| self.busy < c) => {
-                    self.busy += 1;
-                    self.el[e].phase = Phase::Repairing;
-                    (Step::RepairStarted, Some(r.sample(&mut self.el[e].rng)))
-                }
-                _ => (Step::Waits, None),
-            },
+            Phase::Logistics => {
+                drop(top);
+                let next = self.request_repair(plan, e, t, mission);
+                top = self.queue.peek_mut().expect("still there");
+                (Step::LogisticsDone, next)
+            }
             Phase::Repairing => {
                 self.el[e].up = true;
                 self.el[e].phase = Phase::Up;
                 (Step::Repaired, Some(fail.sample(&mut self.el[e].rng)))
             }
-            Phase::Queued | Phase::Dead => unreachable!("waiting and dead elements have no event"),
+            Phase::Queued | Phase::AwaitingSpare | Phase::Dead => {
+                unreachable!("waiting and dead elements have no event")
+            }
         };
         match next {
             Some(dt) if t + dt < mission => {
@@ -782,34 +820,98 @@ impl Trial {
         Some(step)
     }
 
-    /// Element `e`, up, fails now: it goes into logistics, repair, the line
-    /// for a crew, or for good. Returns the step and the delay [h] to its next event.
+    /// Element `e`, up, fails now: it goes into logistics, or on to repair,
+    /// or is gone for good. Returns the delay [h] to its next event.
     #[inline(always)]
-    fn fail_now(&mut self, plan: &Plan, e: usize) -> (Step, Option<f64>) {
-        let crew_free = plan.crews.is_none_or(|c| self.busy < c);
+    fn fail_now(&mut self, plan: &Plan, e: usize, t: f64, mission: f64) -> Option<f64> {
         let el = &mut self.el[e];
         el.up = false;
-        let (step, next) = match plan.life[e].as_ref().and_then(|l| l.1.as_ref()) {
-            None => {
-                el.phase = Phase::Dead;
-                (Step::Failed, None)
-            }
-            Some(r) => match &plan.logistics[e] {
-                Some(l) => {
-                    el.phase = Phase::Logistics;
-                    (Step::Failed, Some(l.sample(&mut el.rng)))
-                }
-                None if crew_free => {
-                    el.phase = Phase::Repairing;
-                    (Step::Failed, Some(r.sample(&mut el.rng)))
-                }
-                None => (Step::FailedAndWaits, None),
-            },
-        };
-        if self.el[e].phase == Phase::Repairing {
-            self.busy += 1;
+        if plan.life[e].as_ref().is_some_and(|l| l.1.is_none()) {
+            el.phase = Phase::Dead;
+            return None;
         }
-        (step, next)
+        match &plan.logistics[e] {
+            Some(l) => {
+                el.phase = Phase::Logistics;
+                Some(l.sample(&mut el.rng))
+            }
+            None => self.request_repair(plan, e, t, mission),
+        }
+    }
+
+    /// Element `e` is ready for repair at `t`: it takes a spare from its pool
+    /// (or waits for one), then a crew (or waits in line). Returns the delay
+    /// [h] to the end of its repair when the repair starts now.
+    fn request_repair(&mut self, plan: &Plan, e: usize, t: f64, mission: f64) -> Option<f64> {
+        if let Some(p) = plan.spare_pool[e] {
+            let p = p as usize;
+            if self.on_hand[p] == 0 {
+                self.el[e].phase = Phase::AwaitingSpare;
+                self.spare_waiters[p].push_back(e as u32);
+                return None;
+            }
+            self.on_hand[p] -= 1;
+            self.order_spare(plan, p, t, mission);
+        }
+        self.take_crew(plan, e)
+    }
+
+    /// Element `e` takes a free crew (returns its repair time [h]) or joins the line.
+    fn take_crew(&mut self, plan: &Plan, e: usize) -> Option<f64> {
+        if plan.crews.is_none_or(|c| self.busy < c) {
+            self.busy += 1;
+            let el = &mut self.el[e];
+            el.phase = Phase::Repairing;
+            let repair = plan.life[e]
+                .as_ref()
+                .and_then(|l| l.1.as_ref())
+                .expect("only repairable elements repair");
+            Some(repair.sample(&mut el.rng))
+        } else {
+            self.wait_for_crew(plan, e);
+            None
+        }
+    }
+
+    /// A spare was taken from pool `p` at `t`: its replacement arrives after the restock time.
+    fn order_spare(&mut self, plan: &Plan, p: usize, t: f64, mission: f64) {
+        let dt = plan.pools[p].restock.sample(&mut self.pool_rngs[p]);
+        if t + dt < mission {
+            self.seq += 1;
+            self.queue.push(Reverse(Event::new(
+                t + dt,
+                self.seq,
+                plan.n_elements + plan.shocks.len() + p,
+            )));
+        }
+    }
+
+    /// A spare ordered for pool `p` arrives at `t` (the top event): the first
+    /// element waiting for one takes it and goes on to a crew.
+    fn spare_arrives(&mut self, plan: &Plan, p: usize, t: f64, mission: f64, obs: &mut impl Observer) {
+        self.queue.pop();
+        self.on_hand[p] += 1;
+        let Some(e) = self.spare_waiters[p].pop_front() else {
+            return;
+        };
+        let e = e as usize;
+        self.on_hand[p] -= 1;
+        self.order_spare(plan, p, t, mission);
+        if let Some(dt) = self.take_crew(plan, e) {
+            self.schedule(e, t, dt, mission);
+            obs.repair_started(t, e);
+        }
+    }
+
+    /// Schedules element `e`'s next event `dt` after `t`, replacing any pending one.
+    fn schedule(&mut self, e: usize, t: f64, dt: f64, mission: f64) {
+        if t + dt < mission {
+            self.seq += 1;
+            self.el[e].pending_seq = self.seq;
+            self.queue.push(Reverse(Event::new(t + dt, self.seq, e)));
+        } else {
+            self.el[e].pending_seq = 0;
+        }
     }
 
     /// Shock `k` strikes at `t`: each member that is up fails with the
@@ -834,17 +936,9 @@ impl Trial {
             if self.el[m].phase != Phase::Up || u >= shock.probability {
                 continue;
             }
-            let (step, next) = self.fail_now(plan, m);
-            match next {
-                Some(dt) if t + dt < mission => {
-                    self.seq += 1;
-                    self.el[m].pending_seq = self.seq;
-                    self.queue.push(Reverse(Event::new(t + dt, self.seq, m)));
-                }
-                _ => self.el[m].pending_seq = 0,
-            }
-            if step == Step::FailedAndWaits {
-                self.wait_for_crew(plan, m);
+            match self.fail_now(plan, m, t, mission) {
+                Some(dt) => self.schedule(m, t, dt, mission),
+                None => self.el[m].pending_seq = 0,
             }
             obs.element(t, m, false);
             if self.el[m].phase == Phase::Repairing {
@@ -1001,6 +1095,11 @@ impl Trial {
                 }
             }
         }
+        for (p, pool) in plan.pools.iter().enumerate() {
+            self.on_hand[p] = pool.size;
+            self.spare_waiters[p].clear();
+            self.pool_rngs[p] = rng::stream(seed, trial, pool.key);
+        }
         for (k, shock) in plan.shocks.iter().enumerate() {
             self.shock_rngs[k] = rng::stream(seed, trial, shock.key);
             let t = shock.interval.sample(&mut self.shock_rngs[k]);
@@ -1036,21 +1135,19 @@ impl Trial {
                     element: slot.min(plan.n_elements - 1),
                 });
             }
-            if slot >= plan.n_elements {
+            if slot >= plan.n_elements + plan.shocks.len() {
+                self.spare_arrives(plan, slot - plan.n_elements - plan.shocks.len(), t, mission, obs);
+            } else if slot >= plan.n_elements {
                 self.shock(plan, slot - plan.n_elements, t, mission, obs);
             } else if let Some(step) = self.element_event::<FULL>(plan, slot, t, mission) {
                 let e = slot;
-                match step {
-                    Step::FailedAndWaits | Step::Waits => self.wait_for_crew(plan, e),
-                    Step::RepairStarted => obs.repair_started(t, e),
-                    Step::Repaired | Step::Failed => {}
+                if step != Step::LogisticsDone {
+                    obs.element(t, e, step == Step::Repaired);
                 }
-                if matches!(step, Step::Failed | Step::FailedAndWaits | Step::Repaired) {
-                    let up = step == Step::Repaired;
-                    obs.element(t, e, up);
-                    if !up && self.el[e].phase == Phase::Repairing {
-                        obs.repair_started(t, e);
-                    }
+                if step != Step::Repaired && self.el[e].phase == Phase::Repairing {
+                    obs.repair_started(t, e);
+                }
+                if step != Step::LogisticsDone {
                     self.propagate(plan, e);
                 }
                 // With unlimited crews nobody ever waits: skip the bookkeeping.

@@ -40,6 +40,8 @@ pub struct Life {
     pub logistics: Option<Distribution>,
     /// Repair priority under [`Discipline::Priority`]: higher goes first.
     pub priority: i64,
+    /// Index of the spare pool a repair takes a spare from, if any.
+    pub spare_pool: Option<usize>,
 }
 
 impl Life {
@@ -50,6 +52,7 @@ impl Life {
             repair,
             logistics: None,
             priority: 0,
+            spare_pool: None,
         }
     }
 }
@@ -64,6 +67,18 @@ pub enum Discipline {
     Priority,
     /// A waiting element chosen uniformly at random.
     Random,
+}
+
+/// A pool of spares: a repair takes one; each one taken is reordered and
+/// arrives after the restock time. A repair with none on hand waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparePool {
+    /// Unique among pools, shocks and elements (it keys the pool's random stream).
+    pub id: String,
+    /// Spares on hand at the start.
+    pub size: u32,
+    /// Time for an ordered spare to arrive [h].
+    pub restock: Distribution,
 }
 
 /// A common-cause shock: events at random times, each failing every member
@@ -206,6 +221,8 @@ pub struct Model {
     pub repair: RepairPolicy,
     /// Common-cause shocks.
     pub common_cause: Vec<CommonCause>,
+    /// Spare pools.
+    pub spare_pools: Vec<SparePool>,
     /// Elements ordered so that each comes after everything it requires.
     pub topo_order: Vec<ElementId>,
     /// Topology: one node per component (weight: element id), one edge per
@@ -245,6 +262,7 @@ pub struct ModelBuilder {
     pub services: Vec<Service>,
     pub repair: RepairPolicy,
     pub common_cause: Vec<CommonCause>,
+    pub spare_pools: Vec<SparePool>,
 }
 
 impl ModelBuilder {
@@ -370,6 +388,7 @@ impl ModelBuilder {
             services: self.services,
             repair: self.repair,
             common_cause: self.common_cause,
+            spare_pools: self.spare_pools,
             topo_order,
             graph,
             node_of,

@@ -8,11 +8,11 @@ use serde_json::Value;
 use super::Problem;
 use super::wire::{
     Capacity, CommonCauseSpec, ComponentEntry, DelaySpec, DisciplineSpec, DistSpec, FORMAT, LifeFields,
-    LinkEntry, RepairPolicySpec, RepairSpec, Requirement, ServiceEntry, Template,
+    LinkEntry, RepairPolicySpec, RepairSpec, Requirement, ServiceEntry, SparePoolSpec, Template,
 };
 use crate::model::{
     CommonCause, Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life,
-    ModelBuilder, ModelError, ParamError, RepairPolicy, Service, ServiceKind,
+    ModelBuilder, ModelError, ParamError, RepairPolicy, Service, ServiceKind, SparePool,
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -32,6 +32,7 @@ pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
 
 const TOP_KEYS: &[&str] = &[
     "repair",
+    "spare_pools",
     "common_cause",
     "format",
     "name",
@@ -443,6 +444,7 @@ fn merge_life(
         repair: if own_repair { own.repair } else { t.repair },
         logistics: own.logistics.or(t.logistics),
         repair_priority: own.repair_priority.or(t.repair_priority),
+        spares: own.spares.or(t.spares),
     };
     (life, src)
 }
@@ -677,7 +679,12 @@ fn failure_law(
 }
 
 /// Builds the failure/repair law from the merged fields. `Some(None)`: never fails.
-fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option<Life>> {
+fn life(
+    f: &LifeFields,
+    src: &LifeSource,
+    pools: &HashMap<String, usize>,
+    probs: &mut Problems,
+) -> Option<Option<Life>> {
     let (fp, rp) = (src.failure.as_str(), src.repair.as_str());
     let (fid, rid) = (src.id_at(fp), src.id_at(rp));
     let failure = failure_law(f.mtbf, f.afr, f.failure.as_ref(), fp, fid, probs);
@@ -713,7 +720,25 @@ fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option
             .map(Some)
             .ok_or(()),
     };
-    let (Ok(failure), Ok(repair), Ok(logistics)) = (failure, repair, logistics) else {
+    let spare_pool = match &f.spares {
+        None => Ok(None),
+        Some(r) => match pools.get(&r.pool) {
+            Some(&i) => Ok(Some(i)),
+            None => {
+                let hint = suggest(&r.pool, pools.keys().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`?"));
+                probs.add(
+                    format!("{path}.spares.pool"),
+                    id,
+                    format!("unknown spare pool `{}`", r.pool),
+                    hint.or_else(|| Some("declare it in `spare_pools`".into())),
+                );
+                Err(())
+            }
+        },
+    };
+    let (Ok(failure), Ok(repair), Ok(logistics), Ok(spare_pool)) = (failure, repair, logistics, spare_pool)
+    else {
         return None;
     };
     match (failure, repair) {
@@ -721,6 +746,7 @@ fn life(f: &LifeFields, src: &LifeSource, probs: &mut Problems) -> Option<Option
         (Some(failure), Some(repair)) => Some(Some(Life {
             logistics,
             priority: f.repair_priority.unwrap_or(0),
+            spare_pool,
             ..Life::new(failure, repair)
         })),
         (Some(_), None) => {
@@ -993,6 +1019,12 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         },
     };
 
+    let spare_pools = spare_pools(top, &mut probs);
+    let pool_index: HashMap<String, usize> = spare_pools
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
     let repair = top
         .get("repair")
         .filter(|v| !v.is_null())
@@ -1326,7 +1358,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     let mut terms = 0usize;
     let mut next = 0;
     for (k, e) in entries_.iter().enumerate() {
-        let law = life(&e.life, &e.life_src, &mut probs).flatten();
+        let law = life(&e.life, &e.life_src, &pool_index, &mut probs).flatten();
         let mut reqs = Vec::new();
         if let Some((r, path, own)) = &e.requires {
             let id = own.then_some(e.id.as_str());
@@ -1402,6 +1434,17 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     }
 
     let common_cause = common_causes(top, &ids, &elements, &mut probs);
+    // Pools key random streams by id too: no sharing an id with an element or a shock.
+    for (i, pool) in spare_pools.iter().enumerate() {
+        if ids.index.contains_key(&pool.id) || common_cause.iter().any(|c| c.id == pool.id) {
+            probs.add(
+                format!("spare_pools[{i}].id"),
+                Some(&pool.id),
+                format!("`{}` is already the id of an element or a shock", pool.id),
+                Some("give the pool an id of its own".into()),
+            );
+        }
+    }
 
     let mut services = Vec::new();
     let mut service_ids: HashMap<String, String> = HashMap::new();
@@ -1489,6 +1532,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         services,
         repair,
         common_cause,
+        spare_pools,
     };
     // Everything the builder checks was checked above; this is a safety net.
     builder.build().map_err(|e| {
@@ -1659,6 +1703,54 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         targets,
         criterion,
     })
+}
+
+/// The spare pools.
+fn spare_pools(top: &serde_json::Map<String, Value>, probs: &mut Problems) -> Vec<SparePool> {
+    let mut out: Vec<SparePool> = Vec::new();
+    for (path, v) in entries(top, "spare_pools", probs) {
+        let Some(p) = take::<SparePoolSpec>(v, &path, id_of(v), probs) else {
+            continue;
+        };
+        let id = Some(p.id.as_str());
+        let before = probs.0.len();
+        if bad_id(&p.id) {
+            probs.add(format!("{path}.id"), id, bad_id_message(&p.id), None);
+        } else if out.iter().any(|q| q.id == p.id) {
+            probs.add(&path, id, format!("duplicate spare pool id `{}`", p.id), None);
+        }
+        if p.size > u64::from(u32::MAX) {
+            probs.add(
+                format!("{path}.size"),
+                id,
+                format!("size {} is out of range", p.size),
+                None,
+            );
+        }
+        let restock = match &p.restock {
+            DelaySpec::Fixed(d) if d.0 > 0.0 => Distribution::fixed(d.0).ok(),
+            DelaySpec::Fixed(_) => {
+                probs.add(
+                    format!("{path}.restock"),
+                    id,
+                    "restock must be longer than 0",
+                    None,
+                );
+                None
+            }
+            DelaySpec::Dist(spec) => dist(spec, &format!("{path}.restock"), id, probs),
+        };
+        if let Some(restock) = restock
+            && probs.0.len() == before
+        {
+            out.push(SparePool {
+                id: p.id,
+                size: p.size as u32,
+                restock,
+            });
+        }
+    }
+    out
 }
 
 /// The common-cause shocks, checked against the elements.

@@ -29,7 +29,8 @@ macro_rules! life_fields {
                     failure: self.failure.clone(),
                     repair: self.repair.clone(),
                     logistics: self.logistics.clone(),
-                    repair_priority: self.repair_priority,
+                                        repair_priority: self.repair_priority,
+                    spares: self.spares.clone(),
                 }
             }
         }
@@ -58,6 +59,9 @@ pub struct ScenarioFile {
     /// Common-cause shocks that fail several elements at once.
     #[serde(default)]
     pub common_cause: Vec<CommonCauseSpec>,
+    /// Pools of spares that repairs draw on.
+    #[serde(default)]
+    pub spare_pools: Vec<SparePoolSpec>,
     /// Reusable defaults for components and links, by name.
     #[serde(default)]
     pub templates: BTreeMap<String, Template>,
@@ -89,6 +93,8 @@ pub struct Template {
     pub logistics: Option<DelaySpec>,
     /// Repair priority under the `priority` discipline: higher goes first (default 0).
     pub repair_priority: Option<i64>,
+    /// The spare pool a repair takes a spare from.
+    pub spares: Option<SpareRef>,
     pub requires: Option<Requirement>,
     pub domains: Option<Vec<String>>,
 }
@@ -112,6 +118,8 @@ pub struct LifeFields {
     pub logistics: Option<DelaySpec>,
     /// Repair priority under the `priority` discipline: higher goes first (default 0).
     pub repair_priority: Option<i64>,
+    /// The spare pool a repair takes a spare from.
+    pub spares: Option<SpareRef>,
 }
 
 /// One component, or `count` numbered copies of it.
@@ -141,6 +149,8 @@ pub struct ComponentEntry {
     pub logistics: Option<DelaySpec>,
     /// Repair priority under the `priority` discipline: higher goes first (default 0).
     pub repair_priority: Option<i64>,
+    /// The spare pool a repair takes a spare from.
+    pub spares: Option<SpareRef>,
     /// What must be functional for this component to be functional.
     pub requires: Option<Requirement>,
     /// Failure domains (rack, feed, site): sugar for also requiring each.
@@ -171,6 +181,8 @@ pub struct LinkEntry {
     pub logistics: Option<DelaySpec>,
     /// Repair priority under the `priority` discipline: higher goes first (default 0).
     pub repair_priority: Option<i64>,
+    /// The spare pool a repair takes a spare from.
+    pub spares: Option<SpareRef>,
 }
 
 /// What availability is measured for: reachability (`from`/`to`) or a
@@ -255,6 +267,26 @@ pub enum DistSpec {
     Gamma(GammaSpec),
     Uniform(UniformSpec),
     Fixed(Duration),
+}
+
+/// Which spare pool a repair draws on.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpareRef {
+    /// Id of a pool in `spare_pools`.
+    pub pool: String,
+}
+
+/// A pool of spares: each one taken is reordered and arrives after `restock`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SparePoolSpec {
+    /// Unique among pools, shocks, components and links.
+    pub id: String,
+    /// Spares on hand at the start.
+    pub size: u64,
+    /// Time for a reordered spare to arrive: a duration or a distribution.
+    pub restock: DelaySpec,
 }
 
 /// A common-cause shock: at random times it fails each member that is up

@@ -9,5 +9,6 @@ mod exact;
 mod rto;
 mod scenarios;
 mod shocks;
+mod spares;
 mod trace;
 mod validation;

@@ -1504,7 +1504,8 @@ fn check(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // A fixed seed: the same cases on every run, so CI is reproducible.
+    #![proptest_config(ProptestConfig { rng_seed: proptest::test_runner::RngSeed::Fixed(20261126), ..ProptestConfig::with_cases(512) })]
 
     #[test]
     fn mutated_scenarios_never_panic(mutations in prop::collection::vec(arb_mutation(), 1..5)) {
@@ -1739,4 +1740,37 @@ fn an_rto_must_be_positive() {
     set(&mut v, "/services/3/rto", json!("15m"));
     let m = parse(&v.to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
     assert_eq!(m.services[3].rto, Some(0.25));
+}
+
+#[test]
+fn spare_pools_are_checked() {
+    let mut v = base();
+    set(
+        &mut v,
+        "/spare_pools",
+        json!([{"id": "psu-spares", "size": 2, "restock": "72h"}]),
+    );
+    set(&mut v, "/components/4/spares", json!({"pool": "psu-spare"}));
+    let ps = problems_in(&v.to_string());
+    only(
+        &ps,
+        "components[4].spares.pool",
+        Some("psu-1"),
+        &["unknown spare pool `psu-spare`", "psu-spares"],
+    );
+    set(&mut v, "/components/4/spares", json!({"pool": "psu-spares"}));
+    let m = parse(&v.to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
+    assert_eq!(m.elements[4].life.as_ref().unwrap().spare_pool, Some(0));
+    set(
+        &mut v,
+        "/spare_pools",
+        json!([{"id": "srv", "size": 2, "restock": "72h"}]),
+    );
+    set(&mut v, "/components/4/spares", json!({"pool": "srv"}));
+    only(
+        &problems_in(&v.to_string()),
+        "spare_pools[0].id",
+        Some("srv"),
+        &["already the id of an element"],
+    );
 }
