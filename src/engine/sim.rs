@@ -844,14 +844,15 @@ impl Trial {
     /// [h] to the end of its repair when the repair starts now.
     fn request_repair(&mut self, plan: &Plan, e: usize, t: f64, mission: f64) -> Option<f64> {
         if let Some(p) = plan.spare_pool[e] {
+            // Base stock: every demand orders a replacement at once.
             let p = p as usize;
+            self.order_spare(plan, p, t, mission);
             if self.on_hand[p] == 0 {
                 self.el[e].phase = Phase::AwaitingSpare;
                 self.spare_waiters[p].push_back(e as u32);
                 return None;
             }
             self.on_hand[p] -= 1;
-            self.order_spare(plan, p, t, mission);
         }
         self.take_crew(plan, e)
     }
@@ -873,7 +874,7 @@ impl Trial {
         }
     }
 
-    /// A spare was taken from pool `p` at `t`: its replacement arrives after the restock time.
+    /// A spare was asked of pool `p` at `t`: its replacement arrives after the restock time.
     fn order_spare(&mut self, plan: &Plan, p: usize, t: f64, mission: f64) {
         let dt = plan.pools[p].restock.sample(&mut self.pool_rngs[p]);
         if t + dt < mission {
@@ -895,8 +896,8 @@ impl Trial {
             return;
         };
         let e = e as usize;
+        // Its replacement was ordered when it asked.
         self.on_hand[p] -= 1;
-        self.order_spare(plan, p, t, mission);
         if let Some(dt) = self.take_crew(plan, e) {
             self.schedule(e, t, dt, mission);
             obs.repair_started(t, e);

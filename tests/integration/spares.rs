@@ -7,9 +7,10 @@ use crate::common::{assert_close, mission_averages, model, simulate};
 #[test]
 fn one_spare_with_exponential_restock_matches_its_chain() {
     // One component (failure λ, repair μ) whose repair needs a spare from a
-    // pool of one; a spare taken is reordered and arrives at rate ρ.
-    // States: 0 up with the spare on hand, 1 up waiting for the reorder,
-    // 2 repairing (reorder out), 3 repairing (spare back), 4 down awaiting a spare.
+    // pool of one, restocked base-stock style: every demand orders a spare,
+    // each order arriving independently at rate ρ. States (on hand, orders out):
+    // 0 up (1, 0), 1 up (0, 1), 2 repairing (0, 1), 3 repairing (1, 0),
+    // 4 down awaiting a spare (0, 2).
     let (t, l, mu, rho) = (5000.0, 1.0 / 50.0, 1.0 / 5.0, 1.0 / 80.0);
     let mut q = vec![vec![0.0; 5]; 5];
     q[0][2] = l;
@@ -18,7 +19,7 @@ fn one_spare_with_exponential_restock_matches_its_chain() {
     q[2][1] = mu;
     q[2][3] = rho;
     q[3][0] = mu;
-    q[4][2] = rho;
+    q[4][2] = 2.0 * rho;
     for (i, row) in q.iter_mut().enumerate() {
         row[i] = -row.iter().sum::<f64>();
     }
