@@ -210,3 +210,17 @@ fn a_shared_firmware_bug_dominates_a_redundant_pair() {
         "the common cause is most of the outages"
     );
 }
+
+#[test]
+fn a_spare_on_site_beats_waiting_for_the_depot() {
+    let sc = load("disk-shelf-spares.json");
+    let one = simulate(&sc.model, 10_000, 3);
+    let mut none = sc.model.clone();
+    none.spare_pools[0].size = 0;
+    let none = simulate(&none, 10_000, 3);
+    clearly_above(
+        "shelf availability",
+        &service(&one, "shelf").availability,
+        &service(&none, "shelf").availability,
+    );
+}
