@@ -167,8 +167,10 @@ pub struct ServiceSummary {
     /// Outage durations [h]; `None` when no outage was observed.
     pub outage_hours: Option<Durations>,
     pub degraded_fraction: Estimate,
-    /// Mean up time between outages [h]; `None` without outages.
-    pub mean_time_between_outages_hours: Option<f64>,
+    /// Mean up time between outages [h]: mean up time per mission over mean
+    /// outages per mission, its interval from the outages' interval (an
+    /// unbounded high end is `null` in JSON); `None` without outages.
+    pub mean_time_between_outages_hours: Option<Estimate>,
     /// Outages observed over all trials.
     pub outages_observed: u64,
     /// Outages against the recovery time objective, when the service has one.
@@ -246,7 +248,18 @@ fn summarize_service(
         max: h(t.durations.max as f64),
     });
     let total_outages = t.outages.sum as u64;
-    let mtbo = (total_outages > 0).then(|| availability.point * mission * n as f64 / total_outages as f64);
+    let up_per_mission = availability.point * mission;
+    let mtbo = (total_outages > 0).then(|| Estimate {
+        point: up_per_mission / outages.point,
+        std_error: None,
+        ci_low: up_per_mission / outages.ci_high,
+        ci_high: if outages.ci_low > 0.0 {
+            up_per_mission / outages.ci_low
+        } else {
+            f64::INFINITY
+        },
+        confidence,
+    });
     let mut warnings = Vec::new();
     if total_outages < MIN_OUTAGES {
         let suggest = if total_outages == 0 {
@@ -316,6 +329,29 @@ mod tests {
         let all = wilson(10, 10, 0.95);
         assert_eq!(all.ci_high, 1.0);
         assert!(all.ci_low < 1.0);
+    }
+
+    #[test]
+    fn mean_time_between_outages_carries_the_outages_interval() {
+        let mut t = ServiceTally::default();
+        // Ten trials of 100 h: 1 h down and 2 outages in each of the first five, none after.
+        for i in 0..10u64 {
+            let (down, outages) = if i < 5 { (1.0, 2) } else { (0.0, 0) };
+            t.down.add(crate::engine::tally::ticks(down));
+            t.outages.add(outages);
+            t.degraded.add(0);
+            t.no_outage += u64::from(outages == 0);
+        }
+        let s = summarize_service("s", None, &t, 10, 100.0, 0.95);
+        let m = s.mean_time_between_outages_hours.expect("outages were seen");
+        let up = s.availability.point * 100.0;
+        assert!(
+            (m.point - up / 1.0).abs() < 1e-9,
+            "one outage per mission on average"
+        );
+        assert!((m.ci_low - up / s.outages_per_mission.ci_high).abs() < 1e-9);
+        assert!((m.ci_high - up / s.outages_per_mission.ci_low).abs() < 1e-9);
+        assert!(m.ci_low < m.point && m.point < m.ci_high);
     }
 
     #[test]

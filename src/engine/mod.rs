@@ -76,29 +76,50 @@ pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> R
 }
 
 fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, Runaway> {
+    use std::sync::atomic::{AtomicU64, Ordering};
     let chunks = cfg.trials.div_ceil(CHUNK);
-    (0..chunks)
+    // The lowest trial that ran away so far. Chunks that start after it are
+    // skipped; every trial before it still runs, so the error reported is
+    // always the lowest runaway trial, whatever the thread count.
+    let first_runaway = AtomicU64::new(u64::MAX);
+    let (tally, runaway) = (0..chunks)
         .into_par_iter()
-        .try_fold(
-            || (Trial::new(plan), Tally::new(plan.n_services())),
-            |(mut trial, mut tally), c| {
+        .fold(
+            || (Trial::new(plan), Tally::new(plan.n_services()), None::<Runaway>),
+            |(mut trial, mut tally, mut runaway), c| {
                 let start = cfg.first_trial + c * CHUNK;
                 let end = (start + CHUNK).min(cfg.first_trial + cfg.trials);
                 for i in start..end {
-                    run_one(plan, cfg.seed, i, &mut trial, &mut tally)?;
+                    if i > first_runaway.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if let Err(r) = run_one(plan, cfg.seed, i, &mut trial, &mut tally) {
+                        first_runaway.fetch_min(r.trial, Ordering::Relaxed);
+                        runaway =
+                            Some(runaway.map_or(r, |old: Runaway| if old.trial < r.trial { old } else { r }));
+                        break;
+                    }
                 }
                 progress(end - start);
-                Ok((trial, tally))
+                (trial, tally, runaway)
             },
         )
-        .map(|r| r.map(|(_, tally)| tally))
-        .try_reduce(
-            || Tally::new(plan.n_services()),
-            |mut a, b| {
+        .map(|(_, tally, runaway)| (tally, runaway))
+        .reduce(
+            || (Tally::new(plan.n_services()), None),
+            |(mut a, ra), (b, rb)| {
                 a.merge(&b);
-                Ok(a)
+                let r = match (ra, rb) {
+                    (Some(x), Some(y)) => Some(if x.trial < y.trial { x } else { y }),
+                    (x, y) => x.or(y),
+                };
+                (a, r)
             },
-        )
+        );
+    match runaway {
+        Some(r) => Err(r),
+        None => Ok(tally),
+    }
 }
 
 /// Runs trial `i` and adds it to `tally`.

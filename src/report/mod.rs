@@ -153,8 +153,14 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         format!("{} %", sig(g.point * 100.0)),
         format!("{ci} [{}, {}] %", sig(g.ci_low * 100.0), sig(g.ci_high * 100.0)),
     );
-    if let Some(m) = s.mean_time_between_outages_hours {
-        row(o, "mean time between outages", hours(m), String::new());
+    if let Some(m) = &s.mean_time_between_outages_hours {
+        let (point, interval) = if m.ci_high.is_finite() {
+            hours_interval(m.point, m.ci_low, m.ci_high)
+        } else {
+            let (p, _) = hours_interval(m.point, m.ci_low, m.ci_low);
+            (p, format!("[{}, unbounded]", hours(m.ci_low)))
+        };
+        row(o, "mean time between outages", point, format!("{ci} {interval}"));
     }
     let _ = writeln!(o, "  {:<26}{}", "outages observed", s.outages_observed);
     if let Some(r) = &s.rto {
