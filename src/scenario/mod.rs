@@ -124,7 +124,9 @@ pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
 /// Every problem found, each once, in the order the checks find them (syntax
 /// and ids first, then links, laws, requirements and services).
 pub fn parse(text: &str) -> Result<Model, Vec<Problem>> {
-    resolve::resolve(text)
+    // Some editors start UTF-8 files with a byte-order mark; JSON allows a
+    // reader to ignore it (RFC 8259, section 8.1).
+    resolve::resolve(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 fn hex(bytes: &[u8]) -> String {

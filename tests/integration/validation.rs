@@ -1774,3 +1774,12 @@ fn spare_pools_are_checked() {
         &["already the id of an element"],
     );
 }
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    let text = format!("\u{feff}{}", base());
+    assert!(
+        parse(&text).is_ok(),
+        "a UTF-8 byte-order mark before the JSON is allowed"
+    );
+}
