@@ -16,6 +16,9 @@ use crate::model::{
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
+/// Smallest Weibull or gamma shape accepted.
+pub const MIN_SHAPE: f64 = 0.05;
+
 /// Shortest mission [h]: one second.
 pub const MIN_MISSION: f64 = 1.0 / 3600.0;
 /// Longest mission [h]: 1000 years, so that a trial's down time in
@@ -464,6 +467,26 @@ fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> 
             set.join(", ")
         }
     };
+    // Shapes this small put nearly every draw at practically zero: a trial
+    // would need billions of events. Refuse them with a clear message.
+    let tiny_shape = match spec {
+        DistSpec::Weibull(s) => Some(("weibull", s.shape)),
+        DistSpec::Gamma(s) => Some(("gamma", s.shape)),
+        _ => None,
+    };
+    if let Some((family, shape)) = tiny_shape
+        && shape.is_finite()
+        && shape > 0.0
+        && shape < MIN_SHAPE
+    {
+        probs.add(
+            format!("{path}.{family}.shape"),
+            id,
+            format!("a {family} shape of {shape:e} puts nearly every duration at practically zero, which cannot be simulated"),
+            Some(format!("use a shape of at least {MIN_SHAPE}")),
+        );
+        return None;
+    }
     let (res, family) = match spec {
         DistSpec::Exponential(s) => (Distribution::exponential(s.mean.0), "exponential"),
         DistSpec::Weibull(s) => match (s.scale, s.mean) {

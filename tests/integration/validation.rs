@@ -752,9 +752,19 @@ fn distribution_parameters_are_checked_where_they_are_written() {
     );
     only(
         &ps,
-        "components[5].failure.weibull",
+        "components[5].failure.weibull.shape",
         Some("srv"),
-        &["finite and greater than 0"],
+        &["1e-300", "cannot be simulated", "at least 0.05"],
+    );
+    let ps = with(
+        "/components/5/failure",
+        json!({"gamma": {"shape": 0.01, "mean": "3h"}}),
+    );
+    only(
+        &ps,
+        "components[5].failure.gamma.shape",
+        Some("srv"),
+        &["gamma shape of 1e-2", "at least 0.05"],
     );
 }
 
