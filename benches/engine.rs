@@ -8,29 +8,21 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use redsim::engine::{self, Plan, RunConfig, Tally, Trial};
 use redsim::model::Model;
 
-/// The reference model: two parallel branches of ten components in series,
-/// exponential MTBF 50,000 h and MTTR 8 h, mission 87,600 h (about 70 events a trial).
+/// The reference model (`benches/reference.json`): two parallel branches of
+/// ten components in series, exponential MTBF 50,000 h and MTTR 8 h, mission
+/// 87,600 h (about 70 events a trial).
 pub fn reference_model() -> Model {
-    reference_with("")
+    reference_with(serde_json::json!({}))
 }
 
 /// The reference model with extra top-level scenario keys (e.g. crews, shocks).
-fn reference_with(extra: &str) -> Model {
-    let branch = |b: &str| {
-        (1..=10)
-            .map(|i| format!("\"{b}{i}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let text = format!(
-        r#"{{"format": "redsim/1", "name": "reference", "mission": "87600h", {extra}
-            "templates": {{"c": {{"mtbf": "50000h", "mttr": "8h"}}}},
-            "components": [{{"id": "a", "count": 10, "template": "c"}}, {{"id": "b", "count": 10, "template": "c"}}],
-            "services": [{{"id": "s", "requires": {{"any": [{{"all": [{}]}}, {{"all": [{}]}}]}}}}]}}"#,
-        branch("a-"),
-        branch("b-")
-    );
-    redsim::scenario::parse(&text).expect("reference model is valid")
+fn reference_with(extra: serde_json::Value) -> Model {
+    let path = format!("{}/benches/reference.json", env!("CARGO_MANIFEST_DIR"));
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("benches/reference.json")).expect("JSON");
+    let obj = doc.as_object_mut().expect("an object");
+    obj.extend(extra.as_object().expect("an object").clone());
+    redsim::scenario::parse(&doc.to_string()).expect("reference model is valid")
 }
 
 fn load(path: &str) -> Model {
@@ -70,9 +62,9 @@ fn reference(c: &mut Criterion) {
 /// The reference model with one repair crew and a common-cause shock on
 /// each branch's first two components: the general engine's costs.
 fn reference_general(c: &mut Criterion) {
-    let extra = r#""repair": {"crews": 1}, "common_cause": [
+    let extra = serde_json::json!({"repair": {"crews": 1}, "common_cause": [
         {"id": "shock-a", "members": ["a-1", "a-2"], "mtbf": "500000h"},
-        {"id": "shock-b", "members": ["b-1", "b-2"], "mtbf": "500000h"}],"#;
+        {"id": "shock-b", "members": ["b-1", "b-2"], "mtbf": "500000h"}]});
     per_event(c, "reference-crew-shocks", &reference_with(extra), 1000);
 }
 
