@@ -597,7 +597,8 @@ pub struct Trial {
     since: Vec<f64>,
     /// Results of the last trial, per service.
     pub results: Vec<TrialService>,
-    /// Element state changes in the last trial.
+    /// Events processed in the last trial (failures, repairs, logistics ends,
+    /// shocks, spare arrivals).
     pub events: u64,
 }
 
@@ -860,18 +861,23 @@ impl Trial {
     /// Element `e` takes a free crew (returns its repair time [h]) or joins the line.
     fn take_crew(&mut self, plan: &Plan, e: usize) -> Option<f64> {
         if plan.crews.is_none_or(|c| self.busy < c) {
-            self.busy += 1;
-            let el = &mut self.el[e];
-            el.phase = Phase::Repairing;
-            let repair = plan.life[e]
-                .as_ref()
-                .and_then(|l| l.1.as_ref())
-                .expect("only repairable elements repair");
-            Some(repair.sample(&mut el.rng))
+            Some(self.start_repair(plan, e))
         } else {
             self.wait_for_crew(plan, e);
             None
         }
+    }
+
+    /// A crew starts repairing element `e`; returns the repair time [h].
+    fn start_repair(&mut self, plan: &Plan, e: usize) -> f64 {
+        self.busy += 1;
+        let el = &mut self.el[e];
+        el.phase = Phase::Repairing;
+        let repair = plan.life[e]
+            .as_ref()
+            .and_then(|l| l.1.as_ref())
+            .expect("only repairable elements repair");
+        repair.sample(&mut el.rng)
     }
 
     /// A spare was asked of pool `p` at `t`: its replacement arrives after the restock time.
@@ -975,18 +981,8 @@ impl Trial {
         };
         let Some(f) = next else { return };
         let f = f as usize;
-        let repair = plan.life[f]
-            .as_ref()
-            .and_then(|l| l.1.as_ref())
-            .expect("only repairable elements wait");
-        self.busy += 1;
-        self.el[f].phase = Phase::Repairing;
-        let dt = repair.sample(&mut self.el[f].rng);
-        if t + dt < mission {
-            self.seq += 1;
-            self.el[f].pending_seq = self.seq;
-            self.queue.push(Reverse(Event::new(t + dt, self.seq, f)));
-        }
+        let dt = self.start_repair(plan, f);
+        self.schedule(f, t, dt, mission);
         obs.repair_started(t, f);
     }
 

@@ -172,7 +172,7 @@ impl ServiceTally {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     pub trials: u64,
-    /// Total number of element state changes simulated (for speed reports).
+    /// Total number of events processed (for speed reports).
     pub events: u64,
     pub services: Vec<ServiceTally>,
 }
