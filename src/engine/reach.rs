@@ -44,6 +44,9 @@ pub(super) struct ReachPlan {
     pendants: Vec<Pendant>,
     n_targets: usize,
     need: f64,
+    /// Unit of each element that is a target (`NONE` otherwise), when targets
+    /// form units; then `need` and `n_targets` count units.
+    units: Option<Vec<u32>>,
 }
 
 /// Per-trial state of one reachability service.
@@ -56,6 +59,8 @@ pub(super) struct ReachState {
     /// The core changed since the last search.
     pub stale: bool,
     stack: Vec<u32>,
+    /// Units reached in this evaluation (targets in units only).
+    unit_hit: Vec<bool>,
 }
 
 impl ReachPlan {
@@ -69,6 +74,7 @@ impl ReachPlan {
         weight: &[f64],
         is_target: &[bool],
         need: f64,
+        units: Option<Vec<u32>>,
     ) -> (Self, Vec<(usize, Role)>) {
         // The connected part around `from`.
         let mut seen = vec![false; n];
@@ -136,8 +142,16 @@ impl ReachPlan {
             adj,
             pend_start,
             pendants,
-            n_targets: is_target.iter().filter(|&&t| t).count(),
+            n_targets: match &units {
+                Some(u) => u
+                    .iter()
+                    .filter(|&&x| x != NONE)
+                    .max()
+                    .map_or(0, |&m| m as usize + 1),
+                None => is_target.iter().filter(|&&t| t).count(),
+            },
             need,
+            units,
         };
         (plan, roles)
     }
@@ -150,6 +164,7 @@ impl ReachPlan {
             live_count: vec![0; k],
             stale: true,
             stack: Vec::with_capacity(k),
+            unit_hit: vec![false; if self.units.is_some() { self.n_targets } else { 0 }],
         }
     }
 
@@ -200,6 +215,9 @@ impl ReachPlan {
         if !st.reached[self.from as usize] {
             return ServiceState::Down;
         }
+        if let Some(units) = &self.units {
+            return self.eval_units(st, func, units);
+        }
         // Summed in core order, so the total depends only on the state.
         let (mut got, mut found) = (0.0, 0usize);
         for (i, &r) in st.reached.iter().enumerate() {
@@ -211,6 +229,40 @@ impl ReachPlan {
         // Capacities are decimal numbers summed in binary: 8 × 0.1 must meet a
         // demand of 0.8, so the comparison allows a relative 1e-9.
         if got < self.need * (1.0 - CAPACITY_TOLERANCE) {
+            ServiceState::Down
+        } else if found < self.n_targets {
+            ServiceState::Degraded
+        } else {
+            ServiceState::Up
+        }
+    }
+
+    /// The service's state when targets form units: counts the units with a
+    /// reached target (after the search, which `eval` has done).
+    fn eval_units(&self, st: &mut ReachState, func: &[bool], units: &[u32]) -> ServiceState {
+        st.unit_hit.fill(false);
+        let mut found = 0usize;
+        let mut hit = |u: u32, hits: &mut Vec<bool>| {
+            if !hits[u as usize] {
+                hits[u as usize] = true;
+                found += 1;
+            }
+        };
+        for (i, &r) in st.reached.iter().enumerate() {
+            if !r {
+                continue;
+            }
+            if self.core_target[i] {
+                hit(units[self.core[i] as usize], &mut st.unit_hit);
+            }
+            let pend = &self.pendants[self.pend_start[i] as usize..self.pend_start[i + 1] as usize];
+            for &(v, l, _) in pend {
+                if func[v as usize] && func[l as usize] {
+                    hit(units[v as usize], &mut st.unit_hit);
+                }
+            }
+        }
+        if (found as f64) < self.need {
             ServiceState::Down
         } else if found < self.n_targets {
             ServiceState::Degraded

@@ -15,7 +15,12 @@ use super::reach::{ReachPlan, ReachState, Role};
 use rand::{RngExt, SeedableRng};
 
 use super::rng::{self, StreamRng};
-use crate::model::{Criterion, Discipline, ElementId, ElementRole, Expr, Model, Sampler, ServiceKind};
+
+mod groups;
+use crate::model::{
+    Criterion, Discipline, Distribution, ElementId, ElementRole, Expr, GroupMode, Model, Replication,
+    Sampler, ServiceKind,
+};
 
 /// A service's state at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,6 +45,35 @@ pub trait Observer {
     /// Common-cause shock `k` (index in the model's list) struck; the members
     /// it failed follow as element events at the same time.
     fn shock(&mut self, _t: f64, _k: usize) {}
+    /// Something happened to group `g` (index in the model's list).
+    fn group(&mut self, _t: f64, _g: usize, _ev: GroupEvent) {}
+    /// Maintenance schedule `k` took element `e` out of service (`begin`) or returned it.
+    fn maintenance(&mut self, _t: f64, _k: usize, _e: ElementId, _begin: bool) {}
+}
+
+/// What happened to a group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GroupEvent {
+    /// Its active member stopped being functional; detection is under way.
+    Lost { member: ElementId },
+    /// The lost active member came back before detection ended: it carries on.
+    Resumed { member: ElementId },
+    /// A switchover to `to` began (`planned`: for maintenance, no detection and no failed switch).
+    Switching { to: ElementId, planned: bool },
+    /// The automatic switch to `to` failed; a manual failover is under way.
+    SwitchFailed { to: ElementId },
+    /// `member` took over and carries traffic (`manual`: after a failed switch).
+    TookOver { member: ElementId, manual: bool },
+    /// No member can take over: the group is down until one is functional again.
+    NoMember,
+    /// Failback: a planned switch back to the higher-priority member `to` began.
+    Failback { to: ElementId },
+    /// Active-active: `member` was lost and traffic is reconverging.
+    Reconverging { member: ElementId },
+    /// Active-active: reconvergence ended.
+    Reconverged,
+    /// Asynchronous replication: the failover lost this much of the latest writes [h].
+    DataLoss { lost: f64 },
 }
 
 /// Where an element is in its failure and repair cycle.
@@ -66,6 +100,23 @@ struct ElemState {
     pending_seq: u64,
     phase: Phase,
     up: bool,
+    /// Maintenance windows it is in (0: in service).
+    maint: u16,
+    /// Carries traffic (false for an idle standby, or a group in failover).
+    carry: bool,
+    /// Functional but for `carry`: up, not in maintenance, requirement met.
+    nat: bool,
+}
+
+/// Age of an element whose ageing rate changes (a warm or cold standby):
+/// it fails when its age reaches the sampled age at failure.
+#[derive(Debug, Clone, Copy, Default)]
+struct Aging {
+    /// Age still to go before it fails, as of `since` [h].
+    left: f64,
+    since: f64,
+    /// Age gained per hour now.
+    rate: f64,
 }
 
 /// What one event did to its element.
@@ -182,9 +233,27 @@ pub struct Plan {
     spare_pool: Vec<Option<u32>>,
     /// Spare pools; pool `p` is event slot `n_elements + shocks + p`.
     pools: Vec<PlanPool>,
-    /// Whether crews, logistics or shocks are in play (else the engine runs
-    /// a leaner loop).
+    /// Whether crews, logistics, shocks, groups or maintenance are in play
+    /// (else the engine runs a leaner loop).
     full: bool,
+    /// Group of each element (`u32::MAX`: none).
+    group_of: Vec<u32>,
+    /// Failover groups; group `g` is event slot `group_slot + g`.
+    groups: Vec<PlanGroup>,
+    group_slot: usize,
+    /// Whether each element's ageing rate can change (an idle warm or cold standby).
+    aging: Vec<bool>,
+    /// Logical services of which each group member is a leaf: whether the
+    /// service is degraded follows the member's natural state, not whether it carries.
+    member_leaves: Rows,
+    /// Maintenance schedules; schedule `k` is event slot `group_slot + groups + k`.
+    maint: Vec<crate::model::Maintenance>,
+    /// Per group: the services that depend on it (they lose writes when it does).
+    group_services: Vec<Vec<u32>>,
+    /// Each service's RPO [h], if it has one.
+    rpo: Vec<Option<f64>>,
+    /// Whether each service counts planned downtime.
+    planned_counts: Vec<bool>,
     /// Random-stream key of each element (FNV-1a of its id).
     keys: Vec<u64>,
     /// Root gate of each element's requirement (`u32::MAX`: none).
@@ -198,6 +267,33 @@ pub struct Plan {
     services: Vec<PlanService>,
     /// State of a trial at t = 0 (everything up), computed once.
     init: InitState,
+}
+
+/// A failover group compiled for the engine.
+#[derive(Debug)]
+struct PlanGroup {
+    members: Vec<u32>,
+    /// Random-stream key (FNV-1a of "group ID").
+    key: u64,
+    kind: PlanGroupKind,
+}
+
+#[derive(Debug)]
+enum PlanGroupKind {
+    Passive {
+        /// Ageing rate of an idle standby (1 hot, 0 cold).
+        idle_rate: f64,
+        detection: Sampler,
+        switchover: Sampler,
+        success: f64,
+        manual: Sampler,
+        failback: bool,
+        /// Replication lag, for asynchronous replication.
+        lag: Option<Sampler>,
+    },
+    Active {
+        reconvergence: Option<Sampler>,
+    },
 }
 
 /// A threshold gate: on while at least `k` of its inputs are on.
@@ -367,6 +463,7 @@ impl Plan {
                     let mut weight = vec![0.0; n];
                     let mut is_target = vec![false; n];
                     targets.iter().for_each(|&t| is_target[t] = true);
+                    let mut units = None;
                     let need = match criterion {
                         Criterion::Need(k) => {
                             targets.iter().for_each(|&t| weight[t] = 1.0);
@@ -376,8 +473,14 @@ impl Plan {
                             targets.iter().zip(capacity).for_each(|(&t, &c)| weight[t] = c);
                             *demand
                         }
+                        Criterion::NeedUnits { units: u, need } => {
+                            let mut of = vec![u32::MAX; n];
+                            targets.iter().zip(u).for_each(|(&t, &x)| of[t] = x);
+                            units = Some(of);
+                            *need as f64
+                        }
                     };
-                    let (plan, roles) = ReachPlan::new(n, *from, &adj_of, &weight, &is_target, need);
+                    let (plan, roles) = ReachPlan::new(n, *from, &adj_of, &weight, &is_target, need, units);
                     for (e, role) in roles {
                         reach_readers[e].push((si as u32, role));
                     }
@@ -413,8 +516,18 @@ impl Plan {
                 reach_entries.push(entry);
             }
         }
+        let mut group_of = vec![u32::MAX; n];
+        for (g, grp) in model.groups.iter().enumerate() {
+            grp.members.iter().for_each(|&m| group_of[m] = g as u32);
+        }
+        // A member's leaves follow its natural state (see `member_leaves`).
+        let mut member_leaves: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (e, svcs) in leaf_of.iter().enumerate() {
-            actions[e].extend(svcs.iter().map(|&s| Action::Leaf(s).pack()));
+            if group_of[e] == u32::MAX {
+                actions[e].extend(svcs.iter().map(|&s| Action::Leaf(s).pack()));
+            } else {
+                member_leaves[e].clone_from(svcs);
+            }
         }
         for (e, &r) in req_gate.iter().enumerate() {
             if r != u32::MAX {
@@ -460,10 +573,83 @@ impl Plan {
             }
         }
 
+        // Which services depend on each group: needed to charge them its data losses.
+        let mut group_services: Vec<Vec<u32>> = vec![Vec::new(); model.groups.len()];
+        if !model.groups.is_empty() {
+            let deps: Vec<Vec<ElementId>> = model
+                .elements
+                .iter()
+                .map(crate::model::direct_requirements)
+                .collect();
+            for si in 0..model.services.len() {
+                let mut seen = vec![false; n];
+                let mut stack: Vec<usize> = (0..n)
+                    .filter(|&e| {
+                        leaf_of[e].contains(&(si as u32))
+                            || reach_readers[e].iter().any(|&(x, _)| x == si as u32)
+                    })
+                    .collect();
+                stack.iter().for_each(|&e| seen[e] = true);
+                while let Some(e) = stack.pop() {
+                    for &d in &deps[e] {
+                        if !seen[d] {
+                            seen[d] = true;
+                            stack.push(d);
+                        }
+                    }
+                }
+                for (g, grp) in model.groups.iter().enumerate() {
+                    if grp.members.iter().any(|&m| seen[m]) {
+                        group_services[g].push(si as u32);
+                    }
+                }
+            }
+        }
+        let groups: Vec<PlanGroup> = model
+            .groups
+            .iter()
+            .map(|g| PlanGroup {
+                members: g.members.iter().map(|&m| m as u32).collect(),
+                key: rng::fnv1a64(&format!("group {}", g.id)),
+                kind: match &g.mode {
+                    GroupMode::ActivePassive {
+                        standby,
+                        failover,
+                        failback,
+                        replication,
+                    } => PlanGroupKind::Passive {
+                        idle_rate: standby.idle_rate(),
+                        detection: failover.detection.sampler(),
+                        switchover: failover.switchover.sampler(),
+                        success: failover.success,
+                        manual: failover.manual.sampler(),
+                        failback: *failback,
+                        lag: match replication {
+                            Some(Replication::Async { lag }) => Some(lag.sampler()),
+                            Some(Replication::Sync) | None => None,
+                        },
+                    },
+                    GroupMode::ActiveActive { reconvergence } => PlanGroupKind::Active {
+                        reconvergence: reconvergence.as_ref().map(Distribution::sampler),
+                    },
+                },
+            })
+            .collect();
+        let mut aging = vec![false; n];
+        for g in &groups {
+            if let PlanGroupKind::Passive { idle_rate, .. } = g.kind
+                && idle_rate != 1.0
+            {
+                g.members.iter().for_each(|&m| aging[m as usize] = true);
+            }
+        }
+
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let full = model.repair.crews.is_some()
             || !model.common_cause.is_empty()
             || !model.spare_pools.is_empty()
+            || !model.groups.is_empty()
+            || !model.maintenance.is_empty()
             || model
                 .elements
                 .iter()
@@ -488,6 +674,15 @@ impl Plan {
                 })
                 .collect(),
             full,
+            group_of,
+            group_slot: n + model.common_cause.len() + model.spare_pools.len(),
+            groups,
+            aging,
+            member_leaves: Rows::from_lists(&member_leaves),
+            maint: model.maintenance.clone(),
+            group_services,
+            rpo: model.services.iter().map(|s| s.rpo).collect(),
+            planned_counts: model.services.iter().map(|s| s.planned_counts).collect(),
             rto: model.services.iter().map(|s| s.rto).collect(),
             spare_pool: model
                 .elements
@@ -556,6 +751,16 @@ pub struct TrialService {
     /// Outages that lasted longer than the service's RTO (one still under
     /// way at the mission's end counts if it already has).
     pub over_rto: u64,
+    /// Part of `down` that was planned [h].
+    pub planned_down: f64,
+    /// Outages (of `outages`) that began with a planned action.
+    pub planned_outages: u64,
+    /// Failovers that lost writes (asynchronous replication).
+    pub data_losses: u64,
+    /// Writes lost [h of writes].
+    pub lost_writes: f64,
+    /// Data losses larger than the service's RPO.
+    pub over_rpo: u64,
 }
 
 /// Reusable per-thread state of a trial. Create once for a plan, run many
@@ -565,6 +770,26 @@ pub struct Trial {
     plan_id: u64,
     /// Per element: its hot state, together so that an event touches one place.
     el: Vec<ElemState>,
+    /// Per element: its age, for elements whose ageing rate changes.
+    aging: Vec<Aging>,
+    gstate: Vec<groups::GroupState>,
+    /// Members whose natural state changed (with the new state), for their groups to act on.
+    group_queue: Vec<(u32, bool)>,
+    mstate: Vec<groups::MaintState>,
+    /// Planned activities under way (maintenance windows, failback switchovers).
+    planned_open: u32,
+    /// The last planned activity ended in this instant.
+    planned_closed: bool,
+    /// This instant holds a planned action (a maintenance window or failback begins).
+    instant_planned: bool,
+    /// This instant holds a failure.
+    instant_unplanned: bool,
+    /// Per service: the outage under way began with a planned action and one is still under way.
+    down_planned: Vec<bool>,
+    /// Per service: since when the outage under way has been planned [h].
+    planned_since: Vec<f64>,
+    /// Per service: the outage under way began with a planned action.
+    began_planned: Vec<bool>,
     func: Vec<bool>,
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
@@ -614,8 +839,26 @@ impl Trial {
                     pending_seq: 0,
                     phase: Phase::Up,
                     up: true,
+                    maint: 0,
+                    carry: true,
+                    nat: true,
                 })
                 .collect(),
+            aging: vec![Aging::default(); n],
+            gstate: plan
+                .groups
+                .iter()
+                .map(|_| groups::GroupState::default())
+                .collect(),
+            group_queue: Vec::new(),
+            mstate: plan.maint.iter().map(|_| groups::MaintState::default()).collect(),
+            planned_open: 0,
+            planned_closed: false,
+            instant_planned: false,
+            instant_unplanned: false,
+            down_planned: vec![false; s],
+            planned_since: vec![0.0; s],
+            began_planned: vec![false; s],
             func: plan.init.func.clone(),
             gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
@@ -664,9 +907,14 @@ impl Trial {
     /// Element `e`'s up state changed: propagate functional states through
     /// the gates and mark the services that must be re-evaluated.
     #[inline(always)]
-    fn propagate(&mut self, plan: &Plan, e: usize) {
+    fn propagate<const FULL: bool>(&mut self, plan: &Plan, e: usize) {
         let r = plan.req_gate[e];
-        let f = self.el[e].up && (r == u32::MAX || self.gates[r as usize].on());
+        let met = r == u32::MAX || self.gates[r as usize].on();
+        let f = if FULL {
+            self.settle_nat(plan, e, met)
+        } else {
+            self.el[e].up && met
+        };
         if f == self.func[e] {
             return;
         }
@@ -714,7 +962,11 @@ impl Trial {
                     }
                     Action::Owner(x) => {
                         let x = x as usize;
-                        let fx = self.el[x].up && v;
+                        let fx = if FULL {
+                            self.settle_nat(plan, x, v)
+                        } else {
+                            self.el[x].up && v
+                        };
                         if fx != self.func[x] {
                             self.func[x] = fx;
                             self.pending.push((x as u32, fx));
@@ -727,6 +979,22 @@ impl Trial {
                 None => break,
             }
         }
+    }
+
+    /// Element `e`'s functional state given whether its requirement is `met`:
+    /// records its natural state (queueing the change for its group) and
+    /// returns whether it is functional, carrying included.
+    #[inline(always)]
+    fn settle_nat(&mut self, plan: &Plan, e: usize, met: bool) -> bool {
+        let el = &mut self.el[e];
+        let nat = el.up && el.maint == 0 && met;
+        if nat != el.nat {
+            el.nat = nat;
+            if plan.group_of[e] != u32::MAX {
+                self.group_queue.push((e as u32, nat));
+            }
+        }
+        nat && el.carry
     }
 
     #[inline]
@@ -797,7 +1065,15 @@ impl Trial {
             Phase::Repairing => {
                 self.el[e].up = true;
                 self.el[e].phase = Phase::Up;
-                (Step::Repaired, Some(fail.sample(&mut self.el[e].rng)))
+                let age = fail.sample(&mut self.el[e].rng);
+                if FULL && plan.aging[e] {
+                    // The age at failure is spent at the element's current ageing rate.
+                    let a = &mut self.aging[e];
+                    (a.left, a.since) = (age, t);
+                    (Step::Repaired, (a.rate > 0.0).then(|| age / a.rate))
+                } else {
+                    (Step::Repaired, Some(age))
+                }
             }
             Phase::Queued | Phase::AwaitingSpare | Phase::Dead => {
                 unreachable!("waiting and dead elements have no event")
@@ -951,7 +1227,7 @@ impl Trial {
             if self.el[m].phase == Phase::Repairing {
                 obs.repair_started(t, m);
             }
-            self.propagate(plan, m);
+            self.propagate::<true>(plan, m);
         }
     }
 
@@ -987,8 +1263,14 @@ impl Trial {
     }
 
     /// Moves service `s` to state `new` at time `t`; returns the length [h]
-    /// of the outage this ends, if it ends one.
-    fn set_service(&mut self, s: usize, t: f64, new: ServiceState, obs: &mut impl Observer) -> Option<f64> {
+    /// of the outage this ends, if it ends one, and whether it began planned.
+    fn set_service(
+        &mut self,
+        s: usize,
+        t: f64,
+        new: ServiceState,
+        obs: &mut impl Observer,
+    ) -> Option<(f64, bool)> {
         let old = self.state[s];
         if old == new {
             return None;
@@ -998,7 +1280,11 @@ impl Trial {
         let ended = match old {
             ServiceState::Down => {
                 r.down += span;
-                Some(span)
+                if self.down_planned[s] {
+                    r.planned_down += t - self.planned_since[s];
+                    self.down_planned[s] = false;
+                }
+                Some((span, self.began_planned[s]))
             }
             ServiceState::Degraded => {
                 r.degraded += span;
@@ -1007,12 +1293,24 @@ impl Trial {
             ServiceState::Up => None,
         };
         if new == ServiceState::Down {
+            let planned = self.instant_planned && !self.instant_unplanned;
             r.outages += 1;
+            r.planned_outages += u64::from(planned);
+            self.began_planned[s] = planned;
+            self.down_planned[s] = planned;
+            self.planned_since[s] = t;
         }
         self.state[s] = new;
         self.since[s] = t;
         obs.service(t, s, new);
         ended
+    }
+
+    /// Whether an outage of service `s` counts (a planned one counts only
+    /// where the service says planned downtime does).
+    #[inline]
+    fn counts(plan: &Plan, s: usize, planned: bool) -> bool {
+        !planned || plan.planned_counts[s]
     }
 
     /// Runs trial `trial` with master seed `seed`. Results land in
@@ -1056,10 +1354,13 @@ impl Trial {
         initial.clear();
         self.seq = 0;
         self.events = 0;
-        for el in &mut self.el {
+        for (el, &f) in self.el.iter_mut().zip(&plan.init.func) {
             el.up = true;
             el.phase = Phase::Up;
             el.pending_seq = 0;
+            el.maint = 0;
+            el.carry = true;
+            el.nat = f;
         }
         self.busy = 0;
         self.waiting.clear();
@@ -1070,11 +1371,6 @@ impl Trial {
         self.func.copy_from_slice(&plan.init.func);
         self.gates.copy_from_slice(&plan.init.gates);
         self.nonfunc.copy_from_slice(&plan.init.nonfunc);
-        for (p, st) in plan.services.iter().zip(&mut self.reach) {
-            if let (PlanService::Reach(rp), Some(st)) = (p, st) {
-                rp.reset(st, &self.func);
-            }
-        }
         if self.seeded_for != Some(seed) {
             for (k, &key) in self.key_seeds.iter_mut().zip(&plan.keys) {
                 *k = rng::key_seed(seed, key);
@@ -1084,7 +1380,16 @@ impl Trial {
         for (e, life) in plan.life.iter().enumerate() {
             if let Some((fail, _)) = life {
                 self.el[e].rng = StreamRng::seed_from_u64(rng::trial_stream_seed(self.key_seeds[e], trial));
-                let t = fail.sample(&mut self.el[e].rng);
+                let mut t = fail.sample(&mut self.el[e].rng);
+                if FULL && plan.aging[e] {
+                    let rate = self.initial_rate(plan, e);
+                    self.aging[e] = Aging {
+                        left: t,
+                        since: 0.0,
+                        rate,
+                    };
+                    t = if rate > 0.0 { t / rate } else { f64::INFINITY };
+                }
                 if t < mission {
                     self.seq += 1;
                     self.el[e].pending_seq = self.seq;
@@ -1107,6 +1412,18 @@ impl Trial {
         }
         // Heapify in linear time rather than pushing one by one.
         self.queue = BinaryHeap::from(initial);
+        if FULL {
+            self.start_groups(plan, seed, trial, mission, obs);
+        }
+        for (p, st) in plan.services.iter().zip(&mut self.reach) {
+            if let (PlanService::Reach(rp), Some(st)) = (p, st) {
+                rp.reset(st, &self.func);
+            }
+        }
+        // Every service is evaluated below.
+        while let Some(s) = self.dirty_list.pop() {
+            self.dirty[s as usize] = false;
+        }
         for s in 0..plan.services.len() {
             let st = self.eval_service(plan, s);
             self.results[s] = TrialService {
@@ -1132,12 +1449,22 @@ impl Trial {
                     element: slot.min(plan.n_elements - 1),
                 });
             }
-            if slot >= plan.n_elements + plan.shocks.len() {
+            if FULL && slot >= plan.group_slot + plan.groups.len() {
+                self.maintenance_event(plan, slot - plan.group_slot - plan.groups.len(), t, mission, obs);
+            } else if FULL && slot >= plan.group_slot {
+                if !self.group_timer(plan, slot - plan.group_slot, t, mission, obs) {
+                    self.events -= 1;
+                }
+            } else if slot >= plan.n_elements + plan.shocks.len() {
                 self.spare_arrives(plan, slot - plan.n_elements - plan.shocks.len(), t, mission, obs);
             } else if slot >= plan.n_elements {
+                self.instant_unplanned = true;
                 self.shock(plan, slot - plan.n_elements, t, mission, obs);
             } else if let Some(step) = self.element_event::<FULL>(plan, slot, t, mission) {
                 let e = slot;
+                if FULL && step == Step::Failed {
+                    self.instant_unplanned = true;
+                }
                 if step != Step::LogisticsDone {
                     obs.element(t, e, step == Step::Repaired);
                 }
@@ -1145,7 +1472,7 @@ impl Trial {
                     obs.repair_started(t, e);
                 }
                 if step != Step::LogisticsDone {
-                    self.propagate(plan, e);
+                    self.propagate::<FULL>(plan, e);
                 }
                 // With unlimited crews nobody ever waits: skip the bookkeeping.
                 if step == Step::Repaired && plan.crews.is_some() {
@@ -1153,8 +1480,12 @@ impl Trial {
                     self.dispatch(plan, t, mission, obs);
                 }
             } else {
-                // A stale event: its element was failed by a shock and rescheduled.
+                // A stale event: its element was failed by a shock, or its
+                // ageing rate changed, and it was rescheduled.
                 self.events -= 1;
+            }
+            if FULL && !self.group_queue.is_empty() {
+                self.settle_groups(plan, t, mission, obs);
             }
             // Services are judged once every event of this instant is in:
             // a repair and a failure at the same time are no outage of zero length.
@@ -1164,10 +1495,15 @@ impl Trial {
                     let s = s as usize;
                     self.dirty[s] = false;
                     let st = self.eval_service(plan, s);
-                    if let Some(d) = self.set_service(s, t, st, obs) {
+                    if let Some((d, planned)) = self.set_service(s, t, st, obs)
+                        && Self::counts(plan, s, planned)
+                    {
                         self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
                         outage(s, d);
                     }
+                }
+                if FULL {
+                    self.end_instant(t);
                 }
             }
         }
@@ -1178,8 +1514,13 @@ impl Trial {
             match self.state[s] {
                 ServiceState::Down => {
                     r.down += mission - since;
-                    r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
-                    outage(s, mission - since);
+                    if self.down_planned[s] {
+                        r.planned_down += mission - self.planned_since[s];
+                    }
+                    if Self::counts(plan, s, self.began_planned[s]) {
+                        r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
+                        outage(s, mission - since);
+                    }
                 }
                 ServiceState::Degraded => r.degraded += mission - since,
                 ServiceState::Up => {}

@@ -95,6 +95,97 @@ pub struct CommonCause {
     pub probability: f64,
 }
 
+/// How an idle standby ages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Standby {
+    /// Ages as if active: fails at its normal rate while idle.
+    Hot,
+    /// Ages at this fraction of the active rate while idle, in (0, 1).
+    Warm(f64),
+    /// Does not age while idle.
+    Cold,
+}
+
+impl Standby {
+    /// Rate [active age per hour] at which an idle member ages.
+    pub fn idle_rate(self) -> f64 {
+        match self {
+            Self::Hot => 1.0,
+            Self::Warm(f) => f,
+            Self::Cold => 0.0,
+        }
+    }
+}
+
+/// What happens when the active member of an active-passive group is lost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failover {
+    /// Time to notice the loss [h].
+    pub detection: Distribution,
+    /// Time to switch to the standby [h]; also the length of a planned switch.
+    pub switchover: Distribution,
+    /// Chance that an automatic switch works, in [0, 1].
+    pub success: f64,
+    /// Delay of the manual failover after a failed switch [h].
+    pub manual: Distribution,
+}
+
+/// How an active-passive group copies its data to its standbys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replication {
+    /// Every write reaches a standby before it is acknowledged: no loss.
+    Sync,
+    /// Writes reach the standbys after a lag [h]: an unplanned failover loses the lag window.
+    Async { lag: Distribution },
+}
+
+/// How the members of a group share the work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupMode {
+    /// One member (the active one) carries traffic; the others wait.
+    ActivePassive {
+        standby: Standby,
+        failover: Failover,
+        /// Whether a recovered higher-priority member takes over again (after a switchover).
+        failback: bool,
+        replication: Option<Replication>,
+    },
+    /// Every functional member carries traffic.
+    ActiveActive {
+        /// Interruption of the group's traffic after a member is lost [h], if any.
+        reconvergence: Option<Distribution>,
+    },
+}
+
+/// Components that act together: only carrying members are functional to
+/// the rest of the system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Unique among groups.
+    pub id: String,
+    /// Components, in priority order (the first is active at the start);
+    /// a component is a member of one group at most.
+    pub members: Vec<ElementId>,
+    pub mode: GroupMode,
+}
+
+/// Planned maintenance: members taken out of service on a schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maintenance {
+    /// Unique among maintenance schedules.
+    pub id: String,
+    /// Components maintained, in order (the rolling order).
+    pub members: Vec<ElementId>,
+    /// Time between the starts of two rounds [h].
+    pub every: f64,
+    /// Time each member is out of service [h].
+    pub duration: f64,
+    /// Start of the first round [h].
+    pub start: f64,
+    /// One member at a time (back to back) rather than all together.
+    pub rolling: bool,
+}
+
 /// Who repairs failed elements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RepairPolicy {
@@ -183,6 +274,10 @@ pub enum Criterion {
     Need(usize),
     /// The summed capacity of reachable targets (one number per target) is at least `demand`.
     Capacity { capacity: Vec<f64>, demand: f64 },
+    /// Targets fall into units (`units[i]` is the unit of target `i`, numbered
+    /// from 0 in order): a unit is reached when any of its targets is, and at
+    /// least `need` units must be. A group named as a target is one unit.
+    NeedUnits { units: Vec<u32>, need: usize },
 }
 
 /// What a service needs to be up.
@@ -206,6 +301,10 @@ pub struct Service {
     pub kind: ServiceKind,
     /// Recovery time objective [h]: outages longer than this are counted apart.
     pub rto: Option<f64>,
+    /// Recovery point objective [h]: data losses larger than this are counted apart.
+    pub rpo: Option<f64>,
+    /// Whether planned downtime counts against availability.
+    pub planned_counts: bool,
 }
 
 /// The validated system. See the module docs for its invariants.
@@ -223,6 +322,10 @@ pub struct Model {
     pub common_cause: Vec<CommonCause>,
     /// Spare pools.
     pub spare_pools: Vec<SparePool>,
+    /// Failover groups.
+    pub groups: Vec<Group>,
+    /// Maintenance schedules.
+    pub maintenance: Vec<Maintenance>,
     /// Elements ordered so that each comes after everything it requires.
     pub topo_order: Vec<ElementId>,
     /// Topology: one node per component (weight: element id), one edge per
@@ -263,6 +366,8 @@ pub struct ModelBuilder {
     pub repair: RepairPolicy,
     pub common_cause: Vec<CommonCause>,
     pub spare_pools: Vec<SparePool>,
+    pub groups: Vec<Group>,
+    pub maintenance: Vec<Maintenance>,
 }
 
 impl ModelBuilder {
@@ -314,6 +419,8 @@ impl ModelBuilder {
             id: id.into(),
             kind,
             rto: None,
+            rpo: None,
+            planned_counts: true,
         });
     }
 
@@ -358,6 +465,21 @@ impl ModelBuilder {
                         ));
                     }
                 }
+                ServiceKind::Reach {
+                    targets,
+                    criterion: Criterion::NeedUnits { units, need },
+                    ..
+                } => {
+                    let n_units = units.iter().max().map_or(0, |&u| u as usize + 1);
+                    let numbered = units.first().is_none_or(|&u| u == 0)
+                        && units.windows(2).all(|w| w[1] == w[0] || w[1] == w[0] + 1);
+                    if units.len() != targets.len() || !numbered || *need == 0 || *need > n_units {
+                        return Err(bad(format!(
+                            "need {need} of {n_units} target units ({} targets, units {units:?})",
+                            targets.len()
+                        )));
+                    }
+                }
                 ServiceKind::Logic { .. } => {}
             }
         }
@@ -389,6 +511,8 @@ impl ModelBuilder {
             repair: self.repair,
             common_cause: self.common_cause,
             spare_pools: self.spare_pools,
+            groups: self.groups,
+            maintenance: self.maintenance,
             topo_order,
             graph,
             node_of,

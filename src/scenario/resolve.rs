@@ -16,6 +16,8 @@ use crate::model::{
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
+mod groups;
+
 /// Smallest Weibull or gamma shape accepted.
 pub const MIN_SHAPE: f64 = 0.05;
 
@@ -35,6 +37,8 @@ pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
 
 const TOP_KEYS: &[&str] = &[
     "repair",
+    "groups",
+    "maintenance",
     "spare_pools",
     "common_cause",
     "format",
@@ -229,11 +233,14 @@ impl<'de> serde::Deserialize<'de> for StrictValue {
 
 /// Whether `id` cannot be an id: empty, or with white space or `*` (globs).
 fn bad_id(id: &str) -> bool {
-    id.is_empty() || is_glob(id) || id.contains(char::is_whitespace)
+    id.is_empty() || is_glob(id) || id.contains(char::is_whitespace) || id.starts_with(groups::GROUP_PREFIX)
 }
 
 fn bad_id_message(id: &str) -> String {
-    format!("invalid id \"{id}\": an id must be non-empty, without spaces or `*`")
+    format!(
+        "invalid id \"{id}\": an id must be non-empty, without spaces or `*`, and not start with `{}`",
+        groups::GROUP_PREFIX
+    )
 }
 
 fn is_glob(s: &str) -> bool {
@@ -276,6 +283,10 @@ struct Ids {
     /// Ids given to links, known before the links are read, to explain a
     /// link used where a component is needed.
     link_names: HashSet<String>,
+    /// Members of each valid group, by group id.
+    groups: BTreeMap<String, Vec<ElementId>>,
+    /// Ids of groups already reported as invalid.
+    broken_groups: Vec<String>,
 }
 
 /// Why a reference did not resolve.
@@ -803,6 +814,15 @@ fn life(
     }
 }
 
+/// A group named in a requirement: functional while any member carries traffic.
+fn group_expr(ids: &Ids, r: &str) -> Result<Expr, Unresolved> {
+    let members = groups::group_ref(ids, r).expect("called with a group reference")?;
+    Ok(match members.as_slice() {
+        [m] => Expr::Elem(*m),
+        _ => Expr::Any(members.into_iter().map(Expr::Elem).collect()),
+    })
+}
+
 /// Resolves a requirement expression to element ids. Globs inside a list
 /// become one operand per match; a glob standing alone means all matches.
 fn requirement(
@@ -827,6 +847,13 @@ fn requirement(
         for (i, x) in xs.iter().enumerate() {
             let p = format!("{path}[{i}]");
             match x {
+                Requirement::Ref(r) if r.starts_with(groups::GROUP_PREFIX) => match group_expr(ids, r) {
+                    Ok(e) => out.push(e),
+                    Err(u) => {
+                        probs.unresolved(p, id, u);
+                        ok = false;
+                    }
+                },
                 Requirement::Ref(r) => match ids.resolve(r, false) {
                     Ok(hits) => {
                         for h in hits {
@@ -862,6 +889,13 @@ fn requirement(
         ok.then_some(out)
     }
     match r {
+        Requirement::Ref(r) if r.starts_with(groups::GROUP_PREFIX) => match group_expr(ids, r) {
+            Ok(e) => Some(e),
+            Err(u) => {
+                probs.unresolved(path, id, u);
+                None
+            }
+        },
         Requirement::Ref(r) => match ids.resolve(r, false) {
             Ok(hits) if hits.len() == 1 => Some(Expr::Elem(hits[0])),
             Ok(hits) => Some(Expr::All(hits.into_iter().map(Expr::Elem).collect())),
@@ -1376,6 +1410,8 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         }
     }
 
+    let groups = groups::groups(top, &mut ids, &mut probs);
+
     // Failure laws and requirements: once per entry (count copies share them), then per element.
     let mut elements = Vec::with_capacity(pending.len());
     let mut terms = 0usize;
@@ -1457,6 +1493,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     }
 
     let common_cause = common_causes(top, &ids, &elements, &mut probs);
+    let maintenance = groups::maintenance(top, &ids, mission, &mut probs);
     // Pools key random streams by id too: no sharing an id with an element or a shock.
     for (i, pool) in spare_pools.iter().enumerate() {
         if ids.index.contains_key(&pool.id) || common_cause.iter().any(|c| c.id == pool.id) {
@@ -1524,10 +1561,25 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                 }
                 None => None,
             };
+            let rpo = match s.rpo {
+                Some(d) if d.0 > 0.0 => Some(d.0),
+                Some(_) => {
+                    probs.add(
+                        format!("{path}.rpo"),
+                        Some(&s.id),
+                        "rpo must be longer than 0",
+                        None,
+                    );
+                    None
+                }
+                None => None,
+            };
             services.push(Service {
                 id: s.id.clone(),
                 kind,
                 rto,
+                rpo,
+                planned_counts: s.planned_counts.unwrap_or(true),
             });
         }
     }
@@ -1556,6 +1608,8 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         repair,
         common_cause,
         spare_pools,
+        groups,
+        maintenance,
     };
     // Everything the builder checks was checked above; this is a safety net.
     builder.build().map_err(|e| {
@@ -1630,10 +1684,59 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         }
     };
     let mut targets = Vec::new();
+    // Each target's unit: a group counts as one target, reached through any carrying member.
+    let mut units: Vec<u32> = Vec::new();
+    let mut n_units = 0u32;
+    let mut has_group = false;
+    let mut via_group = HashSet::new();
     let mut seen = HashSet::new();
     for (i, t) in to.iter().enumerate() {
+        if let Some(g) = groups::group_ref(ids, t) {
+            match g {
+                Ok(members) => {
+                    has_group = true;
+                    for m in members {
+                        via_group.insert(m);
+                        if seen.insert(m) {
+                            targets.push(m);
+                            units.push(n_units);
+                        } else {
+                            probs.add(
+                                format!("{path}.to[{i}]"),
+                                id,
+                                format!("`{}` is a target twice (as a member of `{t}` too)", ids.ids[m]),
+                                Some("name a group's members through the group only".into()),
+                            );
+                            ok = false;
+                        }
+                    }
+                    n_units += 1;
+                }
+                Err(u) => {
+                    probs.unresolved(format!("{path}.to[{i}]"), id, u);
+                    ok = false;
+                }
+            }
+            continue;
+        }
         match ids.resolve(t, true) {
-            Ok(h) => targets.extend(h.into_iter().filter(|x| seen.insert(*x))),
+            Ok(h) => {
+                for x in h {
+                    if seen.insert(x) {
+                        targets.push(x);
+                        units.push(n_units);
+                        n_units += 1;
+                    } else if via_group.contains(&x) {
+                        probs.add(
+                            format!("{path}.to[{i}]"),
+                            id,
+                            format!("`{}` is a target twice (also as a group member)", ids.ids[x]),
+                            Some("name a group's members through the group only".into()),
+                        );
+                        ok = false;
+                    }
+                }
+            }
             Err(u) => {
                 probs.unresolved(format!("{path}.to[{i}]"), id, u);
                 ok = false;
@@ -1662,7 +1765,16 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         );
         return None;
     }
-    let n = targets.len();
+    if has_group && s.capacity.is_some() {
+        probs.add(
+            format!("{path}.capacity"),
+            id,
+            "`capacity` cannot be given to a group target",
+            Some("list the group's members as targets (e.g. \"web-*\") to give each its capacity".into()),
+        );
+        return None;
+    }
+    let n = n_units as usize;
     let criterion = match (s.need, &s.capacity, s.demand) {
         (Some(_), Some(_), _) | (Some(_), None, Some(_)) => {
             probs.add(
@@ -1684,7 +1796,14 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
                 );
                 return None;
             }
-            Criterion::Need(k as usize)
+            if has_group {
+                Criterion::NeedUnits {
+                    units,
+                    need: k as usize,
+                }
+            } else {
+                Criterion::Need(k as usize)
+            }
         }
         (None, None, Some(_)) => {
             probs.add(format!("{path}.demand"), id, "`demand` needs `capacity`", None);

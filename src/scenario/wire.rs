@@ -62,6 +62,12 @@ pub struct ScenarioFile {
     /// Pools of spares that repairs draw on.
     #[serde(default)]
     pub spare_pools: Vec<SparePoolSpec>,
+    /// Components that act together: active-passive or active-active.
+    #[serde(default)]
+    pub groups: Vec<GroupSpec>,
+    /// Planned maintenance schedules.
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceSpec>,
     /// Reusable defaults for components and links, by name.
     #[serde(default)]
     pub templates: BTreeMap<String, Template>,
@@ -206,6 +212,12 @@ pub struct ServiceEntry {
     pub requires: Option<Requirement>,
     /// Recovery time objective: report how often an outage lasts longer.
     pub rto: Option<Duration>,
+    /// Recovery point objective: report how often a failover loses more
+    /// writes than this (with asynchronous replication).
+    pub rpo: Option<Duration>,
+    /// Whether planned downtime (maintenance, planned switchovers) counts
+    /// against availability (default true).
+    pub planned_counts: Option<bool>,
 }
 
 /// Capacity of targets.
@@ -306,6 +318,100 @@ pub struct CommonCauseSpec {
     pub failure: Option<DistSpec>,
     /// Chance that one shock fails a member that is up (default 1).
     pub probability: Option<f64>,
+}
+
+/// How a group's members share the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupModeSpec {
+    /// One member carries traffic; the others stand by.
+    ActivePassive,
+    /// Every functional member carries traffic.
+    ActiveActive,
+}
+
+/// How an idle standby ages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StandbySpec {
+    /// Fails as if active.
+    Hot,
+    /// Ages at `standby_aging` of the active rate.
+    Warm,
+    /// Does not age while idle.
+    Cold,
+}
+
+/// What an active-passive group does when its active member is lost.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverSpec {
+    /// Time to notice the loss (default 0).
+    pub detection: Option<DelaySpec>,
+    /// Time to switch to the standby (default 0).
+    pub switchover: Option<DelaySpec>,
+    /// Chance that the switch works (default 1).
+    pub success: Option<f64>,
+    /// Delay of the manual failover after a failed switch (needed when success < 1).
+    pub manual: Option<DelaySpec>,
+}
+
+/// Replication mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplicationModeSpec {
+    Sync,
+    Async,
+}
+
+/// How an active-passive group copies writes to its standbys.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationSpec {
+    pub mode: ReplicationModeSpec,
+    /// Replication lag (async only): the writes an unplanned failover loses.
+    pub lag: Option<DelaySpec>,
+}
+
+/// A group of components that act together.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// Unique among groups; services and requirements name it as `group:ID`.
+    pub id: String,
+    /// Component ids or globs, in priority order (the first is active at the start).
+    pub members: Vec<String>,
+    pub mode: GroupModeSpec,
+    /// Active-passive: how idle standbys age (default "hot").
+    pub standby: Option<StandbySpec>,
+    /// Warm standby: the fraction of the active ageing rate, between 0 and 1.
+    pub standby_aging: Option<f64>,
+    /// Active-passive: detection, switchover, success and manual failover.
+    pub failover: Option<FailoverSpec>,
+    /// Active-passive: whether a recovered higher-priority member takes over again (default false).
+    pub failback: Option<bool>,
+    /// Active-passive: data replication to the standbys.
+    pub replication: Option<ReplicationSpec>,
+    /// Active-active: interruption after a member is lost (default none).
+    pub reconvergence: Option<DelaySpec>,
+}
+
+/// A planned maintenance schedule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceSpec {
+    /// Unique among maintenance schedules.
+    pub id: String,
+    /// Component ids or globs, in the rolling order.
+    pub members: Vec<String>,
+    /// Time between the starts of two rounds.
+    pub every: Duration,
+    /// Time each member is out of service.
+    pub duration: Duration,
+    /// Start of the first round (default: one `every` in).
+    pub start: Option<Duration>,
+    /// One member at a time, back to back (default), or all together.
+    pub rolling: Option<bool>,
 }
 
 /// Repair crews and the order they take waiting repairs in.

@@ -94,6 +94,20 @@ fn state(model: &Model, s: usize, func: &[bool]) -> ServiceState {
                     capacity.iter().sum(),
                     *demand,
                 ),
+                Criterion::NeedUnits { units, need } => {
+                    let n_units = units.iter().max().map_or(0, |&u| u as usize + 1);
+                    let mut hit = vec![false; n_units];
+                    targets
+                        .iter()
+                        .zip(units)
+                        .filter(|(t, _)| reached[**t])
+                        .for_each(|(_, &u)| hit[u as usize] = true);
+                    (
+                        hit.iter().filter(|&&h| h).count() as f64,
+                        n_units as f64,
+                        *need as f64,
+                    )
+                }
             };
             if !func[*from] || got < need {
                 ServiceState::Down

@@ -1,0 +1,554 @@
+//! Failover groups, standby ageing and planned maintenance.
+//!
+//! A group acts through its members' `carry` flags: a member that does not
+//! carry traffic is not functional to the rest of the system, whatever its
+//! own state. The group watches its members' *natural* state (up, not in
+//! maintenance, requirement met) and moves `carry` as failover, failback and
+//! reconvergence dictate; its delays are timers in event slots of their own.
+
+use std::cmp::Reverse;
+
+use rand::RngExt;
+
+use super::{Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, ServiceState, Trial, rng};
+
+const NONE: u32 = u32::MAX;
+
+/// Where a group is in its cycle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// The active member (active-passive) or every functional member
+    /// (active-active) carries traffic.
+    #[default]
+    Normal,
+    /// The active member was lost; detection is under way.
+    Detecting,
+    /// A switchover to `target` is under way.
+    Switching { planned: bool },
+    /// The switch failed; a manual failover to `target` is under way.
+    Manual,
+    /// A planned switch back to the higher-priority `target` is under way.
+    Failback,
+    /// No member could take over; the first to become functional will.
+    Down,
+    /// Active-active: traffic is reconverging after a member was lost.
+    Reconverging,
+}
+
+/// The state of one group during a trial.
+#[derive(Debug, Clone, Default)]
+pub(super) struct GroupState {
+    stage: Stage,
+    /// The active member (active-passive; `NONE` when down).
+    active: u32,
+    /// The member holding the latest writes (the last one to carry).
+    owner: u32,
+    /// The member a switchover or manual failover is heading for.
+    target: u32,
+    /// Sequence number of the pending timer (0: none).
+    pending_seq: u64,
+    /// End of the reconvergence under way [h].
+    until: f64,
+    rng: Option<rng::StreamRng>,
+}
+
+/// The state of one maintenance schedule during a trial.
+#[derive(Debug, Clone, Default)]
+pub(super) struct MaintState {
+    /// Rounds begun.
+    round: u64,
+    /// Rolling: index (in the member list) of the member out of service.
+    pos: Option<usize>,
+    /// All together: the members taken out in this round.
+    out: Vec<u32>,
+}
+
+impl Trial {
+    /// Ageing rate of element `e` at the start of a trial: 1, or its group's
+    /// idle rate for a standby.
+    pub(super) fn initial_rate(&self, plan: &Plan, e: usize) -> f64 {
+        let g = &plan.groups[plan.group_of[e] as usize];
+        match g.kind {
+            PlanGroupKind::Passive { idle_rate, .. } if g.members[0] as usize != e => idle_rate,
+            _ => 1.0,
+        }
+    }
+
+    /// Sets up groups and maintenance for a new trial: the first member of
+    /// each active-passive group is active, the others stand by.
+    pub(super) fn start_groups(
+        &mut self,
+        plan: &Plan,
+        seed: u64,
+        trial: u64,
+        mission: f64,
+        obs: &mut impl Observer,
+    ) {
+        self.planned_open = 0;
+        self.planned_closed = false;
+        self.instant_planned = false;
+        self.instant_unplanned = false;
+        self.down_planned.fill(false);
+        self.began_planned.fill(false);
+        self.group_queue.clear();
+        for (g, pg) in plan.groups.iter().enumerate() {
+            let first = pg.members[0];
+            self.gstate[g] = GroupState {
+                stage: Stage::Normal,
+                active: first,
+                owner: first,
+                target: NONE,
+                pending_seq: 0,
+                until: 0.0,
+                rng: Some(rng::stream(seed, trial, pg.key)),
+            };
+            if let PlanGroupKind::Passive { .. } = pg.kind {
+                for &m in &pg.members[1..] {
+                    self.set_carry(plan, m as usize, false);
+                }
+                // Only when a standby's loss of traffic cuts off its own group's first member.
+                if !self.el[first as usize].nat {
+                    self.group_queue.push((first, false));
+                }
+            }
+        }
+        for (k, m) in plan.maint.iter().enumerate() {
+            self.mstate[k].round = 0;
+            self.mstate[k].pos = None;
+            self.mstate[k].out.clear();
+            if m.start < mission {
+                self.seq += 1;
+                let slot = plan.group_slot + plan.groups.len() + k;
+                self.queue.push(Reverse(Event::new(m.start, self.seq, slot)));
+            }
+        }
+        if !self.group_queue.is_empty() {
+            self.settle_groups(plan, 0.0, mission, obs);
+        }
+    }
+
+    /// Member `m` of a group starts or stops carrying traffic.
+    fn set_carry(&mut self, plan: &Plan, m: usize, carry: bool) {
+        if self.el[m].carry != carry {
+            self.el[m].carry = carry;
+            self.propagate::<true>(plan, m);
+        }
+    }
+
+    /// Element `e` now ages at `rate`: the age it has left is spent at the new
+    /// rate from `t` on, so that non-exponential laws stay right.
+    fn set_rate(&mut self, plan: &Plan, e: usize, rate: f64, t: f64, mission: f64) {
+        if !plan.aging[e] || self.aging[e].rate == rate {
+            return;
+        }
+        let up = self.el[e].phase == Phase::Up;
+        let a = &mut self.aging[e];
+        if up {
+            a.left = (a.left - a.rate * (t - a.since)).max(0.0);
+        }
+        a.since = t;
+        a.rate = rate;
+        if up {
+            if rate > 0.0 {
+                let dt = a.left / rate;
+                self.schedule(e, t, dt, mission);
+            } else {
+                self.el[e].pending_seq = 0;
+            }
+        }
+    }
+
+    /// Group `g`'s timer goes off `dt` after `t`, replacing any pending one.
+    fn schedule_group(&mut self, plan: &Plan, g: usize, t: f64, dt: f64, mission: f64) {
+        if t + dt < mission {
+            self.seq += 1;
+            self.gstate[g].pending_seq = self.seq;
+            self.queue
+                .push(Reverse(Event::new(t + dt, self.seq, plan.group_slot + g)));
+        } else {
+            self.gstate[g].pending_seq = 0;
+        }
+    }
+
+    /// The first member of group `g`, in priority order, that is functional but for carrying.
+    fn best_member(&self, plan: &Plan, g: usize) -> Option<u32> {
+        plan.groups[g]
+            .members
+            .iter()
+            .copied()
+            .find(|&m| self.el[m as usize].nat)
+    }
+
+    /// Lets groups act on their members' changes of natural state, until
+    /// nothing more changes.
+    pub(super) fn settle_groups(&mut self, plan: &Plan, t: f64, mission: f64, obs: &mut impl Observer) {
+        let mut i = 0;
+        while i < self.group_queue.len() {
+            let (m, nat) = self.group_queue[i];
+            i += 1;
+            self.member_changed(plan, m as usize, nat, t, mission, obs);
+        }
+        self.group_queue.clear();
+    }
+
+    /// Member `m`'s natural state became `nat` at `t`.
+    fn member_changed(
+        &mut self,
+        plan: &Plan,
+        m: usize,
+        nat: bool,
+        t: f64,
+        mission: f64,
+        obs: &mut impl Observer,
+    ) {
+        for &s in plan.member_leaves.row(m) {
+            if nat {
+                self.nonfunc[s as usize] -= 1;
+            } else {
+                self.nonfunc[s as usize] += 1;
+            }
+            self.mark(s);
+        }
+        let g = plan.group_of[m] as usize;
+        let pg = &plan.groups[g];
+        let m32 = m as u32;
+        match &pg.kind {
+            PlanGroupKind::Passive {
+                switchover,
+                detection,
+                failback,
+                ..
+            } => {
+                let (stage, active) = (self.gstate[g].stage, self.gstate[g].active);
+                match stage {
+                    Stage::Normal if m32 == active && !nat => {
+                        if self.el[m].maint > 0 {
+                            // Taken out for maintenance: a planned switch, no detection.
+                            self.begin_switch(plan, g, t, mission, true, obs);
+                        } else {
+                            self.gstate[g].stage = Stage::Detecting;
+                            let dt = detection.sample(self.group_rng(g));
+                            self.schedule_group(plan, g, t, dt, mission);
+                            obs.group(t, g, GroupEvent::Lost { member: m });
+                        }
+                    }
+                    Stage::Normal if nat && *failback && rank(pg, m32) < rank(pg, active) => {
+                        self.gstate[g].stage = Stage::Failback;
+                        self.gstate[g].target = m32;
+                        self.set_carry(plan, active as usize, false);
+                        self.planned_open += 1;
+                        self.instant_planned = true;
+                        let dt = switchover.sample(self.group_rng(g));
+                        self.schedule_group(plan, g, t, dt, mission);
+                        obs.group(t, g, GroupEvent::Failback { to: m });
+                    }
+                    Stage::Detecting if m32 == active && nat => {
+                        self.gstate[g].stage = Stage::Normal;
+                        self.gstate[g].pending_seq = 0;
+                        obs.group(t, g, GroupEvent::Resumed { member: m });
+                    }
+                    Stage::Down if nat => self.take_over(plan, g, m32, t, mission, false, false, obs),
+                    _ => {}
+                }
+            }
+            PlanGroupKind::Active { reconvergence } => {
+                // A member taken out for maintenance is drained first: no interruption.
+                if nat || self.el[m].maint > 0 {
+                    return;
+                }
+                let Some(r) = reconvergence.as_ref() else { return };
+                let until = t + r.sample(self.group_rng(g));
+                obs.group(t, g, GroupEvent::Reconverging { member: m });
+                if self.gstate[g].stage == Stage::Reconverging {
+                    if until <= self.gstate[g].until {
+                        return;
+                    }
+                } else {
+                    self.gstate[g].stage = Stage::Reconverging;
+                    for &x in &pg.members {
+                        self.set_carry(plan, x as usize, false);
+                    }
+                }
+                self.gstate[g].until = until;
+                self.schedule_group(plan, g, t, until - t, mission);
+            }
+        }
+    }
+
+    fn group_rng(&mut self, g: usize) -> &mut rng::StreamRng {
+        self.gstate[g]
+            .rng
+            .as_mut()
+            .expect("seeded at the start of the trial")
+    }
+
+    /// Starts a switchover of group `g` to its best functional member (or
+    /// marks it down when there is none).
+    fn begin_switch(
+        &mut self,
+        plan: &Plan,
+        g: usize,
+        t: f64,
+        mission: f64,
+        planned: bool,
+        obs: &mut impl Observer,
+    ) {
+        let PlanGroupKind::Passive { switchover, .. } = &plan.groups[g].kind else {
+            unreachable!("only active-passive groups switch")
+        };
+        let active = self.gstate[g].active;
+        if active != NONE {
+            self.set_carry(plan, active as usize, false);
+        }
+        match self.best_member(plan, g) {
+            None => {
+                self.gstate[g].stage = Stage::Down;
+                self.gstate[g].active = NONE;
+                self.gstate[g].pending_seq = 0;
+                obs.group(t, g, GroupEvent::NoMember);
+            }
+            Some(c) => {
+                self.gstate[g].stage = Stage::Switching { planned };
+                self.gstate[g].target = c;
+                let dt = switchover.sample(self.group_rng(g));
+                self.schedule_group(plan, g, t, dt, mission);
+                obs.group(
+                    t,
+                    g,
+                    GroupEvent::Switching {
+                        to: c as usize,
+                        planned,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Member `c` of group `g` takes over at `t`.
+    #[allow(clippy::too_many_arguments)]
+    fn take_over(
+        &mut self,
+        plan: &Plan,
+        g: usize,
+        c: u32,
+        t: f64,
+        mission: f64,
+        planned: bool,
+        manual: bool,
+        obs: &mut impl Observer,
+    ) {
+        let PlanGroupKind::Passive { idle_rate, lag, .. } = &plan.groups[g].kind else {
+            unreachable!("only active-passive groups take over")
+        };
+        let owner = self.gstate[g].owner;
+        let gs = &mut self.gstate[g];
+        gs.stage = Stage::Normal;
+        gs.active = c;
+        gs.owner = c;
+        gs.target = NONE;
+        gs.pending_seq = 0;
+        obs.group(
+            t,
+            g,
+            GroupEvent::TookOver {
+                member: c as usize,
+                manual,
+            },
+        );
+        for &x in &plan.groups[g].members {
+            self.set_rate(
+                plan,
+                x as usize,
+                if x == c { 1.0 } else { *idle_rate },
+                t,
+                mission,
+            );
+            self.set_carry(plan, x as usize, x == c);
+        }
+        // The new active member lacks the writes its predecessor had not yet sent.
+        if let Some(lag) = lag
+            && !planned
+            && owner != c
+        {
+            let lost = lag.sample(self.group_rng(g));
+            obs.group(t, g, GroupEvent::DataLoss { lost });
+            for &s in &plan.group_services[g] {
+                let r = &mut self.results[s as usize];
+                r.data_losses += 1;
+                r.lost_writes += lost;
+                r.over_rpo += u64::from(plan.rpo[s as usize].is_some_and(|rpo| lost > rpo));
+            }
+        }
+    }
+
+    /// Group `g`'s timer went off at `t` (the top event). Returns false when it was stale.
+    pub(super) fn group_timer(
+        &mut self,
+        plan: &Plan,
+        g: usize,
+        t: f64,
+        mission: f64,
+        obs: &mut impl Observer,
+    ) -> bool {
+        let Some(Reverse(ev)) = self.queue.pop() else {
+            unreachable!("the caller saw an event")
+        };
+        if ev.seq() != self.gstate[g].pending_seq {
+            return false;
+        }
+        self.gstate[g].pending_seq = 0;
+        let target = self.gstate[g].target;
+        match (&plan.groups[g].kind, self.gstate[g].stage) {
+            (PlanGroupKind::Active { .. }, Stage::Reconverging) => {
+                self.gstate[g].stage = Stage::Normal;
+                for &x in &plan.groups[g].members {
+                    self.set_carry(plan, x as usize, true);
+                }
+                obs.group(t, g, GroupEvent::Reconverged);
+            }
+            (_, Stage::Detecting) => self.begin_switch(plan, g, t, mission, false, obs),
+            (PlanGroupKind::Passive { success, manual, .. }, Stage::Switching { planned }) => {
+                if !self.el[target as usize].nat {
+                    // The standby was lost during the switch: try the next one.
+                    self.begin_switch(plan, g, t, mission, planned, obs);
+                } else if planned || self.group_rng(g).random::<f64>() < *success {
+                    self.take_over(plan, g, target, t, mission, planned, false, obs);
+                } else {
+                    self.gstate[g].stage = Stage::Manual;
+                    let dt = manual.sample(self.group_rng(g));
+                    self.schedule_group(plan, g, t, dt, mission);
+                    obs.group(t, g, GroupEvent::SwitchFailed { to: target as usize });
+                }
+            }
+            (_, Stage::Manual) => {
+                let c = if self.el[target as usize].nat {
+                    Some(target)
+                } else {
+                    self.best_member(plan, g)
+                };
+                match c {
+                    Some(c) => self.take_over(plan, g, c, t, mission, false, true, obs),
+                    None => self.begin_switch(plan, g, t, mission, false, obs),
+                }
+            }
+            (_, Stage::Failback) => {
+                self.close_planned();
+                match self.best_member(plan, g) {
+                    Some(c) => self.take_over(plan, g, c, t, mission, true, false, obs),
+                    None => self.begin_switch(plan, g, t, mission, false, obs),
+                }
+            }
+            (_, stage) => unreachable!("no timer runs in stage {stage:?}"),
+        }
+        if !self.group_queue.is_empty() {
+            self.settle_groups(plan, t, mission, obs);
+        }
+        true
+    }
+
+    /// A planned activity ended.
+    fn close_planned(&mut self) {
+        self.planned_open -= 1;
+        if self.planned_open == 0 {
+            self.planned_closed = true;
+        }
+    }
+
+    /// Maintenance schedule `k`'s timer went off at `t` (the top event): a
+    /// window ends, and the next begins (or the round ends).
+    pub(super) fn maintenance_event(
+        &mut self,
+        plan: &Plan,
+        k: usize,
+        t: f64,
+        mission: f64,
+        obs: &mut impl Observer,
+    ) {
+        self.queue.pop();
+        let m = &plan.maint[k];
+        let slot = plan.group_slot + plan.groups.len() + k;
+        let eligible = |tr: &Self, i: usize| tr.el[m.members[i]].phase == Phase::Up;
+        let next_window = if m.rolling {
+            let from = match self.mstate[k].pos.take() {
+                Some(i) => {
+                    self.end_window(plan, k, m.members[i], t, obs);
+                    i + 1
+                }
+                None => 0,
+            };
+            // A member down for repair is skipped.
+            match (from..m.members.len()).find(|&i| eligible(self, i)) {
+                Some(i) => {
+                    self.mstate[k].pos = Some(i);
+                    self.begin_window(plan, k, m.members[i], t, obs);
+                    true
+                }
+                None => false,
+            }
+        } else if self.mstate[k].out.is_empty() {
+            let out: Vec<u32> = (0..m.members.len())
+                .filter(|&i| eligible(self, i))
+                .map(|i| m.members[i] as u32)
+                .collect();
+            for &e in &out {
+                self.begin_window(plan, k, e as usize, t, obs);
+            }
+            self.mstate[k].out = out;
+            !self.mstate[k].out.is_empty()
+        } else {
+            for e in std::mem::take(&mut self.mstate[k].out) {
+                self.end_window(plan, k, e as usize, t, obs);
+            }
+            false
+        };
+        let at = if next_window {
+            t + m.duration
+        } else {
+            self.mstate[k].round += 1;
+            m.start + self.mstate[k].round as f64 * m.every
+        };
+        if at < mission {
+            self.seq += 1;
+            self.queue.push(Reverse(Event::new(at, self.seq, slot)));
+        }
+        if !self.group_queue.is_empty() {
+            self.settle_groups(plan, t, mission, obs);
+        }
+    }
+
+    fn begin_window(&mut self, plan: &Plan, k: usize, e: usize, t: f64, obs: &mut impl Observer) {
+        self.planned_open += 1;
+        self.instant_planned = true;
+        self.el[e].maint += 1;
+        obs.maintenance(t, k, e, true);
+        self.propagate::<true>(plan, e);
+    }
+
+    fn end_window(&mut self, plan: &Plan, k: usize, e: usize, t: f64, obs: &mut impl Observer) {
+        self.el[e].maint -= 1;
+        obs.maintenance(t, k, e, false);
+        self.propagate::<true>(plan, e);
+        self.close_planned();
+    }
+
+    /// Once the services of instant `t` are judged: an outage that began
+    /// planned and outlasts every planned activity is unplanned from now on.
+    pub(super) fn end_instant(&mut self, t: f64) {
+        if self.planned_closed {
+            self.planned_closed = false;
+            for s in 0..self.state.len() {
+                if self.down_planned[s] && self.state[s] == ServiceState::Down {
+                    self.results[s].planned_down += t - self.planned_since[s];
+                    self.down_planned[s] = false;
+                }
+            }
+        }
+        self.instant_planned = false;
+        self.instant_unplanned = false;
+    }
+}
+
+/// Priority rank of member `m` in its group (0: first).
+fn rank(pg: &super::PlanGroup, m: u32) -> usize {
+    pg.members.iter().position(|&x| x == m).unwrap_or(usize::MAX)
+}

@@ -1,0 +1,407 @@
+//! Validation of `groups` and `maintenance`.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{Ids, Problems, bad_id, bad_id_message, dist, entries, id_of, suggest, take};
+use crate::model::{Distribution, ElementId, Failover, Group, GroupMode, Maintenance, Replication, Standby};
+use crate::scenario::wire::{
+    DelaySpec, GroupModeSpec, GroupSpec, MaintenanceSpec, ReplicationModeSpec, StandbySpec,
+};
+
+/// Prefix that names a group where an id is expected: `group:web`.
+pub(super) const GROUP_PREFIX: &str = "group:";
+
+/// A delay: `Ok(None)` when not given, `Err` when given but invalid (reported).
+pub(super) fn delay(
+    spec: Option<&DelaySpec>,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Result<Option<Distribution>, ()> {
+    match spec {
+        None => Ok(None),
+        Some(DelaySpec::Fixed(d)) => Ok(Some(
+            Distribution::fixed(d.0).expect("durations are finite and not negative"),
+        )),
+        Some(DelaySpec::Dist(spec)) => dist(spec, path, id, probs).map(Some).ok_or(()),
+    }
+}
+
+/// Resolves a member list: component ids or globs, each named once.
+fn members(
+    list: &[String],
+    ids: &Ids,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Option<Vec<ElementId>> {
+    let mut out: Vec<ElementId> = Vec::new();
+    let mut ok = true;
+    for (i, m) in list.iter().enumerate() {
+        match ids.resolve(m, true) {
+            Ok(hits) => {
+                for h in hits {
+                    if out.contains(&h) {
+                        probs.add(
+                            format!("{path}.members[{i}]"),
+                            id,
+                            format!("`{}` is a member twice", ids.ids[h]),
+                            None,
+                        );
+                        ok = false;
+                    } else {
+                        out.push(h);
+                    }
+                }
+            }
+            Err(u) => {
+                probs.unresolved(format!("{path}.members[{i}]"), id, u);
+                ok = false;
+            }
+        }
+    }
+    if list.is_empty() {
+        probs.add(format!("{path}.members"), id, "`members` is empty", None);
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+/// Reads `groups`. Returns the valid groups; their ids (valid or not, so
+/// that references to a broken group are not reported twice) go to `ids`.
+pub(super) fn groups(
+    top: &serde_json::Map<String, Value>,
+    ids: &mut Ids,
+    probs: &mut Problems,
+) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut member_of: HashMap<ElementId, String> = HashMap::new();
+    for (path, v) in entries(top, "groups", probs) {
+        let Some(g) = take::<GroupSpec>(v, &path, id_of(v), probs) else {
+            if let Some(id) = id_of(v) {
+                ids.broken_groups.push(id.to_string());
+            }
+            continue;
+        };
+        let id = Some(g.id.as_str());
+        let before = probs.0.len();
+        if bad_id(&g.id) {
+            probs.add(format!("{path}.id"), id, bad_id_message(&g.id), None);
+        } else if let Some(first) = seen.get(&g.id) {
+            probs.add(
+                &path,
+                id,
+                format!("duplicate group id `{}` (first declared at {first})", g.id),
+                None,
+            );
+        }
+        seen.insert(g.id.clone(), path.clone());
+        let mem = members(&g.members, ids, &path, id, probs);
+        if let Some(mem) = &mem {
+            for &m in mem {
+                if let Some(other) = member_of.get(&m) {
+                    probs.add(
+                        format!("{path}.members"),
+                        id,
+                        format!("`{}` is already a member of group `{other}`", ids.ids[m]),
+                        Some("a component belongs to one group at most".into()),
+                    );
+                }
+            }
+            for &m in mem {
+                member_of.entry(m).or_insert_with(|| g.id.clone());
+            }
+        }
+        let mode = mode(&g, &path, id, probs);
+        match (mem, mode) {
+            (Some(members), Some(mode)) if probs.0.len() == before => out.push(Group {
+                id: g.id.clone(),
+                members,
+                mode,
+            }),
+            _ => ids.broken_groups.push(g.id.clone()),
+        }
+    }
+    ids.groups = out.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
+    out
+}
+
+/// The mode-specific part of a group.
+fn mode(g: &GroupSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<GroupMode> {
+    let misplaced = |probs: &mut Problems, key: &str, mode: &str| {
+        probs.add(
+            format!("{path}.{key}"),
+            id,
+            format!("`{key}` applies only to {mode} groups"),
+            Some(format!("drop it, or make the group {mode}")),
+        );
+    };
+    match g.mode {
+        GroupModeSpec::ActiveActive => {
+            let before = probs.0.len();
+            if g.standby.is_some() {
+                misplaced(probs, "standby", "active-passive");
+            }
+            if g.standby_aging.is_some() {
+                misplaced(probs, "standby_aging", "active-passive");
+            }
+            if g.failover.is_some() {
+                misplaced(probs, "failover", "active-passive");
+            }
+            if g.failback.is_some() {
+                misplaced(probs, "failback", "active-passive");
+            }
+            if g.replication.is_some() {
+                misplaced(probs, "replication", "active-passive");
+            }
+            let reconvergence = delay(
+                g.reconvergence.as_ref(),
+                &format!("{path}.reconvergence"),
+                id,
+                probs,
+            );
+            match reconvergence {
+                Ok(reconvergence) if probs.0.len() == before => {
+                    Some(GroupMode::ActiveActive { reconvergence })
+                }
+                _ => None,
+            }
+        }
+        GroupModeSpec::ActivePassive => {
+            let before = probs.0.len();
+            if g.reconvergence.is_some() {
+                misplaced(probs, "reconvergence", "active-active");
+            }
+            if g.members.len() == 1 && !g.members[0].contains('*') {
+                probs.add(
+                    format!("{path}.members"),
+                    id,
+                    "an active-passive group needs at least two members",
+                    Some("add a standby, or drop the group".into()),
+                );
+            }
+            let standby = match (g.standby, g.standby_aging) {
+                (None | Some(StandbySpec::Hot), None) => Standby::Hot,
+                (Some(StandbySpec::Cold), None) => Standby::Cold,
+                (Some(StandbySpec::Warm), Some(f)) if f > 0.0 && f < 1.0 => Standby::Warm(f),
+                (Some(StandbySpec::Warm), Some(f)) => {
+                    probs.add(
+                        format!("{path}.standby_aging"),
+                        id,
+                        format!("standby_aging must be strictly between 0 and 1 (got {f})"),
+                        Some("0 is a cold standby, 1 a hot one".into()),
+                    );
+                    Standby::Hot
+                }
+                (Some(StandbySpec::Warm), None) => {
+                    probs.add(
+                        path,
+                        id,
+                        "a warm standby needs `standby_aging`",
+                        Some("e.g. \"standby_aging\": 0.2 (ages at a fifth of the active rate)".into()),
+                    );
+                    Standby::Hot
+                }
+                (_, Some(_)) => {
+                    probs.add(
+                        format!("{path}.standby_aging"),
+                        id,
+                        "`standby_aging` applies only to a warm standby",
+                        Some("set \"standby\": \"warm\", or drop it".into()),
+                    );
+                    Standby::Hot
+                }
+            };
+            let f = g.failover.as_ref();
+            let fp = format!("{path}.failover");
+            let detection = delay(
+                f.and_then(|f| f.detection.as_ref()),
+                &format!("{fp}.detection"),
+                id,
+                probs,
+            );
+            let switchover = delay(
+                f.and_then(|f| f.switchover.as_ref()),
+                &format!("{fp}.switchover"),
+                id,
+                probs,
+            );
+            let manual = delay(
+                f.and_then(|f| f.manual.as_ref()),
+                &format!("{fp}.manual"),
+                id,
+                probs,
+            );
+            let success = f.and_then(|f| f.success).unwrap_or(1.0);
+            if !(0.0..=1.0).contains(&success) {
+                probs.add(
+                    format!("{fp}.success"),
+                    id,
+                    format!("success must be a probability between 0 and 1 (got {success})"),
+                    None,
+                );
+            }
+            if success < 1.0 && matches!(manual, Ok(None)) {
+                probs.add(
+                    &fp,
+                    id,
+                    "a switch that can fail (success < 1) needs `manual`: the delay of the manual failover",
+                    Some("e.g. \"manual\": {\"lognormal\": {\"mean\": \"45m\", \"sd\": \"20m\"}}".into()),
+                );
+            }
+            let replication = match &g.replication {
+                None => Ok(None),
+                Some(r) => {
+                    let rp = format!("{path}.replication");
+                    match (r.mode, &r.lag) {
+                        (ReplicationModeSpec::Sync, None) => Ok(Some(Replication::Sync)),
+                        (ReplicationModeSpec::Sync, Some(_)) => {
+                            probs.add(
+                                format!("{rp}.lag"),
+                                id,
+                                "synchronous replication has no lag",
+                                Some("drop `lag`, or use \"mode\": \"async\"".into()),
+                            );
+                            Err(())
+                        }
+                        (ReplicationModeSpec::Async, None) => {
+                            probs.add(
+                                &rp,
+                                id,
+                                "asynchronous replication needs `lag`",
+                                Some("e.g. \"lag\": \"5s\"".into()),
+                            );
+                            Err(())
+                        }
+                        (ReplicationModeSpec::Async, Some(l)) => {
+                            delay(Some(l), &format!("{rp}.lag"), id, probs).map(|lag| {
+                                Some(Replication::Async {
+                                    lag: lag.expect("given"),
+                                })
+                            })
+                        }
+                    }
+                }
+            };
+            let zero = || Distribution::fixed(0.0).expect("zero is a valid duration");
+            match (detection, switchover, manual, replication) {
+                (Ok(detection), Ok(switchover), Ok(manual), Ok(replication)) if probs.0.len() == before => {
+                    Some(GroupMode::ActivePassive {
+                        standby,
+                        failover: Failover {
+                            detection: detection.unwrap_or_else(zero),
+                            switchover: switchover.unwrap_or_else(zero),
+                            success,
+                            manual: manual.unwrap_or_else(zero),
+                        },
+                        failback: g.failback.unwrap_or(false),
+                        replication,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Reads `maintenance`.
+pub(super) fn maintenance(
+    top: &serde_json::Map<String, Value>,
+    ids: &Ids,
+    mission: f64,
+    probs: &mut Problems,
+) -> Vec<Maintenance> {
+    let mut out: Vec<Maintenance> = Vec::new();
+    for (path, v) in entries(top, "maintenance", probs) {
+        let Some(m) = take::<MaintenanceSpec>(v, &path, id_of(v), probs) else {
+            continue;
+        };
+        let id = Some(m.id.as_str());
+        let before = probs.0.len();
+        if bad_id(&m.id) {
+            probs.add(format!("{path}.id"), id, bad_id_message(&m.id), None);
+        } else if out.iter().any(|o| o.id == m.id) {
+            probs.add(&path, id, format!("duplicate maintenance id `{}`", m.id), None);
+        }
+        let mem = members(&m.members, ids, &path, id, probs);
+        let rolling = m.rolling.unwrap_or(true);
+        let (every, duration) = (m.every.0, m.duration.0);
+        if every <= 0.0 {
+            probs.add(format!("{path}.every"), id, "`every` must be longer than 0", None);
+        }
+        if duration <= 0.0 {
+            probs.add(
+                format!("{path}.duration"),
+                id,
+                "`duration` must be longer than 0",
+                None,
+            );
+        }
+        let start = m.start.map_or(every, |s| s.0);
+        if let Some(mem) = &mem
+            && every > 0.0
+            && duration > 0.0
+        {
+            let round = if rolling {
+                duration * mem.len() as f64
+            } else {
+                duration
+            };
+            if round >= every {
+                let what = if rolling {
+                    format!("a rolling round takes {} × {} h = {round} h", mem.len(), duration)
+                } else {
+                    format!("a round takes {duration} h")
+                };
+                probs.add(
+                    &path,
+                    id,
+                    format!("{what}, not less than `every` ({every} h): rounds would overlap"),
+                    Some("shorten `duration`, lengthen `every`, or split the members".into()),
+                );
+            }
+        }
+        if start >= mission && probs.0.len() == before {
+            probs.add(
+                format!("{path}.start"),
+                id,
+                format!("the first round starts at {start} h, after the mission ({mission} h) ends"),
+                Some("start earlier, or lengthen `mission`".into()),
+            );
+        }
+        if let Some(members) = mem
+            && probs.0.len() == before
+        {
+            out.push(Maintenance {
+                id: m.id,
+                members,
+                every,
+                duration,
+                start,
+                rolling,
+            });
+        }
+    }
+    out
+}
+
+/// `Some(result)` when `r` names a group (`group:ID`): its members, or why not.
+pub(super) fn group_ref(ids: &Ids, r: &str) -> Option<Result<Vec<ElementId>, super::Unresolved>> {
+    let name = r.strip_prefix(GROUP_PREFIX)?;
+    Some(match ids.groups.get(name) {
+        Some(m) => Ok(m.clone()),
+        None => {
+            let hint = suggest(name, ids.groups.keys().map(String::as_str))
+                .map(|s| format!("did you mean `{GROUP_PREFIX}{s}`?"))
+                .or_else(|| Some("declare it in `groups`".into()));
+            Err(super::Unresolved {
+                message: format!("unknown group `{name}`"),
+                hint,
+                derived: ids.unknowable || ids.broken_groups.iter().any(|b| b == name),
+            })
+        }
+    })
+}
