@@ -175,6 +175,10 @@ pub struct ServiceSummary {
     pub outages_observed: u64,
     /// Outages against the recovery time objective, when the service has one.
     pub rto: Option<RtoSummary>,
+    /// Planned and unplanned downtime, when the model has planned activities.
+    pub planned: Option<PlannedSummary>,
+    /// Lost writes, when the service depends on a group with asynchronous replication.
+    pub data_loss: Option<DataLossSummary>,
     /// Plain-language cautions about these numbers.
     pub warnings: Vec<String>,
 }
@@ -194,6 +198,43 @@ pub struct RtoSummary {
     pub p_outage_over_rto: Estimate,
 }
 
+/// Downtime split by cause: planned (maintenance, planned switchovers) or not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedSummary {
+    /// Whether planned downtime is in `availability` and the outage counts.
+    pub counts_against_availability: bool,
+    pub planned_downtime_hours_per_year: Estimate,
+    pub unplanned_downtime_hours_per_year: Estimate,
+    /// Outages that began with a planned action, over all trials.
+    pub planned_outages_observed: u64,
+}
+
+/// Writes lost by failovers of asynchronously replicated groups.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataLossSummary {
+    /// Failovers that lost writes, per year.
+    pub events_per_year: Estimate,
+    /// Seconds of writes lost per year.
+    pub lost_write_seconds_per_year: Estimate,
+    /// Data losses observed over all trials.
+    pub events_observed: u64,
+    /// Against the recovery point objective, when the service has one.
+    pub rpo: Option<RpoSummary>,
+}
+
+/// How often a data loss exceeds the recovery point objective.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RpoSummary {
+    /// The RPO [h].
+    pub rpo_hours: f64,
+    /// Data losses larger than the RPO, over all trials.
+    pub losses_over_rpo: u64,
+    /// Share of data losses larger than the RPO (Wilson); `None` without losses.
+    pub fraction_of_losses: Option<Estimate>,
+    /// Probability of at least one loss larger than the RPO in a mission (Wilson).
+    pub p_loss_over_rpo: Estimate,
+}
+
 /// The result of a run: its settings and per-service summaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
@@ -210,7 +251,37 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         .services
         .iter()
         .zip(&tally.services)
-        .map(|(s, t)| summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence))
+        .enumerate()
+        .map(|(i, (s, t))| {
+            let mut sum = summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence);
+            let n = tally.trials;
+            let per_year = |m: &Moments, scale: f64| {
+                t_mean(m, n, scale * HOURS_PER_YEAR / model.mission, confidence).clamped(0.0, f64::INFINITY)
+            };
+            if model.has_planned() {
+                sum.planned = Some(PlannedSummary {
+                    counts_against_availability: s.planned_counts,
+                    planned_downtime_hours_per_year: per_year(&t.planned_down, 1.0 / TICKS_PER_HOUR),
+                    unplanned_downtime_hours_per_year: per_year(&t.unplanned_down, 1.0 / TICKS_PER_HOUR),
+                    planned_outages_observed: t.planned_outages,
+                });
+            }
+            if !model.async_groups_of(i).is_empty() {
+                let events = t.data_losses.sum as u64;
+                sum.data_loss = Some(DataLossSummary {
+                    events_per_year: per_year(&t.data_losses, 1.0),
+                    lost_write_seconds_per_year: per_year(&t.lost_writes, 3600.0 / TICKS_PER_HOUR),
+                    events_observed: events,
+                    rpo: s.rpo.map(|rpo_hours| RpoSummary {
+                        rpo_hours,
+                        losses_over_rpo: t.over_rpo,
+                        fraction_of_losses: (events > 0).then(|| wilson(t.over_rpo, events, confidence)),
+                        p_loss_over_rpo: wilson(t.trials_over_rpo, n, confidence),
+                    }),
+                });
+            }
+            sum
+        })
         .collect();
     RunSummary {
         trials: tally.trials,
@@ -298,6 +369,8 @@ fn summarize_service(
             fraction_of_outages: (total_outages > 0).then(|| wilson(t.over_rto, total_outages, confidence)),
             p_outage_over_rto: wilson(t.trials_over_rto, n, confidence),
         }),
+        planned: None,
+        data_loss: None,
         warnings,
     }
 }

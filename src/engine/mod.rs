@@ -11,7 +11,9 @@ pub mod sim;
 pub mod tally;
 pub mod trace;
 
-pub use sim::{MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Runaway, ServiceState, Trial, TrialService};
+pub use sim::{
+    GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Runaway, ServiceState, Trial, TrialService,
+};
 pub use tally::{DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally, Wide};
 pub use trace::{Recorder, TraceEvent, trace};
 
@@ -133,13 +135,27 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
     })?;
     tally.trials += 1;
     tally.events += trial.events;
-    for (st, r) in tally.services.iter_mut().zip(&trial.results) {
-        st.down.add(tally::ticks(r.down));
+    for (s, (st, r)) in tally.services.iter_mut().zip(&trial.results).enumerate() {
+        // Planned downtime and outages are left out where the service says they do not count.
+        let (down, outages) = if plan.planned_counts(s) {
+            (r.down, r.outages)
+        } else {
+            ((r.down - r.planned_down).max(0.0), r.outages - r.planned_outages)
+        };
+        st.down.add(tally::ticks(down));
         st.degraded.add(tally::ticks(r.degraded));
-        st.outages.add(r.outages);
-        st.no_outage += u64::from(r.outages == 0);
+        st.outages.add(outages);
+        st.no_outage += u64::from(outages == 0);
         st.over_rto += r.over_rto;
         st.trials_over_rto += u64::from(r.over_rto > 0);
+        st.planned_down.add(tally::ticks(r.planned_down));
+        st.unplanned_down
+            .add(tally::ticks((r.down - r.planned_down).max(0.0)));
+        st.planned_outages += r.planned_outages;
+        st.data_losses.add(r.data_losses);
+        st.lost_writes.add(tally::ticks(r.lost_writes));
+        st.over_rpo += r.over_rpo;
+        st.trials_over_rpo += u64::from(r.over_rpo > 0);
     }
     Ok(())
 }

@@ -202,7 +202,7 @@ struct PlanShock {
 
 #[derive(Debug)]
 enum PlanService {
-    Reach(ReachPlan),
+    Reach(Box<ReachPlan>),
     Logic {
         /// Gate whose output is the service's expression.
         root: usize,
@@ -318,7 +318,7 @@ struct InitState {
     nonfunc: Vec<u32>,
 }
 
-/// What a node's change sets off, packed in a `u32`: a 2-bit tag and a 30-bit index.
+/// What a node's change sets off, packed in a `u32`: a 3-bit tag and a 29-bit index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
     /// Feeds this gate.
@@ -329,10 +329,14 @@ enum Action {
     Reach(u32),
     /// (Gates only) is the requirement of this element.
     Owner(u32),
+    /// Is a leaf of this logical service, as a group member: the service is
+    /// re-evaluated, but whether it is degraded follows the member's natural
+    /// state (see `Plan::member_leaves`).
+    Mark(u32),
 }
 
 impl Action {
-    const SHIFT: u32 = 30;
+    const SHIFT: u32 = 29;
     const MASK: u32 = (1 << Self::SHIFT) - 1;
 
     fn pack(self) -> u32 {
@@ -341,8 +345,9 @@ impl Action {
             Self::Leaf(i) => (1, i),
             Self::Reach(i) => (2, i),
             Self::Owner(i) => (3, i),
+            Self::Mark(i) => (4, i),
         };
-        assert!(i <= Self::MASK, "more than 2^30 actions of one kind");
+        assert!(i <= Self::MASK, "more than 2^29 actions of one kind");
         (tag << Self::SHIFT) | i
     }
 
@@ -353,7 +358,8 @@ impl Action {
             0 => Self::Gate(i),
             1 => Self::Leaf(i),
             2 => Self::Reach(i),
-            _ => Self::Owner(i),
+            3 => Self::Owner(i),
+            _ => Self::Mark(i),
         }
     }
 }
@@ -484,7 +490,7 @@ impl Plan {
                     for (e, role) in roles {
                         reach_readers[e].push((si as u32, role));
                     }
-                    PlanService::Reach(plan)
+                    PlanService::Reach(Box::new(plan))
                 }
                 ServiceKind::Logic { expr } => {
                     let mut leaves = Vec::new();
@@ -527,6 +533,7 @@ impl Plan {
                 actions[e].extend(svcs.iter().map(|&s| Action::Leaf(s).pack()));
             } else {
                 member_leaves[e].clone_from(svcs);
+                actions[e].extend(svcs.iter().map(|&s| Action::Mark(s).pack()));
             }
         }
         for (e, &r) in req_gate.iter().enumerate() {
@@ -576,30 +583,10 @@ impl Plan {
         // Which services depend on each group: needed to charge them its data losses.
         let mut group_services: Vec<Vec<u32>> = vec![Vec::new(); model.groups.len()];
         if !model.groups.is_empty() {
-            let deps: Vec<Vec<ElementId>> = model
-                .elements
-                .iter()
-                .map(crate::model::direct_requirements)
-                .collect();
             for si in 0..model.services.len() {
-                let mut seen = vec![false; n];
-                let mut stack: Vec<usize> = (0..n)
-                    .filter(|&e| {
-                        leaf_of[e].contains(&(si as u32))
-                            || reach_readers[e].iter().any(|&(x, _)| x == si as u32)
-                    })
-                    .collect();
-                stack.iter().for_each(|&e| seen[e] = true);
-                while let Some(e) = stack.pop() {
-                    for &d in &deps[e] {
-                        if !seen[d] {
-                            seen[d] = true;
-                            stack.push(d);
-                        }
-                    }
-                }
+                let deps = model.depends_on(si);
                 for (g, grp) in model.groups.iter().enumerate() {
-                    if grp.members.iter().any(|&m| seen[m]) {
+                    if grp.members.iter().any(|&m| deps[m]) {
                         group_services[g].push(si as u32);
                     }
                 }
@@ -709,6 +696,11 @@ impl Plan {
 
     pub fn n_services(&self) -> usize {
         self.services.len()
+    }
+
+    /// Whether planned downtime counts against service `s`'s availability.
+    pub fn planned_counts(&self, s: usize) -> bool {
+        self.planned_counts[s]
     }
 }
 
@@ -947,6 +939,7 @@ impl Trial {
                         }
                         self.mark(s);
                     }
+                    Action::Mark(s) => self.mark(s),
                     Action::Reach(i) => {
                         let (s, role) = plan.reach_entries[i as usize];
                         let (PlanService::Reach(rp), Some(st)) =

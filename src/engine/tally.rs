@@ -154,6 +154,22 @@ pub struct ServiceTally {
     pub trials_over_rto: u64,
     /// Durations of all outages (one still open at the mission's end is cut there).
     pub durations: DurationHist,
+    /// Planned down time per trial [ticks], counted in `down` or not as the
+    /// service says.
+    pub planned_down: Moments,
+    /// Unplanned down time per trial [ticks].
+    pub unplanned_down: Moments,
+    /// Outages that began with a planned action, over all trials (counted in
+    /// `outages` or not as the service says).
+    pub planned_outages: u64,
+    /// Failovers that lost writes, per trial.
+    pub data_losses: Moments,
+    /// Writes lost per trial [ticks of writes].
+    pub lost_writes: Moments,
+    /// Data losses larger than the RPO, over all trials.
+    pub over_rpo: u64,
+    /// Trials with at least one data loss larger than the RPO.
+    pub trials_over_rpo: u64,
 }
 
 impl ServiceTally {
@@ -165,6 +181,13 @@ impl ServiceTally {
         self.over_rto += o.over_rto;
         self.trials_over_rto += o.trials_over_rto;
         self.durations.merge(&o.durations);
+        self.planned_down.merge(&o.planned_down);
+        self.unplanned_down.merge(&o.unplanned_down);
+        self.planned_outages += o.planned_outages;
+        self.data_losses.merge(&o.data_losses);
+        self.lost_writes.merge(&o.lost_writes);
+        self.over_rpo += o.over_rpo;
+        self.trials_over_rpo += o.trials_over_rpo;
     }
 }
 

@@ -1,7 +1,7 @@
-//! A readable record of one trial: every element failure and repair and every
-//! service state change, in time order.
+//! A readable record of one trial: every element failure and repair, group
+//! failover step, maintenance window and service state change, in time order.
 
-use super::sim::{Observer, Plan, ServiceState, Trial};
+use super::sim::{GroupEvent, Observer, Plan, ServiceState, Trial};
 use super::{EngineError, Runaway};
 use crate::model::{ElementId, Model};
 
@@ -21,6 +21,15 @@ pub enum TraceEvent {
     /// Common-cause shock `shock` (index in the model's list) struck; the
     /// members it failed follow as element events at the same time.
     Shock { t: f64, shock: usize },
+    /// Something happened to group `group` (index in the model's list).
+    Group { t: f64, group: usize, event: GroupEvent },
+    /// Maintenance schedule `schedule` took `element` out of service (`begin`) or returned it.
+    Maintenance {
+        t: f64,
+        schedule: usize,
+        element: ElementId,
+        begin: bool,
+    },
 }
 
 impl TraceEvent {
@@ -30,7 +39,9 @@ impl TraceEvent {
             Self::Element { t, .. }
             | Self::Service { t, .. }
             | Self::RepairStarted { t, .. }
-            | Self::Shock { t, .. } => t,
+            | Self::Shock { t, .. }
+            | Self::Group { t, .. }
+            | Self::Maintenance { t, .. } => t,
         }
     }
 }
@@ -53,6 +64,17 @@ impl Observer for Recorder {
     }
     fn shock(&mut self, t: f64, shock: usize) {
         self.events.push(TraceEvent::Shock { t, shock });
+    }
+    fn group(&mut self, t: f64, group: usize, event: GroupEvent) {
+        self.events.push(TraceEvent::Group { t, group, event });
+    }
+    fn maintenance(&mut self, t: f64, schedule: usize, element: ElementId, begin: bool) {
+        self.events.push(TraceEvent::Maintenance {
+            t,
+            schedule,
+            element,
+            begin,
+        });
     }
 }
 

@@ -340,6 +340,67 @@ impl Model {
     pub fn element_by_id(&self, id: &str) -> Option<ElementId> {
         self.elements.iter().position(|e| e.id == id)
     }
+
+    /// Which elements service `s` can depend on: those its expression names,
+    /// or the components and links connected to its entry point, and
+    /// everything these require, directly or not.
+    pub fn depends_on(&self, s: usize) -> Vec<bool> {
+        let n = self.elements.len();
+        let mut seen = vec![false; n];
+        let mut stack = Vec::new();
+        match &self.services[s].kind {
+            ServiceKind::Logic { expr } => expr.elements(&mut stack),
+            ServiceKind::Reach { from, .. } => {
+                let Some(start) = self.node_of[*from] else {
+                    return seen;
+                };
+                let mut dfs = petgraph::visit::Dfs::new(&self.graph, start);
+                while let Some(node) = dfs.next(&self.graph) {
+                    stack.push(self.graph[node]);
+                    stack.extend(self.graph.edges(node).map(|e| *e.weight()));
+                }
+            }
+        }
+        stack.retain(|&e| !std::mem::replace(&mut seen[e], true));
+        while let Some(e) = stack.pop() {
+            for d in direct_requirements(&self.elements[e]) {
+                if !seen[d] {
+                    seen[d] = true;
+                    stack.push(d);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Whether the model has planned activities (maintenance, or failback,
+    /// whose switchover is a planned outage).
+    pub fn has_planned(&self) -> bool {
+        !self.maintenance.is_empty()
+            || self
+                .groups
+                .iter()
+                .any(|g| matches!(g.mode, GroupMode::ActivePassive { failback: true, .. }))
+    }
+
+    /// Groups with asynchronous replication that service `s` depends on.
+    pub fn async_groups_of(&self, s: usize) -> Vec<usize> {
+        let deps = self.depends_on(s);
+        self.groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| {
+                matches!(
+                    g.mode,
+                    GroupMode::ActivePassive {
+                        replication: Some(Replication::Async { .. }),
+                        ..
+                    }
+                ) && g.members.iter().any(|&m| deps[m])
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
 }
 
 /// Why a model could not be built.

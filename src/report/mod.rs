@@ -129,8 +129,8 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         sig(s.outages_per_mission.point),
         interval(&ci, &s.outages_per_mission),
     );
-    let (point, interval) = probability(&s.p_no_outage);
-    row(o, "P(no outage in mission)", point, format!("{ci} {interval}"));
+    let (point, span) = probability(&s.p_no_outage);
+    row(o, "P(no outage in mission)", point, format!("{ci} {span}"));
     match &s.outage_hours {
         Some(h) => row(
             o,
@@ -185,6 +185,62 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
             point,
             format!("{ci} {interval} per mission"),
         );
+    }
+    if let Some(p) = &s.planned {
+        let e = &p.planned_downtime_hours_per_year;
+        let (point, span) = hours_interval(e.point, e.ci_low, e.ci_high);
+        let counted = if p.counts_against_availability {
+            "counted"
+        } else {
+            "not counted in availability"
+        };
+        row(
+            o,
+            "planned downtime / year",
+            point,
+            format!("{ci} {span} ({counted})"),
+        );
+        let e = &p.unplanned_downtime_hours_per_year;
+        let (point, span) = hours_interval(e.point, e.ci_low, e.ci_high);
+        row(o, "unplanned downtime / year", point, format!("{ci} {span}"));
+        let _ = writeln!(
+            o,
+            "  {:<26}{}",
+            "planned outages observed", p.planned_outages_observed
+        );
+    }
+    if let Some(d) = &s.data_loss {
+        row(
+            o,
+            "data losses per year",
+            sig(d.events_per_year.point),
+            interval(&ci, &d.events_per_year),
+        );
+        let l = &d.lost_write_seconds_per_year;
+        row(
+            o,
+            "lost writes per year",
+            format!("{} s", sig(l.point)),
+            format!("{ci} [{}, {}] s", sig(l.ci_low), sig(l.ci_high)),
+        );
+        if let Some(r) = &d.rpo {
+            let label = format!("losses over RPO {}", hours(r.rpo_hours));
+            match &r.fraction_of_losses {
+                Some(f) => row(
+                    o,
+                    &label,
+                    format!("{} %", sig(f.point * 100.0)),
+                    format!(
+                        "{ci} [{}, {}] % of losses",
+                        sig(f.ci_low * 100.0),
+                        sig(f.ci_high * 100.0)
+                    ),
+                ),
+                None => row(o, &label, "-".into(), "no data loss".into()),
+            }
+            let (point, span) = probability(&r.p_loss_over_rpo);
+            row(o, "P(loss over RPO)", point, format!("{ci} {span} per mission"));
+        }
     }
     for w in &s.warnings {
         let _ = writeln!(o, "  warning: {w}");

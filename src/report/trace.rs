@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Provenance, hours};
-use crate::engine::{ServiceState, TraceEvent};
+use crate::engine::{GroupEvent, ServiceState, TraceEvent};
 use crate::model::Model;
 
 /// Format tag of JSON traces.
@@ -35,6 +35,45 @@ enum Line<'a> {
         state: &'static str,
         cause: Option<String>,
     },
+    Group {
+        t: f64,
+        group: &'a str,
+        event: String,
+    },
+    Maintenance {
+        t: f64,
+        maintenance: &'a str,
+        element: &'a str,
+        event: &'static str,
+    },
+}
+
+/// What a group event says, in words.
+fn group_text(model: &Model, ev: GroupEvent) -> String {
+    let id = |e: usize| model.elements[e].id.as_str();
+    match ev {
+        GroupEvent::Lost { member } => format!("lost its active member {}: detecting", id(member)),
+        GroupEvent::Resumed { member } => {
+            format!("{} is back before detection ended: it carries on", id(member))
+        }
+        GroupEvent::Switching { to, planned: false } => format!("switching over to {}", id(to)),
+        GroupEvent::Switching { to, planned: true } => format!("planned switchover to {}", id(to)),
+        GroupEvent::SwitchFailed { to } => format!("switch to {} failed: manual failover", id(to)),
+        GroupEvent::TookOver {
+            member,
+            manual: false,
+        } => format!("{} took over", id(member)),
+        GroupEvent::TookOver { member, manual: true } => {
+            format!("{} took over (manual failover)", id(member))
+        }
+        GroupEvent::NoMember => "no member can take over: group down".into(),
+        GroupEvent::Failback { to } => format!("failing back to {} (planned switchover)", id(to)),
+        GroupEvent::Reconverging { member } => format!("lost {}: reconverging", id(member)),
+        GroupEvent::Reconverged => "reconverged".into(),
+        GroupEvent::DataLoss { lost } => {
+            format!("lost {} of writes (asynchronous replication)", super::hours(lost))
+        }
+    }
 }
 
 /// Element events as shown: a repair that starts the moment its element
@@ -87,6 +126,26 @@ fn causes(model: &Model, events: &[TraceEvent], i: usize) -> Option<String> {
             TraceEvent::Shock { t: te, shock } if te == t => {
                 found.push(format!("shock {}", model.common_cause[shock].id));
             }
+            TraceEvent::Group { t: te, group, event } if te == t => {
+                found.push(format!(
+                    "{}: {}",
+                    model.groups[group].id,
+                    group_text(model, event)
+                ));
+            }
+            TraceEvent::Maintenance {
+                t: te,
+                schedule,
+                element,
+                begin,
+            } if te == t => {
+                found.push(format!(
+                    "{} {} {}",
+                    model.maintenance[schedule].id,
+                    model.elements[element].id,
+                    if begin { "out" } else { "back" }
+                ));
+            }
             TraceEvent::Service { t: ts, .. } | TraceEvent::RepairStarted { t: ts, .. } if ts == t => {}
             _ => break,
         }
@@ -125,6 +184,26 @@ impl<'a> TraceReport<'a> {
                     element: &model.elements[element].id,
                     kind: model.elements[element].kind.as_deref(),
                     event: "repair started",
+                },
+                TraceEvent::Group { t, group, event } => Line::Group {
+                    t,
+                    group: &model.groups[group].id,
+                    event: group_text(model, event),
+                },
+                TraceEvent::Maintenance {
+                    t,
+                    schedule,
+                    element,
+                    begin,
+                } => Line::Maintenance {
+                    t,
+                    maintenance: &model.maintenance[schedule].id,
+                    element: &model.elements[element].id,
+                    event: if begin {
+                        "out of service"
+                    } else {
+                        "back in service"
+                    },
                 },
                 TraceEvent::Service { t, service, state } => Line::Service {
                     t,
@@ -187,6 +266,13 @@ impl<'a> TraceReport<'a> {
                     let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
                     (*t, format!("{element}{kind} {event}"))
                 }
+                Line::Group { t, group, event } => (*t, format!("group {group}: {event}")),
+                Line::Maintenance {
+                    t,
+                    maintenance,
+                    element,
+                    event,
+                } => (*t, format!("{element} {event} ({maintenance})")),
                 Line::Service {
                     t,
                     service,
