@@ -177,7 +177,7 @@ pub struct ServiceSummary {
     pub rto: Option<RtoSummary>,
     /// Planned and unplanned downtime, when the model has planned activities.
     pub planned: Option<PlannedSummary>,
-    /// Lost writes, when the service depends on a group with asynchronous replication.
+    /// Lost writes, when the service depends on a group with replication.
     pub data_loss: Option<DataLossSummary>,
     /// Plain-language cautions about these numbers.
     pub warnings: Vec<String>,
@@ -266,7 +266,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
                     planned_outages_observed: t.planned_outages,
                 });
             }
-            if !model.async_groups_of(i).is_empty() {
+            if !model.replicated_groups_of(i).is_empty() {
                 let events = t.data_losses.sum as u64;
                 sum.data_loss = Some(DataLossSummary {
                     events_per_year: per_year(&t.data_losses, 1.0),

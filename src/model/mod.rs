@@ -383,8 +383,8 @@ impl Model {
                 .any(|g| matches!(g.mode, GroupMode::ActivePassive { failback: true, .. }))
     }
 
-    /// Groups with asynchronous replication that service `s` depends on.
-    pub fn async_groups_of(&self, s: usize) -> Vec<usize> {
+    /// Groups with replication (synchronous or not) that service `s` depends on.
+    pub fn replicated_groups_of(&self, s: usize) -> Vec<usize> {
         let deps = self.depends_on(s);
         self.groups
             .iter()
@@ -393,7 +393,7 @@ impl Model {
                 matches!(
                     g.mode,
                     GroupMode::ActivePassive {
-                        replication: Some(Replication::Async { .. }),
+                        replication: Some(_),
                         ..
                     }
                 ) && g.members.iter().any(|&m| deps[m])

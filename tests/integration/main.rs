@@ -6,6 +6,7 @@ mod crews;
 mod determinism;
 mod engine;
 mod exact;
+mod groups;
 mod rto;
 mod scenarios;
 mod shocks;

@@ -1,0 +1,315 @@
+//! Failover groups and standby ageing against exact answers: continuous-time
+//! Markov chains built and solved in the test (exponential laws and delays),
+//! and a convolution integral for standbys with an ageing (Weibull) law.
+
+use serde_json::{Value, json};
+
+use crate::common::{assert_close, assert_in_ci, mission_averages as solve, model, simulate};
+
+/// A generator matrix from transitions `(from, to, rate)` over `n` states.
+fn generator(n: usize, moves: &[(usize, usize, f64)]) -> Vec<Vec<f64>> {
+    let mut q = vec![vec![0.0; n]; n];
+    for &(i, j, r) in moves {
+        q[i][j] += r;
+        q[i][i] -= r;
+    }
+    q
+}
+
+/// Mission-average occupation of each state (a fraction of the mission),
+/// from the availability solver run with one state marked up at a time.
+fn occupation(q: &[Vec<f64>], t: f64) -> Vec<f64> {
+    (0..q.len())
+        .map(|j| {
+            let up: Vec<bool> = (0..q.len()).map(|i| i == j).collect();
+            solve(q, &up, t).availability
+        })
+        .collect()
+}
+
+/// A pair `a` (active at the start) and `b` in one active-passive group,
+/// both exponential, under a service that requires the group.
+fn pair(mission: f64, mtbf: f64, mttr: f64, crews: Option<u32>, group: Value, rpo: Option<&str>) -> String {
+    let mut service = json!({"id": "s", "requires": "group:p"});
+    if let Some(r) = rpo {
+        service["rpo"] = json!(r);
+    }
+    let repair = match crews {
+        Some(c) => json!({"crews": c}),
+        None => json!({}),
+    };
+    let mut group = group;
+    group["id"] = json!("p");
+    group["members"] = json!(["a", "b"]);
+    group["mode"] = json!("active-passive");
+    json!({
+        "format": "redsim/1", "name": "pair", "mission": mission,
+        "repair": repair,
+        "components": [
+            {"id": "a", "mtbf": mtbf, "mttr": mttr},
+            {"id": "b", "mtbf": mtbf, "mttr": mttr}
+        ],
+        "groups": [group],
+        "services": [service]
+    })
+    .to_string()
+}
+
+/// Standby pair with one repair crew and instant failover: states are the
+/// number of failed members. Only the active member fails at rate λ; the
+/// idle standby fails at `aging`·λ (1 hot, in (0, 1) warm, 0 cold).
+fn standby_chain(lambda: f64, mu: f64, aging: f64) -> (Vec<Vec<f64>>, Vec<bool>) {
+    let q = generator(
+        3,
+        &[
+            (0, 1, lambda * (1.0 + aging)),
+            (1, 2, lambda),
+            (1, 0, mu),
+            (2, 1, mu),
+        ],
+    );
+    (q, vec![true, true, false])
+}
+
+#[test]
+fn hot_warm_and_cold_standby_pairs_with_one_crew_match_their_chains() {
+    let (t, mtbf, mttr) = (1000.0, 50.0, 10.0);
+    let mut availability = Vec::new();
+    for (standby, aging) in [("hot", 1.0), ("warm", 0.2), ("cold", 0.0)] {
+        let mut g = json!({"standby": standby});
+        if standby == "warm" {
+            g["standby_aging"] = json!(aging);
+        }
+        let (q, up) = standby_chain(1.0 / mtbf, 1.0 / mttr, aging);
+        let exact = solve(&q, &up, t);
+        let run = simulate(&model(&pair(t, mtbf, mttr, Some(1), g, None)), 20_000, 3);
+        let s = &run.services[0];
+        assert!(s.outages_observed > 1000, "{standby}: {}", s.outages_observed);
+        assert_close(
+            &format!("{standby} standby: availability"),
+            &s.availability,
+            exact.availability,
+            4.0,
+        );
+        assert_close(
+            &format!("{standby} standby: outages"),
+            &s.outages_per_mission,
+            exact.outages,
+            4.0,
+        );
+        availability.push((s.availability.clone(), exact.availability));
+    }
+    // The three differ by far more than the noise: a model that let idle
+    // standbys age like active ones (or not at all) would fail above.
+    for w in availability.windows(2) {
+        let se = w[0].0.std_error.unwrap().max(w[1].0.std_error.unwrap());
+        assert!(w[1].1 - w[0].1 > 10.0 * se, "{:?}", w);
+    }
+}
+
+/// Reliability of a standby pair of non-repairable units with survival
+/// function `surv` and density `dens`: the system survives the mission if
+/// the active unit does, or if it fails at `x` and the standby, which aged
+/// `aging·x` while idle, has age `T - x` more to go:
+/// `S(T) + ∫_0^T f(x) S(T - (1 - aging)·x) dx`.
+fn standby_reliability(surv: impl Fn(f64) -> f64, dens: impl Fn(f64) -> f64, aging: f64, t: f64) -> f64 {
+    let n = 20_000;
+    let h = t / n as f64;
+    let g = |x: f64| dens(x) * surv(t - (1.0 - aging) * x);
+    let mut sum = g(0.0) + g(t);
+    for i in 1..n {
+        sum += g(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    surv(t) + sum * h / 3.0
+}
+
+#[test]
+fn ageing_standbys_are_right_for_a_weibull_law() {
+    // Wear-out (shape 3): a standby's age matters, so counting idle time as
+    // age (or ignoring the age already gained) gives a different answer.
+    let (shape, scale, t) = (3.0, 1000.0, 1200.0);
+    let surv = |x: f64| (-(x / scale).powf(shape)).exp();
+    let dens = |x: f64| shape / scale * (x / scale).powf(shape - 1.0) * surv(x);
+    let mut seen = Vec::new();
+    for (standby, aging) in [("cold", 0.0), ("warm", 0.3), ("hot", 1.0)] {
+        let exact = standby_reliability(surv, dens, aging, t);
+        let mut g = json!({"standby": standby});
+        if standby == "warm" {
+            g["standby_aging"] = json!(aging);
+        }
+        g["id"] = json!("p");
+        g["members"] = json!(["a", "b"]);
+        g["mode"] = json!("active-passive");
+        let law = json!({"weibull": {"shape": shape, "scale": scale}});
+        let text = json!({
+            "format": "redsim/1", "name": "standby", "mission": t,
+            "components": [
+                {"id": "a", "failure": law, "repair": "never"},
+                {"id": "b", "failure": law, "repair": "never"}
+            ],
+            "groups": [g],
+            "services": [{"id": "s", "requires": "group:p"}]
+        })
+        .to_string();
+        let run = simulate(&model(&text), 20_000, 5);
+        let p = &run.services[0].p_no_outage;
+        assert_in_ci(&format!("{standby} Weibull standby: reliability"), p, exact);
+        seen.push((p.clone(), exact));
+    }
+    // Cold beats warm beats hot, each well outside the others' intervals.
+    for w in seen.windows(2) {
+        assert!(w[0].1 > w[1].0.ci_high && w[1].1 < w[0].0.ci_low, "{w:?}");
+    }
+}
+
+/// The active-passive pair (hot standby, unlimited repair) with exponential
+/// detection (rate `delta`), switchover (`sigma`) and manual failover
+/// (`nu`), switch success `p`. States (the "target" is the member switched to):
+///
+/// | state | stage      | active / old | standby / target | service |
+/// |-------|------------|--------------|------------------|---------|
+/// | 0     | normal     | up           | up               | up      |
+/// | 1     | normal     | up           | down             | up      |
+/// | 2     | switching  | down         | up               | down    |
+/// | 3     | no member  | down         | down             | down    |
+/// | 4     | switching  | down         | down             | down    |
+/// | 5     | switching  | up           | down             | down    |
+/// | 6     | switching  | up           | up               | down    |
+/// | 7     | manual     | down         | up               | down    |
+/// | 8     | manual     | up           | up               | down    |
+/// | 9     | manual     | down         | down             | down    |
+/// | 10    | manual     | up           | down             | down    |
+/// | 11    | detecting  | down         | up               | down    |
+/// | 12    | detecting  | down         | down             | down    |
+///
+/// When a switch ends with the target lost, the group tries the other
+/// member (a new switchover) or, with none, waits for the first to recover.
+fn failover_chain(
+    lambda: f64,
+    mu: f64,
+    delta: f64,
+    sigma: f64,
+    p: f64,
+    nu: f64,
+) -> (Vec<Vec<f64>>, Vec<bool>) {
+    let (l, m) = (lambda, mu);
+    let q = generator(
+        13,
+        &[
+            (0, 11, l),
+            (0, 1, l),
+            (1, 12, l),
+            (1, 0, m),
+            (11, 2, delta),
+            (11, 0, m),
+            (11, 12, l),
+            (12, 3, delta),
+            (12, 1, m),
+            (12, 11, m),
+            (2, 1, p * sigma),
+            (2, 7, (1.0 - p) * sigma),
+            (2, 6, m),
+            (2, 4, l),
+            (3, 1, 2.0 * m),
+            (4, 3, sigma),
+            (4, 2, m),
+            (4, 5, m),
+            (5, 2, sigma),
+            (5, 6, m),
+            (5, 4, l),
+            (6, 0, p * sigma),
+            (6, 8, (1.0 - p) * sigma),
+            (6, 2, l),
+            (6, 5, l),
+            (7, 1, nu),
+            (7, 8, m),
+            (7, 9, l),
+            (8, 0, nu),
+            (8, 7, l),
+            (8, 10, l),
+            (9, 3, nu),
+            (9, 7, m),
+            (9, 10, m),
+            (10, 1, nu),
+            (10, 8, m),
+            (10, 9, l),
+        ],
+    );
+    let up = (0..13).map(|s| s <= 1).collect();
+    (q, up)
+}
+
+#[test]
+fn active_passive_pair_with_a_15_minute_switchover_matches_its_chain() {
+    let (t, mtbf, mttr) = (2000.0, 200.0, 10.0);
+    let (delta, sigma, nu) = (1.0 / (5.0 / 60.0), 1.0 / 0.25, 1.0 / 1.0);
+    let exp = |h: f64| json!({"exponential": {"mean": format!("{}m", h * 60.0)}});
+    for p in [1.0, 0.8] {
+        let g = json!({"failover": {
+            "detection": exp(1.0 / delta), "switchover": exp(1.0 / sigma),
+            "success": p, "manual": exp(1.0 / nu)
+        }});
+        let (q, up) = failover_chain(1.0 / mtbf, 1.0 / mttr, delta, sigma, p, nu);
+        let exact = solve(&q, &up, t);
+        let run = simulate(&model(&pair(t, mtbf, mttr, None, g, None)), 20_000, 7);
+        let s = &run.services[0];
+        assert!(s.outages_observed > 10_000, "{}", s.outages_observed);
+        assert_close(
+            &format!("active-passive, success {p}: availability"),
+            &s.availability,
+            exact.availability,
+            4.0,
+        );
+        assert_close(
+            &format!("active-passive, success {p}: outages"),
+            &s.outages_per_mission,
+            exact.outages,
+            4.0,
+        );
+        // The failover delays are most of the downtime: instant failover is
+        // a different answer, far outside the noise.
+        let (l, m) = (1.0 / mtbf, 1.0 / mttr);
+        let q0 = generator(3, &[(0, 1, 2.0 * l), (1, 2, l), (1, 0, m), (2, 1, 2.0 * m)]);
+        let instant = solve(&q0, &[true, true, false], t);
+        let se = s.availability.std_error.unwrap();
+        assert!(instant.availability - exact.availability > 20.0 * se);
+    }
+}
+
+#[test]
+fn asynchronous_replication_loses_the_lag_of_each_unplanned_failover() {
+    // Instant failover, unlimited repair: with both up, the active member
+    // fails at λ and the standby takes over (a loss); with one up, it fails
+    // at λ and the group is down until a member is repaired: a loss if the
+    // other one comes back first (rate μ), none if the owner of the data does.
+    let (t, mtbf, mttr, lag, rpo) = (2000.0, 100.0, 20.0, 4.0 / 3600.0, 6.0 / 3600.0);
+    let (l, m) = (1.0 / mtbf, 1.0 / mttr);
+    let q = generator(3, &[(0, 1, 2.0 * l), (1, 2, l), (1, 0, m), (2, 1, 2.0 * m)]);
+    let occ = occupation(&q, t);
+    let losses = t * (l * occ[0] + m * occ[2]);
+    let g = json!({"replication": {"mode": "async", "lag": {"exponential": {"mean": "4s"}}}});
+    let run = simulate(&model(&pair(t, mtbf, mttr, None, g, Some("6s"))), 20_000, 13);
+    let d = run.services[0].data_loss.as_ref().expect("an async group");
+    let per_year = 8760.0 / t;
+    assert_close("data losses per year", &d.events_per_year, losses * per_year, 4.0);
+    assert_close(
+        "lost write seconds per year",
+        &d.lost_write_seconds_per_year,
+        losses * per_year * lag * 3600.0,
+        4.0,
+    );
+    let over = d.rpo.as_ref().expect("an rpo");
+    let share = (-rpo / lag).exp();
+    assert_in_ci(
+        "share of losses over the RPO",
+        over.fraction_of_losses.as_ref().unwrap(),
+        share,
+    );
+
+    // Synchronous replication loses nothing; the report says so.
+    let g = json!({"replication": {"mode": "sync"}});
+    let run = simulate(&model(&pair(t, mtbf, mttr, None, g, Some("6s"))), 2_000, 13);
+    let d = run.services[0].data_loss.as_ref().expect("a replicated group");
+    assert_eq!(d.events_observed, 0);
+    assert_eq!(d.lost_write_seconds_per_year.ci_high, 0.0);
+}
