@@ -97,7 +97,7 @@ fn hot_warm_and_cold_standby_pairs_with_one_crew_match_their_chains() {
             exact.outages,
             4.0,
         );
-        availability.push((s.availability.clone(), exact.availability));
+        availability.push((s.availability, exact.availability));
     }
     // The three differ by far more than the noise: a model that let idle
     // standbys age like active ones (or not at all) would fail above.
@@ -154,7 +154,7 @@ fn ageing_standbys_are_right_for_a_weibull_law() {
         let run = simulate(&model(&text), 20_000, 5);
         let p = &run.services[0].p_no_outage;
         assert_in_ci(&format!("{standby} Weibull standby: reliability"), p, exact);
-        seen.push((p.clone(), exact));
+        seen.push((*p, exact));
     }
     // Cold beats warm beats hot, each well outside the others' intervals.
     for w in seen.windows(2) {
