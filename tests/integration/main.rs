@@ -7,6 +7,7 @@ mod determinism;
 mod engine;
 mod exact;
 mod groups;
+mod maintenance;
 mod rto;
 mod scenarios;
 mod shocks;
