@@ -224,3 +224,78 @@ fn a_spare_on_site_beats_waiting_for_the_depot() {
         &service(&none, "shelf").availability,
     );
 }
+
+#[test]
+fn failover_models_of_the_same_web_tier_rank_as_their_descriptions_say() {
+    let run = |name: &str| simulate(&load(name).model, 10_000, 3);
+    let (parallel, aa, ap) = (
+        run("web-tier-parallel.json"),
+        run("web-tier-active-active.json"),
+        run("web-tier-active-passive.json"),
+    );
+    let (p, a, s) = (
+        service(&parallel, "web"),
+        service(&aa, "web"),
+        service(&ap, "web"),
+    );
+    // Every failover is an outage in the other two: many more outages.
+    clearly_above("outages, active-active", &a.outages_per_year, &p.outages_per_year);
+    clearly_above(
+        "outages, active-passive",
+        &s.outages_per_year,
+        &p.outages_per_year,
+    );
+    // Detection, switchover and failed switches cost more than 15 s of reconvergence.
+    clearly_above("availability", &a.availability, &s.availability);
+    clearly_above("availability", &p.availability, &s.availability);
+}
+
+#[test]
+fn rolling_patching_beats_patching_everything_at_once() {
+    let rolling = simulate(&load("patching-rolling.json").model, 5_000, 3);
+    let together = simulate(&load("patching-simultaneous.json").model, 5_000, 3);
+    let (r, t) = (service(&rolling, "site"), service(&together, "site"));
+    clearly_above("availability", &r.availability, &t.availability);
+    let (rp, tp) = (r.planned.as_ref().unwrap(), t.planned.as_ref().unwrap());
+    clearly_above(
+        "planned downtime",
+        &tp.planned_downtime_hours_per_year,
+        &rp.planned_downtime_hours_per_year,
+    );
+    // Twelve windows of an hour a year (days 7, 37, ..., 337), each an
+    // outage unless the site is already down for another reason.
+    let planned = tp.planned_downtime_hours_per_year.point;
+    assert!(planned > 11.9 && planned <= 12.0, "{planned}");
+}
+
+#[test]
+fn asynchronous_replication_loses_writes_and_synchronous_does_not() {
+    let async_ = simulate(&load("db-async-replication.json").model, 5_000, 3);
+    let sync = simulate(&load("db-sync-replication.json").model, 5_000, 3);
+    let a = service(&async_, "orders").data_loss.as_ref().unwrap();
+    let s = service(&sync, "orders").data_loss.as_ref().unwrap();
+    assert!(a.events_per_year.ci_low > 1.0, "{:?}", a.events_per_year);
+    assert!(a.rpo.as_ref().unwrap().losses_over_rpo > 0);
+    assert_eq!(s.events_observed, 0);
+    // The same failures and failovers: availability does not depend on the mode.
+    assert_eq!(
+        service(&async_, "orders").availability,
+        service(&sync, "orders").availability
+    );
+}
+
+#[test]
+fn failed_switches_cost_the_firewall_pair_most_of_its_downtime() {
+    let sc = load("firewall-pair-failover.json");
+    let with = simulate(&sc.model, 10_000, 3);
+    let mut perfect = sc.model.clone();
+    if let redsim::model::GroupMode::ActivePassive { failover, .. } = &mut perfect.groups[0].mode {
+        failover.success = 1.0;
+    }
+    let perfect = simulate(&perfect, 10_000, 3);
+    clearly_above(
+        "availability with perfect switches",
+        &service(&perfect, "app").availability,
+        &service(&with, "app").availability,
+    );
+}
