@@ -68,25 +68,12 @@ fn reference_general(c: &mut Criterion) {
     per_event(c, "reference-crew-shocks", &reference_with(extra), 1000);
 }
 
-/// The reference hardware as ten active-passive pairs in series (`a-k`
-/// active, `b-k` hot standby; 30 s detection, 60 s switchover), one repair
-/// crew and the two shocks: groups, crews and shocks together.
-pub fn reference_groups_model() -> Model {
-    let groups: Vec<_> = (1..=10)
-        .map(|k| {
-            serde_json::json!({"id": format!("pair-{k}"), "members": [format!("a-{k}"), format!("b-{k}")],
-                "mode": "active-passive", "failover": {"detection": "30s", "switchover": "60s"}})
-        })
-        .collect();
-    let all: Vec<_> = (1..=10).map(|k| format!("group:pair-{k}")).collect();
-    reference_with(serde_json::json!({
-        "repair": {"crews": 1},
-        "common_cause": [
-            {"id": "shock-a", "members": ["a-1", "a-2"], "mtbf": "500000h"},
-            {"id": "shock-b", "members": ["b-1", "b-2"], "mtbf": "500000h"}],
-        "groups": groups,
-        "services": [{"id": "s", "requires": {"all": all}}]
-    }))
+/// `benches/reference-groups.json`: the reference hardware as ten
+/// active-passive pairs in series (`a-k` active, `b-k` hot standby; 30 s
+/// detection, 60 s switchover), one repair crew and the two shocks: groups,
+/// crews and shocks together.
+fn reference_groups_model() -> Model {
+    load("benches/reference-groups.json")
 }
 
 fn reference_groups(c: &mut Criterion) {

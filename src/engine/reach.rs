@@ -47,6 +47,9 @@ pub(super) struct ReachPlan {
     /// Unit of each element that is a target (`NONE` otherwise), when targets
     /// form units; then `need` and `n_targets` count units.
     units: Option<Vec<u32>>,
+    /// Targets that are group members: whether one counts as missing (for
+    /// "degraded") follows its natural state, not whether it carries traffic.
+    pub(super) members: Vec<u32>,
 }
 
 /// Per-trial state of one reachability service.
@@ -152,6 +155,7 @@ impl ReachPlan {
             },
             need,
             units,
+            members: Vec::new(),
         };
         (plan, roles)
     }
@@ -190,8 +194,9 @@ impl ReachPlan {
         st.stale = true;
     }
 
-    /// The service's state now.
-    pub(super) fn eval(&self, st: &mut ReachState, func: &[bool]) -> ServiceState {
+    /// The service's state now; `nat(e)` is group member `e`'s natural state
+    /// (up, in service, requirement met, carrying or not).
+    pub(super) fn eval(&self, st: &mut ReachState, func: &[bool], nat: impl Fn(u32) -> bool) -> ServiceState {
         if st.stale {
             st.stale = false;
             st.reached.fill(false);
@@ -216,7 +221,7 @@ impl ReachPlan {
             return ServiceState::Down;
         }
         if let Some(units) = &self.units {
-            return self.eval_units(st, func, units);
+            return self.eval_units(st, func, units, nat);
         }
         // Summed in core order, so the total depends only on the state.
         let (mut got, mut found) = (0.0, 0usize);
@@ -228,6 +233,14 @@ impl ReachPlan {
         }
         // Capacities are decimal numbers summed in binary: 8 × 0.1 must meet a
         // demand of 0.8, so the comparison allows a relative 1e-9.
+        // An idle standby is not a missing target.
+        if found < self.n_targets {
+            found += self
+                .members
+                .iter()
+                .filter(|&&m| nat(m) && !func[m as usize])
+                .count();
+        }
         if got < self.need * (1.0 - CAPACITY_TOLERANCE) {
             ServiceState::Down
         } else if found < self.n_targets {
@@ -239,7 +252,13 @@ impl ReachPlan {
 
     /// The service's state when targets form units: counts the units with a
     /// reached target (after the search, which `eval` has done).
-    fn eval_units(&self, st: &mut ReachState, func: &[bool], units: &[u32]) -> ServiceState {
+    fn eval_units(
+        &self,
+        st: &mut ReachState,
+        func: &[bool],
+        units: &[u32],
+        nat: impl Fn(u32) -> bool,
+    ) -> ServiceState {
         st.unit_hit.fill(false);
         let mut found = 0usize;
         let mut hit = |u: u32, hits: &mut Vec<bool>| {
@@ -262,9 +281,10 @@ impl ReachPlan {
                 }
             }
         }
+        // A group is at full strength when every member is up and in service.
         if (found as f64) < self.need {
             ServiceState::Down
-        } else if found < self.n_targets {
+        } else if found < self.n_targets || self.members.iter().any(|&m| !nat(m)) {
             ServiceState::Degraded
         } else {
             ServiceState::Up

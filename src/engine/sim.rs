@@ -243,8 +243,9 @@ pub struct Plan {
     group_slot: usize,
     /// Whether each element's ageing rate can change (an idle warm or cold standby).
     aging: Vec<bool>,
-    /// Logical services of which each group member is a leaf: whether the
-    /// service is degraded follows the member's natural state, not whether it carries.
+    /// Services whose "degraded" follows each group member's natural state
+    /// (not whether it carries): logical services it is a leaf of, and
+    /// reachability services it is a target of.
     member_leaves: Rows,
     /// Maintenance schedules; schedule `k` is event slot `group_slot + groups + k`.
     maint: Vec<crate::model::Maintenance>,
@@ -622,12 +623,28 @@ impl Plan {
                 },
             })
             .collect();
+        for (si, (sv, ms)) in services.iter_mut().zip(&model.services).enumerate() {
+            if let (PlanService::Reach(rp), ServiceKind::Reach { targets, .. }) = (sv, &ms.kind) {
+                rp.members = targets
+                    .iter()
+                    .filter(|&&e| group_of[e] != u32::MAX)
+                    .map(|&e| e as u32)
+                    .collect();
+                // Their natural state decides "degraded": re-evaluate when it changes.
+                rp.members
+                    .iter()
+                    .for_each(|&m| member_leaves[m as usize].push(si as u32));
+            }
+        }
         let mut aging = vec![false; n];
         for g in &groups {
+            // Only members that can fail have an age to keep.
             if let PlanGroupKind::Passive { idle_rate, .. } = g.kind
                 && idle_rate != 1.0
             {
-                g.members.iter().for_each(|&m| aging[m as usize] = true);
+                for &m in &g.members {
+                    aging[m as usize] = model.elements[m as usize].life.is_some();
+                }
             }
         }
 
@@ -1004,7 +1021,8 @@ impl Trial {
             }
             PlanService::Reach(rp) => {
                 let st = self.reach[s].as_mut().expect("state of a reachability service");
-                rp.eval(st, &self.func)
+                let el = &self.el;
+                rp.eval(st, &self.func, |e| el[e as usize].nat)
             }
         }
     }
@@ -1407,6 +1425,15 @@ impl Trial {
         self.queue = BinaryHeap::from(initial);
         if FULL {
             self.start_groups(plan, seed, trial, mission, obs);
+            // Zero-delay failovers at t = 0 (a group whose first member starts
+            // cut off) settle before the services are first judged.
+            while let Some(&Reverse(ev)) = self.queue.peek() {
+                let g = ev.elem().wrapping_sub(plan.group_slot);
+                if ev.time() != 0.0 || g >= plan.groups.len() {
+                    break;
+                }
+                self.group_timer(plan, g, 0.0, mission, obs);
+            }
         }
         for (p, st) in plan.services.iter().zip(&mut self.reach) {
             if let (PlanService::Reach(rp), Some(st)) = (p, st) {

@@ -87,6 +87,12 @@ fn explain_serde(msg: &str) -> (String, Option<String>) {
             let mut parts = rest.split('`');
             let name = parts.next().unwrap_or_default();
             let expected: Vec<&str> = parts.skip(1).step_by(2).collect();
+            // Distributions are not the only enums: modes, standbys, disciplines...
+            let what = if what == "distribution" && !expected.contains(&"exponential") {
+                "value"
+            } else {
+                what
+            };
             let mut hint = suggest(name, expected.iter().copied()).map(|s| format!("did you mean `{s}`?"));
             if !expected.is_empty() {
                 let allowed: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
@@ -355,8 +361,12 @@ impl Ids {
                 None,
             )),
             None => {
-                let hint = suggest(r, self.ids[..limit].iter().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`?"));
+                let hint = if self.groups.contains_key(r) {
+                    Some(format!("`{r}` is a group: write `{}{r}`", groups::GROUP_PREFIX))
+                } else {
+                    suggest(r, self.ids[..limit].iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?"))
+                };
                 Err(fail(format!("unknown id `{r}`"), hint))
             }
         }
@@ -844,11 +854,46 @@ fn requirement(
         // Where each element was named in this list: naming one twice would
         // count it twice towards an `at_least`.
         let mut named: HashMap<ElementId, usize> = HashMap::new();
+        let is_group =
+            |k: usize| matches!(&xs[k], Requirement::Ref(r) if r.starts_with(groups::GROUP_PREFIX));
+        let twice = |probs: &mut Problems, p: &str, h: ElementId, first: usize, at: usize| {
+            let (how, hint) = if is_group(first) || is_group(at) {
+                (
+                    ", directly or as a group member",
+                    "name a group's members through the group only",
+                )
+            } else {
+                (
+                    "",
+                    "name each element once; a glob counts every element it matches",
+                )
+            };
+            probs.add(
+                p,
+                id,
+                format!(
+                    "`{}` is named twice in this list{how} (also at {path}[{first}])",
+                    ids.ids[h]
+                ),
+                Some(hint.into()),
+            );
+        };
         for (i, x) in xs.iter().enumerate() {
             let p = format!("{path}[{i}]");
             match x {
                 Requirement::Ref(r) if r.starts_with(groups::GROUP_PREFIX) => match group_expr(ids, r) {
-                    Ok(e) => out.push(e),
+                    Ok(e) => {
+                        // A member also named on its own would count twice, like a repeated id.
+                        let mut members = Vec::new();
+                        e.elements(&mut members);
+                        for h in members {
+                            if let Some(first) = named.insert(h, i) {
+                                twice(probs, &p, h, first, i);
+                                ok = false;
+                            }
+                        }
+                        out.push(e);
+                    }
                     Err(u) => {
                         probs.unresolved(p, id, u);
                         ok = false;
@@ -858,18 +903,7 @@ fn requirement(
                     Ok(hits) => {
                         for h in hits {
                             if let Some(first) = named.insert(h, i) {
-                                probs.add(
-                                    &p,
-                                    id,
-                                    format!(
-                                        "`{}` is named twice in this list (also at {path}[{first}])",
-                                        ids.ids[h]
-                                    ),
-                                    Some(
-                                        "name each element once; a glob counts every element it matches"
-                                            .into(),
-                                    ),
-                                );
+                                twice(probs, &p, h, first, i);
                                 ok = false;
                             }
                             out.push(Expr::Elem(h));
@@ -1545,35 +1579,37 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             continue;
         }
         service_ids.insert(s.id.clone(), path.clone());
+        // Checked whatever the rest of the service holds, so that they are
+        // reported together with its other problems.
+        let rto = match s.rto {
+            Some(d) if d.0 > 0.0 => Some(d.0),
+            Some(_) => {
+                probs.add(
+                    format!("{path}.rto"),
+                    Some(&s.id),
+                    "rto must be longer than 0",
+                    None,
+                );
+                None
+            }
+            None => None,
+        };
+        let rpo = match s.rpo {
+            Some(d) if d.0 > 0.0 => Some(d.0),
+            Some(_) => {
+                probs.add(
+                    format!("{path}.rpo"),
+                    Some(&s.id),
+                    "rpo must be longer than 0",
+                    None,
+                );
+                None
+            }
+            None => None,
+        };
         if let Some(kind) = service(&s, &ids, &path, &mut probs)
             && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
         {
-            let rto = match s.rto {
-                Some(d) if d.0 > 0.0 => Some(d.0),
-                Some(_) => {
-                    probs.add(
-                        format!("{path}.rto"),
-                        Some(&s.id),
-                        "rto must be longer than 0",
-                        None,
-                    );
-                    None
-                }
-                None => None,
-            };
-            let rpo = match s.rpo {
-                Some(d) if d.0 > 0.0 => Some(d.0),
-                Some(_) => {
-                    probs.add(
-                        format!("{path}.rpo"),
-                        Some(&s.id),
-                        "rpo must be longer than 0",
-                        None,
-                    );
-                    None
-                }
-                None => None,
-            };
             services.push(Service {
                 id: s.id.clone(),
                 kind,

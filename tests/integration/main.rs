@@ -6,6 +6,7 @@ mod crews;
 mod determinism;
 mod engine;
 mod exact;
+mod group_validation;
 mod groups;
 mod maintenance;
 mod rto;

@@ -10,7 +10,7 @@ use std::cmp::Reverse;
 
 use rand::RngExt;
 
-use super::{Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, ServiceState, Trial, rng};
+use super::{Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, ServiceState, Trial, rng};
 
 const NONE: u32 = u32::MAX;
 
@@ -49,6 +49,8 @@ pub(super) struct GroupState {
     pending_seq: u64,
     /// End of the reconvergence under way [h].
     until: f64,
+    /// The group went down in a planned switch (a takeover then loses no writes).
+    down_planned: bool,
     rng: Option<rng::StreamRng>,
 }
 
@@ -100,15 +102,14 @@ impl Trial {
                 target: NONE,
                 pending_seq: 0,
                 until: 0.0,
+                down_planned: false,
                 rng: Some(rng::stream(seed, trial, pg.key)),
             };
             if let PlanGroupKind::Passive { .. } = pg.kind {
+                // A standby's not carrying may cut off another group's member:
+                // that change is queued by propagation and settled below.
                 for &m in &pg.members[1..] {
                     self.set_carry(plan, m as usize, false);
-                }
-                // Only when a standby's loss of traffic cuts off its own group's first member.
-                if !self.el[first as usize].nat {
-                    self.group_queue.push((first, false));
                 }
             }
         }
@@ -202,10 +203,12 @@ impl Trial {
         obs: &mut impl Observer,
     ) {
         for &s in plan.member_leaves.row(m) {
-            if nat {
-                self.nonfunc[s as usize] -= 1;
-            } else {
-                self.nonfunc[s as usize] += 1;
+            if let PlanService::Logic { .. } = plan.services[s as usize] {
+                if nat {
+                    self.nonfunc[s as usize] -= 1;
+                } else {
+                    self.nonfunc[s as usize] += 1;
+                }
             }
             self.mark(s);
         }
@@ -214,16 +217,14 @@ impl Trial {
         let m32 = m as u32;
         match &pg.kind {
             PlanGroupKind::Passive {
-                switchover,
-                detection,
-                failback,
-                ..
+                detection, failback, ..
             } => {
                 let (stage, active) = (self.gstate[g].stage, self.gstate[g].active);
                 match stage {
                     Stage::Normal if m32 == active && !nat => {
-                        if self.el[m].maint > 0 {
-                            // Taken out for maintenance: a planned switch, no detection.
+                        // Taken out for maintenance, its own or that of something it
+                        // needs: a planned switch, no detection.
+                        if self.el[m].maint > 0 || (self.instant_planned && !self.instant_unplanned) {
                             self.begin_switch(plan, g, t, mission, true, obs);
                         } else {
                             self.gstate[g].stage = Stage::Detecting;
@@ -233,21 +234,19 @@ impl Trial {
                         }
                     }
                     Stage::Normal if nat && *failback && rank(pg, m32) < rank(pg, active) => {
-                        self.gstate[g].stage = Stage::Failback;
-                        self.gstate[g].target = m32;
-                        self.set_carry(plan, active as usize, false);
-                        self.planned_open += 1;
-                        self.instant_planned = true;
-                        let dt = switchover.sample(self.group_rng(g));
-                        self.schedule_group(plan, g, t, dt, mission);
-                        obs.group(t, g, GroupEvent::Failback { to: m });
+                        self.begin_failback(plan, g, m32, t, mission, obs);
                     }
                     Stage::Detecting if m32 == active && nat => {
                         self.gstate[g].stage = Stage::Normal;
                         self.gstate[g].pending_seq = 0;
                         obs.group(t, g, GroupEvent::Resumed { member: m });
                     }
-                    Stage::Down if nat => self.take_over(plan, g, m32, t, mission, false, false, obs),
+                    Stage::Down if nat => {
+                        // The best member functional now: several may have come back at once.
+                        let c = self.best_member(plan, g).unwrap_or(m32);
+                        let planned = self.gstate[g].down_planned;
+                        self.take_over(plan, g, c, t, mission, planned, false, obs);
+                    }
                     _ => {}
                 }
             }
@@ -305,6 +304,7 @@ impl Trial {
                 self.gstate[g].stage = Stage::Down;
                 self.gstate[g].active = NONE;
                 self.gstate[g].pending_seq = 0;
+                self.gstate[g].down_planned = planned;
                 obs.group(t, g, GroupEvent::NoMember);
             }
             Some(c) => {
@@ -322,6 +322,30 @@ impl Trial {
                 );
             }
         }
+    }
+
+    /// A planned switch of group `g` back to its higher-priority member `to`.
+    fn begin_failback(
+        &mut self,
+        plan: &Plan,
+        g: usize,
+        to: u32,
+        t: f64,
+        mission: f64,
+        obs: &mut impl Observer,
+    ) {
+        let PlanGroupKind::Passive { switchover, .. } = &plan.groups[g].kind else {
+            unreachable!("only active-passive groups fail back")
+        };
+        self.gstate[g].stage = Stage::Failback;
+        self.gstate[g].target = to;
+        let active = self.gstate[g].active;
+        self.set_carry(plan, active as usize, false);
+        self.planned_open += 1;
+        self.instant_planned = true;
+        let dt = switchover.sample(self.group_rng(g));
+        self.schedule_group(plan, g, t, dt, mission);
+        obs.group(t, g, GroupEvent::Failback { to: to as usize });
     }
 
     /// Member `c` of group `g` takes over at `t`.
@@ -378,6 +402,13 @@ impl Trial {
                 r.lost_writes += lost;
                 r.over_rpo += u64::from(plan.rpo[s as usize].is_some_and(|rpo| lost > rpo));
             }
+        }
+        // A higher-priority member may have come back while the switch ran.
+        if let PlanGroupKind::Passive { failback: true, .. } = plan.groups[g].kind
+            && let Some(b) = self.best_member(plan, g)
+            && rank(&plan.groups[g], b) < rank(&plan.groups[g], c)
+        {
+            self.begin_failback(plan, g, b, t, mission, obs);
         }
     }
 
@@ -534,8 +565,8 @@ impl Trial {
     /// Once the services of instant `t` are judged: an outage that began
     /// planned and outlasts every planned activity is unplanned from now on.
     pub(super) fn end_instant(&mut self, t: f64) {
-        if self.planned_closed {
-            self.planned_closed = false;
+        // Another planned activity may have begun in the same instant.
+        if self.planned_closed && self.planned_open == 0 {
             for s in 0..self.state.len() {
                 if self.down_planned[s] && self.state[s] == ServiceState::Down {
                     self.results[s].planned_down += t - self.planned_since[s];
@@ -543,6 +574,7 @@ impl Trial {
                 }
             }
         }
+        self.planned_closed = false;
         self.instant_planned = false;
         self.instant_unplanned = false;
     }

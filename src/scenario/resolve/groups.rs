@@ -1,6 +1,6 @@
 //! Validation of `groups` and `maintenance`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -98,7 +98,7 @@ pub(super) fn groups(
                 None,
             );
         }
-        seen.insert(g.id.clone(), path.clone());
+        seen.entry(g.id.clone()).or_insert_with(|| path.clone());
         let mem = members(&g.members, ids, &path, id, probs);
         if let Some(mem) = &mem {
             for &m in mem {
@@ -115,7 +115,7 @@ pub(super) fn groups(
                 member_of.entry(m).or_insert_with(|| g.id.clone());
             }
         }
-        let mode = mode(&g, &path, id, probs);
+        let mode = mode(&g, mem.as_ref().map(Vec::len), &path, id, probs);
         match (mem, mode) {
             (Some(members), Some(mode)) if probs.0.len() == before => out.push(Group {
                 id: g.id.clone(),
@@ -129,8 +129,15 @@ pub(super) fn groups(
     out
 }
 
-/// The mode-specific part of a group.
-fn mode(g: &GroupSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<GroupMode> {
+/// The mode-specific part of a group (`n_members`: how many members it
+/// resolved to, when they did).
+fn mode(
+    g: &GroupSpec,
+    n_members: Option<usize>,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Option<GroupMode> {
     let misplaced = |probs: &mut Problems, key: &str, mode: &str| {
         probs.add(
             format!("{path}.{key}"),
@@ -175,7 +182,8 @@ fn mode(g: &GroupSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> Op
             if g.reconvergence.is_some() {
                 misplaced(probs, "reconvergence", "active-active");
             }
-            if g.members.len() == 1 && !g.members[0].contains('*') {
+            // Counted after glob expansion: `db-*` may match a single component.
+            if n_members == Some(1) {
                 probs.add(
                     format!("{path}.members"),
                     id,
@@ -244,7 +252,8 @@ fn mode(g: &GroupSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> Op
                     None,
                 );
             }
-            if success < 1.0 && matches!(manual, Ok(None)) {
+            // An out-of-range `success` is reported above, once.
+            if (0.0..1.0).contains(&success) && matches!(manual, Ok(None)) {
                 probs.add(
                     &fp,
                     id,
@@ -315,6 +324,9 @@ pub(super) fn maintenance(
     probs: &mut Problems,
 ) -> Vec<Maintenance> {
     let mut out: Vec<Maintenance> = Vec::new();
+    // Every id declared, valid schedule or not, so that a duplicate is
+    // reported together with the first schedule's own problems.
+    let mut seen: HashSet<String> = HashSet::new();
     for (path, v) in entries(top, "maintenance", probs) {
         let Some(m) = take::<MaintenanceSpec>(v, &path, id_of(v), probs) else {
             continue;
@@ -323,7 +335,7 @@ pub(super) fn maintenance(
         let before = probs.0.len();
         if bad_id(&m.id) {
             probs.add(format!("{path}.id"), id, bad_id_message(&m.id), None);
-        } else if out.iter().any(|o| o.id == m.id) {
+        } else if !seen.insert(m.id.clone()) {
             probs.add(&path, id, format!("duplicate maintenance id `{}`", m.id), None);
         }
         let mem = members(&m.members, ids, &path, id, probs);
@@ -365,11 +377,20 @@ pub(super) fn maintenance(
             }
         }
         if start >= mission && probs.0.len() == before {
+            // Without `start`, the first round starts one `every` in: blame the key that is there.
+            let (key, hint) = match m.start {
+                Some(_) => ("start", "start earlier, or lengthen `mission`"),
+                None => (
+                    "every",
+                    "without `start` the first round starts one `every` in: \
+                     give an earlier `start`, shorten `every`, or lengthen `mission`",
+                ),
+            };
             probs.add(
-                format!("{path}.start"),
+                format!("{path}.{key}"),
                 id,
                 format!("the first round starts at {start} h, after the mission ({mission} h) ends"),
-                Some("start earlier, or lengthen `mission`".into()),
+                Some(hint.into()),
             );
         }
         if let Some(members) = mem
@@ -400,7 +421,11 @@ pub(super) fn group_ref(ids: &Ids, r: &str) -> Option<Result<Vec<ElementId>, sup
             Err(super::Unresolved {
                 message: format!("unknown group `{name}`"),
                 hint,
-                derived: ids.unknowable || ids.broken_groups.iter().any(|b| b == name),
+                // A group (or component) given the invalid id `group:NAME` is
+                // what `group:NAME` was meant to name: already reported.
+                derived: ids.unknowable
+                    || ids.broken_groups.iter().any(|b| b == name || b == r)
+                    || ids.names_broken(r),
             })
         }
     })
