@@ -174,3 +174,56 @@ fn same_seed_repeats_and_different_seeds_differ() {
     let shifted = tally(&model, 1, trials, trials, None);
     assert_ne!(a, shifted, "trials 0..n and n..2n gave the same results");
 }
+
+/// Groups of both modes, a warm standby, replication, maintenance, one crew
+/// and a shock: the general engine's state that must also reset between trials.
+const GROUPS: &str = r#"{
+  "format": "redsim/1",
+  "name": "determinism with groups",
+  "mission": "2000h",
+  "repair": {"crews": 1, "discipline": "random"},
+  "components": [
+    {"id": "fw-a", "failure": {"weibull": {"shape": 2, "mean": "400h"}}, "mttr": "6h"},
+    {"id": "fw-b", "failure": {"weibull": {"shape": 2, "mean": "400h"}}, "mttr": "6h"},
+    {"id": "web", "count": 3, "mtbf": "300h", "mttr": "5h"},
+    {"id": "db-a", "mtbf": "500h", "mttr": "8h"},
+    {"id": "db-b", "mtbf": "500h", "mttr": "8h"}
+  ],
+  "common_cause": [{"id": "bug", "members": ["fw-a", "fw-b"], "mtbf": "3000h", "probability": 0.5}],
+  "groups": [
+    {"id": "fw", "members": ["fw-a", "fw-b"], "mode": "active-passive", "standby": "warm", "standby_aging": 0.3,
+     "failover": {"detection": "30s", "switchover": {"exponential": {"mean": "2m"}}, "success": 0.9,
+                  "manual": {"lognormal": {"mean": "40m", "sd": "20m"}}}, "failback": true},
+    {"id": "web", "members": ["web-*"], "mode": "active-active", "reconvergence": {"uniform": {"min": "5s", "max": "20s"}}},
+    {"id": "db", "members": ["db-a", "db-b"], "mode": "active-passive", "failover": {"switchover": "1m"},
+     "replication": {"mode": "async", "lag": {"exponential": {"mean": "3s"}}}}
+  ],
+  "maintenance": [{"id": "patch", "members": ["web-*", "db-*"], "every": "200h", "duration": "2h", "start": "24h"}],
+  "services": [
+    {"id": "site", "requires": {"all": ["group:fw", "group:web", "group:db"]}, "rto": "10m", "rpo": "5s"},
+    {"id": "web-only", "requires": {"at_least": 2, "of": ["web-*"]}, "planned_counts": false}
+  ]
+}"#;
+
+#[test]
+fn groups_and_maintenance_give_the_same_tallies_on_any_threads_and_split() {
+    let model = common::model(GROUPS);
+    let seed = 11;
+    let one = tally(&model, seed, 0, TRIALS, Some(1));
+    let four = tally(&model, seed, 0, TRIALS, Some(4));
+    assert!(
+        one.services.iter().all(|s| s.outages.sum > 100),
+        "every service should see outages: {one:?}"
+    );
+    assert!(one.services[0].data_losses.sum > 100 && one.services[0].planned_outages > 0);
+    assert_eq!(one, four, "tallies differ between 1 and 4 threads");
+    let k = 1_111;
+    let mut merged = tally(&model, seed, k, TRIALS - k, Some(2));
+    merged.merge(&tally(&model, seed, 0, k, Some(3)));
+    assert_eq!(merged, one, "a split run differs from the whole run");
+    let (s1, s4) = (
+        analysis::summarize(&model, &one, 0.95),
+        analysis::summarize(&model, &four, 0.95),
+    );
+    assert_eq!(report(&model, seed, &s1), report(&model, seed, &s4));
+}
