@@ -416,3 +416,69 @@ fn degraded_time_is_the_same_however_the_group_is_named() {
     assert_eq!(d[0], d[1]);
     assert_eq!(d[0], d[2]);
 }
+
+#[test]
+fn active_active_reconvergence_matches_its_chain() {
+    // Two members, unlimited repair, exponential reconvergence (rate ρ). A
+    // loss during a reconvergence extends it to the later of the two ends:
+    // with exponential delays that is one more clock running, and the
+    // reconvergence ends when every clock has. States: (members up n, clocks
+    // c); up when n ≥ 1 and c = 0. Clocks beyond C are lumped into C: reaching
+    // C = 6 takes six losses inside one reconvergence, each a chance of about
+    // λ/ρ = 0.005, so the error is far below the noise.
+    const C: usize = 6;
+    let (t, mtbf, mttr, reconv) = (1000.0, 100.0, 5.0, 0.5);
+    let (l, m, r) = (1.0 / mtbf, 1.0 / mttr, 1.0 / reconv);
+    let id = |n: usize, c: usize| n * (C + 1) + c;
+    let mut moves = Vec::new();
+    for n in 0..=2 {
+        for c in 0..=C {
+            if n > 0 {
+                moves.push((id(n, c), id(n - 1, (c + 1).min(C)), n as f64 * l));
+            }
+            if n < 2 {
+                moves.push((id(n, c), id(n + 1, c), (2 - n) as f64 * m));
+            }
+            if c > 0 {
+                moves.push((id(n, c), id(n, c - 1), c as f64 * r));
+            }
+        }
+    }
+    let q = generator(3 * (C + 1), &moves);
+    let up: Vec<bool> = (0..3 * (C + 1))
+        .map(|s| s / (C + 1) >= 1 && s % (C + 1) == 0)
+        .collect();
+    // Start: both up, no clock, which is state id(2, 0); the solver starts in state 0.
+    let order: Vec<usize> = std::iter::once(id(2, 0))
+        .chain((0..3 * (C + 1)).filter(|&s| s != id(2, 0)))
+        .collect();
+    let q: Vec<Vec<f64>> = order
+        .iter()
+        .map(|&i| order.iter().map(|&j| q[i][j]).collect())
+        .collect();
+    let up: Vec<bool> = order.iter().map(|&i| up[i]).collect();
+    let exact = solve(&q, &up, t);
+    let doc = json!({"format": "redsim/1", "name": "aa", "mission": t,
+        "components": [{"id": "w-1", "mtbf": mtbf, "mttr": mttr}, {"id": "w-2", "mtbf": mtbf, "mttr": mttr}],
+        "groups": [{"id": "w", "members": ["w-*"], "mode": "active-active",
+                    "reconvergence": {"exponential": {"mean": "30m"}}}],
+        "services": [{"id": "s", "requires": "group:w"}]});
+    let run = simulate(&model(&doc.to_string()), 20_000, 29);
+    let s = &run.services[0];
+    assert_close(
+        "active-active: availability",
+        &s.availability,
+        exact.availability,
+        4.0,
+    );
+    assert_close(
+        "active-active: outages",
+        &s.outages_per_mission,
+        exact.outages,
+        4.0,
+    );
+    // Without reconvergence it is the plain parallel pair, far off.
+    let q0 = generator(3, &[(0, 1, 2.0 * l), (1, 2, l), (1, 0, m), (2, 1, 2.0 * m)]);
+    let plain = solve(&q0, &[true, true, false], t);
+    assert!(plain.availability - exact.availability > 20.0 * s.availability.std_error.unwrap());
+}
