@@ -1275,7 +1275,8 @@ impl Trial {
 
     /// Moves service `s` to state `new` at time `t`; returns the length [h]
     /// of the outage this ends, if it ends one, and whether it began planned.
-    fn set_service(
+    #[inline(always)]
+    fn set_service<const FULL: bool>(
         &mut self,
         s: usize,
         t: f64,
@@ -1291,11 +1292,12 @@ impl Trial {
         let ended = match old {
             ServiceState::Down => {
                 r.down += span;
-                if self.down_planned[s] {
+                // Without planned activities nothing is ever planned.
+                if FULL && self.down_planned[s] {
                     r.planned_down += t - self.planned_since[s];
                     self.down_planned[s] = false;
                 }
-                Some((span, self.began_planned[s]))
+                Some((span, FULL && self.began_planned[s]))
             }
             ServiceState::Degraded => {
                 r.degraded += span;
@@ -1304,12 +1306,14 @@ impl Trial {
             ServiceState::Up => None,
         };
         if new == ServiceState::Down {
-            let planned = self.instant_planned && !self.instant_unplanned;
             r.outages += 1;
-            r.planned_outages += u64::from(planned);
-            self.began_planned[s] = planned;
-            self.down_planned[s] = planned;
-            self.planned_since[s] = t;
+            if FULL {
+                let planned = self.instant_planned && !self.instant_unplanned;
+                r.planned_outages += u64::from(planned);
+                self.began_planned[s] = planned;
+                self.down_planned[s] = planned;
+                self.planned_since[s] = t;
+            }
         }
         self.state[s] = new;
         self.since[s] = t;
@@ -1515,7 +1519,7 @@ impl Trial {
                     let s = s as usize;
                     self.dirty[s] = false;
                     let st = self.eval_service(plan, s);
-                    if let Some((d, planned)) = self.set_service(s, t, st, obs)
+                    if let Some((d, planned)) = self.set_service::<FULL>(s, t, st, obs)
                         && Self::counts(plan, s, planned)
                     {
                         self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
