@@ -118,3 +118,49 @@ fn the_trace_command_prints_text_and_json() {
     );
     assert!(events.iter().any(|e| e["event"] == "failed"));
 }
+
+#[test]
+fn a_trace_shows_failover_and_maintenance_steps_with_their_causes() {
+    // `a` fails at 10 h for 5 h; the switch to `b` fails, so a manual failover
+    // follows; `b` is patched at 20 h and the group switches back to `a`.
+    let doc = r#"{
+      "format": "redsim/1", "name": "steps", "mission": "40h",
+      "components": [{"id": "a", "failure": {"fixed": "10h"}, "repair": {"fixed": "5h"}}, {"id": "b"}],
+      "groups": [{"id": "g", "members": ["a", "b"], "mode": "active-passive",
+                  "failover": {"detection": "30s", "switchover": "1m", "success": 0.0, "manual": "20m"}}],
+      "maintenance": [{"id": "patch", "members": ["b"], "every": "100h", "duration": "1h", "start": "20h"}],
+      "services": [{"id": "s", "requires": "group:g"}]
+    }"#;
+    let m = model(doc);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("steps.json");
+    std::fs::write(&file, doc).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["trace", file.to_str().unwrap(), "--trial", "0"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "group g: lost its active member a: detecting",
+        "group g: switching over to b",
+        "group g: switch to b failed: manual failover",
+        "group g: b took over (manual failover)",
+        "b out of service (patch)",
+        "group g: planned switchover to a",
+        "service s: DOWN   <- patch b out, g: planned switchover to a",
+        "b back in service (patch)",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    // The outage of the failover lasts detection + switchover + manual failover.
+    let events = engine::trace(&m, 1, 0).unwrap();
+    let downs: Vec<f64> = events
+        .iter()
+        .filter_map(|e| match *e {
+            TraceEvent::Service { t, state, .. } if state != ServiceState::Down => Some(t),
+            _ => None,
+        })
+        .collect();
+    let back = 10.0 + (30.0 + 60.0 + 1200.0) / 3600.0;
+    assert!(downs.iter().any(|&t| (t - back).abs() < 1e-9), "{downs:?}");
+}
