@@ -3,6 +3,8 @@
 //! Every estimate carries its point value, standard error where defined, a
 //! confidence interval with its level, and the method that produced it.
 
+pub mod structure;
+
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
@@ -179,6 +181,8 @@ pub struct ServiceSummary {
     pub planned: Option<PlannedSummary>,
     /// Lost writes, when the service depends on a group with replication.
     pub data_loss: Option<DataLossSummary>,
+    /// Exact long-run availability from the structure, or why there is none.
+    pub exact: structure::Exact,
     /// Plain-language cautions about these numbers.
     pub warnings: Vec<String>,
 }
@@ -247,6 +251,7 @@ pub struct RunSummary {
 
 /// Summarises a tally at confidence level `confidence` (e.g. 0.95).
 pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
+    let structure = structure::Structure::new(model);
     let services = model
         .services
         .iter()
@@ -254,6 +259,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         .enumerate()
         .map(|(i, (s, t))| {
             let mut sum = summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence);
+            sum.exact = structure.exact(i, structure::RUN_EXACT_WORK);
             let n = tally.trials;
             let per_year = |m: &Moments, scale: f64| {
                 t_mean(m, n, scale * HOURS_PER_YEAR / model.mission, confidence).clamped(0.0, f64::INFINITY)
@@ -371,6 +377,7 @@ fn summarize_service(
         }),
         planned: None,
         data_loss: None,
+        exact: structure::Exact::NotApplicable { reasons: Vec::new() },
         warnings,
     }
 }

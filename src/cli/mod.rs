@@ -42,8 +42,41 @@ pub enum Command {
     /// Print every event of one trial in time order: what failed, what was
     /// repaired, and when each service went down or came back, with the cause.
     Trace(TraceArgs),
+    /// Structural analysis: single points of failure per service, failover
+    /// exposure, and exact long-run availability where it exists.
+    Spof(SpofArgs),
+    /// Exact long-run availability of each service from the structure, where
+    /// elements fail and are repaired independently.
+    Exact(ExactArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+}
+
+/// Exit code: a `--fail-on-spof` check found a single point of failure.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+
+#[derive(Debug, clap::Args)]
+pub struct SpofArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit with code 1 when any service has a single point of failure (for CI).
+    #[arg(long)]
+    pub fail_on_spof: bool,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExactArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,6 +170,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run(&args),
         Command::Validate { file } => validate(&file),
         Command::Trace(args) => trace(&args),
+        Command::Spof(args) => spof(&args),
+        Command::Exact(args) => exact(&args),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&scenario::schema())?);
             Ok(EXIT_OK)
@@ -213,6 +248,71 @@ fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
         TraceFormat::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), false)?;
+    Ok(EXIT_OK)
+}
+
+fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
+    let sc = load(&args.file)?;
+    let prov = provenance(&args.file, &sc);
+    let rep = report::SpofReport::new(
+        &prov,
+        analysis::structure::analyse(&sc.model, analysis::structure::EXACT_WORK),
+    );
+    let text = match args.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    emit(&text, args.output.as_deref(), false)?;
+    if args.fail_on_spof && rep.has_spof() {
+        let named: Vec<String> = rep
+            .services
+            .iter()
+            .filter(|s| !s.spofs.is_empty())
+            .map(|s| {
+                let ids: Vec<&str> = s.spofs.iter().map(|n| n.id.as_str()).collect();
+                format!("{}: {}", s.id, ids.join(", "))
+            })
+            .collect();
+        eprintln!("redsim: single points of failure found ({})", named.join("; "));
+        return Ok(EXIT_CHECK_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
+    let sc = load(&args.file)?;
+    let st = analysis::structure::Structure::new(&sc.model);
+    let rows: Vec<(String, analysis::structure::Exact)> = sc
+        .model
+        .services
+        .iter()
+        .enumerate()
+        .map(|(s, svc)| (svc.id.clone(), st.exact(s, analysis::structure::EXACT_WORK)))
+        .collect();
+    match args.format {
+        Format::Json => {
+            let services: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(id, e)| serde_json::json!({"id": id, "exact": e}))
+                .collect();
+            let doc = serde_json::json!({"format": "redsim-exact/1", "scenario": provenance(&args.file, &sc),
+                "services": services});
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => {
+            for (id, e) in &rows {
+                match e {
+                    analysis::structure::Exact::Solved(x) => println!(
+                        "{id}: availability {:.12}, unavailability {:.6e}, {} downtime per year",
+                        x.availability,
+                        x.unavailability,
+                        report::hours(x.downtime_hours_per_year)
+                    ),
+                    other => println!("{id}: {}", other.explanation().unwrap_or_default()),
+                }
+            }
+        }
+    }
     Ok(EXIT_OK)
 }
 

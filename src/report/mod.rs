@@ -7,10 +7,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
+mod structure;
 mod trace;
 
+pub use structure::{SPOF_FORMAT, SpofReport};
 pub use trace::{TRACE_FORMAT, TraceReport};
 
+use crate::analysis::structure::Exact;
 use crate::analysis::{Estimate, RunSummary, ServiceSummary};
 use crate::model::HOURS_PER_YEAR;
 
@@ -185,6 +188,27 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
             point,
             format!("{ci} {interval} per mission"),
         );
+    }
+    match &s.exact {
+        Exact::Solved(x) => {
+            let nines = match x.nines {
+                Some(n) => format!("   ({n:.1} nines)"),
+                None => String::new(),
+            };
+            row(
+                o,
+                "exact long-run avail.",
+                format!("{} %", round_pct(x.availability, d.max(4), Round::Nearest)),
+                format!(
+                    "{} downtime/yr{nines}: steady state, no start-up transient",
+                    hours(x.downtime_hours_per_year)
+                ),
+            );
+        }
+        other => {
+            let why = other.explanation().unwrap_or_default();
+            let _ = writeln!(o, "  {:<26}{why}", "exact long-run avail.");
+        }
     }
     if let Some(p) = &s.planned {
         let e = &p.planned_downtime_hours_per_year;

@@ -4,6 +4,7 @@
 
 use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
+use redsim::analysis::structure::{Exact, Structure, long_run_availability};
 use redsim::engine::{Observer, Plan, ServiceState, Trial};
 use redsim::model::{
     Criterion, Distribution, ElementId, ElementRole, Expr, Life, Model, ModelBuilder, ServiceKind,
@@ -291,6 +292,57 @@ proptest! {
         got.sort_by_key(key);
         expected.sort_by_key(key);
         prop_assert_eq!(got, expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { rng_seed: proptest::test_runner::RngSeed::Fixed(20261126), ..ProptestConfig::with_cases(300) })]
+
+    /// Single points of failure and exact availability against brute force:
+    /// fail each element alone and search from scratch; enumerate every state
+    /// of the elements that can fail, weighted by their long-run availabilities.
+    #[test]
+    fn spofs_and_exact_availability_equal_brute_force(spec in spec()) {
+        let model = build(&spec);
+        let st = Structure::new(&model);
+        let failable: Vec<usize> =
+            (0..model.elements.len()).filter(|&e| model.elements[e].life.is_some()).collect();
+        prop_assume!(failable.len() <= 14);
+        for s in 0..model.services.len() {
+            let mut up = vec![true; model.elements.len()];
+            let mut brute = Vec::new();
+            let down_anyway = state(&model, s, &functional(&model, &up)) == ServiceState::Down;
+            for &e in failable.iter().filter(|_| !down_anyway) {
+                up[e] = false;
+                if state(&model, s, &functional(&model, &up)) == ServiceState::Down {
+                    brute.push(e);
+                }
+                up[e] = true;
+            }
+            prop_assert_eq!(st.spofs(s), brute, "service {}", s);
+
+            let (mut a, mut u) = (0.0, 0.0);
+            for mask in 0u32..1 << failable.len() {
+                let mut p = 1.0;
+                for (i, &e) in failable.iter().enumerate() {
+                    let ae = long_run_availability(&model, e);
+                    up[e] = mask >> i & 1 == 1;
+                    p *= if up[e] { ae } else { 1.0 - ae };
+                }
+                if state(&model, s, &functional(&model, &up)) == ServiceState::Down {
+                    u += p;
+                } else {
+                    a += p;
+                }
+            }
+            match st.exact(s, redsim::analysis::structure::EXACT_WORK) {
+                Exact::Solved(x) => {
+                    prop_assert!((x.availability - a).abs() < 1e-12, "service {}: {} vs {}", s, x.availability, a);
+                    prop_assert!((x.unavailability - u).abs() < 1e-12, "service {}: {} vs {}", s, x.unavailability, u);
+                }
+                other => prop_assert!(false, "service {}: {:?}", s, other),
+            }
+        }
     }
 }
 

@@ -13,5 +13,6 @@ mod rto;
 mod scenarios;
 mod shocks;
 mod spares;
+mod structure;
 mod trace;
 mod validation;

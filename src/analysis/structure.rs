@@ -1,0 +1,450 @@
+//! Structural analysis: each service's structure function (up or down, given
+//! which elements are failed), its single points of failure, its exposure to
+//! failover outages, and its exact long-run availability.
+//!
+//! The structure function treats every group member as carrying traffic: an
+//! active-passive pair is redundant here, and the outages of its failovers
+//! are reported apart as *failover exposure*.
+
+use serde::Serialize;
+
+use crate::model::{
+    CAPACITY_TOLERANCE, Criterion, ElementId, ElementRole, GroupMode, HOURS_PER_YEAR, Model, ServiceKind,
+    Standby,
+};
+
+/// Work (structure evaluations × elements) that `redsim exact` and `redsim
+/// spof` may spend on one service's exact availability: about a second.
+pub const EXACT_WORK: u64 = 200_000_000;
+/// Work that `redsim run` spends on it, beside the simulation: tens of milliseconds.
+pub const RUN_EXACT_WORK: u64 = 20_000_000;
+
+/// A model's services as functions of which elements are failed.
+pub struct Structure<'a> {
+    model: &'a Model,
+    /// Per component: (link, other end) of each of its links.
+    adj: Vec<Vec<(ElementId, ElementId)>>,
+}
+
+impl<'a> Structure<'a> {
+    pub fn new(model: &'a Model) -> Self {
+        let mut adj = vec![Vec::new(); model.elements.len()];
+        for (i, e) in model.elements.iter().enumerate() {
+            if let ElementRole::Link { a, b } = e.role {
+                adj[a].push((i, b));
+                adj[b].push((i, a));
+            }
+        }
+        Self { model, adj }
+    }
+
+    /// Whether service `s` is up when exactly the elements with `down[e]` are
+    /// failed. `func` is scratch space (resized as needed).
+    pub fn service_up(&self, s: usize, down: &[bool], func: &mut Vec<bool>) -> bool {
+        let m = self.model;
+        func.clear();
+        func.resize(m.elements.len(), false);
+        for &e in &m.topo_order {
+            let el = &m.elements[e];
+            let mut f = !down[e];
+            if f && let ElementRole::Link { a, b } = el.role {
+                f = func[a] && func[b];
+            }
+            if f && let Some(r) = &el.requires {
+                f = r.eval(&|x| func[x]);
+            }
+            func[e] = f;
+        }
+        match &m.services[s].kind {
+            ServiceKind::Logic { expr } => expr.eval(&|x| func[x]),
+            ServiceKind::Reach {
+                from,
+                targets,
+                criterion,
+            } => {
+                if !func[*from] {
+                    return false;
+                }
+                let mut reached = vec![false; m.elements.len()];
+                reached[*from] = true;
+                let mut stack = vec![*from];
+                while let Some(c) = stack.pop() {
+                    for &(l, v) in &self.adj[c] {
+                        if !reached[v] && func[l] && func[v] {
+                            reached[v] = true;
+                            stack.push(v);
+                        }
+                    }
+                }
+                match criterion {
+                    Criterion::Need(k) => targets.iter().filter(|&&t| reached[t]).count() >= *k,
+                    Criterion::Capacity { capacity, demand } => {
+                        let got: f64 = targets
+                            .iter()
+                            .zip(capacity)
+                            .filter(|(t, _)| reached[**t])
+                            .map(|(_, c)| c)
+                            .sum();
+                        got >= demand * (1.0 - CAPACITY_TOLERANCE)
+                    }
+                    Criterion::NeedUnits { units, need } => {
+                        let mut hit: Vec<u32> = targets
+                            .iter()
+                            .zip(units)
+                            .filter(|(t, _)| reached[**t])
+                            .map(|(_, &u)| u)
+                            .collect();
+                        hit.dedup();
+                        hit.len() >= *need
+                    }
+                }
+            }
+        }
+    }
+
+    /// Elements that can fail and that service `s` depends on, in dependency
+    /// order (what they require first).
+    pub fn relevant(&self, s: usize) -> Vec<ElementId> {
+        let deps = self.model.depends_on(s);
+        self.model
+            .topo_order
+            .iter()
+            .copied()
+            .filter(|&e| deps[e] && self.model.elements[e].life.is_some())
+            .collect()
+    }
+
+    /// Elements whose failure alone (everything else up) takes service `s`
+    /// down; none when the service is down with everything up.
+    pub fn spofs(&self, s: usize) -> Vec<ElementId> {
+        let n = self.model.elements.len();
+        let mut down = vec![false; n];
+        let mut func = Vec::new();
+        if !self.service_up(s, &down, &mut func) {
+            return Vec::new();
+        }
+        let mut out: Vec<ElementId> = self
+            .relevant(s)
+            .into_iter()
+            .filter(|&e| {
+                down[e] = true;
+                let up = self.service_up(s, &down, &mut func);
+                down[e] = false;
+                !up
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Exact long-run availability of service `s`, when the model qualifies,
+    /// spending at most `max_work` (structure evaluations × elements).
+    pub fn exact(&self, s: usize, max_work: u64) -> Exact {
+        let reasons = disqualifications(self.model);
+        if !reasons.is_empty() {
+            return Exact::NotApplicable { reasons };
+        }
+        let vars = self.relevant(s);
+        let avail: Vec<f64> = vars
+            .iter()
+            .map(|&e| long_run_availability(self.model, e))
+            .collect();
+        let mut solver = Solver {
+            st: self,
+            s,
+            vars: &vars,
+            avail: &avail,
+            state: vec![None; self.model.elements.len()],
+            down: vec![false; self.model.elements.len()],
+            func: Vec::new(),
+            evaluations: 0,
+            budget: (max_work / self.model.elements.len().max(1) as u64).max(1),
+            up: 0.0,
+            dn: 0.0,
+        };
+        if solver.solve(0, 1.0).is_err() {
+            return Exact::TooLarge {
+                elements: vars.len(),
+                evaluations: solver.budget,
+            };
+        }
+        Exact::Solved(ExactAvailability::new(solver.up, solver.dn))
+    }
+}
+
+/// Pivotal decomposition (Shannon expansion) over the relevant elements, in
+/// dependency order. A branch stops as soon as its value no longer depends
+/// on the undecided elements: down with all of them up, or up with all of
+/// them down (the structure function is monotone).
+struct Solver<'s, 'a> {
+    st: &'s Structure<'a>,
+    s: usize,
+    vars: &'s [ElementId],
+    avail: &'s [f64],
+    /// Decided state of each element (`Some(true)`: up).
+    state: Vec<Option<bool>>,
+    down: Vec<bool>,
+    func: Vec<bool>,
+    evaluations: u64,
+    budget: u64,
+    /// Probability of the decided-up and decided-down leaves.
+    up: f64,
+    dn: f64,
+}
+
+impl Solver<'_, '_> {
+    fn eval(&mut self, undecided_up: bool) -> Result<bool, ()> {
+        self.evaluations += 1;
+        if self.evaluations > self.budget {
+            return Err(());
+        }
+        for &e in self.vars {
+            self.down[e] = !self.state[e].unwrap_or(undecided_up);
+        }
+        Ok(self.st.service_up(self.s, &self.down, &mut self.func))
+    }
+
+    fn solve(&mut self, i: usize, p: f64) -> Result<(), ()> {
+        if !self.eval(true)? {
+            self.dn += p;
+            return Ok(());
+        }
+        if self.eval(false)? {
+            self.up += p;
+            return Ok(());
+        }
+        let e = self.vars[i];
+        let a = self.avail[i];
+        self.state[e] = Some(true);
+        self.solve(i + 1, p * a)?;
+        self.state[e] = Some(false);
+        self.solve(i + 1, p * (1.0 - a))?;
+        self.state[e] = None;
+        Ok(())
+    }
+}
+
+/// Long-run availability of element `e`: MTTF / (MTTF + mean logistics + MTTR),
+/// which holds for any distributions (an alternating renewal process).
+pub fn long_run_availability(model: &Model, e: ElementId) -> f64 {
+    match &model.elements[e].life {
+        None => 1.0,
+        Some(l) => {
+            let up = l.failure.mean();
+            let down = l.logistics.as_ref().map_or(0.0, |d| d.mean())
+                + l.repair.as_ref().map_or(f64::INFINITY, |d| d.mean());
+            up / (up + down)
+        }
+    }
+}
+
+/// Why the model's elements do not fail and get repaired independently, if they do not.
+pub fn disqualifications(model: &Model) -> Vec<String> {
+    let mut why = Vec::new();
+    if let Some(c) = model.repair.crews {
+        why.push(format!(
+            "repair crews are limited ({c}): a repair may wait for another"
+        ));
+    }
+    if !model.common_cause.is_empty() {
+        why.push("common-cause shocks fail several elements at once".into());
+    }
+    if !model.spare_pools.is_empty() {
+        why.push("repairs wait for spares from shared pools".into());
+    }
+    if !model.maintenance.is_empty() {
+        why.push("maintenance takes components out of service".into());
+    }
+    for g in &model.groups {
+        match &g.mode {
+            GroupMode::ActivePassive {
+                standby, failover, ..
+            } => {
+                if *standby != Standby::Hot {
+                    why.push(format!("group `{}` has idle standbys that age more slowly", g.id));
+                }
+                if failover.detection.mean() > 0.0
+                    || failover.switchover.mean() > 0.0
+                    || failover.success < 1.0
+                {
+                    why.push(format!("group `{}` has failover delays or failed switches", g.id));
+                }
+            }
+            GroupMode::ActiveActive {
+                reconvergence: Some(_),
+            } => why.push(format!("group `{}` has a reconvergence delay", g.id)),
+            GroupMode::ActiveActive { reconvergence: None } => {}
+        }
+    }
+    let dead: Vec<&str> = model
+        .elements
+        .iter()
+        .filter(|e| e.life.as_ref().is_some_and(|l| l.repair.is_none()))
+        .map(|e| e.id.as_str())
+        .collect();
+    if let Some(first) = dead.first() {
+        why.push(format!(
+            "{} never repaired (`{first}`{}): it has no long-run availability",
+            if dead.len() == 1 {
+                "an element is"
+            } else {
+                "elements are"
+            },
+            if dead.len() > 1 { ", ..." } else { "" }
+        ));
+    }
+    why
+}
+
+/// The exact long-run availability of a service, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Exact {
+    Solved(ExactAvailability),
+    /// The model's elements are not independent, so no product form holds.
+    NotApplicable {
+        reasons: Vec<String>,
+    },
+    /// The structure needed more than `evaluations` evaluations.
+    TooLarge {
+        elements: usize,
+        evaluations: u64,
+    },
+}
+
+impl Exact {
+    /// One line saying why there is no exact value (`None` when there is one).
+    pub fn explanation(&self) -> Option<String> {
+        match self {
+            Self::Solved(_) => None,
+            Self::NotApplicable { reasons } => Some(format!(
+                "not computed: elements do not fail and get repaired independently ({})",
+                reasons.join("; ")
+            )),
+            Self::TooLarge {
+                elements,
+                evaluations,
+            } => Some(format!(
+                "not computed: with {elements} elements that can fail, the structure takes more than \
+                 {evaluations} evaluations to solve exactly"
+            )),
+        }
+    }
+}
+
+/// Exact long-run availability: the probability that the structure function
+/// is 1 with each element independently up with its long-run availability.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExactAvailability {
+    pub availability: f64,
+    /// Computed on its own (not as 1 − availability), so it keeps its precision.
+    pub unavailability: f64,
+    pub downtime_hours_per_year: f64,
+    /// −log10(unavailability), rounded down to 0.1; `None` when it is 0.
+    pub nines: Option<f64>,
+}
+
+impl ExactAvailability {
+    fn new(up: f64, down: f64) -> Self {
+        Self {
+            availability: up,
+            unavailability: down,
+            downtime_hours_per_year: down * HOURS_PER_YEAR,
+            nines: (down > 0.0).then(|| (-down.log10() * 10.0).floor() / 10.0),
+        }
+    }
+}
+
+/// A group member whose loss, while it carries traffic, costs an outage
+/// (the group's failover or reconvergence) even though the group is redundant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exposure {
+    pub element: String,
+    pub group: String,
+    /// Mean outage per loss when the switch works [h]: detection + switchover,
+    /// or the reconvergence.
+    pub mean_outage_hours: f64,
+    /// Chance that an automatic switch fails (active-passive).
+    pub failed_switch_probability: f64,
+    /// Mean delay of the manual failover after a failed switch [h].
+    pub manual_hours: f64,
+}
+
+/// Members of the groups service `s` depends on whose loss costs a failover outage.
+pub fn failover_exposure(model: &Model, s: usize) -> Vec<Exposure> {
+    let deps = model.depends_on(s);
+    let mut out = Vec::new();
+    for g in &model.groups {
+        if !g.members.iter().any(|&m| deps[m]) {
+            continue;
+        }
+        let (outage, failed, manual) = match &g.mode {
+            GroupMode::ActivePassive { failover, .. } => (
+                failover.detection.mean() + failover.switchover.mean(),
+                1.0 - failover.success,
+                failover.manual.mean(),
+            ),
+            GroupMode::ActiveActive {
+                reconvergence: Some(r),
+            } => (r.mean(), 0.0, 0.0),
+            GroupMode::ActiveActive { reconvergence: None } => continue,
+        };
+        if outage == 0.0 && failed == 0.0 {
+            continue;
+        }
+        for &m in &g.members {
+            out.push(Exposure {
+                element: model.elements[m].id.clone(),
+                group: g.id.clone(),
+                mean_outage_hours: outage,
+                failed_switch_probability: failed,
+                manual_hours: if failed > 0.0 { manual } else { 0.0 },
+            });
+        }
+    }
+    out
+}
+
+/// One element named in a structural result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub kind: Option<String>,
+}
+
+/// The structural analysis of one service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceStructure {
+    pub id: String,
+    /// Elements whose failure alone takes the service down.
+    pub spofs: Vec<Named>,
+    /// Group members whose loss costs a failover or reconvergence outage.
+    pub failover_exposure: Vec<Exposure>,
+    pub exact: Exact,
+    /// The service is down even with everything up (it can never be up).
+    pub down_with_everything_up: bool,
+}
+
+/// Single points of failure, failover exposure and exact availability of
+/// every service, spending at most `max_work` on each exact value.
+pub fn analyse(model: &Model, max_work: u64) -> Vec<ServiceStructure> {
+    let st = Structure::new(model);
+    let mut func = Vec::new();
+    let none_down = vec![false; model.elements.len()];
+    (0..model.services.len())
+        .map(|s| ServiceStructure {
+            id: model.services[s].id.clone(),
+            spofs: st
+                .spofs(s)
+                .into_iter()
+                .map(|e| Named {
+                    id: model.elements[e].id.clone(),
+                    kind: model.elements[e].kind.clone(),
+                })
+                .collect(),
+            failover_exposure: failover_exposure(model, s),
+            exact: st.exact(s, max_work),
+            down_with_everything_up: !st.service_up(s, &none_down, &mut func),
+        })
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! Structural analysis on the bundled scenarios: single points of failure
+//! named exactly, exact availability against closed forms and against the
+//! simulation, and the `spof` and `exact` commands.
+
+use std::path::Path;
+
+use redsim::analysis::structure::{self, Exact, Structure};
+use redsim::model::Model;
+
+use crate::common::{assert_close, simulate};
+
+fn load(name: &str) -> Model {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    redsim::scenario::load(&path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .model
+}
+
+fn spof_ids(model: &Model, s: usize) -> Vec<String> {
+    Structure::new(model)
+        .spofs(s)
+        .into_iter()
+        .map(|e| model.elements[e].id.clone())
+        .collect()
+}
+
+fn exact(model: &Model, s: usize) -> f64 {
+    match Structure::new(model).exact(s, structure::EXACT_WORK) {
+        Exact::Solved(x) => {
+            assert!((x.availability + x.unavailability - 1.0).abs() < 1e-12);
+            x.availability
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_seed_network_has_no_spof_but_its_server_and_one_firewall_is_one() {
+    assert_eq!(spof_ids(&load("seed-network.json"), 0), ["srv"]);
+    assert_eq!(
+        spof_ids(&load("seed-network-one-firewall.json"), 0),
+        ["fw-a", "srv"]
+    );
+}
+
+#[test]
+fn a_feed_that_every_psu_shares_is_named_as_a_spof() {
+    let one = load("power-one-feed.json");
+    for s in 0..one.services.len() {
+        assert_eq!(spof_ids(&one, s), ["feed-a"], "service {}", one.services[s].id);
+    }
+    let ab = load("power-ab-feeds.json");
+    for s in 0..ab.services.len() {
+        assert!(spof_ids(&ab, s).is_empty());
+    }
+}
+
+#[test]
+fn exact_availability_matches_closed_forms() {
+    let a = |mtbf: f64, mttr: f64| mtbf / (mtbf + mttr);
+    // series.json: 0.99 × 0.995 × 0.98.
+    assert!((exact(&load("series.json"), 0) - 0.99 * 0.995 * 0.98).abs() < 1e-12);
+    // parallel.json: 1 - 0.01².
+    let p = a(990.0, 10.0);
+    assert!((exact(&load("parallel.json"), 0) - (1.0 - (1.0 - p).powi(2))).abs() < 1e-12);
+    // two-of-three.json: 3A² - 2A³.
+    let m = load("two-of-three.json");
+    let l = m.elements[0].life.as_ref().unwrap();
+    let p = a(l.failure.mean(), l.repair.as_ref().unwrap().mean());
+    assert!((exact(&m, 0) - (3.0 * p * p - 2.0 * p.powi(3))).abs() < 1e-12);
+    // bridge.json: 2p² + 2p³ - 5p⁴ + 2p⁵ with every element at p.
+    let m = load("bridge.json");
+    let l = m.elements.iter().find_map(|e| e.life.as_ref()).unwrap();
+    let p = a(l.failure.mean(), l.repair.as_ref().unwrap().mean());
+    let bridge = 2.0 * p.powi(2) + 2.0 * p.powi(3) - 5.0 * p.powi(4) + 2.0 * p.powi(5);
+    assert!((exact(&m, 0) - bridge).abs() < 1e-12);
+}
+
+#[test]
+fn exact_availability_agrees_with_long_simulations_of_the_bundled_scenarios() {
+    // Long missions make the start-up transient negligible, so the mission
+    // average is the long-run availability the structure gives.
+    for (name, trials) in [
+        ("series.json", 400),
+        ("parallel.json", 2_000),
+        ("two-of-three.json", 2_000),
+        ("bridge.json", 2_000),
+        ("seed-network.json", 1_000),
+        ("web-tier-parallel.json", 2_000),
+    ] {
+        let mut m = load(name);
+        m.mission = 100.0 * 8760.0;
+        let run = simulate(&m, trials, 5);
+        for s in 0..m.services.len() {
+            assert_close(
+                &format!("{name}: {}", m.services[s].id),
+                &run.services[s].availability,
+                exact(&m, s),
+                4.0,
+            );
+        }
+    }
+}
+
+#[test]
+fn models_that_do_not_qualify_say_why() {
+    let crews = load("fleet-one-crew.json");
+    match Structure::new(&crews).exact(0, structure::EXACT_WORK) {
+        Exact::NotApplicable { reasons } => assert!(reasons[0].contains("crews are limited")),
+        other => panic!("{other:?}"),
+    }
+    let fw = load("firewall-pair-failover.json");
+    let why = Structure::new(&fw)
+        .exact(0, structure::EXACT_WORK)
+        .explanation()
+        .unwrap();
+    assert!(why.contains("group `fw` has failover delays"), "{why}");
+    // The data centre is too large to solve exactly, and says so quickly.
+    let dc = load("leaf-spine-dc.json");
+    let e = Structure::new(&dc).exact(0, structure::RUN_EXACT_WORK);
+    assert!(matches!(e, Exact::TooLarge { .. }), "{e:?}");
+    assert!(e.explanation().unwrap().contains("2610 elements"));
+}
+
+#[test]
+fn failover_exposure_names_the_members_of_a_group_with_failover_delays() {
+    let fw = load("firewall-pair-failover.json");
+    assert!(spof_ids(&fw, 0).is_empty(), "a pair is redundant");
+    let x = structure::failover_exposure(&fw, 0);
+    let ids: Vec<&str> = x.iter().map(|e| e.element.as_str()).collect();
+    assert_eq!(ids, ["fw-a", "fw-b"]);
+    assert!((x[0].mean_outage_hours - 55.0 / 3600.0).abs() < 1e-12);
+    assert!((x[0].failed_switch_probability - 0.05).abs() < 1e-12);
+    // The instant, perfect parallel pair has no exposure.
+    assert!(structure::failover_exposure(&load("web-tier-parallel.json"), 0).is_empty());
+}
+
+#[test]
+fn the_spof_command_fails_ci_on_a_spof_and_prints_json() {
+    let bin = env!("CARGO_BIN_EXE_redsim");
+    let scenario = |n: &str| format!("{}/scenarios/{n}", env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).output().unwrap();
+    let out = run(&[
+        "spof",
+        &scenario("seed-network-one-firewall.json"),
+        "--fail-on-spof",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fw-a (firewall)"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("app: fw-a, srv"));
+    let out = run(&[
+        "spof",
+        &scenario("power-ab-feeds.json"),
+        "--fail-on-spof",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["format"], "redsim-spof/1");
+    assert_eq!(json["services"][0]["spofs"], serde_json::json!([]));
+    assert_eq!(json["services"][0]["exact"]["status"], "solved");
+    // Without --fail-on-spof a SPOF is a finding, not a failure.
+    let out = run(&["spof", &scenario("seed-network.json")]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["exact", &scenario("series.json")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("system: availability 0.965349000000"));
+}
