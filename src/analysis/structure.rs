@@ -149,27 +149,170 @@ impl<'a> Structure<'a> {
             .iter()
             .map(|&e| long_run_availability(self.model, e))
             .collect();
+        let budget = self.budget(max_work);
+        match self.probabilities(s, &vars, &avail, budget) {
+            Ok((up, dn)) => Exact::Solved(ExactAvailability::new(up, dn)),
+            Err(()) => Exact::TooLarge {
+                elements: vars.len(),
+                evaluations: budget,
+            },
+        }
+    }
+
+    /// Structure evaluations that `max_work` buys.
+    fn budget(&self, max_work: u64) -> u64 {
+        (max_work / self.model.elements.len().max(1) as u64).max(1)
+    }
+
+    /// P(up) and P(down) of service `s` with element `vars[i]` independently
+    /// up with probability `avail[i]`, within `budget` evaluations.
+    fn probabilities(
+        &self,
+        s: usize,
+        vars: &[ElementId],
+        avail: &[f64],
+        budget: u64,
+    ) -> Result<(f64, f64), ()> {
         let mut solver = Solver {
             st: self,
             s,
-            vars: &vars,
-            avail: &avail,
+            vars,
+            avail,
             state: vec![None; self.model.elements.len()],
             down: vec![false; self.model.elements.len()],
             func: Vec::new(),
             evaluations: 0,
-            budget: (max_work / self.model.elements.len().max(1) as u64).max(1),
+            budget,
             up: 0.0,
             dn: 0.0,
         };
-        if solver.solve(0, 1.0).is_err() {
-            return Exact::TooLarge {
-                elements: vars.len(),
-                evaluations: solver.budget,
-            };
-        }
-        Exact::Solved(ExactAvailability::new(solver.up, solver.dn))
+        solver.solve(0, 1.0)?;
+        Ok((solver.up, solver.dn))
     }
+
+    /// Importance measures of every relevant element for service `s`, from
+    /// exact long-run probabilities, best first (by criticality); `Err` says
+    /// why there are none.
+    pub fn importance(&self, s: usize, max_work: u64) -> Result<Vec<Importance>, Exact> {
+        let base = self.exact(s, max_work);
+        let Exact::Solved(x) = base else {
+            return Err(base);
+        };
+        let q = x.unavailability;
+        let vars = self.relevant(s);
+        let avail: Vec<f64> = vars
+            .iter()
+            .map(|&e| long_run_availability(self.model, e))
+            .collect();
+        let budget = self.budget(max_work);
+        let mut out = Vec::with_capacity(vars.len());
+        let mut fixed = avail.clone();
+        for (i, &e) in vars.iter().enumerate() {
+            let too_large = || Exact::TooLarge {
+                elements: vars.len(),
+                evaluations: budget,
+            };
+            fixed[i] = 0.0;
+            let (_, q_down) = self
+                .probabilities(s, &vars, &fixed, budget)
+                .map_err(|()| too_large())?;
+            fixed[i] = 1.0;
+            let (_, q_up) = self
+                .probabilities(s, &vars, &fixed, budget)
+                .map_err(|()| too_large())?;
+            fixed[i] = avail[i];
+            let qe = 1.0 - avail[i];
+            let birnbaum = q_down - q_up;
+            out.push(Importance {
+                element: self.model.elements[e].id.clone(),
+                kind: self.model.elements[e].kind.clone(),
+                unavailability: qe,
+                birnbaum,
+                criticality: Ratio::of(birnbaum * qe, q),
+                fussell_vesely: Ratio::of(q - q_up, q),
+                risk_achievement_worth: Ratio::of(q_down, q),
+                risk_reduction_worth: Ratio::of(q, q_up),
+            });
+        }
+        out.sort_by(|a, b| {
+            b.criticality
+                .rank()
+                .total_cmp(&a.criticality.rank())
+                .then_with(|| a.element.cmp(&b.element))
+        });
+        Ok(out)
+    }
+}
+
+/// A ratio of probabilities, which may be infinite (`x/0` with `x > 0`) or
+/// undefined (`0/0`): printed as such, never as 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ratio {
+    Finite(f64),
+    Infinite,
+    Undefined,
+}
+
+impl Ratio {
+    pub fn of(num: f64, den: f64) -> Self {
+        if den > 0.0 {
+            Self::Finite(num / den)
+        } else if num > 0.0 {
+            Self::Infinite
+        } else {
+            Self::Undefined
+        }
+    }
+
+    /// For sorting: infinite first, undefined last.
+    fn rank(self) -> f64 {
+        match self {
+            Self::Finite(x) => x,
+            Self::Infinite => f64::INFINITY,
+            Self::Undefined => f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Serialize for Ratio {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Finite(x) => s.serialize_f64(*x),
+            Self::Infinite => s.serialize_str("infinite"),
+            Self::Undefined => s.serialize_str("undefined"),
+        }
+    }
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Finite(x) => write!(f, "{x:.4}"),
+            Self::Infinite => f.write_str("inf"),
+            Self::Undefined => f.write_str("undefined"),
+        }
+    }
+}
+
+/// How much one element matters to a service, from exact long-run
+/// probabilities (Q: the service's unavailability; Q₁, Q₀: the same with the
+/// element always down, always up; q: the element's own unavailability).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Importance {
+    pub element: String,
+    pub kind: Option<String>,
+    /// q = MTTR / (MTTF + MTTR) (logistics included).
+    pub unavailability: f64,
+    /// Q₁ − Q₀: how much the service's unavailability moves with the element's state.
+    pub birnbaum: f64,
+    /// Birnbaum · q / Q: the share of the service's unavailability the element is critical for.
+    pub criticality: Ratio,
+    /// (Q − Q₀) / Q: the share of unavailability removed by making the element perfect.
+    pub fussell_vesely: Ratio,
+    /// Q₁ / Q: how many times worse with the element always down.
+    pub risk_achievement_worth: Ratio,
+    /// Q / Q₀: how many times better with the element perfect.
+    pub risk_reduction_worth: Ratio,
 }
 
 /// Pivotal decomposition (Shannon expansion) over the relevant elements, in
@@ -215,10 +358,15 @@ impl Solver<'_, '_> {
         }
         let e = self.vars[i];
         let a = self.avail[i];
-        self.state[e] = Some(true);
-        self.solve(i + 1, p * a)?;
-        self.state[e] = Some(false);
-        self.solve(i + 1, p * (1.0 - a))?;
+        // An element fixed up or down has one branch only.
+        if a > 0.0 {
+            self.state[e] = Some(true);
+            self.solve(i + 1, p * a)?;
+        }
+        if a < 1.0 {
+            self.state[e] = Some(false);
+            self.solve(i + 1, p * (1.0 - a))?;
+        }
         self.state[e] = None;
         Ok(())
     }
@@ -421,6 +569,9 @@ pub struct ServiceStructure {
     /// Group members whose loss costs a failover or reconvergence outage.
     pub failover_exposure: Vec<Exposure>,
     pub exact: Exact,
+    /// Importance of each element, best first; empty when there is no exact
+    /// value to derive it from (see `exact`).
+    pub importance: Vec<Importance>,
     /// The service is down even with everything up (it can never be up).
     pub down_with_everything_up: bool,
 }
@@ -432,7 +583,8 @@ pub fn analyse(model: &Model, max_work: u64) -> Vec<ServiceStructure> {
     let mut func = Vec::new();
     let none_down = vec![false; model.elements.len()];
     (0..model.services.len())
-        .map(|s| ServiceStructure {
+        .map(|s| (s, st.exact(s, max_work)))
+        .map(|(s, exact)| ServiceStructure {
             id: model.services[s].id.clone(),
             spofs: st
                 .spofs(s)
@@ -443,7 +595,11 @@ pub fn analyse(model: &Model, max_work: u64) -> Vec<ServiceStructure> {
                 })
                 .collect(),
             failover_exposure: failover_exposure(model, s),
-            exact: st.exact(s, max_work),
+            importance: match exact {
+                Exact::Solved(_) => st.importance(s, max_work).unwrap_or_default(),
+                _ => Vec::new(),
+            },
+            exact,
             down_with_everything_up: !st.service_up(s, &none_down, &mut func),
         })
         .collect()

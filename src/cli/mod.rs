@@ -65,6 +65,9 @@ pub struct SpofArgs {
     /// Exit with code 1 when any service has a single point of failure (for CI).
     #[arg(long)]
     pub fail_on_spof: bool,
+    /// Elements shown per service in the importance table (JSON has all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -259,7 +262,7 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
         analysis::structure::analyse(&sc.model, analysis::structure::EXACT_WORK),
     );
     let text = match args.format {
-        Format::Table => rep.to_table(),
+        Format::Table => rep.to_table(args.top),
         Format::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), false)?;

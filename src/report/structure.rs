@@ -42,8 +42,8 @@ impl<'a> SpofReport<'a> {
         s
     }
 
-    /// A readable table.
-    pub fn to_table(&self) -> String {
+    /// A readable table, with the `top` most important elements of each service.
+    pub fn to_table(&self, top: usize) -> String {
         let mut o = String::new();
         let _ = writeln!(
             o,
@@ -100,6 +100,32 @@ impl<'a> SpofReport<'a> {
                         o,
                         "  exact long-run availability {}",
                         other.explanation().unwrap_or_default()
+                    );
+                }
+            }
+            if !s.importance.is_empty() {
+                let shown = s.importance.len().min(top);
+                let _ = writeln!(
+                    o,
+                    "  importance (top {shown} of {}, by criticality)",
+                    s.importance.len()
+                );
+                let _ = writeln!(
+                    o,
+                    "    {:<20} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
+                    "element", "q", "Birnbaum", "critical.", "F-V", "RAW", "RRW"
+                );
+                for i in &s.importance[..shown] {
+                    let _ = writeln!(
+                        o,
+                        "    {:<20} {:>11.3e} {:>11.3e} {:>11} {:>11} {:>11} {:>11}",
+                        i.element,
+                        i.unavailability,
+                        i.birnbaum,
+                        i.criticality.to_string(),
+                        i.fussell_vesely.to_string(),
+                        i.risk_achievement_worth.to_string(),
+                        i.risk_reduction_worth.to_string()
                     );
                 }
             }

@@ -168,3 +168,47 @@ fn the_spof_command_fails_ci_on_a_spof_and_prints_json() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("system: availability 0.965349000000"));
 }
+
+#[test]
+fn importance_measures_match_their_closed_forms() {
+    use redsim::analysis::structure::Ratio;
+    let doc = |requires: serde_json::Value| {
+        serde_json::json!({"format": "redsim/1", "name": "t",
+            "components": [{"id": "a", "mtbf": "90h", "mttr": "10h"}, {"id": "b", "mtbf": "80h", "mttr": "20h"}],
+            "services": [{"id": "s", "requires": requires}]})
+        .to_string()
+    };
+    let (qa, qb) = (0.1, 0.2);
+    let finite = |r: Ratio| match r {
+        Ratio::Finite(x) => x,
+        other => panic!("{other:?}"),
+    };
+    let close = |x: f64, y: f64| assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+
+    // Series: Q = 1 - (1-qa)(1-qb); for a: Q1 = 1, Q0 = qb.
+    let m = crate::common::model(&doc(serde_json::json!({"all": ["a", "b"]})));
+    let imp = Structure::new(&m).importance(0, structure::EXACT_WORK).unwrap();
+    let q = 1.0 - (1.0 - qa) * (1.0 - qb);
+    let a = imp.iter().find(|i| i.element == "a").unwrap();
+    close(a.unavailability, qa);
+    close(a.birnbaum, 1.0 - qb);
+    close(finite(a.criticality), (1.0 - qb) * qa / q);
+    close(finite(a.risk_achievement_worth), 1.0 / q);
+    close(finite(a.risk_reduction_worth), q / qb);
+    close(finite(a.fussell_vesely), (q - qb) / q);
+
+    // Parallel: Q = qa·qb; a perfect `a` makes the service perfect: RRW is
+    // infinite, not 0, and F-V is 1.
+    let m = crate::common::model(&doc(serde_json::json!({"any": ["a", "b"]})));
+    let imp = Structure::new(&m).importance(0, structure::EXACT_WORK).unwrap();
+    let a = imp.iter().find(|i| i.element == "a").unwrap();
+    close(a.birnbaum, qb);
+    close(finite(a.risk_achievement_worth), 1.0 / qa);
+    assert_eq!(a.risk_reduction_worth, Ratio::Infinite);
+    close(finite(a.fussell_vesely), 1.0);
+    // Each is critical to every outage of the pair; ties rank by id.
+    close(finite(imp[1].criticality), 1.0);
+    assert_eq!((imp[0].element.as_str(), imp[1].element.as_str()), ("a", "b"));
+    let json = serde_json::to_value(a).unwrap();
+    assert_eq!(json["risk_reduction_worth"], "infinite");
+}
