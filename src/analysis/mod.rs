@@ -183,6 +183,8 @@ pub struct ServiceSummary {
     pub data_loss: Option<DataLossSummary>,
     /// Exact long-run availability from the structure, or why there is none.
     pub exact: structure::Exact,
+    /// Downtime by the element whose failure began each outage, largest first.
+    pub downtime_by_cause: Vec<CauseShare>,
     /// Plain-language cautions about these numbers.
     pub warnings: Vec<String>,
 }
@@ -200,6 +202,20 @@ pub struct RtoSummary {
     /// Probability of at least one outage longer than the RTO in a mission
     /// (Wilson interval over trials).
     pub p_outage_over_rto: Estimate,
+}
+
+/// The downtime of outages begun by one element's failure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CauseShare {
+    /// The element whose failure began the outages; `None` for outages begun
+    /// by a planned action (maintenance, failback) or under way at the start.
+    pub element: Option<String>,
+    /// Outages it began, over all trials.
+    pub outages: u64,
+    /// Their downtime per year [h] (mean over trials).
+    pub downtime_hours_per_year: f64,
+    /// Their share of all outage time.
+    pub share: f64,
 }
 
 /// Downtime split by cause: planned (maintenance, planned switchovers) or not.
@@ -260,6 +276,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         .map(|(i, (s, t))| {
             let mut sum = summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence);
             sum.exact = structure.exact(i, structure::RUN_EXACT_WORK);
+            sum.downtime_by_cause = by_cause(model, t, tally.trials);
             let n = tally.trials;
             let per_year = |m: &Moments, scale: f64| {
                 t_mean(m, n, scale * HOURS_PER_YEAR / model.mission, confidence).clamped(0.0, f64::INFINITY)
@@ -296,6 +313,32 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         events: tally.events,
         services,
     }
+}
+
+/// Outage time by the element whose failure began each outage, largest first.
+fn by_cause(model: &Model, t: &ServiceTally, n: u64) -> Vec<CauseShare> {
+    let total: u128 = t.by_cause.values().map(|v| v.1).sum();
+    let per_year = HOURS_PER_YEAR / model.mission / TICKS_PER_HOUR / n.max(1) as f64;
+    let mut out: Vec<CauseShare> = t
+        .by_cause
+        .iter()
+        .map(|(e, &(outages, ticks))| CauseShare {
+            element: e.map(|e| model.elements[e as usize].id.clone()),
+            outages,
+            downtime_hours_per_year: ticks as f64 * per_year,
+            share: if total > 0 {
+                ticks as f64 / total as f64
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.downtime_hours_per_year
+            .total_cmp(&a.downtime_hours_per_year)
+            .then_with(|| a.element.cmp(&b.element))
+    });
+    out
 }
 
 fn summarize_service(
@@ -378,6 +421,7 @@ fn summarize_service(
         planned: None,
         data_loss: None,
         exact: structure::Exact::NotApplicable { reasons: Vec::new() },
+        downtime_by_cause: Vec::new(),
         warnings,
     }
 }

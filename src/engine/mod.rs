@@ -130,8 +130,10 @@ fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Re
 /// [`Runaway`] when the trial needs too many events.
 pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Tally) -> Result<(), Runaway> {
     let services = &mut tally.services;
-    trial.run(plan, seed, i, &mut NoObserver, |s, d| {
-        services[s].durations.add(tally::ticks(d))
+    trial.run(plan, seed, i, &mut NoObserver, |s, d, cause| {
+        let ticks = tally::ticks(d);
+        services[s].durations.add(ticks);
+        services[s].add_cause(cause, ticks);
     })?;
     tally.trials += 1;
     tally.events += trial.events;

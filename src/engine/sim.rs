@@ -799,6 +799,10 @@ pub struct Trial {
     planned_since: Vec<f64>,
     /// Per service: the outage under way began with a planned action.
     began_planned: Vec<bool>,
+    /// The first element that failed in this instant (`u32::MAX`: none yet).
+    instant_cause: u32,
+    /// Per service: the element whose failure began the outage under way (`u32::MAX`: none).
+    cause: Vec<u32>,
     func: Vec<bool>,
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
@@ -868,6 +872,8 @@ impl Trial {
             down_planned: vec![false; s],
             planned_since: vec![0.0; s],
             began_planned: vec![false; s],
+            instant_cause: u32::MAX,
+            cause: vec![u32::MAX; s],
             func: plan.init.func.clone(),
             gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
@@ -1238,6 +1244,9 @@ impl Trial {
             if self.el[m].phase == Phase::Repairing {
                 obs.repair_started(t, m);
             }
+            if self.instant_cause == u32::MAX {
+                self.instant_cause = m as u32;
+            }
             self.propagate::<true>(plan, m);
         }
     }
@@ -1307,6 +1316,7 @@ impl Trial {
         };
         if new == ServiceState::Down {
             r.outages += 1;
+            self.cause[s] = self.instant_cause;
             if FULL {
                 let planned = self.instant_planned && !self.instant_unplanned;
                 r.planned_outages += u64::from(planned);
@@ -1321,6 +1331,12 @@ impl Trial {
         ended
     }
 
+    /// The element whose failure began service `s`'s outage under way, if one did.
+    #[inline]
+    fn outage_cause(&self, s: usize) -> Option<ElementId> {
+        (self.cause[s] != u32::MAX).then_some(self.cause[s] as ElementId)
+    }
+
     /// Whether an outage of service `s` counts (a planned one counts only
     /// where the service says planned downtime does).
     #[inline]
@@ -1329,7 +1345,9 @@ impl Trial {
     }
 
     /// Runs trial `trial` with master seed `seed`. Results land in
-    /// [`Trial::results`]; each finished outage [h] goes to `outage(s, duration)`.
+    /// [`Trial::results`]; each finished outage goes to `outage(s, duration
+    /// [h], cause)`, the cause being the element whose failure began it (none
+    /// for an outage begun by a planned action or under way at the start).
     ///
     /// # Errors
     /// [`Runaway`] when the trial needs more than [`MAX_EVENTS_PER_TRIAL`] events.
@@ -1342,7 +1360,7 @@ impl Trial {
         seed: u64,
         trial: u64,
         obs: &mut impl Observer,
-        outage: impl FnMut(usize, f64),
+        outage: impl FnMut(usize, f64, Option<ElementId>),
     ) -> Result<(), Runaway> {
         // The common case compiles without the bookkeeping of crews and shocks.
         if plan.full {
@@ -1358,7 +1376,7 @@ impl Trial {
         seed: u64,
         trial: u64,
         obs: &mut impl Observer,
-        mut outage: impl FnMut(usize, f64),
+        mut outage: impl FnMut(usize, f64, Option<ElementId>),
     ) -> Result<(), Runaway> {
         assert_eq!(
             self.plan_id, plan.id,
@@ -1369,6 +1387,8 @@ impl Trial {
         initial.clear();
         self.seq = 0;
         self.events = 0;
+        self.instant_cause = u32::MAX;
+        self.cause.fill(u32::MAX);
         for (el, &f) in self.el.iter_mut().zip(&plan.init.func) {
             el.up = true;
             el.phase = Phase::Up;
@@ -1486,6 +1506,9 @@ impl Trial {
                 self.shock(plan, slot - plan.n_elements, t, mission, obs);
             } else if let Some(step) = self.element_event::<FULL>(plan, slot, t, mission) {
                 let e = slot;
+                if step == Step::Failed && self.instant_cause == u32::MAX {
+                    self.instant_cause = e as u32;
+                }
                 if FULL && step == Step::Failed {
                     self.instant_unplanned = true;
                 }
@@ -1523,9 +1546,10 @@ impl Trial {
                         && Self::counts(plan, s, planned)
                     {
                         self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
-                        outage(s, d);
+                        outage(s, d, self.outage_cause(s));
                     }
                 }
+                self.instant_cause = u32::MAX;
                 if FULL {
                     self.end_instant(t);
                 }
@@ -1543,7 +1567,7 @@ impl Trial {
                     }
                     if Self::counts(plan, s, self.began_planned[s]) {
                         r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
-                        outage(s, mission - since);
+                        outage(s, mission - since, self.outage_cause(s));
                     }
                 }
                 ServiceState::Degraded => r.degraded += mission - since,

@@ -170,6 +170,9 @@ pub struct ServiceTally {
     pub over_rpo: u64,
     /// Trials with at least one data loss larger than the RPO.
     pub trials_over_rpo: u64,
+    /// Counted down time [ticks] and outages by the element whose failure
+    /// began the outage (`None`: begun by a planned action, or at the start).
+    pub by_cause: BTreeMap<Option<u32>, (u64, u128)>,
 }
 
 impl ServiceTally {
@@ -188,6 +191,19 @@ impl ServiceTally {
         self.lost_writes.merge(&o.lost_writes);
         self.over_rpo += o.over_rpo;
         self.trials_over_rpo += o.trials_over_rpo;
+        for (k, (n, t)) in &o.by_cause {
+            let e = self.by_cause.entry(*k).or_default();
+            e.0 += n;
+            e.1 += t;
+        }
+    }
+
+    /// Records an outage of `ticks` begun by `cause`'s failure.
+    #[inline]
+    pub fn add_cause(&mut self, cause: Option<usize>, ticks: u64) {
+        let e = self.by_cause.entry(cause.map(|c| c as u32)).or_default();
+        e.0 += 1;
+        e.1 += u128::from(ticks);
     }
 }
 

@@ -88,7 +88,7 @@ pub fn trace(model: &Model, seed: u64, trial: u64) -> Result<Vec<TraceEvent>, En
     let mut state = Trial::new(&plan);
     let mut rec = Recorder::default();
     state
-        .run(&plan, seed, trial, &mut rec, |_, _| {})
+        .run(&plan, seed, trial, &mut rec, |_, _, _| {})
         .map_err(|r: Runaway| EngineError::Runaway {
             trial: r.trial,
             element: model.elements[r.element].id.clone(),

@@ -266,10 +266,31 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
             row(o, "P(loss over RPO)", point, format!("{ci} {span} per mission"));
         }
     }
+    if !s.downtime_by_cause.is_empty() {
+        let shown = s.downtime_by_cause.len().min(TOP_CAUSES);
+        let _ = writeln!(
+            o,
+            "  downtime by cause         the failure that began each outage (top {shown} of {})",
+            s.downtime_by_cause.len()
+        );
+        for c in &s.downtime_by_cause[..shown] {
+            let who = c.element.as_deref().unwrap_or("(planned, or at start)");
+            let _ = writeln!(
+                o,
+                "    {who:<24}{:>6.1} %   {}/yr in {} outage(s)",
+                c.share * 100.0,
+                hours(c.downtime_hours_per_year),
+                c.outages
+            );
+        }
+    }
     for w in &s.warnings {
         let _ = writeln!(o, "  warning: {w}");
     }
 }
+
+/// Causes of downtime shown per service in the table (JSON has all).
+const TOP_CAUSES: usize = 5;
 
 fn interval(ci: &str, e: &Estimate) -> String {
     format!("{ci} [{}, {}]", sig(e.ci_low), sig(e.ci_high))

@@ -265,7 +265,7 @@ proptest! {
         let plan = Plan::new(&model);
         let mut trial = Trial::new(&plan);
         let mut rec = Record::default();
-        trial.run(&plan, seed, 0, &mut rec, |_, _| {}).expect("a small model stays within the event budget");
+        trial.run(&plan, seed, 0, &mut rec, |_, _, _| {}).expect("a small model stays within the event budget");
 
         let mut up = vec![true; model.elements.len()];
         let func = functional(&model, &up);
@@ -355,7 +355,7 @@ fn a_trial_refuses_another_plan() {
     let m = b.build().unwrap();
     let (p1, p2) = (Plan::new(&m), Plan::new(&m));
     let mut trial = Trial::new(&p1);
-    let _ = trial.run(&p2, 1, 0, &mut Record::default(), |_, _| {});
+    let _ = trial.run(&p2, 1, 0, &mut Record::default(), |_, _, _| {});
 }
 
 #[test]

@@ -543,3 +543,43 @@ fn parallel_pair_outages_and_reliability_match_the_markov_chain() {
     assert_in_ci("P(no outage)", &s.p_no_outage, exact.p_no_outage);
     assert_close("availability", &s.availability, exact.availability, 4.0);
 }
+
+#[test]
+fn outages_are_charged_to_the_failure_that_began_them() {
+    // Series of two exponential components, unlimited repair: an outage begins
+    // when either fails while both are up, so the expected number begun by
+    // `a` is λa ∫ P(both up at t) dt (components independent, new at t = 0).
+    let (t, a, b) = (1000.0, Exp::new(100.0, 2.0), Exp::new(200.0, 4.0));
+    let both = a.p_up().times(&b.p_up());
+    let expect_a = t * both.mission_mean(t) / a.mttf;
+    let expect_b = t * both.mission_mean(t) / b.mttf;
+    let text = scenario(
+        "series",
+        t,
+        vec![a.json("a"), b.json("b")],
+        vec![],
+        json!([{"id": "s", "requires": {"all": ["a", "b"]}}]),
+    );
+    let n = 4_000;
+    let run = common::simulate(&common::model(&text), n, 3);
+    let s = service(&run, "s");
+    let count = |id: &str| {
+        s.downtime_by_cause
+            .iter()
+            .find(|c| c.element.as_deref() == Some(id))
+            .map_or(0, |c| c.outages)
+    };
+    for (id, expect) in [("a", expect_a), ("b", expect_b)] {
+        // Outages per trial are close to Poisson: standard error √(mean/n).
+        let mean = count(id) as f64 / n as f64;
+        let se = (expect / n as f64).sqrt();
+        assert!(
+            (mean - expect).abs() < 4.0 * se,
+            "{id}: {mean} vs {expect} (se {se})"
+        );
+    }
+    // Every outage is charged to one of them, and the shares add up.
+    assert_eq!(count("a") + count("b"), s.outages_observed);
+    let total: f64 = s.downtime_by_cause.iter().map(|c| c.share).sum();
+    assert!((total - 1.0).abs() < 1e-12);
+}
