@@ -315,6 +315,151 @@ pub struct Importance {
     pub risk_reduction_worth: Ratio,
 }
 
+/// Work (structure evaluations × elements) that the cut-set search may spend
+/// on one service: a few seconds.
+pub const CUT_WORK: u64 = 400_000_000;
+
+/// Minimal cut sets of one service up to some order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CutSets {
+    /// The order asked for.
+    pub max_order: usize,
+    /// Every minimal cut set of this order or less was found (equal to
+    /// `max_order` unless the search ran out of work).
+    pub complete_to_order: usize,
+    /// Minimal cut sets found per order (index 0: order 1).
+    pub count_by_order: Vec<u64>,
+    /// The minimal cut sets, most probable first.
+    pub sets: Vec<CutSet>,
+}
+
+/// A minimal cut set: elements whose joint failure takes the service down,
+/// none of which can be spared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CutSet {
+    pub elements: Vec<String>,
+    /// Long-run probability that all of them are down at once: the product
+    /// of their unavailabilities (independent elements).
+    pub probability: f64,
+}
+
+impl Structure<'_> {
+    /// Minimal cut sets of service `s` of order `max_order` or less, found by
+    /// a level-wise search: order 1 are the single points of failure; a set
+    /// of order k is a minimal cut set when it takes the service down and none
+    /// of its subsets of order k − 1 does (checking those suffices, the
+    /// structure being monotone). Stops at the last complete order when the
+    /// next would take more than `max_work` (evaluations × elements).
+    pub fn cut_sets(&self, s: usize, max_order: usize, max_work: u64) -> CutSets {
+        let n = self.model.elements.len();
+        let budget = (max_work / n.max(1) as u64).max(1);
+        let mut down = vec![false; n];
+        let mut func = Vec::new();
+        let mut out = CutSets {
+            max_order,
+            complete_to_order: 0,
+            count_by_order: Vec::new(),
+            sets: Vec::new(),
+        };
+        if !self.service_up(s, &down, &mut func) {
+            out.complete_to_order = max_order;
+            return out;
+        }
+        let vars = self.relevant(s);
+        let q: Vec<f64> = vars
+            .iter()
+            .map(|&e| 1.0 - long_run_availability(self.model, e))
+            .collect();
+        // Cut sets found so far, as sorted index lists into `vars`.
+        let mut cuts: std::collections::HashSet<Vec<u32>> = std::collections::HashSet::new();
+        let mut found: Vec<Vec<u32>> = Vec::new();
+        let mut spent = 0u64;
+        for k in 1..=max_order {
+            // Elements that are SPOFs cannot be in a larger minimal cut set.
+            let pool: Vec<u32> = (0..vars.len() as u32)
+                .filter(|&i| k == 1 || !cuts.contains(&vec![i]))
+                .collect();
+            if binomial(pool.len(), k).is_none_or(|c| spent.saturating_add(c) > budget) {
+                break;
+            }
+            let mut count = 0u64;
+            let mut combo: Vec<usize> = (0..k).collect();
+            while k <= pool.len() {
+                let set: Vec<u32> = combo.iter().map(|&c| pool[c]).collect();
+                // No proper subset may be a cut: by monotonicity it would then
+                // contain a minimal one, already found (SPOFs are out of the pool).
+                let minimal = (1u32..(1 << k) - 1).filter(|m| m.count_ones() >= 2).all(|m| {
+                    let sub: Vec<u32> = (0..k).filter(|&j| m >> j & 1 == 1).map(|j| set[j]).collect();
+                    !cuts.contains(&sub)
+                });
+                if minimal {
+                    spent += 1;
+                    set.iter().for_each(|&i| down[vars[i as usize]] = true);
+                    let up = self.service_up(s, &down, &mut func);
+                    set.iter().for_each(|&i| down[vars[i as usize]] = false);
+                    if !up {
+                        count += 1;
+                        found.push(set.clone());
+                    }
+                }
+                if !next_combination(&mut combo, pool.len()) {
+                    break;
+                }
+            }
+            cuts.extend(found.iter().filter(|c| c.len() == k).cloned());
+            out.count_by_order.push(count);
+            out.complete_to_order = k;
+        }
+        out.sets = found
+            .into_iter()
+            .map(|c| CutSet {
+                probability: c.iter().map(|&i| q[i as usize]).product(),
+                elements: c
+                    .iter()
+                    .map(|&i| self.model.elements[vars[i as usize]].id.clone())
+                    .collect(),
+            })
+            .collect();
+        out.sets.sort_by(|a, b| {
+            b.probability
+                .total_cmp(&a.probability)
+                .then_with(|| a.elements.len().cmp(&b.elements.len()))
+                .then_with(|| a.elements.cmp(&b.elements))
+        });
+        out
+    }
+}
+
+/// `n` choose `k`, or `None` if it does not fit in a `u64`.
+fn binomial(n: usize, k: usize) -> Option<u64> {
+    if k > n {
+        return Some(0);
+    }
+    let mut r: u64 = 1;
+    for i in 0..k {
+        r = r.checked_mul((n - i) as u64)? / (i as u64 + 1);
+    }
+    Some(r)
+}
+
+/// Advances `c` (strictly increasing indices below `n`) to the next
+/// combination in lexicographic order; false after the last.
+fn next_combination(c: &mut [usize], n: usize) -> bool {
+    let k = c.len();
+    let mut i = k;
+    while i > 0 {
+        i -= 1;
+        if c[i] < n - k + i {
+            c[i] += 1;
+            for j in i + 1..k {
+                c[j] = c[j - 1] + 1;
+            }
+            return true;
+        }
+    }
+    false
+}
+
 /// Pivotal decomposition (Shannon expansion) over the relevant elements, in
 /// dependency order. A branch stops as soon as its value no longer depends
 /// on the undecided elements: down with all of them up, or up with all of
@@ -569,6 +714,8 @@ pub struct ServiceStructure {
     /// Group members whose loss costs a failover or reconvergence outage.
     pub failover_exposure: Vec<Exposure>,
     pub exact: Exact,
+    /// Minimal cut sets up to the order asked for.
+    pub cut_sets: CutSets,
     /// Importance of each element, best first; empty when there is no exact
     /// value to derive it from (see `exact`).
     pub importance: Vec<Importance>,
@@ -576,9 +723,10 @@ pub struct ServiceStructure {
     pub down_with_everything_up: bool,
 }
 
-/// Single points of failure, failover exposure and exact availability of
-/// every service, spending at most `max_work` on each exact value.
-pub fn analyse(model: &Model, max_work: u64) -> Vec<ServiceStructure> {
+/// Single points of failure, failover exposure, minimal cut sets up to
+/// `order`, exact availability and importance of every service, spending at
+/// most `max_work` on each exact value.
+pub fn analyse(model: &Model, order: usize, max_work: u64) -> Vec<ServiceStructure> {
     let st = Structure::new(model);
     let mut func = Vec::new();
     let none_down = vec![false; model.elements.len()];
@@ -595,6 +743,7 @@ pub fn analyse(model: &Model, max_work: u64) -> Vec<ServiceStructure> {
                 })
                 .collect(),
             failover_exposure: failover_exposure(model, s),
+            cut_sets: st.cut_sets(s, order, CUT_WORK),
             importance: match exact {
                 Exact::Solved(_) => st.importance(s, max_work).unwrap_or_default(),
                 _ => Vec::new(),

@@ -65,9 +65,12 @@ pub struct SpofArgs {
     /// Exit with code 1 when any service has a single point of failure (for CI).
     #[arg(long)]
     pub fail_on_spof: bool,
-    /// Elements shown per service in the importance table (JSON has all).
+    /// Elements and cut sets shown per service in the tables (JSON has all).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Largest order of the minimal cut sets searched for.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=6))]
+    pub order: u64,
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -259,7 +262,7 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
     let prov = provenance(&args.file, &sc);
     let rep = report::SpofReport::new(
         &prov,
-        analysis::structure::analyse(&sc.model, analysis::structure::EXACT_WORK),
+        analysis::structure::analyse(&sc.model, args.order as usize, analysis::structure::EXACT_WORK),
     );
     let text = match args.format {
         Format::Table => rep.to_table(args.top),

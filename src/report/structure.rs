@@ -103,6 +103,30 @@ impl<'a> SpofReport<'a> {
                     );
                 }
             }
+            let c = &s.cut_sets;
+            let counts: Vec<String> = c
+                .count_by_order
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{n} of order {}", i + 1))
+                .collect();
+            let _ = writeln!(o, "  minimal cut sets           {}", counts.join(", "));
+            if c.complete_to_order < c.max_order {
+                let _ = writeln!(
+                    o,
+                    "    (complete to order {} only: order {} would take too many evaluations)",
+                    c.complete_to_order,
+                    c.complete_to_order + 1
+                );
+            }
+            for set in c.sets.iter().take(top) {
+                let _ = writeln!(
+                    o,
+                    "    {:<48} {:.3e}",
+                    format!("{{{}}}", set.elements.join(", ")),
+                    set.probability
+                );
+            }
             if !s.importance.is_empty() {
                 let shown = s.importance.len().min(top);
                 let _ = writeln!(

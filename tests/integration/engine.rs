@@ -298,11 +298,12 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { rng_seed: proptest::test_runner::RngSeed::Fixed(20261126), ..ProptestConfig::with_cases(300) })]
 
-    /// Single points of failure and exact availability against brute force:
-    /// fail each element alone and search from scratch; enumerate every state
-    /// of the elements that can fail, weighted by their long-run availabilities.
+    /// Single points of failure, minimal cut sets and exact availability
+    /// against brute force: fail each set of elements and search from scratch;
+    /// enumerate every state of the elements that can fail, weighted by their
+    /// long-run availabilities.
     #[test]
-    fn spofs_and_exact_availability_equal_brute_force(spec in spec()) {
+    fn spofs_cut_sets_and_exact_availability_equal_brute_force(spec in spec()) {
         let model = build(&spec);
         let st = Structure::new(&model);
         let failable: Vec<usize> =
@@ -335,6 +336,48 @@ proptest! {
                     a += p;
                 }
             }
+            // Minimal cut sets up to order 3: every set of failable elements
+            // that takes the service down while none of its proper subsets does.
+            let mut brute_cuts: Vec<Vec<String>> = Vec::new();
+            if !down_anyway {
+                let k = failable.len();
+                let mut masks: Vec<u32> = (1u32..1 << k).filter(|m| m.count_ones() <= 3).collect();
+                masks.sort_by_key(|m| m.count_ones());
+                let mut cut_masks: Vec<u32> = Vec::new();
+                for m in masks {
+                    if cut_masks.iter().any(|c| c & m == *c) {
+                        continue;
+                    }
+                    let mut up = vec![true; model.elements.len()];
+                    for (i, &e) in failable.iter().enumerate() {
+                        up[e] = m >> i & 1 == 0;
+                    }
+                    if state(&model, s, &functional(&model, &up)) == ServiceState::Down {
+                        cut_masks.push(m);
+                        let mut ids: Vec<String> = (0..k)
+                            .filter(|i| m >> i & 1 == 1)
+                            .map(|i| model.elements[failable[i]].id.clone())
+                            .collect();
+                        ids.sort();
+                        brute_cuts.push(ids);
+                    }
+                }
+            }
+            brute_cuts.sort();
+            let found = st.cut_sets(s, 3, redsim::analysis::structure::CUT_WORK);
+            prop_assert_eq!(found.complete_to_order, 3);
+            let mut got: Vec<Vec<String>> = found
+                .sets
+                .iter()
+                .map(|c| {
+                    let mut v = c.elements.clone();
+                    v.sort();
+                    v
+                })
+                .collect();
+            got.sort();
+            prop_assert_eq!(got, brute_cuts, "service {}", s);
+
             match st.exact(s, redsim::analysis::structure::EXACT_WORK) {
                 Exact::Solved(x) => {
                     prop_assert!((x.availability - a).abs() < 1e-12, "service {}: {} vs {}", s, x.availability, a);

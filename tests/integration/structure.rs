@@ -212,3 +212,45 @@ fn importance_measures_match_their_closed_forms() {
     let json = serde_json::to_value(a).unwrap();
     assert_eq!(json["risk_reduction_worth"], "infinite");
 }
+
+#[test]
+fn the_bridge_has_exactly_its_four_minimal_cut_sets() {
+    let m = load("bridge.json");
+    let c = Structure::new(&m).cut_sets(0, 3, structure::CUT_WORK);
+    assert_eq!(c.complete_to_order, 3);
+    assert_eq!(c.count_by_order, [0, 2, 2]);
+    let mut sets: Vec<Vec<&str>> = c
+        .sets
+        .iter()
+        .map(|s| {
+            let mut v: Vec<&str> = s.elements.iter().map(String::as_str).collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+    sets.sort();
+    assert_eq!(
+        sets,
+        [
+            vec!["a-b", "a-t", "s-b"],
+            vec!["a-b", "b-t", "s-a"],
+            vec!["a-t", "b-t"],
+            vec!["s-a", "s-b"]
+        ]
+    );
+    // Ranked by probability: the pairs (0.01²) before the triples (0.01³).
+    assert!((c.sets[0].probability - 1e-4).abs() < 1e-15);
+    assert_eq!(c.sets[3].elements.len(), 3);
+}
+
+#[test]
+fn a_cut_set_search_too_large_for_its_budget_says_how_far_it_got() {
+    let dc = load("leaf-spine-dc.json");
+    let c = Structure::new(&dc).cut_sets(0, 3, structure::CUT_WORK);
+    assert_eq!(c.complete_to_order, 1);
+    assert_eq!(
+        c.count_by_order,
+        [32],
+        "each leaf carries 36 of the 35 servers the web tier can spare"
+    );
+}
