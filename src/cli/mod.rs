@@ -48,6 +48,10 @@ pub enum Command {
     /// Exact long-run availability of each service from the structure, where
     /// elements fail and are repaired independently.
     Exact(ExactArgs),
+    /// The topology as a Graphviz DOT graph: single points of failure in red,
+    /// groups as clusters, requirements (power, racks, sites) as dashed arrows.
+    /// Rendered to SVG, PNG or PDF by Graphviz `dot` when the output file asks for it.
+    Graph(GraphArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
 }
@@ -72,6 +76,16 @@ pub struct SpofArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=6))]
     pub order: u64,
     /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// Output file: `.dot`/`.gv` for DOT text, `.svg`, `.png` or `.pdf` to
+    /// render with Graphviz `dot` (default: DOT on standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 }
@@ -178,6 +192,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Trace(args) => trace(&args),
         Command::Spof(args) => spof(&args),
         Command::Exact(args) => exact(&args),
+        Command::Graph(args) => graph(&args),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&scenario::schema())?);
             Ok(EXIT_OK)
@@ -283,6 +298,66 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_CHECK_FAILED);
     }
     Ok(EXIT_OK)
+}
+
+fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
+    let sc = load(&args.file)?;
+    let m = &sc.model;
+    let st = analysis::structure::Structure::new(m);
+    let mut spofs = vec![false; m.elements.len()];
+    for s in 0..m.services.len() {
+        st.spofs(s).into_iter().for_each(|e| spofs[e] = true);
+    }
+    let dot = report::to_dot(m, &spofs);
+    let format = args
+        .output
+        .as_deref()
+        .and_then(Path::extension)
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match (format.as_deref(), args.output.as_deref()) {
+        (Some("svg" | "png" | "pdf"), Some(path)) => {
+            let kind = format.as_deref().unwrap_or("svg");
+            let rendered = render(&dot, kind).with_context(|| format!("cannot render {}", path.display()))?;
+            report::write_atomic(path, &rendered)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("redsim: written to {}", path.display());
+        }
+        (Some("dot" | "gv") | None, output) => emit(&dot, output, false)?,
+        (Some(other), _) => anyhow::bail!(
+            "cannot tell what to write from the extension `.{other}`: use .dot or .gv (DOT text), or .svg, .png or .pdf (rendered by Graphviz)"
+        ),
+    }
+    Ok(EXIT_OK)
+}
+
+/// Renders DOT text with Graphviz `dot -T<kind>`.
+fn render(dot: &str, kind: &str) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut child = match std::process::Command::new("dot")
+        .arg(format!("-T{kind}"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "Graphviz `dot` is not installed (or not on PATH): install Graphviz, or write DOT text with `-o FILE.dot` and render it elsewhere"
+        ),
+        Err(e) => return Err(e).context("cannot run Graphviz `dot`"),
+    };
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(dot.as_bytes())
+        .context("cannot send the graph to `dot`")?;
+    let out = child.wait_with_output().context("`dot` did not finish")?;
+    if !out.status.success() {
+        anyhow::bail!("`dot` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(out.stdout)
 }
 
 fn exact(args: &ExactArgs) -> anyhow::Result<u8> {

@@ -7,9 +7,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+mod graph;
 mod structure;
 mod trace;
 
+pub use graph::to_dot;
 pub use structure::{SPOF_FORMAT, SpofReport};
 pub use trace::{TRACE_FORMAT, TraceReport};
 

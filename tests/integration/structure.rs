@@ -254,3 +254,60 @@ fn a_cut_set_search_too_large_for_its_budget_says_how_far_it_got() {
         "each leaf carries 36 of the 35 servers the web tier can spare"
     );
 }
+
+#[test]
+fn the_graph_command_writes_dot_with_spofs_groups_and_requirements() {
+    let bin = env!("CARGO_BIN_EXE_redsim");
+    let scenario = |n: &str| format!("{}/scenarios/{n}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(bin)
+        .args(["graph", &scenario("seed-network-one-firewall.json")])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        dot.starts_with("graph \"Seed network with a single firewall\" {"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\"fw-a\" [label=\"fw-a\\n(firewall)\", color=red"),
+        "the SPOF is red:\n{dot}"
+    );
+    assert!(!dot.contains("\"rtr-a\" [label=\"rtr-a\\n(router)\", color=red"));
+    assert!(
+        dot.contains("\"psu-1\" -- \"feed-a\" [style=dashed, dir=forward"),
+        "{dot}"
+    );
+    assert!(dot.contains("\"acc-a\" -- \"srv\" [tooltip=\"nic-a\"]"), "{dot}");
+    assert!(dot.trim_end().ends_with('}'));
+
+    // Groups are clusters.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fw.dot");
+    let out = std::process::Command::new(bin)
+        .args([
+            "graph",
+            &scenario("firewall-pair-failover.json"),
+            "-o",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let dot = std::fs::read_to_string(&file).unwrap();
+    assert!(dot.contains("subgraph cluster_group_0 {"), "{dot}");
+    assert!(dot.contains("label=\"group fw (active-passive)\""), "{dot}");
+
+    // An extension that says nothing is refused, with the ones that work.
+    let out = std::process::Command::new(bin)
+        .args([
+            "graph",
+            &scenario("series.json"),
+            "-o",
+            dir.path().join("x.txt").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".svg, .png or .pdf"));
+}

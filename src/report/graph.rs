@@ -1,0 +1,108 @@
+//! The topology as a Graphviz DOT graph.
+
+use std::fmt::Write as _;
+
+use crate::model::{ElementRole, GroupMode, Model};
+
+/// Escapes a string for the inside of a DOT quoted string.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Quotes a string for DOT.
+fn q(s: &str) -> String {
+    format!("\"{}\"", esc(s))
+}
+
+/// DOT text of the topology: components as nodes, links as solid edges,
+/// requirements (power, racks, sites and other failure domains) as dashed
+/// arrows to what is required, each group as a cluster, and the elements in
+/// `spofs` in red.
+pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "graph {} {{", q(&model.name));
+    let _ = writeln!(
+        o,
+        "  graph [rankdir=LR, fontname=\"Helvetica\", label={}];",
+        q(&model.name)
+    );
+    let _ = writeln!(o, "  node [shape=box, style=rounded, fontname=\"Helvetica\"];");
+    let _ = writeln!(o, "  edge [fontname=\"Helvetica\"];");
+    let node = |o: &mut String, e: usize, indent: &str| {
+        let el = &model.elements[e];
+        // `\n` is DOT's line break inside a label.
+        let label = match &el.kind {
+            Some(k) => format!("\"{}\\n({})\"", esc(&el.id), esc(k)),
+            None => q(&el.id),
+        };
+        let mut attrs = vec![format!("label={label}")];
+        if el.life.is_none() {
+            attrs.push("style=\"rounded,dashed\"".into());
+        }
+        if spofs[e] {
+            attrs.push("color=red, fontcolor=red, penwidth=2.5".into());
+        }
+        let _ = writeln!(o, "{indent}{} [{}];", q(&el.id), attrs.join(", "));
+    };
+    let mut in_group = vec![false; model.elements.len()];
+    for (gi, g) in model.groups.iter().enumerate() {
+        let mode = match g.mode {
+            GroupMode::ActivePassive { .. } => "active-passive",
+            GroupMode::ActiveActive { .. } => "active-active",
+        };
+        let _ = writeln!(o, "  subgraph cluster_group_{gi} {{");
+        let _ = writeln!(
+            o,
+            "    label={}; style=dashed; color=blue;",
+            q(&format!("group {} ({mode})", g.id))
+        );
+        for &m in &g.members {
+            in_group[m] = true;
+            node(&mut o, m, "    ");
+        }
+        let _ = writeln!(o, "  }}");
+    }
+    for (e, el) in model.elements.iter().enumerate() {
+        if el.role == ElementRole::Component && !in_group[e] {
+            node(&mut o, e, "  ");
+        }
+    }
+    for (e, el) in model.elements.iter().enumerate() {
+        if let ElementRole::Link { a, b } = el.role {
+            let mut attrs = vec![format!("tooltip={}", q(&el.id))];
+            if el.life.is_none() {
+                attrs.push("style=dotted".into());
+            }
+            if spofs[e] {
+                attrs.push(format!("color=red, penwidth=2.5, label={}", q(&el.id)));
+            }
+            let _ = writeln!(
+                o,
+                "  {} -- {} [{}];",
+                q(&model.elements[a].id),
+                q(&model.elements[b].id),
+                attrs.join(", ")
+            );
+        }
+    }
+    for el in &model.elements {
+        if el.role != ElementRole::Component {
+            continue;
+        }
+        let Some(r) = &el.requires else { continue };
+        let mut deps = Vec::new();
+        r.elements(&mut deps);
+        deps.sort_unstable();
+        deps.dedup();
+        for d in deps {
+            let _ = writeln!(
+                o,
+                "  {} -- {} [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false];",
+                q(&el.id),
+                q(&model.elements[d].id)
+            );
+        }
+    }
+    let _ = writeln!(o, "}}");
+    o
+}
