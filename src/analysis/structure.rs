@@ -144,11 +144,7 @@ impl<'a> Structure<'a> {
         if !reasons.is_empty() {
             return Exact::NotApplicable { reasons };
         }
-        let vars = self.relevant(s);
-        let avail: Vec<f64> = vars
-            .iter()
-            .map(|&e| long_run_availability(self.model, e))
-            .collect();
+        let (vars, avail) = self.variables(s);
         let budget = self.budget(max_work);
         match self.probabilities(s, &vars, &avail, budget) {
             Ok((up, dn)) => Exact::Solved(ExactAvailability::new(up, dn)),
@@ -157,6 +153,16 @@ impl<'a> Structure<'a> {
                 evaluations: budget,
             },
         }
+    }
+
+    /// The elements service `s` depends on that can fail, with their long-run availabilities.
+    fn variables(&self, s: usize) -> (Vec<ElementId>, Vec<f64>) {
+        let vars = self.relevant(s);
+        let avail = vars
+            .iter()
+            .map(|&e| long_run_availability(self.model, e))
+            .collect();
+        (vars, avail)
     }
 
     /// Structure evaluations that `max_work` buys.
@@ -199,11 +205,7 @@ impl<'a> Structure<'a> {
             return Err(base);
         };
         let q = x.unavailability;
-        let vars = self.relevant(s);
-        let avail: Vec<f64> = vars
-            .iter()
-            .map(|&e| long_run_availability(self.model, e))
-            .collect();
+        let (vars, avail) = self.variables(s);
         let budget = self.budget(max_work);
         let mut out = Vec::with_capacity(vars.len());
         let mut fixed = avail.clone();

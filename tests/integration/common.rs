@@ -139,3 +139,47 @@ pub fn mission_averages(q: &[Vec<f64>], up: &[bool], t: f64) -> ChainAverages {
         outages,
     }
 }
+
+/// Problems as a bulleted list, for assertion messages.
+pub fn listing(ps: &[redsim::scenario::Problem]) -> String {
+    ps.iter().map(|p| format!("  - {p}\n")).collect()
+}
+
+/// The problems found in a scenario that must be invalid.
+#[track_caller]
+pub fn problems_in(text: &str) -> Vec<redsim::scenario::Problem> {
+    match redsim::scenario::parse(text) {
+        Ok(_) => panic!("accepted an invalid scenario:\n{text}"),
+        Err(ps) => {
+            assert!(!ps.is_empty(), "rejected with no problem listed");
+            ps
+        }
+    }
+}
+
+/// Sets the value at a JSON pointer, creating the last key (or appending to a
+/// list, for the index just past its end) if needed.
+pub fn set(v: &mut serde_json::Value, ptr: &str, to: serde_json::Value) {
+    if let Some(x) = v.pointer_mut(ptr) {
+        *x = to;
+        return;
+    }
+    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
+    match v.pointer_mut(parent) {
+        Some(serde_json::Value::Object(o)) => {
+            o.insert(key.to_string(), to);
+        }
+        Some(serde_json::Value::Array(a)) if key.parse() == Ok(a.len()) => a.push(to),
+        _ => panic!("cannot set {ptr}"),
+    }
+}
+
+/// Removes the key at a JSON pointer.
+pub fn remove(v: &mut serde_json::Value, ptr: &str) {
+    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
+    let removed = v
+        .pointer_mut(parent)
+        .and_then(serde_json::Value::as_object_mut)
+        .and_then(|o| o.remove(key));
+    assert!(removed.is_some(), "nothing at {ptr}");
+}

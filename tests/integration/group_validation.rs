@@ -7,10 +7,10 @@
 //! check that exactly that problem comes back.
 
 use redsim::model::{Criterion, Expr, GroupMode, Replication, ServiceKind, Standby};
-use redsim::scenario::{Problem, parse};
+use redsim::scenario::Problem;
 use serde_json::{Value, json};
 
-use crate::common::model;
+use crate::common::{listing, model, problems_in, remove, set};
 
 /// A valid scenario using every new field. Indices used below:
 /// components 0 internet, 1 lb, 2 db (×2), 3 web (×3), 4 cache, 5 app;
@@ -56,22 +56,6 @@ fn base() -> Value {
     })
 }
 
-fn listing(ps: &[Problem]) -> String {
-    ps.iter().map(|p| format!("  - {p}\n")).collect()
-}
-
-/// The problems found in a scenario that must be invalid.
-#[track_caller]
-fn problems_in(text: &str) -> Vec<Problem> {
-    match parse(text) {
-        Ok(_) => panic!("accepted an invalid scenario:\n{text}"),
-        Err(ps) => {
-            assert!(!ps.is_empty(), "rejected with no problem listed");
-            ps
-        }
-    }
-}
-
 /// The base scenario with `edit` applied, and its problems.
 #[track_caller]
 fn problems(edit: impl FnOnce(&mut Value)) -> Vec<Problem> {
@@ -86,33 +70,6 @@ fn loads(edit: impl FnOnce(&mut Value)) -> redsim::model::Model {
     let mut v = base();
     edit(&mut v);
     model(&v.to_string())
-}
-
-/// Sets the value at a JSON pointer, creating the last key (or appending to a
-/// list, for the index just past its end) if needed.
-fn set(v: &mut Value, ptr: &str, to: Value) {
-    if let Some(x) = v.pointer_mut(ptr) {
-        *x = to;
-        return;
-    }
-    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
-    match v.pointer_mut(parent) {
-        Some(Value::Object(o)) => {
-            o.insert(key.to_string(), to);
-        }
-        Some(Value::Array(a)) if key.parse() == Ok(a.len()) => a.push(to),
-        _ => panic!("cannot set {ptr}"),
-    }
-}
-
-/// Removes the key at a JSON pointer.
-fn remove(v: &mut Value, ptr: &str) {
-    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
-    let removed = v
-        .pointer_mut(parent)
-        .and_then(Value::as_object_mut)
-        .and_then(|o| o.remove(key));
-    assert!(removed.is_some(), "nothing at {ptr}");
 }
 
 /// Problems of the base scenario with one value set.

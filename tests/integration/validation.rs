@@ -10,6 +10,8 @@ use proptest::prelude::*;
 use redsim::scenario::{Problem, parse};
 use serde_json::{Value, json};
 
+use crate::common::{listing, problems_in, remove, set};
+
 /// A valid scenario using every part of the format. Indices used below:
 /// components 0 internet, 1 isp-a, 2 acc-a, 3 feed-a, 4 psu-1, 5 srv, 6 web (×4);
 /// links 0 internet--isp-a, 1 isp-a--acc-a, 2 nic-a, 3 acc-a--web-*;
@@ -51,51 +53,12 @@ fn base() -> Value {
     })
 }
 
-fn listing(ps: &[Problem]) -> String {
-    ps.iter().map(|p| format!("  - {p}\n")).collect()
-}
-
-/// The problems found in a scenario that must be invalid.
-#[track_caller]
-fn problems_in(text: &str) -> Vec<Problem> {
-    match parse(text) {
-        Ok(_) => panic!("accepted an invalid scenario:\n{text}"),
-        Err(ps) => {
-            assert!(!ps.is_empty(), "rejected with no problem listed");
-            ps
-        }
-    }
-}
-
 /// The base scenario with `edit` applied, and its problems.
 #[track_caller]
 fn problems(edit: impl FnOnce(&mut Value)) -> Vec<Problem> {
     let mut v = base();
     edit(&mut v);
     problems_in(&v.to_string())
-}
-
-/// Sets the value at a JSON pointer, creating the last key if needed.
-fn set(v: &mut Value, ptr: &str, to: Value) {
-    if let Some(x) = v.pointer_mut(ptr) {
-        *x = to;
-        return;
-    }
-    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
-    v.pointer_mut(parent)
-        .and_then(Value::as_object_mut)
-        .unwrap_or_else(|| panic!("no object at {parent}"))
-        .insert(key.to_string(), to);
-}
-
-/// Removes the key at a JSON pointer.
-fn remove(v: &mut Value, ptr: &str) {
-    let (parent, key) = ptr.rsplit_once('/').expect("a JSON pointer");
-    let removed = v
-        .pointer_mut(parent)
-        .and_then(Value::as_object_mut)
-        .and_then(|o| o.remove(key));
-    assert!(removed.is_some(), "nothing at {ptr}");
 }
 
 /// Problems of the base scenario with one value set.
