@@ -207,9 +207,13 @@ pub struct RtoSummary {
 /// The downtime of outages begun by one element's failure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CauseShare {
-    /// The element whose failure began the outages; `None` for outages begun
-    /// by a planned action (maintenance, failback) or under way at the start.
+    /// The element whose failure began the outages.
     pub element: Option<String>,
+    /// The common-cause shock that began them.
+    pub shock: Option<String>,
+    /// Neither: outages begun by a planned action (maintenance, failback) or
+    /// under way at the start.
+    pub planned_or_initial: bool,
     /// Outages it began, over all trials.
     pub outages: u64,
     /// Their downtime per year [h] (mean over trials).
@@ -318,12 +322,19 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
 /// Outage time by the element whose failure began each outage, largest first.
 fn by_cause(model: &Model, t: &ServiceTally, n: u64) -> Vec<CauseShare> {
     let total: u128 = t.by_cause.values().map(|v| v.1).sum();
+    let n_el = model.elements.len();
     let per_year = HOURS_PER_YEAR / model.mission / TICKS_PER_HOUR / n.max(1) as f64;
     let mut out: Vec<CauseShare> = t
         .by_cause
         .iter()
         .map(|(e, &(outages, ticks))| CauseShare {
-            element: e.map(|e| model.elements[e as usize].id.clone()),
+            element: e
+                .filter(|&e| (e as usize) < n_el)
+                .map(|e| model.elements[e as usize].id.clone()),
+            shock: e
+                .filter(|&e| (e as usize) >= n_el)
+                .map(|e| model.common_cause[e as usize - n_el].id.clone()),
+            planned_or_initial: e.is_none(),
             outages,
             downtime_hours_per_year: ticks as f64 * per_year,
             share: if total > 0 {
@@ -337,6 +348,7 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64) -> Vec<CauseShare> {
         b.downtime_hours_per_year
             .total_cmp(&a.downtime_hours_per_year)
             .then_with(|| a.element.cmp(&b.element))
+            .then_with(|| a.shock.cmp(&b.shock))
     });
     out
 }

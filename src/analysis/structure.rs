@@ -140,13 +140,13 @@ impl<'a> Structure<'a> {
     /// Exact long-run availability of service `s`, when the model qualifies,
     /// spending at most `max_work` (structure evaluations × elements).
     pub fn exact(&self, s: usize, max_work: u64) -> Exact {
-        let reasons = disqualifications(self.model);
+        let reasons = disqualifications(self.model, s);
         if !reasons.is_empty() {
             return Exact::NotApplicable { reasons };
         }
-        let (vars, avail) = self.variables(s);
+        let (vars, avail, unavail) = self.variables(s);
         let budget = self.budget(max_work);
-        match self.probabilities(s, &vars, &avail, budget) {
+        match self.probabilities(s, &vars, &avail, &unavail, &mut budget.clone()) {
             Ok((up, dn)) => Exact::Solved(ExactAvailability::new(up, dn)),
             Err(()) => Exact::TooLarge {
                 elements: vars.len(),
@@ -155,14 +155,16 @@ impl<'a> Structure<'a> {
         }
     }
 
-    /// The elements service `s` depends on that can fail, with their long-run availabilities.
-    fn variables(&self, s: usize) -> (Vec<ElementId>, Vec<f64>) {
+    /// The elements service `s` depends on that can fail, with their
+    /// long-run availabilities and unavailabilities.
+    fn variables(&self, s: usize) -> (Vec<ElementId>, Vec<f64>, Vec<f64>) {
         let vars = self.relevant(s);
-        let avail = vars
+        let unavail: Vec<f64> = vars
             .iter()
-            .map(|&e| long_run_availability(self.model, e))
+            .map(|&e| long_run_unavailability(self.model, e))
             .collect();
-        (vars, avail)
+        let avail = unavail.iter().map(|q| 1.0 - q).collect();
+        (vars, avail, unavail)
     }
 
     /// Structure evaluations that `max_work` buys.
@@ -171,29 +173,33 @@ impl<'a> Structure<'a> {
     }
 
     /// P(up) and P(down) of service `s` with element `vars[i]` independently
-    /// up with probability `avail[i]`, within `budget` evaluations.
+    /// up with probability `avail[i]` (down with `unavail[i]`), taking the
+    /// evaluations from `budget`.
     fn probabilities(
         &self,
         s: usize,
         vars: &[ElementId],
         avail: &[f64],
-        budget: u64,
+        unavail: &[f64],
+        budget: &mut u64,
     ) -> Result<(f64, f64), ()> {
         let mut solver = Solver {
             st: self,
             s,
             vars,
             avail,
+            unavail,
             state: vec![None; self.model.elements.len()],
             down: vec![false; self.model.elements.len()],
             func: Vec::new(),
             evaluations: 0,
-            budget,
+            budget: *budget,
             up: 0.0,
             dn: 0.0,
         };
-        solver.solve(0, 1.0)?;
-        Ok((solver.up, solver.dn))
+        let result = solver.solve(0, 1.0);
+        *budget = budget.saturating_sub(solver.evaluations);
+        result.map(|()| (solver.up, solver.dn))
     }
 
     /// Importance measures of every relevant element for service `s`, from
@@ -205,25 +211,27 @@ impl<'a> Structure<'a> {
             return Err(base);
         };
         let q = x.unavailability;
-        let (vars, avail) = self.variables(s);
-        let budget = self.budget(max_work);
+        let (vars, avail, unavail) = self.variables(s);
+        // One budget for all the conditional solves together.
+        let total = self.budget(max_work);
+        let mut budget = total;
         let mut out = Vec::with_capacity(vars.len());
-        let mut fixed = avail.clone();
+        let (mut fa, mut fq) = (avail.clone(), unavail.clone());
         for (i, &e) in vars.iter().enumerate() {
             let too_large = || Exact::TooLarge {
                 elements: vars.len(),
-                evaluations: budget,
+                evaluations: total,
             };
-            fixed[i] = 0.0;
+            (fa[i], fq[i]) = (0.0, 1.0);
             let (_, q_down) = self
-                .probabilities(s, &vars, &fixed, budget)
+                .probabilities(s, &vars, &fa, &fq, &mut budget)
                 .map_err(|()| too_large())?;
-            fixed[i] = 1.0;
+            (fa[i], fq[i]) = (1.0, 0.0);
             let (_, q_up) = self
-                .probabilities(s, &vars, &fixed, budget)
+                .probabilities(s, &vars, &fa, &fq, &mut budget)
                 .map_err(|()| too_large())?;
-            fixed[i] = avail[i];
-            let qe = 1.0 - avail[i];
+            (fa[i], fq[i]) = (avail[i], unavail[i]);
+            let qe = unavail[i];
             let birnbaum = q_down - q_up;
             out.push(Importance {
                 element: self.model.elements[e].id.clone(),
@@ -236,14 +244,29 @@ impl<'a> Structure<'a> {
                 risk_reduction_worth: Ratio::of(q, q_up),
             });
         }
+        // Symmetric elements differ only by rounding: rank on 9 significant
+        // digits, then in dependency order, so that they keep the file's order.
+        let order: std::collections::HashMap<&str, usize> = vars
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| (self.model.elements[e].id.as_str(), i))
+            .collect();
         out.sort_by(|a, b| {
-            b.criticality
-                .rank()
-                .total_cmp(&a.criticality.rank())
-                .then_with(|| a.element.cmp(&b.element))
+            significant(b.criticality.rank())
+                .total_cmp(&significant(a.criticality.rank()))
+                .then_with(|| order[a.element.as_str()].cmp(&order[b.element.as_str()]))
         });
         Ok(out)
     }
+}
+
+/// `x` rounded to 9 significant digits.
+fn significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(8 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 /// A ratio of probabilities, which may be infinite (`x/0` with `x > 0`) or
@@ -370,8 +393,10 @@ impl Structure<'_> {
         let vars = self.relevant(s);
         let q: Vec<f64> = vars
             .iter()
-            .map(|&e| 1.0 - long_run_availability(self.model, e))
+            .map(|&e| long_run_unavailability(self.model, e))
             .collect();
+        // Subset checks grow as 2^k: orders beyond 16 are out of reach anyway.
+        let max_order = max_order.min(16);
         // Cut sets found so far, as sorted index lists into `vars`.
         let mut cuts: std::collections::HashSet<Vec<u32>> = std::collections::HashSet::new();
         let mut found: Vec<Vec<u32>> = Vec::new();
@@ -381,7 +406,12 @@ impl Structure<'_> {
             let pool: Vec<u32> = (0..vars.len() as u32)
                 .filter(|&i| k == 1 || !cuts.contains(&vec![i]))
                 .collect();
-            if binomial(pool.len(), k).is_none_or(|c| spent.saturating_add(c) > budget) {
+            // Each candidate costs an evaluation and its subset checks.
+            let per = 1 + (1u64 << k) / n.max(1) as u64;
+            if binomial(pool.len(), k)
+                .and_then(|c| c.checked_mul(per))
+                .is_none_or(|c| spent.saturating_add(c) > budget)
+            {
                 break;
             }
             let mut count = 0u64;
@@ -390,12 +420,12 @@ impl Structure<'_> {
                 let set: Vec<u32> = combo.iter().map(|&c| pool[c]).collect();
                 // No proper subset may be a cut: by monotonicity it would then
                 // contain a minimal one, already found (SPOFs are out of the pool).
-                let minimal = (1u32..(1 << k) - 1).filter(|m| m.count_ones() >= 2).all(|m| {
+                let minimal = (1u32..(1u32 << k) - 1).filter(|m| m.count_ones() >= 2).all(|m| {
                     let sub: Vec<u32> = (0..k).filter(|&j| m >> j & 1 == 1).map(|j| set[j]).collect();
                     !cuts.contains(&sub)
                 });
                 if minimal {
-                    spent += 1;
+                    spent += per;
                     set.iter().for_each(|&i| down[vars[i as usize]] = true);
                     let up = self.service_up(s, &down, &mut func);
                     set.iter().for_each(|&i| down[vars[i as usize]] = false);
@@ -412,22 +442,29 @@ impl Structure<'_> {
             out.count_by_order.push(count);
             out.complete_to_order = k;
         }
-        out.sets = found
+        // Most probable first; equal ones (to rounding) smaller first, then in
+        // declaration order of their elements.
+        let mut ranked: Vec<(f64, Vec<ElementId>)> = found
             .into_iter()
-            .map(|c| CutSet {
-                probability: c.iter().map(|&i| q[i as usize]).product(),
-                elements: c
-                    .iter()
-                    .map(|&i| self.model.elements[vars[i as usize]].id.clone())
-                    .collect(),
+            .map(|c| {
+                let mut ids: Vec<ElementId> = c.iter().map(|&i| vars[i as usize]).collect();
+                ids.sort_unstable();
+                (c.iter().map(|&i| q[i as usize]).product(), ids)
             })
             .collect();
-        out.sets.sort_by(|a, b| {
-            b.probability
-                .total_cmp(&a.probability)
-                .then_with(|| a.elements.len().cmp(&b.elements.len()))
-                .then_with(|| a.elements.cmp(&b.elements))
+        ranked.sort_by(|a, b| {
+            significant(b.0)
+                .total_cmp(&significant(a.0))
+                .then_with(|| a.1.len().cmp(&b.1.len()))
+                .then_with(|| a.1.cmp(&b.1))
         });
+        out.sets = ranked
+            .into_iter()
+            .map(|(probability, ids)| CutSet {
+                probability,
+                elements: ids.iter().map(|&e| self.model.elements[e].id.clone()).collect(),
+            })
+            .collect();
         out
     }
 }
@@ -471,6 +508,7 @@ struct Solver<'s, 'a> {
     s: usize,
     vars: &'s [ElementId],
     avail: &'s [f64],
+    unavail: &'s [f64],
     /// Decided state of each element (`Some(true)`: up).
     state: Vec<Option<bool>>,
     down: Vec<bool>,
@@ -504,15 +542,15 @@ impl Solver<'_, '_> {
             return Ok(());
         }
         let e = self.vars[i];
-        let a = self.avail[i];
+        let (a, q) = (self.avail[i], self.unavail[i]);
         // An element fixed up or down has one branch only.
         if a > 0.0 {
             self.state[e] = Some(true);
             self.solve(i + 1, p * a)?;
         }
-        if a < 1.0 {
+        if q > 0.0 {
             self.state[e] = Some(false);
-            self.solve(i + 1, p * (1.0 - a))?;
+            self.solve(i + 1, p * q)?;
         }
         self.state[e] = None;
         Ok(())
@@ -522,35 +560,59 @@ impl Solver<'_, '_> {
 /// Long-run availability of element `e`: MTTF / (MTTF + mean logistics + MTTR),
 /// which holds for any distributions (an alternating renewal process).
 pub fn long_run_availability(model: &Model, e: ElementId) -> f64 {
+    1.0 - long_run_unavailability(model, e)
+}
+
+/// Long-run unavailability of element `e`: (mean logistics + MTTR) / (MTTF +
+/// mean logistics + MTTR), computed directly so that small values keep their
+/// precision.
+pub fn long_run_unavailability(model: &Model, e: ElementId) -> f64 {
     match &model.elements[e].life {
-        None => 1.0,
+        None => 0.0,
         Some(l) => {
             let up = l.failure.mean();
             let down = l.logistics.as_ref().map_or(0.0, |d| d.mean())
                 + l.repair.as_ref().map_or(f64::INFINITY, |d| d.mean());
-            up / (up + down)
+            if down.is_infinite() {
+                1.0
+            } else {
+                down / (up + down)
+            }
         }
     }
 }
 
-/// Why the model's elements do not fail and get repaired independently, if they do not.
-pub fn disqualifications(model: &Model) -> Vec<String> {
+/// Why the elements service `s` depends on do not fail and get repaired
+/// independently (so that no product form holds), if they do not.
+pub fn disqualifications(model: &Model, s: usize) -> Vec<String> {
+    let deps = model.depends_on(s);
     let mut why = Vec::new();
     if let Some(c) = model.repair.crews {
         why.push(format!(
             "repair crews are limited ({c}): a repair may wait for another"
         ));
     }
-    if !model.common_cause.is_empty() {
-        why.push("common-cause shocks fail several elements at once".into());
-    }
     if !model.spare_pools.is_empty() {
         why.push("repairs wait for spares from shared pools".into());
     }
-    if !model.maintenance.is_empty() {
-        why.push("maintenance takes components out of service".into());
+    if let Some(c) = model
+        .common_cause
+        .iter()
+        .find(|c| c.members.iter().any(|&m| deps[m]))
+    {
+        why.push(format!(
+            "common-cause shock `{}` fails several elements at once",
+            c.id
+        ));
     }
-    for g in &model.groups {
+    if let Some(m) = model
+        .maintenance
+        .iter()
+        .find(|m| m.members.iter().any(|&e| deps[e]))
+    {
+        why.push(format!("maintenance `{}` takes components out of service", m.id));
+    }
+    for g in model.groups.iter().filter(|g| g.members.iter().any(|&m| deps[m])) {
         match &g.mode {
             GroupMode::ActivePassive {
                 standby, failover, ..
@@ -564,6 +626,12 @@ pub fn disqualifications(model: &Model) -> Vec<String> {
                 {
                     why.push(format!("group `{}` has failover delays or failed switches", g.id));
                 }
+                if let Some(how) = member_named_alone(model, s, &g.members) {
+                    why.push(format!(
+                        "{how}, but only the active member of group `{}` carries traffic, whichever it is",
+                        g.id
+                    ));
+                }
             }
             GroupMode::ActiveActive {
                 reconvergence: Some(_),
@@ -571,24 +639,96 @@ pub fn disqualifications(model: &Model) -> Vec<String> {
             GroupMode::ActiveActive { reconvergence: None } => {}
         }
     }
-    let dead: Vec<&str> = model
-        .elements
-        .iter()
-        .filter(|e| e.life.as_ref().is_some_and(|l| l.repair.is_none()))
-        .map(|e| e.id.as_str())
-        .collect();
-    if let Some(first) = dead.first() {
+    let of = |pred: &dyn Fn(&crate::model::Life) -> bool| -> Option<&str> {
+        model
+            .elements
+            .iter()
+            .enumerate()
+            .find(|(i, e)| deps[*i] && e.life.as_ref().is_some_and(pred))
+            .map(|(_, e)| e.id.as_str())
+    };
+    if let Some(e) = of(&|l| l.repair.is_none()) {
         why.push(format!(
-            "{} never repaired (`{first}`{}): it has no long-run availability",
-            if dead.len() == 1 {
-                "an element is"
-            } else {
-                "elements are"
-            },
-            if dead.len() > 1 { ", ..." } else { "" }
+            "`{e}` is never repaired: it has no long-run availability"
+        ));
+    }
+    // Fixed failure and repair times keep elements that start together in
+    // step for ever: their states are not independent.
+    let fixed = |d: &crate::model::Distribution| matches!(d, crate::model::Distribution::Fixed { .. });
+    if let Some(e) = of(&|l| {
+        fixed(&l.failure) && l.repair.as_ref().is_some_and(fixed) && l.logistics.as_ref().is_none_or(fixed)
+    }) {
+        why.push(format!(
+            "`{e}` has fixed failure and repair times: elements that start together stay in step"
         ));
     }
     why
+}
+
+/// How service `s` names a member of an active-passive group on its own
+/// (not as `group:ID`, that is, not inside an `any` of all the members), if it does.
+fn member_named_alone(model: &Model, s: usize, members: &[ElementId]) -> Option<String> {
+    use crate::model::Expr;
+    fn walk(x: &Expr, members: &[ElementId]) -> Option<ElementId> {
+        match x {
+            Expr::Elem(e) => members.contains(e).then_some(*e),
+            Expr::Any(xs)
+                if {
+                    let mut ids: Vec<ElementId> = xs
+                        .iter()
+                        .filter_map(|y| if let Expr::Elem(e) = y { Some(*e) } else { None })
+                        .collect();
+                    ids.sort_unstable();
+                    let mut all = members.to_vec();
+                    all.sort_unstable();
+                    ids.len() == xs.len() && ids == all
+                } =>
+            {
+                None
+            }
+            Expr::All(xs) | Expr::Any(xs) | Expr::AtLeast(_, xs) => xs.iter().find_map(|y| walk(y, members)),
+        }
+    }
+    let deps = model.depends_on(s);
+    let name = |e: ElementId| model.elements[e].id.clone();
+    if let ServiceKind::Logic { expr } = &model.services[s].kind
+        && let Some(e) = walk(expr, members)
+    {
+        return Some(format!("the service names `{}` on its own", name(e)));
+    }
+    if let ServiceKind::Reach { .. } = &model.services[s].kind
+        && let Some(&e) = members
+            .iter()
+            .find(|&&m| model.node_of[m].is_some() && deps[m] && is_in_topology(model, s, m))
+    {
+        return Some(format!(
+            "`{}` is in the service's topology, where a path must lead to the member that carries",
+            name(e)
+        ));
+    }
+    model
+        .elements
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| deps[*i])
+        .find_map(|(i, el)| {
+            el.requires
+                .as_ref()
+                .and_then(|r| walk(r, members))
+                .map(|e| format!("`{}` requires `{}` on its own", model.elements[i].id, name(e)))
+        })
+}
+
+/// Whether component `m` is connected by links to the entry point of
+/// reachability service `s`.
+fn is_in_topology(model: &Model, s: usize, m: ElementId) -> bool {
+    let ServiceKind::Reach { from, .. } = &model.services[s].kind else {
+        return false;
+    };
+    let (Some(a), Some(b)) = (model.node_of[*from], model.node_of[m]) else {
+        return false;
+    };
+    petgraph::algo::has_path_connecting(&model.graph, a, b, None)
 }
 
 /// The exact long-run availability of a service, or why there is none.
@@ -719,8 +859,10 @@ pub struct ServiceStructure {
     /// Minimal cut sets up to the order asked for.
     pub cut_sets: CutSets,
     /// Importance of each element, best first; empty when there is no exact
-    /// value to derive it from (see `exact`).
+    /// value to derive it from (see `exact`, and `importance_note`).
     pub importance: Vec<Importance>,
+    /// Why `importance` is empty although `exact` was solved, if it is.
+    pub importance_note: Option<String>,
     /// The service is down even with everything up (it can never be up).
     pub down_with_everything_up: bool,
 }
@@ -734,7 +876,17 @@ pub fn analyse(model: &Model, order: usize, max_work: u64) -> Vec<ServiceStructu
     let none_down = vec![false; model.elements.len()];
     (0..model.services.len())
         .map(|s| (s, st.exact(s, max_work)))
-        .map(|(s, exact)| ServiceStructure {
+        .map(|(s, exact)| {
+            let (importance, importance_note) = match exact {
+                Exact::Solved(_) => match st.importance(s, max_work) {
+                    Ok(i) => (i, None),
+                    Err(why) => (Vec::new(), why.explanation()),
+                },
+                _ => (Vec::new(), None),
+            };
+            (s, exact, importance, importance_note)
+        })
+        .map(|(s, exact, importance, importance_note)| ServiceStructure {
             id: model.services[s].id.clone(),
             spofs: st
                 .spofs(s)
@@ -746,10 +898,8 @@ pub fn analyse(model: &Model, order: usize, max_work: u64) -> Vec<ServiceStructu
                 .collect(),
             failover_exposure: failover_exposure(model, s),
             cut_sets: st.cut_sets(s, order, CUT_WORK),
-            importance: match exact {
-                Exact::Solved(_) => st.importance(s, max_work).unwrap_or_default(),
-                _ => Vec::new(),
-            },
+            importance,
+            importance_note,
             exact,
             down_with_everything_up: !st.service_up(s, &none_down, &mut func),
         })

@@ -69,7 +69,8 @@ pub struct SpofArgs {
     /// Exit with code 1 when any service has a single point of failure (for CI).
     #[arg(long)]
     pub fail_on_spof: bool,
-    /// Elements and cut sets shown per service in the tables (JSON has all).
+    /// Cut sets and importance rows shown per service in the tables (every
+    /// single point of failure is listed; JSON has all).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
     /// Largest order of the minimal cut sets searched for.
@@ -347,16 +348,14 @@ fn render(dot: &str, kind: &str) -> anyhow::Result<Vec<u8>> {
         ),
         Err(e) => return Err(e).context("cannot run Graphviz `dot`"),
     };
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(dot.as_bytes())
-        .context("cannot send the graph to `dot`")?;
+    // `dot` may stop reading early (an unknown format, say): its own message
+    // then says more than the broken pipe.
+    let sent = child.stdin.take().expect("piped").write_all(dot.as_bytes());
     let out = child.wait_with_output().context("`dot` did not finish")?;
     if !out.status.success() {
         anyhow::bail!("`dot` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
+    sent.context("cannot send the graph to `dot`")?;
     Ok(out.stdout)
 }
 

@@ -799,9 +799,11 @@ pub struct Trial {
     planned_since: Vec<f64>,
     /// Per service: the outage under way began with a planned action.
     began_planned: Vec<bool>,
-    /// The first element that failed in this instant (`u32::MAX`: none yet).
+    /// The first failure of this instant: an element, or shock `k` as
+    /// `n_elements + k` (`u32::MAX`: none yet).
     instant_cause: u32,
-    /// Per service: the element whose failure began the outage under way (`u32::MAX`: none).
+    /// Per service: the failure that began the outage under way, as in
+    /// `instant_cause` (`u32::MAX`: none).
     cause: Vec<u32>,
     func: Vec<bool>,
     gates: Vec<Gate>,
@@ -1230,6 +1232,10 @@ impl Trial {
             }
         }
         obs.shock(t, k);
+        // Outages it begins are charged to the shock (slot `n + k`), not to a member.
+        if self.instant_cause == u32::MAX {
+            self.instant_cause = (plan.n_elements + k) as u32;
+        }
         for &m in &shock.members {
             let m = m as usize;
             let u: f64 = self.shock_rngs[k].random();
@@ -1243,9 +1249,6 @@ impl Trial {
             obs.element(t, m, false);
             if self.el[m].phase == Phase::Repairing {
                 obs.repair_started(t, m);
-            }
-            if self.instant_cause == u32::MAX {
-                self.instant_cause = m as u32;
             }
             self.propagate::<true>(plan, m);
         }
@@ -1331,7 +1334,8 @@ impl Trial {
         ended
     }
 
-    /// The element whose failure began service `s`'s outage under way, if one did.
+    /// The failure that began service `s`'s outage under way, if one did: an
+    /// element, or shock `k` as `n_elements + k`.
     #[inline]
     fn outage_cause(&self, s: usize) -> Option<ElementId> {
         (self.cause[s] != u32::MAX).then_some(self.cause[s] as ElementId)
@@ -1346,8 +1350,9 @@ impl Trial {
 
     /// Runs trial `trial` with master seed `seed`. Results land in
     /// [`Trial::results`]; each finished outage goes to `outage(s, duration
-    /// [h], cause)`, the cause being the element whose failure began it (none
-    /// for an outage begun by a planned action or under way at the start).
+    /// [h], cause)`, the cause being the element whose failure began it, or
+    /// shock `k` as `n_elements + k` (none for an outage begun by a planned
+    /// action or under way at the start).
     ///
     /// # Errors
     /// [`Runaway`] when the trial needs more than [`MAX_EVENTS_PER_TRIAL`] events.

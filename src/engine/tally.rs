@@ -170,8 +170,9 @@ pub struct ServiceTally {
     pub over_rpo: u64,
     /// Trials with at least one data loss larger than the RPO.
     pub trials_over_rpo: u64,
-    /// Counted down time [ticks] and outages by the element whose failure
-    /// began the outage (`None`: begun by a planned action, or at the start).
+    /// Counted down time [ticks] and outages by the failure that began the
+    /// outage: an element, or shock `k` as `n_elements + k` (`None`: begun by
+    /// a planned action, or at the start).
     pub by_cause: BTreeMap<Option<u32>, (u64, u128)>,
 }
 

@@ -95,12 +95,19 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         deps.sort_unstable();
         deps.dedup();
         for d in deps {
-            let _ = writeln!(
-                o,
-                "  {} -- {} [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false];",
-                q(&el.id),
-                q(&model.elements[d].id)
-            );
+            // A link is an edge, not a node: point at its ends, labelled with it.
+            let (targets, label) = match model.elements[d].role {
+                ElementRole::Link { a, b } => (vec![a, b], format!(", label={}", q(&model.elements[d].id))),
+                ElementRole::Component => (vec![d], String::new()),
+            };
+            for t in targets {
+                let _ = writeln!(
+                    o,
+                    "  {} -- {} [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false{label}];",
+                    q(&el.id),
+                    q(&model.elements[t].id)
+                );
+            }
         }
     }
     let _ = writeln!(o, "}}");

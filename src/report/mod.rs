@@ -276,7 +276,11 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
             s.downtime_by_cause.len()
         );
         for c in &s.downtime_by_cause[..shown] {
-            let who = c.element.as_deref().unwrap_or("(planned, or at start)");
+            let who = match (&c.element, &c.shock) {
+                (Some(e), _) => e.clone(),
+                (None, Some(k)) => format!("shock {k}"),
+                (None, None) => "(planned, or at start)".into(),
+            };
             let _ = writeln!(
                 o,
                 "    {who:<24}{:>6.1} %   {}/yr in {} outage(s)",

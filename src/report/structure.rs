@@ -68,7 +68,7 @@ impl<'a> SpofReport<'a> {
             if !s.failover_exposure.is_empty() {
                 let _ = writeln!(
                     o,
-                    "  failover exposure          {} member(s): redundant, but each loss is an outage",
+                    "  failover exposure          {} member(s): redundant, but losing the one carrying traffic is an outage",
                     s.failover_exposure.len()
                 );
                 for x in &s.failover_exposure {
@@ -126,6 +126,9 @@ impl<'a> SpofReport<'a> {
                     format!("{{{}}}", set.elements.join(", ")),
                     set.probability
                 );
+            }
+            if let Some(why) = &s.importance_note {
+                let _ = writeln!(o, "  importance                 {why}");
             }
             if !s.importance.is_empty() {
                 let shown = s.importance.len().min(top);

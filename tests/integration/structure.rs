@@ -311,3 +311,76 @@ fn the_graph_command_writes_dot_with_spofs_groups_and_requirements() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".svg, .png or .pdf"));
 }
+
+/// The exact value of service `s` of a scenario given as JSON.
+fn exact_of(doc: serde_json::Value, s: usize) -> Exact {
+    let m = crate::common::model(&doc.to_string());
+    Structure::new(&m).exact(s, structure::EXACT_WORK)
+}
+
+#[test]
+fn exact_is_refused_where_the_product_form_does_not_hold() {
+    // A member of an active-passive pair named on its own: which member
+    // carries depends on history, which the structure does not know.
+    let pair = |requires: serde_json::Value| {
+        serde_json::json!({"format": "redsim/1", "name": "t",
+            "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}, {"id": "b", "mtbf": "100h", "mttr": "1h"}],
+            "groups": [{"id": "g", "members": ["a", "b"], "mode": "active-passive"}],
+            "services": [{"id": "s", "requires": requires}]})
+    };
+    let e = exact_of(pair(serde_json::json!("a")), 0);
+    let why = e.explanation().unwrap_or_default();
+    assert!(
+        why.contains("names `a` on its own") && why.contains("group `g`"),
+        "{why}"
+    );
+    // Through the group it is the plain parallel pair.
+    assert!(matches!(
+        exact_of(pair(serde_json::json!("group:g")), 0),
+        Exact::Solved(_)
+    ));
+
+    // Fixed failure and repair times keep a pair in step for ever.
+    let fixed = serde_json::json!({"format": "redsim/1", "name": "t",
+        "components": [{"id": "a", "failure": {"fixed": "100h"}, "repair": {"fixed": "10h"}},
+                       {"id": "b", "failure": {"fixed": "100h"}, "repair": {"fixed": "10h"}}],
+        "services": [{"id": "s", "requires": {"any": ["a", "b"]}}]});
+    let why = exact_of(fixed, 0).explanation().unwrap_or_default();
+    assert!(why.contains("fixed failure and repair times"), "{why}");
+
+    // A shock elsewhere in the model does not block a service that does not depend on it.
+    let elsewhere = serde_json::json!({"format": "redsim/1", "name": "t",
+        "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}, {"id": "x", "mtbf": "100h", "mttr": "1h"},
+                       {"id": "y", "mtbf": "100h", "mttr": "1h"}],
+        "common_cause": [{"id": "bug", "members": ["x", "y"], "mtbf": "1000h"}],
+        "services": [{"id": "s", "requires": "a"}, {"id": "t", "requires": "x"}]});
+    assert!(matches!(exact_of(elsewhere.clone(), 0), Exact::Solved(_)));
+    assert!(matches!(exact_of(elsewhere, 1), Exact::NotApplicable { .. }));
+}
+
+#[test]
+fn nines_of_an_exact_power_of_ten_are_not_rounded_down_a_step() {
+    // MTBF 999 h, MTTR 1 h: unavailability exactly 0.001, three nines.
+    let doc = serde_json::json!({"format": "redsim/1", "name": "t",
+        "components": [{"id": "a", "mtbf": "999h", "mttr": "1h"}],
+        "services": [{"id": "s", "requires": "a"}]});
+    match exact_of(doc, 0) {
+        Exact::Solved(x) => {
+            assert_eq!(x.unavailability, 0.001);
+            assert_eq!(x.nines, Some(3.0));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn outages_begun_by_a_shock_are_charged_to_the_shock() {
+    let doc = serde_json::json!({"format": "redsim/1", "name": "t", "mission": "1000h",
+        "components": [{"id": "x", "mtbf": "1000000h", "mttr": "1h"}, {"id": "y", "mtbf": "1000000h", "mttr": "1h"}],
+        "common_cause": [{"id": "bug", "members": ["x", "y"], "mtbf": "200h"}],
+        "services": [{"id": "s", "requires": "y"}]});
+    let run = simulate(&crate::common::model(&doc.to_string()), 500, 1);
+    let top = &run.services[0].downtime_by_cause[0];
+    assert_eq!(top.shock.as_deref(), Some("bug"));
+    assert!(top.element.is_none() && top.share > 0.99, "{top:?}");
+}
