@@ -340,9 +340,9 @@ pub struct Importance {
     pub risk_reduction_worth: Ratio,
 }
 
-/// Work (structure evaluations × elements) that the cut-set search may spend
-/// on one service: a few seconds.
-pub const CUT_WORK: u64 = 400_000_000;
+/// Work that the cut-set search may spend on one service, in thousandths of
+/// a probe (one incremental evaluation): a few seconds.
+pub const CUT_WORK: u64 = 8_000_000_000;
 
 /// Minimal cut sets of one service up to some order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -372,84 +372,152 @@ impl Structure<'_> {
     /// Minimal cut sets of service `s` of order `max_order` or less, found by
     /// a level-wise search: order 1 are the single points of failure; a set
     /// of order k is a minimal cut set when it takes the service down and none
-    /// of its subsets of order k − 1 does (checking those suffices, the
-    /// structure being monotone). Stops at the last complete order when the
-    /// next would take more than `max_work` (evaluations × elements).
+    /// of its proper subsets does (checking the cut sets already found
+    /// suffices, the structure being monotone). Stops at the last complete
+    /// order when the next would take more than `max_work` probes.
+    ///
+    /// Targets of a reachability service counted by `need` that hang off the
+    /// topology by one link, and that nothing requires, are not searched one
+    /// by one: failing such a target or its link loses exactly that target.
+    /// For each set C of the other elements that leaves the service up with
+    /// r targets reached, the cut sets C ∪ P with P pendant are exactly those
+    /// where P fails d = r − need + 1 distinct reached targets, and every
+    /// member of C loses targets of its own (r grows without it).
     pub fn cut_sets(&self, s: usize, max_order: usize, max_work: u64) -> CutSets {
-        let n = self.model.elements.len();
-        let budget = (max_work / n.max(1) as u64).max(1);
-        let mut down = vec![false; n];
-        let mut func = Vec::new();
+        use crate::engine::{Plan, Probe};
+        let max_order = max_order.min(16);
         let mut out = CutSets {
             max_order,
             complete_to_order: 0,
-            count_by_order: Vec::new(),
+            count_by_order: vec![0; max_order],
             sets: Vec::new(),
         };
-        if !self.service_up(s, &down, &mut func) {
+        let plan = Plan::new(self.model);
+        let mut probe = Probe::new(&plan);
+        if !probe.up(&plan, s) {
             out.complete_to_order = max_order;
             return out;
         }
-        let vars = self.relevant(s);
-        let q: Vec<f64> = vars
-            .iter()
-            .map(|&e| long_run_unavailability(self.model, e))
+        let q = |e: ElementId| long_run_unavailability(self.model, e);
+        let pendants = self.pure_pendants(s);
+        let need = match &self.model.services[s].kind {
+            ServiceKind::Reach {
+                criterion: Criterion::Need(k),
+                ..
+            } => Some(*k),
+            _ => None,
+        };
+        let in_pendant = |e: ElementId| pendants.iter().any(|&(t, l)| t == e || l == Some(e));
+        let vars: Vec<ElementId> = self
+            .relevant(s)
+            .into_iter()
+            .filter(|&e| need.is_none() || !in_pendant(e))
             .collect();
-        // Subset checks grow as 2^k: orders beyond 16 are out of reach anyway.
-        let max_order = max_order.min(16);
-        // Cut sets found so far, as sorted index lists into `vars`.
+        // Cut sets found so far among `vars` (sorted index lists), and all found.
         let mut cuts: std::collections::HashSet<Vec<u32>> = std::collections::HashSet::new();
-        let mut found: Vec<Vec<u32>> = Vec::new();
+        let mut found: Vec<Vec<ElementId>> = Vec::new();
+        let budget = max_work / 1000;
         let mut spent = 0u64;
-        for k in 1..=max_order {
-            // Elements that are SPOFs cannot be in a larger minimal cut set.
+        let fail = |probe: &mut Probe, set: &[ElementId], down: bool| {
+            for &e in set {
+                probe.set(&plan, e, down);
+            }
+        };
+        // The set currently failed in the probe: consecutive candidates
+        // share most of it, so only the difference is applied.
+        let mut applied: Vec<ElementId> = Vec::new();
+        let apply = |probe: &mut Probe, applied: &mut Vec<ElementId>, want: &[ElementId]| {
+            for &e in applied.iter().filter(|e| !want.contains(e)) {
+                probe.set(&plan, e, false);
+            }
+            for &e in want.iter().filter(|e| !applied.contains(e)) {
+                probe.set(&plan, e, true);
+            }
+            applied.clear();
+            applied.extend_from_slice(want);
+        };
+        // Level 0 (C = ∅) only matters for the pendant targets.
+        for k in 0..=max_order {
             let pool: Vec<u32> = (0..vars.len() as u32)
-                .filter(|&i| k == 1 || !cuts.contains(&vec![i]))
+                .filter(|&i| k <= 1 || !cuts.contains(&vec![i]))
                 .collect();
-            // Each candidate costs an evaluation and its subset checks.
-            let per = 1 + (1u64 << k) / n.max(1) as u64;
+            let per = 1 + (1u64 << k) / 64;
             if binomial(pool.len(), k)
                 .and_then(|c| c.checked_mul(per))
                 .is_none_or(|c| spent.saturating_add(c) > budget)
             {
                 break;
             }
-            let mut count = 0u64;
             let mut combo: Vec<usize> = (0..k).collect();
             while k <= pool.len() {
                 let set: Vec<u32> = combo.iter().map(|&c| pool[c]).collect();
                 // No proper subset may be a cut: by monotonicity it would then
-                // contain a minimal one, already found (SPOFs are out of the pool).
-                let minimal = (1u32..(1u32 << k) - 1).filter(|m| m.count_ones() >= 2).all(|m| {
-                    let sub: Vec<u32> = (0..k).filter(|&j| m >> j & 1 == 1).map(|j| set[j]).collect();
-                    !cuts.contains(&sub)
-                });
+                // contain a minimal one, already found.
+                let minimal = (1u32..(1u32 << k).saturating_sub(1))
+                    .filter(|m| m.count_ones() >= 2)
+                    .all(|m| {
+                        let sub: Vec<u32> = (0..k).filter(|&j| m >> j & 1 == 1).map(|j| set[j]).collect();
+                        !cuts.contains(&sub)
+                    });
                 if minimal {
                     spent += per;
-                    set.iter().for_each(|&i| down[vars[i as usize]] = true);
-                    let up = self.service_up(s, &down, &mut func);
-                    set.iter().for_each(|&i| down[vars[i as usize]] = false);
-                    if !up {
-                        count += 1;
-                        found.push(set.clone());
+                    let elems: Vec<ElementId> = set.iter().map(|&i| vars[i as usize]).collect();
+                    apply(&mut probe, &mut applied, &elems);
+                    if !probe.up(&plan, s) {
+                        if k > 0 {
+                            cuts.insert(set.clone());
+                            found.push(elems.clone());
+                        }
+                    } else if let Some(need) = need
+                        && !pendants.is_empty()
+                    {
+                        let r = probe.reached(&plan, s).unwrap_or(0);
+                        let d = r + 1 - need.min(r + 1);
+                        if d >= 1 && k + d <= max_order {
+                            let reached: Vec<(ElementId, Option<ElementId>)> = pendants
+                                .iter()
+                                .copied()
+                                .filter(|&(t, _)| {
+                                    fail(&mut probe, &[t], true);
+                                    let lost = probe.reached(&plan, s).unwrap_or(0) < r;
+                                    fail(&mut probe, &[t], false);
+                                    lost
+                                })
+                                .collect();
+                            spent += reached.len() as u64;
+                            // Every member of C must lose targets of its own.
+                            let useful = elems.iter().all(|&c| {
+                                fail(&mut probe, &[c], false);
+                                let more = probe.reached(&plan, s).unwrap_or(0) > r;
+                                fail(&mut probe, &[c], true);
+                                more
+                            });
+                            if useful {
+                                pendant_cuts(&elems, &reached, d, self.model, &mut found);
+                            }
+                        }
                     }
                 }
                 if !next_combination(&mut combo, pool.len()) {
                     break;
                 }
             }
-            cuts.extend(found.iter().filter(|c| c.len() == k).cloned());
-            out.count_by_order.push(count);
+            apply(&mut probe, &mut applied, &[]);
             out.complete_to_order = k;
         }
+        // Orders beyond the last complete one may be partial: leave them out.
+        found.retain(|c| c.len() <= out.complete_to_order);
+        for c in &found {
+            out.count_by_order[c.len() - 1] += 1;
+        }
+        out.count_by_order.truncate(out.complete_to_order);
         // Most probable first; equal ones (to rounding) smaller first, then in
         // declaration order of their elements.
         let mut ranked: Vec<(f64, Vec<ElementId>)> = found
             .into_iter()
-            .map(|c| {
-                let mut ids: Vec<ElementId> = c.iter().map(|&i| vars[i as usize]).collect();
+            .map(|mut ids| {
                 ids.sort_unstable();
-                (c.iter().map(|&i| q[i as usize]).product(), ids)
+                (ids.iter().map(|&e| q(e)).product(), ids)
             })
             .collect();
         ranked.sort_by(|a, b| {
@@ -466,6 +534,78 @@ impl Structure<'_> {
             })
             .collect();
         out
+    }
+
+    /// Targets of reachability service `s` that hang off the topology by a
+    /// single link and that no element requires (nor their link): (target,
+    /// link). Failing one loses that target and nothing else.
+    fn pure_pendants(&self, s: usize) -> Vec<(ElementId, Option<ElementId>)> {
+        let m = self.model;
+        let ServiceKind::Reach { from, targets, .. } = &m.services[s].kind else {
+            return Vec::new();
+        };
+        let mut required = vec![false; m.elements.len()];
+        for el in &m.elements {
+            if let Some(r) = &el.requires {
+                let mut xs = Vec::new();
+                r.elements(&mut xs);
+                xs.into_iter().for_each(|x| required[x] = true);
+            }
+        }
+        targets
+            .iter()
+            .filter(|&&t| t != *from && self.adj[t].len() == 1 && !required[t])
+            .filter_map(|&t| {
+                let (l, _) = self.adj[t][0];
+                (!required[l]).then_some((t, Some(l)))
+            })
+            .collect()
+    }
+}
+
+/// The cut sets C ∪ P: P fails `d` distinct targets among `reached`, each
+/// through the target or through its link (whichever can fail).
+fn pendant_cuts(
+    c: &[ElementId],
+    reached: &[(ElementId, Option<ElementId>)],
+    d: usize,
+    model: &Model,
+    out: &mut Vec<Vec<ElementId>>,
+) {
+    let can_fail = |e: ElementId| model.elements[e].life.is_some();
+    let choices: Vec<Vec<ElementId>> = reached
+        .iter()
+        .map(|&(t, l)| {
+            let mut v = Vec::new();
+            if can_fail(t) {
+                v.push(t);
+            }
+            if let Some(l) = l.filter(|&l| can_fail(l)) {
+                v.push(l);
+            }
+            v
+        })
+        .collect();
+    let mut combo: Vec<usize> = (0..d).collect();
+    while d <= choices.len() {
+        // Every way of picking one failing element per chosen target.
+        let mut picks: Vec<Vec<ElementId>> = vec![c.to_vec()];
+        for &i in &combo {
+            picks = picks
+                .into_iter()
+                .flat_map(|p| {
+                    choices[i].iter().map(move |&e| {
+                        let mut q = p.clone();
+                        q.push(e);
+                        q
+                    })
+                })
+                .collect();
+        }
+        out.extend(picks);
+        if !next_combination(&mut combo, choices.len()) {
+            break;
+        }
     }
 }
 
@@ -872,9 +1012,11 @@ pub struct ServiceStructure {
 /// most `max_work` on each exact value.
 pub fn analyse(model: &Model, order: usize, max_work: u64) -> Vec<ServiceStructure> {
     let st = Structure::new(model);
-    let mut func = Vec::new();
     let none_down = vec![false; model.elements.len()];
+    use rayon::prelude::*;
+    // Services are independent: analyse them in parallel, in order.
     (0..model.services.len())
+        .into_par_iter()
         .map(|s| (s, st.exact(s, max_work)))
         .map(|(s, exact)| {
             let (importance, importance_note) = match exact {
@@ -901,7 +1043,7 @@ pub fn analyse(model: &Model, order: usize, max_work: u64) -> Vec<ServiceStructu
             importance,
             importance_note,
             exact,
-            down_with_everything_up: !st.service_up(s, &none_down, &mut func),
+            down_with_everything_up: !st.service_up(s, &none_down, &mut Vec::new()),
         })
         .collect()
 }

@@ -12,7 +12,8 @@ pub mod tally;
 pub mod trace;
 
 pub use sim::{
-    GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Runaway, ServiceState, Trial, TrialService,
+    GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, Runaway, ServiceState, Trial,
+    TrialService,
 };
 pub use tally::{DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally, Wide};
 pub use trace::{Recorder, TraceEvent, trace};

@@ -250,6 +250,16 @@ impl ReachPlan {
         }
     }
 
+    /// Targets reached at the last evaluation.
+    pub(super) fn found(&self, st: &ReachState) -> usize {
+        st.reached
+            .iter()
+            .enumerate()
+            .filter(|&(_, &r)| r)
+            .map(|(i, _)| usize::from(self.core_target[i]) + st.live_count[i] as usize)
+            .sum()
+    }
+
     /// The service's state when targets form units: counts the units with a
     /// reached target (after the search, which `eval` has done).
     fn eval_units(
