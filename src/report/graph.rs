@@ -16,8 +16,8 @@ fn q(s: &str) -> String {
 
 /// DOT text of the topology: components as nodes, links as solid edges,
 /// requirements (power, racks, sites and other failure domains) as dashed
-/// arrows to what is required, each group as a cluster, and the elements in
-/// `spofs` in red.
+/// arrows to what is required, failure domains as tab-shaped nodes, each
+/// group as a cluster, and the elements in `spofs` in red.
 pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "graph {} {{", q(&model.name));
@@ -28,7 +28,7 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     );
     let _ = writeln!(o, "  node [shape=box, style=rounded, fontname=\"Helvetica\"];");
     let _ = writeln!(o, "  edge [fontname=\"Helvetica\"];");
-    let node = |o: &mut String, e: usize, indent: &str| {
+    let node = |o: &mut String, e: usize, indent: &str, domain: &[bool]| {
         let el = &model.elements[e];
         // `\n` is DOT's line break inside a label.
         let label = match &el.kind {
@@ -36,6 +36,9 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
             None => q(&el.id),
         };
         let mut attrs = vec![format!("label={label}")];
+        if domain[e] {
+            attrs.push("shape=tab, color=gray30".into());
+        }
         if el.life.is_none() {
             attrs.push("style=\"rounded,dashed\"".into());
         }
@@ -44,6 +47,24 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         }
         let _ = writeln!(o, "{indent}{} [{}];", q(&el.id), attrs.join(", "));
     };
+    // A failure domain (feed, rack, site): required by others, in no traffic
+    // path. Domains overlap (a server on feeds A and B), so they are drawn as
+    // tab-shaped nodes that dashed arrows point to, not as clusters.
+    let mut required = vec![false; model.elements.len()];
+    let mut linked = vec![false; model.elements.len()];
+    for el in &model.elements {
+        if let Some(r) = &el.requires {
+            let mut xs = Vec::new();
+            r.elements(&mut xs);
+            xs.into_iter().for_each(|x| required[x] = true);
+        }
+        if let ElementRole::Link { a, b } = el.role {
+            (linked[a], linked[b]) = (true, true);
+        }
+    }
+    let domain: Vec<bool> = (0..model.elements.len())
+        .map(|e| required[e] && !linked[e] && model.elements[e].role == ElementRole::Component)
+        .collect();
     let mut in_group = vec![false; model.elements.len()];
     for (gi, g) in model.groups.iter().enumerate() {
         let mode = match g.mode {
@@ -58,13 +79,13 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         );
         for &m in &g.members {
             in_group[m] = true;
-            node(&mut o, m, "    ");
+            node(&mut o, m, "    ", &domain);
         }
         let _ = writeln!(o, "  }}");
     }
     for (e, el) in model.elements.iter().enumerate() {
         if el.role == ElementRole::Component && !in_group[e] {
-            node(&mut o, e, "  ");
+            node(&mut o, e, "  ", &domain);
         }
     }
     for (e, el) in model.elements.iter().enumerate() {

@@ -281,6 +281,15 @@ fn the_graph_command_writes_dot_with_spofs_groups_and_requirements() {
         dot.contains("\"psu-1\" -- \"feed-a\" [style=dashed, dir=forward"),
         "{dot}"
     );
+    // The feeds are failure domains: required by others, in no traffic path.
+    assert!(
+        dot.contains(r#""feed-a" [label="feed-a\n(feed)", shape=tab"#),
+        "{dot}"
+    );
+    assert!(
+        !dot.contains(r#""srv" [label="srv\n(server)", shape=tab"#),
+        "{dot}"
+    );
     assert!(dot.contains("\"acc-a\" -- \"srv\" [tooltip=\"nic-a\"]"), "{dot}");
     assert!(dot.trim_end().ends_with('}'));
 
