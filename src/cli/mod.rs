@@ -42,6 +42,11 @@ pub enum Command {
     /// Print every event of one trial in time order: what failed, what was
     /// repaired, and when each service went down or came back, with the cause.
     Trace(TraceArgs),
+    /// Decide whether each service meets its targets (from the scenario's
+    /// `targets` and `--target`), simulating in batches until every target is
+    /// met or missed at the confidence asked for. Exit 0 all met, 1 any
+    /// missed, 3 some undecided at the budget.
+    Check(CheckArgs),
     /// Structural analysis: single points of failure per service, failover
     /// exposure, and exact long-run availability where it exists.
     Spof(SpofArgs),
@@ -79,6 +84,57 @@ pub struct SpofArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+/// Exit code: `check` could not decide every target within its budget.
+pub const EXIT_UNDECIDED: u8 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Undecided {
+    /// Exit 3 when a target is undecided (and no target is missed).
+    Report,
+    /// Count an undecided target as missed (exit 1).
+    Fail,
+    /// Count an undecided target as met.
+    Pass,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// A target, added to the scenario's: `SERVICE=99.95%` (availability) or
+    /// `SERVICE.KEY=VALUE` with KEY one of availability, max_downtime_per_year
+    /// (a duration), max_outages_per_year, max_p_outage_over_rto, no_spof.
+    #[arg(long = "target", value_name = "SPEC")]
+    pub targets: Vec<String>,
+    /// Overall confidence of the verdicts.
+    #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
+    pub confidence: f64,
+    /// Trials of the first batch; each next batch doubles the total.
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub first_trials: u64,
+    /// Stop simulating after this many trials.
+    #[arg(long, default_value_t = 1_024_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub max_trials: u64,
+    /// Stop simulating after this many seconds (makes the stopping point depend on the machine).
+    #[arg(long)]
+    pub max_time: Option<f64>,
+    /// What an undecided target does to the exit code.
+    #[arg(long, value_enum, default_value_t = Undecided::Report)]
+    pub undecided: Undecided,
+    /// Master seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write JUnit XML (one test case per service and target) to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -191,6 +247,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run(&args),
         Command::Validate { file } => validate(&file),
         Command::Trace(args) => trace(&args),
+        Command::Check(args) => check(&args),
         Command::Spof(args) => spof(&args),
         Command::Exact(args) => exact(&args),
         Command::Graph(args) => graph(&args),
@@ -299,6 +356,173 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_CHECK_FAILED);
     }
     Ok(EXIT_OK)
+}
+
+/// Parses `SERVICE=VALUE` or `SERVICE.KEY=VALUE`.
+fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analysis::check::Target> {
+    use analysis::check::{Metric, Target};
+    let (name, value) = spec
+        .split_once('=')
+        .with_context(|| format!("target `{spec}`: write SERVICE=99.95% or SERVICE.KEY=VALUE"))?;
+    let (service, metric) = match name.rsplit_once('.') {
+        Some((s, k)) if Metric::from_key(k).is_some() => (s, Metric::from_key(k).expect("checked")),
+        _ => (name, Metric::Availability),
+    };
+    let s = model
+        .services
+        .iter()
+        .position(|x| x.id == service)
+        .with_context(|| {
+            let ids: Vec<&str> = model.services.iter().map(|x| x.id.as_str()).collect();
+            format!(
+                "target `{spec}`: no service `{service}` (services: {})",
+                ids.join(", ")
+            )
+        })?;
+    let value = value.trim();
+    let bad = |what: &str| anyhow::anyhow!("target `{spec}`: {what}");
+    let goal = match metric {
+        Metric::Availability => {
+            let v: f64 = match value.strip_suffix('%') {
+                Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+                None => value.parse(),
+            }
+            .map_err(|_| bad("availability is a percentage such as 99.95% or a fraction such as 0.9995"))?;
+            if !(v > 0.0 && v < 1.0) {
+                return Err(bad("availability must be strictly between 0 and 100 %"));
+            }
+            v
+        }
+        Metric::MaxDowntimePerYear => {
+            let d: scenario::units::Duration =
+                serde_json::from_value(serde_json::Value::String(value.into()))
+                    .map_err(|_| bad("max_downtime_per_year is a duration such as 1h or 30m"))?;
+            if d.0 <= 0.0 {
+                return Err(bad("max_downtime_per_year must be longer than 0"));
+            }
+            d.0
+        }
+        Metric::MaxOutagesPerYear | Metric::MaxPOutageOverRto => {
+            let v: f64 = value.parse().map_err(|_| bad("expected a number"))?;
+            let ok = v > 0.0 && (metric == Metric::MaxOutagesPerYear || v < 1.0) && v.is_finite();
+            if !ok {
+                return Err(bad(
+                    "out of range: outages > 0, probabilities strictly between 0 and 1",
+                ));
+            }
+            if metric == Metric::MaxPOutageOverRto && model.services[s].rto.is_none() {
+                return Err(bad("the service has no `rto` to measure outages against"));
+            }
+            v
+        }
+        Metric::NoSpof => match value {
+            "true" => 0.0,
+            _ => return Err(bad("no_spof takes `true`")),
+        },
+    };
+    Ok(Target {
+        service: s,
+        metric,
+        goal,
+    })
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<u8> {
+    use analysis::check::{self as chk, Verdict};
+    let sc = load(&args.file)?;
+    let m = &sc.model;
+    let mut targets = chk::scenario_targets(m);
+    for spec in &args.targets {
+        targets.push(parse_target(m, spec)?);
+    }
+    if targets.is_empty() {
+        anyhow::bail!(
+            "{}: no targets: add \"targets\" to a service (e.g. {{\"availability\": \"99.95%\"}}) or pass --target SERVICE=99.95%",
+            args.file.display()
+        );
+    }
+    let st = analysis::structure::Structure::new(m);
+    let spofs: Vec<Vec<String>> = (0..m.services.len())
+        .map(|s| {
+            if targets
+                .iter()
+                .any(|t| t.service == s && t.metric == chk::Metric::NoSpof)
+            {
+                st.spofs(s)
+                    .into_iter()
+                    .map(|e| m.elements[e].id.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let looks_at = chk::schedule(args.first_trials, args.max_trials);
+    let looks = looks_at.len() as u32;
+    let per_look = chk::per_look_confidence(args.confidence, looks);
+    let mut tally = engine::Tally::new(m.services.len());
+    let started = std::time::Instant::now();
+    let needs_simulation = targets.iter().any(|t| t.metric.simulated());
+    let mut decisions = Vec::new();
+    let mut stopped = "decided";
+    for (i, &upto) in looks_at.iter().enumerate() {
+        if needs_simulation {
+            let cfg = RunConfig {
+                seed: args.seed,
+                first_trial: tally.trials,
+                trials: upto - tally.trials,
+                threads: args.threads.map(|t| t as usize),
+            };
+            let batch = engine::run(m, &cfg, &|_| {})?;
+            tally.merge(&batch);
+        }
+        let summary = analysis::summarize(m, &tally, per_look);
+        decisions = chk::decide(m, &targets, &summary, &spofs);
+        if !needs_simulation || decisions.iter().all(|d| d.verdict != Verdict::Undecided) {
+            break;
+        }
+        if i + 1 == looks_at.len() {
+            stopped = "max_trials";
+        } else if args
+            .max_time
+            .is_some_and(|s| started.elapsed().as_secs_f64() >= s)
+        {
+            stopped = "max_time";
+            break;
+        }
+    }
+    let prov = provenance(&args.file, &sc);
+    let rep = report::CheckReport {
+        format: report::CHECK_FORMAT,
+        redsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: &prov,
+        seed: args.seed,
+        trials: tally.trials,
+        confidence: args.confidence,
+        confidence_per_look: per_look,
+        looks,
+        stopped,
+        decisions,
+    };
+    let text = match args.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    print!("{text}");
+    if let Some(path) = &args.junit {
+        report::write_atomic(path, rep.to_junit(args.undecided == Undecided::Fail).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", rep.to_github());
+    }
+    let missed = rep.decisions.iter().any(|d| d.verdict == Verdict::Missed);
+    let undecided = rep.decisions.iter().any(|d| d.verdict == Verdict::Undecided);
+    Ok(match (missed, undecided, args.undecided) {
+        (true, _, _) | (false, true, Undecided::Fail) => EXIT_CHECK_FAILED,
+        (false, true, Undecided::Report) => EXIT_UNDECIDED,
+        _ => EXIT_OK,
+    })
 }
 
 fn graph(args: &GraphArgs) -> anyhow::Result<u8> {

@@ -305,6 +305,29 @@ pub struct Service {
     pub rpo: Option<f64>,
     /// Whether planned downtime counts against availability.
     pub planned_counts: bool,
+    /// What `redsim check` holds the service to.
+    pub targets: Targets,
+}
+
+/// Targets of a service (each optional).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    /// Least availability, in (0, 1).
+    pub availability: Option<f64>,
+    /// Most downtime per year [h].
+    pub max_downtime_per_year: Option<f64>,
+    /// Most outages per year.
+    pub max_outages_per_year: Option<f64>,
+    /// Most probability of an outage longer than the RTO in a mission.
+    pub max_p_outage_over_rto: Option<f64>,
+    /// No single point of failure.
+    pub no_spof: bool,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The validated system. See the module docs for its invariants.
@@ -482,6 +505,7 @@ impl ModelBuilder {
             rto: None,
             rpo: None,
             planned_counts: true,
+            targets: Targets::default(),
         });
     }
 

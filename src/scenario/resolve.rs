@@ -1610,12 +1610,14 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         if let Some(kind) = service(&s, &ids, &path, &mut probs)
             && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
         {
+            let targets = targets(s.targets.as_ref(), rto.is_some(), &path, &s.id, &mut probs);
             services.push(Service {
                 id: s.id.clone(),
                 kind,
                 rto,
                 rpo,
                 planned_counts: s.planned_counts.unwrap_or(true),
+                targets,
             });
         }
     }
@@ -1881,6 +1883,65 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         targets,
         criterion,
     })
+}
+
+/// A service's targets for `redsim check`.
+fn targets(
+    t: Option<&super::wire::TargetsSpec>,
+    has_rto: bool,
+    path: &str,
+    id: &str,
+    probs: &mut Problems,
+) -> crate::model::Targets {
+    let Some(t) = t else {
+        return crate::model::Targets::default();
+    };
+    let p = format!("{path}.targets");
+    let id = Some(id);
+    if let Some(d) = t.max_downtime_per_year
+        && d.0 <= 0.0
+    {
+        probs.add(
+            format!("{p}.max_downtime_per_year"),
+            id,
+            "max_downtime_per_year must be longer than 0",
+            Some("a service with no downtime at all cannot be shown by sampling; ask for a small one".into()),
+        );
+    }
+    if let Some(x) = t.max_outages_per_year
+        && !(x.is_finite() && x > 0.0)
+    {
+        probs.add(
+            format!("{p}.max_outages_per_year"),
+            id,
+            format!("max_outages_per_year must be a number greater than 0 (got {x})"),
+            None,
+        );
+    }
+    if let Some(x) = t.max_p_outage_over_rto {
+        if !(x > 0.0 && x < 1.0) {
+            probs.add(
+                format!("{p}.max_p_outage_over_rto"),
+                id,
+                format!("max_p_outage_over_rto must be strictly between 0 and 1 (got {x})"),
+                None,
+            );
+        } else if !has_rto {
+            probs.add(
+                format!("{p}.max_p_outage_over_rto"),
+                id,
+                "max_p_outage_over_rto needs the service's `rto`",
+                Some("add \"rto\": \"15m\" (say) to the service".into()),
+            );
+        }
+    }
+    crate::model::Targets {
+        availability: t.availability.map(|f| f.0),
+        max_downtime_per_year: t.max_downtime_per_year.map(|d| d.0),
+        max_outages_per_year: t.max_outages_per_year,
+        max_p_outage_over_rto: t.max_p_outage_over_rto,
+        no_spof: t.no_spof.unwrap_or(false),
+    }
 }
 
 /// The spare pools.

@@ -218,6 +218,24 @@ pub struct ServiceEntry {
     /// Whether planned downtime (maintenance, planned switchovers) counts
     /// against availability (default true).
     pub planned_counts: Option<bool>,
+    /// What `redsim check` holds the service to.
+    pub targets: Option<TargetsSpec>,
+}
+
+/// Targets of a service, for `redsim check`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsSpec {
+    /// Least availability, e.g. "99.99%".
+    pub availability: Option<Fraction>,
+    /// Most downtime per year, e.g. "1h".
+    pub max_downtime_per_year: Option<Duration>,
+    /// Most outages per year.
+    pub max_outages_per_year: Option<f64>,
+    /// Most probability of an outage longer than the RTO in a mission (needs `rto`).
+    pub max_p_outage_over_rto: Option<f64>,
+    /// No single point of failure (checked on the structure).
+    pub no_spof: Option<bool>,
 }
 
 /// Capacity of targets.

@@ -1,0 +1,221 @@
+//! Targets and their verdicts, for `redsim check`: is each target met,
+//! missed, or not yet decided at the confidence asked for?
+
+use serde::Serialize;
+
+use super::{Estimate, MIN_OUTAGES, RunSummary};
+use crate::model::Model;
+
+/// What a target constrains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Availability at least the goal.
+    Availability,
+    /// Downtime per year [h] at most the goal.
+    MaxDowntimePerYear,
+    /// Outages per year at most the goal.
+    MaxOutagesPerYear,
+    /// Probability of an outage longer than the RTO in a mission at most the goal.
+    MaxPOutageOverRto,
+    /// No single point of failure (the goal is unused).
+    NoSpof,
+}
+
+impl Metric {
+    /// The name used in the scenario format and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Availability => "availability",
+            Self::MaxDowntimePerYear => "max_downtime_per_year",
+            Self::MaxOutagesPerYear => "max_outages_per_year",
+            Self::MaxPOutageOverRto => "max_p_outage_over_rto",
+            Self::NoSpof => "no_spof",
+        }
+    }
+
+    /// Parses a name from [`Metric::key`].
+    pub fn from_key(key: &str) -> Option<Self> {
+        [
+            Self::Availability,
+            Self::MaxDowntimePerYear,
+            Self::MaxOutagesPerYear,
+            Self::MaxPOutageOverRto,
+            Self::NoSpof,
+        ]
+        .into_iter()
+        .find(|m| m.key() == key)
+    }
+
+    /// Whether deciding it takes a simulation.
+    pub fn simulated(self) -> bool {
+        self != Self::NoSpof
+    }
+}
+
+/// One target of one service.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Target {
+    pub service: usize,
+    pub metric: Metric,
+    /// The goal, in the metric's unit (a fraction, hours per year, outages per
+    /// year or a probability).
+    pub goal: f64,
+}
+
+/// The targets written in the scenario, service by service.
+pub fn scenario_targets(model: &Model) -> Vec<Target> {
+    let mut out = Vec::new();
+    for (s, svc) in model.services.iter().enumerate() {
+        let t = &svc.targets;
+        let mut add = |metric, goal: Option<f64>| {
+            if let Some(goal) = goal {
+                out.push(Target {
+                    service: s,
+                    metric,
+                    goal,
+                });
+            }
+        };
+        add(Metric::Availability, t.availability);
+        add(Metric::MaxDowntimePerYear, t.max_downtime_per_year);
+        add(Metric::MaxOutagesPerYear, t.max_outages_per_year);
+        add(Metric::MaxPOutageOverRto, t.max_p_outage_over_rto);
+        add(Metric::NoSpof, t.no_spof.then_some(0.0));
+    }
+    out
+}
+
+/// Whether a target holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The whole interval is on the good side.
+    Met,
+    /// The whole interval is on the bad side.
+    Missed,
+    /// The interval straddles the goal, or rests on too few outages.
+    Undecided,
+}
+
+/// The verdict on one target, with the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub service: String,
+    pub metric: Metric,
+    pub goal: f64,
+    pub verdict: Verdict,
+    /// The estimate it was decided on (none for `no_spof`).
+    pub estimate: Option<Estimate>,
+    /// The single points of failure (for `no_spof`).
+    pub spofs: Vec<String>,
+    /// Why it is undecided, when it is.
+    pub reason: Option<String>,
+}
+
+/// Decides each target from a run summary (estimates at the confidence of
+/// one look) and the services' single points of failure.
+pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<String>]) -> Vec<Decision> {
+    targets
+        .iter()
+        .map(|t| {
+            let svc = &run.services[t.service];
+            let mut d = Decision {
+                service: model.services[t.service].id.clone(),
+                metric: t.metric,
+                goal: t.goal,
+                verdict: Verdict::Undecided,
+                estimate: None,
+                spofs: Vec::new(),
+                reason: None,
+            };
+            // (estimate, higher is better)
+            let (est, up_good) = match t.metric {
+                Metric::NoSpof => {
+                    d.spofs = spofs[t.service].clone();
+                    d.verdict = if d.spofs.is_empty() {
+                        Verdict::Met
+                    } else {
+                        Verdict::Missed
+                    };
+                    return d;
+                }
+                Metric::Availability => (svc.availability, true),
+                Metric::MaxDowntimePerYear => (svc.downtime_hours_per_year, false),
+                Metric::MaxOutagesPerYear => (svc.outages_per_year, false),
+                Metric::MaxPOutageOverRto => match &svc.rto {
+                    Some(r) => (r.p_outage_over_rto, false),
+                    None => {
+                        d.reason = Some("the service has no rto".into());
+                        return d;
+                    }
+                },
+            };
+            d.estimate = Some(est);
+            // Intervals on time and outage counts are not to be trusted on a
+            // handful of outages (the t interval collapses with none at all);
+            // the RTO probability has a Wilson interval, good at any count.
+            if t.metric != Metric::MaxPOutageOverRto && svc.outages_observed < MIN_OUTAGES {
+                d.reason = Some(format!(
+                    "only {} outage(s) observed: too few to decide (at least {MIN_OUTAGES})",
+                    svc.outages_observed
+                ));
+                return d;
+            }
+            let (good, bad) = if up_good {
+                (est.ci_low >= t.goal, est.ci_high < t.goal)
+            } else {
+                (est.ci_high <= t.goal, est.ci_low > t.goal)
+            };
+            d.verdict = match (good, bad) {
+                (true, _) => Verdict::Met,
+                (_, true) => Verdict::Missed,
+                _ => Verdict::Undecided,
+            };
+            if d.verdict == Verdict::Undecided {
+                d.reason = Some("the interval straddles the goal".into());
+            }
+            d
+        })
+        .collect()
+}
+
+/// Confidence of each look so that `looks` looks together keep the overall
+/// error at `1 − confidence` (Bonferroni): a target decided at any look is
+/// wrong with probability at most `1 − confidence`.
+pub fn per_look_confidence(confidence: f64, looks: u32) -> f64 {
+    1.0 - (1.0 - confidence) / f64::from(looks.max(1))
+}
+
+/// Trials before each look: `first`, then doubling, the last one capped at
+/// `max` (cumulative counts).
+pub fn schedule(first: u64, max: u64) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut n = first.clamp(2, max.max(2));
+    loop {
+        out.push(n.min(max));
+        if n >= max {
+            break;
+        }
+        n = n.saturating_mul(2);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_double_up_to_the_cap() {
+        assert_eq!(schedule(1000, 10_000), [1000, 2000, 4000, 8000, 10_000]);
+        assert_eq!(schedule(1000, 1000), [1000]);
+        assert_eq!(schedule(5000, 1000), [1000]);
+    }
+
+    #[test]
+    fn bonferroni_spreads_the_error_over_the_looks() {
+        assert!((per_look_confidence(0.95, 5) - 0.99).abs() < 1e-12);
+        assert_eq!(per_look_confidence(0.95, 1), 0.95);
+    }
+}

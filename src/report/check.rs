@@ -1,0 +1,252 @@
+//! `redsim check` results: a table, JSON, JUnit XML and GitHub Actions
+//! annotations.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Provenance, hours, level, sig};
+use crate::analysis::check::{Decision, Metric, Verdict};
+
+/// Format tag of JSON check reports.
+pub const CHECK_FORMAT: &str = "redsim-check/1";
+
+/// The outcome of `redsim check`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport<'a> {
+    pub format: &'static str,
+    pub redsim_version: &'static str,
+    pub scenario: &'a Provenance,
+    pub seed: u64,
+    /// Trials simulated in all (0 when no target needed a simulation).
+    pub trials: u64,
+    /// Overall confidence: every verdict is wrong with probability at most 1 − this.
+    pub confidence: f64,
+    /// Confidence of each look's intervals (Bonferroni over `looks`).
+    pub confidence_per_look: f64,
+    /// Looks planned (batches of trials, doubling).
+    pub looks: u32,
+    /// Why the simulation stopped: "decided", "max_trials" or "max_time".
+    pub stopped: &'static str,
+    pub decisions: Vec<Decision>,
+}
+
+/// How a goal reads: `availability ≥ 99.99 %`.
+pub fn goal_text(metric: Metric, goal: f64) -> String {
+    match metric {
+        Metric::Availability => format!("availability >= {} %", sig_pct(goal)),
+        Metric::MaxDowntimePerYear => format!("downtime <= {} per year", hours(goal)),
+        Metric::MaxOutagesPerYear => format!("outages <= {} per year", sig(goal)),
+        Metric::MaxPOutageOverRto => format!("P(outage over RTO) <= {}", sig(goal)),
+        Metric::NoSpof => "no single point of failure".into(),
+    }
+}
+
+/// A percentage with the digits a goal like 99.995 % needs.
+fn sig_pct(x: f64) -> String {
+    let p = x * 100.0;
+    let mut s = format!("{p:.6}");
+    while s.ends_with('0') {
+        s.pop();
+    }
+    if s.ends_with('.') {
+        s.pop();
+    }
+    s
+}
+
+/// The evidence, in words: the estimate and its interval, or the SPOFs.
+fn evidence(d: &Decision) -> String {
+    if d.metric == Metric::NoSpof {
+        return if d.spofs.is_empty() {
+            "none".into()
+        } else {
+            d.spofs.join(", ")
+        };
+    }
+    let Some(e) = &d.estimate else {
+        return String::new();
+    };
+    match d.metric {
+        Metric::Availability => format!(
+            "{} % [{}, {}]",
+            sig_pct(e.point),
+            sig_pct(e.ci_low),
+            sig_pct(e.ci_high)
+        ),
+        Metric::MaxDowntimePerYear => format!(
+            "{} [{}, {}] per year",
+            hours(e.point),
+            hours(e.ci_low),
+            hours(e.ci_high)
+        ),
+        _ => format!("{} [{}, {}]", sig(e.point), sig(e.ci_low), sig(e.ci_high)),
+    }
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Met => "met",
+        Verdict::Missed => "MISSED",
+        Verdict::Undecided => "undecided",
+    }
+}
+
+/// Escapes text for XML.
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl CheckReport<'_> {
+    /// Pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// A readable table, one line per target.
+    pub fn to_table(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "redsim {}  ·  check of {}",
+            self.redsim_version, self.scenario.name
+        );
+        let _ = writeln!(o, "scenario   {}", self.scenario.file);
+        let _ = writeln!(
+            o,
+            "seed       {}   trials {}   confidence {}% overall ({}% per look, {} looks)   stopped: {}\n",
+            self.seed,
+            self.trials,
+            level(self.confidence),
+            level(self.confidence_per_look),
+            self.looks,
+            self.stopped
+        );
+        for d in &self.decisions {
+            let _ = writeln!(
+                o,
+                "  {:<10} {:<16} {:<34} {}",
+                verdict_word(d.verdict),
+                d.service,
+                goal_text(d.metric, d.goal),
+                evidence(d)
+            );
+            if let Some(r) = &d.reason {
+                let _ = writeln!(o, "  {:<10} {:<16} ({r})", "", "");
+            }
+        }
+        o
+    }
+
+    /// JUnit XML: one test case per service and target; a missed target is a
+    /// failure, an undecided one a failure or a skipped test as asked.
+    pub fn to_junit(&self, undecided_fails: bool) -> String {
+        let missed = self
+            .decisions
+            .iter()
+            .filter(|d| d.verdict == Verdict::Missed)
+            .count();
+        let undecided = self
+            .decisions
+            .iter()
+            .filter(|d| d.verdict == Verdict::Undecided)
+            .count();
+        let (failures, skipped) = if undecided_fails {
+            (missed + undecided, 0)
+        } else {
+            (missed, undecided)
+        };
+        let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            o,
+            "<testsuites name=\"redsim check\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+            self.decisions.len()
+        );
+        let _ = writeln!(
+            o,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+            xml(&self.scenario.name),
+            self.decisions.len()
+        );
+        for d in &self.decisions {
+            let name = goal_text(d.metric, d.goal);
+            let _ = write!(
+                o,
+                "    <testcase classname=\"redsim.{}\" name=\"{}\"",
+                xml(&d.service),
+                xml(&name)
+            );
+            let detail = format!(
+                "{}: {} is {} ({}, {} trials, seed {})",
+                d.service,
+                name,
+                verdict_word(d.verdict),
+                evidence(d),
+                self.trials,
+                self.seed
+            );
+            match d.verdict {
+                Verdict::Met => o.push_str("/>\n"),
+                Verdict::Missed => {
+                    let _ = writeln!(
+                        o,
+                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                        xml(&detail),
+                        xml(&detail)
+                    );
+                }
+                Verdict::Undecided => {
+                    let why = d.reason.clone().unwrap_or_default();
+                    let msg = xml(&format!("{detail}: {why}"));
+                    if undecided_fails {
+                        let _ = writeln!(
+                            o,
+                            ">\n      <failure message=\"{msg}\">{msg}</failure>\n    </testcase>"
+                        );
+                    } else {
+                        let _ = writeln!(o, ">\n      <skipped message=\"{msg}\"/>\n    </testcase>");
+                    }
+                }
+            }
+        }
+        o.push_str("  </testsuite>\n</testsuites>\n");
+        o
+    }
+
+    /// GitHub Actions workflow commands: an error per missed target, a
+    /// warning per undecided one.
+    pub fn to_github(&self) -> String {
+        let mut o = String::new();
+        // Workflow command data escapes %, CR and LF.
+        let esc = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+        for d in &self.decisions {
+            let kind = match d.verdict {
+                Verdict::Met => continue,
+                Verdict::Missed => "error",
+                Verdict::Undecided => "warning",
+            };
+            let mut msg = format!(
+                "service {}: {} is {} ({})",
+                d.service,
+                goal_text(d.metric, d.goal),
+                verdict_word(d.verdict),
+                evidence(d)
+            );
+            if let Some(r) = &d.reason {
+                let _ = write!(msg, ": {r}");
+            }
+            let _ = writeln!(
+                o,
+                "::{kind} file={},title=redsim check::{}",
+                esc(&self.scenario.file).replace(',', "%2C").replace(':', "%3A"),
+                esc(&msg)
+            );
+        }
+        o
+    }
+}

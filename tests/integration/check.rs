@@ -1,0 +1,205 @@
+//! `redsim check`: verdicts, exit codes, the scenario's targets, JUnit XML
+//! and GitHub Actions annotations.
+
+use std::process::Command;
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `redsim check` with `args`; returns (exit code, stdout).
+fn check(args: &[&str], github: bool) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redsim"));
+    cmd.arg("check").args(args);
+    if github {
+        cmd.env("GITHUB_ACTIONS", "true");
+    } else {
+        cmd.env_remove("GITHUB_ACTIONS");
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn verdicts_set_the_exit_code() {
+    // Series: availability 96.5 %, far from both goals.
+    let (code, text) = check(&[&scenario("series.json"), "--target", "system=90%"], false);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("met        system"), "{text}");
+    let (code, text) = check(&[&scenario("series.json"), "--target", "system=99%"], false);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("MISSED     system"), "{text}");
+    // A goal at the true value cannot be decided: exit 3, or as asked.
+    let at = ["--target", "system=96.5349%", "--max-trials", "8000"];
+    let series = scenario("series.json");
+    let args: Vec<&str> = std::iter::once(series.as_str()).chain(at).collect();
+    let (code, text) = check(&args, false);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("undecided") && text.contains("straddles"), "{text}");
+    assert!(
+        text.contains("trials 8000") && text.contains("stopped: max_trials"),
+        "{text}"
+    );
+    let fail: Vec<&str> = args.iter().copied().chain(["--undecided", "fail"]).collect();
+    assert_eq!(check(&fail, false).0, 1);
+    let pass: Vec<&str> = args.iter().copied().chain(["--undecided", "pass"]).collect();
+    assert_eq!(check(&pass, false).0, 0);
+}
+
+#[test]
+fn no_spof_is_decided_on_the_structure_and_other_metrics_by_simulation() {
+    let (code, text) = check(
+        &[
+            &scenario("seed-network-one-firewall.json"),
+            "--target",
+            "app.no_spof=true",
+            "--target",
+            "app.max_downtime_per_year=1d",
+            "--format",
+            "json",
+        ],
+        false,
+    );
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["format"], "redsim-check/1");
+    let d = json["decisions"].as_array().unwrap();
+    assert_eq!(d[0]["metric"], "no_spof");
+    assert_eq!(d[0]["verdict"], "missed");
+    assert_eq!(d[0]["spofs"], serde_json::json!(["fw-a", "srv"]));
+    assert_eq!(d[1]["metric"], "max_downtime_per_year");
+    assert_eq!(d[1]["verdict"], "met");
+    assert!(d[1]["estimate"]["ci_high"].as_f64().unwrap() < 24.0);
+}
+
+#[test]
+fn too_few_outages_leave_a_target_undecided() {
+    // Two feeds: seconds of downtime a year, a handful of outages in 4000 trials.
+    let (code, text) = check(
+        &[
+            &scenario("power-ab-feeds.json"),
+            "--target",
+            "app=99.9%",
+            "--max-trials",
+            "4000",
+        ],
+        false,
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("too few to decide"), "{text}");
+}
+
+#[test]
+fn targets_in_the_scenario_are_checked_and_reported_for_ci() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"format": "redsim/1", "name": "pair & co",
+            "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}, {"id": "b", "mtbf": "100h", "mttr": "1h"}],
+            "services": [{"id": "s", "requires": {"all": ["a", "b"]}, "rto": "30m",
+                          "targets": {"availability": "99%", "max_outages_per_year": 1,
+                                      "max_p_outage_over_rto": 0.5, "no_spof": true}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let junit = dir.path().join("junit.xml");
+    let (code, text) = check(
+        &[file.to_str().unwrap(), "--junit", junit.to_str().unwrap()],
+        true,
+    );
+    // Availability 1 - 2/101 ≈ 98 %: missed; ~173 outages a year: missed;
+    // every outage lasts over 30 min more often than not: undecided or missed; two SPOFs.
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("MISSED     s                availability >= 99 %"),
+        "{text}"
+    );
+    assert!(text.contains("::error file="), "GitHub annotations:\n{text}");
+    assert!(
+        text.contains("title=redsim check::service s: no single point of failure is MISSED (a, b)"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testsuite name=\"pair &amp; co\" tests=\"4\""),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 4, "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"redsim.s\" name=\"availability &gt;= 99 %\">"),
+        "{xml}"
+    );
+    assert!(xml.matches("<failure ").count() >= 3, "{xml}");
+    assert!(xml.trim_end().ends_with("</testsuites>"));
+    // The same verdicts on one thread.
+    let (code1, text1) = check(
+        &[file.to_str().unwrap(), "--threads", "1", "--format", "json"],
+        false,
+    );
+    let (code2, text2) = check(
+        &[file.to_str().unwrap(), "--threads", "2", "--format", "json"],
+        false,
+    );
+    assert_eq!((code1, &text1), (code2, &text2));
+}
+
+#[test]
+fn bad_targets_are_refused() {
+    let (code, _) = check(&[&scenario("series.json"), "--target", "nope=99%"], false);
+    assert_eq!(code, 2);
+    let (code, _) = check(&[&scenario("series.json"), "--target", "system=120%"], false);
+    assert_eq!(code, 2);
+    let (code, _) = check(
+        &[
+            &scenario("series.json"),
+            "--target",
+            "system.max_p_outage_over_rto=0.1",
+        ],
+        false,
+    );
+    assert_eq!(code, 2, "series.json has no rto");
+    // No targets at all is an error, not a pass.
+    let (code, _) = check(&[&scenario("series.json")], false);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn targets_in_a_scenario_are_validated_with_the_rest() {
+    let text = serde_json::json!({"format": "redsim/1", "name": "t",
+        "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}],
+        "services": [{"id": "s", "requires": "a",
+                      "targets": {"availability": "120%", "max_downtime_per_year": "0h",
+                                  "max_outages_per_year": -1, "max_p_outage_over_rto": 0.1,
+                                  "no_spof": true, "colour": "red"}}]})
+    .to_string();
+    let problems = redsim::scenario::parse(&text).unwrap_err();
+    // Reading the entry stops at its first unreadable value.
+    assert_eq!(
+        problems[0].path, "services[0].targets.availability",
+        "{problems:?}"
+    );
+    assert!(problems[0].message.contains("120%"));
+    let text = serde_json::json!({"format": "redsim/1", "name": "t",
+        "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}],
+        "services": [{"id": "s", "requires": "a",
+                      "targets": {"max_downtime_per_year": "0h", "max_outages_per_year": -1,
+                                  "max_p_outage_over_rto": 0.1}}]})
+    .to_string();
+    let problems = redsim::scenario::parse(&text).unwrap_err();
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "services[0].targets.max_downtime_per_year",
+            "services[0].targets.max_outages_per_year",
+            "services[0].targets.max_p_outage_over_rto"
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[2].message.contains("needs the service's `rto`"));
+}
