@@ -189,6 +189,37 @@ pub struct RunArgs {
     /// No progress bar and no notes on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run until the relative half-width of every service's unavailability
+    /// interval is at most this (e.g. 5% or 0.05): `--trials` first, then
+    /// doubling, up to `--max-trials`.
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<f64>,
+    /// With `--precision`: the most trials to run.
+    #[arg(long, default_value_t = 1_024_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub max_trials: u64,
+}
+
+fn parse_precision(s: &str) -> Result<f64, String> {
+    let v = match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a precision: write 5% or 0.05"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err("the precision must be between 0 and 100 %, e.g. 5%".into())
+    }
+}
+
+/// Whether every service's unavailability is estimated to relative
+/// half-width `precision` (none without downtime observed).
+fn precise_enough(run: &analysis::RunSummary, precision: f64) -> bool {
+    run.services.iter().all(|s| {
+        let a = &s.availability;
+        let u = 1.0 - a.point;
+        u > 0.0 && (a.ci_high - a.ci_low) / 2.0 <= precision * u
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -630,8 +661,13 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     };
     if !args.quiet {
         eprintln!(
-            "redsim: {} trials, seed {} (--seed to change), generator {}",
+            "redsim: {} trials{}, seed {} (--seed to change), generator {}",
             args.trials,
+            if args.precision.is_some() {
+                " first, doubling until the precision is reached"
+            } else {
+                ""
+            },
             args.seed,
             engine::rng::GENERATOR
         );
@@ -649,7 +685,40 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         b
     };
     let started = std::time::Instant::now();
-    let tally = engine::run(&sc.model, &cfg, &|k| bar.inc(k))?;
+    let tally = match args.precision {
+        None => engine::run(&sc.model, &cfg, &|k| bar.inc(k))?,
+        Some(p) => {
+            // Batches double until the precision is reached; trials are
+            // numbered across batches, so the result is that of one run.
+            let mut tally = engine::Tally::new(sc.model.services.len());
+            for upto in analysis::check::schedule(args.trials, args.max_trials) {
+                bar.set_length(upto);
+                let batch = RunConfig {
+                    first_trial: tally.trials,
+                    trials: upto - tally.trials,
+                    ..cfg.clone()
+                };
+                tally.merge(&engine::run(&sc.model, &batch, &|k| bar.inc(k))?);
+                if precise_enough(&analysis::summarize(&sc.model, &tally, args.confidence), p) {
+                    break;
+                }
+            }
+            if !args.quiet {
+                let done = precise_enough(&analysis::summarize(&sc.model, &tally, args.confidence), p);
+                eprintln!(
+                    "redsim: precision {} % {} after {} trials",
+                    p * 100.0,
+                    if done {
+                        "reached"
+                    } else {
+                        "not reached (--max-trials)"
+                    },
+                    tally.trials
+                );
+            }
+            tally
+        }
+    };
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     if !args.quiet {

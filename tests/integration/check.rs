@@ -203,3 +203,53 @@ fn targets_in_a_scenario_are_validated_with_the_rest() {
     );
     assert!(problems[2].message.contains("needs the service's `rto`"));
 }
+
+#[test]
+fn run_with_a_precision_stops_when_every_interval_is_tight_enough() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("run")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let file = scenario("parallel.json");
+    let json = run(&[
+        &file,
+        "--precision",
+        "5%",
+        "--trials",
+        "1000",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let trials = json["trials"].as_u64().unwrap();
+    assert!(trials > 1000 && (trials / 1000).is_power_of_two(), "{trials}");
+    let a = &json["services"][0]["availability"];
+    let (lo, hi, pt) = (
+        a["ci_low"].as_f64().unwrap(),
+        a["ci_high"].as_f64().unwrap(),
+        a["point"].as_f64().unwrap(),
+    );
+    assert!((hi - lo) / 2.0 <= 0.05 * (1.0 - pt), "{a}");
+    // The batches add up to one run of as many trials: the same report.
+    let plain = run(&[&file, "--trials", &trials.to_string(), "--format", "json", "-q"]);
+    assert_eq!(json, plain);
+    // The cap holds when the precision cannot be reached.
+    let capped = run(&[
+        &file,
+        "--precision",
+        "0.1%",
+        "--trials",
+        "1000",
+        "--max-trials",
+        "4000",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(capped["trials"], 4000);
+}
