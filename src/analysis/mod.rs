@@ -4,6 +4,7 @@
 //! confidence interval with its level, and the method that produced it.
 
 pub mod check;
+pub mod compare;
 pub mod structure;
 
 use serde::Serialize;

@@ -42,6 +42,10 @@ pub enum Command {
     /// Print every event of one trial in time order: what failed, what was
     /// repaired, and when each service went down or came back, with the cause.
     Trace(TraceArgs),
+    /// Compare designs on common random numbers: each service's
+    /// availability, downtime and outages per design, and each design's
+    /// difference from the first with an interval from the paired trials.
+    Compare(CompareArgs),
     /// Decide whether each service meets its targets (from the scenario's
     /// `targets` and `--target`), simulating in batches until every target is
     /// met or missed at the confidence asked for. Exit 0 all met, 1 any
@@ -135,6 +139,31 @@ pub struct CheckArgs {
     /// Also write JUnit XML (one test case per service and target) to this file.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files: the first is the baseline; at least two.
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<PathBuf>,
+    /// Trials per design (the same trials for each).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub trials: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
+    pub confidence: f64,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -279,6 +308,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Validate { file } => validate(&file),
         Command::Trace(args) => trace(&args),
         Command::Check(args) => check(&args),
+        Command::Compare(args) => compare(&args),
         Command::Spof(args) => spof(&args),
         Command::Exact(args) => exact(&args),
         Command::Graph(args) => graph(&args),
@@ -554,6 +584,56 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         (false, true, Undecided::Report) => EXIT_UNDECIDED,
         _ => EXIT_OK,
     })
+}
+
+fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
+    let scs: Vec<scenario::Scenario> = args
+        .files
+        .iter()
+        .map(|f| load(f))
+        .collect::<anyhow::Result<_>>()?;
+    let models: Vec<&crate::model::Model> = scs.iter().map(|s| &s.model).collect();
+    let shared: Vec<&str> = models[0]
+        .services
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|id| models.iter().all(|m| m.services.iter().any(|s| s.id == *id)))
+        .collect();
+    if shared.is_empty() {
+        anyhow::bail!("the designs share no service id: there is nothing to compare");
+    }
+    let cfg = RunConfig {
+        seed: args.seed,
+        first_trial: 0,
+        trials: args.trials,
+        threads: args.threads.map(|t| t as usize),
+    };
+    let outcomes = models
+        .iter()
+        .map(|m| engine::outcomes(m, &cfg))
+        .collect::<Result<Vec<_>, _>>()?;
+    let services = analysis::compare::compare(&models, &outcomes, args.confidence);
+    let provs: Vec<Provenance> = args
+        .files
+        .iter()
+        .zip(&scs)
+        .map(|(f, sc)| provenance(f, sc))
+        .collect();
+    let rep = report::CompareReport {
+        format: report::COMPARE_FORMAT,
+        redsim_version: env!("CARGO_PKG_VERSION"),
+        designs: &provs,
+        seed: args.seed,
+        trials: args.trials,
+        confidence: args.confidence,
+        services: &services,
+    };
+    let text = match args.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    emit(&text, args.output.as_deref(), false)?;
+    Ok(EXIT_OK)
 }
 
 fn graph(args: &GraphArgs) -> anyhow::Result<u8> {

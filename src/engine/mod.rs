@@ -125,6 +125,68 @@ fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Re
     }
 }
 
+/// One trial's result for one service, as counted in the tally.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrialOutcome {
+    /// Down time [ticks] (planned downtime left out where the service says so).
+    pub down: u64,
+    /// Outages (likewise).
+    pub outages: u64,
+}
+
+/// Runs the trials of `cfg` and returns each one's outcome per service, in
+/// trial order: what paired comparisons of designs need (trial `i` of two
+/// designs sees the same draws for the elements they share).
+///
+/// # Errors
+/// As [`run`].
+pub fn outcomes(model: &Model, cfg: &RunConfig) -> Result<Vec<Vec<TrialOutcome>>, EngineError> {
+    let plan = Plan::new(model);
+    let work = || {
+        let chunks = cfg.trials.div_ceil(CHUNK);
+        (0..chunks)
+            .into_par_iter()
+            .map_init(
+                || Trial::new(&plan),
+                |trial, c| {
+                    let start = cfg.first_trial + c * CHUNK;
+                    let end = (start + CHUNK).min(cfg.first_trial + cfg.trials);
+                    (start..end)
+                        .map(|i| {
+                            let mut tally = Tally::new(plan.n_services());
+                            run_one(&plan, cfg.seed, i, trial, &mut tally)?;
+                            Ok(tally
+                                .services
+                                .iter()
+                                .map(|st| TrialOutcome {
+                                    down: st.down.sum as u64,
+                                    outages: st.outages.sum as u64,
+                                })
+                                .collect())
+                        })
+                        .collect::<Result<Vec<_>, Runaway>>()
+                },
+            )
+            // In trial order, so that the error is that of the lowest runaway trial.
+            .collect::<Vec<Result<Vec<_>, Runaway>>>()
+            .into_iter()
+            .collect::<Result<Vec<Vec<_>>, Runaway>>()
+            .map(|v| v.into_iter().flatten().collect())
+    };
+    let result = match cfg.threads {
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|source| EngineError::Threads { threads, source })?
+            .install(work),
+        None => work(),
+    };
+    result.map_err(|r| EngineError::Runaway {
+        trial: r.trial,
+        element: model.elements[r.element].id.clone(),
+    })
+}
+
 /// Runs trial `i` and adds it to `tally`.
 ///
 /// # Errors

@@ -8,11 +8,13 @@ use std::path::Path;
 use serde::Serialize;
 
 mod check;
+mod compare;
 mod graph;
 mod structure;
 mod trace;
 
 pub use check::{CHECK_FORMAT, CheckReport, goal_text};
+pub use compare::{COMPARE_FORMAT, CompareReport};
 pub use graph::to_dot;
 pub use structure::{SPOF_FORMAT, SpofReport};
 pub use trace::{TRACE_FORMAT, TraceReport};

@@ -3,6 +3,7 @@
 mod check;
 mod cli;
 mod common;
+mod compare;
 mod crews;
 mod determinism;
 mod engine;

@@ -1,0 +1,114 @@
+//! `redsim compare`: designs side by side, with paired differences.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Provenance, hours, level, sig};
+use crate::analysis::Estimate;
+use crate::analysis::compare::{Quantity, ServiceComparison};
+
+/// Format tag of JSON comparisons.
+pub const COMPARE_FORMAT: &str = "redsim-compare/1";
+
+/// A comparison, as serialized to JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareReport<'a> {
+    pub format: &'static str,
+    pub redsim_version: &'static str,
+    /// The designs, the first being the baseline.
+    pub designs: &'a [Provenance],
+    pub seed: u64,
+    pub trials: u64,
+    pub confidence: f64,
+    pub services: &'a [ServiceComparison],
+}
+
+fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
+    let sign = |x: f64| if signed && x > 0.0 { "+" } else { "" };
+    match q {
+        Quantity::Availability => format!(
+            "{}{:.5} % [{}{:.5}, {}{:.5}]",
+            sign(e.point),
+            e.point * 100.0,
+            sign(e.ci_low),
+            e.ci_low * 100.0,
+            sign(e.ci_high),
+            e.ci_high * 100.0
+        ),
+        Quantity::DowntimeHoursPerYear => {
+            let h = |x: f64| {
+                if x < 0.0 {
+                    format!("-{}", hours(-x))
+                } else {
+                    format!("{}{}", sign(x), hours(x))
+                }
+            };
+            format!("{} [{}, {}]", h(e.point), h(e.ci_low), h(e.ci_high))
+        }
+        Quantity::OutagesPerYear => format!(
+            "{}{} [{}{}, {}{}]",
+            sign(e.point),
+            sig(e.point),
+            sign(e.ci_low),
+            sig(e.ci_low),
+            sign(e.ci_high),
+            sig(e.ci_high)
+        ),
+    }
+}
+
+fn name(q: Quantity) -> &'static str {
+    match q {
+        Quantity::Availability => "availability",
+        Quantity::DowntimeHoursPerYear => "downtime per year",
+        Quantity::OutagesPerYear => "outages per year",
+    }
+}
+
+impl CompareReport<'_> {
+    /// Pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// A readable table.
+    pub fn to_table(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "redsim {}  ·  comparison", self.redsim_version);
+        for (i, d) in self.designs.iter().enumerate() {
+            let tag = (b'A' + i as u8) as char;
+            let _ = writeln!(o, "  {tag}  {}  ({})", d.file, d.name);
+        }
+        let _ = writeln!(
+            o,
+            "seed {}   trials {} per design, paired (common random numbers)   confidence {}%",
+            self.seed,
+            self.trials,
+            level(self.confidence)
+        );
+        for s in self.services {
+            let _ = writeln!(o, "\nservice {}", s.service);
+            for q in Quantity::ALL {
+                let _ = writeln!(o, "  {}", name(q));
+                for (i, vals) in s.designs.iter().enumerate() {
+                    let tag = (b'A' + i as u8) as char;
+                    if let Some(v) = vals.iter().find(|v| v.quantity == q) {
+                        let _ = writeln!(o, "    {tag}          {}", show(q, &v.estimate, false));
+                    }
+                }
+                for d in s.differences.iter().filter(|d| d.quantity == q) {
+                    let tag = (b'A' + d.design as u8) as char;
+                    let narrow = match d.narrowing {
+                        Some(x) => format!("{x:.1}x narrower than independent runs"),
+                        None => "no difference in any trial".into(),
+                    };
+                    let _ = writeln!(o, "    {tag} - A      {}   ({narrow})", show(q, &d.paired, true));
+                }
+            }
+        }
+        o
+    }
+}

@@ -1,0 +1,84 @@
+//! `redsim compare`: paired differences on common random numbers.
+
+use std::process::Command;
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn compare(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .arg("compare")
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    let (code, text) = compare(&a);
+    assert_eq!(code, 0, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn diff<'a>(j: &'a serde_json::Value, quantity: &str) -> &'a serde_json::Value {
+    j["services"][0]["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["quantity"] == quantity)
+        .unwrap()
+}
+
+#[test]
+fn removing_a_firewall_costs_downtime_and_pairing_narrows_the_interval() {
+    let j = json(&[
+        &scenario("seed-network.json"),
+        &scenario("seed-network-one-firewall.json"),
+        "--trials",
+        "4000",
+    ]);
+    assert_eq!(j["format"], "redsim-compare/1");
+    let d = diff(&j, "downtime_hours_per_year");
+    assert!(d["paired"]["ci_low"].as_f64().unwrap() > 0.0, "{d}");
+    // The paired interval is narrower than two independent runs would give.
+    let half = d["paired"]["ci_high"].as_f64().unwrap() - d["paired"]["point"].as_f64().unwrap();
+    let independent = d["independent_half_width"].as_f64().unwrap();
+    assert!(independent > 1.3 * half, "{independent} vs {half}");
+    assert!((d["narrowing"].as_f64().unwrap() - independent / half).abs() < 1e-9);
+    // The mean difference is the difference of the means.
+    let means: Vec<f64> = (0..2)
+        .map(|k| {
+            j["services"][0]["designs"][k][1]["estimate"]["point"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert!((d["paired"]["point"].as_f64().unwrap() - (means[1] - means[0])).abs() < 1e-9);
+}
+
+#[test]
+fn a_design_against_itself_differs_in_no_trial() {
+    let f = scenario("bridge.json");
+    let j = json(&[&f, &f, "--trials", "500"]);
+    for q in ["availability", "downtime_hours_per_year", "outages_per_year"] {
+        let d = diff(&j, q);
+        assert_eq!(d["paired"]["point"], 0.0);
+        assert_eq!(d["paired"]["ci_low"], 0.0);
+        assert!(d["narrowing"].is_null());
+    }
+    let (_, text) = compare(&[&f, &f, "--trials", "500"]);
+    assert!(text.contains("no difference in any trial"), "{text}");
+}
+
+#[test]
+fn comparisons_do_not_depend_on_threads_and_need_shared_services() {
+    let (a, b) = (scenario("power-ab-feeds.json"), scenario("power-one-feed.json"));
+    let one = json(&[&a, &b, "--trials", "600", "--threads", "1"]);
+    let two = json(&[&a, &b, "--trials", "600", "--threads", "2"]);
+    assert_eq!(one, two);
+    let (code, _) = compare(&[&scenario("series.json"), &scenario("bridge.json")]);
+    assert_eq!(code, 2, "no shared service id");
+}
