@@ -16,8 +16,9 @@ fn q(s: &str) -> String {
 
 /// DOT text of the topology: components as nodes, links as solid edges,
 /// requirements (power, racks, sites and other failure domains) as dashed
-/// arrows to what is required, failure domains as tab-shaped nodes, each
-/// group as a cluster, and the elements in `spofs` in red.
+/// arrows to what is required, failure domains as tab-shaped nodes in
+/// clusters with what needs them alone, each group as a cluster, and the
+/// elements in `spofs` in red.
 pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "graph {} {{", q(&model.name));
@@ -37,7 +38,7 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         };
         let mut attrs = vec![format!("label={label}")];
         if domain[e] {
-            attrs.push("shape=tab, color=gray30".into());
+            attrs.push("shape=tab".into());
         }
         if el.life.is_none() {
             attrs.push("style=\"rounded,dashed\"".into());
@@ -48,8 +49,7 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         let _ = writeln!(o, "{indent}{} [{}];", q(&el.id), attrs.join(", "));
     };
     // A failure domain (feed, rack, site): required by others, in no traffic
-    // path. Domains overlap (a server on feeds A and B), so they are drawn as
-    // tab-shaped nodes that dashed arrows point to, not as clusters.
+    // path; drawn as a tab-shaped node.
     let mut required = vec![false; model.elements.len()];
     let mut linked = vec![false; model.elements.len()];
     for el in &model.elements {
@@ -83,8 +83,49 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         }
         let _ = writeln!(o, "  }}");
     }
+    // A domain is drawn as a cluster with the components that need it and
+    // no other domain; a component on several domains (a server on feeds A
+    // and B) stays outside, its dashed arrows showing where it belongs.
+    let mut placed = in_group.clone();
+    let mut k = 0;
+    for (d, &is_domain) in domain.iter().enumerate() {
+        if !is_domain || placed[d] {
+            continue;
+        }
+        let members: Vec<usize> = (0..model.elements.len())
+            .filter(|&e| {
+                let el = &model.elements[e];
+                if placed[e] || e == d || el.role != ElementRole::Component {
+                    return false;
+                }
+                let mut deps = Vec::new();
+                if let Some(r) = &el.requires {
+                    r.elements(&mut deps);
+                }
+                deps.sort_unstable();
+                deps.dedup();
+                let doms: Vec<usize> = deps.into_iter().filter(|&x| domain[x]).collect();
+                doms == [d]
+            })
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "  subgraph cluster_domain_{k} {{");
+        let _ = writeln!(
+            o,
+            "    label={}; style=dotted; color=gray40;",
+            q(&format!("domain {}", model.elements[d].id))
+        );
+        for &e in std::iter::once(&d).chain(&members) {
+            placed[e] = true;
+            node(&mut o, e, "    ", &domain);
+        }
+        let _ = writeln!(o, "  }}");
+        k += 1;
+    }
     for (e, el) in model.elements.iter().enumerate() {
-        if el.role == ElementRole::Component && !in_group[e] {
+        if el.role == ElementRole::Component && !placed[e] {
             node(&mut o, e, "  ", &domain);
         }
     }

@@ -313,6 +313,21 @@ fn the_graph_command_writes_dot_with_spofs_groups_and_requirements() {
     assert!(dot.contains("\"acc-a\" -- \"srv\" [tooltip=\"nic-a\"]"), "{dot}");
     assert!(dot.trim_end().ends_with('}'));
 
+    // A domain is a cluster with what needs it alone: on one feed, every PSU.
+    let out = std::process::Command::new(bin)
+        .args(["graph", &scenario("power-one-feed.json")])
+        .output()
+        .unwrap();
+    let dot = String::from_utf8(out.stdout).unwrap();
+    let cluster = &dot[dot.find("subgraph cluster_domain_0 {").expect("a domain cluster")..];
+    let cluster = &cluster[..cluster.find("  }").unwrap()];
+    assert!(cluster.contains("label=\"domain feed-a\""), "{dot}");
+    assert!(cluster.contains("\"psu-b-1\" ["), "{dot}");
+    assert!(
+        !cluster.contains("\"srv-1\" ["),
+        "a server on two PSUs stays outside:\n{dot}"
+    );
+
     // Groups are clusters.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fw.dot");
