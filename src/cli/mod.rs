@@ -146,18 +146,9 @@ pub struct CompareArgs {
     /// Scenario files: the first is the baseline; at least two.
     #[arg(required = true, num_args = 2..)]
     pub files: Vec<PathBuf>,
-    /// Trials per design (the same trials for each).
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
-    pub trials: u64,
-    /// Master seed.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
-    /// Confidence level of the intervals.
-    #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
-    pub confidence: f64,
+    /// Trials per design (the same trials for each), seed, threads, confidence.
+    #[command(flatten)]
+    pub sim: SimOptions,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -193,10 +184,9 @@ pub enum Format {
     Json,
 }
 
+/// How a simulation runs.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file (JSON, format redsim/1).
-    pub file: PathBuf,
+pub struct SimOptions {
     /// Number of Monte Carlo trials (each one mission long).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub trials: u64,
@@ -209,6 +199,26 @@ pub struct RunArgs {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
     pub confidence: f64,
+}
+
+impl SimOptions {
+    /// The engine's configuration for trials `0 .. trials`.
+    fn config(&self) -> RunConfig {
+        RunConfig {
+            seed: self.seed,
+            first_trial: 0,
+            trials: self.trials,
+            threads: self.threads.map(|t| t as usize),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub sim: SimOptions,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -602,17 +612,12 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     if shared.is_empty() {
         anyhow::bail!("the designs share no service id: there is nothing to compare");
     }
-    let cfg = RunConfig {
-        seed: args.seed,
-        first_trial: 0,
-        trials: args.trials,
-        threads: args.threads.map(|t| t as usize),
-    };
+    let cfg = args.sim.config();
     let outcomes = models
         .iter()
         .map(|m| engine::outcomes(m, &cfg))
         .collect::<Result<Vec<_>, _>>()?;
-    let services = analysis::compare::compare(&models, &outcomes, args.confidence);
+    let services = analysis::compare::compare(&models, &outcomes, args.sim.confidence);
     let provs: Vec<Provenance> = args
         .files
         .iter()
@@ -623,9 +628,9 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         format: report::COMPARE_FORMAT,
         redsim_version: env!("CARGO_PKG_VERSION"),
         designs: &provs,
-        seed: args.seed,
-        trials: args.trials,
-        confidence: args.confidence,
+        seed: args.sim.seed,
+        trials: args.sim.trials,
+        confidence: args.sim.confidence,
         services: &services,
     };
     let text = match args.format {
@@ -733,29 +738,24 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
 
 fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let sc = load(&args.file)?;
-    let cfg = RunConfig {
-        seed: args.seed,
-        first_trial: 0,
-        trials: args.trials,
-        threads: args.threads.map(|t| t as usize),
-    };
+    let cfg = args.sim.config();
     if !args.quiet {
         eprintln!(
             "redsim: {} trials{}, seed {} (--seed to change), generator {}",
-            args.trials,
+            args.sim.trials,
             if args.precision.is_some() {
                 " first, doubling until the precision is reached"
             } else {
                 ""
             },
-            args.seed,
+            args.sim.seed,
             engine::rng::GENERATOR
         );
     }
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
     } else {
-        let b = indicatif::ProgressBar::new(args.trials);
+        let b = indicatif::ProgressBar::new(args.sim.trials);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
@@ -771,7 +771,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             // Batches double until the precision is reached; trials are
             // numbered across batches, so the result is that of one run.
             let mut tally = engine::Tally::new(sc.model.services.len());
-            for upto in analysis::check::schedule(args.trials, args.max_trials) {
+            for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
                 bar.set_length(upto);
                 let batch = RunConfig {
                     first_trial: tally.trials,
@@ -779,12 +779,12 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     ..cfg.clone()
                 };
                 tally.merge(&engine::run(&sc.model, &batch, &|k| bar.inc(k))?);
-                if precise_enough(&analysis::summarize(&sc.model, &tally, args.confidence), p) {
+                if precise_enough(&analysis::summarize(&sc.model, &tally, args.sim.confidence), p) {
                     break;
                 }
             }
             if !args.quiet {
-                let done = precise_enough(&analysis::summarize(&sc.model, &tally, args.confidence), p);
+                let done = precise_enough(&analysis::summarize(&sc.model, &tally, args.sim.confidence), p);
                 eprintln!(
                     "redsim: precision {} % {} after {} trials",
                     p * 100.0,
@@ -809,9 +809,9 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             elapsed * 1e9 / tally.events.max(1) as f64
         );
     }
-    let summary = analysis::summarize(&sc.model, &tally, args.confidence);
+    let summary = analysis::summarize(&sc.model, &tally, args.sim.confidence);
     let prov = provenance(&args.file, &sc);
-    let rep = RunReport::new(&prov, args.seed, &summary);
+    let rep = RunReport::new(&prov, args.sim.seed, &summary);
     let text = match args.format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),

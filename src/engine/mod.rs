@@ -63,8 +63,17 @@ pub enum EngineError {
 /// When a thread pool of the requested size cannot be built.
 pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, EngineError> {
     let plan = Plan::new(model);
-    let work = || run_plan(&plan, cfg, progress);
-    let result = match cfg.threads {
+    in_pool(model, cfg.threads, || run_plan(&plan, cfg, progress))
+}
+
+/// Runs `work` on a pool of `threads` threads (rayon's default without), and
+/// names a runaway trial's element.
+fn in_pool<T: Send>(
+    model: &Model,
+    threads: Option<usize>,
+    work: impl FnOnce() -> Result<T, Runaway> + Send,
+) -> Result<T, EngineError> {
+    let result = match threads {
         Some(threads) => rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -173,18 +182,7 @@ pub fn outcomes(model: &Model, cfg: &RunConfig) -> Result<Vec<Vec<TrialOutcome>>
             .collect::<Result<Vec<Vec<_>>, Runaway>>()
             .map(|v| v.into_iter().flatten().collect())
     };
-    let result = match cfg.threads {
-        Some(threads) => rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|source| EngineError::Threads { threads, source })?
-            .install(work),
-        None => work(),
-    };
-    result.map_err(|r| EngineError::Runaway {
-        trial: r.trial,
-        element: model.elements[r.element].id.clone(),
-    })
+    in_pool(model, cfg.threads, work)
 }
 
 /// Runs trial `i` and adds it to `tally`.
