@@ -63,6 +63,13 @@ pub enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Print a shell completion script (e.g. `redsim completions bash > /etc/bash_completion.d/redsim`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `redsim man > redsim.1`.
+    Man,
 }
 
 /// Exit code: a `--fail-on-spof` check found a single point of failure.
@@ -322,6 +329,18 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Spof(args) => spof(&args),
         Command::Exact(args) => exact(&args),
         Command::Graph(args) => graph(&args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "redsim", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")?;
+            Ok(EXIT_OK)
+        }
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&scenario::schema())?);
             Ok(EXIT_OK)

@@ -313,3 +313,32 @@ fn the_seed_is_printed_on_stderr_unless_quiet() {
     let seed = report["seed"].as_u64().expect("a seed in the report");
     assert!(err.contains(&format!("seed {seed}")), "{err}");
 }
+
+#[test]
+fn completions_and_the_manual_page_name_every_subcommand() {
+    let bin = env!("CARGO_BIN_EXE_redsim");
+    let out = |args: &[&str]| {
+        let o = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = out(&["completions", shell]);
+        for sub in [
+            "run", "check", "compare", "spof", "exact", "graph", "trace", "validate",
+        ] {
+            assert!(script.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    let man = out(&["man"]);
+    assert!(man.contains(".TH redsim 1"), "{man}");
+    assert!(
+        man.contains("check") && man.contains("compare") && man.contains("spof"),
+        "{man}"
+    );
+    let o = std::process::Command::new(bin)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "an unknown shell is a usage error");
+}
