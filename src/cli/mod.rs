@@ -146,6 +146,9 @@ pub struct CheckArgs {
     /// Also write JUnit XML (one test case per service and target) to this file.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Change the scenario without editing the file: `PATH=VALUE` (as for `run`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,6 +246,11 @@ pub struct RunArgs {
     /// With `--precision`: the most trials to run.
     #[arg(long, default_value_t = 1_024_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub max_trials: u64,
+    /// Change the scenario without editing the file: `PATH=VALUE`, e.g.
+    /// `components.srv.mttr=8h`, `repair.crews=2`, `groups.fw.failover.switchover=30s`
+    /// (repeatable; recorded in the report).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 fn parse_precision(s: &str) -> Result<f64, String> {
@@ -349,7 +357,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn load(file: &Path) -> anyhow::Result<scenario::Scenario> {
-    scenario::load(file).map_err(|e: ScenarioError| anyhow::anyhow!(e))
+    load_set(file, &[])
+}
+
+/// Loads a scenario with `--set PATH=VALUE` changes applied.
+fn load_set(file: &Path, sets: &[String]) -> anyhow::Result<scenario::Scenario> {
+    scenario::load_with(file, sets).map_err(|e: ScenarioError| anyhow::anyhow!(e))
 }
 
 fn validate(file: &Path) -> anyhow::Result<u8> {
@@ -404,6 +417,7 @@ fn provenance(file: &Path, sc: &scenario::Scenario) -> Provenance {
         name: sc.model.name.clone(),
         file: file.display().to_string(),
         sha256: sc.sha256.clone(),
+        set: sc.set.clone(),
     }
 }
 
@@ -519,7 +533,7 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
 
 fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     use analysis::check::{self as chk, Verdict};
-    let sc = load(&args.file)?;
+    let sc = load_set(&args.file, &args.set)?;
     let m = &sc.model;
     let mut targets = chk::scenario_targets(m);
     for spec in &args.targets {
@@ -756,7 +770,7 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let sc = load(&args.file)?;
+    let sc = load_set(&args.file, &args.set)?;
     let cfg = args.sim.config();
     if !args.quiet {
         eprintln!(

@@ -35,6 +35,9 @@ pub struct Provenance {
     pub file: String,
     /// SHA-256 of the scenario file's bytes.
     pub sha256: String,
+    /// `--set PATH=VALUE` changes applied to the file, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<String>,
 }
 
 /// A run report, as serialized to JSON.
@@ -83,6 +86,9 @@ impl<'a> RunReport<'a> {
             self.scenario.file,
             &self.scenario.sha256[..16.min(self.scenario.sha256.len())]
         );
+        if !self.scenario.set.is_empty() {
+            let _ = writeln!(o, "set        {}", self.scenario.set.join("   "));
+        }
         let _ = writeln!(
             o,
             "seed       {}   trials {}   mission {}   confidence {}%",

@@ -82,6 +82,8 @@ pub struct Scenario {
     pub file: PathBuf,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// The `--set PATH=VALUE` changes applied to the file, in order.
+    pub set: Vec<String>,
     pub model: Model,
 }
 
@@ -91,6 +93,16 @@ pub struct Scenario {
 /// [`ScenarioError::Read`] when the file cannot be read;
 /// [`ScenarioError::Invalid`] listing every problem found in it.
 pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(file, &[])
+}
+
+/// Reads a scenario file, applies `PATH=VALUE` changes to it (see
+/// [`set_value`]), and validates the result.
+///
+/// # Errors
+/// As [`load`]; a change that addresses nothing is reported as a problem at
+/// `--set PATH`.
+pub fn load_with(file: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
     let bytes = std::fs::read(file).map_err(|source| ScenarioError::Read {
         file: file.into(),
         source,
@@ -107,13 +119,30 @@ pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
             hint: Some("save the scenario as UTF-8 JSON".into()),
         }],
     })?;
-    let model = parse(&text).map_err(|problems| ScenarioError::Invalid {
+    let invalid = |problems| ScenarioError::Invalid {
         file: file.into(),
         problems,
-    })?;
+    };
+    let text = if sets.is_empty() {
+        text
+    } else {
+        let mut doc: serde_json::Value =
+            match serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
+                Ok(v) => v,
+                // Not JSON: the validation below says where.
+                Err(_) => return Err(invalid(parse(&text).err().unwrap_or_default())),
+            };
+        let problems: Vec<Problem> = sets.iter().filter_map(|s| set_value(&mut doc, s).err()).collect();
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+        doc.to_string()
+    };
+    let model = parse(&text).map_err(invalid)?;
     Ok(Scenario {
         file: file.into(),
         sha256: hex(&Sha256::digest(&bytes)),
+        set: sets.to_vec(),
         model,
     })
 }
@@ -131,4 +160,106 @@ pub fn parse(text: &str) -> Result<Model, Vec<Problem>> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lists of entries addressed by their `id` in a `--set` path.
+const BY_ID: &[&str] = &[
+    "components",
+    "links",
+    "services",
+    "groups",
+    "maintenance",
+    "spare_pools",
+    "common_cause",
+];
+
+/// Applies one `PATH=VALUE` change to a scenario document. `PATH` is dotted:
+/// a top-level key (`mission`, `repair.crews`), or a list and an entry's id
+/// then keys within it (`components.srv.mttr`, `groups.fw.failover.switchover`),
+/// or `templates.NAME.KEY`. Ids may contain dots: the longest that names an
+/// entry wins. `VALUE` is JSON when it parses as JSON (`3`, `true`,
+/// `{"exponential": {"mean": "4h"}}`), a string otherwise (`4h`). Missing
+/// keys are created.
+///
+/// # Errors
+/// A problem at `--set PATH` when the path addresses no entry.
+pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<(), Problem> {
+    use serde_json::Value;
+    let bad = |message: String, hint: Option<String>| Problem {
+        path: format!("--set {spec}"),
+        id: None,
+        message,
+        hint,
+    };
+    let (path, value) = spec.split_once('=').ok_or_else(|| {
+        bad(
+            "expected PATH=VALUE".into(),
+            Some("e.g. --set components.srv.mttr=8h".into()),
+        )
+    })?;
+    let value: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+    let segs: Vec<&str> = path.split('.').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Err(bad(format!("`{path}` has an empty part"), None));
+    }
+    let Some(top) = doc.as_object_mut() else {
+        return Err(bad("the scenario is not a JSON object".into(), None));
+    };
+    let (mut node, rest): (&mut Value, &[&str]) = if BY_ID.contains(&segs[0]) || segs[0] == "templates" {
+        let section = segs[0];
+        let entries = top
+            .get_mut(section)
+            .ok_or_else(|| bad(format!("the scenario has no `{section}`"), None))?;
+        // The longest run of parts that names an entry.
+        let mut found = None;
+        for k in (2..=segs.len()).rev() {
+            let id = segs[1..k].join(".");
+            let hit = match entries {
+                Value::Array(list) if section != "templates" => list
+                    .iter()
+                    .position(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str())),
+                Value::Object(map) if section == "templates" => map.contains_key(&id).then_some(0),
+                _ => None,
+            };
+            if let Some(i) = hit {
+                found = Some((i, id, k));
+                break;
+            }
+        }
+        let Some((i, id, k)) = found else {
+            return Err(bad(
+                format!("no entry of `{section}` is named by `{}`", segs[1..].join(".")),
+                Some(format!(
+                    "write {section}.ID.KEY=VALUE with the id as written in the file (entries with `count` by their entry id)"
+                )),
+            ));
+        };
+        let entry = match entries {
+            Value::Array(list) => &mut list[i],
+            Value::Object(map) => map.get_mut(&id).expect("found above"),
+            _ => unreachable!("matched above"),
+        };
+        if k == segs.len() {
+            return Err(bad(
+                format!("`{path}` names an entry, not one of its keys"),
+                Some(format!("e.g. {path}.mttr=8h")),
+            ));
+        }
+        (entry, &segs[k..])
+    } else {
+        (doc, &segs[..])
+    };
+    for (j, key) in rest.iter().enumerate() {
+        let Some(obj) = node.as_object_mut() else {
+            return Err(bad(format!("`{}` is not an object", rest[..j].join(".")), None));
+        };
+        if j + 1 == rest.len() {
+            obj.insert((*key).to_string(), value);
+            return Ok(());
+        }
+        node = obj
+            .entry(*key)
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    unreachable!("the path has at least one key")
 }

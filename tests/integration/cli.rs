@@ -342,3 +342,52 @@ fn completions_and_the_manual_page_name_every_subcommand() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "an unknown shell is a usage error");
 }
+
+#[test]
+fn set_changes_a_scenario_without_editing_it() {
+    let bin = env!("CARGO_BIN_EXE_redsim");
+    let file = format!("{}/scenarios/fleet-one-crew.json", env!("CARGO_MANIFEST_DIR"));
+    let run = |extra: &[&str]| {
+        let o = std::process::Command::new(bin)
+            .args(["run", &file, "--trials", "500", "--format", "json", "-q"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // A second crew, as in fleet-two-crews.json: the same report, but for the record of the change.
+    let (code, one_more, _) = run(&["--set", "repair.crews=2"]);
+    assert_eq!(code, 0);
+    let two = std::process::Command::new(bin)
+        .args([
+            "run",
+            &format!("{}/scenarios/fleet-two-crews.json", env!("CARGO_MANIFEST_DIR")),
+        ])
+        .args(["--trials", "500", "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let a: serde_json::Value = serde_json::from_str(&one_more).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&two.stdout).unwrap();
+    assert_eq!(a["services"], b["services"]);
+    assert_eq!(a["scenario"]["set"], serde_json::json!(["repair.crews=2"]));
+    // Entries by id, JSON values, templates; a path to nothing is an error naming it.
+    let (code, _, _) = run(&[
+        "--set",
+        "templates.node.mttr=24h",
+        "--set",
+        "services.storage.rto=\"1h\"",
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, err) = run(&["--set", "components.nope.mttr=1h"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--set components.nope.mttr=1h") && err.contains("no entry of `components`"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["--set", "repair.crews=0"]);
+    assert_eq!(code, 2, "the changed scenario is validated: {err}");
+}

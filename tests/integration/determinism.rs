@@ -73,6 +73,7 @@ fn report(model: &Model, seed: u64, run: &RunSummary) -> String {
         name: model.name.clone(),
         file: "determinism.json".into(),
         sha256: "0".repeat(64),
+        set: Vec::new(),
     };
     RunReport::new(&provenance, seed, run).to_json()
 }

@@ -149,6 +149,7 @@ fn the_series_report_is_pinned() {
         name: sc.model.name.clone(),
         file: "scenarios/series.json".into(),
         sha256: sc.sha256,
+        set: Vec::new(),
     };
     let report = RunReport::new(&prov, 1, &run);
     insta::assert_snapshot!("series_table", report.to_table());
