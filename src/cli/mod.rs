@@ -46,6 +46,10 @@ pub enum Command {
     /// availability, downtime and outages per design, and each design's
     /// difference from the first with an interval from the paired trials.
     Compare(CompareArgs),
+    /// Run a scenario over a grid of changes (`--set PATH=v1,v2,...`, several
+    /// make a grid) on common random numbers, and tabulate each service's
+    /// availability, downtime and outages at every point.
+    Sweep(SweepArgs),
     /// Decide whether each service meets its targets (from the scenario's
     /// `targets` and `--target`), simulating in batches until every target is
     /// met or missed at the confidence asked for. Exit 0 all met, 1 any
@@ -165,6 +169,44 @@ pub struct CompareArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    /// A parameter and its values: `PATH=v1,v2,...` (paths as for `run --set`;
+    /// commas inside braces, brackets or quotes do not split). Repeat for a grid.
+    #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub sim: SimOptions,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Splits `v1,v2,...` on the commas outside braces, brackets and quotes.
+fn split_values(s: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth, mut quoted) = (Vec::new(), String::new(), 0i32, false);
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '{' | '[' if !quoted => depth += 1,
+            '}' | ']' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
 }
 
 #[derive(Debug, clap::Args)]
@@ -334,6 +376,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Trace(args) => trace(&args),
         Command::Check(args) => check(&args),
         Command::Compare(args) => compare(&args),
+        Command::Sweep(args) => sweep(&args),
         Command::Spof(args) => spof(&args),
         Command::Exact(args) => exact(&args),
         Command::Graph(args) => graph(&args),
@@ -665,6 +708,71 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         trials: args.sim.trials,
         confidence: args.sim.confidence,
         services: &services,
+    };
+    let text = match args.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    emit(&text, args.output.as_deref(), false)?;
+    Ok(EXIT_OK)
+}
+
+fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
+    // The parameters and their values, then every point of the grid.
+    let mut params: Vec<(String, Vec<String>)> = Vec::new();
+    for spec in &args.set {
+        let (path, values) = spec
+            .split_once('=')
+            .with_context(|| format!("--set `{spec}`: write PATH=v1,v2,..."))?;
+        let values = split_values(values);
+        if values.iter().any(String::is_empty) {
+            anyhow::bail!("--set `{spec}`: an empty value");
+        }
+        params.push((path.to_string(), values));
+    }
+    let mut points: Vec<Vec<usize>> = vec![Vec::new()];
+    for (_, values) in &params {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                (0..values.len()).map(move |i| {
+                    let mut q = p.clone();
+                    q.push(i);
+                    q
+                })
+            })
+            .collect();
+    }
+    let cfg = args.sim.config();
+    let mut rows = Vec::new();
+    for point in &points {
+        let sets: Vec<String> = params
+            .iter()
+            .zip(point)
+            .map(|((path, values), &i)| format!("{path}={}", values[i]))
+            .collect();
+        let sc = load_set(&args.file, &sets)?;
+        let tally = engine::run(&sc.model, &cfg, &|_| {})?;
+        let summary = analysis::summarize(&sc.model, &tally, args.sim.confidence);
+        rows.push((sets, summary));
+    }
+    let base = load(&args.file)?;
+    let prov = provenance(&args.file, &base);
+    let rep = report::SweepReport {
+        format: report::SWEEP_FORMAT,
+        redsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: &prov,
+        seed: args.sim.seed,
+        trials: args.sim.trials,
+        confidence: args.sim.confidence,
+        parameters: params.iter().map(|(p, _)| p.clone()).collect(),
+        points: rows
+            .iter()
+            .map(|(sets, summary)| report::SweepPoint {
+                set: sets.clone(),
+                services: &summary.services,
+            })
+            .collect(),
     };
     let text = match args.format {
         Format::Table => rep.to_table(),

@@ -11,12 +11,14 @@ mod check;
 mod compare;
 mod graph;
 mod structure;
+mod sweep;
 mod trace;
 
 pub use check::{CHECK_FORMAT, CheckReport, goal_text};
 pub use compare::{COMPARE_FORMAT, CompareReport};
 pub use graph::to_dot;
 pub use structure::{SPOF_FORMAT, SpofReport};
+pub use sweep::{SWEEP_FORMAT, SweepPoint, SweepReport};
 pub use trace::{TRACE_FORMAT, TraceReport};
 
 use crate::analysis::structure::Exact;

@@ -82,3 +82,46 @@ fn comparisons_do_not_depend_on_threads_and_need_shared_services() {
     let (code, _) = compare(&[&scenario("series.json"), &scenario("bridge.json")]);
     assert_eq!(code, 2, "no shared service id");
 }
+
+#[test]
+fn a_sweep_point_is_the_run_with_its_changes() {
+    let file = scenario("fleet-one-crew.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["sweep", &file, "--set", "repair.crews=1,2", "--set"])
+        .arg(r#"templates.node.logistics={"exponential": {"mean": "4h"}},12h"#)
+        .args(["--trials", "300", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sweep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sweep["format"], "redsim-sweep/1");
+    let points = sweep["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4, "a 2 × 2 grid");
+    let last = &points[3];
+    assert_eq!(
+        last["set"],
+        serde_json::json!(["repair.crews=2", "templates.node.logistics=12h"])
+    );
+    // The same numbers as `run --set` with that point's changes.
+    let run = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["run", &file, "--set", "repair.crews=2", "--set"])
+        .arg("templates.node.logistics=12h")
+        .args(["--trials", "300", "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(last["services"], run["services"]);
+    // A path to nothing is bad input.
+    let bad = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args([
+            "sweep",
+            &file,
+            "--set",
+            "components.nope.mttr=1h,2h",
+            "--trials",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

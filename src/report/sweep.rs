@@ -1,0 +1,98 @@
+//! `redsim sweep`: each service's results at every point of a parameter grid.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Provenance, hours, level, sig};
+use crate::analysis::ServiceSummary;
+
+/// Format tag of JSON sweeps.
+pub const SWEEP_FORMAT: &str = "redsim-sweep/1";
+
+/// One point of the grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint<'a> {
+    /// The changes that make this point, one per parameter (`PATH=VALUE`).
+    pub set: Vec<String>,
+    /// Every service's summary, as in the run report.
+    pub services: &'a [ServiceSummary],
+}
+
+/// A sweep, as serialized to JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepReport<'a> {
+    pub format: &'static str,
+    pub redsim_version: &'static str,
+    pub scenario: &'a Provenance,
+    pub seed: u64,
+    /// Trials per point (the same trials at every point: common random numbers).
+    pub trials: u64,
+    pub confidence: f64,
+    /// The swept paths.
+    pub parameters: Vec<String>,
+    pub points: Vec<SweepPoint<'a>>,
+}
+
+impl SweepReport<'_> {
+    /// Pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// A table: one block per service, one row per point.
+    pub fn to_table(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "redsim {}  ·  sweep of {}",
+            self.redsim_version, self.scenario.name
+        );
+        let _ = writeln!(o, "scenario   {}", self.scenario.file);
+        let _ = writeln!(
+            o,
+            "seed {}   trials {} per point (common random numbers)   confidence {}%",
+            self.seed,
+            self.trials,
+            level(self.confidence)
+        );
+        let n = self.points.first().map_or(0, |p| p.services.len());
+        for s in 0..n {
+            let _ = writeln!(o, "\nservice {}", self.points[0].services[s].id);
+            let width = self
+                .points
+                .iter()
+                .map(|p| p.set.join("  ").len())
+                .max()
+                .unwrap_or(0)
+                .max(5);
+            let _ = writeln!(
+                o,
+                "  {:<width$}  {:<36} {:<30} outages per year",
+                "point", "availability", "downtime per year"
+            );
+            for p in &self.points {
+                let v = &p.services[s];
+                let (a, d, f) = (&v.availability, &v.downtime_hours_per_year, &v.outages_per_year);
+                let avail = format!(
+                    "{:.5} % [{:.5}, {:.5}]",
+                    a.point * 100.0,
+                    a.ci_low * 100.0,
+                    a.ci_high * 100.0
+                );
+                let down = format!("{} [{}, {}]", hours(d.point), hours(d.ci_low), hours(d.ci_high));
+                let _ = writeln!(
+                    o,
+                    "  {:<width$}  {avail:<36} {down:<30} {} [{}, {}]",
+                    p.set.join("  "),
+                    sig(f.point),
+                    sig(f.ci_low),
+                    sig(f.ci_high),
+                );
+            }
+        }
+        o
+    }
+}
