@@ -5,7 +5,7 @@
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::Estimate;
+use super::{Estimate, MIN_OUTAGES};
 use crate::engine::{TICKS_PER_HOUR, TrialOutcome};
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -67,6 +67,8 @@ pub struct ServiceComparison {
     /// Per design, the three quantities.
     pub designs: Vec<Vec<Value>>,
     pub differences: Vec<Difference>,
+    /// Cautions: designs with too few outages for their intervals to be trusted.
+    pub warnings: Vec<String>,
 }
 
 /// Sample mean of `xs` with a Student-t interval at `confidence`.
@@ -118,15 +120,34 @@ pub fn compare(
                     .map(|t| q.of(t[idx[d]], models[d].mission))
                     .collect()
             };
+            // Each design's own estimates stay in range, as in the run report.
             let designs = (0..models.len())
                 .map(|d| {
                     Quantity::ALL
                         .iter()
-                        .map(|&q| Value {
-                            quantity: q,
-                            estimate: t_interval(&series(d, q), confidence).0,
+                        .map(|&q| {
+                            let e = t_interval(&series(d, q), confidence).0;
+                            Value {
+                                quantity: q,
+                                estimate: match q {
+                                    Quantity::Availability => e.clamped(0.0, 1.0),
+                                    _ => e.clamped(0.0, f64::INFINITY),
+                                },
+                            }
                         })
                         .collect()
+                })
+                .collect();
+            let warnings = (0..models.len())
+                .filter_map(|d| {
+                    let seen: u64 = outcomes[d].iter().map(|t| t[idx[d]].outages).sum();
+                    (seen < MIN_OUTAGES).then(|| {
+                        format!(
+                            "design {} saw only {seen} outage(s) in {n} trials: its intervals, and those of its \
+                             differences, rest on too few outages to be trusted; run more trials",
+                            d + 1
+                        )
+                    })
                 })
                 .collect();
             let mut differences = Vec::new();
@@ -159,6 +180,7 @@ pub fn compare(
                 service: svc.id.clone(),
                 designs,
                 differences,
+                warnings,
             })
         })
         .collect()

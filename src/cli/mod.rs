@@ -309,12 +309,16 @@ fn parse_precision(s: &str) -> Result<f64, String> {
 }
 
 /// Whether every service's unavailability is estimated to relative
-/// half-width `precision` (none without downtime observed).
-fn precise_enough(run: &analysis::RunSummary, precision: f64) -> bool {
-    run.services.iter().all(|s| {
+/// half-width `precision` (none without downtime observed). Services that
+/// depend on nothing that can fail, and are never maintained, are never
+/// down and are left out.
+fn precise_enough(model: &crate::model::Model, run: &analysis::RunSummary, precision: f64) -> bool {
+    let st = analysis::structure::Structure::new(model);
+    run.services.iter().enumerate().all(|(i, s)| {
         let a = &s.availability;
         let u = 1.0 - a.point;
-        u > 0.0 && (a.ci_high - a.ci_low) / 2.0 <= precision * u
+        let never_down = st.relevant(i).is_empty() && model.maintenance.is_empty();
+        never_down || (u > 0.0 && (a.ci_high - a.ci_low) / 2.0 <= precision * u)
     })
 }
 
@@ -660,8 +664,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         report::write_atomic(path, rep.to_junit(args.undecided == Undecided::Fail).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // Workflow commands go with the table; beside JSON, to standard error,
+    // which GitHub reads too, so that the JSON stays parseable.
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        print!("{}", rep.to_github());
+        match args.format {
+            Format::Table => print!("{}", rep.to_github()),
+            Format::Json => eprint!("{}", rep.to_github()),
+        }
     }
     let missed = rep.decisions.iter().any(|d| d.verdict == Verdict::Missed);
     let undecided = rep.decisions.iter().any(|d| d.verdict == Verdict::Undecided);
@@ -727,6 +736,9 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         let values = split_values(values);
         if values.iter().any(String::is_empty) {
             anyhow::bail!("--set `{spec}`: an empty value");
+        }
+        if params.iter().any(|(p, _)| p == path) {
+            anyhow::bail!("--set `{path}` is given twice: list all its values in one --set");
         }
         params.push((path.to_string(), values));
     }
@@ -920,12 +932,20 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     ..cfg.clone()
                 };
                 tally.merge(&engine::run(&sc.model, &batch, &|k| bar.inc(k))?);
-                if precise_enough(&analysis::summarize(&sc.model, &tally, args.sim.confidence), p) {
+                if precise_enough(
+                    &sc.model,
+                    &analysis::summarize(&sc.model, &tally, args.sim.confidence),
+                    p,
+                ) {
                     break;
                 }
             }
             if !args.quiet {
-                let done = precise_enough(&analysis::summarize(&sc.model, &tally, args.sim.confidence), p);
+                let done = precise_enough(
+                    &sc.model,
+                    &analysis::summarize(&sc.model, &tally, args.sim.confidence),
+                    p,
+                );
                 eprintln!(
                     "redsim: precision {} % {} after {} trials",
                     p * 100.0,

@@ -92,9 +92,19 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-/// Escapes text for XML.
+/// Escapes text for XML; control characters, which XML 1.0 cannot hold even
+/// as references, become U+FFFD.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.chars()
+        .map(|c| {
+            if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -91,6 +91,9 @@ impl CompareReport<'_> {
         );
         for s in self.services {
             let _ = writeln!(o, "\nservice {}", s.service);
+            for w in &s.warnings {
+                let _ = writeln!(o, "  warning: {w}");
+            }
             for q in Quantity::ALL {
                 let _ = writeln!(o, "  {}", name(q));
                 for (i, vals) in s.designs.iter().enumerate() {
@@ -103,7 +106,7 @@ impl CompareReport<'_> {
                     let tag = (b'A' + d.design as u8) as char;
                     let narrow = match d.narrowing {
                         Some(x) => format!("{x:.1}x narrower than independent runs"),
-                        None => "no difference in any trial".into(),
+                        None => "the same difference in every trial".into(),
                     };
                     let _ = writeln!(o, "    {tag} - A      {}   ({narrow})", show(q, &d.paired, true));
                 }

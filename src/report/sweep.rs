@@ -73,6 +73,7 @@ impl SweepReport<'_> {
                 "  {:<width$}  {:<36} {:<30} outages per year",
                 "point", "availability", "downtime per year"
             );
+            let mut warned = false;
             for p in &self.points {
                 let v = &p.services[s];
                 let (a, d, f) = (&v.availability, &v.downtime_hours_per_year, &v.outages_per_year);
@@ -83,13 +84,22 @@ impl SweepReport<'_> {
                     a.ci_high * 100.0
                 );
                 let down = format!("{} [{}, {}]", hours(d.point), hours(d.ci_low), hours(d.ci_high));
+                // `*`: too few outages for the intervals to be trusted (see the JSON's warnings).
+                let flag = if v.warnings.is_empty() { "" } else { "  *" };
                 let _ = writeln!(
                     o,
-                    "  {:<width$}  {avail:<36} {down:<30} {} [{}, {}]",
+                    "  {:<width$}  {avail:<36} {down:<30} {} [{}, {}]{flag}",
                     p.set.join("  "),
                     sig(f.point),
                     sig(f.ci_low),
                     sig(f.ci_high),
+                );
+                warned |= !v.warnings.is_empty();
+            }
+            if warned {
+                let _ = writeln!(
+                    o,
+                    "  * too few outages at this point for its intervals to be trusted: run more trials"
                 );
             }
         }

@@ -253,3 +253,62 @@ fn run_with_a_precision_stops_when_every_interval_is_tight_enough() {
     ]);
     assert_eq!(capped["trials"], 4000);
 }
+
+#[test]
+fn ci_outputs_stay_well_formed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ctl.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"format": "redsim/1", "name": "bell\u{7} & <co>",
+            "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}],
+            "services": [{"id": "s\u{1}t", "requires": "a"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let junit = dir.path().join("j.xml");
+    let f = file.to_str().unwrap();
+    // Under GitHub Actions, JSON on standard output stays JSON.
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["check", f, "--target", "s\u{1}t=99.999%", "--format", "json"])
+        .args(["--junit", junit.to_str().unwrap()])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON alone on standard output");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("::error"));
+    // No control character reaches the XML.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(!xml.chars().any(|c| (c as u32) < 0x20 && c != '\n'), "{xml:?}");
+    assert!(xml.contains("bell\u{FFFD} &amp; &lt;co&gt;"), "{xml}");
+}
+
+#[test]
+fn a_service_that_cannot_go_down_does_not_hold_a_precise_run_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("solid.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"format": "redsim/1", "name": "t",
+            "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}, {"id": "d"}],
+            "services": [{"id": "s", "requires": "a"}, {"id": "solid", "requires": "d"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--precision",
+            "10%",
+            "--trials",
+            "1000",
+        ])
+        .args(["--max-trials", "64000", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("precision 10 % reached"));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["trials"].as_u64().unwrap() < 64_000);
+}

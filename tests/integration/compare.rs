@@ -70,7 +70,7 @@ fn a_design_against_itself_differs_in_no_trial() {
         assert!(d["narrowing"].is_null());
     }
     let (_, text) = compare(&[&f, &f, "--trials", "500"]);
-    assert!(text.contains("no difference in any trial"), "{text}");
+    assert!(text.contains("the same difference in every trial"), "{text}");
 }
 
 #[test]
