@@ -218,8 +218,8 @@ pub struct CauseShare {
     pub planned_or_initial: bool,
     /// Outages it began, over all trials.
     pub outages: u64,
-    /// Their downtime per year [h] (mean over trials).
-    pub downtime_hours_per_year: f64,
+    /// Their downtime per year [h] (mean over trials, t interval).
+    pub downtime_hours_per_year: Estimate,
     /// Their share of all outage time.
     pub share: f64,
 }
@@ -282,7 +282,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         .map(|(i, (s, t))| {
             let mut sum = summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence);
             sum.exact = structure.exact(i, structure::RUN_EXACT_WORK);
-            sum.downtime_by_cause = by_cause(model, t, tally.trials);
+            sum.downtime_by_cause = by_cause(model, t, tally.trials, confidence);
             let n = tally.trials;
             let per_year = |m: &Moments, scale: f64| {
                 t_mean(m, n, scale * HOURS_PER_YEAR / model.mission, confidence).clamped(0.0, f64::INFINITY)
@@ -322,14 +322,14 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
 }
 
 /// Outage time by the element whose failure began each outage, largest first.
-fn by_cause(model: &Model, t: &ServiceTally, n: u64) -> Vec<CauseShare> {
-    let total: u128 = t.by_cause.values().map(|v| v.1).sum();
+fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<CauseShare> {
+    let total: u128 = t.by_cause.values().map(|v| v.down.sum).sum();
     let n_el = model.elements.len();
-    let per_year = HOURS_PER_YEAR / model.mission / TICKS_PER_HOUR / n.max(1) as f64;
+    let per_year = HOURS_PER_YEAR / model.mission / TICKS_PER_HOUR;
     let mut out: Vec<CauseShare> = t
         .by_cause
         .iter()
-        .map(|(e, &(outages, ticks))| CauseShare {
+        .map(|(e, c)| CauseShare {
             element: e
                 .filter(|&e| (e as usize) < n_el)
                 .map(|e| model.elements[e as usize].id.clone()),
@@ -337,10 +337,10 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64) -> Vec<CauseShare> {
                 .filter(|&e| (e as usize) >= n_el)
                 .map(|e| model.common_cause[e as usize - n_el].id.clone()),
             planned_or_initial: e.is_none(),
-            outages,
-            downtime_hours_per_year: ticks as f64 * per_year,
+            outages: c.outages,
+            downtime_hours_per_year: t_mean(&c.down, n, per_year, confidence).clamped(0.0, f64::INFINITY),
             share: if total > 0 {
-                ticks as f64 / total as f64
+                c.down.sum as f64 / total as f64
             } else {
                 0.0
             },
@@ -348,7 +348,8 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64) -> Vec<CauseShare> {
         .collect();
     out.sort_by(|a, b| {
         b.downtime_hours_per_year
-            .total_cmp(&a.downtime_hours_per_year)
+            .point
+            .total_cmp(&a.downtime_hours_per_year.point)
             .then_with(|| a.element.cmp(&b.element))
             .then_with(|| a.shock.cmp(&b.shock))
     });

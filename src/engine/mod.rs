@@ -15,7 +15,7 @@ pub use sim::{
     GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, Runaway, ServiceState, Trial,
     TrialService,
 };
-pub use tally::{DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally, Wide};
+pub use tally::{CauseTally, DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally, Wide};
 pub use trace::{Recorder, TraceEvent, trace};
 
 use rayon::prelude::*;
@@ -191,11 +191,20 @@ pub fn outcomes(model: &Model, cfg: &RunConfig) -> Result<Vec<Vec<TrialOutcome>>
 /// [`Runaway`] when the trial needs too many events.
 pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Tally) -> Result<(), Runaway> {
     let services = &mut tally.services;
+    // This trial's outages by (service, cause): summed per trial, so that
+    // each cause's down time gets an interval over trials.
+    let mut caused: Vec<(usize, Option<u32>, u64)> = Vec::new();
     trial.run(plan, seed, i, &mut NoObserver, |s, d, cause| {
         let ticks = tally::ticks(d);
         services[s].durations.add(ticks);
-        services[s].add_cause(cause, ticks);
+        caused.push((s, cause.map(|c| c as u32), ticks));
     })?;
+    caused.sort_unstable_by_key(|&(s, c, _)| (s, c));
+    for group in caused.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (s, cause, _) = group[0];
+        let ticks = group.iter().map(|g| g.2).sum();
+        tally.services[s].add_cause(cause, group.len() as u64, ticks);
+    }
     tally.trials += 1;
     tally.events += trial.events;
     for (s, (st, r)) in tally.services.iter_mut().zip(&trial.results).enumerate() {

@@ -173,7 +173,14 @@ pub struct ServiceTally {
     /// Counted down time [ticks] and outages by the failure that began the
     /// outage: an element, or shock `k` as `n_elements + k` (`None`: begun by
     /// a planned action, or at the start).
-    pub by_cause: BTreeMap<Option<u32>, (u64, u128)>,
+    pub by_cause: BTreeMap<Option<u32>, CauseTally>,
+}
+
+/// Outages begun by one cause, and their down time per trial [ticks].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CauseTally {
+    pub outages: u64,
+    pub down: Moments,
 }
 
 impl ServiceTally {
@@ -192,19 +199,18 @@ impl ServiceTally {
         self.lost_writes.merge(&o.lost_writes);
         self.over_rpo += o.over_rpo;
         self.trials_over_rpo += o.trials_over_rpo;
-        for (k, (n, t)) in &o.by_cause {
+        for (k, c) in &o.by_cause {
             let e = self.by_cause.entry(*k).or_default();
-            e.0 += n;
-            e.1 += t;
+            e.outages += c.outages;
+            e.down.merge(&c.down);
         }
     }
 
-    /// Records an outage of `ticks` begun by `cause`'s failure.
-    #[inline]
-    pub fn add_cause(&mut self, cause: Option<usize>, ticks: u64) {
-        let e = self.by_cause.entry(cause.map(|c| c as u32)).or_default();
-        e.0 += 1;
-        e.1 += u128::from(ticks);
+    /// Records one trial's `outages` begun by `cause`, `ticks` of down time in all.
+    pub fn add_cause(&mut self, cause: Option<u32>, outages: u64, ticks: u64) {
+        let e = self.by_cause.entry(cause).or_default();
+        e.outages += outages;
+        e.down.add(ticks);
     }
 }
 

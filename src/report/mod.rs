@@ -293,11 +293,14 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
                 (None, Some(k)) => format!("shock {k}"),
                 (None, None) => "(planned, or at start)".into(),
             };
+            let d = &c.downtime_hours_per_year;
             let _ = writeln!(
                 o,
-                "    {who:<24}{:>6.1} %   {}/yr in {} outage(s)",
+                "    {who:<24}{:>6.1} %   {}/yr [{}, {}] in {} outage(s)",
                 c.share * 100.0,
-                hours(c.downtime_hours_per_year),
+                hours(d.point),
+                hours(d.ci_low),
+                hours(d.ci_high),
                 c.outages
             );
         }

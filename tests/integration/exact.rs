@@ -582,4 +582,15 @@ fn outages_are_charged_to_the_failure_that_began_them() {
     assert_eq!(count("a") + count("b"), s.outages_observed);
     let total: f64 = s.downtime_by_cause.iter().map(|c| c.share).sum();
     assert!((total - 1.0).abs() < 1e-12);
+    // Their down time, each with its interval, adds up to the service's.
+    let by_cause: f64 = s
+        .downtime_by_cause
+        .iter()
+        .map(|c| c.downtime_hours_per_year.point)
+        .sum();
+    assert!((by_cause / s.downtime_hours_per_year.point - 1.0).abs() < 1e-6);
+    for c in &s.downtime_by_cause {
+        let d = &c.downtime_hours_per_year;
+        assert!(d.ci_low < d.point && d.point < d.ci_high, "{d:?}");
+    }
 }
