@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours, level, sig};
+use super::{Provenance, hours, level, pretty_json, sig};
 use crate::analysis::check::{Decision, Metric, Verdict};
 
 /// Format tag of JSON check reports.
@@ -113,9 +113,7 @@ fn xml(s: &str) -> String {
 impl CheckReport<'_> {
     /// Pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// A readable table, one line per target.

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours, level, sig};
+use super::{Provenance, hours, level, pretty_json, sig};
 use crate::analysis::Estimate;
 use crate::analysis::compare::{Quantity, ServiceComparison};
 
@@ -69,9 +69,7 @@ fn name(q: Quantity) -> &'static str {
 impl CompareReport<'_> {
     /// Pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// A readable table.

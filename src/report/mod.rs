@@ -28,6 +28,13 @@ use crate::model::HOURS_PER_YEAR;
 /// Format tag of JSON run reports (documented in `docs/report-format.md`).
 pub const REPORT_FORMAT: &str = "redsim-report/1";
 
+/// Pretty JSON of a report, ending with a newline.
+fn pretty_json(report: &impl Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("a report is plain data");
+    s.push('\n');
+    s
+}
+
 /// Where the results came from: enough to reproduce them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Provenance {
@@ -73,9 +80,7 @@ impl<'a> RunReport<'a> {
 
     /// Pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// The readable text table.

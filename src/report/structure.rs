@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours};
+use super::{Provenance, hours, pretty_json};
 use crate::analysis::structure::{Exact, ServiceStructure};
 
 /// Format tag of JSON structural reports.
@@ -37,9 +37,7 @@ impl<'a> SpofReport<'a> {
 
     /// Pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// A readable table, with the `top` most important elements of each service.

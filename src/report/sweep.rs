@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours, level, sig};
+use super::{Provenance, hours, level, pretty_json, sig};
 use crate::analysis::ServiceSummary;
 
 /// Format tag of JSON sweeps.
@@ -37,9 +37,7 @@ pub struct SweepReport<'a> {
 impl SweepReport<'_> {
     /// Pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report is plain data");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// A table: one block per service, one row per point.

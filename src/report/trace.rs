@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours};
+use super::{Provenance, hours, pretty_json};
 use crate::engine::{GroupEvent, ServiceState, TraceEvent};
 use crate::model::Model;
 
@@ -226,9 +226,7 @@ impl<'a> TraceReport<'a> {
 
     /// Pretty JSON, ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a trace is plain data");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// A readable timeline with a per-service summary.
