@@ -62,8 +62,50 @@ pub enum EngineError {
 /// # Errors
 /// When a thread pool of the requested size cannot be built.
 pub fn run(model: &Model, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, EngineError> {
+    let mut parts = run_segmented(model, cfg, &[], progress)?;
+    Ok(parts.pop().expect("one segment"))
+}
+
+/// Runs the trials of `cfg` as [`run`] does, and returns one tally per
+/// segment: the segments end at each of `ends` inside the run's range, and
+/// at the run's end (ends outside the range are ignored). Merged in order,
+/// they equal [`run`]'s tally; their running sums show how the estimates
+/// settle as trials accumulate.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_segmented(
+    model: &Model,
+    cfg: &RunConfig,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, EngineError> {
     let plan = Plan::new(model);
-    in_pool(model, cfg.threads, || run_plan(&plan, cfg, progress))
+    let (first, last) = (cfg.first_trial, cfg.first_trial + cfg.trials);
+    let mut bounds: Vec<u64> = ends.iter().copied().filter(|&e| e > first && e < last).collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    bounds.push(last);
+    in_pool(model, cfg.threads, || run_plan(&plan, cfg, &bounds, progress))
+}
+
+/// The trial counts at which a run of `total` trials records its running
+/// estimate: about 48 points evenly spaced on a log scale from 10 (or 1) to
+/// `total`, ascending, the last being `total`. A function of `total` alone,
+/// so a run split into shards records the same points.
+pub fn checkpoints(total: u64) -> Vec<u64> {
+    const POINTS: u32 = 48;
+    let low = 10u64.min(total).max(1);
+    let ratio = total as f64 / low as f64;
+    let mut out: Vec<u64> = (0..=POINTS)
+        .map(|k| ((low as f64) * ratio.powf(f64::from(k) / f64::from(POINTS))).round() as u64)
+        .map(|c| c.clamp(1, total.max(1)))
+        .collect();
+    out.push(total);
+    out.sort_unstable();
+    out.dedup();
+    out.retain(|&c| c > 0);
+    out
 }
 
 /// Runs `work` on a pool of `threads` threads (rayon's default without), and
@@ -87,25 +129,39 @@ fn in_pool<T: Send>(
     })
 }
 
-fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<Tally, Runaway> {
+fn run_plan(
+    plan: &Plan,
+    cfg: &RunConfig,
+    bounds: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, Runaway> {
     use std::sync::atomic::{AtomicU64, Ordering};
-    let chunks = cfg.trials.div_ceil(CHUNK);
-    // The lowest trial that ran away so far. Chunks that start after it are
+    // Work units of at most CHUNK trials, none across a segment boundary.
+    let mut units: Vec<(usize, u64, u64)> = Vec::new();
+    let mut start = cfg.first_trial;
+    for (j, &end) in bounds.iter().enumerate() {
+        let mut s = start;
+        while s < end {
+            units.push((j, s, (s + CHUNK).min(end)));
+            s += CHUNK;
+        }
+        start = end;
+    }
+    let fresh = || vec![Tally::new(plan.n_services()); bounds.len()];
+    // The lowest trial that ran away so far. Units that start after it are
     // skipped; every trial before it still runs, so the error reported is
     // always the lowest runaway trial, whatever the thread count.
     let first_runaway = AtomicU64::new(u64::MAX);
-    let (tally, runaway) = (0..chunks)
+    let (tallies, runaway) = units
         .into_par_iter()
         .fold(
-            || (Trial::new(plan), Tally::new(plan.n_services()), None::<Runaway>),
-            |(mut trial, mut tally, mut runaway), c| {
-                let start = cfg.first_trial + c * CHUNK;
-                let end = (start + CHUNK).min(cfg.first_trial + cfg.trials);
+            || (Trial::new(plan), fresh(), None::<Runaway>),
+            |(mut trial, mut tallies, mut runaway), (j, start, end)| {
                 for i in start..end {
                     if i > first_runaway.load(Ordering::Relaxed) {
                         break;
                     }
-                    if let Err(r) = run_one(plan, cfg.seed, i, &mut trial, &mut tally) {
+                    if let Err(r) = run_one(plan, cfg.seed, i, &mut trial, &mut tallies[j]) {
                         first_runaway.fetch_min(r.trial, Ordering::Relaxed);
                         runaway =
                             Some(runaway.map_or(r, |old: Runaway| if old.trial < r.trial { old } else { r }));
@@ -113,14 +169,16 @@ fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Re
                     }
                 }
                 progress(end - start);
-                (trial, tally, runaway)
+                (trial, tallies, runaway)
             },
         )
-        .map(|(_, tally, runaway)| (tally, runaway))
+        .map(|(_, tallies, runaway)| (tallies, runaway))
         .reduce(
-            || (Tally::new(plan.n_services()), None),
+            || (fresh(), None),
             |(mut a, ra), (b, rb)| {
-                a.merge(&b);
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.merge(y);
+                }
                 let r = match (ra, rb) {
                     (Some(x), Some(y)) => Some(if x.trial < y.trial { x } else { y }),
                     (x, y) => x.or(y),
@@ -130,7 +188,7 @@ fn run_plan(plan: &Plan, cfg: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Re
         );
     match runaway {
         Some(r) => Err(r),
-        None => Ok(tally),
+        None => Ok(tallies),
     }
 }
 

@@ -228,3 +228,48 @@ fn groups_and_maintenance_give_the_same_tallies_on_any_threads_and_split() {
     );
     assert_eq!(report(&model, seed, &s1), report(&model, seed, &s4));
 }
+
+#[test]
+fn segments_merge_to_the_whole_run_and_split_where_asked() {
+    let m = common::model(SCENARIO);
+    let whole = tally(&m, 7, 0, TRIALS, Some(2));
+    let cfg = RunConfig {
+        seed: 7,
+        first_trial: 0,
+        trials: TRIALS,
+        threads: Some(2),
+    };
+    let ends = engine::checkpoints(TRIALS);
+    let parts = engine::run_segmented(&m, &cfg, &ends, &|_| {}).expect("thread pool");
+    assert_eq!(parts.len(), ends.len(), "one segment per checkpoint");
+    let mut merged = Tally::new(m.services.len());
+    let mut upto = 0;
+    for (part, &end) in parts.iter().zip(&ends) {
+        assert_eq!(part.trials, end - upto, "segment ending at {end}");
+        // Each segment is exactly the run of its own range.
+        if end - upto < 200 {
+            assert_eq!(*part, tally(&m, 7, upto, end - upto, Some(1)));
+        }
+        merged.merge(part);
+        upto = end;
+    }
+    assert_eq!(merged, whole);
+}
+
+#[test]
+fn checkpoints_rise_on_a_log_scale_to_the_total() {
+    for total in [1u64, 2, 9, 10, 11, 1000, 3_001, 1_000_000] {
+        let c = engine::checkpoints(total);
+        assert_eq!(*c.last().unwrap(), total);
+        assert!(c.windows(2).all(|w| w[0] < w[1]), "{total}: {c:?}");
+        assert!(c[0] >= 1 && c[0] <= 10);
+        assert!(c.len() <= 50);
+    }
+    let c = engine::checkpoints(1_000_000);
+    assert_eq!(c.len(), 49);
+    // Evenly spaced in log: the ratio of neighbours is (10^5)^(1/48).
+    let r = 1e5f64.powf(1.0 / 48.0);
+    for w in c.windows(2) {
+        assert!((w[1] as f64 / w[0] as f64 / r - 1.0).abs() < 0.05, "{w:?}");
+    }
+}
