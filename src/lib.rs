@@ -15,5 +15,6 @@ pub mod analysis;
 pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod scenario;

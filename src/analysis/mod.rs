@@ -356,6 +356,12 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<Cau
     out
 }
 
+/// A service's unavailability over `n` trials of `mission` hours: the mean
+/// share of each mission spent down, with its t interval (clamped to [0, 1]).
+pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> Estimate {
+    t_mean(&t.down, n, 1.0 / (TICKS_PER_HOUR * mission), confidence).clamped(0.0, 1.0)
+}
+
 fn summarize_service(
     id: &str,
     rto: Option<f64>,
@@ -365,7 +371,7 @@ fn summarize_service(
     confidence: f64,
 ) -> ServiceSummary {
     let per_year = HOURS_PER_YEAR / mission;
-    let unavail = t_mean(&t.down, n, 1.0 / (TICKS_PER_HOUR * mission), confidence).clamped(0.0, 1.0);
+    let unavail = unavailability(t, n, mission, confidence);
     let availability = unavail.complement();
     let downtime = unavail.scaled(HOURS_PER_YEAR);
     let outages = t_mean(&t.outages, n, 1.0, confidence);

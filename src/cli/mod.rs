@@ -169,6 +169,9 @@ pub struct CompareArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also draw the plots (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,6 +190,9 @@ pub struct SweepArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also draw the plots (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
 }
 
 /// Splits `v1,v2,...` on the commas outside braces, brackets and quotes.
@@ -280,6 +286,9 @@ pub struct RunArgs {
     /// No progress bar and no notes on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also draw the plots (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     /// Run until the relative half-width of every service's unavailability
     /// interval is at most this (e.g. 5% or 0.05): `--trials` first, then
     /// doubling, up to `--max-trials`.
@@ -346,6 +355,9 @@ pub struct TraceArgs {
     /// Write the trace to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also draw the trial's timeline (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
 }
 
 fn parse_confidence(s: &str) -> Result<f64, String> {
@@ -459,6 +471,21 @@ fn emit(text: &str, output: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Draws `plots` into `dir` and says where.
+fn write_plots(
+    dir: Option<&Path>,
+    plots: impl FnOnce() -> Vec<crate::plot::Plot>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    if let Some(dir) = dir {
+        let written = crate::plot::figures::write_all(dir, &plots())?;
+        if !quiet {
+            eprintln!("redsim: {} plots written to {}", written.len() / 2, dir.display());
+        }
+    }
+    Ok(())
+}
+
 fn provenance(file: &Path, sc: &scenario::Scenario) -> Provenance {
     Provenance {
         name: sc.model.name.clone(),
@@ -478,6 +505,11 @@ fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
         TraceFormat::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), false)?;
+    write_plots(
+        args.plot.as_deref(),
+        || vec![crate::plot::figures::timeline(&sc.model, &events, args.trial)],
+        false,
+    )?;
     Ok(EXIT_OK)
 }
 
@@ -723,6 +755,23 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         Format::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), false)?;
+    // Designs as in the table: A, B, ... with the file's stem.
+    let names: Vec<String> = args
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let stem = f
+                .file_stem()
+                .map_or_else(|| f.display().to_string(), |s| s.to_string_lossy().into());
+            format!("{}: {stem}", (b'A' + i as u8) as char)
+        })
+        .collect();
+    write_plots(
+        args.plot.as_deref(),
+        || crate::plot::figures::compare(&names, &services),
+        false,
+    )?;
     Ok(EXIT_OK)
 }
 
@@ -791,6 +840,17 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         Format::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), false)?;
+    write_plots(
+        args.plot.as_deref(),
+        || {
+            let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> = rows
+                .iter()
+                .map(|(sets, summary)| (sets.clone(), summary.services.as_slice()))
+                .collect();
+            crate::plot::figures::sweep(&rep.parameters, &pts)
+        },
+        false,
+    )?;
     Ok(EXIT_OK)
 }
 
@@ -918,11 +978,18 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         b
     };
     let started = std::time::Instant::now();
-    let tally = match args.precision {
-        None => engine::run(&sc.model, &cfg, &|k| bar.inc(k))?,
+    // The tally is kept in segments, split at fixed trial counts, for the
+    // convergence plot; merged, they are the run's tally.
+    let mut segments: Vec<engine::Tally> = Vec::new();
+    match args.precision {
+        None => {
+            let ends = engine::checkpoints(args.sim.trials);
+            segments = engine::run_segmented(&sc.model, &cfg, &ends, &|k| bar.inc(k))?;
+        }
         Some(p) => {
             // Batches double until the precision is reached; trials are
             // numbered across batches, so the result is that of one run.
+            let ends = engine::checkpoints(args.max_trials);
             let mut tally = engine::Tally::new(sc.model.services.len());
             for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
                 bar.set_length(upto);
@@ -931,7 +998,10 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     trials: upto - tally.trials,
                     ..cfg.clone()
                 };
-                tally.merge(&engine::run(&sc.model, &batch, &|k| bar.inc(k))?);
+                for part in engine::run_segmented(&sc.model, &batch, &ends, &|k| bar.inc(k))? {
+                    tally.merge(&part);
+                    segments.push(part);
+                }
                 if precise_enough(
                     &sc.model,
                     &analysis::summarize(&sc.model, &tally, args.sim.confidence),
@@ -957,9 +1027,12 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     tally.trials
                 );
             }
-            tally
         }
-    };
+    }
+    let mut tally = engine::Tally::new(sc.model.services.len());
+    for part in &segments {
+        tally.merge(part);
+    }
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     if !args.quiet {
@@ -978,5 +1051,10 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         Format::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), args.quiet)?;
+    write_plots(
+        args.plot.as_deref(),
+        || crate::plot::figures::run(&sc.model, &summary, &tally, &segments),
+        args.quiet,
+    )?;
     Ok(EXIT_OK)
 }

@@ -1,0 +1,389 @@
+//! The figures redsim draws, built from tallies, summaries and traces.
+
+use super::{Kind, Panel, Plot, Row, Span};
+use crate::analysis::compare::{Quantity, ServiceComparison};
+use crate::analysis::structure::Exact;
+use crate::analysis::{self, Estimate, RunSummary, ServiceSummary};
+use crate::engine::{DurationHist, ServiceState, TICKS_PER_HOUR, Tally, TraceEvent};
+use crate::model::Model;
+
+/// Element rows shown at most in a timeline; the others are counted.
+pub const TIMELINE_ROWS: usize = 40;
+
+/// Display bins per decade of the duration histogram.
+const BINS_PER_DECADE: f64 = 5.0;
+
+/// A file-name-safe form of an id.
+fn stem(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The outage durations of one service over `trials` trials; `None` without outages.
+pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot> {
+    if hist.count == 0 {
+        return None;
+    }
+    // Regroup the tally's 1 % bins into 5 per decade (in hours), by each
+    // tally bin's geometric middle.
+    let mut counts: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
+    let mut zero_length = 0;
+    for (&b, &c) in &hist.bins {
+        if b == 0 {
+            zero_length += c;
+            continue;
+        }
+        let (lo, hi) = DurationHist::bin_edges(b);
+        let hours = (lo * hi).sqrt() / TICKS_PER_HOUR;
+        *counts
+            .entry((hours.log10() * BINS_PER_DECADE).floor() as i64)
+            .or_insert(0) += c;
+    }
+    let edge = |k: i64| 10f64.powf(k as f64 / BINS_PER_DECADE);
+    let bins = match (counts.keys().next(), counts.keys().next_back()) {
+        (Some(&a), Some(&b)) => (a..=b)
+            .map(|k| (edge(k), edge(k + 1), counts.get(&k).copied().unwrap_or(0)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let h = |q: f64| hist.quantile(q).unwrap_or(0.0) / TICKS_PER_HOUR;
+    Some(Plot {
+        name: format!("durations-{}", stem(service)),
+        title: format!(
+            "{service}: outage durations ({} outages in {trials} trials)",
+            hist.count
+        ),
+        kind: Kind::Durations {
+            bins,
+            zero_length,
+            p50: h(0.5),
+            p95: h(0.95),
+        },
+    })
+}
+
+/// Each service's availability as the trials of `segments` accumulate
+/// (the segments in trial order, from trial 0), with the exact long-run
+/// value and the availability target where there are.
+pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: &RunSummary) -> Vec<Plot> {
+    let mut running = Tally::new(model.services.len());
+    let mut points: Vec<Vec<(u64, Estimate)>> = vec![Vec::new(); model.services.len()];
+    for seg in segments {
+        running.merge(seg);
+        if running.trials < 2 {
+            continue;
+        }
+        for (s, t) in running.services.iter().enumerate() {
+            let u = analysis::unavailability(t, running.trials, model.mission, confidence);
+            points[s].push((running.trials, u.complement()));
+        }
+    }
+    model
+        .services
+        .iter()
+        .zip(points)
+        .zip(&summary.services)
+        .map(|((svc, points), sum)| {
+            let mut references = Vec::new();
+            if let Exact::Solved(x) = &sum.exact {
+                references.push((
+                    "exact steady state (no start-up transient)".to_string(),
+                    x.availability,
+                ));
+            }
+            if let Some(goal) = svc.targets.availability {
+                references.push(("target".to_string(), goal));
+            }
+            Plot {
+                name: format!("convergence-{}", stem(&svc.id)),
+                title: format!("{}: availability as trials accumulate", svc.id),
+                kind: Kind::Convergence {
+                    y_label: "availability".into(),
+                    points,
+                    references,
+                    percent: true,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The plots of a run: per service, its outage durations and its convergence.
+pub fn run(model: &Model, summary: &RunSummary, tally: &Tally, segments: &[Tally]) -> Vec<Plot> {
+    let mut out: Vec<Plot> = model
+        .services
+        .iter()
+        .zip(&tally.services)
+        .filter_map(|(svc, t)| durations(&svc.id, &t.durations, tally.trials))
+        .collect();
+    out.extend(convergence(model, segments, summary.confidence, summary));
+    out
+}
+
+/// The three quantities plotted for a service, with their axis labels.
+fn quantity_panel(
+    q: Quantity,
+    categories: Vec<String>,
+    x_label: &str,
+    series: Vec<(String, Vec<Option<Estimate>>)>,
+) -> Panel {
+    let (y_label, percent) = match q {
+        Quantity::Availability => ("availability", true),
+        Quantity::DowntimeHoursPerYear => ("downtime per year [h]", false),
+        Quantity::OutagesPerYear => ("outages per year", false),
+    };
+    Panel {
+        categories,
+        x_label: x_label.to_string(),
+        y_label: y_label.to_string(),
+        series,
+        percent,
+        zero_line: false,
+    }
+}
+
+fn estimate(s: &ServiceSummary, q: Quantity) -> Estimate {
+    match q {
+        Quantity::Availability => s.availability,
+        Quantity::DowntimeHoursPerYear => s.downtime_hours_per_year,
+        Quantity::OutagesPerYear => s.outages_per_year,
+    }
+}
+
+/// Sweep curves: per service, each quantity against the first parameter,
+/// one curve per combination of the other parameters' values. `points` are
+/// in grid order (the last parameter varies fastest), each with its
+/// `PATH=VALUE` settings and per-service summaries.
+pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])]) -> Vec<Plot> {
+    let value = |set: &str| set.split_once('=').map_or(set, |(_, v)| v).to_string();
+    let Some((_, first)) = points.first() else {
+        return Vec::new();
+    };
+    // The first parameter's values, in order of appearance; the curves are
+    // the combinations of the others.
+    let mut xs: Vec<String> = Vec::new();
+    let mut curves: Vec<String> = Vec::new();
+    for (sets, _) in points {
+        let x = value(&sets[0]);
+        if !xs.contains(&x) {
+            xs.push(x);
+        }
+        let rest = sets[1..].join(", ");
+        if !curves.contains(&rest) {
+            curves.push(rest);
+        }
+    }
+    let x_label = parameters.first().cloned().unwrap_or_default();
+    first
+        .iter()
+        .enumerate()
+        .map(|(s, svc)| {
+            let panels = Quantity::ALL
+                .iter()
+                .map(|&q| {
+                    let series = curves
+                        .iter()
+                        .map(|curve| {
+                            let values = xs
+                                .iter()
+                                .map(|x| {
+                                    points
+                                        .iter()
+                                        .find(|(sets, _)| {
+                                            value(&sets[0]) == *x && sets[1..].join(", ") == *curve
+                                        })
+                                        .map(|(_, sums)| estimate(&sums[s], q))
+                                })
+                                .collect();
+                            let legend = if curve.is_empty() {
+                                svc.id.clone()
+                            } else {
+                                curve.clone()
+                            };
+                            (legend, values)
+                        })
+                        .collect();
+                    quantity_panel(q, xs.clone(), &x_label, series)
+                })
+                .collect();
+            Plot {
+                name: format!("sweep-{}", stem(&svc.id)),
+                title: format!("{}: sweep of {}", svc.id, parameters.join(" × ")),
+                kind: Kind::Panels { panels, lines: true },
+            }
+        })
+        .collect()
+}
+
+/// Compare bars: per service, each design's downtime and outages per year,
+/// then each design's paired difference from the first.
+pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> {
+    let quantities = [Quantity::DowntimeHoursPerYear, Quantity::OutagesPerYear];
+    services
+        .iter()
+        .map(|svc| {
+            let mut panels: Vec<Panel> = quantities
+                .iter()
+                .map(|&q| {
+                    let values = svc
+                        .designs
+                        .iter()
+                        .map(|vals| vals.iter().find(|v| v.quantity == q).map(|v| v.estimate))
+                        .collect();
+                    quantity_panel(q, designs.to_vec(), "design", vec![(svc.service.clone(), values)])
+                })
+                .collect();
+            for &q in &quantities {
+                let values = (1..designs.len())
+                    .map(|d| {
+                        svc.differences
+                            .iter()
+                            .find(|x| x.design == d && x.quantity == q)
+                            .map(|x| x.paired)
+                    })
+                    .collect();
+                let mut p = quantity_panel(
+                    q,
+                    designs[1..].to_vec(),
+                    &format!("design (difference from {}, paired trials)", designs[0]),
+                    vec![("difference from the baseline".to_string(), values)],
+                );
+                p.y_label = format!("Δ {}", p.y_label);
+                p.zero_line = true;
+                panels.push(p);
+            }
+            Plot {
+                name: format!("compare-{}", stem(&svc.service)),
+                title: format!("{}: designs compared on common random numbers", svc.service),
+                kind: Kind::Panels { panels, lines: false },
+            }
+        })
+        .collect()
+}
+
+/// The timeline of one trial: a row per service (up, degraded, down), then
+/// a row per element that failed or went into maintenance (at most
+/// [`TIMELINE_ROWS`], in the model's order).
+pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
+    let horizon = model.mission;
+    let n_el = model.elements.len();
+    let mut service_rows: Vec<Row> = model
+        .services
+        .iter()
+        .map(|s| Row {
+            label: s.id.clone(),
+            spans: Vec::new(),
+        })
+        .collect();
+    let mut service_since: Vec<Option<(f64, ServiceState)>> = vec![None; model.services.len()];
+    let mut element_spans: Vec<Vec<(f64, f64, Span)>> = vec![Vec::new(); n_el];
+    // Per element: when it failed and when its repair started; when its maintenance began.
+    let mut failed: Vec<Option<(f64, Option<f64>)>> = vec![None; n_el];
+    let mut planned: Vec<Option<f64>> = vec![None; n_el];
+    let state_span = |s: ServiceState| match s {
+        ServiceState::Up => Span::Up,
+        ServiceState::Degraded => Span::Degraded,
+        ServiceState::Down => Span::Down,
+    };
+    let close_failure = |spans: &mut Vec<(f64, f64, Span)>, (at, started): (f64, Option<f64>), end: f64| {
+        let start = started.unwrap_or(at);
+        if start > at {
+            spans.push((at, start, Span::Waiting));
+        }
+        spans.push((start, end, Span::Down));
+    };
+    for ev in events {
+        match *ev {
+            TraceEvent::Service { t, service, state } => {
+                if let Some((since, s)) = service_since[service]
+                    && t > since
+                {
+                    service_rows[service].spans.push((since, t, state_span(s)));
+                }
+                service_since[service] = Some((t, state));
+            }
+            TraceEvent::Element { t, element, up } => {
+                if up {
+                    if let Some(f) = failed[element].take() {
+                        close_failure(&mut element_spans[element], f, t);
+                    }
+                } else {
+                    failed[element] = Some((t, None));
+                }
+            }
+            TraceEvent::RepairStarted { t, element } => {
+                if let Some((_, started)) = failed[element].as_mut() {
+                    *started = Some(t);
+                }
+            }
+            TraceEvent::Maintenance {
+                t, element, begin, ..
+            } => {
+                if begin {
+                    planned[element] = Some(t);
+                } else if let Some(a) = planned[element].take() {
+                    element_spans[element].push((a, t, Span::Planned));
+                }
+            }
+            TraceEvent::Shock { .. } | TraceEvent::Group { .. } => {}
+        }
+    }
+    for (row, since) in service_rows.iter_mut().zip(&service_since) {
+        if let Some((t, s)) = *since {
+            row.spans.push((t, horizon, state_span(s)));
+        }
+    }
+    for e in 0..n_el {
+        if let Some(f) = failed[e] {
+            close_failure(&mut element_spans[e], f, horizon);
+        }
+        if let Some(a) = planned[e] {
+            element_spans[e].push((a, horizon, Span::Planned));
+        }
+    }
+    let changed: Vec<usize> = (0..n_el).filter(|&e| !element_spans[e].is_empty()).collect();
+    let omitted = changed.len().saturating_sub(TIMELINE_ROWS);
+    let mut rows = service_rows;
+    rows.extend(changed.into_iter().take(TIMELINE_ROWS).map(|e| Row {
+        label: model.elements[e].id.clone(),
+        spans: std::mem::take(&mut element_spans[e]),
+    }));
+    Plot {
+        name: format!("timeline-trial-{trial}"),
+        title: format!("Trial {trial}: the services, and the elements that changed state"),
+        kind: Kind::Timeline {
+            horizon,
+            rows,
+            omitted,
+        },
+    }
+}
+
+/// Writes each plot as `<name>.svg` and `<name>.png` in `dir` (created if
+/// missing), atomically, and returns the paths written.
+///
+/// # Errors
+/// When a plot cannot be drawn or a file cannot be written.
+pub fn write_all(dir: &std::path::Path, plots: &[Plot]) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the plot directory {}", dir.display()))?;
+    let mut written = Vec::new();
+    for p in plots {
+        let svg = dir.join(format!("{}.svg", p.name));
+        crate::report::write_atomic(&svg, p.svg()?.as_bytes())
+            .with_context(|| format!("cannot write {}", svg.display()))?;
+        let png = dir.join(format!("{}.png", p.name));
+        crate::report::write_atomic(&png, &p.png()?)
+            .with_context(|| format!("cannot write {}", png.display()))?;
+        written.extend([svg, png]);
+    }
+    Ok(written)
+}

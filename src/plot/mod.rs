@@ -1,0 +1,685 @@
+//! Plots: outage durations, convergence of the estimate, sweep curves,
+//! compare bars and the timeline of one trial, drawn with plotters as SVG
+//! or PNG. Text is set in DejaVu Sans, embedded in the binary, so no
+//! system font is needed and the output is the same on every machine.
+//!
+//! A [`Plot`] holds the data of one figure (built by the functions in
+//! [`figures`] from summaries and tallies); [`Plot::svg`] and [`Plot::png`]
+//! draw it.
+
+pub mod figures;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::analysis::Estimate;
+
+/// The result of drawing on a backend.
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// The family every text is set in (registered from the embedded font).
+const FONT: &str = "sans-serif";
+/// Width of every figure [px].
+const WIDTH: u32 = 960;
+/// Width of the legend beside a timeline [px].
+const TIMELINE_LEGEND: u32 = 290;
+
+/// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(230, 159, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+const DOWN: RGBColor = RGBColor(213, 94, 0);
+const WAITING: RGBColor = RGBColor(240, 180, 140);
+const DEGRADED: RGBColor = RGBColor(230, 159, 0);
+const UP: RGBColor = RGBColor(0, 158, 115);
+const PLANNED: RGBColor = RGBColor(0, 114, 178);
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Registers the embedded font once per process.
+fn fonts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TrueType font, compiled in: this cannot fail.
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+            .unwrap_or_else(|_| unreachable!("DejaVu Sans is a valid font"));
+        plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+            .unwrap_or_else(|_| unreachable!("DejaVu Sans Bold is a valid font"));
+    });
+}
+
+/// One figure, with its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plot {
+    /// File stem, e.g. `durations-web` (the plot is written as `<name>.svg`/`.png`).
+    pub name: String,
+    /// Title at the top.
+    pub title: String,
+    pub kind: Kind,
+}
+
+/// What a figure shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// A histogram of outage durations on a log axis.
+    Durations {
+        /// `(low, high, outages)` per bin [h], ascending.
+        bins: Vec<(f64, f64, u64)>,
+        /// Outages of zero length (left out of the bars), if any.
+        zero_length: u64,
+        /// Median and 95th percentile [h], marked by lines.
+        p50: f64,
+        p95: f64,
+    },
+    /// An estimate as trials accumulate, with its interval band.
+    Convergence {
+        y_label: String,
+        /// `(trials, estimate)`, ascending in trials.
+        points: Vec<(u64, Estimate)>,
+        /// Horizontal reference lines: `(label, value)` (an exact value, a target).
+        references: Vec<(String, f64)>,
+        /// Show values as percentages.
+        percent: bool,
+    },
+    /// Panels of estimates with intervals over categories: sweep curves
+    /// (`lines`) or compare bars.
+    Panels {
+        panels: Vec<Panel>,
+        /// Join points with lines (sweep curves) rather than draw bars.
+        lines: bool,
+    },
+    /// What happened in one trial: one row per service and per element that changed state.
+    Timeline {
+        /// Hours shown, from 0.
+        horizon: f64,
+        rows: Vec<Row>,
+        /// Rows left out to keep the figure readable.
+        omitted: usize,
+    },
+}
+
+/// One panel of a [`Kind::Panels`] figure: a metric, one series per legend entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// Category labels on the x axis (parameter values, designs).
+    pub categories: Vec<String>,
+    pub x_label: String,
+    pub y_label: String,
+    /// `(legend, one estimate per category)`; `None` where there is none.
+    pub series: Vec<(String, Vec<Option<Estimate>>)>,
+    /// Show values as percentages.
+    pub percent: bool,
+    /// Draw a line at zero (differences).
+    pub zero_line: bool,
+}
+
+/// A row of a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub label: String,
+    pub spans: Vec<(f64, f64, Span)>,
+}
+
+/// What a timeline span means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    /// A service up (drawn thin).
+    Up,
+    /// A service degraded.
+    Degraded,
+    /// A service down, or an element failed and being repaired.
+    Down,
+    /// An element failed, waiting for a crew or a spare.
+    Waiting,
+    /// An element out for maintenance.
+    Planned,
+}
+
+impl Span {
+    const ALL: [Self; 5] = [Self::Up, Self::Degraded, Self::Down, Self::Waiting, Self::Planned];
+
+    fn colour(self) -> RGBColor {
+        match self {
+            Self::Up => UP,
+            Self::Degraded => DEGRADED,
+            Self::Down => DOWN,
+            Self::Waiting => WAITING,
+            Self::Planned => PLANNED,
+        }
+    }
+
+    fn legend(self) -> &'static str {
+        match self {
+            Self::Up => "service up",
+            Self::Degraded => "service degraded",
+            Self::Down => "service down / element under repair",
+            Self::Waiting => "element failed, waiting for a crew or spare",
+            Self::Planned => "element out for maintenance",
+        }
+    }
+}
+
+/// Why a plot could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the plot `{name}`: {message}")]
+pub struct PlotError {
+    name: String,
+    message: String,
+}
+
+impl Plot {
+    /// Width and height [px].
+    pub fn size(&self) -> (u32, u32) {
+        let h = match &self.kind {
+            Kind::Timeline { rows, .. } => 190 + 28 * rows.len().max(1) as u32,
+            Kind::Panels { panels, .. } => 80 + 300 * panels.len().max(1) as u32,
+            _ => 540,
+        };
+        (WIDTH, h)
+    }
+
+    /// The figure as an SVG document.
+    ///
+    /// # Errors
+    /// When plotters fails to lay it out.
+    pub fn svg(&self) -> Result<String, PlotError> {
+        fonts();
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, self.size()).into_drawing_area();
+            self.draw(&root).map_err(|e| self.error(&e))?;
+            root.present().map_err(|e| self.error(&e))?;
+        }
+        Ok(out)
+    }
+
+    /// The figure as a PNG image.
+    ///
+    /// # Errors
+    /// When plotters fails to lay it out, or the PNG cannot be encoded.
+    pub fn png(&self) -> Result<Vec<u8>, PlotError> {
+        fonts();
+        let (w, h) = self.size();
+        let mut pixels = vec![255u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+            self.draw(&root).map_err(|e| self.error(&e))?;
+            root.present().map_err(|e| self.error(&e))?;
+        }
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.write_header()
+            .and_then(|mut wr| wr.write_image_data(&pixels))
+            .map_err(|e| self.error(&e))?;
+        Ok(out)
+    }
+
+    fn error(&self, e: &dyn std::fmt::Display) -> PlotError {
+        PlotError {
+            name: self.name.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let root = root.titled(&self.title, (FONT, 22).into_font().style(FontStyle::Bold))?;
+        match &self.kind {
+            Kind::Durations {
+                bins,
+                zero_length,
+                p50,
+                p95,
+            } => draw_durations(&root, bins, *zero_length, *p50, *p95),
+            Kind::Convergence {
+                y_label,
+                points,
+                references,
+                percent,
+            } => draw_convergence(&root, y_label, points, references, *percent),
+            Kind::Panels { panels, lines } => {
+                let areas = root.split_evenly((panels.len().max(1), 1));
+                for (area, panel) in areas.iter().zip(panels) {
+                    draw_panel(area, panel, *lines)?;
+                }
+                Ok(())
+            }
+            Kind::Timeline {
+                horizon,
+                rows,
+                omitted,
+            } => draw_timeline(&root, *horizon, rows, *omitted),
+        }
+    }
+}
+
+/// An axis of `n` categories: category `i` spans `[i, i + 1)`, with its
+/// tick (and label) at the centre.
+struct Centred(usize);
+
+impl plotters::coord::ranged1d::Ranged for Centred {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let span = f64::from(limit.1 - limit.0);
+        limit.0 + (v / self.0 as f64 * span).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, _hint: H) -> Vec<f64> {
+        (0..self.0).map(|i| i as f64 + 0.5).collect()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        0.0..self.0 as f64
+    }
+}
+
+fn label_font() -> TextStyle<'static> {
+    (FONT, 15).into_font().into()
+}
+
+fn tick_font() -> TextStyle<'static> {
+    (FONT, 13).into_font().into()
+}
+
+/// A duration [h] for an axis: `30s`, `5m`, `2h`, `3d`.
+fn short_hours(h: f64) -> String {
+    let trim = |x: f64| {
+        let s = format!("{x:.1}");
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    if h <= 0.0 {
+        "0".into()
+    } else if h < 1.0 / 60.0 {
+        format!("{}s", trim(h * 3600.0))
+    } else if h < 1.0 {
+        format!("{}m", trim(h * 60.0))
+    } else if h < 48.0 {
+        format!("{}h", trim(h))
+    } else {
+        format!("{}d", trim(h / 24.0))
+    }
+}
+
+/// Decimals that show differences of size `span` (at least one digit of it).
+fn decimals(span: f64) -> usize {
+    if span > 0.0 && span.is_finite() {
+        (-(span.log10().floor()) + 1.0).clamp(0.0, 10.0) as usize
+    } else {
+        2
+    }
+}
+
+/// A value for an axis, as a percentage or a plain number.
+fn value_label(v: f64, percent: bool, digits: usize) -> String {
+    if percent {
+        format!("{:.*}%", digits.saturating_sub(2), v * 100.0)
+    } else if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.*}", digits)
+    }
+}
+
+/// The range `[lo, hi]` widened by 8 % on each side (or around a single value).
+fn padded(lo: f64, hi: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    let span = hi - lo;
+    if span > 0.0 {
+        (lo - 0.08 * span, hi + 0.08 * span)
+    } else if lo != 0.0 {
+        (lo - 0.05 * lo.abs(), hi + 0.05 * hi.abs())
+    } else {
+        (-1.0, 1.0)
+    }
+}
+
+fn draw_durations<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    bins: &[(f64, f64, u64)],
+    zero_length: u64,
+    p50: f64,
+    p95: f64,
+) -> Drawn<DB> {
+    let total: u64 = bins.iter().map(|b| b.2).sum::<u64>() + zero_length;
+    let lo = bins.first().map_or(1.0 / 60.0, |b| b.0);
+    let hi = bins.last().map_or(1.0, |b| b.1).max(lo * 10.0);
+    let share = |c: u64| 100.0 * c as f64 / total.max(1) as f64;
+    // Head room above the tallest bar for the legend.
+    let top = bins.iter().map(|b| share(b.2)).fold(1.0, f64::max) * 1.4;
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d((lo..hi).log_scale(), 0f64..top)?;
+    chart
+        .configure_mesh()
+        .x_desc("outage duration (log scale)")
+        .y_desc("share of outages [%]")
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(&|h| short_hours(*h))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    chart
+        .draw_series(
+            bins.iter()
+                .map(|&(a, b, c)| Rectangle::new([(a, 0.0), (b, share(c))], PALETTE[0].mix(0.75).filled())),
+        )?
+        .label(format!(
+            "outages ({total} in all{})",
+            if zero_length > 0 {
+                format!(", {zero_length} of zero length not shown")
+            } else {
+                String::new()
+            }
+        ))
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], PALETTE[0].mix(0.75).filled()));
+    for (name, v, c) in [("median", p50, PALETTE[1]), ("95th percentile", p95, PALETTE[6])] {
+        if v > 0.0 {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(v.clamp(lo, hi), 0.0), (v.clamp(lo, hi), top)],
+                    c.stroke_width(2),
+                )))?
+                .label(format!("{name}: {}", short_hours(v)))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        }
+    }
+    chart
+        .configure_series_labels()
+        .label_font(label_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+}
+
+fn draw_convergence<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    y_label: &str,
+    points: &[(u64, Estimate)],
+    references: &[(String, f64)],
+    percent: bool,
+) -> Drawn<DB> {
+    let first = points.first().map_or(1, |p| p.0).max(1) as f64;
+    let last = points.last().map_or(10, |p| p.0) as f64;
+    let last = if last > first { last } else { first * 10.0 };
+    // The y range covers the later three quarters of the points (the first
+    // few trials are too noisy to scale by) and the reference lines.
+    let settled = &points[points.len() / 4..];
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (_, e) in settled {
+        lo = lo.min(e.ci_low).min(e.point);
+        hi = hi.max(e.ci_high).max(e.point);
+    }
+    for (_, v) in references {
+        lo = lo.min(*v);
+        hi = hi.max(*v);
+    }
+    let (mut lo, mut hi) = padded(lo, hi);
+    if percent {
+        hi = hi.min(1.0);
+        lo = lo.min(hi - 1e-9);
+    }
+    let digits = decimals(hi - lo);
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(100)
+        .build_cartesian_2d((first..last).log_scale(), lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("trials (log scale)")
+        .y_desc(y_label)
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|v| value_label(*v, percent, digits))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let clamp = |v: f64| v.clamp(lo, hi);
+    let mut band: Vec<(f64, f64)> = points
+        .iter()
+        .map(|(n, e)| (*n as f64, clamp(e.ci_high)))
+        .collect();
+    band.extend(points.iter().rev().map(|(n, e)| (*n as f64, clamp(e.ci_low))));
+    let conf = points.last().map_or(0.95, |p| p.1.confidence);
+    chart
+        .draw_series(std::iter::once(Polygon::new(band, PALETTE[0].mix(0.2).filled())))?
+        .label(format!("{:.0} % confidence interval", conf * 100.0))
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], PALETTE[0].mix(0.2).filled()));
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().map(|(n, e)| (*n as f64, clamp(e.point))),
+            PALETTE[0].stroke_width(2),
+        ))?
+        .label("estimate")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[0].stroke_width(2)));
+    for (i, (name, v)) in references.iter().enumerate() {
+        let c = colour(i + 1);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(first, *v), (last, *v)],
+                8,
+                5,
+                c.stroke_width(2),
+            ))?
+            .label(format!("{name}: {}", value_label(*v, percent, digits + 1)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(label_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, lines: bool) -> Drawn<DB> {
+    let (categories, x_label) = (&panel.categories, &panel.x_label);
+    let n = categories.len().max(1);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for e in panel.series.iter().flat_map(|s| s.1.iter().flatten()) {
+        lo = lo.min(e.ci_low);
+        hi = hi.max(e.ci_high);
+    }
+    if panel.zero_line || !lines {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    let (mut lo, mut hi) = padded(lo, hi);
+    // Head room for the legend.
+    hi += 0.15 * (hi - lo);
+    if !lines && lo >= -1e-300 {
+        lo = 0.0;
+    }
+    if panel.percent {
+        hi = hi.min(1.0);
+        lo = lo.min(hi - 1e-9);
+    }
+    let digits = decimals(hi - lo);
+    // Category i spans [i, i + 1) on the x axis; its label sits at the centre.
+    let mut chart = ChartBuilder::on(area)
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(100)
+        .build_cartesian_2d(Centred(n), lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(&panel.y_label)
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(&|v| categories.get(v.floor() as usize).cloned().unwrap_or_default())
+        .y_label_formatter(&|v| value_label(*v, panel.percent, digits))
+        .light_line_style(WHITE.mix(0.0))
+        .disable_x_mesh()
+        .draw()?;
+    if panel.zero_line {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (n as f64, 0.0)],
+            BLACK.stroke_width(1),
+        )))?;
+    }
+    let k = panel.series.len().max(1);
+    // Bars share 70 % of a category's width; points and lines sit at the centre.
+    let width = 0.7 / k as f64;
+    for (si, (legend, values)) in panel.series.iter().enumerate() {
+        let c = colour(si);
+        let x = |i: usize| {
+            if lines {
+                i as f64 + 0.5
+            } else {
+                i as f64 + 0.15 + width * (si as f64 + 0.5)
+            }
+        };
+        let known = || values.iter().enumerate().filter_map(|(i, e)| e.map(|e| (i, e)));
+        if lines {
+            chart
+                .draw_series(LineSeries::new(
+                    known().map(|(i, e)| (x(i), e.point.clamp(lo, hi))),
+                    c.stroke_width(2),
+                ))?
+                .label(legend.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            chart.draw_series(
+                known().map(|(i, e)| Circle::new((x(i), e.point.clamp(lo, hi)), 4, c.filled())),
+            )?;
+        } else {
+            let base = 0f64.clamp(lo, hi);
+            chart
+                .draw_series(known().map(|(i, e)| {
+                    let half = width * 0.45;
+                    Rectangle::new(
+                        [(x(i) - half, base), (x(i) + half, e.point.clamp(lo, hi))],
+                        c.mix(0.7).filled(),
+                    )
+                }))?
+                .label(legend.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.mix(0.7).filled()));
+        }
+        chart.draw_series(known().map(|(i, e)| {
+            ErrorBar::new_vertical(
+                x(i),
+                e.ci_low.clamp(lo, hi),
+                e.point.clamp(lo, hi),
+                e.ci_high.clamp(lo, hi),
+                if lines {
+                    c.stroke_width(2)
+                } else {
+                    BLACK.stroke_width(1)
+                },
+                10,
+            )
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font(label_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+}
+
+fn draw_timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    horizon: f64,
+    rows: &[Row],
+    omitted: usize,
+) -> Drawn<DB> {
+    let n = rows.len().max(1);
+    let horizon = if horizon > 0.0 { horizon } else { 1.0 };
+    let (root, legend) = root.split_horizontally(WIDTH - TIMELINE_LEGEND);
+    // Row r (from the top) spans [n - 1 - r, n - r) on the y axis.
+    let mut chart = ChartBuilder::on(&root)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(150)
+        .build_cartesian_2d(0.0..horizon, Centred(n))?;
+    let x_desc = if omitted > 0 {
+        format!("time in the mission [h] ({omitted} more elements changed state: see `redsim trace`)")
+    } else {
+        "time in the mission [h]".to_string()
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .y_label_formatter(&|v| {
+            let r = n as i64 - 1 - v.floor() as i64;
+            usize::try_from(r)
+                .ok()
+                .and_then(|r| rows.get(r))
+                .map(|row| row.label.clone())
+                .unwrap_or_default()
+        })
+        .x_label_formatter(&|h| format!("{h:.0}"))
+        .light_line_style(WHITE.mix(0.0))
+        .disable_y_mesh()
+        .draw()?;
+    // The shortest span drawn is 2 px wide, so that brief outages show.
+    let min_width = horizon * 2.0 / f64::from(WIDTH - TIMELINE_LEGEND - 180);
+    for (r, row) in rows.iter().enumerate() {
+        let y0 = (n - 1 - r) as f64;
+        chart.draw_series(row.spans.iter().map(|&(a, b, kind)| {
+            let (lo, hi) = if kind == Span::Up {
+                (0.4, 0.6)
+            } else {
+                (0.15, 0.85)
+            };
+            let b = b.max(a + min_width).min(horizon);
+            Rectangle::new([(a, y0 + lo), (b, y0 + hi)], kind.colour().filled())
+        }))?;
+    }
+    // The legend, beside the chart: one entry per kind of span present.
+    let kinds = Span::ALL
+        .into_iter()
+        .filter(|k| rows.iter().any(|r| r.spans.iter().any(|s| s.2 == *k)));
+    for (i, kind) in kinds.enumerate() {
+        let y = 40 + 26 * i as i32;
+        legend.draw(&Rectangle::new([(8, y), (26, y + 14)], kind.colour().filled()))?;
+        legend.draw(&Text::new(kind.legend(), (34, y), tick_font()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_durations_are_short_and_readable() {
+        assert_eq!(short_hours(0.5 / 60.0), "30s");
+        assert_eq!(short_hours(0.25), "15m");
+        assert_eq!(short_hours(2.0), "2h");
+        assert_eq!(short_hours(72.0), "3d");
+        assert_eq!(short_hours(1.5), "1.5h");
+    }
+
+    #[test]
+    fn axis_values_keep_the_digits_that_differ() {
+        // A range of 0.0001 (0.01 %) needs two decimals in percent.
+        let d = decimals(0.0001);
+        assert_eq!(value_label(0.99995, true, d), "99.995%");
+        assert_eq!(value_label(1.5, false, decimals(1.0)), "1.5");
+    }
+}
