@@ -113,18 +113,47 @@ impl<'a> RunReport<'a> {
     }
 }
 
+/// One line of a service's results, as the table and the HTML report show it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// A quantity: label, value, interval (or other detail).
+    Row(String, String, String),
+    /// A label and a sentence.
+    Text(String, String),
+    /// A cause of downtime: who, share of outage time [%], downtime per year and outages.
+    Cause(String, f64, String),
+    /// A caution about the numbers.
+    Warning(String),
+}
+
 fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
-    let ci = format!("{}% CI", level(confidence));
     let _ = writeln!(o, "service {}", s.id);
+    for line in service_lines(s, confidence) {
+        let _ = match line {
+            Line::Row(label, value, interval) => {
+                let line = format!("  {label:<26}{value:<16}{interval}");
+                writeln!(o, "{}", line.trim_end())
+            }
+            Line::Text(label, text) => writeln!(o, "  {label:<26}{text}"),
+            Line::Cause(who, share, text) => writeln!(o, "    {who:<24}{share:>6.1} %   {text}"),
+            Line::Warning(w) => writeln!(o, "  warning: {w}"),
+        };
+    }
+}
+
+/// A service's results, line by line.
+pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
+    let mut out = Vec::new();
+    let o = &mut out;
+    let ci = format!("{}% CI", level(confidence));
     let a = &s.availability;
     let d = availability_decimals(a);
     let nines = match s.nines {
         Some(n) => format!("   ({n:.1} nines)"),
         None => "   (no downtime observed)".into(),
     };
-    let row = |o: &mut String, label: &str, value: String, interval: String| {
-        let line = format!("  {label:<26}{value:<16}{interval}");
-        let _ = writeln!(o, "{}", line.trim_end());
+    let row = |o: &mut Vec<Line>, label: &str, value: String, interval: String| {
+        o.push(Line::Row(label.to_string(), value, interval));
     };
     row(
         o,
@@ -184,7 +213,7 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         };
         row(o, "mean time between outages", point, format!("{ci} {interval}"));
     }
-    let _ = writeln!(o, "  {:<26}{}", "outages observed", s.outages_observed);
+    o.push(Line::Text("outages observed".into(), s.outages_observed.to_string()));
     if let Some(r) = &s.rto {
         let label = format!("outages over RTO {}", hours(r.rto_hours));
         match &r.fraction_of_outages {
@@ -226,7 +255,7 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         }
         other => {
             let why = other.explanation().unwrap_or_default();
-            let _ = writeln!(o, "  {:<26}{why}", "exact long-run avail.");
+            o.push(Line::Text("exact long-run avail.".into(), why));
         }
     }
     if let Some(p) = &s.planned {
@@ -246,11 +275,10 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
         let e = &p.unplanned_downtime_hours_per_year;
         let (point, span) = hours_interval(e.point, e.ci_low, e.ci_high);
         row(o, "unplanned downtime / year", point, format!("{ci} {span}"));
-        let _ = writeln!(
-            o,
-            "  {:<26}{}",
-            "planned outages observed", p.planned_outages_observed
-        );
+        o.push(Line::Text(
+            "planned outages observed".into(),
+            p.planned_outages_observed.to_string(),
+        ));
     }
     if let Some(d) = &s.data_loss {
         row(
@@ -287,11 +315,13 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
     }
     if !s.downtime_by_cause.is_empty() {
         let shown = s.downtime_by_cause.len().min(TOP_CAUSES);
-        let _ = writeln!(
-            o,
-            "  downtime by cause         the failure that began each outage (top {shown} of {})",
-            s.downtime_by_cause.len()
-        );
+        o.push(Line::Text(
+            "downtime by cause".into(),
+            format!(
+                "the failure that began each outage (top {shown} of {})",
+                s.downtime_by_cause.len()
+            ),
+        ));
         for c in &s.downtime_by_cause[..shown] {
             let who = match (&c.element, &c.shock) {
                 (Some(e), _) => e.clone(),
@@ -299,20 +329,23 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
                 (None, None) => "(planned, or at start)".into(),
             };
             let d = &c.downtime_hours_per_year;
-            let _ = writeln!(
-                o,
-                "    {who:<24}{:>6.1} %   {}/yr [{}, {}] in {} outage(s)",
+            o.push(Line::Cause(
+                who,
                 c.share * 100.0,
-                hours(d.point),
-                hours(d.ci_low),
-                hours(d.ci_high),
-                c.outages
-            );
+                format!(
+                    "{}/yr [{}, {}] in {} outage(s)",
+                    hours(d.point),
+                    hours(d.ci_low),
+                    hours(d.ci_high),
+                    c.outages
+                ),
+            ));
         }
     }
     for w in &s.warnings {
-        let _ = writeln!(o, "  warning: {w}");
+        o.push(Line::Warning(w.clone()));
     }
+    out
 }
 
 /// Causes of downtime shown per service in the table (JSON has all).
