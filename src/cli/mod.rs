@@ -150,6 +150,9 @@ pub struct CheckArgs {
     /// Also write JUnit XML (one test case per service and target) to this file.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Change the scenario without editing the file: `PATH=VALUE` (as for `run`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
@@ -172,6 +175,9 @@ pub struct CompareArgs {
     /// Also draw the plots (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -289,6 +295,9 @@ pub struct RunArgs {
     /// Also draw the plots (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Run until the relative half-width of every service's unavailability
     /// interval is at most this (e.g. 5% or 0.05): `--trials` first, then
     /// doubling, up to `--max-trials`.
@@ -471,6 +480,40 @@ fn emit(text: &str, output: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes an HTML page atomically and says where.
+fn write_html(path: &Path, page: &str, quiet: bool) -> anyhow::Result<()> {
+    report::write_atomic(path, page.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if !quiet {
+        eprintln!("redsim: HTML report written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// The single points of failure of the services that have a `no_spof`
+/// target (empty for the others), as `check` decides them.
+fn spofs_for(
+    m: &crate::model::Model,
+    st: &analysis::structure::Structure,
+    targets: &[analysis::check::Target],
+) -> Vec<Vec<String>> {
+    (0..m.services.len())
+        .map(|s| {
+            if targets
+                .iter()
+                .any(|t| t.service == s && t.metric == analysis::check::Metric::NoSpof)
+            {
+                st.spofs(s)
+                    .into_iter()
+                    .map(|e| m.elements[e].id.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
 /// Draws `plots` into `dir` and says where.
 fn write_plots(
     dir: Option<&Path>,
@@ -625,25 +668,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         );
     }
     let st = analysis::structure::Structure::new(m);
-    let spofs: Vec<Vec<String>> = (0..m.services.len())
-        .map(|s| {
-            if targets
-                .iter()
-                .any(|t| t.service == s && t.metric == chk::Metric::NoSpof)
-            {
-                st.spofs(s)
-                    .into_iter()
-                    .map(|e| m.elements[e].id.clone())
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+    let spofs = spofs_for(m, &st, &targets);
     let looks_at = chk::schedule(args.first_trials, args.max_trials);
     let looks = looks_at.len() as u32;
     let per_look = chk::per_look_confidence(args.confidence, looks);
     let mut tally = engine::Tally::new(m.services.len());
+    // Kept for the convergence plot of the HTML report.
+    let mut segments = Vec::new();
     let started = std::time::Instant::now();
     let needs_simulation = targets.iter().any(|t| t.metric.simulated());
     let mut decisions = Vec::new();
@@ -656,8 +687,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                 trials: upto - tally.trials,
                 threads: args.threads.map(|t| t as usize),
             };
-            let batch = engine::run(m, &cfg, &|_| {})?;
-            tally.merge(&batch);
+            for part in engine::run_segmented(m, &cfg, &engine::checkpoints(args.max_trials), &|_| {})? {
+                tally.merge(&part);
+                segments.push(part);
+            }
         }
         let summary = analysis::summarize(m, &tally, per_look);
         decisions = chk::decide(m, &targets, &summary, &spofs);
@@ -703,6 +736,19 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             Format::Table => print!("{}", rep.to_github()),
             Format::Json => eprint!("{}", rep.to_github()),
         }
+    }
+    if let Some(path) = &args.html {
+        // Each service's results at the last look, at the overall confidence.
+        let summary = analysis::summarize(m, &tally, args.confidence);
+        let simulated = tally.trials >= 2;
+        let plots = if simulated {
+            crate::plot::figures::run(m, &summary, &tally, &segments)
+        } else {
+            Vec::new()
+        };
+        let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
+        let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
+        write_html(path, &page, args.format == Format::Json)?;
     }
     let missed = rep.decisions.iter().any(|d| d.verdict == Verdict::Missed);
     let undecided = rep.decisions.iter().any(|d| d.verdict == Verdict::Undecided);
@@ -767,11 +813,11 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
             format!("{}: {stem}", (b'A' + i as u8) as char)
         })
         .collect();
-    write_plots(
-        args.plot.as_deref(),
-        || crate::plot::figures::compare(&names, &services),
-        false,
-    )?;
+    let plots = || crate::plot::figures::compare(&names, &services);
+    write_plots(args.plot.as_deref(), plots, false)?;
+    if let Some(path) = &args.html {
+        write_html(path, &report::html::compare_page(&rep, &plots())?, false)?;
+    }
     Ok(EXIT_OK)
 }
 
@@ -1051,10 +1097,16 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         Format::Json => rep.to_json(),
     };
     emit(&text, args.output.as_deref(), args.quiet)?;
-    write_plots(
-        args.plot.as_deref(),
-        || crate::plot::figures::run(&sc.model, &summary, &tally, &segments),
-        args.quiet,
-    )?;
+    let plots = || crate::plot::figures::run(&sc.model, &summary, &tally, &segments);
+    write_plots(args.plot.as_deref(), plots, args.quiet)?;
+    if let Some(path) = &args.html {
+        let m = &sc.model;
+        let targets = analysis::check::scenario_targets(m);
+        let st = analysis::structure::Structure::new(m);
+        let decisions = analysis::check::decide(m, &targets, &summary, &spofs_for(m, &st, &targets));
+        let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
+        let page = report::html::run_page(&rep, &summary, &decisions, &structure, &plots())?;
+        write_html(path, &page, args.quiet)?;
+    }
     Ok(EXIT_OK)
 }

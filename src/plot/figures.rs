@@ -56,6 +56,7 @@ pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot
     let h = |q: f64| hist.quantile(q).unwrap_or(0.0) / TICKS_PER_HOUR;
     Some(Plot {
         name: format!("durations-{}", stem(service)),
+        service: Some(service.to_string()),
         title: format!(
             "{service}: outage durations ({} outages in {trials} trials)",
             hist.count
@@ -103,6 +104,7 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
             }
             Plot {
                 name: format!("convergence-{}", stem(&svc.id)),
+                service: Some(svc.id.clone()),
                 title: format!("{}: availability as trials accumulate", svc.id),
                 kind: Kind::Convergence {
                     y_label: "availability".into(),
@@ -215,6 +217,7 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
                 .collect();
             Plot {
                 name: format!("sweep-{}", stem(&svc.id)),
+                service: Some(svc.id.clone()),
                 title: format!("{}: sweep of {}", svc.id, parameters.join(" × ")),
                 kind: Kind::Panels { panels, lines: true },
             }
@@ -261,6 +264,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
             }
             Plot {
                 name: format!("compare-{}", stem(&svc.service)),
+                service: Some(svc.service.clone()),
                 title: format!("{}: designs compared on common random numbers", svc.service),
                 kind: Kind::Panels { panels, lines: false },
             }
@@ -357,6 +361,7 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
     }));
     Plot {
         name: format!("timeline-trial-{trial}"),
+        service: None,
         title: format!("Trial {trial}: the services, and the elements that changed state"),
         kind: Kind::Timeline {
             horizon,

@@ -64,6 +64,8 @@ pub struct Plot {
     pub name: String,
     /// Title at the top.
     pub title: String,
+    /// The service it is about, if one.
+    pub service: Option<String>,
     pub kind: Kind,
 }
 

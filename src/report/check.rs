@@ -56,7 +56,7 @@ fn sig_pct(x: f64) -> String {
 }
 
 /// The evidence, in words: the estimate and its interval, or the SPOFs.
-fn evidence(d: &Decision) -> String {
+pub(super) fn evidence(d: &Decision) -> String {
     if d.metric == Metric::NoSpof {
         return if d.spofs.is_empty() {
             "none".into()
@@ -84,7 +84,7 @@ fn evidence(d: &Decision) -> String {
     }
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
+pub(super) fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Met => "met",
         Verdict::Missed => "MISSED",

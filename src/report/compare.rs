@@ -24,7 +24,7 @@ pub struct CompareReport<'a> {
     pub services: &'a [ServiceComparison],
 }
 
-fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
+pub(super) fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
     let sign = |x: f64| if signed && x > 0.0 { "+" } else { "" };
     match q {
         Quantity::Availability => format!(
@@ -58,7 +58,7 @@ fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
     }
 }
 
-fn name(q: Quantity) -> &'static str {
+pub(super) fn name(q: Quantity) -> &'static str {
     match q {
         Quantity::Availability => "availability",
         Quantity::DowntimeHoursPerYear => "downtime per year",

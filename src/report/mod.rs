@@ -10,6 +10,7 @@ use serde::Serialize;
 mod check;
 mod compare;
 mod graph;
+pub mod html;
 mod structure;
 mod sweep;
 mod trace;
@@ -213,7 +214,10 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
         };
         row(o, "mean time between outages", point, format!("{ci} {interval}"));
     }
-    o.push(Line::Text("outages observed".into(), s.outages_observed.to_string()));
+    o.push(Line::Text(
+        "outages observed".into(),
+        s.outages_observed.to_string(),
+    ));
     if let Some(r) = &s.rto {
         let label = format!("outages over RTO {}", hours(r.rto_hours));
         match &r.fraction_of_outages {

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern.
 
+mod browser;
 mod check;
 mod cli;
 mod common;
@@ -10,7 +11,9 @@ mod engine;
 mod exact;
 mod group_validation;
 mod groups;
+mod html;
 mod maintenance;
+mod plots;
 mod rto;
 mod scenarios;
 mod shocks;

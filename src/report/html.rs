@@ -1,0 +1,558 @@
+//! Self-contained HTML reports (`--html FILE` on `run`, `compare` and
+//! `check`): one file with inline CSS and inline SVG plots, no script and
+//! nothing fetched from the network. The numbers are those of the text
+//! table, formatted by the same functions.
+
+use std::fmt::Write as _;
+
+use super::check::{evidence, verdict_word};
+use super::compare::{name as quantity_name, show};
+use super::{
+    CheckReport, CompareReport, Line, Provenance, RunReport, goal_text, hours, level, service_lines,
+};
+use crate::analysis::check::{Decision, Verdict};
+use crate::analysis::structure::{Exact, ServiceStructure};
+use crate::analysis::{RunSummary, compare::Quantity};
+use crate::plot::{Plot, PlotError};
+
+/// Cut sets and importance rows shown per service.
+const TOP: usize = 10;
+
+const STYLE: &str = "
+body { font-family: system-ui, 'DejaVu Sans', sans-serif; margin: 2rem auto; max-width: 1000px; color: #1a1a1a; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid #0072b2; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+h3 { font-size: 1.05rem; margin-top: 1.5rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.92rem; }
+th, td { text-align: left; padding: 0.25rem 0.8rem 0.25rem 0; vertical-align: top; }
+tr + tr td, tr + tr th { border-top: 1px solid #e4e4e4; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.meta th { color: #555; font-weight: normal; }
+.warning { background: #fff4e0; border-left: 4px solid #e69f00; padding: 0.4rem 0.8rem; margin: 0.4rem 0; }
+.met { color: #007a55; font-weight: bold; }
+.missed { color: #c04000; font-weight: bold; }
+.undecided { color: #8a6d00; font-weight: bold; }
+.spof { color: #c04000; }
+figure { margin: 1rem 0; }
+figure svg { max-width: 100%; height: auto; }
+code { background: #f2f2f2; padding: 0 0.2rem; }
+";
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A page under construction.
+struct Page {
+    body: String,
+}
+
+impl Page {
+    fn new(heading: &str, subtitle: &str) -> Self {
+        let mut body = String::new();
+        let _ = writeln!(body, "<h1>{}</h1>\n<p>{}</p>", esc(heading), esc(subtitle));
+        Self { body }
+    }
+
+    /// A two-column table of settings.
+    fn meta(&mut self, rows: &[(&str, String)]) {
+        self.body.push_str("<table class=\"meta\">\n");
+        for (k, v) in rows {
+            let _ = writeln!(self.body, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    fn h(&mut self, level: u8, text: &str, id: Option<&str>) {
+        let id = id.map(|i| format!(" id=\"{}\"", esc(i))).unwrap_or_default();
+        let _ = writeln!(self.body, "<h{level}{id}>{}</h{level}>", esc(text));
+    }
+
+    fn p(&mut self, text: &str, class: Option<&str>) {
+        let class = class.map(|c| format!(" class=\"{c}\"")).unwrap_or_default();
+        let _ = writeln!(self.body, "<p{class}>{}</p>", esc(text));
+    }
+
+    /// A table with a header row; cells are text, escaped here.
+    fn table(&mut self, class: &str, head: &[&str], rows: &[Vec<String>]) {
+        let _ = writeln!(self.body, "<table class=\"{class}\">");
+        self.body.push_str("<tr>");
+        for h in head {
+            let _ = write!(self.body, "<th>{}</th>", esc(h));
+        }
+        self.body.push_str("</tr>\n");
+        for r in rows {
+            self.body.push_str("<tr>");
+            for c in r {
+                let _ = write!(self.body, "<td class=\"num\">{}</td>", esc(c));
+            }
+            self.body.push_str("</tr>\n");
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    fn figure(&mut self, plot: &Plot) -> Result<(), PlotError> {
+        let svg = plot.svg()?;
+        // Inline SVG needs no XML declaration.
+        let svg = match svg.find("<svg") {
+            Some(i) => &svg[i..],
+            None => &svg[..],
+        };
+        let _ = writeln!(
+            self.body,
+            "<figure id=\"plot-{}\" role=\"img\" aria-label=\"{}\">\n{svg}\n</figure>",
+            esc(&plot.name),
+            esc(&plot.title)
+        );
+        Ok(())
+    }
+
+    fn finish(self, title: &str) -> String {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{}\
+             <p><small>Made by redsim {}. Formats and methods: docs/report-format.md, docs/methodology.md.</small></p>\n\
+             </body>\n</html>\n",
+            esc(title),
+            self.body,
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+}
+
+fn scenario_rows(sc: &Provenance) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        ("scenario", sc.name.clone()),
+        ("file", sc.file.clone()),
+        ("sha256", sc.sha256.clone()),
+    ];
+    if !sc.set.is_empty() {
+        rows.push(("changes (--set)", sc.set.join("   ")));
+    }
+    rows
+}
+
+/// A service's results: the table's lines as an HTML table, causes and warnings.
+fn results(page: &mut Page, run: &RunSummary, s: usize) {
+    let summary = &run.services[s];
+    let mut rows = String::from("<table class=\"results\">\n");
+    let mut causes = Vec::new();
+    let mut warnings = Vec::new();
+    for line in service_lines(summary, run.confidence) {
+        match line {
+            Line::Row(label, value, interval) => {
+                let _ = writeln!(
+                    rows,
+                    "<tr><th>{}</th><td class=\"num\" data-quantity=\"{}\">{}</td><td class=\"num\">{}</td></tr>",
+                    esc(&label),
+                    esc(&label),
+                    esc(&value),
+                    esc(&interval)
+                );
+            }
+            // The causes get a table of their own below.
+            Line::Text(label, _) if label == "downtime by cause" => {}
+            Line::Text(label, text) => {
+                let _ = writeln!(
+                    rows,
+                    "<tr><th>{}</th><td colspan=\"2\">{}</td></tr>",
+                    esc(&label),
+                    esc(&text)
+                );
+            }
+            Line::Cause(who, share, text) => causes.push(vec![who, format!("{share:.1} %"), text]),
+            Line::Warning(w) => warnings.push(w),
+        }
+    }
+    rows.push_str("</table>\n");
+    page.body.push_str(&rows);
+    if !causes.is_empty() {
+        page.h(3, "Downtime by cause (the failure that began each outage)", None);
+        page.table(
+            "causes",
+            &["cause", "share", "downtime per year and outages"],
+            &causes,
+        );
+    }
+    for w in warnings {
+        page.p(&format!("Warning: {w}"), Some("warning"));
+    }
+}
+
+fn verdicts(page: &mut Page, decisions: &[&Decision], note: &str) {
+    if decisions.is_empty() {
+        return;
+    }
+    page.h(3, "Targets", None);
+    page.p(note, None);
+    page.body
+        .push_str("<table class=\"targets\">\n<tr><th>target</th><th>verdict</th><th>evidence</th></tr>\n");
+    for d in decisions {
+        let class = match d.verdict {
+            Verdict::Met => "met",
+            Verdict::Missed => "missed",
+            Verdict::Undecided => "undecided",
+        };
+        let _ = writeln!(
+            page.body,
+            "<tr><td>{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&goal_text(d.metric, d.goal)),
+            verdict_word(d.verdict),
+            esc(&evidence(d))
+        );
+    }
+    page.body.push_str("</table>\n");
+}
+
+fn structure(page: &mut Page, st: &ServiceStructure) {
+    page.h(3, "Structure", None);
+    if st.down_with_everything_up {
+        page.p(
+            "Down even with everything up: it can never be up.",
+            Some("warning"),
+        );
+    }
+    if st.spofs.is_empty() {
+        page.p("Single points of failure: none.", None);
+    } else {
+        let names: Vec<String> = st
+            .spofs
+            .iter()
+            .map(|n| match &n.kind {
+                Some(k) => format!("{} ({k})", n.id),
+                None => n.id.clone(),
+            })
+            .collect();
+        let _ = writeln!(
+            page.body,
+            "<p>Single points of failure ({}): <span class=\"spof\">{}</span></p>",
+            names.len(),
+            esc(&names.join(", "))
+        );
+    }
+    if !st.failover_exposure.is_empty() {
+        let rows: Vec<Vec<String>> = st
+            .failover_exposure
+            .iter()
+            .map(|x| vec![x.element.clone(), x.group.clone(), hours(x.mean_outage_hours)])
+            .collect();
+        page.p(
+            "Failover exposure: redundant members whose loss, while carrying traffic, costs an outage.",
+            None,
+        );
+        page.table("exposure", &["member", "group", "mean outage per loss"], &rows);
+    }
+    if let Exact::Solved(x) = &st.exact {
+        page.p(
+            &format!(
+                "Exact long-run availability {:.10} % ({} downtime per year; steady state, no start-up transient).",
+                x.availability * 100.0,
+                hours(x.downtime_hours_per_year)
+            ),
+            None,
+        );
+    } else if let Some(why) = st.exact.explanation() {
+        page.p(&format!("Exact long-run availability: {why}"), None);
+    }
+    let c = &st.cut_sets;
+    let counts: Vec<String> = c
+        .count_by_order
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} of order {}", i + 1))
+        .collect();
+    let mut text = format!("Minimal cut sets: {}", counts.join(", "));
+    if c.complete_to_order < c.max_order {
+        let _ = write!(text, " (complete to order {} only)", c.complete_to_order);
+    }
+    page.p(&format!("{text}."), None);
+    if !c.sets.is_empty() {
+        let rows: Vec<Vec<String>> = c
+            .sets
+            .iter()
+            .take(TOP)
+            .map(|s| vec![s.elements.join(", "), format!("{:.3e}", s.probability)])
+            .collect();
+        page.table(
+            "cut-sets",
+            &["cut set (top by probability)", "long-run probability"],
+            &rows,
+        );
+    }
+    if let Some(why) = &st.importance_note {
+        page.p(&format!("Importance: {why}"), None);
+    }
+    if !st.importance.is_empty() {
+        page.p(
+            &format!(
+                "Importance of the elements (top {} of {}, by criticality; from the exact long-run probabilities):",
+                st.importance.len().min(TOP),
+                st.importance.len()
+            ),
+            None,
+        );
+        let rows: Vec<Vec<String>> = st
+            .importance
+            .iter()
+            .take(TOP)
+            .map(|i| {
+                vec![
+                    i.element.clone(),
+                    format!("{:.3e}", i.unavailability),
+                    format!("{:.3e}", i.birnbaum),
+                    i.criticality.to_string(),
+                    i.fussell_vesely.to_string(),
+                    i.risk_achievement_worth.to_string(),
+                    i.risk_reduction_worth.to_string(),
+                ]
+            })
+            .collect();
+        page.table(
+            "importance",
+            &[
+                "element",
+                "q",
+                "Birnbaum",
+                "criticality",
+                "Fussell-Vesely",
+                "RAW",
+                "RRW",
+            ],
+            &rows,
+        );
+    }
+}
+
+/// Every service of a run: results, targets, structure and its plots.
+fn services(
+    page: &mut Page,
+    run: &RunSummary,
+    decisions: &[Decision],
+    targets_note: &str,
+    st: &[ServiceStructure],
+    plots: &[Plot],
+) -> Result<(), PlotError> {
+    for (s, summary) in run.services.iter().enumerate() {
+        page.h(
+            2,
+            &format!("Service {}", summary.id),
+            Some(&format!("service-{}", summary.id)),
+        );
+        results(page, run, s);
+        let mine: Vec<&Decision> = decisions.iter().filter(|d| d.service == summary.id).collect();
+        verdicts(page, &mine, targets_note);
+        if let Some(x) = st.iter().find(|x| x.id == summary.id) {
+            structure(page, x);
+        }
+        for p in plots
+            .iter()
+            .filter(|p| p.service.as_deref() == Some(summary.id.as_str()))
+        {
+            page.figure(p)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_meta(rep: &RunReport) -> Vec<(&'static str, String)> {
+    let mut rows = scenario_rows(rep.scenario);
+    rows.extend([
+        ("seed", rep.seed.to_string()),
+        ("trials", rep.trials.to_string()),
+        ("mission", hours(rep.mission_hours)),
+        ("confidence", format!("{} %", level(rep.confidence))),
+        ("generator", rep.generator.to_string()),
+    ]);
+    rows
+}
+
+/// The HTML page of a run: `decisions` are the scenario's targets judged on
+/// this run's sample (at the run's confidence), `st` the structural analysis.
+///
+/// # Errors
+/// When a plot cannot be drawn.
+pub fn run_page(
+    rep: &RunReport,
+    run: &RunSummary,
+    decisions: &[Decision],
+    st: &[ServiceStructure],
+    plots: &[Plot],
+) -> Result<String, PlotError> {
+    let mut page = Page::new(
+        &format!("redsim report: {}", rep.scenario.name),
+        "Availability, downtime and outages per service, estimated by Monte Carlo simulation, each with its confidence interval.",
+    );
+    page.meta(&run_meta(rep));
+    services(
+        &mut page,
+        run,
+        decisions,
+        &format!(
+            "Judged on this run's {} trials at {} % confidence (one look; `redsim check` decides sequentially).",
+            rep.trials,
+            level(rep.confidence)
+        ),
+        st,
+        plots,
+    )?;
+    Ok(page.finish(&format!("redsim: {}", rep.scenario.name)))
+}
+
+/// The HTML page of a check: verdicts first, then each service's results at
+/// the last look, structure and plots.
+///
+/// # Errors
+/// When a plot cannot be drawn.
+pub fn check_page(
+    rep: &CheckReport,
+    run: Option<&RunSummary>,
+    st: &[ServiceStructure],
+    plots: &[Plot],
+) -> Result<String, PlotError> {
+    let missed = rep
+        .decisions
+        .iter()
+        .filter(|d| d.verdict == Verdict::Missed)
+        .count();
+    let undecided = rep
+        .decisions
+        .iter()
+        .filter(|d| d.verdict == Verdict::Undecided)
+        .count();
+    let outcome = match (missed, undecided) {
+        (0, 0) => "All targets met.".to_string(),
+        (0, u) => format!("No target missed; {u} undecided at the budget."),
+        (m, _) => format!("{m} target(s) missed."),
+    };
+    let mut page = Page::new(&format!("redsim check: {}", rep.scenario.name), &outcome);
+    let mut meta = scenario_rows(rep.scenario);
+    meta.extend([
+        ("seed", rep.seed.to_string()),
+        ("trials", rep.trials.to_string()),
+        (
+            "confidence",
+            format!(
+                "{} % overall ({} % per look, {} looks planned)",
+                level(rep.confidence),
+                level(rep.confidence_per_look),
+                rep.looks
+            ),
+        ),
+        ("stopped", rep.stopped.to_string()),
+    ]);
+    page.meta(&meta);
+    page.h(2, "Verdicts", Some("verdicts"));
+    let rows: Vec<Vec<String>> = rep
+        .decisions
+        .iter()
+        .map(|d| {
+            vec![
+                d.service.clone(),
+                goal_text(d.metric, d.goal),
+                verdict_word(d.verdict).to_string(),
+                evidence(d),
+            ]
+        })
+        .collect();
+    page.table("verdicts", &["service", "target", "verdict", "evidence"], &rows);
+    if let Some(run) = run {
+        services(&mut page, run, &[], "", st, plots)?;
+    }
+    Ok(page.finish(&format!("redsim check: {}", rep.scenario.name)))
+}
+
+/// The HTML page of a comparison.
+///
+/// # Errors
+/// When a plot cannot be drawn.
+pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotError> {
+    let mut page = Page::new(
+        "redsim comparison",
+        "Designs side by side on common random numbers: each difference from the baseline (A) has an interval from the paired trials.",
+    );
+    let designs: Vec<Vec<String>> = rep
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            vec![
+                ((b'A' + i as u8) as char).to_string(),
+                d.file.clone(),
+                d.name.clone(),
+                d.sha256.clone(),
+            ]
+        })
+        .collect();
+    page.table("designs", &["design", "file", "scenario", "sha256"], &designs);
+    page.meta(&[
+        ("seed", rep.seed.to_string()),
+        ("trials", format!("{} per design, paired", rep.trials)),
+        ("confidence", format!("{} %", level(rep.confidence))),
+    ]);
+    for s in rep.services {
+        page.h(
+            2,
+            &format!("Service {}", s.service),
+            Some(&format!("service-{}", s.service)),
+        );
+        for w in &s.warnings {
+            page.p(&format!("Warning: {w}"), Some("warning"));
+        }
+        let mut rows = Vec::new();
+        for q in Quantity::ALL {
+            for (i, vals) in s.designs.iter().enumerate() {
+                if let Some(v) = vals.iter().find(|v| v.quantity == q) {
+                    let tag = ((b'A' + i as u8) as char).to_string();
+                    rows.push(vec![
+                        quantity_name(q).to_string(),
+                        tag,
+                        show(q, &v.estimate, false),
+                        String::new(),
+                    ]);
+                }
+            }
+            for d in s.differences.iter().filter(|d| d.quantity == q) {
+                let narrow = match d.narrowing {
+                    Some(x) => format!("{x:.1}x narrower than independent runs"),
+                    None => "the same difference in every trial".into(),
+                };
+                rows.push(vec![
+                    quantity_name(q).to_string(),
+                    format!("{} - A", (b'A' + d.design as u8) as char),
+                    show(q, &d.paired, true),
+                    narrow,
+                ]);
+            }
+        }
+        page.table(
+            "comparison",
+            &["quantity", "design", "estimate [interval]", "pairing"],
+            &rows,
+        );
+        for p in plots
+            .iter()
+            .filter(|p| p.service.as_deref() == Some(s.service.as_str()))
+        {
+            page.figure(p)?;
+        }
+    }
+    Ok(page.finish("redsim comparison"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            esc("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+}
