@@ -184,29 +184,42 @@ fn results(page: &mut Page, run: &RunSummary, s: usize) {
     }
 }
 
-fn verdicts(page: &mut Page, decisions: &[&Decision], note: &str) {
-    if decisions.is_empty() {
-        return;
-    }
-    page.h(3, "Targets", None);
-    page.p(note, None);
-    page.body
-        .push_str("<table class=\"targets\">\n<tr><th>target</th><th>verdict</th><th>evidence</th></tr>\n");
+/// A table of verdicts (with the service's column when `with_service`).
+fn verdict_table(page: &mut Page, decisions: &[&Decision], with_service: bool) {
+    let service = if with_service { "<th>service</th>" } else { "" };
+    let _ = writeln!(
+        page.body,
+        "<table class=\"targets\">\n<tr>{service}<th>target</th><th>verdict</th><th>evidence</th></tr>"
+    );
     for d in decisions {
         let class = match d.verdict {
             Verdict::Met => "met",
             Verdict::Missed => "missed",
             Verdict::Undecided => "undecided",
         };
+        let service = if with_service {
+            format!("<td>{}</td>", esc(&d.service))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             page.body,
-            "<tr><td>{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr>{service}<td>{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&goal_text(d.metric, d.goal)),
             verdict_word(d.verdict),
             esc(&evidence(d))
         );
     }
     page.body.push_str("</table>\n");
+}
+
+fn verdicts(page: &mut Page, decisions: &[&Decision], note: &str) {
+    if decisions.is_empty() {
+        return;
+    }
+    page.h(3, "Targets", None);
+    page.p(note, None);
+    verdict_table(page, decisions, false);
 }
 
 fn structure(page: &mut Page, st: &ServiceStructure) {
@@ -447,19 +460,8 @@ pub fn check_page(
     ]);
     page.meta(&meta);
     page.h(2, "Verdicts", Some("verdicts"));
-    let rows: Vec<Vec<String>> = rep
-        .decisions
-        .iter()
-        .map(|d| {
-            vec![
-                d.service.clone(),
-                goal_text(d.metric, d.goal),
-                verdict_word(d.verdict).to_string(),
-                evidence(d),
-            ]
-        })
-        .collect();
-    page.table("verdicts", &["service", "target", "verdict", "evidence"], &rows);
+    let all: Vec<&Decision> = rep.decisions.iter().collect();
+    verdict_table(&mut page, &all, true);
     if let Some(run) = run {
         services(&mut page, run, &[], "", st, plots)?;
     }
