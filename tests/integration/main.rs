@@ -13,6 +13,7 @@ mod groups;
 mod maintenance;
 mod rto;
 mod scenarios;
+mod shard;
 mod shocks;
 mod spares;
 mod structure;
