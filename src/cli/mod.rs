@@ -164,9 +164,13 @@ pub struct CheckArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Decide from this result file (`redsim merge --result`) instead of
-    /// simulating: one look at the full confidence. It must come from FILE
-    /// with the same `--set` changes.
-    #[arg(long, value_name = "RESULT", conflicts_with = "max_time")]
+    /// simulating: one look at the full confidence, at its trials and seed.
+    /// It must come from FILE with the same `--set` changes.
+    #[arg(
+        long,
+        value_name = "RESULT",
+        conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads"]
+    )]
     pub result: Option<PathBuf>,
 }
 

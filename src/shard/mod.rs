@@ -431,6 +431,9 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             f.range.first, f.range.end, part.index, part.count, f.trials
         ));
     }
+    if f.trials < 2 {
+        problems.push(format!("`trials` is {}: a run has at least 2", f.trials));
+    }
     if !(f.confidence > 0.0 && f.confidence < 1.0) {
         problems.push(format!("`confidence` {} is not between 0 and 1", f.confidence));
     }
