@@ -541,7 +541,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 ));
             }
             let mut out = Vec::new();
-            if scenarios_ok && sets == grid {
+            if scenarios_ok && f.scenarios.len() == 1 && sets == grid {
                 for (i, p) in points.iter().enumerate() {
                     match f.scenarios[0].resolve(&p.set) {
                         Ok(sc) => {
@@ -926,6 +926,31 @@ mod tests {
             }
             assert_eq!(next, total);
         }
+    }
+
+    #[test]
+    fn inconsistent_files_are_refused_not_panicked_on() {
+        let head = r#""format": "redsim-shard/1", "redsim_version": "0.1.0", "scenario_sha256": "x",
+            "seed": 1, "trials": 10, "range": {"first": 0, "end": 10}, "shard": {"index": 0, "count": 1},
+            "confidence": 0.95, "generator": "g", "scenarios": []"#;
+        for body in [
+            r#""kind": "sweep", "parameters": [{"path": "mission", "values": ["1h"]}], "points": [{"set": ["mission=1h"], "tally": {"trials": 10, "events": 0, "services": []}}]"#,
+            r#""kind": "run", "segments": []"#,
+            r#""kind": "compare", "paired": {"trials": 10, "services": []}"#,
+        ] {
+            let text = format!("{{{head}, {body}}}");
+            let e = Shard::parse(Path::new("f.json"), text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("must have"), "{e}");
+        }
+        let e = Shard::parse(
+            Path::new("f.json"),
+            br#"{"format": "redsim-shard/1", "kind": "run"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("missing field"), "{e}");
     }
 
     #[test]
