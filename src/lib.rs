@@ -9,6 +9,7 @@
 //!   Carlo runner, returning mergeable integer statistics.
 //! - [`analysis`]: estimators and confidence intervals computed from those statistics.
 //! - [`report`]: text tables and JSON reports of finished results.
+//! - [`shard`]: sharded runs: shard files (`redsim-shard/1`) and their exact merge.
 //! - [`cli`]: the command-line interface (the `redsim` binary is a thin shell over it).
 
 pub mod analysis;
@@ -18,3 +19,4 @@ pub mod model;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod shard;

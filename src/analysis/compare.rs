@@ -5,8 +5,8 @@
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::{Estimate, MIN_OUTAGES};
-use crate::engine::{TICKS_PER_HOUR, TrialOutcome};
+use super::{Estimate, MIN_OUTAGES, mean_var, mean_var_signed};
+use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR};
 use crate::model::{HOURS_PER_YEAR, Model};
 
 /// A compared quantity.
@@ -28,13 +28,22 @@ impl Quantity {
         Self::OutagesPerYear,
     ];
 
-    /// The quantity's value in one trial of a mission of `mission` hours.
-    fn of(self, o: TrialOutcome, mission: f64) -> f64 {
-        let down = o.down as f64 / TICKS_PER_HOUR;
+    /// The quantity in one trial of a mission of `mission` hours as
+    /// `offset + scale · x`, `x` being the trial's integer count it comes
+    /// from (down time [ticks] or outages).
+    fn affine(self, mission: f64) -> (f64, f64) {
         match self {
-            Self::Availability => 1.0 - down / mission,
-            Self::DowntimeHoursPerYear => down * HOURS_PER_YEAR / mission,
-            Self::OutagesPerYear => o.outages as f64 * HOURS_PER_YEAR / mission,
+            Self::Availability => (1.0, -1.0 / (TICKS_PER_HOUR * mission)),
+            Self::DowntimeHoursPerYear => (0.0, HOURS_PER_YEAR / (TICKS_PER_HOUR * mission)),
+            Self::OutagesPerYear => (0.0, HOURS_PER_YEAR / mission),
+        }
+    }
+
+    /// The count this quantity is drawn from.
+    fn of<M>(self, o: &Outcomes<M>) -> &M {
+        match self {
+            Self::Availability | Self::DowntimeHoursPerYear => &o.down,
+            Self::OutagesPerYear => &o.outages,
         }
     }
 }
@@ -71,62 +80,58 @@ pub struct ServiceComparison {
     pub warnings: Vec<String>,
 }
 
-/// Sample mean of `xs` with a Student-t interval at `confidence`.
-fn t_interval(xs: &[f64], confidence: f64) -> (Estimate, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = if xs.len() > 1 {
-        xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    let se = (var / n).sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1.0).max(1.0))
+/// Student-t critical value of a two-sided interval at `confidence` over `n` trials.
+fn t_quantile(n: u64, confidence: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, (n as f64 - 1.0).max(1.0))
         .expect("valid degrees of freedom")
-        .inverse_cdf(0.5 + confidence / 2.0);
-    (
-        Estimate {
-            point: mean,
-            std_error: Some(se),
-            ci_low: mean - t * se,
-            ci_high: mean + t * se,
-            confidence,
-        },
-        var,
-    )
+        .inverse_cdf(0.5 + confidence / 2.0)
 }
 
-/// Compares the services that every design has (matched by id), on the
-/// per-trial outcomes of each design (`outcomes[d][trial][service]`, the
-/// same trials for every design).
-pub fn compare(
-    models: &[&Model],
-    outcomes: &[Vec<Vec<TrialOutcome>>],
-    confidence: f64,
-) -> Vec<ServiceComparison> {
-    let first = models[0];
-    let n = outcomes[0].len();
-    first
-        .services
+/// A mean of `n` trials with sample variance `var`, with a Student-t interval at `confidence`.
+fn t_interval(mean: f64, var: f64, n: u64, confidence: f64) -> Estimate {
+    let var = if n > 1 { var } else { 0.0 };
+    // `+ 0.0` turns the -0.0 of a zero difference scaled by a negative factor into 0.
+    let mean = mean + 0.0;
+    let se = (var / n as f64).sqrt();
+    let t = t_quantile(n, confidence);
+    Estimate {
+        point: mean,
+        std_error: Some(se),
+        ci_low: mean - t * se,
+        ci_high: mean + t * se,
+        confidence,
+    }
+}
+
+/// Mean and variance of a quantity of one design, from its integer moments.
+fn design_stats(m: &Moments, n: u64, (offset, scale): (f64, f64)) -> (f64, f64) {
+    let (mean, var) = mean_var(m, n);
+    (offset + scale * mean, scale * scale * var)
+}
+
+/// Compares the services that every design has (matched by id, in the
+/// order of the first design's services, as [`shared_services`] lists
+/// them), from the paired tally of the designs run on the same trials.
+/// Every number is computed from exact integer sums, so a comparison merged
+/// from shards of the trials is that of one run.
+pub fn compare(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<ServiceComparison> {
+    let n = paired.trials;
+    let missions: Vec<f64> = models.iter().map(|m| m.mission).collect();
+    shared_services(models)
         .iter()
-        .filter_map(|svc| {
-            let idx: Vec<usize> = models
-                .iter()
-                .map(|m| m.services.iter().position(|s| s.id == svc.id))
-                .collect::<Option<_>>()?;
-            let series = |d: usize, q: Quantity| -> Vec<f64> {
-                outcomes[d]
-                    .iter()
-                    .map(|t| q.of(t[idx[d]], models[d].mission))
-                    .collect()
-            };
+        .zip(&paired.services)
+        .map(|((id, _), ps)| {
             // Each design's own estimates stay in range, as in the run report.
-            let designs = (0..models.len())
-                .map(|d| {
+            let designs = ps
+                .designs
+                .iter()
+                .zip(&missions)
+                .map(|(o, &mission)| {
                     Quantity::ALL
                         .iter()
                         .map(|&q| {
-                            let e = t_interval(&series(d, q), confidence).0;
+                            let (mean, var) = design_stats(q.of(o), n, q.affine(mission));
+                            let e = t_interval(mean, var, n, confidence);
                             Value {
                                 quantity: q,
                                 estimate: match q {
@@ -138,10 +143,13 @@ pub fn compare(
                         .collect()
                 })
                 .collect();
-            let warnings = (0..models.len())
-                .filter_map(|d| {
-                    let seen: u64 = outcomes[d].iter().map(|t| t[idx[d]].outages).sum();
-                    (seen < MIN_OUTAGES).then(|| {
+            let warnings = ps
+                .designs
+                .iter()
+                .enumerate()
+                .filter_map(|(d, o)| {
+                    let seen = o.outages.sum;
+                    (seen < u128::from(MIN_OUTAGES)).then(|| {
                         format!(
                             "design {} saw only {seen} outage(s) in {n} trials: its intervals, and those of its \
                              differences, rest on too few outages to be trusted; run more trials",
@@ -151,20 +159,32 @@ pub fn compare(
                 })
                 .collect();
             let mut differences = Vec::new();
-            for d in 1..models.len() {
+            for (d, diff) in ps.differences.iter().enumerate().map(|(k, x)| (k + 1, x)) {
                 for q in Quantity::ALL {
-                    let (a, b) = (series(0, q), series(d, q));
-                    let diff: Vec<f64> = b.iter().zip(&a).map(|(y, x)| y - x).collect();
-                    let (paired, _) = t_interval(&diff, confidence);
-                    let (_, va) = t_interval(&a, confidence);
-                    let (_, vb) = t_interval(&b, confidence);
+                    let (ma, va) = design_stats(q.of(&ps.designs[0]), n, q.affine(missions[0]));
+                    let (mb, vb) = design_stats(q.of(&ps.designs[d]), n, q.affine(missions[d]));
+                    let (mean, var) = if missions[d] == missions[0] {
+                        // One scale: the difference is that of the integer
+                        // counts, exact (a design against itself differs by 0).
+                        let scale = q.affine(missions[0]).1;
+                        let (m, v) = mean_var_signed(q.of(diff), n);
+                        (scale * m, scale * scale * v)
+                    } else {
+                        // var(b - a) = var a + var b - 2 cov(a, b), the
+                        // covariance from var(y - x) of the counts.
+                        let (sa, sb) = (q.affine(missions[0]).1, q.affine(missions[d]).1);
+                        let (_, vx) = mean_var(q.of(&ps.designs[0]), n);
+                        let (_, vy) = mean_var(q.of(&ps.designs[d]), n);
+                        let (_, vd) = mean_var_signed(q.of(diff), n);
+                        let cov = (vx + vy - vd) / 2.0;
+                        (mb - ma, (va + vb - 2.0 * sa * sb * cov).max(0.0))
+                    };
+                    let paired = t_interval(mean, var, n, confidence);
                     let half = paired.ci_high - paired.point;
                     let t = if paired.std_error.is_some_and(|s| s > 0.0) {
                         half / paired.std_error.unwrap_or(1.0)
                     } else {
-                        StudentsT::new(0.0, 1.0, (n as f64 - 1.0).max(1.0))
-                            .expect("valid degrees of freedom")
-                            .inverse_cdf(0.5 + confidence / 2.0)
+                        t_quantile(n, confidence)
                     };
                     let independent = t * ((va + vb) / n as f64).sqrt();
                     differences.push(Difference {
@@ -176,12 +196,31 @@ pub fn compare(
                     });
                 }
             }
-            Some(ServiceComparison {
-                service: svc.id.clone(),
+            ServiceComparison {
+                service: id.clone(),
                 designs,
                 differences,
                 warnings,
-            })
+            }
+        })
+        .collect()
+}
+
+/// The services every design has, matched by id, in the order of the first
+/// design's: each id with its index in every design.
+pub fn shared_services(models: &[&Model]) -> Vec<(String, Vec<usize>)> {
+    let Some(first) = models.first() else {
+        return Vec::new();
+    };
+    first
+        .services
+        .iter()
+        .filter_map(|svc| {
+            let idx = models
+                .iter()
+                .map(|m| m.services.iter().position(|s| s.id == svc.id))
+                .collect::<Option<Vec<usize>>>()?;
+            Some((svc.id.clone(), idx))
         })
         .collect()
 }

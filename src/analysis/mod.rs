@@ -10,7 +10,7 @@ pub mod structure;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use crate::engine::{Moments, ServiceTally, TICKS_PER_HOUR, Tally};
+use crate::engine::{Moments, ServiceTally, SignedMoments, TICKS_PER_HOUR, Tally, Wide};
 use crate::model::{HOURS_PER_YEAR, Model};
 
 /// Below this many observed outages (over all trials) an interval is flagged
@@ -66,19 +66,30 @@ impl Estimate {
 
 /// Mean and unbiased sample variance of per-trial values from their integer moments.
 pub fn mean_var(m: &Moments, n: u64) -> (f64, f64) {
+    centred(m.sum as f64, m.sum, m.sum_sq, n)
+}
+
+/// Mean and unbiased sample variance of signed per-trial values (paired
+/// differences) from their integer moments.
+pub fn mean_var_signed(m: &SignedMoments, n: u64) -> (f64, f64) {
+    centred(m.sum as f64, m.sum.unsigned_abs(), m.sum_sq, n)
+}
+
+/// Mean and variance from the sum (`sum`, its magnitude `abs`) and sum of squares.
+fn centred(sum: f64, abs: u128, sum_sq: Wide, n: u64) -> (f64, f64) {
     let nf = n as f64;
-    let mean = m.sum as f64 / nf;
+    let mean = sum / nf;
     if n < 2 {
         return (mean, f64::NAN);
     }
-    // n·Σx² - (Σx)² exactly in integers where it fits; it is never negative.
-    let num = m
-        .sum_sq
+    // n·Σx² - (Σx)² exactly in integers where it fits; it is never negative
+    // (a tally read from a file that says otherwise gives 0, not a panic).
+    let num = sum_sq
         .to_u128()
         .and_then(|sq| u128::from(n).checked_mul(sq))
-        .zip(m.sum.checked_mul(m.sum))
-        .map(|(a, b)| (a - b) as f64)
-        .unwrap_or_else(|| (nf * m.sum_sq.to_f64() - (m.sum as f64).powi(2)).max(0.0));
+        .zip(abs.checked_mul(abs))
+        .map(|(a, b)| a.saturating_sub(b) as f64)
+        .unwrap_or_else(|| (nf * sum_sq.to_f64() - (abs as f64).powi(2)).max(0.0));
     (mean, num / (nf * (nf - 1.0)))
 }
 

@@ -13,6 +13,9 @@ use crate::engine::{self, DEFAULT_SEED, RunConfig};
 use crate::model::ElementRole;
 use crate::report::{self, Provenance, RunReport};
 use crate::scenario::{self, ScenarioError};
+use crate::shard::PartSpec;
+
+mod shard;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -65,6 +68,13 @@ pub enum Command {
     /// groups as clusters, requirements (power, racks, sites) as dashed arrows.
     /// Rendered to SVG, PNG or PDF by Graphviz `dot` when the output file asks for it.
     Graph(GraphArgs),
+    /// Merge the shard files of a run, sweep or comparison (written with
+    /// `--shard K/N`) and print its report, the same, byte for byte, as one
+    /// run of all the trials would print.
+    Merge(MergeArgs),
+    /// Print the report of a result or shard file (from `redsim merge
+    /// --result` or `--shard`) without simulating.
+    Report(ReportArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
     /// Print a shell completion script (e.g. `redsim completions bash > /etc/bash_completion.d/redsim`).
@@ -156,6 +166,15 @@ pub struct CheckArgs {
     /// Change the scenario without editing the file: `PATH=VALUE` (as for `run`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Decide from this result file (`redsim merge --result`) instead of
+    /// simulating: one look at the full confidence, at its trials and seed.
+    /// It must come from FILE with the same `--set` changes.
+    #[arg(
+        long,
+        value_name = "RESULT",
+        conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads"]
+    )]
+    pub result: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,18 +185,13 @@ pub struct CompareArgs {
     /// Trials per design (the same trials for each), seed, threads, confidence.
     #[command(flatten)]
     pub sim: SimOptions,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Also draw the plots (SVG and PNG) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub plot: Option<PathBuf>,
-    /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RunOutput,
+    /// Run only shard K of N (0-based) of the trials, on every design, and
+    /// write a shard file for `redsim merge`; `auto/N` reads K from
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
+    pub shard: Option<PartSpec>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,15 +204,12 @@ pub struct SweepArgs {
     pub set: Vec<String>,
     #[command(flatten)]
     pub sim: SimOptions,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Also draw the plots (SVG and PNG) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RunOutput,
+    /// Run only shard K of N (0-based) of the trials, at every point of the
+    /// grid, and write a shard file for `redsim merge`; `auto/N` as for `run`.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
+    pub shard: Option<PartSpec>,
 }
 
 /// Splits `v1,v2,...` on the commas outside braces, brackets and quotes.
@@ -283,21 +294,11 @@ pub struct RunArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimOptions,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RunOutput,
     /// No progress bar and no notes on standard error.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Also draw the plots (SVG and PNG) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub plot: Option<PathBuf>,
-    /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
     /// Run until the relative half-width of every service's unavailability
     /// interval is at most this (e.g. 5% or 0.05): `--trials` first, then
     /// doubling, up to `--max-trials`.
@@ -311,6 +312,58 @@ pub struct RunArgs {
     /// (repeatable; recorded in the report).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Run only shard K of N (0-based): trials K·T/N to (K+1)·T/N of the
+    /// `--trials` T, written to a shard file (`--output`, default
+    /// `STEM.shard-K-of-N.json` here) for `redsim merge`. `auto/N` reads K
+    /// from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
+    pub shard: Option<PartSpec>,
+}
+
+/// How a report is written: shared by `run`, `compare`, `sweep`, `merge` and `report`.
+#[derive(Debug, clap::Args)]
+pub struct RunOutput {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report (with `--shard`: the shard file) to this file
+    /// (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Also draw the plots (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard files of one run, sweep or comparison (any order); together
+    /// they must hold every trial exactly once.
+    #[arg(required = true, value_name = "SHARD")]
+    pub shards: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: RunOutput,
+    /// Also write the merged result (a shard file holding every trial) to
+    /// this file, for `redsim report` and `redsim check --result`.
+    #[arg(long, value_name = "FILE")]
+    pub result: Option<PathBuf>,
+    /// No notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A result file (`redsim merge --result`) or one shard file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub out: RunOutput,
+    /// No notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 fn parse_precision(s: &str) -> Result<f64, String> {
@@ -405,6 +458,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Spof(args) => spof(&args),
         Command::Exact(args) => exact(&args),
         Command::Graph(args) => graph(&args),
+        Command::Merge(args) => shard::merge(&args),
+        Command::Report(args) => shard::report(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "redsim", &mut std::io::stdout());
@@ -669,20 +724,27 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     }
     let st = analysis::structure::Structure::new(m);
     let spofs = spofs_for(m, &st, &targets);
-    let looks_at = chk::schedule(args.first_trials, args.max_trials);
+    // From a result: one look, at the full confidence, at trials already run.
+    let (looks_at, seed, from_result) = match &args.result {
+        Some(path) => {
+            let (seed, tally) = shard::result_tally(path, &args.file, &sc)?;
+            (vec![tally.trials], seed, Some(tally))
+        }
+        None => (chk::schedule(args.first_trials, args.max_trials), args.seed, None),
+    };
     let looks = looks_at.len() as u32;
     let per_look = chk::per_look_confidence(args.confidence, looks);
-    let mut tally = engine::Tally::new(m.services.len());
+    let needs_simulation = from_result.is_none() && targets.iter().any(|t| t.metric.simulated());
+    let mut tally = from_result.unwrap_or_else(|| engine::Tally::new(m.services.len()));
     // Kept for the convergence plot of the HTML report.
     let mut segments = Vec::new();
     let started = std::time::Instant::now();
-    let needs_simulation = targets.iter().any(|t| t.metric.simulated());
     let mut decisions = Vec::new();
     let mut stopped = "decided";
     for (i, &upto) in looks_at.iter().enumerate() {
         if needs_simulation {
             let cfg = RunConfig {
-                seed: args.seed,
+                seed,
                 first_trial: tally.trials,
                 trials: upto - tally.trials,
                 threads: args.threads.map(|t| t as usize),
@@ -707,12 +769,15 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             break;
         }
     }
+    if args.result.is_some() && decisions.iter().any(|d| d.verdict == Verdict::Undecided) {
+        stopped = "result";
+    }
     let prov = provenance(&args.file, &sc);
     let rep = report::CheckReport {
         format: report::CHECK_FORMAT,
         redsim_version: env!("CARGO_PKG_VERSION"),
         scenario: &prov,
-        seed: args.seed,
+        seed,
         trials: tally.trials,
         confidence: args.confidence,
         confidence_per_look: per_look,
@@ -741,11 +806,15 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         // Each service's results at the last look, at the overall confidence.
         let summary = analysis::summarize(m, &tally, args.confidence);
         let simulated = tally.trials >= 2;
-        let plots = if simulated {
+        let mut plots = if simulated {
             crate::plot::figures::run(m, &summary, &tally, &segments)
         } else {
             Vec::new()
         };
+        if segments.is_empty() {
+            // Decided from a result: its trials were not run here in order.
+            plots.retain(|p| !matches!(p.kind, crate::plot::Kind::Convergence { .. }));
+        }
         let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
         let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
         write_html(path, &page, args.format == Format::Json)?;
@@ -766,65 +835,36 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         .map(|f| load(f))
         .collect::<anyhow::Result<_>>()?;
     let models: Vec<&crate::model::Model> = scs.iter().map(|s| &s.model).collect();
-    let shared: Vec<&str> = models[0]
-        .services
-        .iter()
-        .map(|s| s.id.as_str())
-        .filter(|id| models.iter().all(|m| m.services.iter().any(|s| s.id == *id)))
-        .collect();
+    let shared = analysis::compare::shared_services(&models);
     if shared.is_empty() {
         anyhow::bail!("the designs share no service id: there is nothing to compare");
     }
-    let cfg = args.sim.config();
-    let outcomes = models
-        .iter()
-        .map(|m| engine::outcomes(m, &cfg))
-        .collect::<Result<Vec<_>, _>>()?;
-    let services = analysis::compare::compare(&models, &outcomes, args.sim.confidence);
+    let matched: Vec<Vec<usize>> = shared.into_iter().map(|(_, idx)| idx).collect();
+    if let Some(spec) = args.shard {
+        return shard::compare(args, &scs, &matched, spec);
+    }
+    let paired = engine::run_paired(&models, &matched, &args.sim.config(), &|_| {})?;
     let provs: Vec<Provenance> = args
         .files
         .iter()
         .zip(&scs)
         .map(|(f, sc)| provenance(f, sc))
         .collect();
-    let rep = report::CompareReport {
-        format: report::COMPARE_FORMAT,
-        redsim_version: env!("CARGO_PKG_VERSION"),
+    let result = CompareResult {
         designs: &provs,
+        models: &models,
         seed: args.sim.seed,
-        trials: args.sim.trials,
+        paired: &paired,
         confidence: args.sim.confidence,
-        services: &services,
     };
-    let text = match args.format {
-        Format::Table => rep.to_table(),
-        Format::Json => rep.to_json(),
-    };
-    emit(&text, args.output.as_deref(), false)?;
-    // Designs as in the table: A, B, ... with the file's stem.
-    let names: Vec<String> = args
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let stem = f
-                .file_stem()
-                .map_or_else(|| f.display().to_string(), |s| s.to_string_lossy().into());
-            format!("{}: {stem}", (b'A' + i as u8) as char)
-        })
-        .collect();
-    let plots = || crate::plot::figures::compare(&names, &services);
-    write_plots(args.plot.as_deref(), plots, false)?;
-    if let Some(path) = &args.html {
-        write_html(path, &report::html::compare_page(&rep, &plots())?, false)?;
-    }
+    report_compare(&result, &args.out)?;
     Ok(EXIT_OK)
 }
 
-fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
-    // The parameters and their values, then every point of the grid.
+/// The swept parameters of `--set PATH=v1,v2,...`, in order.
+fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let mut params: Vec<(String, Vec<String>)> = Vec::new();
-    for spec in &args.set {
+    for spec in specs {
         let (path, values) = spec
             .split_once('=')
             .with_context(|| format!("--set `{spec}`: write PATH=v1,v2,..."))?;
@@ -837,66 +877,52 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         }
         params.push((path.to_string(), values));
     }
-    let mut points: Vec<Vec<usize>> = vec![Vec::new()];
-    for (_, values) in &params {
-        points = points
-            .into_iter()
-            .flat_map(|p| {
-                (0..values.len()).map(move |i| {
-                    let mut q = p.clone();
-                    q.push(i);
-                    q
-                })
-            })
-            .collect();
-    }
-    let cfg = args.sim.config();
-    let mut rows = Vec::new();
-    for point in &points {
-        let sets: Vec<String> = params
-            .iter()
-            .zip(point)
-            .map(|((path, values), &i)| format!("{path}={}", values[i]))
-            .collect();
-        let sc = load_set(&args.file, &sets)?;
-        let tally = engine::run(&sc.model, &cfg, &|_| {})?;
-        let summary = analysis::summarize(&sc.model, &tally, args.sim.confidence);
-        rows.push((sets, summary));
-    }
+    Ok(params)
+}
+
+fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
+    let params = sweep_parameters(&args.set)?;
     let base = load(&args.file)?;
+    let part = args.shard.map(shard::resolve).transpose()?;
+    let cfg = match part {
+        Some(p) => shard::config(&args.sim, p),
+        None => args.sim.config(),
+    };
+    let mut points = Vec::new();
+    for set in scenario::grid(&params) {
+        let sc = scenario::from_source(&args.file, base.source.clone(), &set)?;
+        let tally = engine::run(&sc.model, &cfg, &|_| {})?;
+        points.push(crate::shard::SweepPoint {
+            set,
+            model: sc.model,
+            tally,
+        });
+    }
+    if let Some(part) = part {
+        let data = crate::shard::Data::Sweep {
+            parameters: params,
+            points,
+        };
+        shard::write(
+            &args.sim,
+            part,
+            vec![(&args.file, &base)],
+            data,
+            args.out.output.as_deref(),
+            false,
+        )?;
+        return Ok(EXIT_OK);
+    }
     let prov = provenance(&args.file, &base);
-    let rep = report::SweepReport {
-        format: report::SWEEP_FORMAT,
-        redsim_version: env!("CARGO_PKG_VERSION"),
-        scenario: &prov,
+    let result = SweepResult {
+        provenance: &prov,
         seed: args.sim.seed,
         trials: args.sim.trials,
+        parameters: &params,
+        points: &points,
         confidence: args.sim.confidence,
-        parameters: params.iter().map(|(p, _)| p.clone()).collect(),
-        points: rows
-            .iter()
-            .map(|(sets, summary)| report::SweepPoint {
-                set: sets.clone(),
-                services: &summary.services,
-            })
-            .collect(),
     };
-    let text = match args.format {
-        Format::Table => rep.to_table(),
-        Format::Json => rep.to_json(),
-    };
-    emit(&text, args.output.as_deref(), false)?;
-    write_plots(
-        args.plot.as_deref(),
-        || {
-            let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> = rows
-                .iter()
-                .map(|(sets, summary)| (sets.clone(), summary.services.as_slice()))
-                .collect();
-            crate::plot::figures::sweep(&rep.parameters, &pts)
-        },
-        false,
-    )?;
+    report_sweep(&result, &args.out)?;
     Ok(EXIT_OK)
 }
 
@@ -997,6 +1023,15 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
 
 fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let sc = load_set(&args.file, &args.set)?;
+    if let Some(spec) = args.shard {
+        if args.precision.is_some() {
+            anyhow::bail!(
+                "--precision cannot be used with --shard: it decides the number of trials as it goes, \
+                 which shards run apart cannot agree on; give the total with --trials"
+            );
+        }
+        return shard::run(args, &sc, spec);
+    }
     let cfg = args.sim.config();
     if !args.quiet {
         eprintln!(
@@ -1011,31 +1046,19 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             engine::rng::GENERATOR
         );
     }
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(args.sim.trials);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
-            )
-            .expect("a fixed template"),
-        );
-        b
-    };
+    let bar = progress_bar(args.quiet, args.sim.trials);
     let started = std::time::Instant::now();
-    // The tally is kept in segments, split at fixed trial counts, for the
-    // convergence plot; merged, they are the run's tally.
-    let mut segments: Vec<engine::Tally> = Vec::new();
-    match args.precision {
-        None => {
-            let ends = engine::checkpoints(args.sim.trials);
-            segments = engine::run_segmented(&sc.model, &cfg, &ends, &|k| bar.inc(k))?;
-        }
+    let segments = match args.precision {
+        None => engine::run_segmented(&sc.model, &cfg, &engine::checkpoints(args.sim.trials), &|k| {
+            bar.inc(k)
+        })?,
         Some(p) => {
             // Batches double until the precision is reached; trials are
             // numbered across batches, so the result is that of one run.
+            // The total is not known in advance: segments end at the
+            // checkpoints of --max-trials and at each batch's end.
             let ends = engine::checkpoints(args.max_trials);
+            let mut segments = Vec::new();
             let mut tally = engine::Tally::new(sc.model.services.len());
             for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
                 bar.set_length(upto);
@@ -1073,40 +1096,190 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     tally.trials
                 );
             }
+            segments
         }
-    }
-    let mut tally = engine::Tally::new(sc.model.services.len());
-    for part in &segments {
-        tally.merge(part);
-    }
+    };
     bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
     if !args.quiet {
-        eprintln!(
-            "redsim: {} events in {:.2} s ({:.0} ns/event)",
-            tally.events,
-            elapsed,
-            elapsed * 1e9 / tally.events.max(1) as f64
-        );
+        speed_note(&segments, started);
     }
-    let summary = analysis::summarize(&sc.model, &tally, args.sim.confidence);
     let prov = provenance(&args.file, &sc);
-    let rep = RunReport::new(&prov, args.sim.seed, &summary);
-    let text = match args.format {
+    let result = RunResult {
+        model: &sc.model,
+        provenance: &prov,
+        seed: args.sim.seed,
+        segments: &segments,
+        confidence: args.sim.confidence,
+    };
+    report_run(&result, &args.out, args.quiet)?;
+    Ok(EXIT_OK)
+}
+
+/// A progress bar of `len` trials on standard error, hidden when quiet or
+/// not on a terminal.
+fn progress_bar(quiet: bool, len: u64) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(len);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
+        )
+        .expect("a fixed template"),
+    );
+    b
+}
+
+/// Says on standard error how fast the segments' events were simulated.
+fn speed_note(segments: &[engine::Tally], started: std::time::Instant) {
+    let events: u64 = segments.iter().map(|t| t.events).sum();
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!(
+        "redsim: {} events in {:.2} s ({:.0} ns/event)",
+        events,
+        elapsed,
+        elapsed * 1e9 / events.max(1) as f64
+    );
+}
+
+/// A finished run, simulated here or merged from shards: everything its
+/// reports are drawn from.
+pub struct RunResult<'a> {
+    pub model: &'a crate::model::Model,
+    pub provenance: &'a Provenance,
+    pub seed: u64,
+    /// Tallies of consecutive ranges of the trials, in order, split at
+    /// [`engine::checkpoints`] of the total: merged, the whole run; their
+    /// running sums, the estimates as trials accumulate.
+    pub segments: &'a [engine::Tally],
+    pub confidence: f64,
+}
+
+/// Writes the reports of a finished run as `out` asks. The one way from a
+/// run's result to its reports, for `run`, `merge` and `report` alike, so
+/// that a merged run reports exactly as a single one.
+fn report_run(result: &RunResult, out: &RunOutput, quiet: bool) -> anyhow::Result<()> {
+    let mut tally = engine::Tally::new(result.model.services.len());
+    for s in result.segments {
+        tally.merge(s);
+    }
+    let m = result.model;
+    let summary = analysis::summarize(m, &tally, result.confidence);
+    let rep = RunReport::new(result.provenance, result.seed, &summary);
+    let text = match out.format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    emit(&text, args.output.as_deref(), args.quiet)?;
-    let plots = || crate::plot::figures::run(&sc.model, &summary, &tally, &segments);
-    write_plots(args.plot.as_deref(), plots, args.quiet)?;
-    if let Some(path) = &args.html {
-        let m = &sc.model;
+    emit(&text, out.output.as_deref(), quiet)?;
+    let plots = || crate::plot::figures::run(m, &summary, &tally, result.segments);
+    write_plots(out.plot.as_deref(), plots, quiet)?;
+    if let Some(path) = &out.html {
         let targets = analysis::check::scenario_targets(m);
         let st = analysis::structure::Structure::new(m);
         let decisions = analysis::check::decide(m, &targets, &summary, &spofs_for(m, &st, &targets));
         let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
         let page = report::html::run_page(&rep, &summary, &decisions, &structure, &plots())?;
-        write_html(path, &page, args.quiet)?;
+        write_html(path, &page, quiet)?;
     }
-    Ok(EXIT_OK)
+    Ok(())
+}
+
+/// A finished comparison: the designs and their paired statistics.
+pub struct CompareResult<'a> {
+    pub designs: &'a [Provenance],
+    pub models: &'a [&'a crate::model::Model],
+    pub seed: u64,
+    pub paired: &'a engine::PairedTally,
+    pub confidence: f64,
+}
+
+/// Writes the report of a finished comparison, for `compare` and `merge` alike.
+fn report_compare(result: &CompareResult, out: &RunOutput) -> anyhow::Result<()> {
+    let services = analysis::compare::compare(result.models, result.paired, result.confidence);
+    let rep = report::CompareReport {
+        format: report::COMPARE_FORMAT,
+        redsim_version: env!("CARGO_PKG_VERSION"),
+        designs: result.designs,
+        seed: result.seed,
+        trials: result.paired.trials,
+        confidence: result.confidence,
+        services: &services,
+    };
+    let text = match out.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    emit(&text, out.output.as_deref(), false)?;
+    // Designs as in the table: A, B, ... with the file's stem.
+    let names: Vec<String> = result
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let f = Path::new(&d.file);
+            let stem = f
+                .file_stem()
+                .map_or_else(|| d.file.clone(), |s| s.to_string_lossy().into());
+            format!("{}: {stem}", (b'A' + i as u8) as char)
+        })
+        .collect();
+    let plots = || crate::plot::figures::compare(&names, &services);
+    write_plots(out.plot.as_deref(), plots, false)?;
+    if let Some(path) = &out.html {
+        write_html(path, &report::html::compare_page(&rep, &plots())?, false)?;
+    }
+    Ok(())
+}
+
+/// A finished sweep: the scenario, the grid and each point's tally.
+pub struct SweepResult<'a> {
+    pub provenance: &'a Provenance,
+    pub seed: u64,
+    pub trials: u64,
+    pub parameters: &'a [(String, Vec<String>)],
+    pub points: &'a [crate::shard::SweepPoint],
+    pub confidence: f64,
+}
+
+/// Writes the report of a finished sweep, for `sweep` and `merge` alike.
+fn report_sweep(result: &SweepResult, out: &RunOutput) -> anyhow::Result<()> {
+    let summaries: Vec<analysis::RunSummary> = result
+        .points
+        .iter()
+        .map(|p| analysis::summarize(&p.model, &p.tally, result.confidence))
+        .collect();
+    let rep = report::SweepReport {
+        format: report::SWEEP_FORMAT,
+        redsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: result.provenance,
+        seed: result.seed,
+        trials: result.trials,
+        confidence: result.confidence,
+        parameters: result.parameters.iter().map(|(p, _)| p.clone()).collect(),
+        points: result
+            .points
+            .iter()
+            .zip(&summaries)
+            .map(|(p, summary)| report::SweepPoint {
+                set: p.set.clone(),
+                services: &summary.services,
+            })
+            .collect(),
+    };
+    let text = match out.format {
+        Format::Table => rep.to_table(),
+        Format::Json => rep.to_json(),
+    };
+    emit(&text, out.output.as_deref(), false)?;
+    let plots = || {
+        let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> =
+            rep.points.iter().map(|p| (p.set.clone(), p.services)).collect();
+        crate::plot::figures::sweep(&rep.parameters, &pts)
+    };
+    write_plots(out.plot.as_deref(), plots, false)?;
+    if let Some(path) = &out.html {
+        write_html(path, &report::html::sweep_page(&rep, &plots())?, false)?;
+    }
+    Ok(())
 }

@@ -15,7 +15,10 @@ pub use sim::{
     GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, Runaway, ServiceState, Trial,
     TrialService,
 };
-pub use tally::{CauseTally, DurationHist, Moments, ServiceTally, TICKS_PER_HOUR, Tally, Wide};
+pub use tally::{
+    CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
+    TICKS_PER_HOUR, Tally, Wide,
+};
 pub use trace::{Recorder, TraceEvent, trace};
 
 use rayon::prelude::*;
@@ -86,7 +89,11 @@ pub fn run_segmented(
     bounds.sort_unstable();
     bounds.dedup();
     bounds.push(last);
-    in_pool(model, cfg.threads, || run_plan(&plan, cfg, &bounds, progress))
+    in_pool(
+        cfg.threads,
+        |e| model.elements[e].id.clone(),
+        || run_plan(&plan, cfg, &bounds, progress),
+    )
 }
 
 /// The trial counts at which a run of `total` trials records its running
@@ -109,10 +116,10 @@ pub fn checkpoints(total: u64) -> Vec<u64> {
 }
 
 /// Runs `work` on a pool of `threads` threads (rayon's default without), and
-/// names a runaway trial's element.
+/// names a runaway trial's element with `name`.
 fn in_pool<T: Send>(
-    model: &Model,
     threads: Option<usize>,
+    name: impl Fn(usize) -> String,
     work: impl FnOnce() -> Result<T, Runaway> + Send,
 ) -> Result<T, EngineError> {
     let result = match threads {
@@ -125,20 +132,15 @@ fn in_pool<T: Send>(
     };
     result.map_err(|r| EngineError::Runaway {
         trial: r.trial,
-        element: model.elements[r.element].id.clone(),
+        element: name(r.element),
     })
 }
 
-fn run_plan(
-    plan: &Plan,
-    cfg: &RunConfig,
-    bounds: &[u64],
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<Tally>, Runaway> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    // Work units of at most CHUNK trials, none across a segment boundary.
-    let mut units: Vec<(usize, u64, u64)> = Vec::new();
-    let mut start = cfg.first_trial;
+/// Work units of at most [`CHUNK`] trials from `first`, none across one of
+/// the ascending segment `bounds` (the last being the end): (segment, start, end).
+fn units(first: u64, bounds: &[u64]) -> Vec<(usize, u64, u64)> {
+    let mut units = Vec::new();
+    let mut start = first;
     for (j, &end) in bounds.iter().enumerate() {
         let mut s = start;
         while s < end {
@@ -147,21 +149,39 @@ fn run_plan(
         }
         start = end;
     }
-    let fresh = || vec![Tally::new(plan.n_services()); bounds.len()];
+    units
+}
+
+/// Runs every trial of `units` in parallel and reduces the accumulators:
+/// `one(state, acc, segment, i)` runs trial `i` into `acc`, with per-thread
+/// scratch `state`. Accumulators merge exactly, so the result does not depend
+/// on the thread count.
+///
+/// # Errors
+/// The runaway trial with the lowest index, whatever the thread count.
+fn run_units<S: Send, A: Send>(
+    units: Vec<(usize, u64, u64)>,
+    state: impl Fn() -> S + Sync + Send,
+    fresh: impl Fn() -> A + Sync + Send,
+    one: impl Fn(&mut S, &mut A, usize, u64) -> Result<(), Runaway> + Sync + Send,
+    merge: impl Fn(&mut A, &A) + Sync + Send,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<A, Runaway> {
+    use std::sync::atomic::{AtomicU64, Ordering};
     // The lowest trial that ran away so far. Units that start after it are
     // skipped; every trial before it still runs, so the error reported is
     // always the lowest runaway trial, whatever the thread count.
     let first_runaway = AtomicU64::new(u64::MAX);
-    let (tallies, runaway) = units
+    let (acc, runaway) = units
         .into_par_iter()
         .fold(
-            || (Trial::new(plan), fresh(), None::<Runaway>),
-            |(mut trial, mut tallies, mut runaway), (j, start, end)| {
+            || (state(), fresh(), None::<Runaway>),
+            |(mut st, mut acc, mut runaway), (j, start, end)| {
                 for i in start..end {
                     if i > first_runaway.load(Ordering::Relaxed) {
                         break;
                     }
-                    if let Err(r) = run_one(plan, cfg.seed, i, &mut trial, &mut tallies[j]) {
+                    if let Err(r) = one(&mut st, &mut acc, j, i) {
                         first_runaway.fetch_min(r.trial, Ordering::Relaxed);
                         runaway =
                             Some(runaway.map_or(r, |old: Runaway| if old.trial < r.trial { old } else { r }));
@@ -169,16 +189,14 @@ fn run_plan(
                     }
                 }
                 progress(end - start);
-                (trial, tallies, runaway)
+                (st, acc, runaway)
             },
         )
-        .map(|(_, tallies, runaway)| (tallies, runaway))
+        .map(|(_, acc, runaway)| (acc, runaway))
         .reduce(
             || (fresh(), None),
             |(mut a, ra), (b, rb)| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.merge(y);
-                }
+                merge(&mut a, &b);
                 let r = match (ra, rb) {
                     (Some(x), Some(y)) => Some(if x.trial < y.trial { x } else { y }),
                     (x, y) => x.or(y),
@@ -188,8 +206,28 @@ fn run_plan(
         );
     match runaway {
         Some(r) => Err(r),
-        None => Ok(tallies),
+        None => Ok(acc),
     }
+}
+
+fn run_plan(
+    plan: &Plan,
+    cfg: &RunConfig,
+    bounds: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, Runaway> {
+    run_units(
+        units(cfg.first_trial, bounds),
+        || Trial::new(plan),
+        || vec![Tally::new(plan.n_services()); bounds.len()],
+        |trial, tallies, j, i| run_one(plan, cfg.seed, i, trial, &mut tallies[j]),
+        |a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        },
+        progress,
+    )
 }
 
 /// One trial's result for one service, as counted in the tally.
@@ -201,46 +239,80 @@ pub struct TrialOutcome {
     pub outages: u64,
 }
 
-/// Runs the trials of `cfg` and returns each one's outcome per service, in
-/// trial order: what paired comparisons of designs need (trial `i` of two
-/// designs sees the same draws for the elements they share).
+/// Service `s`'s down time and outages in the trial just run, planned ones
+/// left out where the service says they do not count.
+fn outcome(plan: &Plan, s: usize, r: &TrialService) -> TrialOutcome {
+    let (down, outages) = if plan.planned_counts(s) {
+        (r.down, r.outages)
+    } else {
+        ((r.down - r.planned_down).max(0.0), r.outages - r.planned_outages)
+    };
+    TrialOutcome {
+        down: tally::ticks(down),
+        outages,
+    }
+}
+
+/// Runs the trials of `cfg` on every design and tallies, for each compared
+/// service, each design's down time and outages and each design's paired
+/// difference from the first: what comparisons of designs need (trial `i`
+/// of two designs sees the same draws for the elements they share).
+/// `matched[k][d]` is the index, in design `d`, of the `k`-th compared service.
 ///
 /// # Errors
 /// As [`run`].
-pub fn outcomes(model: &Model, cfg: &RunConfig) -> Result<Vec<Vec<TrialOutcome>>, EngineError> {
-    let plan = Plan::new(model);
+///
+/// # Panics
+/// When a row of `matched` does not have one index per design, in range.
+pub fn run_paired(
+    models: &[&Model],
+    matched: &[Vec<usize>],
+    cfg: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<PairedTally, EngineError> {
+    let plans: Vec<Plan> = models.iter().map(|m| Plan::new(m)).collect();
+    let last = cfg.first_trial + cfg.trials;
     let work = || {
-        let chunks = cfg.trials.div_ceil(CHUNK);
-        (0..chunks)
-            .into_par_iter()
-            .map_init(
-                || Trial::new(&plan),
-                |trial, c| {
-                    let start = cfg.first_trial + c * CHUNK;
-                    let end = (start + CHUNK).min(cfg.first_trial + cfg.trials);
-                    (start..end)
-                        .map(|i| {
-                            let mut tally = Tally::new(plan.n_services());
-                            run_one(&plan, cfg.seed, i, trial, &mut tally)?;
-                            Ok(tally
-                                .services
-                                .iter()
-                                .map(|st| TrialOutcome {
-                                    down: st.down.sum as u64,
-                                    outages: st.outages.sum as u64,
-                                })
-                                .collect())
-                        })
-                        .collect::<Result<Vec<_>, Runaway>>()
-                },
-            )
-            // In trial order, so that the error is that of the lowest runaway trial.
-            .collect::<Vec<Result<Vec<_>, Runaway>>>()
-            .into_iter()
-            .collect::<Result<Vec<Vec<_>>, Runaway>>()
-            .map(|v| v.into_iter().flatten().collect())
+        run_units(
+            units(cfg.first_trial, &[last]),
+            || plans.iter().map(Trial::new).collect::<Vec<_>>(),
+            || PairedTally::new(matched.len(), models.len()),
+            |trials, acc, _, i| {
+                // A runaway element is numbered across the designs, in order.
+                let mut offset = 0;
+                for ((plan, trial), m) in plans.iter().zip(trials.iter_mut()).zip(models) {
+                    trial
+                        .run(plan, cfg.seed, i, &mut NoObserver, |_, _, _| {})
+                        .map_err(|r| Runaway {
+                            element: offset + r.element,
+                            ..r
+                        })?;
+                    offset += m.elements.len();
+                }
+                let mut row = vec![TrialOutcome::default(); models.len()];
+                for (k, idx) in matched.iter().enumerate() {
+                    for (d, &s) in idx.iter().enumerate() {
+                        row[d] = outcome(&plans[d], s, &trials[d].results[s]);
+                    }
+                    acc.services[k].add(&row);
+                }
+                acc.trials += 1;
+                Ok(())
+            },
+            PairedTally::merge,
+            progress,
+        )
     };
-    in_pool(model, cfg.threads, work)
+    let name = |mut e: usize| {
+        for m in models {
+            if e < m.elements.len() {
+                return m.elements[e].id.clone();
+            }
+            e -= m.elements.len();
+        }
+        String::new()
+    };
+    in_pool(cfg.threads, name, work)
 }
 
 /// Runs trial `i` and adds it to `tally`.
@@ -266,16 +338,11 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
     tally.trials += 1;
     tally.events += trial.events;
     for (s, (st, r)) in tally.services.iter_mut().zip(&trial.results).enumerate() {
-        // Planned downtime and outages are left out where the service says they do not count.
-        let (down, outages) = if plan.planned_counts(s) {
-            (r.down, r.outages)
-        } else {
-            ((r.down - r.planned_down).max(0.0), r.outages - r.planned_outages)
-        };
-        st.down.add(tally::ticks(down));
+        let o = outcome(plan, s, r);
+        st.down.add(o.down);
         st.degraded.add(tally::ticks(r.degraded));
-        st.outages.add(outages);
-        st.no_outage += u64::from(outages == 0);
+        st.outages.add(o.outages);
+        st.no_outage += u64::from(o.outages == 0);
         st.over_rto += r.over_rto;
         st.trials_over_rto += u64::from(r.over_rto > 0);
         st.planned_down.add(tally::ticks(r.planned_down));

@@ -241,6 +241,97 @@ impl Tally {
     }
 }
 
+/// Sum and sum of squares of a per-trial signed integer quantity (a paired
+/// difference of two designs' non-negative 64-bit values).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignedMoments {
+    pub sum: i128,
+    pub sum_sq: Wide,
+}
+
+impl SignedMoments {
+    /// Adds `x`, whose magnitude is below 2^64 (so that its square fits in 128 bits).
+    #[inline]
+    pub fn add(&mut self, x: i128) {
+        let a = x.unsigned_abs();
+        self.sum += x;
+        self.sum_sq.add(a * a);
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.sum += o.sum;
+        self.sum_sq.merge(&o.sum_sq);
+    }
+}
+
+/// What a comparison of designs counts per trial: down time [ticks] and outages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcomes<M> {
+    pub down: M,
+    pub outages: M,
+}
+
+/// One compared service: each design's moments, and each design's paired
+/// difference from the first (design `d` minus design 0, at `differences[d - 1]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PairedService {
+    pub designs: Vec<Outcomes<Moments>>,
+    pub differences: Vec<Outcomes<SignedMoments>>,
+}
+
+impl PairedService {
+    /// Adds one trial: `row[d]` is design `d`'s outcome.
+    pub fn add(&mut self, row: &[super::TrialOutcome]) {
+        for (m, o) in self.designs.iter_mut().zip(row) {
+            m.down.add(o.down);
+            m.outages.add(o.outages);
+        }
+        for (m, o) in self.differences.iter_mut().zip(&row[1..]) {
+            m.down.add(i128::from(o.down) - i128::from(row[0].down));
+            m.outages.add(i128::from(o.outages) - i128::from(row[0].outages));
+        }
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        for (a, b) in self.designs.iter_mut().zip(&o.designs) {
+            a.down.merge(&b.down);
+            a.outages.merge(&b.outages);
+        }
+        for (a, b) in self.differences.iter_mut().zip(&o.differences) {
+            a.down.merge(&b.down);
+            a.outages.merge(&b.outages);
+        }
+    }
+}
+
+/// Paired statistics of designs run on the same trials, per compared service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PairedTally {
+    pub trials: u64,
+    pub services: Vec<PairedService>,
+}
+
+impl PairedTally {
+    /// An empty tally of `services` services in `designs` designs.
+    pub fn new(services: usize, designs: usize) -> Self {
+        let service = PairedService {
+            designs: vec![Outcomes::default(); designs],
+            differences: vec![Outcomes::default(); designs.saturating_sub(1)],
+        };
+        Self {
+            trials: 0,
+            services: vec![service; services],
+        }
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.trials += o.trials;
+        for (a, b) in self.services.iter_mut().zip(&o.services) {
+            a.merge(b);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

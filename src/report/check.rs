@@ -26,7 +26,8 @@ pub struct CheckReport<'a> {
     pub confidence_per_look: f64,
     /// Looks planned (batches of trials, doubling).
     pub looks: u32,
-    /// Why the simulation stopped: "decided", "max_trials" or "max_time".
+    /// Why the simulation stopped: "decided", "max_trials" or "max_time"
+    /// ("result": decided from a result file, some targets undecided).
     pub stopped: &'static str,
     pub decisions: Vec<Decision>,
 }

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use super::check::{evidence, verdict_word};
 use super::compare::{name as quantity_name, show};
 use super::{
-    CheckReport, CompareReport, Line, Provenance, RunReport, goal_text, hours, level, service_lines,
+    CheckReport, CompareReport, Line, Provenance, RunReport, SweepReport, goal_text, hours, level,
+    service_lines,
 };
 use crate::analysis::check::{Decision, Verdict};
 use crate::analysis::structure::{Exact, ServiceStructure};
@@ -544,6 +545,62 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
         }
     }
     Ok(page.finish("redsim comparison"))
+}
+
+/// The HTML page of a sweep: per service, each point's estimates and the curves.
+///
+/// # Errors
+/// When a plot cannot be drawn.
+pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError> {
+    let mut page = Page::new(
+        &format!("redsim sweep: {}", rep.scenario.name),
+        "Each point of the grid simulated on common random numbers (the same trials at every point), with its confidence intervals.",
+    );
+    let mut meta = scenario_rows(rep.scenario);
+    meta.extend([
+        ("parameters", rep.parameters.join(", ")),
+        ("seed", rep.seed.to_string()),
+        ("trials", format!("{} per point", rep.trials)),
+        ("confidence", format!("{} %", level(rep.confidence))),
+    ]);
+    page.meta(&meta);
+    let ids: Vec<&str> = rep
+        .points
+        .first()
+        .map(|p| p.services.iter().map(|s| s.id.as_str()).collect())
+        .unwrap_or_default();
+    for (k, id) in ids.iter().enumerate() {
+        page.h(2, &format!("Service {id}"), Some(&format!("service-{id}")));
+        let rows: Vec<Vec<String>> = rep
+            .points
+            .iter()
+            .map(|p| {
+                let s = &p.services[k];
+                vec![
+                    p.set.join(", "),
+                    show(Quantity::Availability, &s.availability, false),
+                    show(Quantity::DowntimeHoursPerYear, &s.downtime_hours_per_year, false),
+                    show(Quantity::OutagesPerYear, &s.outages_per_year, false),
+                    s.outages_observed.to_string(),
+                ]
+            })
+            .collect();
+        page.table(
+            "sweep",
+            &[
+                "point",
+                "availability",
+                "downtime per year",
+                "outages per year",
+                "outages observed",
+            ],
+            &rows,
+        );
+        for p in plots.iter().filter(|p| p.service.as_deref() == Some(*id)) {
+            page.figure(p)?;
+        }
+    }
+    Ok(page.finish(&format!("redsim sweep: {}", rep.scenario.name)))
 }
 
 #[cfg(test)]

@@ -84,7 +84,60 @@ pub struct Scenario {
     pub sha256: String,
     /// The `--set PATH=VALUE` changes applied to the file, in order.
     pub set: Vec<String>,
+    /// The file's text, as read (before the changes).
+    pub source: String,
     pub model: Model,
+}
+
+impl Scenario {
+    /// What identifies the resolved scenario: see [`resolved_sha256`].
+    pub fn resolved_sha256(&self) -> String {
+        resolved_sha256(&self.sha256, &self.set)
+    }
+}
+
+/// The SHA-256 (hex) that identifies a resolved scenario: the file's bytes
+/// (by their SHA-256, hex) and the `--set` changes applied to them, in order.
+/// Two scenarios with the same hash simulate alike.
+pub fn resolved_sha256(file_sha256: &str, sets: &[String]) -> String {
+    let head = ["redsim-resolved/1", file_sha256];
+    sha256_parts(head.into_iter().chain(sets.iter().map(String::as_str)))
+}
+
+/// SHA-256 (hex) of a list of strings, each hashed with its length first,
+/// so that no two lists give the same input.
+pub fn sha256_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// Every point of a grid of `--set` values: for each combination of one
+/// value per parameter (the last parameter varying fastest), its
+/// `PATH=VALUE` changes, one per parameter.
+pub fn grid(params: &[(String, Vec<String>)]) -> Vec<Vec<String>> {
+    let mut points: Vec<Vec<String>> = vec![Vec::new()];
+    for (path, values) in params {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(format!("{path}={v}"));
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// SHA-256 of `bytes`, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Reads and validates a scenario file.
@@ -107,7 +160,7 @@ pub fn load_with(file: &Path, sets: &[String]) -> Result<Scenario, ScenarioError
         file: file.into(),
         source,
     })?;
-    let text = String::from_utf8(bytes.clone()).map_err(|e| ScenarioError::Invalid {
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Invalid {
         file: file.into(),
         problems: vec![Problem {
             path: String::new(),
@@ -119,30 +172,40 @@ pub fn load_with(file: &Path, sets: &[String]) -> Result<Scenario, ScenarioError
             hint: Some("save the scenario as UTF-8 JSON".into()),
         }],
     })?;
+    from_source(file, text, sets)
+}
+
+/// Validates scenario text read from `file` (a name for messages), with
+/// `PATH=VALUE` changes applied, as [`load_with`] does with a file's bytes.
+///
+/// # Errors
+/// [`ScenarioError::Invalid`] listing every problem found.
+pub fn from_source(file: &Path, source: String, sets: &[String]) -> Result<Scenario, ScenarioError> {
     let invalid = |problems| ScenarioError::Invalid {
         file: file.into(),
         problems,
     };
-    let text = if sets.is_empty() {
-        text
+    let model = if sets.is_empty() {
+        parse(&source)
     } else {
         let mut doc: serde_json::Value =
-            match serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
+            match serde_json::from_str(source.strip_prefix('\u{feff}').unwrap_or(&source)) {
                 Ok(v) => v,
                 // Not JSON: the validation below says where.
-                Err(_) => return Err(invalid(parse(&text).err().unwrap_or_default())),
+                Err(_) => return Err(invalid(parse(&source).err().unwrap_or_default())),
             };
         let problems: Vec<Problem> = sets.iter().filter_map(|s| set_value(&mut doc, s).err()).collect();
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
-        doc.to_string()
-    };
-    let model = parse(&text).map_err(invalid)?;
+        parse(&doc.to_string())
+    }
+    .map_err(invalid)?;
     Ok(Scenario {
         file: file.into(),
-        sha256: hex(&Sha256::digest(&bytes)),
+        sha256: sha256_hex(source.as_bytes()),
         set: sets.to_vec(),
+        source,
         model,
     })
 }

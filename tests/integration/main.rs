@@ -16,6 +16,7 @@ mod maintenance;
 mod plots;
 mod rto;
 mod scenarios;
+mod shard;
 mod shocks;
 mod spares;
 mod structure;

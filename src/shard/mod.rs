@@ -1,0 +1,989 @@
+//! Sharded runs: a run, sweep or comparison split into contiguous ranges of
+//! its trials, each range run anywhere and written to a shard file
+//! (`redsim-shard/1`), the files merged exactly into the result of one run.
+//!
+//! Trial `i` depends only on (seed, i, element ids), and every statistic is
+//! an integer sum, so the merged tallies are those of a single run, bit for
+//! bit. A shard file carries what a merge must check and what a report
+//! needs: the settings, the scenario text (hashed), and the tallies; a run's
+//! tally is split at [`engine::checkpoints`] of the whole run, so that a
+//! merged result keeps the running estimates of a single run.
+//!
+//! Nothing here prints or reads the environment: the caller passes a lookup
+//! for the scheduler's index variables.
+
+mod wire;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub use wire::{FORMAT, Kind, Part, Source};
+
+use crate::analysis::compare::shared_services;
+use crate::engine::{self, PairedTally, Tally};
+use crate::model::Model;
+use crate::scenario::{self, Scenario};
+
+/// Environment variables that hold a job's index in an array, in the order
+/// they are read: Slurm job arrays, Kubernetes Indexed Jobs, AWS Batch array jobs.
+pub const INDEX_VARIABLES: [&str; 3] = [
+    "SLURM_ARRAY_TASK_ID",
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+];
+
+/// Why a shard could not be chosen, read or merged.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    #[error("--shard `{spec}`: {message}")]
+    Spec { spec: String, message: String },
+    #[error("cannot read {}: {source}", file.display())]
+    Read { file: PathBuf, source: std::io::Error },
+    #[error(
+        "{}: not a redsim shard or result file ({found}); pass the files written by \
+         `redsim run|sweep|compare --shard K/N` or `redsim merge --result`",
+        file.display()
+    )]
+    NotShard { file: PathBuf, found: String },
+    #[error("{}: {}", file.display(), list(problems))]
+    Invalid { file: PathBuf, problems: Vec<String> },
+    #[error("cannot merge the shards: {}", list(problems))]
+    Merge { problems: Vec<String> },
+}
+
+fn list(problems: &[String]) -> String {
+    match problems {
+        [one] => one.clone(),
+        _ => {
+            let body: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            format!("{} problems\n{}", problems.len(), body.join("\n"))
+        }
+    }
+}
+
+/// `--shard K/N` or `--shard auto/N` as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartSpec {
+    Fixed(Part),
+    /// The index from a scheduler's environment ([`INDEX_VARIABLES`]).
+    Auto {
+        count: u64,
+    },
+}
+
+impl FromStr for PartSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let usage = || format!("`{s}` is not a shard: write K/N (0-based, e.g. 0/8) or auto/N");
+        let (k, n) = s.split_once('/').ok_or_else(usage)?;
+        let count: u64 = n.trim().parse().map_err(|_| usage())?;
+        if count == 0 {
+            return Err("the number of shards N must be at least 1".into());
+        }
+        if k.trim() == "auto" {
+            return Ok(Self::Auto { count });
+        }
+        let index: u64 = k.trim().parse().map_err(|_| usage())?;
+        if index >= count {
+            return Err(format!(
+                "shard index {index} is out of range for {count} shards: indexes are 0 to {} (0-based)",
+                count - 1
+            ));
+        }
+        Ok(Self::Fixed(Part { index, count }))
+    }
+}
+
+impl fmt::Display for PartSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(p) => write!(f, "{}/{}", p.index, p.count),
+            Self::Auto { count } => write!(f, "auto/{count}"),
+        }
+    }
+}
+
+impl PartSpec {
+    /// The shard, its index read with `var` from the scheduler's variable
+    /// for `auto`.
+    ///
+    /// # Errors
+    /// For `auto`: when no index variable is set, one is not a number or
+    /// out of range, or two disagree.
+    pub fn resolve(self, var: impl Fn(&str) -> Option<String>) -> Result<Part, ShardError> {
+        let count = match self {
+            Self::Fixed(p) => return Ok(p),
+            Self::Auto { count } => count,
+        };
+        let bad = |message: String| ShardError::Spec {
+            spec: self.to_string(),
+            message,
+        };
+        let set: Vec<(&str, String)> = INDEX_VARIABLES
+            .iter()
+            .filter_map(|&v| var(v).map(|x| (v, x.trim().to_string())))
+            .filter(|(_, x)| !x.is_empty())
+            .collect();
+        let Some((name, value)) = set.first() else {
+            return Err(bad(format!(
+                "no shard index in the environment: none of {} is set; run under a job array or give the index, --shard K/{count}",
+                INDEX_VARIABLES.join(", ")
+            )));
+        };
+        if let Some((other, v)) = set.iter().find(|(_, v)| v != value) {
+            return Err(bad(format!(
+                "the environment disagrees on the shard index: {name}={value} but {other}={v}; give it as --shard K/{count}"
+            )));
+        }
+        let index: u64 = value
+            .parse()
+            .map_err(|_| bad(format!("{name}={value} is not a shard index (a whole number)")))?;
+        if index >= count {
+            return Err(bad(format!(
+                "{name}={index} is out of range for {count} shards (0 to {}): number the array's tasks from 0, e.g. Slurm --array=0-{}",
+                count - 1,
+                count - 1
+            )));
+        }
+        Ok(Part { index, count })
+    }
+}
+
+impl Part {
+    /// The trials of this shard of a run of `total`: `K·T/N .. (K+1)·T/N`,
+    /// contiguous ranges that tile `0 .. total` and differ in size by at most one.
+    pub fn range(self, total: u64) -> (u64, u64) {
+        let at = |k: u64| (u128::from(k) * u128::from(total) / u128::from(self.count)) as u64;
+        (at(self.index), at(self.index + 1))
+    }
+}
+
+/// The settings of a sharded run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    pub seed: u64,
+    /// Trials of the whole run.
+    pub trials: u64,
+    pub confidence: f64,
+}
+
+/// A shard (or, covering every trial, a result) in memory, checked.
+#[derive(Debug, Clone)]
+pub struct Shard {
+    pub redsim_version: String,
+    pub scenario_sha256: String,
+    pub settings: Settings,
+    pub part: Part,
+    /// The trials held: `first .. end`.
+    pub first: u64,
+    pub end: u64,
+    pub generator: String,
+    /// The scenario (run, sweep) or the designs (compare).
+    pub scenarios: Vec<Source>,
+    pub data: Data,
+}
+
+/// What a shard holds, by kind.
+#[derive(Debug, Clone)]
+pub enum Data {
+    Run {
+        model: Box<Model>,
+        /// Split at the run's checkpoints within the range, and at its end (none when empty).
+        segments: Vec<Tally>,
+    },
+    Sweep {
+        parameters: Vec<(String, Vec<String>)>,
+        points: Vec<SweepPoint>,
+    },
+    Compare {
+        models: Vec<Model>,
+        paired: PairedTally,
+    },
+}
+
+/// One point of a sweep: its changes, its model and its tally.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    pub set: Vec<String>,
+    pub model: Model,
+    pub tally: Tally,
+}
+
+impl Source {
+    /// The source of a loaded scenario, read from `file` as given.
+    pub fn of(file: &Path, sc: &Scenario) -> Self {
+        Self {
+            name: sc.model.name.clone(),
+            file: file.display().to_string(),
+            sha256: sc.sha256.clone(),
+            set: sc.set.clone(),
+            mission_hours: sc.model.mission,
+            text: sc.source.clone(),
+        }
+    }
+
+    /// The scenario again, with `extra` changes after its own.
+    fn resolve(&self, extra: &[String]) -> Result<Scenario, scenario::ScenarioError> {
+        let sets: Vec<String> = self.set.iter().chain(extra).cloned().collect();
+        scenario::from_source(Path::new(&self.file), self.text.clone(), &sets)
+    }
+}
+
+impl Data {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Self::Run { .. } => Kind::Run,
+            Self::Sweep { .. } => Kind::Sweep,
+            Self::Compare { .. } => Kind::Compare,
+        }
+    }
+}
+
+/// The kind's name, as in the file.
+pub fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Run => "run",
+        Kind::Sweep => "sweep",
+        Kind::Compare => "compare",
+    }
+}
+
+/// What identifies the resolved scenario(s) of a shard: for a run the
+/// scenario's [`scenario::resolved_sha256`]; for a sweep that and the grid;
+/// for a comparison every design's, in order.
+fn identity(scenarios: &[Source], data: &Data) -> String {
+    let resolved: Vec<String> = scenarios
+        .iter()
+        .map(|s| scenario::resolved_sha256(&s.sha256, &s.set))
+        .collect();
+    match data {
+        Data::Run { .. } => resolved.first().cloned().unwrap_or_default(),
+        Data::Sweep { parameters, .. } => {
+            let mut parts: Vec<String> = vec!["redsim-sweep/1".into()];
+            parts.extend(resolved);
+            for (path, values) in parameters {
+                parts.push(path.clone());
+                parts.push(values.len().to_string());
+                parts.extend(values.iter().cloned());
+            }
+            scenario::sha256_parts(parts.iter().map(String::as_str))
+        }
+        Data::Compare { .. } => {
+            let parts = std::iter::once("redsim-compare/1").chain(resolved.iter().map(String::as_str));
+            scenario::sha256_parts(parts)
+        }
+    }
+}
+
+impl Shard {
+    /// A shard of this redsim version and generator.
+    pub fn new(settings: Settings, part: Part, scenarios: Vec<Source>, data: Data) -> Self {
+        let (first, end) = part.range(settings.trials);
+        Self {
+            redsim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_sha256: identity(&scenarios, &data),
+            settings,
+            part,
+            first,
+            end,
+            generator: engine::rng::GENERATOR.into(),
+            scenarios,
+            data,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.data.kind()
+    }
+
+    /// Whether it holds every trial of its run.
+    pub fn is_complete(&self) -> bool {
+        self.first == 0 && self.end == self.settings.trials
+    }
+
+    /// The file's text: pretty JSON ending with a newline. The same shard
+    /// gives the same bytes (no time, host or path of its own in it).
+    pub fn to_json(&self) -> String {
+        use wire::{Point, Segment, ShardFile};
+        let mut file = ShardFile {
+            format: FORMAT.into(),
+            kind: self.kind(),
+            redsim_version: self.redsim_version.clone(),
+            scenario_sha256: self.scenario_sha256.clone(),
+            seed: self.settings.seed,
+            trials: self.settings.trials,
+            range: wire::Range {
+                first: self.first,
+                end: self.end,
+            },
+            shard: self.part,
+            confidence: self.settings.confidence,
+            generator: self.generator.clone(),
+            scenarios: self.scenarios.clone(),
+            parameters: Vec::new(),
+            segments: None,
+            points: None,
+            paired: None,
+        };
+        match &self.data {
+            Data::Run { segments, .. } => {
+                let mut end = self.first;
+                file.segments = Some(
+                    segments
+                        .iter()
+                        .map(|t| {
+                            end += t.trials;
+                            Segment { end, tally: t.into() }
+                        })
+                        .collect(),
+                );
+            }
+            Data::Sweep { parameters, points } => {
+                file.parameters = parameters
+                    .iter()
+                    .map(|(path, values)| wire::Parameter {
+                        path: path.clone(),
+                        values: values.clone(),
+                    })
+                    .collect();
+                file.points = Some(
+                    points
+                        .iter()
+                        .map(|p| Point {
+                            set: p.set.clone(),
+                            tally: (&p.tally).into(),
+                        })
+                        .collect(),
+                );
+            }
+            Data::Compare { models, paired } => {
+                let refs: Vec<&Model> = models.iter().collect();
+                let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
+                file.paired = Some(wire::Paired::new(paired, &ids));
+            }
+        }
+        let mut s = serde_json::to_string_pretty(&file).expect("a shard is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// Reads and checks a shard or result file.
+    ///
+    /// # Errors
+    /// When it cannot be read, is not a shard file, or is inconsistent
+    /// (every problem found is listed).
+    pub fn read(path: &Path) -> Result<Self, ShardError> {
+        let bytes = std::fs::read(path).map_err(|source| ShardError::Read {
+            file: path.into(),
+            source,
+        })?;
+        Self::parse(path, &bytes)
+    }
+
+    /// Parses and checks the bytes of a shard file read from `path`.
+    ///
+    /// # Errors
+    /// As [`Shard::read`].
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ShardError> {
+        let not_shard = |found: String| ShardError::NotShard {
+            file: path.into(),
+            found,
+        };
+        let doc: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| not_shard(format!("not JSON: {e}")))?;
+        match doc.get("format").and_then(serde_json::Value::as_str) {
+            Some(FORMAT) => {}
+            Some(other) => return Err(not_shard(format!("its format is `{other}`, not `{FORMAT}`"))),
+            None => return Err(not_shard("no `format` key".into())),
+        }
+        let invalid = |problems: Vec<String>| ShardError::Invalid {
+            file: path.into(),
+            problems,
+        };
+        let file: wire::ShardFile = serde_path_to_error::deserialize(doc)
+            .map_err(|e| invalid(vec![format!("at `{}`: {}", e.path(), e.inner())]))?;
+        check(file).map_err(invalid)
+    }
+}
+
+/// Checks a shard file's consistency and builds the shard: every problem found.
+fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
+    let mut problems = Vec::new();
+    let settings = Settings {
+        seed: f.seed,
+        trials: f.trials,
+        confidence: f.confidence,
+    };
+    let part = f.shard;
+    if part.count == 0 || part.index >= part.count {
+        return Err(vec![format!(
+            "`shard` says index {} of {}: the index must be below the count",
+            part.index, part.count
+        )]);
+    }
+    let (first, end) = part.range(f.trials);
+    if (f.range.first, f.range.end) != (first, end) {
+        problems.push(format!(
+            "`range` is {}..{} but shard {} of {} of {} trials is {first}..{end}",
+            f.range.first, f.range.end, part.index, part.count, f.trials
+        ));
+    }
+    if f.trials < 2 {
+        problems.push(format!("`trials` is {}: a run has at least 2", f.trials));
+    }
+    if !(f.confidence > 0.0 && f.confidence < 1.0) {
+        problems.push(format!("`confidence` {} is not between 0 and 1", f.confidence));
+    }
+    // The scenarios: their text matches its hash and still validates.
+    let mut scenarios_ok = true;
+    let mut resolved = Vec::new();
+    for (i, s) in f.scenarios.iter().enumerate() {
+        if scenario::sha256_hex(s.text.as_bytes()) != s.sha256 {
+            problems.push(format!(
+                "scenarios[{i}] ({}): its text does not match its sha256: the file was altered",
+                s.file
+            ));
+            scenarios_ok = false;
+            continue;
+        }
+        match s.resolve(&[]) {
+            Ok(sc) => {
+                if sc.model.mission != s.mission_hours {
+                    problems.push(format!(
+                        "scenarios[{i}] ({}): `mission_hours` {} but the scenario says {}",
+                        s.file, s.mission_hours, sc.model.mission
+                    ));
+                }
+                resolved.push(sc.model);
+            }
+            Err(e) => {
+                problems.push(format!("scenarios[{i}]: {e}"));
+                scenarios_ok = false;
+            }
+        }
+    }
+    let expect = |what: &str, ok: bool, problems: &mut Vec<String>| {
+        if !ok {
+            problems.push(format!("a {} shard must have {what}", kind_name(f.kind)));
+        }
+    };
+    let only = |name: &str, present: bool, problems: &mut Vec<String>| {
+        if present {
+            problems.push(format!(
+                "`{name}` does not belong in a {} shard",
+                kind_name(f.kind)
+            ));
+        }
+    };
+    let n = end - first;
+    let data = match f.kind {
+        Kind::Run => {
+            expect("exactly one scenario", f.scenarios.len() == 1, &mut problems);
+            only("parameters", !f.parameters.is_empty(), &mut problems);
+            only("points", f.points.is_some(), &mut problems);
+            only("paired", f.paired.is_some(), &mut problems);
+            let segments = f.segments.unwrap_or_default();
+            let tallies: Vec<Tally> = segments.iter().map(|s| Tally::from(&s.tally)).collect();
+            // The segments end at the run's checkpoints inside the range, then at its end.
+            let mut ends: Vec<u64> = engine::checkpoints(f.trials)
+                .into_iter()
+                .filter(|&c| c > first && c < end)
+                .collect();
+            if end > first {
+                ends.push(end);
+            }
+            let got: Vec<u64> = segments.iter().map(|s| s.end).collect();
+            if got != ends {
+                problems.push(format!(
+                    "`segments` end at {got:?}, but trials {first}..{end} of a run of {} split at {ends:?}",
+                    f.trials
+                ));
+            }
+            if let (true, Some(model)) = (scenarios_ok, resolved.first()) {
+                let mut from = first;
+                for (i, (s, t)) in segments.iter().zip(&tallies).enumerate() {
+                    check_tally(
+                        t,
+                        model,
+                        s.end.saturating_sub(from),
+                        &format!("segments[{i}]"),
+                        &mut problems,
+                    );
+                    from = s.end;
+                }
+            }
+            resolved.first().cloned().map(|model| Data::Run {
+                model: Box::new(model),
+                segments: tallies,
+            })
+        }
+        Kind::Sweep => {
+            expect("exactly one scenario", f.scenarios.len() == 1, &mut problems);
+            expect("parameters", !f.parameters.is_empty(), &mut problems);
+            only("segments", f.segments.is_some(), &mut problems);
+            only("paired", f.paired.is_some(), &mut problems);
+            let parameters: Vec<(String, Vec<String>)> = f
+                .parameters
+                .iter()
+                .map(|p| (p.path.clone(), p.values.clone()))
+                .collect();
+            let grid = scenario::grid(&parameters);
+            let points = f.points.unwrap_or_default();
+            let sets: Vec<Vec<String>> = points.iter().map(|p| p.set.clone()).collect();
+            if sets != grid {
+                problems.push(format!(
+                    "`points` are not the grid of `parameters`: {} point(s) where the grid has {}",
+                    points.len(),
+                    grid.len()
+                ));
+            }
+            let mut out = Vec::new();
+            if scenarios_ok && f.scenarios.len() == 1 && sets == grid {
+                for (i, p) in points.iter().enumerate() {
+                    match f.scenarios[0].resolve(&p.set) {
+                        Ok(sc) => {
+                            let tally = Tally::from(&p.tally);
+                            check_tally(&tally, &sc.model, n, &format!("points[{i}]"), &mut problems);
+                            out.push(SweepPoint {
+                                set: p.set.clone(),
+                                model: sc.model,
+                                tally,
+                            });
+                        }
+                        Err(e) => problems.push(format!("points[{i}]: {e}")),
+                    }
+                }
+            }
+            Some(Data::Sweep {
+                parameters,
+                points: out,
+            })
+        }
+        Kind::Compare => {
+            expect(
+                "at least two designs in `scenarios`",
+                f.scenarios.len() >= 2,
+                &mut problems,
+            );
+            only("parameters", !f.parameters.is_empty(), &mut problems);
+            only("segments", f.segments.is_some(), &mut problems);
+            only("points", f.points.is_some(), &mut problems);
+            match (&f.paired, scenarios_ok) {
+                (Some(p), true) => {
+                    let refs: Vec<&Model> = resolved.iter().collect();
+                    let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
+                    let got: Vec<String> = p.services.iter().map(|s| s.service.clone()).collect();
+                    if got != ids {
+                        problems.push(format!(
+                            "`paired` has services {got:?} but the designs share {ids:?}"
+                        ));
+                    }
+                    let d = resolved.len();
+                    if p.services
+                        .iter()
+                        .any(|s| s.designs.len() != d || s.differences.len() + 1 != d)
+                    {
+                        problems.push(format!(
+                            "`paired`: every service needs {d} designs and {} differences",
+                            d.saturating_sub(1)
+                        ));
+                    }
+                    if p.trials != n {
+                        problems.push(format!(
+                            "`paired` holds {} trials, not the {n} of its range",
+                            p.trials
+                        ));
+                    }
+                }
+                (None, _) => problems.push("a compare shard must have `paired`".into()),
+                _ => {}
+            }
+            f.paired.as_ref().map(|p| Data::Compare {
+                models: resolved,
+                paired: p.tally(),
+            })
+        }
+    };
+    match data {
+        Some(data) if problems.is_empty() => {
+            let shard = Shard {
+                redsim_version: f.redsim_version,
+                scenario_sha256: f.scenario_sha256,
+                settings,
+                part,
+                first,
+                end,
+                generator: f.generator,
+                scenarios: f.scenarios,
+                data,
+            };
+            let id = identity(&shard.scenarios, &shard.data);
+            if id != shard.scenario_sha256 {
+                return Err(vec![format!(
+                    "`scenario_sha256` is {} but its scenarios and settings hash to {id}: the file was altered",
+                    shard.scenario_sha256
+                )]);
+            }
+            Ok(shard)
+        }
+        _ => Err(problems),
+    }
+}
+
+/// Checks that a tally read from a file fits its model and its trials.
+fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut Vec<String>) {
+    if t.trials != trials {
+        problems.push(format!("{at}: {} trials where its range has {trials}", t.trials));
+    }
+    if t.services.len() != model.services.len() {
+        problems.push(format!(
+            "{at}: {} services where the scenario has {}",
+            t.services.len(),
+            model.services.len()
+        ));
+    }
+    let causes = model.elements.len() + model.common_cause.len();
+    for (s, st) in t.services.iter().enumerate() {
+        if let Some(c) = st.by_cause.keys().flatten().find(|&&c| c as usize >= causes) {
+            problems.push(format!(
+                "{at}: service {s} has cause {c}, but the scenario has only {causes} elements and shocks"
+            ));
+        }
+    }
+}
+
+/// A merge's result, and remarks for the user.
+#[derive(Debug)]
+pub struct Merged {
+    pub shard: Shard,
+    pub notes: Vec<String>,
+}
+
+/// What must agree between the shards of one run.
+#[derive(Debug, Clone, PartialEq)]
+struct Identity<'a> {
+    kind: Kind,
+    version: &'a str,
+    hash: &'a str,
+    seed: u64,
+    trials: u64,
+    confidence: f64,
+    generator: &'a str,
+}
+
+impl<'a> Identity<'a> {
+    fn of(s: &'a Shard) -> Self {
+        Self {
+            kind: s.kind(),
+            version: &s.redsim_version,
+            hash: &s.scenario_sha256,
+            seed: s.settings.seed,
+            trials: s.settings.trials,
+            confidence: s.settings.confidence,
+            generator: &s.generator,
+        }
+    }
+
+    /// How `self` (of shard `a`) differs from `other` (of shard `b`), in words.
+    fn differences(&self, a: &Shard, other: &Self, b: &Shard) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut diff = |what: &str, mine: String, theirs: String| {
+            if mine != theirs {
+                out.push(format!("{what} {mine} (the others: {theirs})"));
+            }
+        };
+        diff("kind", kind_name(self.kind).into(), kind_name(other.kind).into());
+        diff("redsim version", self.version.into(), other.version.into());
+        if self.kind == other.kind {
+            let names = |s: &Shard| {
+                let files: Vec<&str> = s.scenarios.iter().map(|x| x.file.as_str()).collect();
+                format!(
+                    "{} of {}",
+                    &s.scenario_sha256[..12.min(s.scenario_sha256.len())],
+                    files.join(", ")
+                )
+            };
+            diff("scenario", names(a), names(b));
+        }
+        diff("seed", self.seed.to_string(), other.seed.to_string());
+        diff("trials", self.trials.to_string(), other.trials.to_string());
+        diff(
+            "confidence",
+            self.confidence.to_string(),
+            other.confidence.to_string(),
+        );
+        diff("generator", self.generator.into(), other.generator.into());
+        out
+    }
+}
+
+/// Reads shard files and merges them into one result covering every
+/// trial, as a single run would have made it.
+///
+/// # Errors
+/// [`ShardError::Merge`] listing every problem: unreadable files, files
+/// from another run (kind, scenario, seed, trials, confidence, version or
+/// generator), duplicated or overlapping ranges, and missing trials with
+/// the shards that would cover them.
+pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
+    let mut problems = Vec::new();
+    let mut shards: Vec<(&Path, Shard)> = Vec::new();
+    for f in files {
+        match Shard::read(f) {
+            Ok(s) => shards.push((f, s)),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    // The run most files belong to (the first one's on a tie); the others are foreign.
+    let ids: Vec<Identity> = shards.iter().map(|(_, s)| Identity::of(s)).collect();
+    let best = (0..ids.len()).max_by_key(|&i| (ids.iter().filter(|x| **x == ids[i]).count(), usize::MAX - i));
+    let mut mine: Vec<&(&Path, Shard)> = Vec::new();
+    if let Some(b) = best {
+        for (i, sh) in shards.iter().enumerate() {
+            if ids[i] == ids[b] {
+                mine.push(sh);
+            } else {
+                problems.push(format!(
+                    "{} is from another run: {}",
+                    sh.0.display(),
+                    ids[i].differences(&sh.1, &ids[b], &shards[b].1).join("; ")
+                ));
+            }
+        }
+    }
+    let Some(&(_, reference)) = mine.first() else {
+        return Err(ShardError::Merge { problems });
+    };
+    let total = reference.settings.trials;
+    mine.sort_by_key(|(p, s)| (s.first, s.end, p.to_path_buf()));
+    let counts: BTreeSet<u64> = mine.iter().map(|(_, s)| s.part.count).collect();
+    let describe = |s: &Shard| {
+        format!(
+            "trials {}..{}, shard {} of {}",
+            s.first, s.end, s.part.index, s.part.count
+        )
+    };
+    // Ranges in order: duplicates, overlaps, gaps. Empty shards hold no trials and are skipped.
+    let mut covered = 0u64;
+    let mut last: Option<&(&Path, Shard)> = None;
+    let mut missing = Vec::new();
+    for sh in mine.iter().copied().filter(|(_, s)| s.end > s.first) {
+        let (path, s) = sh;
+        if let Some((lp, l)) = last {
+            if (l.first, l.end) == (s.first, s.end) {
+                problems.push(format!(
+                    "{} and {} hold the same trials ({}): a shard given twice; keep one",
+                    lp.display(),
+                    path.display(),
+                    describe(s)
+                ));
+                continue;
+            }
+            if s.first < covered {
+                problems.push(format!(
+                    "{} ({}) and {} ({}) overlap in trials {}..{}: shards of different splits; keep one split",
+                    lp.display(),
+                    describe(l),
+                    path.display(),
+                    describe(s),
+                    s.first,
+                    covered.min(s.end)
+                ));
+            }
+        }
+        if s.first > covered {
+            missing.push((covered, s.first));
+        }
+        covered = covered.max(s.end);
+        last = Some(sh);
+    }
+    if covered < total {
+        missing.push((covered, total));
+    }
+    for (a, b) in missing {
+        let which = match counts.iter().collect::<Vec<_>>()[..] {
+            [&count] => {
+                let ks: Vec<String> = (0..count)
+                    .filter(|&k| {
+                        let (f, e) = Part { index: k, count }.range(total);
+                        f < e && f < b && e > a
+                    })
+                    .map(|k| format!("{k}/{count}"))
+                    .collect();
+                format!(
+                    ": shard{} {} missing",
+                    if ks.len() == 1 { " is" } else { "s are" },
+                    ks.join(", ")
+                )
+            }
+            _ => String::new(),
+        };
+        problems.push(format!("trials {a}..{b} of {total} are in no file{which}"));
+    }
+    if !problems.is_empty() {
+        return Err(ShardError::Merge { problems });
+    }
+    let mut notes = Vec::new();
+    let first_files: Vec<&str> = reference.scenarios.iter().map(|s| s.file.as_str()).collect();
+    if mine.iter().any(|(_, s)| {
+        s.scenarios
+            .iter()
+            .map(|x| x.file.as_str())
+            .ne(first_files.iter().copied())
+    }) {
+        notes.push(format!(
+            "the shards name their scenario files differently (same contents); the result names {}, as the first shard does",
+            first_files.join(", ")
+        ));
+    }
+    let shards: Vec<&Shard> = mine.iter().map(|(_, s)| s).collect();
+    let data = merge_data(&shards);
+    Ok(Merged {
+        shard: Shard {
+            part: Part { index: 0, count: 1 },
+            first: 0,
+            end: total,
+            data,
+            ..shards[0].clone()
+        },
+        notes,
+    })
+}
+
+/// Merges the data of shards of one run, in range order, covering it all.
+fn merge_data(shards: &[&Shard]) -> Data {
+    let first = shards[0];
+    match &first.data {
+        Data::Run { model, .. } => {
+            // Segments end at the run's checkpoints and at shard ends; those
+            // that end elsewhere merge into the next, so that the result is
+            // split exactly as a single run's.
+            let stops: BTreeSet<u64> = engine::checkpoints(first.settings.trials).into_iter().collect();
+            let mut segments = Vec::new();
+            let mut cur = Tally::new(model.services.len());
+            for s in shards {
+                if let Data::Run { segments: segs, .. } = &s.data {
+                    let mut end = s.first;
+                    for t in segs {
+                        end += t.trials;
+                        cur.merge(t);
+                        if stops.contains(&end) {
+                            segments.push(std::mem::replace(&mut cur, Tally::new(model.services.len())));
+                        }
+                    }
+                }
+            }
+            Data::Run {
+                model: model.clone(),
+                segments,
+            }
+        }
+        Data::Sweep { parameters, points } => {
+            let mut points = points.clone();
+            for s in &shards[1..] {
+                if let Data::Sweep { points: theirs, .. } = &s.data {
+                    for (p, q) in points.iter_mut().zip(theirs) {
+                        p.tally.merge(&q.tally);
+                    }
+                }
+            }
+            Data::Sweep {
+                parameters: parameters.clone(),
+                points,
+            }
+        }
+        Data::Compare { models, paired } => {
+            let mut paired = paired.clone();
+            for s in &shards[1..] {
+                if let Data::Compare { paired: p, .. } = &s.data {
+                    paired.merge(p);
+                }
+            }
+            Data::Compare {
+                models: models.clone(),
+                paired,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_tile_the_trials() {
+        for (total, count) in [(10u64, 3u64), (1000, 7), (5, 8), (0, 2), (u64::MAX, 3)] {
+            let mut next = 0;
+            for index in 0..count {
+                let (f, e) = Part { index, count }.range(total);
+                assert_eq!(f, next, "{total} {count} {index}");
+                assert!(e >= f && e - f <= total / count + 1);
+                next = e;
+            }
+            assert_eq!(next, total);
+        }
+    }
+
+    #[test]
+    fn inconsistent_files_are_refused_not_panicked_on() {
+        let head = r#""format": "redsim-shard/1", "redsim_version": "0.1.0", "scenario_sha256": "x",
+            "seed": 1, "trials": 10, "range": {"first": 0, "end": 10}, "shard": {"index": 0, "count": 1},
+            "confidence": 0.95, "generator": "g", "scenarios": []"#;
+        for body in [
+            r#""kind": "sweep", "parameters": [{"path": "mission", "values": ["1h"]}], "points": [{"set": ["mission=1h"], "tally": {"trials": 10, "events": 0, "services": []}}]"#,
+            r#""kind": "run", "segments": []"#,
+            r#""kind": "compare", "paired": {"trials": 10, "services": []}"#,
+        ] {
+            let text = format!("{{{head}, {body}}}");
+            let e = Shard::parse(Path::new("f.json"), text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("must have"), "{e}");
+        }
+        let e = Shard::parse(
+            Path::new("f.json"),
+            br#"{"format": "redsim-shard/1", "kind": "run"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("missing field"), "{e}");
+    }
+
+    #[test]
+    fn shard_specs_parse_and_read_the_scheduler() {
+        assert_eq!(
+            "2/5".parse::<PartSpec>(),
+            Ok(PartSpec::Fixed(Part { index: 2, count: 5 }))
+        );
+        assert!("5/5".parse::<PartSpec>().unwrap_err().contains("out of range"));
+        assert!("1/0".parse::<PartSpec>().is_err());
+        assert!("x".parse::<PartSpec>().is_err());
+        let auto: PartSpec = "auto/4".parse().unwrap();
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(
+            auto.resolve(env(&[("JOB_COMPLETION_INDEX", "3")])).unwrap(),
+            Part { index: 3, count: 4 }
+        );
+        let e = auto.resolve(env(&[])).unwrap_err().to_string();
+        assert!(e.contains("SLURM_ARRAY_TASK_ID"), "{e}");
+        let e = auto
+            .resolve(env(&[
+                ("SLURM_ARRAY_TASK_ID", "1"),
+                ("AWS_BATCH_JOB_ARRAY_INDEX", "2"),
+            ]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("disagrees"), "{e}");
+        let e = auto
+            .resolve(env(&[("SLURM_ARRAY_TASK_ID", "4")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("out of range") && e.contains("--array=0-3"), "{e}");
+    }
+}

@@ -1,0 +1,527 @@
+//! The shard file format `redsim-shard/1`: serde wire types, kept apart from
+//! the engine's tallies (the file is a public interface; the tallies are
+//! not). Integers that may pass 2^53 (sums in ticks, sums of squares) are
+//! decimal strings, so that every reader gets them exactly; histogram bins
+//! are an object from bin index to count.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::engine::{
+    CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
+    Tally, Wide,
+};
+
+/// Format tag of shard and result files (documented in `docs/report-format.md`).
+pub const FORMAT: &str = "redsim-shard/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardFile {
+    pub format: String,
+    pub kind: Kind,
+    pub redsim_version: String,
+    /// What identifies the resolved scenario(s) and, for a sweep, the grid.
+    pub scenario_sha256: String,
+    pub seed: u64,
+    /// Trials of the whole run.
+    pub trials: u64,
+    /// The trials this file holds: `first .. end`.
+    pub range: Range,
+    pub shard: Part,
+    pub confidence: f64,
+    pub generator: String,
+    /// The scenario (run, sweep) or the designs (compare), each with its text.
+    pub scenarios: Vec<Source>,
+    /// Sweep: the swept paths and their values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
+    /// Run: the tally split at the run's checkpoints that fall in the range, and at its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<Segment>>,
+    /// Sweep: one tally per point of the grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Vec<Point>>,
+    /// Compare: the designs' paired statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<Paired>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Run,
+    Sweep,
+    Compare,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub first: u64,
+    pub end: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub index: u64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub name: String,
+    /// The path as given on the command line.
+    pub file: String,
+    /// SHA-256 of the file's bytes (= of `text`).
+    pub sha256: String,
+    #[serde(default)]
+    pub set: Vec<String>,
+    pub mission_hours: f64,
+    /// The file's text.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    pub path: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    /// The trial count this segment ends at (its trials end just before it).
+    pub end: u64,
+    pub tally: TallyW,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Point {
+    pub set: Vec<String>,
+    pub tally: TallyW,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyW {
+    pub trials: u64,
+    pub events: u64,
+    pub services: Vec<ServiceW>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceW {
+    pub down: MomentsW,
+    pub degraded: MomentsW,
+    pub outages: MomentsW,
+    pub no_outage: u64,
+    pub over_rto: u64,
+    pub trials_over_rto: u64,
+    pub durations: HistW,
+    pub planned_down: MomentsW,
+    pub unplanned_down: MomentsW,
+    pub planned_outages: u64,
+    pub data_losses: MomentsW,
+    pub lost_writes: MomentsW,
+    pub over_rpo: u64,
+    pub trials_over_rpo: u64,
+    pub by_cause: Vec<CauseW>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MomentsW {
+    pub sum: Dec<u128>,
+    pub sum_sq: Dec<Wide>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedMomentsW {
+    pub sum: Dec<i128>,
+    pub sum_sq: Dec<Wide>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistW {
+    pub count: u64,
+    pub sum: Dec<u128>,
+    pub max: u64,
+    pub bins: BTreeMap<u32, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseW {
+    /// Index of the element in the resolved model; shock `k` is
+    /// `elements + k`; `null`: a planned action, or down at the start.
+    pub cause: Option<u32>,
+    pub outages: u64,
+    pub down: MomentsW,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paired {
+    pub trials: u64,
+    pub services: Vec<PairedServiceW>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairedServiceW {
+    /// The service id (shared by every design).
+    pub service: String,
+    /// Per design: down time [ticks] and outages per trial.
+    pub designs: Vec<OutcomesW<MomentsW>>,
+    /// Per design after the first: its per-trial difference from the first.
+    pub differences: Vec<OutcomesW<SignedMomentsW>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomesW<M> {
+    pub down: M,
+    pub outages: M,
+}
+
+/// An integer written as a decimal string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dec<T>(pub T);
+
+/// Conversion of wide integers to and from decimal text.
+pub trait Decimal: Sized {
+    fn to_decimal(&self) -> String;
+    fn from_decimal(s: &str) -> Option<Self>;
+}
+
+impl Decimal for u128 {
+    fn to_decimal(&self) -> String {
+        self.to_string()
+    }
+    fn from_decimal(s: &str) -> Option<Self> {
+        digits_only(s).then(|| s.parse().ok()).flatten()
+    }
+}
+
+impl Decimal for i128 {
+    fn to_decimal(&self) -> String {
+        self.to_string()
+    }
+    fn from_decimal(s: &str) -> Option<Self> {
+        digits_only(s.strip_prefix('-').unwrap_or(s))
+            .then(|| s.parse().ok())
+            .flatten()
+    }
+}
+
+fn digits_only(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// 10^19, the largest power of ten in a `u64`.
+const TEN19: u128 = 10_000_000_000_000_000_000;
+
+impl Decimal for Wide {
+    fn to_decimal(&self) -> String {
+        if self.hi == 0 {
+            return self.lo.to_string();
+        }
+        // Four 64-bit limbs, most significant first, divided by 10^19 until zero.
+        let mut limbs = [
+            (self.hi >> 64) as u64,
+            self.hi as u64,
+            (self.lo >> 64) as u64,
+            self.lo as u64,
+        ];
+        let mut chunks = Vec::new();
+        while limbs.iter().any(|&l| l != 0) {
+            let mut rem: u128 = 0;
+            for l in &mut limbs {
+                let cur = (rem << 64) | u128::from(*l);
+                *l = (cur / TEN19) as u64;
+                rem = cur % TEN19;
+            }
+            chunks.push(rem as u64);
+        }
+        let mut out = chunks.pop().map_or_else(String::new, |c| c.to_string());
+        for c in chunks.iter().rev() {
+            out.push_str(&format!("{c:019}"));
+        }
+        out
+    }
+
+    fn from_decimal(s: &str) -> Option<Self> {
+        if !digits_only(s) {
+            return None;
+        }
+        // Limbs least significant first; each digit multiplies by ten and adds.
+        let mut limbs = [0u64; 4];
+        for b in s.bytes() {
+            let mut carry = u128::from(b - b'0');
+            for l in &mut limbs {
+                let cur = u128::from(*l) * 10 + carry;
+                *l = cur as u64;
+                carry = cur >> 64;
+            }
+            if carry != 0 {
+                return None;
+            }
+        }
+        Some(Wide {
+            hi: (u128::from(limbs[3]) << 64) | u128::from(limbs[2]),
+            lo: (u128::from(limbs[1]) << 64) | u128::from(limbs[0]),
+        })
+    }
+}
+
+impl<T: Decimal> Serialize for Dec<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_decimal())
+    }
+}
+
+impl<'de, T: Decimal> Deserialize<'de> for Dec<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        T::from_decimal(&s).map(Dec).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{s}` is not a whole number in decimal digits, in range"))
+        })
+    }
+}
+
+impl From<&Moments> for MomentsW {
+    fn from(m: &Moments) -> Self {
+        Self {
+            sum: Dec(m.sum),
+            sum_sq: Dec(m.sum_sq),
+        }
+    }
+}
+
+impl From<&MomentsW> for Moments {
+    fn from(m: &MomentsW) -> Self {
+        Self {
+            sum: m.sum.0,
+            sum_sq: m.sum_sq.0,
+        }
+    }
+}
+
+impl From<&SignedMoments> for SignedMomentsW {
+    fn from(m: &SignedMoments) -> Self {
+        Self {
+            sum: Dec(m.sum),
+            sum_sq: Dec(m.sum_sq),
+        }
+    }
+}
+
+impl From<&SignedMomentsW> for SignedMoments {
+    fn from(m: &SignedMomentsW) -> Self {
+        Self {
+            sum: m.sum.0,
+            sum_sq: m.sum_sq.0,
+        }
+    }
+}
+
+impl<'a, A, B: From<&'a A>> From<&'a Outcomes<A>> for OutcomesW<B> {
+    fn from(o: &'a Outcomes<A>) -> Self {
+        Self {
+            down: (&o.down).into(),
+            outages: (&o.outages).into(),
+        }
+    }
+}
+
+impl<'a, A, B: From<&'a A>> From<&'a OutcomesW<A>> for Outcomes<B> {
+    fn from(o: &'a OutcomesW<A>) -> Self {
+        Self {
+            down: (&o.down).into(),
+            outages: (&o.outages).into(),
+        }
+    }
+}
+
+impl From<&Tally> for TallyW {
+    fn from(t: &Tally) -> Self {
+        Self {
+            trials: t.trials,
+            events: t.events,
+            services: t
+                .services
+                .iter()
+                .map(|s| ServiceW {
+                    down: (&s.down).into(),
+                    degraded: (&s.degraded).into(),
+                    outages: (&s.outages).into(),
+                    no_outage: s.no_outage,
+                    over_rto: s.over_rto,
+                    trials_over_rto: s.trials_over_rto,
+                    durations: HistW {
+                        count: s.durations.count,
+                        sum: Dec(s.durations.sum),
+                        max: s.durations.max,
+                        bins: s.durations.bins.clone(),
+                    },
+                    planned_down: (&s.planned_down).into(),
+                    unplanned_down: (&s.unplanned_down).into(),
+                    planned_outages: s.planned_outages,
+                    data_losses: (&s.data_losses).into(),
+                    lost_writes: (&s.lost_writes).into(),
+                    over_rpo: s.over_rpo,
+                    trials_over_rpo: s.trials_over_rpo,
+                    by_cause: s
+                        .by_cause
+                        .iter()
+                        .map(|(cause, c)| CauseW {
+                            cause: *cause,
+                            outages: c.outages,
+                            down: (&c.down).into(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&TallyW> for Tally {
+    fn from(t: &TallyW) -> Self {
+        Self {
+            trials: t.trials,
+            events: t.events,
+            services: t
+                .services
+                .iter()
+                .map(|s| ServiceTally {
+                    down: (&s.down).into(),
+                    degraded: (&s.degraded).into(),
+                    outages: (&s.outages).into(),
+                    no_outage: s.no_outage,
+                    over_rto: s.over_rto,
+                    trials_over_rto: s.trials_over_rto,
+                    durations: DurationHist {
+                        count: s.durations.count,
+                        sum: s.durations.sum.0,
+                        max: s.durations.max,
+                        bins: s.durations.bins.clone(),
+                    },
+                    planned_down: (&s.planned_down).into(),
+                    unplanned_down: (&s.unplanned_down).into(),
+                    planned_outages: s.planned_outages,
+                    data_losses: (&s.data_losses).into(),
+                    lost_writes: (&s.lost_writes).into(),
+                    over_rpo: s.over_rpo,
+                    trials_over_rpo: s.trials_over_rpo,
+                    by_cause: s
+                        .by_cause
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.cause,
+                                CauseTally {
+                                    outages: c.outages,
+                                    down: (&c.down).into(),
+                                },
+                            )
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Paired {
+    /// The wire form of `t`, its services named by `ids`.
+    pub fn new(t: &PairedTally, ids: &[String]) -> Self {
+        Self {
+            trials: t.trials,
+            services: t
+                .services
+                .iter()
+                .zip(ids)
+                .map(|(s, id)| PairedServiceW {
+                    service: id.clone(),
+                    designs: s.designs.iter().map(Into::into).collect(),
+                    differences: s.differences.iter().map(Into::into).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn tally(&self) -> PairedTally {
+        PairedTally {
+            trials: self.trials,
+            services: self
+                .services
+                .iter()
+                .map(|s| PairedService {
+                    designs: s.designs.iter().map(Into::into).collect(),
+                    differences: s.differences.iter().map(Into::into).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_sums_round_trip_through_decimal_text() {
+        let cases = [
+            Wide { hi: 0, lo: 0 },
+            Wide { hi: 0, lo: u128::MAX },
+            Wide { hi: 1, lo: 0 },
+            Wide {
+                hi: u128::MAX,
+                lo: u128::MAX,
+            },
+            Wide {
+                hi: 12_345,
+                lo: 6_789_012_345_678_901_234_567_890,
+            },
+        ];
+        for w in cases {
+            let s = w.to_decimal();
+            assert_eq!(Wide::from_decimal(&s), Some(w), "{s}");
+        }
+        assert_eq!(
+            Wide { hi: 1, lo: 0 }.to_decimal(),
+            "340282366920938463463374607431768211456"
+        );
+        assert_eq!(
+            Wide {
+                hi: u128::MAX,
+                lo: u128::MAX
+            }
+            .to_decimal(),
+            "115792089237316195423570985008687907853269984665640564039457584007913129639935"
+        );
+        // 2^256 does not fit; neither do signs, spaces or nothing.
+        assert_eq!(
+            Wide::from_decimal(
+                "115792089237316195423570985008687907853269984665640564039457584007913129639936"
+            ),
+            None
+        );
+        for bad in ["", "-1", "+1", "1 ", "1e3", "0x10"] {
+            assert_eq!(Wide::from_decimal(bad), None, "{bad:?}");
+            assert_eq!(u128::from_decimal(bad), None, "{bad:?}");
+        }
+        assert_eq!(i128::from_decimal("-17"), Some(-17));
+        assert_eq!(i128::from_decimal("--17"), None);
+    }
+}

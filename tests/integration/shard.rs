@@ -1,0 +1,430 @@
+//! Sharded runs: shards of `run`, `sweep` and `compare`, merged, give the
+//! single command's report byte for byte; merge refuses incomplete,
+//! duplicated, overlapping and foreign sets of shards; the shard index
+//! comes from the schedulers' variables; GNU parallel runs the shards.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `redsim ARGS` in `dir`, with no scheduler variables in its environment.
+fn redsim_in(dir: &Path, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_redsim"));
+    c.current_dir(dir).args(args);
+    for v in redsim::shard::INDEX_VARIABLES {
+        c.env_remove(v);
+    }
+    c.output().unwrap()
+}
+
+/// Standard output of a command that must succeed.
+#[track_caller]
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = redsim_in(dir, args);
+    assert!(
+        out.status.success(),
+        "redsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Standard error of a command that must fail with exit code 2.
+#[track_caller]
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = redsim_in(dir, args);
+    assert_eq!(out.status.code(), Some(2), "redsim {args:?}: {out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Runs the `count` shards of `cmd` (a command and its arguments, without
+/// `--shard`) into `dir`, and returns their paths in index order.
+fn shards(dir: &Path, cmd: &[&str], count: u64) -> Vec<String> {
+    (0..count)
+        .map(|k| {
+            let file = dir.join(format!("s{k}-of-{count}.json")).display().to_string();
+            let spec = format!("{k}/{count}");
+            let mut args = cmd.to_vec();
+            args.extend(["--shard", &spec, "-o", &file]);
+            ok(dir, &args);
+            file
+        })
+        .collect()
+}
+
+/// `redsim merge FILES EXTRA...`.
+fn merge(dir: &Path, files: &[String], extra: &[&str]) -> String {
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(extra);
+    ok(dir, &args)
+}
+
+#[test]
+fn run_shards_merge_to_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("seed-network.json");
+    let cmd = ["run", &s, "--trials", "1001", "--seed", "7", "-q"];
+    let table = ok(d, &cmd);
+    let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
+    let whole = d.join("whole.json").display().to_string();
+    ok(d, &[&cmd[..], &["--shard", "0/1", "-o", &whole]].concat());
+    // 7 does not divide 1001; 40 shards are shorter than the engine's work units.
+    for count in [1, 3, 7, 40] {
+        let files = shards(d, &cmd, count);
+        let result = d.join(format!("result-{count}.json")).display().to_string();
+        assert_eq!(merge(d, &files, &["--result", &result]), table, "{count} shards");
+        assert_eq!(merge(d, &files, &["--format", "json"]), json, "{count} shards");
+        // The result keeps every segment: it is the file one shard of all the trials writes.
+        assert_eq!(std::fs::read(&result).unwrap(), std::fs::read(&whole).unwrap());
+        assert_eq!(ok(d, &["report", &result]), table);
+    }
+    // More shards than trials: some shards hold none.
+    let small = ["run", &s, "--trials", "5", "--seed", "7", "-q"];
+    let files = shards(d, &small, 8);
+    assert_eq!(merge(d, &files, &[]), ok(d, &small));
+    let empty = &files[0];
+    let e = fails(d, &["report", empty]);
+    assert!(e.contains("holds no trials"), "{e}");
+}
+
+#[test]
+fn every_statistic_survives_the_file() {
+    // Shocks (causes past the elements), planned downtime, replication and RPO.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in [
+        "firewall-pair-common-cause.json",
+        "patching-rolling.json",
+        "db-async-replication.json",
+    ] {
+        let s = scenario(name);
+        let cmd = ["run", &s, "--trials", "600", "--seed", "3", "-q"];
+        let files = shards(d, &cmd, 3);
+        let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
+        assert_eq!(merge(d, &files, &["--format", "json"]), json, "{name}");
+    }
+}
+
+#[test]
+fn sweep_and_compare_shards_merge_to_the_single_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = scenario("fleet-one-crew.json");
+    let sweep = [
+        "sweep",
+        &f,
+        "--set",
+        "repair.crews=1,2",
+        "--trials",
+        "301",
+        "--seed",
+        "5",
+    ];
+    for count in [2, 4] {
+        let files = shards(d, &sweep, count);
+        assert_eq!(merge(d, &files, &[]), ok(d, &sweep), "sweep, {count} shards");
+        let json = ok(d, &[&sweep[..], &["--format", "json"]].concat());
+        assert_eq!(merge(d, &files, &["--format", "json"]), json);
+    }
+    let (a, b) = (
+        scenario("seed-network.json"),
+        scenario("seed-network-one-firewall.json"),
+    );
+    let compare = ["compare", &a, &b, "--trials", "500", "--seed", "5"];
+    let files = shards(d, &compare, 3);
+    assert_eq!(merge(d, &files, &[]), ok(d, &compare));
+    let json = ok(d, &[&compare[..], &["--format", "json"]].concat());
+    let result = d.join("cmp-result.json").display().to_string();
+    assert_eq!(merge(d, &files, &["--format", "json", "--result", &result]), json);
+    assert_eq!(ok(d, &["report", &result, "--format", "json"]), json);
+    // Shards of different kinds do not merge.
+    let sweeps = shards(d, &sweep, 2);
+    let e = fails(d, &["merge", &files[0], &files[1], &files[2], &sweeps[0]]);
+    assert!(e.contains("kind sweep (the others: compare)"), "{e}");
+}
+
+#[test]
+fn a_shard_run_again_is_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("seed-network.json");
+    let args = [
+        "run", &s, "--trials", "900", "--seed", "2", "-q", "--shard", "1/3",
+    ];
+    ok(d, &[&args[..], &["--threads", "1"]].concat());
+    // The default name, in the working directory.
+    let file = d.join("seed-network.shard-1-of-3.json");
+    let first = std::fs::read(&file).unwrap();
+    ok(d, &[&args[..], &["--threads", "2"]].concat());
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        first,
+        "a retried shard writes the same bytes"
+    );
+    let names: Vec<PathBuf> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(names, vec![file], "no temporary file left behind");
+    let head: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(head["format"], "redsim-shard/1");
+    assert_eq!(head["kind"], "run");
+    assert_eq!(head["range"], serde_json::json!({"first": 300, "end": 600}));
+    assert_eq!(head["shard"], serde_json::json!({"index": 1, "count": 3}));
+    assert_eq!(head["seed"], 2);
+    assert_eq!(head["trials"], 900);
+    // Sums are decimal strings, exact for any reader.
+    assert!(head["segments"][0]["tally"]["services"][0]["down"]["sum_sq"].is_string());
+}
+
+#[test]
+fn the_shard_index_comes_from_each_scheduler() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let base = ["run", &s, "--trials", "40", "--seed", "1", "-q"];
+    let fixed = d.join("fixed.json").display().to_string();
+    ok(d, &[&base[..], &["--shard", "2/4", "-o", &fixed]].concat());
+    let auto = |vars: &[(&str, &str)], out: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_redsim"));
+        c.current_dir(d).args(base).args(["--shard", "auto/4", "-o", out]);
+        for v in redsim::shard::INDEX_VARIABLES {
+            c.env_remove(v);
+        }
+        c.envs(vars.iter().copied()).output().unwrap()
+    };
+    for var in redsim::shard::INDEX_VARIABLES {
+        let out = d.join(format!("{var}.json")).display().to_string();
+        let o = auto(&[(var, "2")], &out);
+        assert!(
+            o.status.success(),
+            "{var}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&fixed).unwrap(),
+            "{var}"
+        );
+    }
+    let err = |vars: &[(&str, &str)]| {
+        let o = auto(vars, "x.json");
+        assert_eq!(o.status.code(), Some(2));
+        String::from_utf8(o.stderr).unwrap()
+    };
+    let e = err(&[]);
+    assert!(
+        e.contains("no shard index in the environment") && e.contains("JOB_COMPLETION_INDEX"),
+        "{e}"
+    );
+    let e = err(&[("SLURM_ARRAY_TASK_ID", "4")]);
+    assert!(
+        e.contains("SLURM_ARRAY_TASK_ID=4 is out of range for 4 shards"),
+        "{e}"
+    );
+    let e = err(&[("SLURM_ARRAY_TASK_ID", "1"), ("JOB_COMPLETION_INDEX", "2")]);
+    assert!(e.contains("disagrees"), "{e}");
+    let e = err(&[("AWS_BATCH_JOB_ARRAY_INDEX", "one")]);
+    assert!(e.contains("not a shard index"), "{e}");
+    // Usage errors.
+    let e = fails(d, &[&base[..], &["--shard", "4/4"]].concat());
+    assert!(e.contains("out of range"), "{e}");
+    let e = fails(d, &[&base[..], &["--shard", "1/4", "--precision", "5%"]].concat());
+    assert!(e.contains("--precision cannot be used with --shard"), "{e}");
+}
+
+#[test]
+fn merge_refuses_missing_duplicated_overlapping_and_foreign_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "100", "--seed", "7", "-q"];
+    let files = shards(d, &cmd, 4);
+    let e = fails(d, &["merge", &files[0], &files[2], &files[3]]);
+    assert!(
+        e.contains("trials 25..50 of 100 are in no file: shard is 1/4 missing"),
+        "{e}"
+    );
+    let e = fails(d, &["merge", &files[0], &files[3]]);
+    assert!(
+        e.contains("trials 25..75 of 100 are in no file: shards are 1/4, 2/4 missing"),
+        "{e}"
+    );
+    let copy = d.join("copy.json").display().to_string();
+    std::fs::copy(&files[1], &copy).unwrap();
+    let e = fails(d, &["merge", &files[0], &files[1], &files[2], &files[3], &copy]);
+    assert!(
+        e.contains("hold the same trials (trials 25..50, shard 1 of 4): a shard given twice"),
+        "{e}"
+    );
+    let thirds = shards(d, &cmd, 3);
+    let e = fails(
+        d,
+        &["merge", &files[0], &files[1], &thirds[1], &files[2], &files[3]],
+    );
+    assert!(e.contains("overlap in trials 33..50"), "{e}");
+    // Another seed, another trial count, another scenario, another --set: all
+    // listed at once, with what differs.
+    let other = |extra: &[&str], name: &str| {
+        let out = d.join(name).display().to_string();
+        let mut args = vec!["run", "--shard", "1/4", "-q", "-o", &out];
+        args.extend(extra);
+        ok(d, &args);
+        out
+    };
+    let seed = other(&[&s, "--trials", "100", "--seed", "8"], "seed.json");
+    let trials = other(&[&s, "--trials", "104", "--seed", "7"], "trials.json");
+    let bridge = scenario("bridge.json");
+    let scen = other(&[&bridge, "--trials", "100", "--seed", "7"], "scenario.json");
+    let set = other(
+        &[&s, "--trials", "100", "--seed", "7", "--set", "mission=100h"],
+        "set.json",
+    );
+    let e = fails(
+        d,
+        &[
+            "merge", &files[0], &files[1], &files[2], &files[3], &seed, &trials, &scen, &set,
+        ],
+    );
+    assert!(e.contains("4 problems"), "{e}");
+    assert!(
+        e.contains("seed.json is from another run: seed 8 (the others: 7)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("trials.json is from another run: trials 104 (the others: 100)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("scenario.json is from another run: scenario") && e.contains("bridge.json"),
+        "{e}"
+    );
+    assert!(e.contains("set.json is from another run: scenario"), "{e}");
+    // Not a shard at all, and a shard altered by hand.
+    let e = fails(d, &["merge", &s]);
+    assert!(
+        e.contains("not a redsim shard or result file (its format is `redsim/1`"),
+        "{e}"
+    );
+    let altered = d.join("altered.json");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    std::fs::write(&altered, text.replacen("\\\"mission\\\"", "\\\"mission \\\"", 1)).unwrap();
+    let e = fails(d, &["merge", &altered.display().to_string()]);
+    assert!(e.contains("does not match its sha256"), "{e}");
+    let truncated = d.join("truncated.json");
+    std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
+    let e = fails(d, &["report", &truncated.display().to_string()]);
+    assert!(e.contains("not JSON"), "{e}");
+}
+
+#[test]
+fn check_decides_from_a_merged_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("web-tier-active-passive.json");
+    let cmd = ["run", &s, "--trials", "3000", "--seed", "4", "-q"];
+    let files = shards(d, &cmd, 2);
+    let result = d.join("result.json").display().to_string();
+    merge(d, &files, &["--result", &result]);
+    let out = redsim_in(
+        d,
+        &[
+            "check",
+            &s,
+            "--result",
+            &result,
+            "--target",
+            "web=99.9%",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["trials"], 3000);
+    assert_eq!(j["seed"], 4);
+    assert_eq!(j["looks"], 1);
+    assert_eq!(j["decisions"][0]["verdict"], "met");
+    let out = redsim_in(
+        d,
+        &["check", &s, "--result", &result, "--target", "web=99.99999%"],
+    );
+    assert_eq!(out.status.code(), Some(1), "missed");
+    // Only the result of this very scenario, and only a whole one.
+    let e = fails(
+        d,
+        &[
+            "check",
+            &s,
+            "--set",
+            "mission=100h",
+            "--result",
+            &result,
+            "--target",
+            "web=99%",
+        ],
+    );
+    assert!(e.contains("made from another scenario"), "{e}");
+    let e = fails(d, &["check", &s, "--result", &files[0], "--target", "web=99%"]);
+    assert!(e.contains("holds trials 0..1500 of 3000 only"), "{e}");
+}
+
+/// Installs GNU parallel with apt-get when it is missing.
+fn ensure_parallel() {
+    let have = || {
+        Command::new("parallel")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if have() {
+        return;
+    }
+    let run = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .output()
+            .map(|o| o.status.success())
+    };
+    let installed = run(&["update", "-qq"]).is_ok_and(|ok| ok)
+        && run(&["install", "-y", "-qq", "parallel"]).is_ok_and(|ok| ok);
+    assert!(
+        installed && have(),
+        "GNU parallel is needed by this test and could not be installed with apt-get \
+         (apt-get update && apt-get install -y parallel): install it and run the tests again"
+    );
+}
+
+#[test]
+fn gnu_parallel_runs_the_shards_and_merge_equals_the_single_run() {
+    ensure_parallel();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("two-of-three.json");
+    let bin = env!("CARGO_BIN_EXE_redsim");
+    let out = Command::new("parallel")
+        .current_dir(d)
+        .args(["--will-cite", "--halt", "now,fail=1", "-j", "2"])
+        .arg(format!(
+            "{bin} run {s} --trials 2000 --seed 11 --shard {{}}/5 -q -o part-{{}}.json"
+        ))
+        .args([":::", "0", "1", "2", "3", "4"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "parallel: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<String> = (0..5).map(|k| format!("part-{k}.json")).collect();
+    let single = ok(d, &["run", &s, "--trials", "2000", "--seed", "11", "-q"]);
+    assert_eq!(merge(d, &files, &[]), single);
+}
