@@ -428,3 +428,75 @@ fn gnu_parallel_runs_the_shards_and_merge_equals_the_single_run() {
     let single = ok(d, &["run", &s, "--trials", "2000", "--seed", "11", "-q"]);
     assert_eq!(merge(d, &files, &[]), single);
 }
+
+/// Every file in `dir`, by name, with its bytes.
+fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn merged_results_draw_the_same_plots_and_html_as_the_single_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("seed-network.json");
+    let (a, b) = (
+        scenario("web-tier-parallel.json"),
+        scenario("web-tier-active-passive.json"),
+    );
+    let cases: [(&str, Vec<&str>); 3] = [
+        ("run", vec!["run", &s, "--trials", "1001", "--seed", "7", "-q"]),
+        (
+            "compare",
+            vec!["compare", &a, &b, "--trials", "400", "--seed", "7"],
+        ),
+        (
+            "sweep",
+            vec![
+                "sweep",
+                &a,
+                "--set",
+                "repair.crews=1,2",
+                "--trials",
+                "400",
+                "--seed",
+                "7",
+            ],
+        ),
+    ];
+    for (name, cmd) in cases {
+        let single = d.join(format!("{name}-single"));
+        let merged = d.join(format!("{name}-merged"));
+        let (sp, mp) = (single.join("plots"), merged.join("plots"));
+        let (sh, mh) = (single.join("page.html"), merged.join("page.html"));
+        std::fs::create_dir_all(&single).unwrap();
+        std::fs::create_dir_all(&merged).unwrap();
+        let mut args = cmd.clone();
+        args.extend(["--plot", sp.to_str().unwrap(), "--html", sh.to_str().unwrap()]);
+        let table = ok(d, &args);
+        let files = shards(d, &cmd, 3);
+        let out = merge(
+            d,
+            &files,
+            &["--plot", mp.to_str().unwrap(), "--html", mh.to_str().unwrap()],
+        );
+        assert_eq!(out, table, "{name}");
+        let plots = files_in(&sp);
+        assert!(plots.len() >= 2, "{name}: {plots:?}");
+        assert!(plots == files_in(&mp), "{name}: the merged plots differ");
+        assert!(
+            std::fs::read(&sh).unwrap() == std::fs::read(&mh).unwrap(),
+            "{name}: the merged HTML report differs"
+        );
+    }
+}
