@@ -1063,7 +1063,7 @@ impl Trial {
         nat && el.carry
     }
 
-    #[inline]
+    #[inline(always)]
     fn eval_service(&mut self, plan: &Plan, s: usize) -> ServiceState {
         match &plan.services[s] {
             PlanService::Logic { root } => {
