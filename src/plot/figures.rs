@@ -13,9 +13,17 @@ pub const TIMELINE_ROWS: usize = 40;
 /// Display bins per decade of the duration histogram.
 const BINS_PER_DECADE: f64 = 5.0;
 
-/// A file-name-safe form of an id.
+/// Characters of an id kept in a file name at most: with its prefix and
+/// suffixes the name stays well under the 255 bytes file systems allow.
+const STEM_MAX: usize = 80;
+
+/// A file-name-safe form of an id: ASCII letters, digits, `-`, `_` and `.`
+/// kept, other characters as `_`, at most [`STEM_MAX`] of them. An id that
+/// had to be changed gets a hash of itself appended, so that two ids (`web/a`
+/// and `web:a`, or two long ones with a common start) never share a file.
 fn stem(id: &str) -> String {
-    id.chars()
+    let safe: String = id
+        .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
                 c
@@ -23,7 +31,12 @@ fn stem(id: &str) -> String {
                 '_'
             }
         })
-        .collect()
+        .collect();
+    if safe == id && safe.len() <= STEM_MAX {
+        return safe;
+    }
+    let short: String = safe.chars().take(STEM_MAX).collect();
+    format!("{short}-{:016x}", crate::engine::rng::fnv1a64(id))
 }
 
 /// The outage durations of one service over `trials` trials; `None` without outages.
@@ -391,4 +404,25 @@ pub fn write_all(dir: &std::path::Path, plots: &[Plot]) -> anyhow::Result<Vec<st
         written.extend([svg, png]);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stem;
+
+    #[test]
+    fn file_stems_are_safe_short_and_distinct() {
+        assert_eq!(stem("web-1.a_b"), "web-1.a_b", "a safe id is kept as it is");
+        let (slash, colon) = (stem("web/a"), stem("web:a"));
+        assert_ne!(
+            slash, colon,
+            "two ids that sanitise alike still get their own file"
+        );
+        assert!(slash.starts_with("web_a-"), "{slash}");
+        let long = "x".repeat(300);
+        let longer = format!("{long}y");
+        assert!(stem(&long).len() < 100, "{}", stem(&long));
+        assert_ne!(stem(&long), stem(&longer));
+        assert!(stem("сервер/é").is_ascii());
+    }
 }

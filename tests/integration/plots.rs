@@ -352,3 +352,36 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot create the plot directory"));
 }
+
+#[test]
+fn services_whose_ids_sanitise_alike_or_are_very_long_get_their_own_plot_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "very-long-service-identifier-".repeat(9);
+    let file = dir.path().join("odd.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"format": "redsim/1", "name": "odd ids", "mission": "1y",
+                "components": [{{"id": "a", "mtbf": "500h", "mttr": "10h"}}],
+                "services": [
+                    {{"id": "web/a", "requires": {{"all": ["a"]}}}},
+                    {{"id": "web:a", "requires": {{"all": ["a"]}}}},
+                    {{"id": "{long}", "requires": {{"all": ["a"]}}}}
+                ]}}"#
+        ),
+    )
+    .unwrap();
+    let d = dir.path().join("plots");
+    let o = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["run", file.to_str().unwrap(), "--trials", "50", "-q", "--plot"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: std::collections::BTreeSet<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // Durations and convergence of three services, as SVG and PNG: none overwritten.
+    assert_eq!(names.len(), 12, "{names:?}");
+}
