@@ -55,6 +55,10 @@ pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot
         }
         let (lo, hi) = DurationHist::bin_edges(b);
         let hours = (lo * hi).sqrt() / TICKS_PER_HOUR;
+        // A bin past any 64-bit duration (only in a damaged file) has no place on the axis.
+        if !hours.is_finite() || hours > u64::MAX as f64 / TICKS_PER_HOUR {
+            continue;
+        }
         *counts
             .entry((hours.log10() * BINS_PER_DECADE).floor() as i64)
             .or_insert(0) += c;

@@ -22,7 +22,7 @@ use std::str::FromStr;
 pub use wire::{FORMAT, Kind, Part, Source};
 
 use crate::analysis::compare::shared_services;
-use crate::engine::{self, PairedTally, Tally};
+use crate::engine::{self, DurationHist, PairedTally, Tally};
 use crate::model::Model;
 use crate::scenario::{self, Scenario};
 
@@ -646,10 +646,25 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
         ));
     }
     let causes = model.elements.len() + model.common_cause.len();
+    // No duration in ticks (a u64) falls in a bin past this one.
+    let top_bin = DurationHist::bin(u64::MAX);
     for (s, st) in t.services.iter().enumerate() {
         if let Some(c) = st.by_cause.keys().flatten().find(|&&c| c as usize >= causes) {
             problems.push(format!(
                 "{at}: service {s} has cause {c}, but the scenario has only {causes} elements and shocks"
+            ));
+        }
+        let h = &st.durations;
+        if let Some(b) = h.bins.keys().find(|&&b| b > top_bin) {
+            problems.push(format!(
+                "{at}: service {s} has outage-duration bin {b}, past the last one ({top_bin})"
+            ));
+        }
+        let binned: u128 = h.bins.values().map(|&c| u128::from(c)).sum();
+        if binned != u128::from(h.count) {
+            problems.push(format!(
+                "{at}: service {s} counts {} outage durations but its bins hold {binned}",
+                h.count
             ));
         }
     }

@@ -500,3 +500,38 @@ fn merged_results_draw_the_same_plots_and_html_as_the_single_command() {
         );
     }
 }
+
+#[test]
+fn a_damaged_duration_histogram_is_refused_not_panicked_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let file = shards(d, &["run", &s, "--trials", "20", "-q"], 1).remove(0);
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let plots = d.join("plots").display().to_string();
+    let bins = |j: &mut serde_json::Value| -> serde_json::Map<String, serde_json::Value> {
+        let b = &mut j["segments"][0]["tally"]["services"][0]["durations"]["bins"];
+        std::mem::take(b.as_object_mut().unwrap())
+    };
+    // A bin past any 64-bit duration, and bins that do not hold the count.
+    let mut far = good.clone();
+    let mut b = bins(&mut far);
+    let k = b.keys().next().unwrap().clone();
+    let v = b.remove(&k).unwrap();
+    b.insert("4000000000".into(), v);
+    far["segments"][0]["tally"]["services"][0]["durations"]["bins"] = b.into();
+    let mut short = good.clone();
+    let mut b = bins(&mut short);
+    b.remove(&k);
+    short["segments"][0]["tally"]["services"][0]["durations"]["bins"] = b.into();
+    for (name, doc, says) in [
+        ("far.json", far, "past the last one"),
+        ("short.json", short, "its bins hold"),
+    ] {
+        let path = d.join(name);
+        std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+        let p = path.display().to_string();
+        let err = fails(d, &["report", &p, "--plot", &plots]);
+        assert!(err.contains(says), "{name}: {err}");
+    }
+}
