@@ -38,6 +38,20 @@ fn assert_self_contained(html: &str) {
     assert!(!without_ns.contains("http"), "the page names a URL");
 }
 
+/// Loads a page written by redsim: it must be self-contained and load with
+/// no error in the browser.
+#[track_caller]
+fn load_cleanly(html: &std::path::Path) -> browser::Loaded {
+    assert_self_contained(&std::fs::read_to_string(html).unwrap());
+    let loaded = browser::load(html);
+    assert!(
+        loaded.errors.is_empty(),
+        "errors while loading: {:?}",
+        loaded.errors
+    );
+    loaded
+}
+
 /// The cells of the first row of the page's text that starts with `label`
 /// (table cells are separated by tabs in `innerText`).
 fn row<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
@@ -104,13 +118,7 @@ fn the_run_page_loads_cleanly_and_shows_the_reported_numbers() {
         r#"services.app.targets={"availability": "99.9%", "no_spof": true}"#,
     ]);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_self_contained(&page);
-    let loaded = browser::load(&html);
-    assert!(
-        loaded.errors.is_empty(),
-        "errors while loading: {:?}",
-        loaded.errors
-    );
+    let loaded = load_cleanly(&html);
     let text = &loaded.text;
     assert_eq!(row(text, "seed")[1], rep["seed"].to_string());
     assert_eq!(row(text, "trials")[1], rep["trials"].to_string());
@@ -187,13 +195,7 @@ fn the_compare_and_check_pages_load_cleanly_and_show_the_reported_numbers() {
         html.to_str().unwrap(),
     ]);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_self_contained(&page);
-    let loaded = browser::load(&html);
-    assert!(
-        loaded.errors.is_empty(),
-        "errors while loading: {:?}",
-        loaded.errors
-    );
+    let loaded = load_cleanly(&html);
     for svc in rep["services"].as_array().unwrap() {
         for design in svc["designs"].as_array().unwrap() {
             let avail = design
@@ -224,13 +226,7 @@ fn the_compare_and_check_pages_load_cleanly_and_show_the_reported_numbers() {
         "--html",
         html.to_str().unwrap(),
     ]);
-    assert_self_contained(&std::fs::read_to_string(&html).unwrap());
-    let loaded = browser::load(&html);
-    assert!(
-        loaded.errors.is_empty(),
-        "errors while loading: {:?}",
-        loaded.errors
-    );
+    let loaded = load_cleanly(&html);
     let text = &loaded.text;
     assert_eq!(row(text, "trials")[1], rep["trials"].to_string());
     let verdicts: Vec<(String, String)> = text
@@ -253,4 +249,38 @@ fn the_compare_and_check_pages_load_cleanly_and_show_the_reported_numbers() {
     assert_eq!(verdicts[0].1, "met");
     assert_eq!(verdicts[1].1, "MISSED", "0.15 outages a year is over 0.05");
     assert!(text.contains("Service app") && text.contains("Single points of failure"));
+}
+
+#[test]
+fn the_sweep_page_loads_cleanly_and_shows_each_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("sweep.html");
+    let rep = json_of(&[
+        "sweep",
+        &scenario("fleet-one-crew.json"),
+        "--set",
+        "repair.crews=1,2",
+        "--trials",
+        "1000",
+        "--format",
+        "json",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let loaded = load_cleanly(&html);
+    for point in rep["points"].as_array().unwrap() {
+        let set = point["set"][0].as_str().unwrap();
+        let cells = row(&loaded.text, set);
+        let a = point["services"][0]["availability"]["point"].as_f64().unwrap();
+        assert_eq!(
+            numbers(cells[1])[0],
+            format!("{:.5}", a * 100.0).parse::<f64>().unwrap(),
+            "{set}"
+        );
+        assert_eq!(
+            cells[4],
+            point["services"][0]["outages_observed"].to_string(),
+            "{set}"
+        );
+    }
 }
