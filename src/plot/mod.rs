@@ -494,14 +494,17 @@ fn draw_convergence<DB: DrawingBackend>(
         .draw()
 }
 
-fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, lines: bool) -> Drawn<DB> {
-    let (categories, x_label) = (&panel.categories, &panel.x_label);
-    let n = categories.len().max(1);
+/// The y range of a panel: its intervals (and zero, for bars and
+/// differences), padded, with head room for the legend. A panel of values
+/// that cannot be negative (no difference among them) starts at 0 at the
+/// lowest, so that no axis shows negative downtime or outages.
+fn panel_range(panel: &Panel, lines: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for e in panel.series.iter().flat_map(|s| s.1.iter().flatten()) {
         lo = lo.min(e.ci_low);
         hi = hi.max(e.ci_high);
     }
+    let non_negative = !panel.zero_line && lo >= 0.0;
     if panel.zero_line || !lines {
         lo = lo.min(0.0);
         hi = hi.max(0.0);
@@ -509,13 +512,20 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
     let (mut lo, mut hi) = padded(lo, hi);
     // Head room for the legend.
     hi += 0.15 * (hi - lo);
-    if !lines && lo >= -1e-300 {
-        lo = 0.0;
+    if non_negative {
+        lo = lo.max(0.0);
     }
     if panel.percent {
         hi = hi.min(1.0);
         lo = lo.min(hi - 1e-9);
     }
+    (lo, hi)
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, lines: bool) -> Drawn<DB> {
+    let (categories, x_label) = (&panel.categories, &panel.x_label);
+    let n = categories.len().max(1);
+    let (lo, hi) = panel_range(panel, lines);
     let digits = decimals(hi - lo);
     // Category i spans [i, i + 1) on the x axis; its label sits at the centre.
     let mut chart = ChartBuilder::on(area)
@@ -675,6 +685,40 @@ mod tests {
         assert_eq!(short_hours(2.0), "2h");
         assert_eq!(short_hours(72.0), "3d");
         assert_eq!(short_hours(1.5), "1.5h");
+    }
+
+    fn panel(values: &[(f64, f64, f64)], zero_line: bool) -> Panel {
+        let e = |&(point, ci_low, ci_high): &(f64, f64, f64)| {
+            Some(Estimate {
+                point,
+                std_error: Some((ci_high - ci_low) / 4.0),
+                ci_low,
+                ci_high,
+                confidence: 0.95,
+            })
+        };
+        Panel {
+            categories: (0..values.len()).map(|i| i.to_string()).collect(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            series: vec![("s".into(), values.iter().map(e).collect())],
+            percent: false,
+            zero_line,
+        }
+    }
+
+    #[test]
+    fn axes_of_quantities_that_cannot_be_negative_start_at_zero() {
+        // A sweep where no point saw downtime: a span of zero.
+        for lines in [true, false] {
+            let (lo, hi) = panel_range(&panel(&[(0.0, 0.0, 0.0), (0.0, 0.0, 0.0)], false), lines);
+            assert!(lo == 0.0 && hi > 0.0, "{lo}..{hi}");
+            let (lo, _) = panel_range(&panel(&[(0.5, 0.1, 0.9), (70.0, 60.0, 80.0)], false), lines);
+            assert_eq!(lo, 0.0);
+        }
+        // Differences may be negative.
+        let (lo, hi) = panel_range(&panel(&[(-0.8, -1.2, -0.4)], true), false);
+        assert!(lo < -1.2 && hi >= 0.0, "{lo}..{hi}");
     }
 
     #[test]
