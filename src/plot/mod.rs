@@ -452,7 +452,7 @@ fn draw_convergence<DB: DrawingBackend>(
         .axis_desc_style(label_font())
         .label_style(tick_font())
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|v| value_label(*v, percent, digits))
+        .y_label_formatter(&|v| value_label(tick(*v, lo, hi), percent, digits))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     let clamp = |v: f64| v.clamp(lo, hi);
@@ -522,6 +522,12 @@ fn panel_range(panel: &Panel, lines: bool) -> (f64, f64) {
     (lo, hi)
 }
 
+/// A tick value with the rounding noise of the axis arithmetic removed:
+/// a tick a billionth of the range from zero is zero (not `-2.22e-16`).
+fn tick(v: f64, lo: f64, hi: f64) -> f64 {
+    if v.abs() <= 1e-9 * (hi - lo).abs() { 0.0 } else { v }
+}
+
 fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, lines: bool) -> Drawn<DB> {
     let (categories, x_label) = (&panel.categories, &panel.x_label);
     let n = categories.len().max(1);
@@ -540,7 +546,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
         .axis_desc_style(label_font())
         .label_style(tick_font())
         .x_label_formatter(&|v| categories.get(v.floor() as usize).cloned().unwrap_or_default())
-        .y_label_formatter(&|v| value_label(*v, panel.percent, digits))
+        .y_label_formatter(&|v| value_label(tick(*v, lo, hi), panel.percent, digits))
         .light_line_style(WHITE.mix(0.0))
         .disable_x_mesh()
         .draw()?;
@@ -719,6 +725,23 @@ mod tests {
         // Differences may be negative.
         let (lo, hi) = panel_range(&panel(&[(-0.8, -1.2, -0.4)], true), false);
         assert!(lo < -1.2 && hi >= 0.0, "{lo}..{hi}");
+    }
+
+    #[test]
+    fn a_tick_at_zero_reads_zero() {
+        let p = Plot {
+            name: "d".into(),
+            title: "differences".into(),
+            service: None,
+            kind: Kind::Panels {
+                panels: vec![panel(&[(-0.78, -1.15, -0.42), (-0.78, -1.15, -0.42)], true)],
+                lines: false,
+            },
+        };
+        let svg = p.svg().unwrap();
+        assert!(!svg.contains("e-1"), "a tick in rounding noise: {svg}");
+        assert_eq!(tick(-2.22e-16, -1.3, 0.3), 0.0);
+        assert_eq!(tick(-0.2, -1.3, 0.3), -0.2);
     }
 
     #[test]
