@@ -419,9 +419,15 @@ fn draw_convergence<DB: DrawingBackend>(
     references: &[(String, f64)],
     percent: bool,
 ) -> Drawn<DB> {
-    let first = points.first().map_or(1, |p| p.0).max(1) as f64;
-    let last = points.last().map_or(10, |p| p.0) as f64;
-    let last = if last > first { last } else { first * 10.0 };
+    // A single point (a run of 10 trials or fewer) sits in the middle of the axis.
+    let (first, last) = match (points.first(), points.last()) {
+        (Some(a), Some(b)) if b.0 > a.0.max(1) => (a.0.max(1) as f64, b.0 as f64),
+        (Some(a), _) => {
+            let x = a.0.max(1) as f64;
+            (x / 2.0, x * 2.0)
+        }
+        _ => (1.0, 10.0),
+    };
     // The y range covers the later three quarters of the points (the first
     // few trials are too noisy to scale by) and the reference lines.
     let settled = &points[points.len() / 4..];
@@ -473,6 +479,22 @@ fn draw_convergence<DB: DrawingBackend>(
         ))?
         .label("estimate")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[0].stroke_width(2)));
+    if let [(n, e)] = points {
+        // One point makes no line and no band: mark it, with its interval.
+        let x = *n as f64;
+        chart.draw_series([
+            ErrorBar::new_vertical(
+                x,
+                clamp(e.ci_low),
+                clamp(e.point),
+                clamp(e.ci_high),
+                PALETTE[0].stroke_width(2),
+                12,
+            )
+            .into_dyn(),
+            Circle::new((x, clamp(e.point)), 5, PALETTE[0].filled()).into_dyn(),
+        ])?;
+    }
     for (i, (name, v)) in references.iter().enumerate() {
         let c = colour(i + 1);
         chart

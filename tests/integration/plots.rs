@@ -385,3 +385,25 @@ fn services_whose_ids_sanitise_alike_or_are_very_long_get_their_own_plot_files()
     // Durations and convergence of three services, as SVG and PNG: none overwritten.
     assert_eq!(names.len(), 12, "{names:?}");
 }
+
+#[test]
+fn a_run_of_few_trials_marks_its_one_estimate() {
+    // Up to 10 trials the running estimate has one point: no line, no band.
+    let m = load("series.json");
+    let trials = 2;
+    let segments = engine::run_segmented(&m, &cfg(trials), &engine::checkpoints(trials), &|_| {}).unwrap();
+    let tally = engine::run(&m, &cfg(trials), &|_| {}).unwrap();
+    let summary = analysis::summarize(&m, &tally, 0.95);
+    let plots = figures::run(&m, &summary, &tally, &segments);
+    let conv = plots
+        .iter()
+        .find(|p| matches!(p.kind, Kind::Convergence { .. }))
+        .expect("a convergence plot");
+    let Kind::Convergence { points, .. } = &conv.kind else {
+        unreachable!()
+    };
+    assert_eq!(points.len(), 1);
+    let svg = conv.svg().unwrap();
+    assert!(svg.contains("<circle"), "the estimate is not drawn: {svg}");
+    assert_drawn(conv, &["estimate"]);
+}
