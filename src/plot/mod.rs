@@ -335,6 +335,18 @@ fn value_label(v: f64, percent: bool, digits: usize) -> String {
     }
 }
 
+/// Width [px] of a y label area wide enough for the tick labels of an axis
+/// from `lo` to `hi` and, left of them, the rotated axis description.
+fn y_label_area(lo: f64, hi: f64, percent: bool, digits: usize) -> u32 {
+    let chars = [lo, (lo + hi) / 2.0, hi]
+        .iter()
+        .map(|&v| value_label(tick(v, lo, hi), percent, digits).chars().count())
+        .max()
+        .unwrap_or(0);
+    // About 8 px a character at the tick font's 13 px, and 40 px for the description.
+    (9 * chars as u32 + 40).max(100)
+}
+
 /// The range `[lo, hi]` widened by 8 % on each side (or around a single value).
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
@@ -449,7 +461,7 @@ fn draw_convergence<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .margin(16)
         .x_label_area_size(50)
-        .y_label_area_size(100)
+        .y_label_area_size(y_label_area(lo, hi, percent, digits))
         .build_cartesian_2d((first..last).log_scale(), lo..hi)?;
     chart
         .configure_mesh()
@@ -559,7 +571,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
     let mut chart = ChartBuilder::on(area)
         .margin(14)
         .x_label_area_size(50)
-        .y_label_area_size(100)
+        .y_label_area_size(y_label_area(lo, hi, panel.percent, digits))
         .build_cartesian_2d(Centred(n), lo..hi)?;
     chart
         .configure_mesh()
@@ -764,6 +776,17 @@ mod tests {
         assert!(!svg.contains("e-1"), "a tick in rounding noise: {svg}");
         assert_eq!(tick(-2.22e-16, -1.3, 0.3), 0.0);
         assert_eq!(tick(-0.2, -1.3, 0.3), -0.2);
+    }
+
+    #[test]
+    fn long_tick_labels_get_room_beside_the_axis_description() {
+        // 99.99999988 % .. 100 %: ten-digit percentages.
+        let (lo, hi) = (0.999_999_998_8, 1.0);
+        let digits = decimals(hi - lo);
+        let label = value_label(0.999_999_999, true, digits);
+        assert!(label.len() >= 12, "{label}");
+        assert!(y_label_area(lo, hi, true, digits) >= 9 * label.len() as u32 + 40);
+        assert_eq!(y_label_area(0.0, 3.0, false, decimals(3.0)), 100);
     }
 
     #[test]
