@@ -1,6 +1,6 @@
 //! The figures redsim draws, built from tallies, summaries and traces.
 
-use super::{Kind, Panel, Plot, Row, Span};
+use super::{Kind, Panel, Plot, Row, Span, shorten};
 use crate::analysis::compare::{Quantity, ServiceComparison};
 use crate::analysis::structure::Exact;
 use crate::analysis::{self, Estimate, RunSummary, ServiceSummary};
@@ -9,6 +9,9 @@ use crate::model::Model;
 
 /// Element rows shown at most in a timeline; the others are counted.
 pub const TIMELINE_ROWS: usize = 40;
+
+/// Characters of a service id shown in a title (the HTML heading has it whole).
+const ID_CHARS: usize = 40;
 
 /// Display bins per decade of the duration histogram.
 const BINS_PER_DECADE: f64 = 5.0;
@@ -75,7 +78,8 @@ pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot
         name: format!("durations-{}", stem(service)),
         service: Some(service.to_string()),
         title: format!(
-            "{service}: outage durations ({} outages in {trials} trials)",
+            "{}: outage durations ({} outages in {trials} trials)",
+            shorten(service, ID_CHARS),
             hist.count
         ),
         kind: Kind::Durations {
@@ -122,7 +126,10 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
             Plot {
                 name: format!("convergence-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
-                title: format!("{}: availability as trials accumulate", svc.id),
+                title: format!(
+                    "{}: availability as trials accumulate",
+                    shorten(&svc.id, ID_CHARS)
+                ),
                 kind: Kind::Convergence {
                     y_label: "availability".into(),
                     points,
@@ -235,7 +242,11 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
             Plot {
                 name: format!("sweep-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
-                title: format!("{}: sweep of {}", svc.id, parameters.join(" × ")),
+                title: format!(
+                    "{}: sweep of {}",
+                    shorten(&svc.id, ID_CHARS),
+                    parameters.join(" × ")
+                ),
                 kind: Kind::Panels { panels, lines: true },
             }
         })
@@ -282,7 +293,10 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
             Plot {
                 name: format!("compare-{}", stem(&svc.service)),
                 service: Some(svc.service.clone()),
-                title: format!("{}: designs compared on common random numbers", svc.service),
+                title: format!(
+                    "{}: designs compared on common random numbers",
+                    shorten(&svc.service, ID_CHARS)
+                ),
                 kind: Kind::Panels { panels, lines: false },
             }
         })
@@ -428,5 +442,20 @@ mod tests {
         assert!(stem(&long).len() < 100, "{}", stem(&long));
         assert_ne!(stem(&long), stem(&longer));
         assert!(stem("сервер/é").is_ascii());
+    }
+
+    #[test]
+    fn a_long_id_is_cut_in_the_title() {
+        let mut hist = crate::engine::DurationHist::default();
+        hist.add(3_600_000_000);
+        let id = "very-long-service-identifier-".repeat(9);
+        let p = super::durations(&id, &hist, 10).unwrap();
+        assert!(p.title.chars().count() < super::super::TITLE_CHARS, "{}", p.title);
+        assert!(p.title.contains('…') && p.title.ends_with("(1 outages in 10 trials)"));
+        assert_eq!(
+            p.service.as_deref(),
+            Some(id.as_str()),
+            "the whole id stays in the data"
+        );
     }
 }

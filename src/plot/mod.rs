@@ -22,6 +22,10 @@ type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorTy
 const FONT: &str = "sans-serif";
 /// Width of every figure [px].
 const WIDTH: u32 = 960;
+/// Characters of a title that fit across a figure.
+const TITLE_CHARS: usize = 90;
+/// Characters of a row label that fit left of a timeline.
+const ROW_LABEL_CHARS: usize = 20;
 /// Width of the legend beside a timeline [px].
 const TIMELINE_LEGEND: u32 = 290;
 
@@ -236,7 +240,10 @@ impl Plot {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
         root.fill(&WHITE)?;
-        let root = root.titled(&self.title, (FONT, 22).into_font().style(FontStyle::Bold))?;
+        let root = root.titled(
+            &shorten(&self.title, TITLE_CHARS),
+            (FONT, 22).into_font().style(FontStyle::Bold),
+        )?;
         match &self.kind {
             Kind::Durations {
                 bins,
@@ -313,6 +320,17 @@ fn short_hours(h: f64) -> String {
     } else {
         format!("{}d", trim(h / 24.0))
     }
+}
+
+/// `s` cut to at most `max` characters, an ellipsis marking the cut, so that
+/// a long id does not run off the figure.
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// Decimals that show differences of size `span` (at least one digit of it).
@@ -681,7 +699,7 @@ fn draw_timeline<DB: DrawingBackend>(
             usize::try_from(r)
                 .ok()
                 .and_then(|r| rows.get(r))
-                .map(|row| row.label.clone())
+                .map(|row| shorten(&row.label, ROW_LABEL_CHARS))
                 .unwrap_or_default()
         })
         .x_label_formatter(&|h| format!("{h:.0}"))
@@ -787,6 +805,13 @@ mod tests {
         assert!(label.len() >= 12, "{label}");
         assert!(y_label_area(lo, hi, true, digits) >= 9 * label.len() as u32 + 40);
         assert_eq!(y_label_area(0.0, 3.0, false, decimals(3.0)), 100);
+    }
+
+    #[test]
+    fn long_ids_are_cut_with_an_ellipsis() {
+        assert_eq!(shorten("web", 5), "web");
+        assert_eq!(shorten("abcdefgh", 5), "abcd…");
+        assert_eq!(shorten("ééééééé", 3), "éé…");
     }
 
     #[test]
