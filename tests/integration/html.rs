@@ -284,3 +284,49 @@ fn the_sweep_page_loads_cleanly_and_shows_each_point() {
         );
     }
 }
+
+#[test]
+fn ids_with_markup_or_that_sanitise_alike_are_escaped_and_anchor_distinct_elements() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.json");
+    std::fs::write(
+        &file,
+        r#"{"format": "redsim/1", "name": "odd <b>ids</b>", "mission": "1y",
+            "components": [{"id": "a<i>&", "mtbf": "500h", "mttr": "10h"}],
+            "services": [
+                {"id": "web/a", "requires": {"all": ["a<i>&"]}},
+                {"id": "web:a", "requires": {"all": ["a<i>&"]}},
+                {"id": "x<script>\"'&amp;", "requires": {"all": ["a<i>&"]}}
+            ]}"#,
+    )
+    .unwrap();
+    let page = dir.path().join("odd.html");
+    json_of(&[
+        "run",
+        file.to_str().unwrap(),
+        "--trials",
+        "50",
+        "-q",
+        "--format",
+        "json",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    for raw in ["<b>", "<i>", "<script>"] {
+        assert!(!html.contains(raw), "`{raw}` from an id is not escaped");
+    }
+    let ids: Vec<&str> = html
+        .split(" id=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicated ids: {ids:?}");
+    assert_eq!(
+        ids.iter().filter(|i| i.starts_with("plot-")).count(),
+        6,
+        "{ids:?}"
+    );
+}
