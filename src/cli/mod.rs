@@ -1221,7 +1221,7 @@ fn report_compare(result: &CompareResult, out: &RunOutput) -> anyhow::Result<()>
             let stem = f
                 .file_stem()
                 .map_or_else(|| d.file.clone(), |s| s.to_string_lossy().into());
-            format!("{}: {stem}", (b'A' + i as u8) as char)
+            format!("{}: {stem}", report::design_tag(i))
         })
         .collect();
     let plots = || crate::plot::figures::compare(&names, &services);

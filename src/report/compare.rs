@@ -58,6 +58,21 @@ pub(super) fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
     }
 }
 
+/// The label of design `i` (0-based): `A` to `Z`, then `AA`, `AB`, ... as
+/// spreadsheet columns, so that every design of a large comparison has a
+/// letter name of its own.
+pub fn design_tag(i: usize) -> String {
+    let mut n = i + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII letters")
+}
+
 pub(super) fn name(q: Quantity) -> &'static str {
     match q {
         Quantity::Availability => "availability",
@@ -77,7 +92,7 @@ impl CompareReport<'_> {
         let mut o = String::new();
         let _ = writeln!(o, "redsim {}  ·  comparison", self.redsim_version);
         for (i, d) in self.designs.iter().enumerate() {
-            let tag = (b'A' + i as u8) as char;
+            let tag = design_tag(i);
             let _ = writeln!(o, "  {tag}  {}  ({})", d.file, d.name);
         }
         let _ = writeln!(
@@ -95,13 +110,13 @@ impl CompareReport<'_> {
             for q in Quantity::ALL {
                 let _ = writeln!(o, "  {}", name(q));
                 for (i, vals) in s.designs.iter().enumerate() {
-                    let tag = (b'A' + i as u8) as char;
+                    let tag = design_tag(i);
                     if let Some(v) = vals.iter().find(|v| v.quantity == q) {
                         let _ = writeln!(o, "    {tag}          {}", show(q, &v.estimate, false));
                     }
                 }
                 for d in s.differences.iter().filter(|d| d.quantity == q) {
-                    let tag = (b'A' + d.design as u8) as char;
+                    let tag = design_tag(d.design);
                     let narrow = match d.narrowing {
                         Some(x) => format!("{x:.1}x narrower than independent runs"),
                         None => "the same difference in every trial".into(),
@@ -111,5 +126,22 @@ impl CompareReport<'_> {
             }
         }
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::design_tag;
+
+    #[test]
+    fn every_design_has_a_letter_name_of_its_own() {
+        let tags: Vec<String> = (0..800).map(design_tag).collect();
+        assert_eq!(&tags[..3], ["A", "B", "C"]);
+        assert_eq!(&tags[25..28], ["Z", "AA", "AB"]);
+        assert_eq!(tags[26 + 26 * 26 - 1], "ZZ");
+        assert_eq!(tags[26 + 26 * 26], "AAA");
+        assert!(tags.iter().all(|t| t.bytes().all(|b| b.is_ascii_uppercase())));
+        let unique: std::collections::HashSet<&String> = tags.iter().collect();
+        assert_eq!(unique.len(), tags.len());
     }
 }

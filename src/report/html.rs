@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::check::{evidence, verdict_word};
-use super::compare::{name as quantity_name, show};
+use super::compare::{design_tag, name as quantity_name, show};
 use super::{
     CheckReport, CompareReport, Line, Provenance, RunReport, SweepReport, goal_text, hours, level,
     service_lines,
@@ -482,14 +482,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
         .designs
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            vec![
-                ((b'A' + i as u8) as char).to_string(),
-                d.file.clone(),
-                d.name.clone(),
-                d.sha256.clone(),
-            ]
-        })
+        .map(|(i, d)| vec![design_tag(i), d.file.clone(), d.name.clone(), d.sha256.clone()])
         .collect();
     page.table("designs", &["design", "file", "scenario", "sha256"], &designs);
     page.meta(&[
@@ -510,7 +503,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
         for q in Quantity::ALL {
             for (i, vals) in s.designs.iter().enumerate() {
                 if let Some(v) = vals.iter().find(|v| v.quantity == q) {
-                    let tag = ((b'A' + i as u8) as char).to_string();
+                    let tag = design_tag(i);
                     rows.push(vec![
                         quantity_name(q).to_string(),
                         tag,
@@ -526,7 +519,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
                 };
                 rows.push(vec![
                     quantity_name(q).to_string(),
-                    format!("{} - A", (b'A' + d.design as u8) as char),
+                    format!("{} - A", design_tag(d.design)),
                     show(q, &d.paired, true),
                     narrow,
                 ]);

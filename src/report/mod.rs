@@ -16,7 +16,7 @@ mod sweep;
 mod trace;
 
 pub use check::{CHECK_FORMAT, CheckReport, goal_text};
-pub use compare::{COMPARE_FORMAT, CompareReport};
+pub use compare::{COMPARE_FORMAT, CompareReport, design_tag};
 pub use graph::to_dot;
 pub use structure::{SPOF_FORMAT, SpofReport};
 pub use sweep::{SWEEP_FORMAT, SweepPoint, SweepReport};

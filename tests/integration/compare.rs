@@ -125,3 +125,15 @@ fn a_sweep_point_is_the_run_with_its_changes() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_27th_design_is_named_aa() {
+    let s = scenario("series.json");
+    let mut args: Vec<&str> = vec![&s; 27];
+    args.extend(["--trials", "20"]);
+    let (code, text) = compare(&args);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("  AA  "), "{text}");
+    assert!(text.contains("    AA - A"), "{text}");
+    assert!(!text.contains("  [  "), "a design named `[`: {text}");
+}
