@@ -405,7 +405,14 @@ fn draw_durations<DB: DrawingBackend>(
         .axis_desc_style(label_font())
         .label_style(tick_font())
         .x_label_formatter(&|h| short_hours(*h))
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        // The head room above 100 % holds the legend; a share has no ticks there.
+        .y_label_formatter(&|v| {
+            if *v > 100.0 + 1e-9 {
+                String::new()
+            } else {
+                format!("{v:.0}")
+            }
+        })
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     chart
@@ -812,6 +819,27 @@ mod tests {
         assert_eq!(shorten("web", 5), "web");
         assert_eq!(shorten("abcdefgh", 5), "abcd…");
         assert_eq!(shorten("ééééééé", 3), "éé…");
+    }
+
+    #[test]
+    fn a_share_axis_stops_at_100_percent() {
+        // One outage: one bar of 100 %, and head room above it for the legend.
+        let p = Plot {
+            name: "durations-s".into(),
+            title: "s: outage durations".into(),
+            service: None,
+            kind: Kind::Durations {
+                bins: vec![(3.98, 6.31, 1)],
+                zero_length: 0,
+                p50: 4.1,
+                p95: 4.1,
+            },
+        };
+        let svg = p.svg().unwrap();
+        assert!(svg.contains("\n100\n"), "no 100 % tick");
+        for past in ["\n120\n", "\n140\n"] {
+            assert!(!svg.contains(past), "a share past 100 %: {past:?}");
+        }
     }
 
     #[test]
