@@ -26,6 +26,10 @@ const WIDTH: u32 = 960;
 const TITLE_CHARS: usize = 90;
 /// Characters of a row label that fit left of a timeline.
 const ROW_LABEL_CHARS: usize = 20;
+/// Widest legend beside a panel [px].
+const PANEL_LEGEND_MAX: u32 = 300;
+/// Width of a character of the tick font, about [px].
+const PX_PER_CHAR: u32 = 8;
 /// Width of the legend beside a timeline [px].
 const TIMELINE_LEGEND: u32 = 290;
 
@@ -258,9 +262,16 @@ impl Plot {
                 percent,
             } => draw_convergence(&root, y_label, points, references, *percent),
             Kind::Panels { panels, lines } => {
+                // One legend width for all panels, so that their axes line up.
+                let longest = panels
+                    .iter()
+                    .flat_map(|p| p.series.iter().map(|s| s.0.chars().count()))
+                    .max()
+                    .unwrap_or(0);
+                let legend_w = (PX_PER_CHAR * longest as u32 + 50).min(PANEL_LEGEND_MAX);
                 let areas = root.split_evenly((panels.len().max(1), 1));
                 for (area, panel) in areas.iter().zip(panels) {
-                    draw_panel(area, panel, *lines)?;
+                    draw_panel(area, panel, *lines, legend_w)?;
                 }
                 Ok(())
             }
@@ -554,7 +565,7 @@ fn draw_convergence<DB: DrawingBackend>(
 }
 
 /// The y range of a panel: its intervals (and zero, for bars and
-/// differences), padded, with head room for the legend. A panel of values
+/// differences), padded. A panel of values
 /// that cannot be negative (no difference among them) starts at 0 at the
 /// lowest, so that no axis shows negative downtime or outages.
 fn panel_range(panel: &Panel, lines: bool) -> (f64, f64) {
@@ -569,8 +580,6 @@ fn panel_range(panel: &Panel, lines: bool) -> (f64, f64) {
         hi = hi.max(0.0);
     }
     let (mut lo, mut hi) = padded(lo, hi);
-    // Head room for the legend.
-    hi += 0.15 * (hi - lo);
     if non_negative {
         lo = lo.max(0.0);
     }
@@ -587,13 +596,20 @@ fn tick(v: f64, lo: f64, hi: f64) -> f64 {
     if v.abs() <= 1e-9 * (hi - lo).abs() { 0.0 } else { v }
 }
 
-fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, lines: bool) -> Drawn<DB> {
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    lines: bool,
+    legend_w: u32,
+) -> Drawn<DB> {
     let (categories, x_label) = (&panel.categories, &panel.x_label);
     let n = categories.len().max(1);
     let (lo, hi) = panel_range(panel, lines);
     let digits = decimals(hi - lo);
+    // The legend goes beside the chart, where it cannot hide a point.
+    let (area, legend) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(legend_w));
     // Category i spans [i, i + 1) on the x axis; its label sits at the centre.
-    let mut chart = ChartBuilder::on(area)
+    let mut chart = ChartBuilder::on(&area)
         .margin(14)
         .x_label_area_size(50)
         .y_label_area_size(y_label_area(lo, hi, panel.percent, digits))
@@ -618,7 +634,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
     let k = panel.series.len().max(1);
     // Bars share 70 % of a category's width; points and lines sit at the centre.
     let width = 0.7 / k as f64;
-    for (si, (legend, values)) in panel.series.iter().enumerate() {
+    for (si, (_, values)) in panel.series.iter().enumerate() {
         let c = colour(si);
         let x = |i: usize| {
             if lines {
@@ -629,28 +645,22 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
         };
         let known = || values.iter().enumerate().filter_map(|(i, e)| e.map(|e| (i, e)));
         if lines {
-            chart
-                .draw_series(LineSeries::new(
-                    known().map(|(i, e)| (x(i), e.point.clamp(lo, hi))),
-                    c.stroke_width(2),
-                ))?
-                .label(legend.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            chart.draw_series(LineSeries::new(
+                known().map(|(i, e)| (x(i), e.point.clamp(lo, hi))),
+                c.stroke_width(2),
+            ))?;
             chart.draw_series(
                 known().map(|(i, e)| Circle::new((x(i), e.point.clamp(lo, hi)), 4, c.filled())),
             )?;
         } else {
             let base = 0f64.clamp(lo, hi);
-            chart
-                .draw_series(known().map(|(i, e)| {
-                    let half = width * 0.45;
-                    Rectangle::new(
-                        [(x(i) - half, base), (x(i) + half, e.point.clamp(lo, hi))],
-                        c.mix(0.7).filled(),
-                    )
-                }))?
-                .label(legend.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.mix(0.7).filled()));
+            chart.draw_series(known().map(|(i, e)| {
+                let half = width * 0.45;
+                Rectangle::new(
+                    [(x(i) - half, base), (x(i) + half, e.point.clamp(lo, hi))],
+                    c.mix(0.7).filled(),
+                )
+            }))?;
         }
         chart.draw_series(known().map(|(i, e)| {
             ErrorBar::new_vertical(
@@ -667,13 +677,20 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
             )
         }))?;
     }
-    chart
-        .configure_series_labels()
-        .label_font(label_font())
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
+    let fits = (legend_w.saturating_sub(50) / PX_PER_CHAR) as usize;
+    for (si, (name, _)) in panel.series.iter().enumerate() {
+        let (c, y) = (colour(si), 24 + 22 * si as i32);
+        if lines {
+            legend.draw(&PathElement::new(
+                vec![(6, y + 7), (24, y + 7)],
+                c.stroke_width(2),
+            ))?;
+        } else {
+            legend.draw(&Rectangle::new([(6, y), (24, y + 14)], c.mix(0.7).filled()))?;
+        }
+        legend.draw(&Text::new(shorten(name, fits), (32, y), tick_font()))?;
+    }
+    Ok(())
 }
 
 fn draw_timeline<DB: DrawingBackend>(
@@ -839,6 +856,51 @@ mod tests {
         assert!(svg.contains("\n100\n"), "no 100 % tick");
         for past in ["\n120\n", "\n140\n"] {
             assert!(!svg.contains(past), "a share past 100 %: {past:?}");
+        }
+    }
+
+    #[test]
+    fn a_panel_legend_sits_beside_the_chart_not_on_the_data() {
+        // Ten categories: the last point is near the right edge, at the top.
+        let mut values = vec![(0.5, 0.4, 0.6); 9];
+        values.push((0.99, 0.98, 1.0));
+        let mut p = panel(&values, false);
+        p.series.push(("second curve".into(), p.series[0].1.clone()));
+        p.series[0].0 = "first curve".into();
+        let plot = Plot {
+            name: "sweep".into(),
+            title: "sweep".into(),
+            service: None,
+            kind: Kind::Panels {
+                panels: vec![p],
+                lines: true,
+            },
+        };
+        let svg = plot.svg().unwrap();
+        // x of the text element holding `label`, and of every data point.
+        let x_of = |tag: &str| -> f64 {
+            let x = &tag[tag.find(" x=\"").unwrap() + 4..];
+            x[..x.find('"').unwrap()].parse().unwrap()
+        };
+        let label_x = svg
+            .split("<text")
+            .find(|t| t.contains("first curve"))
+            .map(x_of)
+            .expect("the legend entry");
+        let points: Vec<f64> = svg
+            .split("<circle")
+            .skip(1)
+            .map(|c| {
+                let cx = &c[c.find("cx=\"").unwrap() + 4..];
+                cx[..cx.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert!(!points.is_empty());
+        for x in points {
+            assert!(
+                x + 10.0 < label_x,
+                "a point at x = {x} under the legend at {label_x}"
+            );
         }
     }
 
