@@ -8,7 +8,9 @@
 //! - [`engine`]: the event-driven simulation of one trial and the parallel Monte
 //!   Carlo runner, returning mergeable integer statistics.
 //! - [`analysis`]: estimators and confidence intervals computed from those statistics.
-//! - [`report`]: text tables and JSON reports of finished results.
+//! - [`plot`]: figures of finished results (durations, convergence, sweeps,
+//!   comparisons, a trial's timeline) drawn as SVG or PNG with an embedded font.
+//! - [`report`]: text tables, JSON reports and self-contained HTML pages of finished results.
 //! - [`shard`]: sharded runs: shard files (`redsim-shard/1`) and their exact merge.
 //! - [`cli`]: the command-line interface (the `redsim` binary is a thin shell over it).
 

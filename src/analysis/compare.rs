@@ -153,7 +153,7 @@ pub fn compare(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<
                         format!(
                             "design {} saw only {seen} outage(s) in {n} trials: its intervals, and those of its \
                              differences, rest on too few outages to be trusted; run more trials",
-                            d + 1
+                            design_tag(d)
                         )
                     })
                 })
@@ -223,4 +223,19 @@ pub fn shared_services(models: &[&Model]) -> Vec<(String, Vec<usize>)> {
             Some((svc.id.clone(), idx))
         })
         .collect()
+}
+
+/// The label of design `i` (0-based): `A` to `Z`, then `AA`, `AB`, ... as
+/// spreadsheet columns, so that every design of a large comparison has a
+/// letter name of its own.
+pub fn design_tag(i: usize) -> String {
+    let mut n = i + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII letters")
 }

@@ -575,11 +575,23 @@ fn write_plots(
     plots: impl FnOnce() -> Vec<crate::plot::Plot>,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    if let Some(dir) = dir {
-        let written = crate::plot::figures::write_all(dir, &plots())?;
-        if !quiet {
-            eprintln!("redsim: {} plots written to {}", written.len() / 2, dir.display());
-        }
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    // Every plot is drawn before any file is written: a plot that cannot
+    // be drawn leaves the directory as it was.
+    let mut files = Vec::new();
+    for p in plots() {
+        files.push((dir.join(format!("{}.svg", p.name)), p.svg()?.into_bytes()));
+        files.push((dir.join(format!("{}.png", p.name)), p.png()?));
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the plot directory {}", dir.display()))?;
+    for (path, bytes) in &files {
+        report::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if !quiet {
+        eprintln!("redsim: {} plots written to {}", files.len() / 2, dir.display());
     }
     Ok(())
 }

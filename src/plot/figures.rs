@@ -402,28 +402,6 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
     }
 }
 
-/// Writes each plot as `<name>.svg` and `<name>.png` in `dir` (created if
-/// missing), atomically, and returns the paths written.
-///
-/// # Errors
-/// When a plot cannot be drawn or a file cannot be written.
-pub fn write_all(dir: &std::path::Path, plots: &[Plot]) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    use anyhow::Context as _;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the plot directory {}", dir.display()))?;
-    let mut written = Vec::new();
-    for p in plots {
-        let svg = dir.join(format!("{}.svg", p.name));
-        crate::report::write_atomic(&svg, p.svg()?.as_bytes())
-            .with_context(|| format!("cannot write {}", svg.display()))?;
-        let png = dir.join(format!("{}.png", p.name));
-        crate::report::write_atomic(&png, &p.png()?)
-            .with_context(|| format!("cannot write {}", png.display()))?;
-        written.extend([svg, png]);
-    }
-    Ok(written)
-}
-
 #[cfg(test)]
 mod tests {
     use super::stem;

@@ -172,7 +172,7 @@ impl Span {
             Self::Up => "service up",
             Self::Degraded => "service degraded",
             Self::Down => "service down / element under repair",
-            Self::Waiting => "element failed, waiting for a crew or spare",
+            Self::Waiting => "element failed, repair not started (waiting for a crew, a spare or logistics)",
             Self::Planned => "element out for maintenance",
         }
     }
@@ -229,6 +229,10 @@ impl Plot {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        // Plots are flat colours: the best compression and adaptive filtering
+        // make them about three times smaller than the defaults.
+        enc.set_compression(png::Compression::Best);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         enc.write_header()
             .and_then(|mut wr| wr.write_image_data(&pixels))
             .map_err(|e| self.error(&e))?;
@@ -344,6 +348,60 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// How a legend entry is marked.
+#[derive(Debug, Clone, Copy)]
+enum Swatch {
+    /// A line, as of a curve or a reference.
+    Line(RGBAColor),
+    /// A filled block, as of a bar, a band or a span.
+    Block(RGBAColor),
+}
+
+/// Width of the legend beside a single chart [px].
+const SIDE_LEGEND: u32 = 240;
+
+/// Words of `text` in lines of at most `width` characters (a longer word is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(shorten(word, width)),
+        }
+    }
+    lines
+}
+
+/// Draws a legend in `area`, the column beside a chart: one entry after
+/// another from `top` px down, each a swatch and its text, wrapped to the
+/// column's width. Beside the chart, it can hide no data.
+fn side_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    top: i32,
+    entries: &[(Swatch, String)],
+) -> Drawn<DB> {
+    let fits = (area.dim_in_pixel().0.saturating_sub(40) / PX_PER_CHAR).max(8) as usize;
+    let mut y = top;
+    for (swatch, text) in entries {
+        match *swatch {
+            Swatch::Line(c) => area.draw(&PathElement::new(
+                vec![(6, y + 7), (24, y + 7)],
+                c.stroke_width(2),
+            ))?,
+            Swatch::Block(c) => area.draw(&Rectangle::new([(6, y), (24, y + 14)], c.filled()))?,
+        }
+        for line in wrap(text, fits) {
+            area.draw(&Text::new(line, (32, y), tick_font()))?;
+            y += 17;
+        }
+        y += 7;
+    }
+    Ok(())
+}
+
 /// Decimals that show differences of size `span` (at least one digit of it).
 fn decimals(span: f64) -> usize {
     if span > 0.0 && span.is_finite() {
@@ -402,9 +460,9 @@ fn draw_durations<DB: DrawingBackend>(
     let lo = bins.first().map_or(1.0 / 60.0, |b| b.0);
     let hi = bins.last().map_or(1.0, |b| b.1).max(lo * 10.0);
     let share = |c: u64| 100.0 * c as f64 / total.max(1) as f64;
-    // Head room above the tallest bar for the legend.
-    let top = bins.iter().map(|b| share(b.2)).fold(1.0, f64::max) * 1.4;
-    let mut chart = ChartBuilder::on(root)
+    let top = bins.iter().map(|b| share(b.2)).fold(1.0, f64::max) * 1.08;
+    let (root, legend) = root.split_horizontally(WIDTH - SIDE_LEGEND);
+    let mut chart = ChartBuilder::on(&root)
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
@@ -416,7 +474,7 @@ fn draw_durations<DB: DrawingBackend>(
         .axis_desc_style(label_font())
         .label_style(tick_font())
         .x_label_formatter(&|h| short_hours(*h))
-        // The head room above 100 % holds the legend; a share has no ticks there.
+        // A share has no ticks past 100 % (the head room above a bar of 100 %).
         .y_label_formatter(&|v| {
             if *v > 100.0 + 1e-9 {
                 String::new()
@@ -426,38 +484,28 @@ fn draw_durations<DB: DrawingBackend>(
         })
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
-    chart
-        .draw_series(
-            bins.iter()
-                .map(|&(a, b, c)| Rectangle::new([(a, 0.0), (b, share(c))], PALETTE[0].mix(0.75).filled())),
-        )?
-        .label(format!(
-            "outages ({total} in all{})",
-            if zero_length > 0 {
-                format!(", {zero_length} of zero length not shown")
-            } else {
-                String::new()
-            }
-        ))
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], PALETTE[0].mix(0.75).filled()));
+    chart.draw_series(
+        bins.iter()
+            .map(|&(a, b, c)| Rectangle::new([(a, 0.0), (b, share(c))], PALETTE[0].mix(0.75).filled())),
+    )?;
+    let mut entries = vec![(
+        Swatch::Block(PALETTE[0].mix(0.75)),
+        if zero_length > 0 {
+            format!("outages ({total} in all; {zero_length} of zero length not shown)")
+        } else {
+            format!("outages ({total} in all)")
+        },
+    )];
     for (name, v, c) in [("median", p50, PALETTE[1]), ("95th percentile", p95, PALETTE[6])] {
         if v > 0.0 {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(v.clamp(lo, hi), 0.0), (v.clamp(lo, hi), top)],
-                    c.stroke_width(2),
-                )))?
-                .label(format!("{name}: {}", short_hours(v)))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(v.clamp(lo, hi), 0.0), (v.clamp(lo, hi), top)],
+                c.stroke_width(2),
+            )))?;
+            entries.push((Swatch::Line(c.to_rgba()), format!("{name}: {}", short_hours(v))));
         }
     }
-    chart
-        .configure_series_labels()
-        .label_font(label_font())
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
+    side_legend(&legend, 40, &entries)
 }
 
 fn draw_convergence<DB: DrawingBackend>(
@@ -494,7 +542,8 @@ fn draw_convergence<DB: DrawingBackend>(
         lo = lo.min(hi - 1e-9);
     }
     let digits = decimals(hi - lo);
-    let mut chart = ChartBuilder::on(root)
+    let (root, legend) = root.split_horizontally(WIDTH - SIDE_LEGEND);
+    let mut chart = ChartBuilder::on(&root)
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(y_label_area(lo, hi, percent, digits))
@@ -516,17 +565,18 @@ fn draw_convergence<DB: DrawingBackend>(
         .collect();
     band.extend(points.iter().rev().map(|(n, e)| (*n as f64, clamp(e.ci_low))));
     let conf = points.last().map_or(0.95, |p| p.1.confidence);
-    chart
-        .draw_series(std::iter::once(Polygon::new(band, PALETTE[0].mix(0.2).filled())))?
-        .label(format!("{:.0} % confidence interval", conf * 100.0))
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], PALETTE[0].mix(0.2).filled()));
-    chart
-        .draw_series(LineSeries::new(
-            points.iter().map(|(n, e)| (*n as f64, clamp(e.point))),
-            PALETTE[0].stroke_width(2),
-        ))?
-        .label("estimate")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[0].stroke_width(2)));
+    chart.draw_series(std::iter::once(Polygon::new(band, PALETTE[0].mix(0.2).filled())))?;
+    chart.draw_series(LineSeries::new(
+        points.iter().map(|(n, e)| (*n as f64, clamp(e.point))),
+        PALETTE[0].stroke_width(2),
+    ))?;
+    let mut entries = vec![
+        (Swatch::Line(PALETTE[0].to_rgba()), "estimate".to_string()),
+        (
+            Swatch::Block(PALETTE[0].mix(0.2)),
+            format!("{:.0} % confidence interval", conf * 100.0),
+        ),
+    ];
     if let [(n, e)] = points {
         // One point makes no line and no band: mark it, with its interval.
         let x = *n as f64;
@@ -545,23 +595,18 @@ fn draw_convergence<DB: DrawingBackend>(
     }
     for (i, (name, v)) in references.iter().enumerate() {
         let c = colour(i + 1);
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(first, *v), (last, *v)],
-                8,
-                5,
-                c.stroke_width(2),
-            ))?
-            .label(format!("{name}: {}", value_label(*v, percent, digits + 1)))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        chart.draw_series(DashedLineSeries::new(
+            vec![(first, *v), (last, *v)],
+            8,
+            5,
+            c.stroke_width(2),
+        ))?;
+        entries.push((
+            Swatch::Line(c.to_rgba()),
+            format!("{name}: {}", value_label(*v, percent, digits + 1)),
+        ));
     }
-    chart
-        .configure_series_labels()
-        .label_font(label_font())
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
+    side_legend(&legend, 40, &entries)
 }
 
 /// The y range of a panel: its intervals (and zero, for bars and
@@ -677,20 +722,21 @@ fn draw_panel<DB: DrawingBackend>(
             )
         }))?;
     }
-    let fits = (legend_w.saturating_sub(50) / PX_PER_CHAR) as usize;
-    for (si, (name, _)) in panel.series.iter().enumerate() {
-        let (c, y) = (colour(si), 24 + 22 * si as i32);
-        if lines {
-            legend.draw(&PathElement::new(
-                vec![(6, y + 7), (24, y + 7)],
-                c.stroke_width(2),
-            ))?;
-        } else {
-            legend.draw(&Rectangle::new([(6, y), (24, y + 14)], c.mix(0.7).filled()))?;
-        }
-        legend.draw(&Text::new(shorten(name, fits), (32, y), tick_font()))?;
-    }
-    Ok(())
+    let entries: Vec<(Swatch, String)> = panel
+        .series
+        .iter()
+        .enumerate()
+        .map(|(si, (name, _))| {
+            let c = colour(si);
+            let swatch = if lines {
+                Swatch::Line(c.to_rgba())
+            } else {
+                Swatch::Block(c.mix(0.7))
+            };
+            (swatch, name.clone())
+        })
+        .collect();
+    side_legend(&legend, 24, &entries)
 }
 
 fn draw_timeline<DB: DrawingBackend>(
@@ -745,20 +791,27 @@ fn draw_timeline<DB: DrawingBackend>(
         }))?;
     }
     // The legend, beside the chart: one entry per kind of span present.
-    let kinds = Span::ALL
+    let entries: Vec<(Swatch, String)> = Span::ALL
         .into_iter()
-        .filter(|k| rows.iter().any(|r| r.spans.iter().any(|s| s.2 == *k)));
-    for (i, kind) in kinds.enumerate() {
-        let y = 40 + 26 * i as i32;
-        legend.draw(&Rectangle::new([(8, y), (26, y + 14)], kind.colour().filled()))?;
-        legend.draw(&Text::new(kind.legend(), (34, y), tick_font()))?;
-    }
-    Ok(())
+        .filter(|k| rows.iter().any(|r| r.spans.iter().any(|s| s.2 == *k)))
+        .map(|k| (Swatch::Block(k.colour().to_rgba()), k.legend().to_string()))
+        .collect();
+    side_legend(&legend, 40, &entries)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legend_text_wraps_at_words_and_cuts_what_cannot_wrap() {
+        assert_eq!(
+            wrap("exact steady state (no start-up transient): 99.98%", 20),
+            ["exact steady state", "(no start-up", "transient): 99.98%"]
+        );
+        assert_eq!(wrap("abcdefghijkl", 6), ["abcde…"]);
+        assert!(wrap("", 6).is_empty());
+    }
 
     #[test]
     fn axis_durations_are_short_and_readable() {

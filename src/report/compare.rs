@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Provenance, hours, level, pretty_json, sig};
 use crate::analysis::Estimate;
+pub use crate::analysis::compare::design_tag;
 use crate::analysis::compare::{Quantity, ServiceComparison};
 
 /// Format tag of JSON comparisons.
@@ -56,21 +57,6 @@ pub(super) fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
             sig(e.ci_high)
         ),
     }
-}
-
-/// The label of design `i` (0-based): `A` to `Z`, then `AA`, `AB`, ... as
-/// spreadsheet columns, so that every design of a large comparison has a
-/// letter name of its own.
-pub fn design_tag(i: usize) -> String {
-    let mut n = i + 1;
-    let mut out = Vec::new();
-    while n > 0 {
-        n -= 1;
-        out.push(b'A' + (n % 26) as u8);
-        n /= 26;
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ASCII letters")
 }
 
 pub(super) fn name(q: Quantity) -> &'static str {

@@ -200,11 +200,7 @@ fn the_timeline_is_the_trace_of_the_trial() {
     }
     assert_drawn(
         &plot,
-        &[
-            "time in the mission [h]",
-            "app",
-            "service down / element under repair",
-        ],
+        &["time in the mission [h]", "app", "service down / element under"],
     );
 }
 
