@@ -89,7 +89,14 @@ fn centred(sum: f64, abs: u128, sum_sq: Wide, n: u64) -> (f64, f64) {
         .and_then(|sq| u128::from(n).checked_mul(sq))
         .zip(abs.checked_mul(abs))
         .map(|(a, b)| a.saturating_sub(b) as f64)
-        .unwrap_or_else(|| (nf * sum_sq.to_f64() - (abs as f64).powi(2)).max(0.0));
+        .unwrap_or_else(|| {
+            // Past 128 bits (a million trials of a year's downtime, say),
+            // the same difference in 256 bits: no cancellation.
+            sum_sq
+                .checked_mul(n)
+                .map(|a| a.checked_sub(Wide::product(abs, abs)).map_or(0.0, Wide::to_f64))
+                .unwrap_or_else(|| (nf * sum_sq.to_f64() - (abs as f64).powi(2)).max(0.0))
+        });
     (mean, num / (nf * (nf - 1.0)))
 }
 
@@ -461,6 +468,35 @@ fn summarize_service(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variance_is_exact_past_128_bits() {
+        // Three values near 2^64: n·Σx² is past 2^128, and in f64 the
+        // difference n·Σx² − (Σx)² cancels to nothing. The variance of
+        // (M, M, M − 1) is 1/3.
+        let mut m = Moments::default();
+        for x in [u64::MAX, u64::MAX, u64::MAX - 1] {
+            m.add(x);
+        }
+        let (_, var) = mean_var(&m, 3);
+        assert!((var - 1.0 / 3.0).abs() < 1e-12, "{var}");
+        // A million trials of a year's downtime, give or take a second.
+        let year = (8766.0 * TICKS_PER_HOUR) as u64;
+        let second = (TICKS_PER_HOUR / 3600.0) as u64;
+        let mut m = Moments::default();
+        for i in 0..1_000_000u64 {
+            m.add(if i % 2 == 0 { year + second } else { year - second });
+        }
+        assert!(
+            m.sum_sq
+                .to_u128()
+                .and_then(|s| s.checked_mul(1_000_000))
+                .is_none()
+        );
+        let (_, var) = mean_var(&m, 1_000_000);
+        let exact = (second as f64).powi(2) * 1e6 / (1e6 - 1.0);
+        assert!((var / exact - 1.0).abs() < 1e-9, "{var} vs {exact}");
+    }
 
     #[test]
     fn t_interval_matches_a_hand_computation() {

@@ -53,6 +53,33 @@ impl Wide {
     pub fn to_f64(self) -> f64 {
         self.hi as f64 * 2f64.powi(128) + self.lo as f64
     }
+
+    /// The full product `a · b`, exactly.
+    pub fn product(a: u128, b: u128) -> Self {
+        const MASK: u128 = u64::MAX as u128;
+        let (a1, a0) = (a >> 64, a & MASK);
+        let (b1, b0) = (b >> 64, b & MASK);
+        let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+        // The middle terms are worth 2^64 each; their sum may carry 2^128 (2^192 in all).
+        let (mid, mid_carry) = p01.overflowing_add(p10);
+        let (lo, lo_carry) = p00.overflowing_add(mid << 64);
+        let hi = p11 + (mid >> 64) + (u128::from(mid_carry) << 64) + u128::from(lo_carry);
+        Self { hi, lo }
+    }
+
+    /// `self · k`, or `None` past 256 bits.
+    pub fn checked_mul(self, k: u64) -> Option<Self> {
+        let low = Self::product(self.lo, u128::from(k));
+        let hi = self.hi.checked_mul(u128::from(k))?.checked_add(low.hi)?;
+        Some(Self { hi, lo: low.lo })
+    }
+
+    /// `self − o`, or `None` below zero.
+    pub fn checked_sub(self, o: Self) -> Option<Self> {
+        let (lo, borrow) = self.lo.overflowing_sub(o.lo);
+        let hi = self.hi.checked_sub(o.hi)?.checked_sub(u128::from(borrow))?;
+        Some(Self { hi, lo })
+    }
 }
 
 impl Moments {
@@ -363,6 +390,30 @@ mod tests {
         assert_eq!(m.sum_sq, expect);
         assert_eq!(m.sum_sq.hi, 2, "three squares of 2^64-1 are just under 3·2^128");
         assert!((m.sum_sq.to_f64() / (3.0 * (u64::MAX as f64).powi(2)) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn wide_products_and_differences_are_exact() {
+        let m = u128::MAX;
+        // (2^128 − 1)² = 2^256 − 2^129 + 1.
+        assert_eq!(Wide::product(m, m), Wide { hi: m - 1, lo: 1 });
+        assert_eq!(Wide::product(1 << 64, 1 << 64), Wide { hi: 1, lo: 0 });
+        assert_eq!(
+            Wide::product(12345, 678),
+            Wide {
+                hi: 0,
+                lo: 12345 * 678
+            }
+        );
+        let x = Wide::product(m, 3);
+        assert_eq!(x, Wide { hi: 2, lo: m - 2 });
+        assert_eq!(Wide { hi: 0, lo: m }.checked_mul(3), Some(x));
+        assert_eq!(Wide { hi: m, lo: 0 }.checked_mul(2), None);
+        assert_eq!(
+            x.checked_sub(Wide { hi: 0, lo: m }),
+            Some(Wide { hi: 1, lo: m - 1 })
+        );
+        assert_eq!(Wide { hi: 0, lo: 1 }.checked_sub(Wide { hi: 0, lo: 2 }), None);
     }
 
     #[test]
