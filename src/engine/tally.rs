@@ -25,7 +25,7 @@ pub struct Moments {
 
 /// A 256-bit unsigned accumulator (`hi · 2^128 + lo`): sums of squares of
 /// 64-bit values cannot overflow it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Wide {
     pub hi: u128,
     pub lo: u128,
@@ -82,7 +82,20 @@ impl Wide {
     }
 }
 
+/// Whether a sum of `n` values below 2^64 (`sum`, or `abs` for a signed
+/// sum) and of their squares can be these. Any tallies that pass, merged,
+/// cannot overflow their accumulators while the trials fit in 64 bits.
+pub fn sums_fit(abs: u128, sum_sq: Wide, n: u64) -> bool {
+    let most = u128::from(u64::MAX);
+    abs <= most * u128::from(n) && sum_sq <= Wide::product(most * most, u128::from(n))
+}
+
 impl Moments {
+    /// Whether these could be the moments of `n` trials.
+    pub fn fits(&self, n: u64) -> bool {
+        sums_fit(self.sum, self.sum_sq, n)
+    }
+
     #[inline]
     pub fn add(&mut self, x: u64) {
         let x = u128::from(x);
@@ -277,6 +290,11 @@ pub struct SignedMoments {
 }
 
 impl SignedMoments {
+    /// Whether these could be the moments of `n` trials.
+    pub fn fits(&self, n: u64) -> bool {
+        sums_fit(self.sum.unsigned_abs(), self.sum_sq, n)
+    }
+
     /// Adds `x`, whose magnitude is below 2^64 (so that its square fits in 128 bits).
     #[inline]
     pub fn add(&mut self, x: i128) {

@@ -597,6 +597,20 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                             p.trials
                         ));
                     }
+                    let fits = p.tally().services.iter().all(|s| {
+                        s.designs
+                            .iter()
+                            .all(|o| o.down.fits(p.trials) && o.outages.fits(p.trials))
+                            && s.differences
+                                .iter()
+                                .all(|o| o.down.fits(p.trials) && o.outages.fits(p.trials))
+                    });
+                    if !fits {
+                        problems.push(format!(
+                            "`paired` has sums larger than {} trials can give: the file was altered",
+                            p.trials
+                        ));
+                    }
                 }
                 (None, _) => problems.push("a compare shard must have `paired`".into()),
                 _ => {}
@@ -654,7 +668,37 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
                 "{at}: service {s} has cause {c}, but the scenario has only {causes} elements and shocks"
             ));
         }
+        let moments = [
+            ("down", &st.down),
+            ("degraded", &st.degraded),
+            ("outages", &st.outages),
+            ("planned_down", &st.planned_down),
+            ("unplanned_down", &st.unplanned_down),
+            ("data_losses", &st.data_losses),
+            ("lost_writes", &st.lost_writes),
+        ];
+        let causes_fit = st.by_cause.values().all(|c| c.down.fits(t.trials));
+        for (name, m) in moments {
+            if !m.fits(t.trials) {
+                problems.push(format!(
+                    "{at}: service {s}: `{name}` sums are larger than {} trials can give",
+                    t.trials
+                ));
+            }
+        }
+        if !causes_fit {
+            problems.push(format!(
+                "{at}: service {s}: a cause's down-time sums are larger than {} trials can give",
+                t.trials
+            ));
+        }
         let h = &st.durations;
+        if h.sum > u128::from(u64::MAX) * u128::from(h.count) {
+            problems.push(format!(
+                "{at}: service {s}: the outage durations sum to more than {} outages can",
+                h.count
+            ));
+        }
         if let Some(b) = h.bins.keys().find(|&&b| b > top_bin) {
             problems.push(format!(
                 "{at}: service {s} has outage-duration bin {b}, past the last one ({top_bin})"

@@ -535,3 +535,30 @@ fn a_damaged_duration_histogram_is_refused_not_panicked_on() {
         assert!(err.contains(says), "{name}: {err}");
     }
 }
+
+#[test]
+fn sums_larger_than_the_trials_can_give_are_refused() {
+    // Merged, such sums would overflow their accumulators (wrapping silently
+    // in a release build): a file that holds them was altered.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let file = shards(d, &["run", &s, "--trials", "20", "-q"], 1).remove(0);
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut big = good.clone();
+    big["segments"][0]["tally"]["services"][0]["down"]["sum"] = u128::MAX.to_string().into();
+    let mut square = good;
+    // 2^200, past 20 · (2^64 − 1)².
+    square["segments"][0]["tally"]["services"][0]["outages"]["sum_sq"] =
+        "1606938044258990275541962092341162602522202993782792835301376".into();
+    for (name, doc, what) in [("big.json", big, "`down`"), ("square.json", square, "`outages`")] {
+        let path = d.join(name);
+        std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+        let p = path.display().to_string();
+        let err = fails(d, &["report", &p]);
+        assert!(
+            err.contains(&format!("{what} sums are larger than")),
+            "{name}: {err}"
+        );
+    }
+}
