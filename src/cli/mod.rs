@@ -163,6 +163,9 @@ pub struct CheckArgs {
     /// Also write a self-contained HTML report (inline plots and styles, nothing fetched) to this file.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Also draw the plots of the last look (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     /// Change the scenario without editing the file: `PATH=VALUE` (as for `run`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
@@ -814,10 +817,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             Format::Json => eprint!("{}", rep.to_github()),
         }
     }
-    if let Some(path) = &args.html {
-        // Each service's results at the last look, at the overall confidence.
-        let summary = analysis::summarize(m, &tally, args.confidence);
-        let simulated = tally.trials >= 2;
+    // Each service's results at the last look, at the overall confidence.
+    let summary = analysis::summarize(m, &tally, args.confidence);
+    let simulated = tally.trials >= 2;
+    let plots = || {
         let mut plots = if simulated {
             crate::plot::figures::run(m, &summary, &tally, &segments)
         } else {
@@ -827,6 +830,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             // Decided from a result: its trials were not run here in order.
             plots.retain(|p| !matches!(p.kind, crate::plot::Kind::Convergence { .. }));
         }
+        plots
+    };
+    write_plots(args.plot.as_deref(), plots, args.format == Format::Json)?;
+    if let Some(path) = &args.html {
+        let plots = plots();
         let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
         let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
         write_html(path, &page, args.format == Format::Json)?;

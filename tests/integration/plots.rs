@@ -333,6 +333,34 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
             "timeline-trial-3.svg",
         ]
     );
+    // check draws the plots of its last look.
+    let c = dir.path().join("check-plots");
+    let o = Command::new(bin)
+        .args([
+            "check",
+            &scenario("seed-network.json"),
+            "--target",
+            "app=99.9%",
+            "--plot",
+        ])
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&c)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "convergence-app.png",
+            "convergence-app.svg",
+            "durations-app.png",
+            "durations-app.svg"
+        ]
+    );
     // A path that cannot be a directory is a clear error, not a panic.
     let file = dir.path().join("file");
     std::fs::write(&file, "x").unwrap();
