@@ -358,6 +358,19 @@ pub struct CutSets {
     pub sets: Vec<CutSet>,
 }
 
+impl CutSets {
+    /// How many were found of each order, in words: `1 of order 1, 25 of order 2`.
+    pub fn counts_text(&self) -> String {
+        let counts: Vec<String> = self
+            .count_by_order
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{n} of order {}", i + 1))
+            .collect();
+        counts.join(", ")
+    }
+}
+
 /// A minimal cut set: elements whose joint failure takes the service down,
 /// none of which can be spared.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -274,13 +274,7 @@ fn structure(page: &mut Page, st: &ServiceStructure) {
         page.p(&format!("Exact long-run availability: {why}"), None);
     }
     let c = &st.cut_sets;
-    let counts: Vec<String> = c
-        .count_by_order
-        .iter()
-        .enumerate()
-        .map(|(i, n)| format!("{n} of order {}", i + 1))
-        .collect();
-    let mut text = format!("Minimal cut sets: {}", counts.join(", "));
+    let mut text = format!("Minimal cut sets: {}", c.counts_text());
     if c.complete_to_order < c.max_order {
         let _ = write!(text, " (complete to order {} only)", c.complete_to_order);
     }

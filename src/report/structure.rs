@@ -102,13 +102,7 @@ impl<'a> SpofReport<'a> {
                 }
             }
             let c = &s.cut_sets;
-            let counts: Vec<String> = c
-                .count_by_order
-                .iter()
-                .enumerate()
-                .map(|(i, n)| format!("{n} of order {}", i + 1))
-                .collect();
-            let _ = writeln!(o, "  minimal cut sets           {}", counts.join(", "));
+            let _ = writeln!(o, "  minimal cut sets           {}", c.counts_text());
             if c.complete_to_order < c.max_order {
                 let _ = writeln!(
                     o,

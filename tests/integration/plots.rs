@@ -267,6 +267,16 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
     );
 }
 
+/// The names of the files in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
     let dir = tempfile::tempdir().unwrap();
@@ -313,13 +323,8 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
         "--plot",
         ds,
     ]);
-    let mut names: Vec<String> = std::fs::read_dir(&d)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        names_in(&d),
         [
             "compare-web.png",
             "compare-web.svg",
@@ -347,13 +352,8 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut names: Vec<String> = std::fs::read_dir(&c)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        names_in(&c),
         [
             "convergence-app.png",
             "convergence-app.svg",
