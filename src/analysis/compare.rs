@@ -76,6 +76,8 @@ pub struct ServiceComparison {
     /// Per design, the three quantities.
     pub designs: Vec<Vec<Value>>,
     pub differences: Vec<Difference>,
+    /// Outages observed in each design over all trials.
+    pub outages_observed: Vec<u64>,
     /// Cautions: designs with too few outages for their intervals to be trusted.
     pub warnings: Vec<String>,
 }
@@ -200,6 +202,7 @@ pub fn compare(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<
                 service: id.clone(),
                 designs,
                 differences,
+                outages_observed: ps.designs.iter().map(|o| o.outages.sum as u64).collect(),
                 warnings,
             }
         })

@@ -3,7 +3,7 @@
 use super::{Kind, Panel, Plot, Row, Span, shorten};
 use crate::analysis::compare::{Quantity, ServiceComparison};
 use crate::analysis::structure::Exact;
-use crate::analysis::{self, Estimate, RunSummary, ServiceSummary};
+use crate::analysis::{self, Estimate, MIN_OUTAGES, RunSummary, ServiceSummary};
 use crate::engine::{DurationHist, ServiceState, TICKS_PER_HOUR, Tally, TraceEvent};
 use crate::model::Model;
 
@@ -126,10 +126,18 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
             Plot {
                 name: format!("convergence-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
-                title: format!(
-                    "{}: availability as trials accumulate",
-                    shorten(&svc.id, ID_CHARS)
-                ),
+                title: if sum.outages_observed < MIN_OUTAGES {
+                    format!(
+                        "{}: availability as trials accumulate (only {} outages: too few to trust)",
+                        shorten(&svc.id, ID_CHARS),
+                        sum.outages_observed
+                    )
+                } else {
+                    format!(
+                        "{}: availability as trials accumulate",
+                        shorten(&svc.id, ID_CHARS)
+                    )
+                },
                 kind: Kind::Convergence {
                     y_label: "availability".into(),
                     points,
@@ -159,6 +167,7 @@ fn quantity_panel(
     categories: Vec<String>,
     x_label: &str,
     series: Vec<(String, Vec<Option<Estimate>>)>,
+    few: Vec<Vec<bool>>,
 ) -> Panel {
     let (y_label, percent) = match q {
         Quantity::Availability => ("availability", true),
@@ -172,6 +181,7 @@ fn quantity_panel(
         series,
         percent,
         zero_line: false,
+        few,
     }
 }
 
@@ -214,29 +224,41 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
             let panels = Quantity::ALL
                 .iter()
                 .map(|&q| {
+                    // The summary of each curve at each value of the first parameter.
+                    let at = |curve: &String| -> Vec<Option<&ServiceSummary>> {
+                        xs.iter()
+                            .map(|x| {
+                                points
+                                    .iter()
+                                    .find(|(sets, _)| value(&sets[0]) == *x && sets[1..].join(", ") == *curve)
+                                    .map(|(_, sums)| &sums[s])
+                            })
+                            .collect()
+                    };
                     let series = curves
                         .iter()
                         .map(|curve| {
-                            let values = xs
-                                .iter()
-                                .map(|x| {
-                                    points
-                                        .iter()
-                                        .find(|(sets, _)| {
-                                            value(&sets[0]) == *x && sets[1..].join(", ") == *curve
-                                        })
-                                        .map(|(_, sums)| estimate(&sums[s], q))
-                                })
-                                .collect();
                             let legend = if curve.is_empty() {
                                 svc.id.clone()
                             } else {
                                 curve.clone()
                             };
-                            (legend, values)
+                            (
+                                legend,
+                                at(curve).iter().map(|p| p.map(|p| estimate(p, q))).collect(),
+                            )
                         })
                         .collect();
-                    quantity_panel(q, xs.clone(), &x_label, series)
+                    let few = curves
+                        .iter()
+                        .map(|curve| {
+                            at(curve)
+                                .iter()
+                                .map(|p| p.is_some_and(|p| p.outages_observed < MIN_OUTAGES))
+                                .collect()
+                        })
+                        .collect();
+                    quantity_panel(q, xs.clone(), &x_label, series, few)
                 })
                 .collect();
             Plot {
@@ -260,6 +282,9 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
     services
         .iter()
         .map(|svc| {
+            let few: Vec<bool> = svc.outages_observed.iter().map(|&o| o < MIN_OUTAGES).collect();
+            // A difference is as trustworthy as the less trustworthy of its two designs.
+            let few_diff: Vec<bool> = few.iter().skip(1).map(|&f| f || few[0]).collect();
             let mut panels: Vec<Panel> = quantities
                 .iter()
                 .map(|&q| {
@@ -268,7 +293,13 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
                         .iter()
                         .map(|vals| vals.iter().find(|v| v.quantity == q).map(|v| v.estimate))
                         .collect();
-                    quantity_panel(q, designs.to_vec(), "design", vec![(svc.service.clone(), values)])
+                    quantity_panel(
+                        q,
+                        designs.to_vec(),
+                        "design",
+                        vec![(svc.service.clone(), values)],
+                        vec![few.clone()],
+                    )
                 })
                 .collect();
             for &q in &quantities {
@@ -285,6 +316,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
                     designs[1..].to_vec(),
                     &format!("design (difference from {}, paired trials)", designs[0]),
                     vec![("difference from the baseline".to_string(), values)],
+                    vec![few_diff.clone()],
                 );
                 p.y_label = format!("Δ {}", p.y_label);
                 p.zero_line = true;

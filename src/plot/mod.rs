@@ -130,6 +130,10 @@ pub struct Panel {
     pub percent: bool,
     /// Draw a line at zero (differences).
     pub zero_line: bool,
+    /// `few[series][category]`: the estimate rests on fewer than
+    /// [`MIN_OUTAGES`](crate::analysis::MIN_OUTAGES) outages, too few to
+    /// trust; drawn hollow. Empty when none does.
+    pub few: Vec<Vec<bool>>,
 }
 
 /// A row of a timeline.
@@ -355,6 +359,8 @@ enum Swatch {
     Line(RGBAColor),
     /// A filled block, as of a bar, a band or a span.
     Block(RGBAColor),
+    /// An outline: a point or bar drawn hollow.
+    Hollow(RGBAColor),
 }
 
 /// Width of the legend beside a single chart [px].
@@ -392,6 +398,7 @@ fn side_legend<DB: DrawingBackend>(
                 c.stroke_width(2),
             ))?,
             Swatch::Block(c) => area.draw(&Rectangle::new([(6, y), (24, y + 14)], c.filled()))?,
+            Swatch::Hollow(c) => area.draw(&Circle::new((15, y + 7), 5, c.stroke_width(2)))?,
         }
         for line in wrap(text, fits) {
             area.draw(&Text::new(line, (32, y), tick_font()))?;
@@ -689,22 +696,35 @@ fn draw_panel<DB: DrawingBackend>(
             }
         };
         let known = || values.iter().enumerate().filter_map(|(i, e)| e.map(|e| (i, e)));
+        // A point or bar on too few outages is drawn hollow: an outline on white.
+        let few = |i: usize| panel.few.get(si).and_then(|f| f.get(i)).copied().unwrap_or(false);
         if lines {
             chart.draw_series(LineSeries::new(
                 known().map(|(i, e)| (x(i), e.point.clamp(lo, hi))),
                 c.stroke_width(2),
             ))?;
-            chart.draw_series(
-                known().map(|(i, e)| Circle::new((x(i), e.point.clamp(lo, hi)), 4, c.filled())),
-            )?;
+            chart.draw_series(known().map(|(i, e)| {
+                let at = (x(i), e.point.clamp(lo, hi));
+                if few(i) {
+                    EmptyElement::at(at)
+                        + Circle::new((0, 0), 5, WHITE.filled())
+                        + Circle::new((0, 0), 5, c.stroke_width(2))
+                } else {
+                    EmptyElement::at(at)
+                        + Circle::new((0, 0), 4, c.filled())
+                        + Circle::new((0, 0), 4, c.stroke_width(1))
+                }
+            }))?;
         } else {
             let base = 0f64.clamp(lo, hi);
             chart.draw_series(known().map(|(i, e)| {
                 let half = width * 0.45;
-                Rectangle::new(
-                    [(x(i) - half, base), (x(i) + half, e.point.clamp(lo, hi))],
-                    c.mix(0.7).filled(),
-                )
+                let corners = [(x(i) - half, base), (x(i) + half, e.point.clamp(lo, hi))];
+                if few(i) {
+                    Rectangle::new(corners, c.stroke_width(2))
+                } else {
+                    Rectangle::new(corners, c.mix(0.7).filled())
+                }
             }))?;
         }
         chart.draw_series(known().map(|(i, e)| {
@@ -736,6 +756,16 @@ fn draw_panel<DB: DrawingBackend>(
             (swatch, name.clone())
         })
         .collect();
+    let mut entries = entries;
+    if panel.few.iter().flatten().any(|&f| f) {
+        entries.push((
+            Swatch::Hollow(BLACK.to_rgba()),
+            format!(
+                "hollow: fewer than {} outages, too few to trust",
+                crate::analysis::MIN_OUTAGES
+            ),
+        ));
+    }
     side_legend(&legend, 24, &entries)
 }
 
@@ -839,6 +869,7 @@ mod tests {
             series: vec![("s".into(), values.iter().map(e).collect())],
             percent: false,
             zero_line,
+            few: Vec::new(),
         }
     }
 

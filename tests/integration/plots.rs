@@ -233,6 +233,11 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
         );
         assert_eq!(panels[2].series[0].1[i], Some(services[0].outages_per_year));
     }
+    // A point on fewer than 30 outages is flagged (drawn hollow), the others not.
+    for (i, (_, services)) in points.iter().enumerate() {
+        let few = services[0].outages_observed < analysis::MIN_OUTAGES;
+        assert!(panels.iter().all(|p| p.few[0][i] == few), "point {i}");
+    }
     assert_drawn(
         &plots[0],
         &["repair.crews", "downtime per year [h]", "outages per year"],
@@ -261,9 +266,27 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
         .paired;
     assert_eq!(panels[2].series[0].1, vec![Some(paired)]);
     assert!(panels[2].zero_line);
+    // The parallel design sees almost no outages in 1000 trials: its bars,
+    // and the differences from it, are flagged as too few to trust.
+    let observed = &services[0].outages_observed;
+    assert!(
+        observed[0] < analysis::MIN_OUTAGES && observed[1] >= analysis::MIN_OUTAGES,
+        "{observed:?}"
+    );
+    assert_eq!(panels[0].few, vec![vec![true, false]]);
+    assert_eq!(
+        panels[2].few,
+        vec![vec![true]],
+        "a difference from a flagged baseline"
+    );
     assert_drawn(
         &plots[0],
-        &["A: parallel", "B: active-passive", "difference from the baseline"],
+        &[
+            "A: parallel",
+            "B: active-passive",
+            "difference from the baseline",
+            "too few to",
+        ],
     );
 }
 
