@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::check::{evidence, verdict_word};
 use super::compare::{design_tag, name as quantity_name, show};
 use super::{
-    CheckReport, CompareReport, Line, Provenance, RunReport, SweepReport, goal_text, hours, level,
-    service_lines,
+    CheckReport, CompareReport, EXACT_LABEL, Line, Provenance, RunReport, SweepReport, goal_text, hours,
+    level, service_lines,
 };
 use crate::analysis::check::{Decision, Verdict};
 use crate::analysis::structure::{Exact, ServiceStructure};
@@ -138,14 +138,17 @@ fn scenario_rows(sc: &Provenance) -> Vec<(&'static str, String)> {
     rows
 }
 
-/// A service's results: the table's lines as an HTML table, causes and warnings.
-fn results(page: &mut Page, run: &RunSummary, s: usize) {
+/// A service's results: the table's lines as an HTML table, causes and
+/// warnings. Without the exact value when `exact_below`: the structure
+/// section shows it, computed with the larger budget of `redsim spof`.
+fn results(page: &mut Page, run: &RunSummary, s: usize, exact_below: bool) {
     let summary = &run.services[s];
     let mut rows = String::from("<table class=\"results\">\n");
     let mut causes = Vec::new();
     let mut warnings = Vec::new();
     for line in service_lines(summary, run.confidence) {
         match line {
+            Line::Row(label, ..) | Line::Text(label, _) if exact_below && label == EXACT_LABEL => {}
             Line::Row(label, value, interval) => {
                 let _ = writeln!(
                     rows,
@@ -351,10 +354,11 @@ fn services(
             &format!("Service {}", summary.id),
             Some(&format!("service-{}", summary.id)),
         );
-        results(page, run, s);
+        let st = st.iter().find(|x| x.id == summary.id);
+        results(page, run, s, st.is_some());
         let mine: Vec<&Decision> = decisions.iter().filter(|d| d.service == summary.id).collect();
         verdicts(page, &mine, targets_note);
-        if let Some(x) = st.iter().find(|x| x.id == summary.id) {
+        if let Some(x) = st {
             structure(page, x);
         }
         for p in plots

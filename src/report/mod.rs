@@ -249,7 +249,7 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
             };
             row(
                 o,
-                "exact long-run avail.",
+                EXACT_LABEL,
                 format!("{} %", round_pct(x.availability, d.max(4), Round::Nearest)),
                 format!(
                     "{} downtime/yr{nines}: steady state, no start-up transient",
@@ -259,7 +259,7 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
         }
         other => {
             let why = other.explanation().unwrap_or_default();
-            o.push(Line::Text("exact long-run avail.".into(), why));
+            o.push(Line::Text(EXACT_LABEL.into(), why));
         }
     }
     if let Some(p) = &s.planned {
@@ -351,6 +351,9 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
     }
     out
 }
+
+/// The label of a service's exact long-run availability line.
+const EXACT_LABEL: &str = "exact long-run avail.";
 
 /// Causes of downtime shown per service in the table (JSON has all).
 const TOP_CAUSES: usize = 5;

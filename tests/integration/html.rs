@@ -168,6 +168,9 @@ fn the_run_page_loads_cleanly_and_shows_the_reported_numbers() {
         text.contains("Single points of failure (1): srv (server)"),
         "{text}"
     );
+    // The exact value once, in the structure section (the larger budget).
+    assert!(!text.contains("exact long-run avail."), "{text}");
+    assert_eq!(text.matches("Exact long-run availability").count(), 1, "{text}");
     assert!(text.contains("cut set (top by probability)"));
     assert!(text.contains("Fussell-Vesely"));
     for plot in ["plot-durations-app", "plot-convergence-app"] {
