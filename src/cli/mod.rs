@@ -817,27 +817,29 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             Format::Json => eprint!("{}", rep.to_github()),
         }
     }
-    // Each service's results at the last look, at the overall confidence.
-    let summary = analysis::summarize(m, &tally, args.confidence);
-    let simulated = tally.trials >= 2;
-    let plots = || {
-        let mut plots = if simulated {
-            crate::plot::figures::run(m, &summary, &tally, &segments)
-        } else {
-            Vec::new()
+    if args.plot.is_some() || args.html.is_some() {
+        // Each service's results at the last look, at the overall confidence.
+        let summary = analysis::summarize(m, &tally, args.confidence);
+        let simulated = tally.trials >= 2;
+        let plots = || {
+            let mut plots = if simulated {
+                crate::plot::figures::run(m, &summary, &tally, &segments)
+            } else {
+                Vec::new()
+            };
+            if segments.is_empty() {
+                // Decided from a result: its trials were not run here in order.
+                plots.retain(|p| !matches!(p.kind, crate::plot::Kind::Convergence { .. }));
+            }
+            plots
         };
-        if segments.is_empty() {
-            // Decided from a result: its trials were not run here in order.
-            plots.retain(|p| !matches!(p.kind, crate::plot::Kind::Convergence { .. }));
+        write_plots(args.plot.as_deref(), plots, args.format == Format::Json)?;
+        if let Some(path) = &args.html {
+            let plots = plots();
+            let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
+            let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
+            write_html(path, &page, args.format == Format::Json)?;
         }
-        plots
-    };
-    write_plots(args.plot.as_deref(), plots, args.format == Format::Json)?;
-    if let Some(path) = &args.html {
-        let plots = plots();
-        let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
-        let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
-        write_html(path, &page, args.format == Format::Json)?;
     }
     let missed = rep.decisions.iter().any(|d| d.verdict == Verdict::Missed);
     let undecided = rep.decisions.iter().any(|d| d.verdict == Verdict::Undecided);
