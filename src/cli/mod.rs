@@ -15,7 +15,24 @@ use crate::report::{self, Provenance, RunReport};
 use crate::scenario::{self, ScenarioError};
 use crate::shard::PartSpec;
 
+/// Says something on standard error; a closed or full standard error is
+/// ignored (the note is lost, the command goes on).
+macro_rules! note {
+    ($($t:tt)*) => {
+        $crate::cli::note(format_args!($($t)*))
+    };
+}
+
+mod output;
 mod shard;
+
+use output::{Out, Outputs};
+
+/// Writes a line to standard error, ignoring a failure to do so.
+pub(crate) fn note(args: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{args}");
+}
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -436,11 +453,26 @@ fn parse_confidence(s: &str) -> Result<f64, String> {
 
 /// Parses the process arguments, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    output::install_signal_handler();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output, usage errors to
+            // standard error; a full standard output is an error, a closed
+            // pipe is not.
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe && !e.use_stderr() => {
+                    note!("error: cannot write to standard output: {io}");
+                    ExitCode::from(EXIT_BAD_INPUT)
+                }
+                _ => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_BAD_INPUT)),
+            };
+        }
+    };
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {e:#}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
@@ -465,18 +497,23 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Report(args) => shard::report(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "redsim", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "redsim", &mut script);
+            output::stdout(&script)?;
             Ok(EXIT_OK)
         }
         Command::Man => {
             use clap::CommandFactory;
+            let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .context("cannot write the manual page")?;
+                .render(&mut page)
+                .context("cannot make the manual page")?;
+            output::stdout(&page)?;
             Ok(EXIT_OK)
         }
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&scenario::schema())?);
+            let text = serde_json::to_string_pretty(&scenario::schema())? + "\n";
+            output::stdout(text.as_bytes())?;
             Ok(EXIT_OK)
         }
     }
@@ -511,8 +548,8 @@ fn validate(file: &Path) -> anyhow::Result<u8> {
         }
     };
     let ((c, cf), (l, lf)) = (count(false), count(true));
-    println!(
-        "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}",
+    let text = format!(
+        "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}\n",
         file.display(),
         m.name,
         plural(c, "component"),
@@ -520,31 +557,52 @@ fn validate(file: &Path) -> anyhow::Result<u8> {
         plural(m.services.len(), "service"),
         report::hours(m.mission)
     );
+    output::stdout(text.as_bytes())?;
     Ok(EXIT_OK)
 }
 
-/// Prints `text`, or writes it atomically to `output`.
-fn emit(text: &str, output: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
+/// The report's destination: `--output`, or standard output.
+fn report_out(outs: &mut Outputs, output: Option<&Path>) -> Out {
     match output {
-        Some(path) => {
-            report::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            if !quiet {
-                eprintln!("redsim: written to {}", path.display());
-            }
-        }
-        None => print!("{text}"),
+        Some(p) => outs.file("--output", p),
+        None => outs.stdout("the report"),
     }
-    Ok(())
 }
 
-/// Writes an HTML page atomically and says where.
-fn write_html(path: &Path, page: &str, quiet: bool) -> anyhow::Result<()> {
-    report::write_atomic(path, page.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    if !quiet {
-        eprintln!("redsim: HTML report written to {}", path.display());
+/// Where a run, comparison or sweep writes its reports.
+struct RunSlots {
+    report: Out,
+    plot: Option<Out>,
+    html: Option<Out>,
+}
+
+impl RunSlots {
+    fn plan(outs: &mut Outputs, out: &RunOutput) -> Self {
+        Self {
+            report: report_out(outs, out.output.as_deref()),
+            plot: out.plot.as_deref().map(|d| outs.dir("--plot", d)),
+            html: out.html.as_deref().map(|p| outs.file("--html", p)),
+        }
     }
+}
+
+/// Draws `plots` for the plot directory `slot`, every one before any file
+/// is written: a plot that cannot be drawn leaves the directory as it was.
+fn put_plots(
+    outs: &mut Outputs,
+    slot: Option<Out>,
+    plots: impl FnOnce() -> Vec<crate::plot::Plot>,
+) -> anyhow::Result<()> {
+    let Some(slot) = slot else {
+        return Ok(());
+    };
+    let mut files = Vec::new();
+    for p in plots() {
+        files.push((format!("{}.svg", p.name), p.svg()?.into_bytes()));
+        files.push((format!("{}.png", p.name), p.png()?));
+    }
+    let n = files.len() / 2;
+    outs.put_files(slot, files, format!("{n} plots written to"));
     Ok(())
 }
 
@@ -572,33 +630,6 @@ fn spofs_for(
         .collect()
 }
 
-/// Draws `plots` into `dir` and says where.
-fn write_plots(
-    dir: Option<&Path>,
-    plots: impl FnOnce() -> Vec<crate::plot::Plot>,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    let Some(dir) = dir else {
-        return Ok(());
-    };
-    // Every plot is drawn before any file is written: a plot that cannot
-    // be drawn leaves the directory as it was.
-    let mut files = Vec::new();
-    for p in plots() {
-        files.push((dir.join(format!("{}.svg", p.name)), p.svg()?.into_bytes()));
-        files.push((dir.join(format!("{}.png", p.name)), p.png()?));
-    }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the plot directory {}", dir.display()))?;
-    for (path, bytes) in &files {
-        report::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if !quiet {
-        eprintln!("redsim: {} plots written to {}", files.len() / 2, dir.display());
-    }
-    Ok(())
-}
-
 fn provenance(file: &Path, sc: &scenario::Scenario) -> Provenance {
     Provenance {
         name: sc.model.name.clone(),
@@ -610,6 +641,10 @@ fn provenance(file: &Path, sc: &scenario::Scenario) -> Provenance {
 
 fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
     let sc = load(&args.file)?;
+    let mut outs = Outputs::new([args.file.as_path()]);
+    let report = report_out(&mut outs, args.output.as_deref());
+    let plot = args.plot.as_deref().map(|d| outs.dir("--plot", d));
+    outs.check()?;
     let events = engine::trace(&sc.model, args.seed, args.trial)?;
     let prov = provenance(&args.file, &sc);
     let rep = report::TraceReport::new(&sc.model, &prov, args.seed, args.trial, &events);
@@ -617,17 +652,33 @@ fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
         TraceFormat::Text => rep.to_text(),
         TraceFormat::Json => rep.to_json(),
     };
-    emit(&text, args.output.as_deref(), false)?;
-    write_plots(
-        args.plot.as_deref(),
-        || vec![crate::plot::figures::timeline(&sc.model, &events, args.trial)],
-        false,
-    )?;
+    outs.put(report, text, "written to");
+    put_plots(&mut outs, plot, || {
+        vec![crate::plot::figures::timeline(&sc.model, &events, args.trial)]
+    })?;
+    outs.commit(false)?;
     Ok(EXIT_OK)
+}
+
+/// Writes `outs` once a decision with exit code `code` is made. A failed
+/// write is reported, and the exit code says what happened to the decision
+/// first: a missed (1) or undecided (3) decision keeps its code, a met one
+/// becomes 2.
+fn commit_decided(outs: Outputs, code: u8, quiet: bool) -> u8 {
+    match outs.commit(quiet) {
+        Ok(()) => code,
+        Err(e) => {
+            note!("error: {e:#}");
+            if code == EXIT_OK { EXIT_BAD_INPUT } else { code }
+        }
+    }
 }
 
 fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
     let sc = load(&args.file)?;
+    let mut outs = Outputs::new([args.file.as_path()]);
+    let report = report_out(&mut outs, args.output.as_deref());
+    outs.check()?;
     let prov = provenance(&args.file, &sc);
     let rep = report::SpofReport::new(
         &prov,
@@ -637,7 +688,7 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
         Format::Table => rep.to_table(args.top),
         Format::Json => rep.to_json(),
     };
-    emit(&text, args.output.as_deref(), false)?;
+    outs.put(report, text, "written to");
     if args.fail_on_spof && rep.has_spof() {
         let named: Vec<String> = rep
             .services
@@ -648,9 +699,11 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
                 format!("{}: {}", s.id, ids.join(", "))
             })
             .collect();
-        eprintln!("redsim: single points of failure found ({})", named.join("; "));
-        return Ok(EXIT_CHECK_FAILED);
+        let code = commit_decided(outs, EXIT_CHECK_FAILED, false);
+        note!("redsim: single points of failure found ({})", named.join("; "));
+        return Ok(code);
     }
+    outs.commit(false)?;
     Ok(EXIT_OK)
 }
 
@@ -737,6 +790,12 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             args.file.display()
         );
     }
+    let mut outs = Outputs::new(std::iter::once(args.file.as_path()).chain(args.result.as_deref()));
+    let report = outs.stdout("the report");
+    let junit = args.junit.as_deref().map(|p| outs.file("--junit", p));
+    let html = args.html.as_deref().map(|p| outs.file("--html", p));
+    let plot = args.plot.as_deref().map(|d| outs.dir("--plot", d));
+    outs.check()?;
     let st = analysis::structure::Structure::new(m);
     let spofs = spofs_for(m, &st, &targets);
     // From a result: one look, at the full confidence, at trials already run.
@@ -804,20 +863,24 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    print!("{text}");
-    if let Some(path) = &args.junit {
-        report::write_atomic(path, rep.to_junit(args.undecided == Undecided::Fail).as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    let mut text = text;
     // Workflow commands go with the table; beside JSON, to standard error,
     // which GitHub reads too, so that the JSON stays parseable.
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         match args.format {
-            Format::Table => print!("{}", rep.to_github()),
-            Format::Json => eprint!("{}", rep.to_github()),
+            Format::Table => text.push_str(&rep.to_github()),
+            Format::Json => note!("{}", rep.to_github().trim_end()),
         }
     }
-    if args.plot.is_some() || args.html.is_some() {
+    outs.put(report, text, "written to");
+    if let Some(junit) = junit {
+        outs.put(
+            junit,
+            rep.to_junit(args.undecided == Undecided::Fail),
+            "JUnit XML written to",
+        );
+    }
+    if plot.is_some() || html.is_some() {
         // Each service's results at the last look, at the overall confidence.
         let summary = analysis::summarize(m, &tally, args.confidence);
         let simulated = tally.trials >= 2;
@@ -833,21 +896,22 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             }
             plots
         };
-        write_plots(args.plot.as_deref(), plots, args.format == Format::Json)?;
-        if let Some(path) = &args.html {
+        put_plots(&mut outs, plot, plots)?;
+        if let Some(html) = html {
             let plots = plots();
             let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
             let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
-            write_html(path, &page, args.format == Format::Json)?;
+            outs.put(html, page, "HTML report written to");
         }
     }
     let missed = rep.decisions.iter().any(|d| d.verdict == Verdict::Missed);
     let undecided = rep.decisions.iter().any(|d| d.verdict == Verdict::Undecided);
-    Ok(match (missed, undecided, args.undecided) {
+    let code = match (missed, undecided, args.undecided) {
         (true, _, _) | (false, true, Undecided::Fail) => EXIT_CHECK_FAILED,
         (false, true, Undecided::Report) => EXIT_UNDECIDED,
         _ => EXIT_OK,
-    })
+    };
+    Ok(commit_decided(outs, code, args.format == Format::Json))
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
@@ -865,6 +929,9 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     if let Some(spec) = args.shard {
         return shard::compare(args, &scs, &matched, spec);
     }
+    let mut outs = Outputs::new(args.files.iter().map(PathBuf::as_path));
+    let slots = RunSlots::plan(&mut outs, &args.out);
+    outs.check()?;
     let paired = engine::run_paired(&models, &matched, &args.sim.config(), &|_| {})?;
     let provs: Vec<Provenance> = args
         .files
@@ -879,7 +946,8 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         paired: &paired,
         confidence: args.sim.confidence,
     };
-    report_compare(&result, &args.out)?;
+    report_compare(&result, args.out.format, &mut outs, &slots)?;
+    outs.commit(false)?;
     Ok(EXIT_OK)
 }
 
@@ -906,35 +974,36 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
     let params = sweep_parameters(&args.set)?;
     let base = load(&args.file)?;
     let part = args.shard.map(shard::resolve).transpose()?;
-    let cfg = match part {
-        Some(p) => shard::config(&args.sim, p),
-        None => args.sim.config(),
+    let mut outs = Outputs::new([args.file.as_path()]);
+    // The outputs are planned and checked before the grid is simulated.
+    let run_points = |outs: &mut Outputs, cfg: &RunConfig| -> anyhow::Result<Vec<crate::shard::SweepPoint>> {
+        outs.check()?;
+        let mut points = Vec::new();
+        for set in scenario::grid(&params) {
+            let sc = scenario::from_source(&args.file, base.source.clone(), &set)?;
+            let tally = engine::run(&sc.model, cfg, &|_| {})?;
+            points.push(crate::shard::SweepPoint {
+                set,
+                model: sc.model,
+                tally,
+            });
+        }
+        Ok(points)
     };
-    let mut points = Vec::new();
-    for set in scenario::grid(&params) {
-        let sc = scenario::from_source(&args.file, base.source.clone(), &set)?;
-        let tally = engine::run(&sc.model, &cfg, &|_| {})?;
-        points.push(crate::shard::SweepPoint {
-            set,
-            model: sc.model,
-            tally,
-        });
-    }
     if let Some(part) = part {
+        let kind = crate::shard::Kind::Sweep;
+        let slot = shard::plan(&mut outs, args.out.output.as_deref(), &args.file, kind, part);
+        let points = run_points(&mut outs, &shard::config(&args.sim, part))?;
         let data = crate::shard::Data::Sweep {
-            parameters: params,
+            parameters: params.clone(),
             points,
         };
-        shard::write(
-            &args.sim,
-            part,
-            vec![(&args.file, &base)],
-            data,
-            args.out.output.as_deref(),
-            false,
-        )?;
+        shard::put(&mut outs, slot, &args.sim, part, vec![(&args.file, &base)], data);
+        outs.commit(false)?;
         return Ok(EXIT_OK);
     }
+    let slots = RunSlots::plan(&mut outs, &args.out);
+    let points = run_points(&mut outs, &args.sim.config())?;
     let prov = provenance(&args.file, &base);
     let result = SweepResult {
         provenance: &prov,
@@ -944,12 +1013,16 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         points: &points,
         confidence: args.sim.confidence,
     };
-    report_sweep(&result, &args.out)?;
+    report_sweep(&result, args.out.format, &mut outs, &slots)?;
+    outs.commit(false)?;
     Ok(EXIT_OK)
 }
 
 fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
     let sc = load(&args.file)?;
+    let mut outs = Outputs::new([args.file.as_path()]);
+    let out = report_out(&mut outs, args.output.as_deref());
+    outs.check()?;
     let m = &sc.model;
     let st = analysis::structure::Structure::new(m);
     let mut spofs = vec![false; m.elements.len()];
@@ -967,15 +1040,14 @@ fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
         (Some("svg" | "png" | "pdf"), Some(path)) => {
             let kind = format.as_deref().unwrap_or("svg");
             let rendered = render(&dot, kind).with_context(|| format!("cannot render {}", path.display()))?;
-            report::write_atomic(path, &rendered)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("redsim: written to {}", path.display());
+            outs.put(out, rendered, "written to");
         }
-        (Some("dot" | "gv") | None, output) => emit(&dot, output, false)?,
+        (Some("dot" | "gv") | None, _) => outs.put(out, dot, "written to"),
         (Some(other), _) => anyhow::bail!(
             "cannot tell what to write from the extension `.{other}`: use .dot or .gv (DOT text), or .svg, .png or .pdf (rendered by Graphviz)"
         ),
     }
+    outs.commit(false)?;
     Ok(EXIT_OK)
 }
 
@@ -1016,7 +1088,7 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
         .enumerate()
         .map(|(s, svc)| (svc.id.clone(), st.exact(s, analysis::structure::EXACT_WORK)))
         .collect();
-    match args.format {
+    let text = match args.format {
         Format::Json => {
             let services: Vec<serde_json::Value> = rows
                 .iter()
@@ -1024,22 +1096,27 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
                 .collect();
             let doc = serde_json::json!({"format": "redsim-exact/1", "scenario": provenance(&args.file, &sc),
                 "services": services});
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            serde_json::to_string_pretty(&doc)? + "\n"
         }
         Format::Table => {
+            let mut text = String::new();
             for (id, e) in &rows {
-                match e {
-                    analysis::structure::Exact::Solved(x) => println!(
+                let line = match e {
+                    analysis::structure::Exact::Solved(x) => format!(
                         "{id}: availability {:.12}, unavailability {:.6e}, {} downtime per year",
                         x.availability,
                         x.unavailability,
                         report::hours(x.downtime_hours_per_year)
                     ),
-                    other => println!("{id}: {}", other.explanation().unwrap_or_default()),
-                }
+                    other => format!("{id}: {}", other.explanation().unwrap_or_default()),
+                };
+                text.push_str(&line);
+                text.push('\n');
             }
+            text
         }
-    }
+    };
+    output::stdout(text.as_bytes())?;
     Ok(EXIT_OK)
 }
 
@@ -1054,9 +1131,12 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         }
         return shard::run(args, &sc, spec);
     }
+    let mut outs = Outputs::new([args.file.as_path()]);
+    let slots = RunSlots::plan(&mut outs, &args.out);
+    outs.check()?;
     let cfg = args.sim.config();
     if !args.quiet {
-        eprintln!(
+        note!(
             "redsim: {} trials{}, seed {} (--seed to change), generator {}",
             args.sim.trials,
             if args.precision.is_some() {
@@ -1107,7 +1187,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     &analysis::summarize(&sc.model, &tally, args.sim.confidence),
                     p,
                 );
-                eprintln!(
+                note!(
                     "redsim: precision {} % {} after {} trials",
                     p * 100.0,
                     if done {
@@ -1133,7 +1213,8 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         segments: &segments,
         confidence: args.sim.confidence,
     };
-    report_run(&result, &args.out, args.quiet)?;
+    report_run(&result, args.out.format, &mut outs, &slots)?;
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
@@ -1157,7 +1238,7 @@ fn progress_bar(quiet: bool, len: u64) -> indicatif::ProgressBar {
 fn speed_note(segments: &[engine::Tally], started: std::time::Instant) {
     let events: u64 = segments.iter().map(|t| t.events).sum();
     let elapsed = started.elapsed().as_secs_f64();
-    eprintln!(
+    note!(
         "redsim: {} events in {:.2} s ({:.0} ns/event)",
         events,
         elapsed,
@@ -1181,7 +1262,12 @@ pub struct RunResult<'a> {
 /// Writes the reports of a finished run as `out` asks. The one way from a
 /// run's result to its reports, for `run`, `merge` and `report` alike, so
 /// that a merged run reports exactly as a single one.
-fn report_run(result: &RunResult, out: &RunOutput, quiet: bool) -> anyhow::Result<()> {
+fn report_run(
+    result: &RunResult,
+    format: Format,
+    outs: &mut Outputs,
+    slots: &RunSlots,
+) -> anyhow::Result<()> {
     let mut tally = engine::Tally::new(result.model.services.len());
     for s in result.segments {
         tally.merge(s);
@@ -1189,20 +1275,20 @@ fn report_run(result: &RunResult, out: &RunOutput, quiet: bool) -> anyhow::Resul
     let m = result.model;
     let summary = analysis::summarize(m, &tally, result.confidence);
     let rep = RunReport::new(result.provenance, result.seed, &summary);
-    let text = match out.format {
+    let text = match format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    emit(&text, out.output.as_deref(), quiet)?;
+    outs.put(slots.report, text, "written to");
     let plots = || crate::plot::figures::run(m, &summary, &tally, result.segments);
-    write_plots(out.plot.as_deref(), plots, quiet)?;
-    if let Some(path) = &out.html {
+    put_plots(outs, slots.plot, plots)?;
+    if let Some(html) = slots.html {
         let targets = analysis::check::scenario_targets(m);
         let st = analysis::structure::Structure::new(m);
         let decisions = analysis::check::decide(m, &targets, &summary, &spofs_for(m, &st, &targets));
         let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
         let page = report::html::run_page(&rep, &summary, &decisions, &structure, &plots())?;
-        write_html(path, &page, quiet)?;
+        outs.put(html, page, "HTML report written to");
     }
     Ok(())
 }
@@ -1217,7 +1303,12 @@ pub struct CompareResult<'a> {
 }
 
 /// Writes the report of a finished comparison, for `compare` and `merge` alike.
-fn report_compare(result: &CompareResult, out: &RunOutput) -> anyhow::Result<()> {
+fn report_compare(
+    result: &CompareResult,
+    format: Format,
+    outs: &mut Outputs,
+    slots: &RunSlots,
+) -> anyhow::Result<()> {
     let services = analysis::compare::compare(result.models, result.paired, result.confidence);
     let rep = report::CompareReport {
         format: report::COMPARE_FORMAT,
@@ -1228,11 +1319,11 @@ fn report_compare(result: &CompareResult, out: &RunOutput) -> anyhow::Result<()>
         confidence: result.confidence,
         services: &services,
     };
-    let text = match out.format {
+    let text = match format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    emit(&text, out.output.as_deref(), false)?;
+    outs.put(slots.report, text, "written to");
     // Designs as in the table: A, B, ... with the file's stem.
     let names: Vec<String> = result
         .designs
@@ -1247,9 +1338,13 @@ fn report_compare(result: &CompareResult, out: &RunOutput) -> anyhow::Result<()>
         })
         .collect();
     let plots = || crate::plot::figures::compare(&names, &services);
-    write_plots(out.plot.as_deref(), plots, false)?;
-    if let Some(path) = &out.html {
-        write_html(path, &report::html::compare_page(&rep, &plots())?, false)?;
+    put_plots(outs, slots.plot, plots)?;
+    if let Some(html) = slots.html {
+        outs.put(
+            html,
+            report::html::compare_page(&rep, &plots())?,
+            "HTML report written to",
+        );
     }
     Ok(())
 }
@@ -1265,7 +1360,12 @@ pub struct SweepResult<'a> {
 }
 
 /// Writes the report of a finished sweep, for `sweep` and `merge` alike.
-fn report_sweep(result: &SweepResult, out: &RunOutput) -> anyhow::Result<()> {
+fn report_sweep(
+    result: &SweepResult,
+    format: Format,
+    outs: &mut Outputs,
+    slots: &RunSlots,
+) -> anyhow::Result<()> {
     let summaries: Vec<analysis::RunSummary> = result
         .points
         .iter()
@@ -1289,19 +1389,23 @@ fn report_sweep(result: &SweepResult, out: &RunOutput) -> anyhow::Result<()> {
             })
             .collect(),
     };
-    let text = match out.format {
+    let text = match format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    emit(&text, out.output.as_deref(), false)?;
+    outs.put(slots.report, text, "written to");
     let plots = || {
         let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> =
             rep.points.iter().map(|p| (p.set.clone(), p.services)).collect();
         crate::plot::figures::sweep(&rep.parameters, &pts)
     };
-    write_plots(out.plot.as_deref(), plots, false)?;
-    if let Some(path) = &out.html {
-        write_html(path, &report::html::sweep_page(&rep, &plots())?, false)?;
+    put_plots(outs, slots.plot, plots)?;
+    if let Some(html) = slots.html {
+        outs.put(
+            html,
+            report::html::sweep_page(&rep, &plots())?,
+            "HTML report written to",
+        );
     }
     Ok(())
 }

@@ -3,15 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use super::{
-    CompareArgs, CompareResult, EXIT_OK, MergeArgs, ReportArgs, RunArgs, RunOutput, RunResult, SimOptions,
-    SweepResult, progress_bar, report_compare, report_run, report_sweep, speed_note,
+    CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, ReportArgs, RunArgs, RunResult,
+    RunSlots, SimOptions, SweepResult, progress_bar, report_compare, report_run, report_sweep, speed_note,
 };
 use crate::engine::{self, RunConfig, Tally};
 use crate::model::Model;
-use crate::report::{self, Provenance};
+use crate::report::Provenance;
 use crate::scenario::{self, Scenario};
 use crate::shard::{Data, Kind, Part, PartSpec, Settings, Shard, Source, kind_name};
 
@@ -34,9 +32,12 @@ pub(super) fn config(sim: &SimOptions, part: Part) -> RunConfig {
 /// checkpoints, and writes the shard file.
 pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Result<u8> {
     let part = resolve(spec)?;
+    let mut outs = Outputs::new([args.file.as_path()]);
+    let slot = plan(&mut outs, args.out.output.as_deref(), &args.file, Kind::Run, part);
+    outs.check()?;
     let cfg = config(&args.sim, part);
     if !args.quiet {
-        eprintln!(
+        note!(
             "redsim: shard {}/{}: trials {}..{} of {}, seed {}, generator {}",
             part.index,
             part.count,
@@ -64,14 +65,8 @@ pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Resu
         model: Box::new(sc.model.clone()),
         segments,
     };
-    write(
-        &args.sim,
-        part,
-        vec![(&args.file, sc)],
-        data,
-        args.out.output.as_deref(),
-        args.quiet,
-    )?;
+    put(&mut outs, slot, &args.sim, part, vec![(&args.file, sc)], data);
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
@@ -83,6 +78,15 @@ pub(super) fn compare(
     spec: PartSpec,
 ) -> anyhow::Result<u8> {
     let part = resolve(spec)?;
+    let mut outs = Outputs::new(args.files.iter().map(PathBuf::as_path));
+    let slot = plan(
+        &mut outs,
+        args.out.output.as_deref(),
+        &args.files[0],
+        Kind::Compare,
+        part,
+    );
+    outs.check()?;
     let models: Vec<&Model> = scs.iter().map(|s| &s.model).collect();
     let paired = engine::run_paired(&models, matched, &config(&args.sim, part), &|_| {})?;
     let data = Data::Compare {
@@ -90,36 +94,22 @@ pub(super) fn compare(
         paired,
     };
     let sources = args.files.iter().map(PathBuf::as_path).zip(scs).collect();
-    write(&args.sim, part, sources, data, args.out.output.as_deref(), false)?;
+    put(&mut outs, slot, &args.sim, part, sources, data);
+    outs.commit(false)?;
     Ok(EXIT_OK)
 }
 
-/// Writes shard `part` of a run atomically: to `output`, or by default to
+/// Plans the shard file of shard `part`: `output`, or by default
 /// `STEM[.sweep|.compare].shard-K-of-N.json` in the current directory, STEM
-/// being the (first) scenario file's.
-pub(super) fn write(
-    sim: &SimOptions,
-    part: Part,
-    scenarios: Vec<(&Path, &Scenario)>,
-    data: Data,
-    output: Option<&Path>,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    let settings = Settings {
-        seed: sim.seed,
-        trials: sim.trials,
-        confidence: sim.confidence,
-    };
-    let stem = scenarios
-        .first()
-        .and_then(|(f, _)| f.file_stem())
-        .map_or_else(|| "redsim".into(), |s| s.to_string_lossy().into_owned());
-    let sources = scenarios.into_iter().map(|(f, sc)| Source::of(f, sc)).collect();
-    let shard = Shard::new(settings, part, sources, data);
+/// being the (first) scenario `file`'s.
+pub(super) fn plan(outs: &mut Outputs, output: Option<&Path>, file: &Path, kind: Kind, part: Part) -> Out {
     let path = match output {
         Some(p) => p.to_path_buf(),
         None => {
-            let kind = match shard.kind() {
+            let stem = file
+                .file_stem()
+                .map_or_else(|| "redsim".into(), |s| s.to_string_lossy().into_owned());
+            let kind = match kind {
                 Kind::Run => String::new(),
                 k => format!(".{}", kind_name(k)),
             };
@@ -130,43 +120,57 @@ pub(super) fn write(
             ))
         }
     };
-    report::write_atomic(&path, shard.to_json().as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    if !quiet {
-        eprintln!(
-            "redsim: shard {}/{} (trials {}..{} of {}) written to {}",
-            part.index,
-            part.count,
-            shard.first,
-            shard.end,
-            sim.trials,
-            path.display()
-        );
-    }
-    Ok(())
+    outs.file("--output", &path)
+}
+
+/// Puts shard `part` of a run into its planned file `slot`.
+pub(super) fn put(
+    outs: &mut Outputs,
+    slot: Out,
+    sim: &SimOptions,
+    part: Part,
+    scenarios: Vec<(&Path, &Scenario)>,
+    data: Data,
+) {
+    let settings = Settings {
+        seed: sim.seed,
+        trials: sim.trials,
+        confidence: sim.confidence,
+    };
+    let sources = scenarios.into_iter().map(|(f, sc)| Source::of(f, sc)).collect();
+    let shard = Shard::new(settings, part, sources, data);
+    let note = format!(
+        "shard {}/{} (trials {}..{} of {}) written to",
+        part.index, part.count, shard.first, shard.end, sim.trials
+    );
+    outs.put(slot, shard.to_json(), note);
 }
 
 /// `merge`: checks and merges the shards, prints the report, and writes the result file.
 pub(super) fn merge(args: &MergeArgs) -> anyhow::Result<u8> {
+    let mut outs = Outputs::new(args.shards.iter().map(PathBuf::as_path));
+    let slots = RunSlots::plan(&mut outs, &args.out);
+    let result = args.result.as_deref().map(|p| outs.file("--result", p));
+    outs.check()?;
     let merged = crate::shard::merge(&args.shards)?;
     if !args.quiet {
         for n in &merged.notes {
-            eprintln!("redsim: note: {n}");
+            note!("redsim: note: {n}");
         }
     }
-    if let Some(path) = &args.result {
-        report::write_atomic(path, merged.shard.to_json().as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        if !args.quiet {
-            eprintln!("redsim: result written to {}", path.display());
-        }
+    if let Some(result) = result {
+        outs.put(result, merged.shard.to_json(), "result written to");
     }
-    print(&merged.shard, &args.out, args.quiet)?;
+    print(&merged.shard, args.out.format, &mut outs, &slots)?;
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
 /// `report`: the report of a result file, or of one shard's trials.
 pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
+    let mut outs = Outputs::new([args.file.as_path()]);
+    let slots = RunSlots::plan(&mut outs, &args.out);
+    outs.check()?;
     let shard = Shard::read(&args.file)?;
     if shard.first == shard.end {
         anyhow::bail!(
@@ -177,7 +181,7 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
         );
     }
     if !shard.is_complete() && !args.quiet {
-        eprintln!(
+        note!(
             "redsim: note: {} is shard {} of {}: the report is of its trials {}..{} alone, not of the run's {}; merge the shards for the whole run",
             args.file.display(),
             shard.part.index,
@@ -187,7 +191,8 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
             shard.settings.trials
         );
     }
-    print(&shard, &args.out, args.quiet)?;
+    print(&shard, args.out.format, &mut outs, &slots)?;
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
@@ -201,7 +206,7 @@ fn provenance(s: &Source) -> Provenance {
 }
 
 /// Prints the report of a shard or result, as the command that made it would have.
-fn print(shard: &Shard, out: &RunOutput, quiet: bool) -> anyhow::Result<()> {
+fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) -> anyhow::Result<()> {
     let seed = shard.settings.seed;
     let confidence = shard.settings.confidence;
     match &shard.data {
@@ -214,7 +219,7 @@ fn print(shard: &Shard, out: &RunOutput, quiet: bool) -> anyhow::Result<()> {
                 segments,
                 confidence,
             };
-            report_run(&result, out, quiet)
+            report_run(&result, format, outs, slots)
         }
         Data::Sweep { parameters, points } => {
             let prov = provenance(&shard.scenarios[0]);
@@ -226,7 +231,7 @@ fn print(shard: &Shard, out: &RunOutput, quiet: bool) -> anyhow::Result<()> {
                 points,
                 confidence,
             };
-            report_sweep(&result, out)
+            report_sweep(&result, format, outs, slots)
         }
         Data::Compare { models, paired } => {
             let provs: Vec<Provenance> = shard.scenarios.iter().map(provenance).collect();
@@ -238,7 +243,7 @@ fn print(shard: &Shard, out: &RunOutput, quiet: bool) -> anyhow::Result<()> {
                 paired,
                 confidence,
             };
-            report_compare(&result, out)
+            report_compare(&result, format, outs, slots)
         }
     }
 }

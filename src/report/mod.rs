@@ -2,8 +2,6 @@
 //! Nothing here runs a simulation.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -471,37 +469,6 @@ fn hours_interval(point: f64, low: f64, high: f64) -> (String, String) {
     )
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same
-/// directory, flushed, then renamed over the target. An interrupted write
-/// leaves either the old file or none, never half a report.
-///
-/// # Errors
-/// Any I/O error, with the path.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".redsim-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    // A temporary file is private (0600); a report keeps the permissions of
-    // the file it replaces, or gets the usual 0644.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let perms = std::fs::metadata(path)
-            .map(|m| m.permissions())
-            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
-        tmp.as_file().set_permissions(perms)?;
-    }
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,35 +504,11 @@ mod tests {
         assert_eq!(round_to(0.999_995_31, d, Round::Up), "0.9999954");
     }
 
-    #[cfg(unix)]
-    #[test]
-    fn reports_are_not_private_files() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("r.json");
-        write_atomic(&p, b"x").unwrap();
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
-    }
-
     #[test]
     fn durations_pick_a_unit() {
         assert_eq!(hours(0.5), "30.0 min");
         assert_eq!(hours(2.0), "2.00 h");
         assert_eq!(hours(100.0), "4.17 d");
         assert_eq!(hours(1.0 / 3600.0), "1.00 s");
-    }
-
-    #[test]
-    fn atomic_write_replaces_whole_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("r.json");
-        write_atomic(&p, b"first").unwrap();
-        write_atomic(&p, b"second").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"second");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary file left behind"
-        );
     }
 }

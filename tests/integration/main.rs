@@ -13,6 +13,7 @@ mod group_validation;
 mod groups;
 mod html;
 mod maintenance;
+mod outputs;
 mod plots;
 mod rto;
 mod scenarios;
