@@ -1994,6 +1994,20 @@ fn hints_say_what_is_meant() {
 }
 
 #[test]
+fn the_binary_reads_numbers_exactly_as_the_tests_do() {
+    // jsonschema, a dev-dependency, turns on serde_json's exact float
+    // reading in test builds only; without the feature in redsim's own
+    // dependency the shipped binary read 0.9999999999999999 as 1. The
+    // test below cannot see the difference, so this one checks the source.
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let line = manifest
+        .lines()
+        .find(|l| l.starts_with("serde_json"))
+        .expect("serde_json is a dependency");
+    assert!(line.contains("float_roundtrip"), "{line}");
+}
+
+#[test]
 fn an_afr_just_below_one_is_read_exactly() {
     // It used to be read as 1 and refused as "the fraction 1 is not strictly
     // between 0 and 1", contradicting what the file says.
