@@ -1832,7 +1832,24 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             }
             None => None,
         };
-        if let Some(kind) = service(&s, &ids, &path, &mut probs)
+        let kind = service(&s, &ids, &path, &mut probs);
+        // Each service may expand a glob over every element: 10,000 of them
+        // over 1,000,000 elements would be 10^10 terms. Counted with the
+        // elements' requirements, against the same limit.
+        terms = terms.saturating_add(kind.as_ref().map_or(0, service_size));
+        if terms > MAX_REQUIREMENT_TERMS {
+            probs.add(
+                &path,
+                Some(&s.id),
+                format!(
+                    "requirements and service targets would have more than {MAX_REQUIREMENT_TERMS} \
+                     terms in all (the limit)"
+                ),
+                Some("measure a few services over shared components rather than globs over many".into()),
+            );
+            return Err(probs.finish());
+        }
+        if let Some(kind) = kind
             && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
         {
             let targets = targets(s.targets.as_ref(), rto.is_some(), &path, &s.id, &mut probs);
@@ -1936,6 +1953,14 @@ fn beyond_json_limits(text: &str, what: &str, line: usize, column: usize) -> Opt
             hint: None,
         }
     })
+}
+
+/// Number of terms a service holds: its expression's nodes, or its targets.
+fn service_size(kind: &ServiceKind) -> usize {
+    match kind {
+        ServiceKind::Logic { expr } => expr_size(expr),
+        ServiceKind::Reach { targets, .. } => targets.len(),
+    }
 }
 
 /// Number of nodes in an expression.

@@ -1817,6 +1817,25 @@ fn element_and_service_counts_have_named_limits() {
     );
 }
 
+#[test]
+fn service_globs_count_against_the_terms_limit() {
+    // 10,000 services globbing over 1,000,000 elements would be 10^10
+    // terms; 50 over 100,000 already pass the 5,000,000 allowed.
+    let services: Vec<Value> = (0..50)
+        .map(|i| json!({"id": format!("s{i}"), "requires": "n-*"}))
+        .collect();
+    let ps = problems(|v| {
+        set(v, "/components/7", json!({"id": "n", "count": 100_000}));
+        set(v, "/services", json!(services));
+    });
+    only(
+        &ps,
+        "services[49]",
+        Some("s49"),
+        &["more than 5000000", "the limit"],
+    );
+}
+
 /// A requirement `levels` deep: `{"all": [{"all": [... "srv" ...]}]}`.
 fn nested(levels: usize) -> Value {
     (0..levels).fold(json!("srv"), |r, _| json!({"all": [r]}))
