@@ -1437,10 +1437,12 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             ids.broken.push(c.id.clone());
             continue;
         };
+        // An entry whose id or count is wrong makes no element, but its laws
+        // and requirements are still checked below: they do not depend on it.
+        let mut copies = true;
         if bad_id(&c.id) {
             probs.add(format!("{path}.id"), Some(&c.id), bad_id_message(&c.id), None);
-            ids.broken.push(c.id.clone());
-            continue;
+            copies = false;
         }
         let count = c.count.unwrap_or(1);
         if count == 0 || count > MAX_COUNT {
@@ -1452,11 +1454,13 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                     "use a count from 1 to {MAX_COUNT}, or leave `count` out for a single component"
                 )),
             );
+            copies = false;
+        }
+        if !copies {
             ids.broken.push(c.id.clone());
-            continue;
         }
         // `count` is at most MAX_COUNT here, so this bounds the allocation below.
-        if pending.len() + count as usize > MAX_ELEMENTS {
+        if copies && pending.len() + count as usize > MAX_ELEMENTS {
             probs.add(
                 format!("{path}.count"),
                 Some(&c.id),
@@ -1494,6 +1498,9 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         };
         let k = entries_.len();
         entries_.push(entry);
+        if !copies {
+            continue;
+        }
         if c.count.is_some() {
             pending.extend((1..=count).map(|i| Pending {
                 id: format!("{}-{i}", c.id),

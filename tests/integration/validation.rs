@@ -1953,6 +1953,33 @@ fn a_broken_entry_does_not_hide_its_other_problems_or_a_need_that_is_wrong_anywa
         &["need is 3", "2 target(s)"],
     );
     assert_eq!(ps.len(), 4, "{}", listing(&ps));
+    // A count or an id out of range leaves no element, but the entry's laws
+    // and requirements are still checked.
+    let ps = problems(|v| {
+        set(v, "/components/6/count", json!(0));
+        set(v, "/components/6/mtbf", json!(0));
+        set(v, "/components/6/domains", json!(["feed-b"]));
+    });
+    expect(
+        &ps,
+        "components[6].count",
+        Some("web"),
+        &["count 0 is out of range"],
+    );
+    expect(&ps, "components[6].mtbf", Some("web"), &["greater than 0"]);
+    expect(
+        &ps,
+        "components[6].domains[0]",
+        Some("web"),
+        &["unknown id `feed-b`"],
+    );
+    assert_eq!(ps.len(), 3, "{}", listing(&ps));
+    let ps = problems(|v| {
+        set(v, "/components/1/id", json!("isp a"));
+        set(v, "/components/1/mttr", json!(0));
+    });
+    expect(&ps, "components[1].id", Some("isp a"), &["white space"]);
+    expect(&ps, "components[1].mttr", Some("isp a"), &["greater than 0"]);
     // A key missing for real is still reported next to a bad one.
     let ps = problems(|v| {
         remove(v, "/services/3/id");
