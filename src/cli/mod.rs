@@ -394,6 +394,13 @@ fn parse_precision(s: &str) -> Result<f64, String> {
     .map_err(|_| format!("`{s}` is not a precision: write 5% or 0.05"))?;
     if v > 0.0 && v < 1.0 {
         Ok(v)
+    } else if !s.contains('%') && v > 1.0 && v < 100.0 {
+        // A number without its `%` sign: a fraction cannot be above 1.
+        Err(format!(
+            "the precision {} is not a fraction between 0 and 1: did you mean {}%?",
+            s.trim(),
+            s.trim()
+        ))
     } else {
         Err("the precision must be between 0 and 100 %, e.g. 5%".into())
     }
@@ -551,7 +558,7 @@ fn validate(file: &Path) -> anyhow::Result<u8> {
     let text = format!(
         "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}\n",
         file.display(),
-        m.name,
+        crate::model::printable(&m.name),
         plural(c, "component"),
         plural(l, "link"),
         plural(m.services.len(), "service"),
@@ -713,21 +720,44 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
     let (name, value) = spec
         .split_once('=')
         .with_context(|| format!("target `{spec}`: write SERVICE=99.95% or SERVICE.KEY=VALUE"))?;
+    let metrics = [
+        Metric::Availability,
+        Metric::MaxDowntimePerYear,
+        Metric::MaxOutagesPerYear,
+        Metric::MaxPOutageOverRto,
+        Metric::NoSpof,
+    ];
+    let find = |id: &str| model.services.iter().position(|x| x.id == id);
     let (service, metric) = match name.rsplit_once('.') {
         Some((s, k)) if Metric::from_key(k).is_some() => (s, Metric::from_key(k).expect("checked")),
+        // `SERVICE.KEY` with a key that is not a target's: say which part is wrong.
+        Some((s, k)) if find(name).is_none() && find(s).is_some() => {
+            let keys: Vec<&str> = metrics.iter().map(|m| m.key()).collect();
+            let close = keys
+                .iter()
+                .map(|c| (strsim::jaro_winkler(k, c), *c))
+                .filter(|(score, _)| *score >= 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| format!("did you mean `{s}.{c}`? "))
+                .unwrap_or_default();
+            anyhow::bail!(
+                "target `{spec}`: unknown target key `{k}` for service `{s}`: {close}\
+                 the keys are {}",
+                keys.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         _ => (name, Metric::Availability),
     };
-    let s = model
-        .services
-        .iter()
-        .position(|x| x.id == service)
-        .with_context(|| {
-            let ids: Vec<&str> = model.services.iter().map(|x| x.id.as_str()).collect();
-            format!(
-                "target `{spec}`: no service `{service}` (services: {})",
-                ids.join(", ")
-            )
-        })?;
+    let s = find(service).with_context(|| {
+        let ids: Vec<&str> = model.services.iter().map(|x| x.id.as_str()).collect();
+        format!(
+            "target `{spec}`: no service `{service}` (services: {})",
+            ids.join(", ")
+        )
+    })?;
     let value = value.trim();
     let bad = |what: &str| anyhow::anyhow!("target `{spec}`: {what}");
     let goal = match metric {
@@ -737,6 +767,12 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
                 None => value.parse(),
             }
             .map_err(|_| bad("availability is a percentage such as 99.95% or a fraction such as 0.9995"))?;
+            if !value.ends_with('%') && v > 1.0 && v < 100.0 {
+                // 99.99 is a percentage without its sign: no fraction is above 1.
+                return Err(bad(&format!(
+                    "availability {value} is not a fraction between 0 and 1: did you mean {value}%?"
+                )));
+            }
             if !(v > 0.0 && v < 1.0) {
                 return Err(bad("availability must be strictly between 0 and 100 %"));
             }

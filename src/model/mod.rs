@@ -18,6 +18,38 @@ pub use dist::{Distribution, ParamError, Sampler};
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
+/// Whether `c` must never reach a terminal or a file as itself: a control
+/// character (an ESC starts a terminal sequence, a newline could forge a
+/// line of output, a NUL ends a C string), a Unicode non-character (U+FFFE
+/// is not allowed in XML), or a bidirectional-text control (it reorders
+/// what is shown around it).
+pub fn unprintable(c: char) -> bool {
+    let u = c as u32;
+    c.is_control()
+        || (0xFDD0..=0xFDEF).contains(&u)
+        || (u & 0xFFFE) == 0xFFFE
+        || (0x202A..=0x202E).contains(&u)
+        || (0x2066..=0x2069).contains(&u)
+}
+
+/// Text from a scenario (a name, a kind, an id in a message) made safe to
+/// print: each [`unprintable`] character is written as its Rust escape
+/// (`\u{1b}`, `\n`), everything else as it is.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(unprintable) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unprintable(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 /// Relative tolerance when a reachable capacity is compared with a demand:
 /// capacities are decimal numbers summed in binary, and 8 × 0.1 must meet 0.8.
 pub const CAPACITY_TOLERANCE: f64 = 1e-9;
@@ -674,6 +706,18 @@ mod tests {
             let up = |i: usize| mask & (1 << i) != 0;
             assert_eq!(e.eval(&up), mask.count_ones() >= 2, "mask {mask:b}");
         }
+    }
+
+    #[test]
+    fn unprintable_characters_are_escaped() {
+        assert_eq!(printable("web-1"), "web-1");
+        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(printable("x\ny"), "x\\ny");
+        assert_eq!(
+            printable("s\u{fffe}\u{fdd0}\u{10ffff}"),
+            "s\\u{fffe}\\u{fdd0}\\u{10ffff}"
+        );
+        assert_eq!(printable("naïve ✓"), "naïve ✓");
     }
 
     #[test]

@@ -93,12 +93,13 @@ pub(super) fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-/// Escapes text for XML; control characters, which XML 1.0 cannot hold even
-/// as references, become U+FFFD.
+/// Escapes text for XML; control characters and U+FFFE and U+FFFF, which
+/// XML 1.0 cannot hold even as references, become U+FFFD.
 fn xml(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') {
+            let u = c as u32;
+            if (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || (u & 0xFFFE) == 0xFFFE {
                 '\u{FFFD}'
             } else {
                 c
@@ -123,7 +124,8 @@ impl CheckReport<'_> {
         let _ = writeln!(
             o,
             "redsim {}  ·  check of {}",
-            self.redsim_version, self.scenario.name
+            self.redsim_version,
+            crate::model::printable(&self.scenario.name)
         );
         let _ = writeln!(o, "scenario   {}", self.scenario.file);
         let _ = writeln!(

@@ -4,9 +4,12 @@ use std::fmt::Write as _;
 
 use crate::model::{ElementRole, GroupMode, Model};
 
-/// Escapes a string for the inside of a DOT quoted string.
+/// Escapes a string for the inside of a DOT quoted string; control
+/// characters (a NUL would end the string for Graphviz) are shown escaped.
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    crate::model::printable(s)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
 }
 
 /// Quotes a string for DOT.

@@ -85,7 +85,12 @@ impl<'a> RunReport<'a> {
     /// The readable text table.
     pub fn to_table(&self) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "redsim {}  ·  {}", self.redsim_version, self.scenario.name);
+        let _ = writeln!(
+            o,
+            "redsim {}  ·  {}",
+            self.redsim_version,
+            crate::model::printable(&self.scenario.name)
+        );
         let _ = writeln!(
             o,
             "scenario   {}  (sha256 {})",

@@ -46,7 +46,8 @@ impl<'a> SpofReport<'a> {
         let _ = writeln!(
             o,
             "redsim {}  ·  structure of {}",
-            self.redsim_version, self.scenario.name
+            self.redsim_version,
+            crate::model::printable(&self.scenario.name)
         );
         let _ = writeln!(o, "scenario   {}", self.scenario.file);
         for s in &self.services {
@@ -59,7 +60,11 @@ impl<'a> SpofReport<'a> {
             } else {
                 let _ = writeln!(o, "  single points of failure   {}", s.spofs.len());
                 for n in &s.spofs {
-                    let kind = n.kind.as_deref().map(|k| format!(" ({k})")).unwrap_or_default();
+                    let kind = n
+                        .kind
+                        .as_deref()
+                        .map(|k| format!(" ({})", crate::model::printable(k)))
+                        .unwrap_or_default();
                     let _ = writeln!(o, "    {}{kind}", n.id);
                 }
             }

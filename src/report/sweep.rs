@@ -46,7 +46,8 @@ impl SweepReport<'_> {
         let _ = writeln!(
             o,
             "redsim {}  ·  sweep of {}",
-            self.redsim_version, self.scenario.name
+            self.redsim_version,
+            crate::model::printable(&self.scenario.name)
         );
         let _ = writeln!(o, "scenario   {}", self.scenario.file);
         let _ = writeln!(

@@ -235,7 +235,8 @@ impl<'a> TraceReport<'a> {
         let _ = writeln!(
             o,
             "redsim {}  ·  trace of {}",
-            self.redsim_version, self.scenario.name
+            self.redsim_version,
+            crate::model::printable(&self.scenario.name)
         );
         let _ = writeln!(
             o,
@@ -261,7 +262,9 @@ impl<'a> TraceReport<'a> {
                     kind,
                     event,
                 } => {
-                    let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
+                    let kind = kind
+                        .map(|k| format!(" ({})", crate::model::printable(k)))
+                        .unwrap_or_default();
                     (*t, format!("{element}{kind} {event}"))
                 }
                 Line::Group { t, group, event } => (*t, format!("group {group}: {event}")),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::model::Model;
+use crate::model::{Model, printable};
 
 pub use wire::{FORMAT, schema};
 
@@ -31,17 +31,36 @@ pub struct Problem {
     pub hint: Option<String>,
 }
 
+/// Text from the file as shown in a message: control characters and the
+/// like escaped (see [`printable`]), and cut short past `max` characters.
+pub(crate) fn quoted(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return printable(text).into_owned();
+    }
+    let head: String = text.chars().take(max.saturating_sub(16)).collect();
+    format!("{}… ({n} characters)", printable(&head))
+}
+
+/// Longest id shown whole in a message.
+const SHOWN_ID: usize = 64;
+
+/// Shows the problem on one line (two with its hint). Everything from the
+/// file is escaped, so that a name or id holding an ESC sequence or a
+/// newline cannot colour the terminal or forge a line of output.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.path.is_empty(), &self.id) {
+        let id = self.id.as_deref().map(|id| quoted(id, SHOWN_ID));
+        let path = printable(&self.path);
+        match (path.is_empty(), id) {
             (true, None) => {}
             (true, Some(id)) => write!(f, "`{id}`: ")?,
-            (false, None) => write!(f, "{}: ", self.path)?,
-            (false, Some(id)) => write!(f, "{} (`{id}`): ", self.path)?,
+            (false, None) => write!(f, "{path}: ")?,
+            (false, Some(id)) => write!(f, "{path} (`{id}`): ")?,
         }
-        f.write_str(&self.message)?;
+        f.write_str(&printable(&self.message))?;
         if let Some(h) = &self.hint {
-            write!(f, "\n    hint: {h}")?;
+            write!(f, "\n    hint: {}", printable(h))?;
         }
         Ok(())
     }
@@ -188,17 +207,30 @@ pub fn from_source(file: &Path, source: String, sets: &[String]) -> Result<Scena
     let model = if sets.is_empty() {
         parse(&source)
     } else {
-        let mut doc: serde_json::Value =
-            match serde_json::from_str(source.strip_prefix('\u{feff}').unwrap_or(&source)) {
-                Ok(v) => v,
-                // Not JSON: the validation below says where.
-                Err(_) => return Err(invalid(parse(&source).err().unwrap_or_default())),
-            };
-        let problems: Vec<Problem> = sets.iter().filter_map(|s| set_value(&mut doc, s).err()).collect();
+        // Read with the same rules as a file (duplicate keys, limits), so that
+        // a change cannot smuggle in what `validate` refuses.
+        let mut doc = match resolve::read_json(source.strip_prefix('\u{feff}').unwrap_or(&source)) {
+            Ok(v) => v,
+            // The validation says what is wrong, exactly as for the file alone.
+            Err(_) => return Err(invalid(parse(&source).err().unwrap_or_default())),
+        };
+        let mut set_at = Vec::new();
+        let mut problems = Vec::new();
+        for s in sets {
+            match set_value(&mut doc, s) {
+                Ok(at) => set_at.push((at, s)),
+                Err(p) => problems.push(p),
+            }
+        }
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
-        parse(&doc.to_string())
+        parse(&doc.to_string()).map_err(|mut problems| {
+            for p in &mut problems {
+                blame_set(p, &set_at);
+            }
+            problems
+        })
     }
     .map_err(invalid)?;
     Ok(Scenario {
@@ -210,6 +242,25 @@ pub fn from_source(file: &Path, source: String, sets: &[String]) -> Result<Scena
     })
 }
 
+/// Says in `p`'s hint which `--set` gave the value it is about, when one
+/// did: `set_at` holds each change's JSON path and its `PATH=VALUE`.
+fn blame_set(p: &mut Problem, set_at: &[(String, &String)]) {
+    let under = |at: &str| {
+        p.path == at
+            || p.path
+                .strip_prefix(at)
+                .is_some_and(|rest| rest.starts_with(['.', '[']))
+    };
+    // The last change to a path is the one that holds.
+    if let Some((_, spec)) = set_at.iter().rev().find(|(at, _)| under(at)) {
+        let from = format!("the value comes from `--set {spec}`");
+        p.hint = Some(match p.hint.take() {
+            Some(h) => format!("{h}; {from}"),
+            None => from,
+        });
+    }
+}
+
 /// Parses and validates scenario text.
 ///
 /// # Errors
@@ -219,6 +270,19 @@ pub fn parse(text: &str) -> Result<Model, Vec<Problem>> {
     // Some editors start UTF-8 files with a byte-order mark; JSON allows a
     // reader to ignore it (RFC 8259, section 8.1).
     resolve::resolve(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// A number from a scenario as shown in a message: the shortest text that
+/// reads back as the same `f64` (so 0.9999999999999999 is not shown as 1),
+/// with an exponent when it is very large or very small (so 1e300 is not
+/// shown as 301 digits).
+pub(crate) fn shown(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || (1e-4..1e15).contains(&a) || !a.is_finite() {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -245,8 +309,13 @@ const BY_ID: &[&str] = &[
 /// keys are created.
 ///
 /// # Errors
-/// A problem at `--set PATH` when the path addresses no entry.
-pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<(), Problem> {
+/// A problem at `--set PATH` when the path addresses no entry, or when the
+/// value is meant as a JSON list or object but is not valid JSON (with
+/// the same rules as a file: no repeated keys).
+///
+/// Returns the JSON path of the value set (`components[2].mttr`), where
+/// validation reports a problem with it.
+pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Problem> {
     use serde_json::Value;
     let bad = |message: String, hint: Option<String>| Problem {
         path: format!("--set {spec}"),
@@ -260,7 +329,14 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<(), Problem>
             Some("e.g. --set components.srv.mttr=8h".into()),
         )
     })?;
-    let value: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+    let value: Value = match resolve::read_json(value) {
+        Ok(v) => v,
+        // A list or an object must be JSON; anything else that is not is a string (`8h`).
+        Err(p) if value.trim_start().starts_with(['{', '[']) => {
+            return Err(bad(format!("the value is not valid JSON: {}", p.message), p.hint));
+        }
+        Err(_) => Value::String(value.to_string()),
+    };
     let segs: Vec<&str> = path.split('.').collect();
     if segs.iter().any(|s| s.is_empty()) {
         return Err(bad(format!("`{path}` has an empty part"), None));
@@ -268,7 +344,9 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<(), Problem>
     let Some(top) = doc.as_object_mut() else {
         return Err(bad("the scenario is not a JSON object".into(), None));
     };
-    let (mut node, rest): (&mut Value, &[&str]) = if BY_ID.contains(&segs[0]) || segs[0] == "templates" {
+    let (mut node, rest, mut at): (&mut Value, &[&str], String) = if BY_ID.contains(&segs[0])
+        || segs[0] == "templates"
+    {
         let section = segs[0];
         let entries = top
             .get_mut(section)
@@ -297,9 +375,9 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<(), Problem>
                 )),
             ));
         };
-        let entry = match entries {
-            Value::Array(list) => &mut list[i],
-            Value::Object(map) => map.get_mut(&id).expect("found above"),
+        let (entry, at) = match entries {
+            Value::Array(list) => (&mut list[i], format!("{section}[{i}]")),
+            Value::Object(map) => (map.get_mut(&id).expect("found above"), format!("{section}.{id}")),
             _ => unreachable!("matched above"),
         };
         if k == segs.len() {
@@ -308,21 +386,51 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<(), Problem>
                 Some(format!("e.g. {path}.mttr=8h")),
             ));
         }
-        (entry, &segs[k..])
+        (entry, &segs[k..], at)
     } else {
-        (doc, &segs[..])
+        (doc, &segs[..], String::new())
     };
     for (j, key) in rest.iter().enumerate() {
         let Some(obj) = node.as_object_mut() else {
             return Err(bad(format!("`{}` is not an object", rest[..j].join(".")), None));
         };
+        if !at.is_empty() {
+            at.push('.');
+        }
+        at.push_str(key);
         if j + 1 == rest.len() {
             obj.insert((*key).to_string(), value);
-            return Ok(());
+            return Ok(at);
         }
         node = obj
             .entry(*key)
             .or_insert_with(|| Value::Object(Default::default()));
     }
     unreachable!("the path has at least one key")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_messages_are_exact_and_short() {
+        assert_eq!(shown(0.9999999999999999), "0.9999999999999999");
+        assert_eq!(shown(1e300), "1e300");
+        assert_eq!(shown(-2.0), "-2");
+        assert_eq!(shown(1.5e-7), "1.5e-7");
+        assert_eq!(shown(8760.0), "8760");
+    }
+
+    #[test]
+    fn problems_are_shown_escaped() {
+        let p = Problem {
+            path: "components[0].id".into(),
+            id: Some("a\u{1b}[31m".into()),
+            message: "x\nerror: forged".into(),
+            hint: None,
+        };
+        let s = p.to_string();
+        assert_eq!(s, "components[0].id (`a\\u{1b}[31m`): x\\nerror: forged");
+    }
 }

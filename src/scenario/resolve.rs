@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::Problem;
 use super::wire::{
     Capacity, CommonCauseSpec, ComponentEntry, DelaySpec, DisciplineSpec, DistSpec, FORMAT, LifeFields,
     LinkEntry, RepairPolicySpec, RepairSpec, Requirement, ServiceEntry, SparePoolSpec, Template,
 };
+use super::{Problem, shown};
 use crate::model::{
     CommonCause, Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life,
     ModelBuilder, ModelError, ParamError, RepairPolicy, Service, ServiceKind, SparePool,
@@ -17,6 +17,7 @@ use crate::model::{
 use crate::model::{HOURS_PER_YEAR, Model};
 
 mod groups;
+mod locate;
 
 /// Smallest Weibull or gamma shape accepted.
 pub const MIN_SHAPE: f64 = 0.05;
@@ -27,10 +28,18 @@ pub const MIN_MISSION: f64 = 1.0 / 3600.0;
 /// microseconds always fits in 64 bits.
 pub const MAX_MISSION: f64 = 1000.0 * HOURS_PER_YEAR;
 
+/// Longest id [characters], of every kind (components, links, services,
+/// groups, pools, shocks, maintenance schedules).
+pub const MAX_ID_LEN: usize = 256;
 /// Largest `count` on one entry.
 pub const MAX_COUNT: u64 = 100_000;
-/// Largest number of elements (components plus links) in a scenario.
-pub const MAX_ELEMENTS: usize = 2_000_000;
+/// Largest number of elements (components plus links, after `count` and
+/// glob expansion) in a scenario: 20 times the bundled generator's
+/// 20,000-server data centre (about 45,000).
+pub const MAX_ELEMENTS: usize = 1_000_000;
+/// Largest number of services in a scenario.
+pub const MAX_SERVICES: usize = 10_000;
+
 /// Largest total size of all elements' requirement expressions, after glob
 /// and `count` expansion (a glob over N ids required by N copies is N² terms).
 pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
@@ -93,7 +102,9 @@ fn explain_serde(msg: &str) -> (String, Option<String>) {
             } else {
                 what
             };
-            let mut hint = suggest(name, expected.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+            let mut hint = synonym(name, &expected)
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| did_you_mean(name, expected.iter().copied(), &format!("{what}s")));
             if !expected.is_empty() {
                 let allowed: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
                 let allowed = format!("allowed: {}", allowed.join(", "));
@@ -131,6 +142,7 @@ fn explain_serde(msg: &str) -> (String, Option<String>) {
     let mut out = msg.replace("missing field `", "missing key `");
     for (rust, json) in [
         ("expected u64", "expected a whole number of at least 0"),
+        ("expected i64", "expected a whole number"),
         ("expected f64", "expected a number"),
         ("expected a sequence", "expected a list"),
         ("expected a map", "expected an object"),
@@ -145,40 +157,172 @@ fn explain_serde(msg: &str) -> (String, Option<String>) {
     (out, None)
 }
 
-/// The closest candidate to `name`, when one is close enough to be a likely typo.
+/// "did you mean `x`?" for the closest candidate to `name`, saying that
+/// `what` (keys, ids...) are case-sensitive when only letter case differs.
+fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -> Option<String> {
+    suggest(name, candidates).map(|s| {
+        if s.eq_ignore_ascii_case(name) {
+            format!("{what} are case-sensitive: did you mean `{s}`?")
+        } else {
+            format!("did you mean `{s}`?")
+        }
+    })
+}
+
+/// Words people use for the same thing as one of the format's values, in
+/// the order they are tried: `active-standby` means `active-passive`.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("standby", "passive"),
+    ("backup", "passive"),
+    ("secondary", "passive"),
+    ("slave", "passive"),
+    ("replica", "passive"),
+    ("primary", "active"),
+    ("master", "active"),
+    ("live", "hot"),
+    ("idle", "cold"),
+    ("offline", "cold"),
+    ("online", "hot"),
+    ("synchronous", "sync"),
+    ("asynchronous", "async"),
+    ("fcfs", "fifo"),
+    ("first-come", "fifo"),
+    ("priorities", "priority"),
+    ("prioritized", "priority"),
+    ("prioritised", "priority"),
+    ("randomly", "random"),
+    ("shuffle", "random"),
+];
+
+/// Phrases that mean one of the format's values as a whole.
+const SYNONYM_PHRASES: &[(&str, &str)] = &[
+    ("failover", "active-passive"),
+    ("hot-standby", "active-passive"),
+    ("cold-standby", "active-passive"),
+    ("warm-standby", "active-passive"),
+    ("load-balanced", "active-active"),
+    ("load-balancing", "active-active"),
+    ("parallel", "active-active"),
+    ("n+1", "active-active"),
+    ("exp", "exponential"),
+    ("constant", "fixed"),
+    ("deterministic", "fixed"),
+    ("log-normal", "lognormal"),
+];
+
+/// The allowed value that `name` means, when it is written with other words
+/// (`active-standby`, `primary-backup`, `Synchronous`): matched on meaning,
+/// not spelling, so that a near-miss in letters does not win over the sense.
+fn synonym<'a>(name: &str, expected: &[&'a str]) -> Option<&'a str> {
+    let norm = name.trim().to_lowercase().replace(['_', ' '], "-");
+    let find = |s: &str| expected.iter().copied().find(|e| *e == s);
+    if let Some(&(_, to)) = SYNONYM_PHRASES.iter().find(|(from, _)| *from == norm) {
+        return find(to);
+    }
+    let words: Vec<&str> = norm
+        .split('-')
+        .map(|w| {
+            SYNONYMS
+                .iter()
+                .find(|(from, _)| *from == w)
+                .map_or(w, |&(_, to)| to)
+        })
+        .collect();
+    let mapped = words.join("-");
+    if mapped == norm {
+        // No word had a synonym: spelling and letter case are for `did_you_mean`.
+        return None;
+    }
+    // `primary-backup` becomes `active-passive`; a lone `standby` becomes `passive`,
+    // which names no mode: try the pair form too.
+    find(&mapped)
+        .or_else(|| find(&format!("active-{mapped}")))
+        .filter(|s| *s != name)
+}
+
+/// The closest candidate to `name`, when one is close enough to be a likely
+/// typo. A candidate equal to `name` but for letter case always wins.
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.collect();
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+        return Some(c);
+    }
     candidates
+        .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
 }
 
-/// Deserializes one piece of the file, recording a problem at its path on failure.
+/// Deserializes one piece of the file, recording a problem at its path on
+/// failure. Serde stops at the first bad key of an object; the other keys
+/// are read again without it (and so on), so that every bad key is reported
+/// in one run: a bad `count` must not hide a bad `mtbf`.
 fn take<T: DeserializeOwned>(v: &Value, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(v) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            let inner = e.path().to_string();
-            let full = match inner.as_str() {
-                "." => path.to_string(),
-                p if p.starts_with('[') => format!("{path}{p}"),
-                p => format!("{path}.{p}"),
-            };
-            let msg = e.into_inner().to_string();
-            // A requirement's own errors start with their path inside it: "at any[1]: ...".
-            let (full, msg) = match msg.strip_prefix("at ").and_then(|m| m.split_once(": ")) {
-                Some((inner, rest)) if !inner.contains(' ') => {
-                    let sep = if inner.starts_with('[') { "" } else { "." };
-                    (format!("{full}{sep}{inner}"), rest.to_string())
-                }
-                _ => (full, msg),
-            };
-            let (message, hint) = explain_serde(&msg);
-            probs.add(full, id, message, hint);
-            None
+    let e = match serde_path_to_error::deserialize::<_, T>(v) {
+        Ok(t) => return Some(t),
+        Err(e) => e,
+    };
+    let Value::Object(map) = v else {
+        report_serde(e, path, id, probs);
+        return None;
+    };
+    let mut rest = map.clone();
+    let mut removed: Vec<String> = Vec::new();
+    let mut e = e;
+    // Each round takes one key out; past this many, the rest is noise.
+    for _ in 0..MAX_PROBLEMS_PER_OBJECT {
+        let key = match e.path().iter().next() {
+            Some(serde_path_to_error::Segment::Map { key }) if rest.contains_key(key) => Some(key.clone()),
+            _ => None,
+        };
+        // "missing field" for a key taken out here is not the file's mistake.
+        let msg = e.inner().to_string();
+        let ours = removed
+            .iter()
+            .any(|k| msg.starts_with(&format!("missing field `{k}`")));
+        if !ours {
+            report_serde(e, path, id, probs);
+        }
+        let key = key?;
+        rest.remove(&key);
+        removed.push(key);
+        match serde_path_to_error::deserialize::<_, T>(&Value::Object(rest.clone())) {
+            Ok(_) => return None,
+            Err(next) => e = next,
         }
     }
+    None
+}
+
+/// Most problems reported in one object of the file.
+const MAX_PROBLEMS_PER_OBJECT: usize = 32;
+
+/// Records a serde error as a problem at its path under `path`.
+fn report_serde(
+    e: serde_path_to_error::Error<serde_json::Error>,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) {
+    let inner = e.path().to_string();
+    let full = match inner.as_str() {
+        "." => path.to_string(),
+        p if p.starts_with('[') => format!("{path}{p}"),
+        p => format!("{path}.{p}"),
+    };
+    let msg = e.into_inner().to_string();
+    // A requirement's own errors start with their path inside it: "at any[1]: ...".
+    let (full, msg) = match msg.strip_prefix("at ").and_then(|m| m.split_once(": ")) {
+        Some((inner, rest)) if !inner.contains(' ') => {
+            let sep = if inner.starts_with('[') { "" } else { "." };
+            (format!("{full}{sep}{inner}"), rest.to_string())
+        }
+        _ => (full, msg),
+    };
+    let (message, hint) = explain_serde(&msg);
+    probs.add(full, id, message, hint);
 }
 
 const DUPLICATE_KEY: &str = "duplicate key";
@@ -237,16 +381,44 @@ impl<'de> serde::Deserialize<'de> for StrictValue {
     }
 }
 
-/// Whether `id` cannot be an id: empty, or with white space or `*` (globs).
+/// What is wrong with `id` as an id, if anything: empty, too long, with
+/// white space, `*` (globs), control characters or Unicode non-characters
+/// (they would reach terminals, file names and XML), or the group prefix.
+fn id_problem(id: &str) -> Option<String> {
+    let rule = format!(
+        "an id must be non-empty, at most {MAX_ID_LEN} characters, without spaces or `*`, without \
+         control characters, and not start with `{}`",
+        groups::GROUP_PREFIX
+    );
+    let n = id.chars().count();
+    let what = if id.is_empty() {
+        "it is empty".to_string()
+    } else if n > MAX_ID_LEN {
+        format!("it has {n} characters, more than the limit of {MAX_ID_LEN}")
+    } else if let Some(c) = id.chars().find(|&c| crate::model::unprintable(c)) {
+        format!("it holds the control or non-character {}", c.escape_unicode())
+    } else if id.contains(char::is_whitespace) {
+        "it holds white space".to_string()
+    } else if is_glob(id) {
+        "it holds `*`".to_string()
+    } else if id.starts_with(groups::GROUP_PREFIX) {
+        format!("it starts with `{}`", groups::GROUP_PREFIX)
+    } else {
+        return None;
+    };
+    Some(format!(
+        "invalid id \"{}\": {what}; {rule}",
+        super::quoted(id, 40)
+    ))
+}
+
+/// Whether `id` cannot be an id (see [`id_problem`]).
 fn bad_id(id: &str) -> bool {
-    id.is_empty() || is_glob(id) || id.contains(char::is_whitespace) || id.starts_with(groups::GROUP_PREFIX)
+    id_problem(id).is_some()
 }
 
 fn bad_id_message(id: &str) -> String {
-    format!(
-        "invalid id \"{id}\": an id must be non-empty, without spaces or `*`, and not start with `{}`",
-        groups::GROUP_PREFIX
-    )
+    id_problem(id).unwrap_or_default()
 }
 
 fn is_glob(s: &str) -> bool {
@@ -364,8 +536,7 @@ impl Ids {
                 let hint = if self.groups.contains_key(r) {
                     Some(format!("`{r}` is a group: write `{}{r}`", groups::GROUP_PREFIX))
                 } else {
-                    suggest(r, self.ids[..limit].iter().map(String::as_str))
-                        .map(|s| format!("did you mean `{s}`?"))
+                    did_you_mean(r, self.ids[..limit].iter().map(String::as_str), "ids")
                 };
                 Err(fail(format!("unknown id `{r}`"), hint))
             }
@@ -566,7 +737,10 @@ fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> 
             probs.add(
                 at,
                 id,
-                format!("a fixed duration must be greater than 0 (got {} h)", d.mean()),
+                format!(
+                    "a fixed duration must be greater than 0 (got {} h)",
+                    shown(d.mean())
+                ),
                 None,
             );
             None
@@ -589,7 +763,10 @@ fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> 
             probs.add(
                 format!("{at}.shape"),
                 id,
-                format!("this shape gives a Weibull scale of {value} h, which cannot be simulated"),
+                format!(
+                    "this shape gives a Weibull scale of {} h, which cannot be simulated",
+                    shown(value)
+                ),
                 Some("use a shape of at least 0.05 or so".into()),
             );
             None
@@ -607,7 +784,11 @@ fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> 
             probs.add(
                 sub,
                 id,
-                format!("{name} must be finite and {bound} (got {value}{})", unit(name)),
+                format!(
+                    "{name} must be finite and {bound} (got {}{})",
+                    shown(value),
+                    unit(name)
+                ),
                 None,
             );
             None
@@ -656,7 +837,7 @@ fn mean_hours(
         probs.add(
             format!("{path}.{name}"),
             id,
-            format!("{name} must be greater than 0 (got {h} h)"),
+            format!("{name} must be greater than 0 (got {} h)", shown(h)),
             None,
         );
     }
@@ -707,7 +888,11 @@ fn failure_law(
                 probs.add(
                     format!("{fp}.afr"),
                     fid,
-                    format!("afr {} is too small to simulate (an mtbf of {mtbf} h)", a.0),
+                    format!(
+                        "afr {} is too small to simulate (an mtbf of {} h)",
+                        shown(a.0),
+                        shown(mtbf)
+                    ),
                     Some("leave out the failure law for an element that never fails".into()),
                 );
                 Err(())
@@ -723,12 +908,14 @@ fn failure_law(
 }
 
 /// Builds the failure/repair law from the merged fields. `Some(None)`: never fails.
-fn life(
-    f: &LifeFields,
-    src: &LifeSource,
-    pools: &HashMap<String, usize>,
-    probs: &mut Problems,
-) -> Option<Option<Life>> {
+/// The spare pools by id, and the ids of pools already reported as invalid.
+struct Pools {
+    index: HashMap<String, usize>,
+    /// A reference to one of these is not reported again: one mistake, one problem.
+    broken: HashSet<String>,
+}
+
+fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -> Option<Option<Life>> {
     let (fp, rp) = (src.failure.as_str(), src.repair.as_str());
     let (fid, rid) = (src.id_at(fp), src.id_at(rp));
     let failure = failure_law(f.mtbf, f.afr, f.failure.as_ref(), fp, fid, probs);
@@ -766,10 +953,11 @@ fn life(
     };
     let spare_pool = match &f.spares {
         None => Ok(None),
-        Some(r) => match pools.get(&r.pool) {
+        Some(r) => match pools.index.get(&r.pool) {
             Some(&i) => Ok(Some(i)),
+            None if pools.broken.contains(&r.pool) => Err(()),
             None => {
-                let hint = suggest(&r.pool, pools.keys().map(String::as_str))
+                let hint = suggest(&r.pool, pools.index.keys().map(String::as_str))
                     .map(|s| format!("did you mean `{s}`?"));
                 probs.add(
                     format!("{path}.spares.pool"),
@@ -986,23 +1174,19 @@ fn id_of(v: &Value) -> Option<&str> {
     v.get("id").and_then(Value::as_str)
 }
 
-pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
-    let mut probs = Problems::default();
-    if text.trim().is_empty() {
-        probs.add(
-            "",
-            None,
-            "the file is empty",
-            Some(format!(
-                "a scenario is a JSON object: {{\"format\": \"{FORMAT}\", \"name\": ..., ...}}"
-            )),
-        );
-        return Err(probs.finish());
-    }
-    let root: Value = match serde_json::from_str::<StrictValue>(text) {
-        Ok(v) => v.0,
+/// Reads JSON text with every check `resolve` makes on the syntax: no
+/// repeated keys, limits on nesting and numbers told at their path.
+///
+/// # Errors
+/// The one problem that stops the reading.
+pub fn read_json(text: &str) -> Result<Value, Problem> {
+    match serde_json::from_str::<StrictValue>(text) {
+        Ok(v) => Ok(v.0),
         Err(e) => {
             let what = strip_position(&e.to_string());
+            if let Some(p) = beyond_json_limits(text, &what, e.line(), e.column()) {
+                return Err(p);
+            }
             let (message, hint) = if what.starts_with(DUPLICATE_KEY) {
                 (
                     format!("{what} at line {}, column {}", e.line(), e.column()),
@@ -1018,7 +1202,33 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                     "check for a missing or extra comma, quote or bracket there, or just before",
                 )
             };
-            probs.add("", None, message, Some(hint.into()));
+            Err(Problem {
+                path: String::new(),
+                id: None,
+                message,
+                hint: Some(hint.into()),
+            })
+        }
+    }
+}
+
+pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
+    let mut probs = Problems::default();
+    if text.trim().is_empty() {
+        probs.add(
+            "",
+            None,
+            "the file is empty",
+            Some(format!(
+                "a scenario is a JSON object: {{\"format\": \"{FORMAT}\", \"name\": ..., ...}}"
+            )),
+        );
+        return Err(probs.finish());
+    }
+    let root = match read_json(text) {
+        Ok(v) => v,
+        Err(p) => {
+            probs.0.push(p);
             return Err(probs.finish());
         }
     };
@@ -1044,7 +1254,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
 
     for k in top.keys() {
         if !TOP_KEYS.contains(&k.as_str()) {
-            let hint = suggest(k, TOP_KEYS.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+            let hint = did_you_mean(k, TOP_KEYS.iter().copied(), "keys");
             probs.add(k.as_str(), None, format!("unknown key `{k}`"), hint);
         }
     }
@@ -1101,7 +1311,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                 probs.add(
                     "mission",
                     None,
-                    format!("mission must be between 1 s and 1000 y (got {} h)", d.0),
+                    format!("mission must be between 1 s and 1000 y (got {} h)", shown(d.0)),
                     Some("a trial is one mission; run more trials rather than one longer mission".into()),
                 );
                 HOURS_PER_YEAR
@@ -1110,12 +1320,15 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         },
     };
 
-    let spare_pools = spare_pools(top, &mut probs);
-    let pool_index: HashMap<String, usize> = spare_pools
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.clone(), i))
-        .collect();
+    let (spare_pools, broken_pools) = spare_pools(top, &mut probs);
+    let pools = Pools {
+        index: spare_pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect(),
+        broken: broken_pools,
+    };
     let repair = top
         .get("repair")
         .filter(|v| !v.is_null())
@@ -1128,7 +1341,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                     probs.add(
                         "repair.crews",
                         None,
-                        format!("crews must be at least 1 (got {c})"),
+                        format!("crews must be from 1 to {} (got {c})", u32::MAX),
                         Some("leave `crews` out for as many crews as needed".into()),
                     );
                     None
@@ -1177,8 +1390,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             return Ok(Some((n.clone(), t.clone())));
         }
         if !broken_templates.contains(n) {
-            let hint =
-                suggest(n, templates.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+            let hint = did_you_mean(n, templates.keys().map(String::as_str), "template names");
             probs.add(
                 format!("{path}.template"),
                 Some(id),
@@ -1225,31 +1437,35 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             ids.broken.push(c.id.clone());
             continue;
         };
+        // An entry whose id or count is wrong makes no element, but its laws
+        // and requirements are still checked below: they do not depend on it.
+        let mut copies = true;
         if bad_id(&c.id) {
             probs.add(format!("{path}.id"), Some(&c.id), bad_id_message(&c.id), None);
-            ids.broken.push(c.id.clone());
-            continue;
+            copies = false;
         }
         let count = c.count.unwrap_or(1);
         if count == 0 || count > MAX_COUNT {
             probs.add(
                 format!("{path}.count"),
                 Some(&c.id),
-                format!("count {count} is out of range"),
+                format!("count {count} is out of range (from 1 to {MAX_COUNT}, the limit)"),
                 Some(format!(
                     "use a count from 1 to {MAX_COUNT}, or leave `count` out for a single component"
                 )),
             );
+            copies = false;
+        }
+        if !copies {
             ids.broken.push(c.id.clone());
-            continue;
         }
         // `count` is at most MAX_COUNT here, so this bounds the allocation below.
-        if pending.len() + count as usize > MAX_ELEMENTS {
+        if copies && pending.len() + count as usize > MAX_ELEMENTS {
             probs.add(
                 format!("{path}.count"),
                 Some(&c.id),
-                format!("the scenario would have more than {MAX_ELEMENTS} components and links"),
-                None,
+                format!("the scenario would have more than {MAX_ELEMENTS} components and links (the limit)"),
+                Some("model a representative slice, or fewer, larger components".into()),
             );
             return Err(probs.finish());
         }
@@ -1282,6 +1498,9 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         };
         let k = entries_.len();
         entries_.push(entry);
+        if !copies {
+            continue;
+        }
         if c.count.is_some() {
             pending.extend((1..=count).map(|i| Pending {
                 id: format!("{}-{i}", c.id),
@@ -1409,7 +1628,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                 Some(&label),
                 format!(
                     "this entry makes {n_pairs} links: the scenario would have more than {MAX_ELEMENTS} \
-                     components and links"
+                     components and links (the limit)"
                 ),
                 Some("narrow the globs in `between`".into()),
             );
@@ -1451,7 +1670,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     let mut terms = 0usize;
     let mut next = 0;
     for (k, e) in entries_.iter().enumerate() {
-        let law = life(&e.life, &e.life_src, &pool_index, &mut probs).flatten();
+        let law = life(&e.life, &e.life_src, &pools, &mut probs).flatten();
         let mut reqs = Vec::new();
         if let Some((r, path, own)) = &e.requires {
             let id = own.then_some(e.id.as_str());
@@ -1561,7 +1780,20 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             neighbours[b].push(a);
         }
     }
-    for (path, v) in entries(top, "services", &mut probs) {
+    let mut service_entries = entries(top, "services", &mut probs);
+    if service_entries.len() > MAX_SERVICES {
+        probs.add(
+            "services",
+            None,
+            format!(
+                "{} services, more than the limit of {MAX_SERVICES}",
+                service_entries.len()
+            ),
+            Some("measure fewer services per scenario, or split the scenario".into()),
+        );
+        service_entries.clear();
+    }
+    for (path, v) in service_entries {
         let Some(s) = take::<ServiceEntry>(v, &path, id_of(v), &mut probs) else {
             continue;
         };
@@ -1607,7 +1839,24 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             }
             None => None,
         };
-        if let Some(kind) = service(&s, &ids, &path, &mut probs)
+        let kind = service(&s, &ids, &path, &mut probs);
+        // Each service may expand a glob over every element: 10,000 of them
+        // over 1,000,000 elements would be 10^10 terms. Counted with the
+        // elements' requirements, against the same limit.
+        terms = terms.saturating_add(kind.as_ref().map_or(0, service_size));
+        if terms > MAX_REQUIREMENT_TERMS {
+            probs.add(
+                &path,
+                Some(&s.id),
+                format!(
+                    "requirements and service targets would have more than {MAX_REQUIREMENT_TERMS} \
+                     terms in all (the limit)"
+                ),
+                Some("measure a few services over shared components rather than globs over many".into()),
+            );
+            return Err(probs.finish());
+        }
+        if let Some(kind) = kind
             && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
         {
             let targets = targets(s.targets.as_ref(), rto.is_some(), &path, &s.id, &mut probs);
@@ -1658,6 +1907,67 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             hint: None,
         }]
     })
+}
+
+/// Deepest nesting of arrays and objects that serde_json reads.
+const JSON_DEPTH: usize = 128;
+
+/// The problem for a JSON text that is well-formed but past what can be
+/// read: nested too deeply, or a number too large for a 64-bit float. These
+/// are not syntax mistakes, so they are told at their JSON path, not as
+/// "not valid JSON" with a hint about commas.
+fn beyond_json_limits(text: &str, what: &str, line: usize, column: usize) -> Option<Problem> {
+    let deep = what.starts_with("recursion limit exceeded");
+    if !deep && !what.starts_with("number out of range") {
+        return None;
+    }
+    let spot = locate::spot(text, line, column);
+    let place = format!("line {line}, column {column}");
+    Some(if deep {
+        // Deep nesting is almost always a requirement: report it at the requirement.
+        match spot.path.find(".requires") {
+            Some(i) => Problem {
+                path: spot.path[..i + ".requires".len()].to_string(),
+                id: None,
+                message: format!(
+                    "requirements nest at most {} levels deep (the limit), and this one goes \
+                     deeper (at {place})",
+                    super::wire::MAX_REQUIREMENT_DEPTH
+                ),
+                hint: None,
+            },
+            None => Problem {
+                path: super::quoted(&spot.path, 120),
+                id: None,
+                message: format!(
+                    "lists and objects nest more than {JSON_DEPTH} levels deep here (at {place}), \
+                     deeper than redsim reads"
+                ),
+                hint: None,
+            },
+        }
+    } else {
+        let shown = spot.number.as_deref().map_or_else(
+            || "a number".to_string(),
+            |n| format!("the number {}", locate::short_number(n)),
+        );
+        Problem {
+            path: spot.path,
+            id: None,
+            message: format!(
+                "{shown} is out of range (at {place}): numbers must be below about 1.8e308 in size"
+            ),
+            hint: None,
+        }
+    })
+}
+
+/// Number of terms a service holds: its expression's nodes, or its targets.
+fn service_size(kind: &ServiceKind) -> usize {
+    match kind {
+        ServiceKind::Logic { expr } => expr_size(expr),
+        ServiceKind::Reach { targets, .. } => targets.len(),
+    }
 }
 
 /// Number of nodes in an expression.
@@ -1791,6 +2101,22 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
         ok = false;
     }
     if !ok {
+        // `need` is checked against what is known without the broken targets:
+        // 0 is always wrong, and plain ids are one target each.
+        let plain = to
+            .iter()
+            .all(|t| !is_glob(t) && !t.starts_with(groups::GROUP_PREFIX));
+        if let Some(k) = s.need
+            && !to.is_empty()
+            && (k == 0 || (plain && k > to.len() as u64))
+        {
+            probs.add(
+                format!("{path}.need"),
+                id,
+                format!("need is {k} but `to` names {} target(s)", to.len()),
+                Some(format!("use a number from 1 to {}", to.len())),
+            );
+        }
         return None;
     }
     let from = from_el?;
@@ -1858,7 +2184,7 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
                 probs.add(
                     format!("{path}.demand"),
                     id,
-                    format!("demand must be greater than 0 (got {demand})"),
+                    format!("demand must be greater than 0 (got {})", shown(demand)),
                     None,
                 );
                 return None;
@@ -1868,8 +2194,10 @@ fn service(s: &ServiceEntry, ids: &Ids, path: &str, probs: &mut Problems) -> Opt
                     format!("{path}.demand"),
                     id,
                     format!(
-                        "demand {demand} exceeds the total capacity {total} of all {n} targets, \
-                         so the service could never be up"
+                        "demand {} exceeds the total capacity {} of all {n} targets, \
+                         so the service could never be up",
+                        shown(demand),
+                        shown(total)
                     ),
                     Some("lower `demand`, raise `capacity` or add targets".into()),
                 );
@@ -1914,7 +2242,10 @@ fn targets(
         probs.add(
             format!("{p}.max_outages_per_year"),
             id,
-            format!("max_outages_per_year must be a number greater than 0 (got {x})"),
+            format!(
+                "max_outages_per_year must be a number greater than 0 (got {})",
+                shown(x)
+            ),
             None,
         );
     }
@@ -1923,7 +2254,10 @@ fn targets(
             probs.add(
                 format!("{p}.max_p_outage_over_rto"),
                 id,
-                format!("max_p_outage_over_rto must be strictly between 0 and 1 (got {x})"),
+                format!(
+                    "max_p_outage_over_rto must be strictly between 0 and 1 (got {})",
+                    shown(x)
+                ),
                 None,
             );
         } else if !has_rto {
@@ -1945,10 +2279,16 @@ fn targets(
 }
 
 /// The spare pools.
-fn spare_pools(top: &serde_json::Map<String, Value>, probs: &mut Problems) -> Vec<SparePool> {
+/// The spare pools, and the ids of those that are invalid (already reported).
+fn spare_pools(
+    top: &serde_json::Map<String, Value>,
+    probs: &mut Problems,
+) -> (Vec<SparePool>, HashSet<String>) {
     let mut out: Vec<SparePool> = Vec::new();
+    let mut broken = HashSet::new();
     for (path, v) in entries(top, "spare_pools", probs) {
         let Some(p) = take::<SparePoolSpec>(v, &path, id_of(v), probs) else {
+            broken.extend(id_of(v).map(str::to_string));
             continue;
         };
         let id = Some(p.id.as_str());
@@ -1979,17 +2319,18 @@ fn spare_pools(top: &serde_json::Map<String, Value>, probs: &mut Problems) -> Ve
             }
             DelaySpec::Dist(spec) => dist(spec, &format!("{path}.restock"), id, probs),
         };
-        if let Some(restock) = restock
-            && probs.0.len() == before
-        {
-            out.push(SparePool {
+        match restock {
+            Some(restock) if probs.0.len() == before => out.push(SparePool {
                 id: p.id,
                 size: p.size as u32,
                 restock,
-            });
+            }),
+            _ => {
+                broken.insert(p.id);
+            }
         }
     }
-    out
+    (out, broken)
 }
 
 /// The common-cause shocks, checked against the elements.
@@ -2076,7 +2417,7 @@ fn common_causes(
             probs.add(
                 format!("{path}.probability"),
                 id,
-                format!("probability must be in (0, 1] (got {probability})"),
+                format!("probability must be in (0, 1] (got {})", shown(probability)),
                 None,
             );
         }
@@ -2154,7 +2495,7 @@ fn capacities(
             probs.add(
                 format!("{path}.capacity"),
                 id,
-                format!("capacity must be greater than 0 (got {c})"),
+                format!("capacity must be greater than 0 (got {})", shown(*c)),
                 None,
             );
             None
@@ -2172,7 +2513,7 @@ fn capacities(
                     probs.add(
                         &p,
                         id,
-                        format!("capacity must be a number of at least 0 (got {c})"),
+                        format!("capacity must be a number of at least 0 (got {})", shown(c)),
                         None,
                     );
                     good = false;

@@ -53,7 +53,10 @@ impl Duration {
         if !h.is_finite() {
             Err("durations must be finite".into())
         } else if h < 0.0 {
-            Err(format!("durations cannot be negative (got {h} h)"))
+            Err(format!(
+                "durations cannot be negative (got {} h)",
+                super::shown(h)
+            ))
         } else {
             Ok(Self(h))
         }
@@ -127,8 +130,11 @@ impl<'de> Deserialize<'de> for Fraction {
                 f.write_str(FRACTION_HINT)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Fraction, E> {
-                Fraction::check(v, &format!("the fraction {v} is not strictly between 0 and 1"))
-                    .map_err(E::custom)
+                Fraction::check(
+                    v,
+                    &format!("the fraction {} is not strictly between 0 and 1", super::shown(v)),
+                )
+                .map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Fraction, E> {
                 self.visit_f64(v as f64)

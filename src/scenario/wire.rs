@@ -38,6 +38,45 @@ macro_rules! life_fields {
 }
 life_fields!(Template, ComponentEntry, LinkEntry);
 
+/// A count that must be at least 1 (`count`, `need`, `crews`), or absent.
+/// Its own reader so that a negative or fractional value is told the real
+/// lower bound (serde would say "at least 0", and 0 is refused anyway).
+fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct V;
+    impl de::Visitor<'_> for V {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number of at least 1")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            u64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // A whole number too large for 64 bits arrives as a float.
+            let what = if v.fract() != 0.0 || !v.is_finite() {
+                "not a whole number"
+            } else if v < 1.0 {
+                "less than 1"
+            } else {
+                "too large"
+            };
+            Err(E::custom(format!(
+                "{} is {what}: expected a whole number of at least 1",
+                crate::scenario::shown(v)
+            )))
+        }
+    }
+    d.deserialize_any(V)
+}
+
 /// A scenario file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -140,6 +179,7 @@ pub struct ComponentEntry {
     pub template: Option<String>,
     /// Expands this entry into `count` components.
     #[schemars(range(min = 1))]
+    #[serde(default, deserialize_with = "positive")]
     pub count: Option<u64>,
     /// Mean time between failures (exponential failures).
     pub mtbf: Option<Duration>,
@@ -203,6 +243,7 @@ pub struct ServiceEntry {
     pub to: Option<Vec<String>>,
     /// How many targets must be reachable (default 1).
     #[schemars(range(min = 1))]
+    #[serde(default, deserialize_with = "positive")]
     pub need: Option<u64>,
     /// Capacity of each target: one number for all, or a map from target id.
     pub capacity: Option<Capacity>,
@@ -438,6 +479,7 @@ pub struct MaintenanceSpec {
 pub struct RepairPolicySpec {
     /// Number of crews (default: unlimited).
     #[schemars(range(min = 1))]
+    #[serde(default, deserialize_with = "positive")]
     pub crews: Option<u64>,
     /// Who gets the next free crew (default "fifo").
     pub discipline: Option<DisciplineSpec>,
@@ -551,9 +593,14 @@ pub enum Requirement {
 const REQUIREMENT_HINT: &str =
     "a requirement is an id, {\"all\": [...]}, {\"any\": [...]} or {\"at_least\": K, \"of\": [...]}";
 
+/// Deepest nesting of a requirement expression: `all`, `any` and
+/// `at_least` within one another, this many levels at most.
+pub const MAX_REQUIREMENT_DEPTH: usize = 32;
+
 impl Requirement {
     /// Parses a requirement from JSON; errors name the path inside it.
-    fn from_value(v: &Value, path: &str) -> Result<Self, String> {
+    /// `depth` is how many expressions enclose this one.
+    fn from_value(v: &Value, path: &str, depth: usize) -> Result<Self, String> {
         let at = |p: &str| {
             if p.is_empty() {
                 String::new()
@@ -570,9 +617,16 @@ impl Requirement {
             }
             arr.iter()
                 .enumerate()
-                .map(|(i, x)| Self::from_value(x, &format!("{p}[{i}]")))
+                .map(|(i, x)| Self::from_value(x, &format!("{p}[{i}]"), depth + 1))
                 .collect()
         };
+        if depth >= MAX_REQUIREMENT_DEPTH && v.is_object() {
+            return Err(format!(
+                "{}requirements nest at most {MAX_REQUIREMENT_DEPTH} levels deep (the limit), and this \
+                 one goes deeper",
+                at(path)
+            ));
+        }
         match v {
             Value::String(s) if !s.trim().is_empty() => Ok(Self::Ref(s.clone())),
             Value::Object(m) => {
@@ -616,7 +670,7 @@ impl Requirement {
 impl<'de> Deserialize<'de> for Requirement {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
-        Self::from_value(&v, "").map_err(de::Error::custom)
+        Self::from_value(&v, "", 0).map_err(de::Error::custom)
     }
 }
 

@@ -39,8 +39,9 @@ pub const INDEX_VARIABLES: [&str; 3] = [
 pub enum ShardError {
     #[error("--shard `{spec}`: {message}")]
     Spec { spec: String, message: String },
-    #[error("cannot read {}: {source}", file.display())]
-    Read { file: PathBuf, source: std::io::Error },
+    // Not `#[source]`: the message says it already, and a chain would say it twice.
+    #[error("cannot read {}: {error}", file.display())]
+    Read { file: PathBuf, error: std::io::Error },
     #[error(
         "{}: not a redsim shard or result file ({found}); pass the files written by \
          `redsim run|sweep|compare --shard K/N` or `redsim merge --result`",
@@ -376,9 +377,9 @@ impl Shard {
     /// When it cannot be read, is not a shard file, or is inconsistent
     /// (every problem found is listed).
     pub fn read(path: &Path) -> Result<Self, ShardError> {
-        let bytes = std::fs::read(path).map_err(|source| ShardError::Read {
+        let bytes = std::fs::read(path).map_err(|error| ShardError::Read {
             file: path.into(),
-            source,
+            error,
         })?;
         Self::parse(path, &bytes)
     }

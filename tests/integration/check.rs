@@ -260,9 +260,10 @@ fn ci_outputs_stay_well_formed() {
     let file = dir.path().join("ctl.json");
     std::fs::write(
         &file,
-        serde_json::json!({"format": "redsim/1", "name": "bell\u{7} & <co>",
+        serde_json::json!({"format": "redsim/1", "name": "bell\u{7} & <co>\u{fffe}",
             "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}],
-            "services": [{"id": "s\u{1}t", "requires": "a"}]})
+            // Ids cannot hold control characters (issue 11, point 16); names can.
+            "services": [{"id": "s-t", "requires": "a"}]})
         .to_string(),
     )
     .unwrap();
@@ -270,7 +271,7 @@ fn ci_outputs_stay_well_formed() {
     let f = file.to_str().unwrap();
     // Under GitHub Actions, JSON on standard output stays JSON.
     let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
-        .args(["check", f, "--target", "s\u{1}t=99.999%", "--format", "json"])
+        .args(["check", f, "--target", "s-t=99.999%", "--format", "json"])
         .args(["--junit", junit.to_str().unwrap()])
         .env("GITHUB_ACTIONS", "true")
         .output()
@@ -281,7 +282,7 @@ fn ci_outputs_stay_well_formed() {
     // No control character reaches the XML.
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(!xml.chars().any(|c| (c as u32) < 0x20 && c != '\n'), "{xml:?}");
-    assert!(xml.contains("bell\u{FFFD} &amp; &lt;co&gt;"), "{xml}");
+    assert!(xml.contains("bell\u{FFFD} &amp; &lt;co&gt;\u{FFFD}"), "{xml}");
 }
 
 #[test]

@@ -391,3 +391,136 @@ fn set_changes_a_scenario_without_editing_it() {
     let (code, _, err) = run(&["--set", "repair.crews=0"]);
     assert_eq!(code, 2, "the changed scenario is validated: {err}");
 }
+
+// Issue 11, points 15, 16 and 19: `--set` is checked like a file, names are
+// escaped on the terminal, and command-line hints.
+
+#[test]
+fn a_set_scenario_goes_through_the_same_checks_as_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two `mttr` keys: refused by validate, and so with a --set too.
+    let dup = serde_json::to_string(&good())
+        .unwrap()
+        .replace("\"mttr\":\"10h\"", "\"mttr\":\"10h\",\"mttr\":\"20h\"");
+    assert_eq!(dup.matches("\"mttr\"").count(), 4, "{dup}");
+    let f = dir.path().join("dup.json");
+    std::fs::write(&f, &dup).unwrap();
+    let f = f.to_str().unwrap();
+    let out = redsim(&["validate", f]);
+    assert_exit(&out, 2);
+    let out = redsim(&["run", f, "--trials", "10", "--set", "mission=1y"]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("duplicate key `mttr`"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A value that is not JSON is a string; where a number is wanted, the
+    // type error names the --set that gave it.
+    let g = write(dir.path(), "good.json", &good());
+    let g = g.to_str().unwrap();
+    let out = redsim(&["run", g, "--trials", "10", "--set", "repair.crews=2x"]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("repair.crews") && err.contains("--set repair.crews=2x"),
+        "{err}"
+    );
+    let out = redsim(&["run", g, "--trials", "10", "--set", "components.a.mtbf=1e400"]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("--set components.a.mtbf=1e400"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A JSON object with a repeated key is refused, as in a file.
+    let out = redsim(&[
+        "run",
+        g,
+        "--set",
+        r#"components.a.failure={"fixed": "1h", "fixed": "2h"}"#,
+    ]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("duplicate key `fixed`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn control_characters_in_a_name_are_escaped_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = good();
+    v["name"] = json!("pair\u{1b}[2J\nerror: forged");
+    let f = write(dir.path(), "esc.json", &v);
+    let f = f.to_str().unwrap();
+    for args in [
+        vec!["validate", f],
+        vec!["run", f, "--trials", "10", "-q"],
+        vec!["spof", f],
+    ] {
+        let out = redsim(&args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            !all.contains('\u{1b}'),
+            "{args:?}: a raw ESC reaches the terminal:\n{all}"
+        );
+        assert!(
+            !all.contains("\nerror: forged"),
+            "{args:?}: a forged line:\n{all}"
+        );
+        assert!(
+            all.contains("\\u{1b}[2J\\nerror: forged"),
+            "{args:?}: the name is shown escaped:\n{all}"
+        );
+    }
+    // An id with a control character is refused, at its JSON path.
+    let mut v = good();
+    v["components"][1]["id"] = json!("a\u{0}");
+    let f = write(dir.path(), "nul.json", &v);
+    let out = redsim(&["validate", f.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("components[1].id"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn command_line_hints_say_what_is_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(dir.path(), "good.json", &good());
+    let g = g.to_str().unwrap();
+    let out = redsim(&["check", g, "--target", "both=99.99"]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("did you mean 99.99%?"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = redsim(&["run", g, "--precision", "5"]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("did you mean 5%?"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = redsim(&["check", g, "--target", "both.max_downtime=1h"]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("unknown target key `max_downtime`")
+            && err.contains("`max_downtime_per_year`")
+            && err.contains("`no_spof`")
+            && !err.contains("no service"),
+        "{err}"
+    );
+    // The operating system's reason once, not twice.
+    let missing = dir.path().join("missing.json");
+    let out = redsim(&["report", missing.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}

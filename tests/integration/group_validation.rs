@@ -1307,3 +1307,30 @@ fn several_problems_in_one_file_are_all_reported() {
         listing(&ps)
     );
 }
+
+#[test]
+fn a_mode_written_in_other_words_gets_the_mode_it_means() {
+    // Matched on meaning, not spelling: `active-standby` is closer in letters
+    // to `active-active`, but it means `active-passive`.
+    for (written, meant) in [
+        ("active-standby", "active-passive"),
+        ("primary-backup", "active-passive"),
+        ("hot-standby", "active-passive"),
+        ("load-balanced", "active-active"),
+        ("Active-Passive", "active-passive"),
+    ] {
+        let mut v = base();
+        set(&mut v, "/groups/0/mode", json!(written));
+        let ps = problems_in(&v.to_string());
+        let p = ps
+            .iter()
+            .find(|p| p.path == "groups[0].mode")
+            .unwrap_or_else(|| panic!("{written}: {}", listing(&ps)));
+        let hint = p.hint.as_deref().unwrap_or_default();
+        assert!(
+            hint.starts_with(&format!("did you mean `{meant}`?"))
+                || hint.contains(&format!("did you mean `{meant}`?")),
+            "{written}: {p}"
+        );
+    }
+}

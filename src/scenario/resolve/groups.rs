@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{Ids, Problems, bad_id, bad_id_message, dist, entries, id_of, suggest, take};
+use super::{Ids, Problems, bad_id, bad_id_message, dist, entries, id_of, shown, suggest, take};
 use crate::model::{Distribution, ElementId, Failover, Group, GroupMode, Maintenance, Replication, Standby};
 use crate::scenario::wire::{
     DelaySpec, GroupModeSpec, GroupSpec, MaintenanceSpec, ReplicationModeSpec, StandbySpec,
@@ -199,7 +199,10 @@ fn mode(
                     probs.add(
                         format!("{path}.standby_aging"),
                         id,
-                        format!("standby_aging must be strictly between 0 and 1 (got {f})"),
+                        format!(
+                            "standby_aging must be strictly between 0 and 1 (got {})",
+                            shown(f)
+                        ),
                         Some("0 is a cold standby, 1 a hot one".into()),
                     );
                     Standby::Hot
@@ -248,7 +251,10 @@ fn mode(
                 probs.add(
                     format!("{fp}.success"),
                     id,
-                    format!("success must be a probability between 0 and 1 (got {success})"),
+                    format!(
+                        "success must be a probability between 0 and 1 (got {})",
+                        shown(success)
+                    ),
                     None,
                 );
             }
@@ -364,14 +370,22 @@ pub(super) fn maintenance(
             };
             if round >= every {
                 let what = if rolling {
-                    format!("a rolling round takes {} × {} h = {round} h", mem.len(), duration)
+                    format!(
+                        "a rolling round takes {} × {} h = {} h",
+                        mem.len(),
+                        shown(duration),
+                        shown(round)
+                    )
                 } else {
-                    format!("a round takes {duration} h")
+                    format!("a round takes {} h", shown(duration))
                 };
                 probs.add(
                     &path,
                     id,
-                    format!("{what}, not less than `every` ({every} h): rounds would overlap"),
+                    format!(
+                        "{what}, not less than `every` ({} h): rounds would overlap",
+                        shown(every)
+                    ),
                     Some("shorten `duration`, lengthen `every`, or split the members".into()),
                 );
             }
@@ -389,7 +403,11 @@ pub(super) fn maintenance(
             probs.add(
                 format!("{path}.{key}"),
                 id,
-                format!("the first round starts at {start} h, after the mission ({mission} h) ends"),
+                format!(
+                    "the first round starts at {} h, after the mission ({} h) ends",
+                    shown(start),
+                    shown(mission)
+                ),
                 Some(hint.into()),
             );
         }
