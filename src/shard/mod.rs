@@ -530,10 +530,19 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 .iter()
                 .map(|p| (p.path.clone(), p.values.clone()))
                 .collect();
-            let grid = scenario::grid(&parameters);
+            // The grid's size is checked before its points are made.
+            let grid_problems = scenario::grid_problems(&parameters);
+            problems.extend(grid_problems.iter().map(|p| format!("`parameters`: {p}")));
+            let grid = if grid_problems.is_empty() {
+                scenario::grid(&parameters).ok()
+            } else {
+                None
+            };
             let points = f.points.unwrap_or_default();
             let sets: Vec<Vec<String>> = points.iter().map(|p| p.set.clone()).collect();
-            if sets != grid {
+            if let Some(grid) = &grid
+                && sets != *grid
+            {
                 problems.push(format!(
                     "`points` are not the grid of `parameters`: {} point(s) where the grid has {}",
                     points.len(),
@@ -541,7 +550,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 ));
             }
             let mut out = Vec::new();
-            if scenarios_ok && f.scenarios.len() == 1 && sets == grid {
+            if scenarios_ok && f.scenarios.len() == 1 && grid.as_ref() == Some(&sets) {
                 for (i, p) in points.iter().enumerate() {
                     match f.scenarios[0].resolve(&p.set) {
                         Ok(sc) => {

@@ -562,3 +562,28 @@ fn sums_larger_than_the_trials_can_give_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_shard_file_with_a_grid_past_its_limit_is_refused_before_it_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = scenario("fleet-one-crew.json");
+    let cmd = ["sweep", &f, "--set", "repair.crews=1,2", "--trials", "20"];
+    let file = shards(d, &cmd, 1).remove(0);
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    // 7 parameters of 60 values: 2.8 · 10^12 points, which must not be made.
+    let values: Vec<String> = (1..=60).map(|v| v.to_string()).collect();
+    doc["parameters"] = (0..7)
+        .map(|p| serde_json::json!({"path": format!("components.c{p}.count"), "values": values}))
+        .collect();
+    let path = d.join("huge.json");
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let p = path.display().to_string();
+    for cmd in ["merge", "report"] {
+        let e = fails(d, &[cmd, &p]);
+        assert!(
+            e.contains("`parameters`: the grid has") && e.contains("2799360000000 points"),
+            "{cmd}: {e}"
+        );
+    }
+}
