@@ -1090,38 +1090,67 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         )
     };
     // Ranges in order: duplicates, overlaps, gaps. Empty shards hold no trials and are skipped.
+    let ranged: Vec<&(&Path, Shard)> = mine.iter().copied().filter(|(_, s)| s.end > s.first).collect();
     let mut covered = 0u64;
-    let mut last: Option<&(&Path, Shard)> = None;
+    // The file that reaches `covered`: what a range starting before it overlaps.
+    let mut widest: Option<usize> = None;
+    let mut overlaps: Vec<(usize, usize, u64, u64)> = Vec::new();
     let mut missing = Vec::new();
-    for sh in mine.iter().copied().filter(|(_, s)| s.end > s.first) {
-        let (path, s) = sh;
-        if let Some((lp, l)) = last {
-            if (l.first, l.end) == (s.first, s.end) {
-                problems.push(format!(
-                    "{} and {} hold the same trials ({}): a shard given twice; keep one",
-                    lp.display(),
-                    path.display(),
-                    describe(s)
-                ));
-                continue;
-            }
-            if s.first < covered {
-                problems.push(format!(
-                    "{} ({}) and {} ({}) overlap in trials {}..{}: shards of different splits; keep one split",
-                    lp.display(),
-                    describe(l),
-                    path.display(),
-                    describe(s),
-                    s.first,
-                    covered.min(s.end)
-                ));
-            }
+    for (i, &(path, s)) in ranged.iter().enumerate() {
+        if let Some((lp, l)) = i.checked_sub(1).map(|j| ranged[j])
+            && (l.first, l.end) == (s.first, s.end)
+        {
+            problems.push(format!(
+                "{} and {} hold the same trials ({}): a shard given twice; keep one",
+                lp.display(),
+                path.display(),
+                describe(s)
+            ));
+            continue;
+        }
+        if let Some(w) = widest
+            && s.first < covered
+        {
+            overlaps.push((w, i, s.first, covered.min(s.end)));
         }
         if s.first > covered {
             missing.push((covered, s.first));
         }
-        covered = covered.max(s.end);
-        last = Some(sh);
+        if s.end > covered {
+            covered = s.end;
+            widest = Some(i);
+        }
+    }
+    // Each overlap is blamed on the file in most of them (a merged result
+    // given with its own shards overlaps every one), named once with all it overlaps.
+    while !overlaps.is_empty() {
+        let blamed = |f: usize| overlaps.iter().filter(|o| o.0 == f || o.1 == f).count();
+        let worst = overlaps
+            .iter()
+            .flat_map(|o| [o.0, o.1])
+            .max_by_key(|&f| (blamed(f), ranged[f].1.end - ranged[f].1.first, usize::MAX - f))
+            .expect("an overlap has two files");
+        let (path, s) = ranged[worst];
+        let theirs: Vec<String> = overlaps
+            .iter()
+            .filter(|o| o.0 == worst || o.1 == worst)
+            .map(|&(a, b, from, to)| {
+                let (p, o) = ranged[if a == worst { b } else { a }];
+                format!("{} ({}) in trials {from}..{to}", p.display(), describe(o))
+            })
+            .collect();
+        overlaps.retain(|o| o.0 != worst && o.1 != worst);
+        let hint = if s.is_complete() {
+            "it is a merged result (every trial of the run): merge either it or its shards, not both"
+        } else {
+            "shards of different splits; keep one split"
+        };
+        problems.push(format!(
+            "{} ({}) overlaps {}: {hint}",
+            path.display(),
+            describe(s),
+            theirs.join(", ")
+        ));
     }
     if covered < total {
         missing.push((covered, total));

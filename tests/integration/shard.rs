@@ -270,7 +270,12 @@ fn merge_refuses_missing_duplicated_overlapping_and_foreign_shards() {
         d,
         &["merge", &files[0], &files[1], &thirds[1], &files[2], &files[3]],
     );
-    assert!(e.contains("overlap in trials 33..50"), "{e}");
+    assert!(
+        e.contains("(trials 33..66, shard 1 of 3) overlaps ")
+            && e.contains("(trials 25..50, shard 1 of 4) in trials 33..50")
+            && e.contains("(trials 50..75, shard 2 of 4) in trials 50..66"),
+        "{e}"
+    );
     // Another seed, another trial count, another scenario, another --set: all
     // listed at once, with what differs.
     let other = |extra: &[&str], name: &str| {
@@ -763,6 +768,34 @@ fn counts_that_would_wrap_when_merged_are_refused() {
         e.contains("the shards' service 0's `over_rpo` add up past 18446744073709551615"),
         "{e}"
     );
+}
+
+#[test]
+fn a_merged_result_given_with_its_own_shards_is_named_as_the_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "100", "--seed", "7", "-q"];
+    let files = shards(d, &cmd, 4);
+    let result = d.join("result.json").display().to_string();
+    merge(d, &files, &["--result", &result]);
+    let mut all = vec!["merge"];
+    all.extend(files.iter().map(String::as_str));
+    all.push(&result);
+    let e = fails(d, &all);
+    assert!(
+        e.contains(&format!("{result} (trials 0..100, shard 0 of 1) overlaps ")),
+        "{e}"
+    );
+    for f in &files {
+        assert!(e.contains(f.as_str()), "{f}: {e}");
+    }
+    assert_eq!(
+        e.matches("overlap").count(),
+        1,
+        "one problem, naming the result: {e}"
+    );
+    assert!(e.contains("a merged result"), "{e}");
 }
 
 /// Every JSON pointer into `v`, with the value there.
