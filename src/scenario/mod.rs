@@ -54,7 +54,7 @@ pub enum ScenarioError {
     Read { file: PathBuf, source: std::io::Error },
     #[error("{}: {}", file.display(), list(problems))]
     Invalid { file: PathBuf, problems: Vec<Problem> },
-    #[error("the sweep grid: {}", problems.join("; "))]
+    #[error("--set: {}", problems.join("; "))]
     Grid { problems: Vec<String> },
 }
 
