@@ -219,7 +219,9 @@ pub struct SweepArgs {
     /// Scenario file (JSON, format redsim/1).
     pub file: PathBuf,
     /// A parameter and its values: `PATH=v1,v2,...` (paths as for `run --set`;
-    /// commas inside braces, brackets or quotes do not split). Repeat for a grid.
+    /// commas inside braces, brackets or quotes do not split). Repeat for a
+    /// grid: at most 16 parameters and 10,000 points (the product of their
+    /// numbers of values).
     #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
     pub set: Vec<String>,
     #[command(flatten)]
@@ -1008,6 +1010,8 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
 
 fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
     let params = sweep_parameters(&args.set)?;
+    // The grid's size is checked before anything else is read or made.
+    let grid = scenario::grid(&params)?;
     let base = load(&args.file)?;
     let part = args.shard.map(shard::resolve).transpose()?;
     let mut outs = Outputs::new([args.file.as_path()]);
@@ -1015,7 +1019,7 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
     let run_points = |outs: &mut Outputs, cfg: &RunConfig| -> anyhow::Result<Vec<crate::shard::SweepPoint>> {
         outs.check()?;
         let mut points = Vec::new();
-        for set in scenario::grid(&params) {
+        for set in grid.iter().cloned() {
             let sc = scenario::from_source(&args.file, base.source.clone(), &set)?;
             let tally = engine::run(&sc.model, cfg, &|_| {})?;
             points.push(crate::shard::SweepPoint {

@@ -16,30 +16,51 @@ const ID_CHARS: usize = 40;
 /// Display bins per decade of the duration histogram.
 const BINS_PER_DECADE: f64 = 5.0;
 
-/// Characters of an id kept in a file name at most: with its prefix and
-/// suffixes the name stays well under the 255 bytes file systems allow.
+/// Characters of a file-name stem at most: with its prefix and suffixes the
+/// name stays well under the 255 bytes file systems allow.
 const STEM_MAX: usize = 80;
 
-/// A file-name-safe form of an id: ASCII letters, digits, `-`, `_` and `.`
-/// kept, other characters as `_`, at most [`STEM_MAX`] of them. An id that
-/// had to be changed gets a hash of itself appended, so that two ids (`web/a`
-/// and `web:a`, or two long ones with a common start) never share a file.
+/// Hex digits of the SHA-256 that end a long id's stem (128 bits).
+const HASH_HEX: usize = 32;
+
+/// The file-name stem of an id, injective by construction.
+///
+/// Each byte of the id's UTF-8 is written as itself when it is an ASCII
+/// letter or digit, `-`, `_` or `.`, and as `~` and two upper-case hex
+/// digits otherwise (`web/a` gives `web~2Fa`, `a~b` gives `a~7Eb`). That is
+/// a prefix-free code, so distinct ids give distinct escaped forms, and an
+/// ordinary id is its own stem. An escaped form longer than [`STEM_MAX`] is
+/// cut after a whole code, and `~~` and the first [`HASH_HEX`] hex digits of
+/// the id's SHA-256 are appended: no escaped form contains `~~` (each `~`
+/// is followed by a hex digit), so a cut stem never equals a whole one, and
+/// two cut stems are equal only if the ids' SHA-256 agree on 128 bits.
 fn stem(id: &str) -> String {
-    let safe: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe == id && safe.len() <= STEM_MAX {
-        return safe;
+    let mut codes: Vec<String> = Vec::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            codes.push(char::from(b).to_string());
+        } else {
+            codes.push(format!("~{b:02X}"));
+        }
     }
-    let short: String = safe.chars().take(STEM_MAX).collect();
-    format!("{short}-{:016x}", crate::engine::rng::fnv1a64(id))
+    let escaped: String = codes.concat();
+    if escaped.len() <= STEM_MAX {
+        return escaped;
+    }
+    let room = STEM_MAX - HASH_HEX - 2;
+    let mut out = String::with_capacity(STEM_MAX);
+    for c in &codes {
+        if out.len() + c.len() > room {
+            break;
+        }
+        out.push_str(c);
+    }
+    use sha2::{Digest, Sha256};
+    out.push_str("~~");
+    for b in &Sha256::digest(id.as_bytes())[..HASH_HEX / 2] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }
 
 /// The outage durations of one service over `trials` trials; `None` without outages.
@@ -436,17 +457,64 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::stem;
+
+    #[test]
+    fn ids_that_sanitised_alike_get_distinct_stems() {
+        let long = "x".repeat(300);
+        let pairs = [
+            ("web/a", "web_a-66769e2e096203a1"),
+            ("web/a", "web_a"),
+            ("web/a", "web:a"),
+            ("web a", "web_a"),
+            ("web~2Fa", "web/a"),
+            ("a~", "a~7E"),
+            ("", "_"),
+            (long.as_str(), "x"),
+        ];
+        for (a, b) in pairs {
+            assert_ne!(stem(a), stem(b), "{a:?} and {b:?}");
+        }
+        // A long id's stem, hashed, never equals any id's unhashed stem.
+        let hashed = stem(&long);
+        assert_ne!(stem(&hashed), hashed, "{hashed}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            rng_seed: proptest::test_runner::RngSeed::Fixed(20261207),
+            ..ProptestConfig::with_cases(2000)
+        })]
+
+        #[test]
+        fn distinct_ids_get_distinct_stems(
+            a in "[a_~/F2E7é.:-]{0,90}",
+            b in "[a_~/F2E7é.:-]{0,90}",
+        ) {
+            prop_assume!(a != b);
+            prop_assert_ne!(stem(&a), stem(&b));
+        }
+
+        #[test]
+        fn stems_are_short_and_safe(id in "\\PC{0,200}") {
+            let s = stem(&id);
+            prop_assert!(s.len() <= super::STEM_MAX, "{}", s);
+            prop_assert!(
+                s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)),
+                "{}",
+                s
+            );
+        }
+    }
 
     #[test]
     fn file_stems_are_safe_short_and_distinct() {
         assert_eq!(stem("web-1.a_b"), "web-1.a_b", "a safe id is kept as it is");
         let (slash, colon) = (stem("web/a"), stem("web:a"));
-        assert_ne!(
-            slash, colon,
-            "two ids that sanitise alike still get their own file"
-        );
-        assert!(slash.starts_with("web_a-"), "{slash}");
+        assert_eq!(slash, "web~2Fa");
+        assert_eq!(colon, "web~3Aa");
         let long = "x".repeat(300);
         let longer = format!("{long}y");
         assert!(stem(&long).len() < 100, "{}", stem(&long));

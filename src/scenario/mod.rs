@@ -73,6 +73,8 @@ pub enum ScenarioError {
     Read { file: PathBuf, source: std::io::Error },
     #[error("{}: {}", file.display(), list(problems))]
     Invalid { file: PathBuf, problems: Vec<Problem> },
+    #[error("--set: {}", problems.join("; "))]
+    Grid { problems: Vec<String> },
 }
 
 fn list(problems: &[Problem]) -> String {
@@ -88,7 +90,7 @@ impl ScenarioError {
     /// The problems found (empty for a read error).
     pub fn problems(&self) -> &[Problem] {
         match self {
-            Self::Read { .. } => &[],
+            Self::Read { .. } | Self::Grid { .. } => &[],
             Self::Invalid { problems, .. } => problems,
         }
     }
@@ -134,10 +136,61 @@ pub fn sha256_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     hex(&h.finalize())
 }
 
+/// Points of a sweep grid at most: the product of its parameters' numbers
+/// of values (documented in `docs/cookbook.md` and `redsim sweep --help`).
+pub const MAX_GRID_POINTS: u64 = 10_000;
+
+/// Parameters of a sweep grid at most.
+pub const MAX_GRID_PARAMETERS: usize = 16;
+
+/// What is wrong with a grid of `--set` values, every problem at once;
+/// nothing in proportion to the grid's size is allocated.
+pub fn grid_problems(params: &[(String, Vec<String>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if params.len() > MAX_GRID_PARAMETERS {
+        problems.push(format!(
+            "{} parameters: a sweep has at most {MAX_GRID_PARAMETERS}; sweep fewer paths at once",
+            params.len()
+        ));
+    }
+    for (i, (path, values)) in params.iter().enumerate() {
+        if values.is_empty() {
+            problems.push(format!("parameter `{path}` has no values: give it at least one"));
+        }
+        if params[..i].iter().any(|(p, _)| p == path) {
+            problems.push(format!(
+                "parameter `{path}` is given twice: list all its values once"
+            ));
+        }
+    }
+    let points = params
+        .iter()
+        .try_fold(1u128, |n, (_, v)| n.checked_mul(v.len() as u128));
+    if points.is_none_or(|n| n > u128::from(MAX_GRID_POINTS)) {
+        let counts: Vec<String> = params.iter().map(|(_, v)| v.len().to_string()).collect();
+        let size = points.map_or_else(|| "more than 10^38".to_string(), |n| n.to_string());
+        problems.push(format!(
+            "the grid has {} = {size} points; a sweep has at most {MAX_GRID_POINTS}: give fewer values, \
+             or split it into several sweeps",
+            counts.join(" × ")
+        ));
+    }
+    problems
+}
+
 /// Every point of a grid of `--set` values: for each combination of one
 /// value per parameter (the last parameter varying fastest), its
 /// `PATH=VALUE` changes, one per parameter.
-pub fn grid(params: &[(String, Vec<String>)]) -> Vec<Vec<String>> {
+///
+/// # Errors
+/// [`ScenarioError::Grid`] when the grid is past its limits
+/// ([`MAX_GRID_POINTS`], [`MAX_GRID_PARAMETERS`]) or a parameter has no
+/// value or is given twice: checked before the points are made.
+pub fn grid(params: &[(String, Vec<String>)]) -> Result<Vec<Vec<String>>, ScenarioError> {
+    let problems = grid_problems(params);
+    if !problems.is_empty() {
+        return Err(ScenarioError::Grid { problems });
+    }
     let mut points: Vec<Vec<String>> = vec![Vec::new()];
     for (path, values) in params {
         points = points
@@ -151,7 +204,7 @@ pub fn grid(params: &[(String, Vec<String>)]) -> Vec<Vec<String>> {
             })
             .collect();
     }
-    points
+    Ok(points)
 }
 
 /// SHA-256 of `bytes`, hex.
@@ -432,5 +485,33 @@ mod tests {
         };
         let s = p.to_string();
         assert_eq!(s, "components[0].id (`a\\u{1b}[31m`): x\\nerror: forged");
+    }
+
+    fn param(path: &str, n: usize) -> (String, Vec<String>) {
+        (path.into(), (0..n).map(|v| v.to_string()).collect())
+    }
+
+    #[test]
+    fn grids_are_checked_before_their_points_are_made() {
+        let ok = [param("a", 100), param("b", 100)];
+        assert_eq!(grid(&ok).unwrap().len(), 10_000, "the limit itself is allowed");
+        let e = grid(&[param("a", 100), param("b", 101)]).unwrap_err().to_string();
+        assert!(
+            e.contains("100 × 101 = 10100 points") && e.contains("at most 10000"),
+            "{e}"
+        );
+        // Far past any memory: refused without making a point.
+        let huge: Vec<_> = (0..16).map(|p| param(&format!("p{p}"), 1000)).collect();
+        let e = grid(&huge).unwrap_err().to_string();
+        assert!(e.contains("more than 10^38 points"), "{e}");
+        let e = grid(&[param("a", 0), param("a", 2)]).unwrap_err().to_string();
+        assert!(
+            e.contains("`a` has no values") && e.contains("`a` is given twice"),
+            "{e}"
+        );
+        assert_eq!(
+            grid_problems(&[param("a", 2), param("b", 3)]),
+            Vec::<String>::new()
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! Sharded runs: a run, sweep or comparison split into contiguous ranges of
 //! its trials, each range run anywhere and written to a shard file
-//! (`redsim-shard/1`), the files merged exactly into the result of one run.
+//! (`redsim-shard/2`), the files merged exactly into the result of one run.
 //!
 //! Trial `i` depends only on (seed, i, element ids), and every statistic is
 //! an integer sum, so the merged tallies are those of a single run, bit for
 //! bit. A shard file carries what a merge must check and what a report
-//! needs: the settings, the scenario text (hashed), and the tallies; a run's
+//! needs: the settings, the scenario text (hashed), the tallies, and a
+//! checksum of all of it, so that an altered or damaged file is refused
+//! (its counts are also checked against what its trials can give); a run's
 //! tally is split at [`engine::checkpoints`] of the whole run, so that a
 //! merged result keeps the running estimates of a single run.
 //!
@@ -19,10 +21,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use wire::{FORMAT, Kind, Part, Source};
+pub use wire::{FORMAT, Kind, OLDER_FORMATS, Part, Source, checksum};
 
 use crate::analysis::compare::shared_services;
-use crate::engine::{self, DurationHist, PairedTally, Tally};
+use crate::engine::{self, DurationHist, PairedTally, ServiceTally, Tally, Wide};
 use crate::model::Model;
 use crate::scenario::{self, Scenario};
 
@@ -48,6 +50,12 @@ pub enum ShardError {
         file.display()
     )]
     NotShard { file: PathBuf, found: String },
+    #[error(
+        "{}: written by an older redsim (format `{found}`, without a checksum); this redsim reads \
+         `{FORMAT}`: regenerate it by running its shards again with this redsim (and merging them again)",
+        file.display()
+    )]
+    Older { file: PathBuf, found: String },
     #[error("{}: {}", file.display(), list(problems))]
     Invalid { file: PathBuf, problems: Vec<String> },
     #[error("cannot merge the shards: {}", list(problems))]
@@ -328,6 +336,7 @@ impl Shard {
             segments: None,
             points: None,
             paired: None,
+            checksum: String::new(),
         };
         match &self.data {
             Data::Run { segments, .. } => {
@@ -366,6 +375,8 @@ impl Shard {
                 file.paired = Some(wire::Paired::new(paired, &ids));
             }
         }
+        let doc = serde_json::to_value(&file).expect("a shard is plain data");
+        file.checksum = checksum(&doc);
         let mut s = serde_json::to_string_pretty(&file).expect("a shard is plain data");
         s.push('\n');
         s
@@ -397,6 +408,12 @@ impl Shard {
             serde_json::from_slice(bytes).map_err(|e| not_shard(format!("not JSON: {e}")))?;
         match doc.get("format").and_then(serde_json::Value::as_str) {
             Some(FORMAT) => {}
+            Some(old) if OLDER_FORMATS.contains(&old) => {
+                return Err(ShardError::Older {
+                    file: path.into(),
+                    found: old.into(),
+                });
+            }
             Some(other) => return Err(not_shard(format!("its format is `{other}`, not `{FORMAT}`"))),
             None => return Err(not_shard("no `format` key".into())),
         }
@@ -404,9 +421,33 @@ impl Shard {
             file: path.into(),
             problems,
         };
-        let file: wire::ShardFile = serde_path_to_error::deserialize(doc)
-            .map_err(|e| invalid(vec![format!("at `{}`: {}", e.path(), e.inner())]))?;
-        check(file).map_err(invalid)
+        // An altered file is refused whatever else is wrong with it; what
+        // else is wrong is listed too, as a clue to what happened.
+        let mut problems = Vec::new();
+        match doc.get("checksum") {
+            Some(serde_json::Value::String(c)) if *c == checksum(&doc) => {}
+            Some(_) => problems.push(
+                "its content does not match its `checksum`: the file was altered or damaged after redsim \
+                 wrote it; regenerate it (run its shard again, or merge its shards again)"
+                    .to_string(),
+            ),
+            None => problems.push(
+                "it has no `checksum`: it was not written by redsim as it is; regenerate it (run its shard \
+                 again, or merge its shards again)"
+                    .to_string(),
+            ),
+        }
+        let checked = serde_path_to_error::deserialize(doc)
+            .map_err(|e| vec![format!("at `{}`: {}", e.path(), e.inner())])
+            .and_then(check);
+        match checked {
+            Ok(shard) if problems.is_empty() => Ok(shard),
+            Ok(_) => Err(invalid(problems)),
+            Err(more) => {
+                problems.extend(more);
+                Err(invalid(problems))
+            }
+        }
     }
 }
 
@@ -506,15 +547,14 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             if let (true, Some(model)) = (scenarios_ok, resolved.first()) {
                 let mut from = first;
                 for (i, (s, t)) in segments.iter().zip(&tallies).enumerate() {
-                    check_tally(
-                        t,
-                        model,
-                        s.end.saturating_sub(from),
-                        &format!("segments[{i}]"),
-                        &mut problems,
-                    );
+                    let at = format!("segments[{i}]");
+                    repeated_causes(&s.tally, &at, &mut problems);
+                    check_tally(t, model, s.end.saturating_sub(from), &at, &mut problems);
                     from = s.end;
                 }
+                // The report adds the segments up.
+                let refs: Vec<&Tally> = tallies.iter().collect();
+                counts_add_up(&refs, "the segments' ", &mut problems);
             }
             resolved.first().cloned().map(|model| Data::Run {
                 model: Box::new(model),
@@ -531,10 +571,19 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 .iter()
                 .map(|p| (p.path.clone(), p.values.clone()))
                 .collect();
-            let grid = scenario::grid(&parameters);
+            // The grid's size is checked before its points are made.
+            let grid_problems = scenario::grid_problems(&parameters);
+            problems.extend(grid_problems.iter().map(|p| format!("`parameters`: {p}")));
+            let grid = if grid_problems.is_empty() {
+                scenario::grid(&parameters).ok()
+            } else {
+                None
+            };
             let points = f.points.unwrap_or_default();
             let sets: Vec<Vec<String>> = points.iter().map(|p| p.set.clone()).collect();
-            if sets != grid {
+            if let Some(grid) = &grid
+                && sets != *grid
+            {
                 problems.push(format!(
                     "`points` are not the grid of `parameters`: {} point(s) where the grid has {}",
                     points.len(),
@@ -542,12 +591,14 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 ));
             }
             let mut out = Vec::new();
-            if scenarios_ok && f.scenarios.len() == 1 && sets == grid {
+            if scenarios_ok && f.scenarios.len() == 1 && grid.as_ref() == Some(&sets) {
                 for (i, p) in points.iter().enumerate() {
                     match f.scenarios[0].resolve(&p.set) {
                         Ok(sc) => {
                             let tally = Tally::from(&p.tally);
-                            check_tally(&tally, &sc.model, n, &format!("points[{i}]"), &mut problems);
+                            let at = format!("points[{i}]");
+                            repeated_causes(&p.tally, &at, &mut problems);
+                            check_tally(&tally, &sc.model, n, &at, &mut problems);
                             out.push(SweepPoint {
                                 set: p.set.clone(),
                                 model: sc.model,
@@ -611,6 +662,8 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                             "`paired` has sums larger than {} trials can give: the file was altered",
                             p.trials
                         ));
+                    } else {
+                        check_paired(&p.tally(), &ids, &resolved, &mut problems);
                     }
                 }
                 (None, _) => problems.push("a compare shard must have `paired`".into()),
@@ -648,10 +701,83 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
     }
 }
 
-/// Checks that a tally read from a file fits its model and its trials.
+/// Checks a comparison's sums against each other and against the designs'
+/// missions: each design's down time within its mission, and each
+/// difference's sum equal to its design's less the first design's (the
+/// differences are taken trial by trial).
+fn check_paired(t: &PairedTally, ids: &[String], models: &[Model], problems: &mut Vec<String>) {
+    let n = t.trials;
+    let signed = |a: u128| i128::try_from(a).ok();
+    for (s, id) in t.services.iter().zip(ids) {
+        let mut bad = |message: &str| problems.push(format!("`paired` service `{id}`: {message}"));
+        let agree = s.designs.iter().all(|o| {
+            moments_agree(o.down.sum, o.down.sum_sq, n, false)
+                && moments_agree(o.outages.sum, o.outages.sum_sq, n, false)
+        }) && s.differences.iter().all(|o| {
+            moments_agree(o.down.sum.unsigned_abs(), o.down.sum_sq, n, true)
+                && moments_agree(o.outages.sum.unsigned_abs(), o.outages.sum_sq, n, true)
+        });
+        if !agree {
+            bad(&format!("its sums cannot come from {n} trials"));
+        }
+        if s.designs
+            .iter()
+            .zip(models)
+            .any(|(o, m)| o.down.sum > most_per_trial(m) * u128::from(n))
+        {
+            bad(&format!(
+                "a design's down time is longer than its mission in {n} trials"
+            ));
+        }
+        let Some(first) = s.designs.first() else {
+            continue;
+        };
+        let differences_hold = s.designs[1..].iter().zip(&s.differences).all(|(o, d)| {
+            let less = |a: u128, b: u128| signed(a).zip(signed(b)).map(|(a, b)| a - b);
+            less(o.down.sum, first.down.sum) == Some(d.down.sum)
+                && less(o.outages.sum, first.outages.sum) == Some(d.outages.sum)
+        });
+        if !differences_hold {
+            bad("a difference's sum is not its design's less the first design's");
+        }
+    }
+}
+
+/// The longest time one trial of `model` can count [ticks]: its mission,
+/// with room for the rounding of a sum of many spans.
+fn most_per_trial(model: &Model) -> u128 {
+    let mission = engine::tally::ticks(model.mission);
+    u128::from(mission) + u128::from(mission / 1_000_000) + 1
+}
+
+/// Causes listed twice or out of order in a tally as written.
+fn repeated_causes(t: &wire::TallyW, at: &str, problems: &mut Vec<String>) {
+    for (s, c) in t.repeated_causes() {
+        problems.push(format!(
+            "{at}: service {s}: cause {} is listed twice or out of order",
+            cause_name(c)
+        ));
+    }
+}
+
+/// Whether a sum and a sum of squares of non-negative integers (`abs`: the
+/// sum's magnitude, for signed ones) can come from `n` of them: `abs ≤
+/// sum_sq` (x ≤ x² for whole x), `sum² ≤ n · sum_sq` (Cauchy–Schwarz) and,
+/// unsigned, `sum_sq ≤ sum²`.
+fn moments_agree(abs: u128, sum_sq: Wide, n: u64, signed: bool) -> bool {
+    let square = Wide::product(abs, abs);
+    Wide { hi: 0, lo: abs } <= sum_sq
+        && sum_sq.checked_mul(n).is_none_or(|bound| square <= bound)
+        && (signed || sum_sq <= square)
+}
+
+/// Checks that a tally read from a file fits its model and its trials:
+/// every count against what `trials` trials of the model can give, and
+/// the counts against each other where the engine ties them.
 fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut Vec<String>) {
-    if t.trials != trials {
-        problems.push(format!("{at}: {} trials where its range has {trials}", t.trials));
+    let n = trials;
+    if t.trials != n {
+        problems.push(format!("{at}: {} trials where its range has {n}", t.trials));
     }
     if t.services.len() != model.services.len() {
         problems.push(format!(
@@ -660,58 +786,196 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
             model.services.len()
         ));
     }
+    if u128::from(t.events) > u128::from(n) * u128::from(engine::MAX_EVENTS_PER_TRIAL) {
+        problems.push(format!(
+            "{at}: `events` is {}, more than {n} trials can give (at most {} each)",
+            t.events,
+            engine::MAX_EVENTS_PER_TRIAL
+        ));
+    }
     let causes = model.elements.len() + model.common_cause.len();
     // No duration in ticks (a u64) falls in a bin past this one.
     let top_bin = DurationHist::bin(u64::MAX);
+    let per_trial = most_per_trial(model);
+    let planned = model.has_planned();
     for (s, st) in t.services.iter().enumerate() {
-        if let Some(c) = st.by_cause.keys().flatten().find(|&&c| c as usize >= causes) {
-            problems.push(format!(
-                "{at}: service {s} has cause {c}, but the scenario has only {causes} elements and shocks"
-            ));
-        }
+        let id = model.services.get(s).map_or("?", |x| x.id.as_str());
+        let mut bad = |message: String| problems.push(format!("{at}: service {s} (`{id}`): {message}"));
         let moments = [
-            ("down", &st.down),
-            ("degraded", &st.degraded),
-            ("outages", &st.outages),
-            ("planned_down", &st.planned_down),
-            ("unplanned_down", &st.unplanned_down),
-            ("data_losses", &st.data_losses),
-            ("lost_writes", &st.lost_writes),
+            ("down", &st.down, true),
+            ("degraded", &st.degraded, true),
+            ("outages", &st.outages, false),
+            ("planned_down", &st.planned_down, true),
+            ("unplanned_down", &st.unplanned_down, true),
+            ("data_losses", &st.data_losses, false),
+            ("lost_writes", &st.lost_writes, false),
         ];
-        let causes_fit = st.by_cause.values().all(|c| c.down.fits(t.trials));
-        for (name, m) in moments {
-            if !m.fits(t.trials) {
-                problems.push(format!(
-                    "{at}: service {s}: `{name}` sums are larger than {} trials can give",
-                    t.trials
-                ));
+        for (name, m, timed) in moments {
+            if !m.fits(n) {
+                bad(format!("`{name}` sums are larger than {n} trials can give"));
+            } else if !moments_agree(m.sum, m.sum_sq, n, false) {
+                bad(format!("`{name}`: its sums cannot come from {n} trials"));
+            } else if timed && m.sum > per_trial * u128::from(n) {
+                bad(format!("`{name}` is longer than the mission in {n} trials"));
             }
         }
-        if !causes_fit {
-            problems.push(format!(
-                "{at}: service {s}: a cause's down-time sums are larger than {} trials can give",
-                t.trials
+        if st.by_cause.values().any(|c| !c.down.fits(n)) {
+            bad(format!(
+                "a cause's down-time sums are larger than {n} trials can give"
+            ));
+        } else if st
+            .by_cause
+            .values()
+            .any(|c| !moments_agree(c.down.sum, c.down.sum_sq, n, false))
+        {
+            bad(format!("a cause's down-time sums cannot come from {n} trials"));
+        }
+        let outages = st.outages.sum;
+        if st.no_outage > n {
+            bad(format!(
+                "`no_outage` is {}, more than its {n} trials",
+                st.no_outage
+            ));
+        } else if u128::from(n - st.no_outage) > outages {
+            bad(format!(
+                "`no_outage` is {} of {n} trials, but the other trials hold only {outages} outages",
+                st.no_outage
             ));
         }
         let h = &st.durations;
-        if h.sum > u128::from(u64::MAX) * u128::from(h.count) {
-            problems.push(format!(
-                "{at}: service {s}: the outage durations sum to more than {} outages can",
+        if u128::from(h.count) != outages {
+            bad(format!(
+                "it counts {} outage durations but {outages} outages",
                 h.count
             ));
         }
-        if let Some(b) = h.bins.keys().find(|&&b| b > top_bin) {
-            problems.push(format!(
-                "{at}: service {s} has outage-duration bin {b}, past the last one ({top_bin})"
+        if st.over_rto > h.count {
+            bad(format!(
+                "`over_rto` is {}, more than the {} outages",
+                st.over_rto, h.count
             ));
+        }
+        if st.trials_over_rto > n.min(st.over_rto) || (st.over_rto > 0 && st.trials_over_rto == 0) {
+            bad(format!(
+                "`trials_over_rto` is {} with {} outages over the RTO in {n} trials",
+                st.trials_over_rto, st.over_rto
+            ));
+        }
+        if u128::from(st.over_rpo) > st.data_losses.sum {
+            bad(format!(
+                "`over_rpo` is {}, more than the {} data losses",
+                st.over_rpo, st.data_losses.sum
+            ));
+        }
+        if st.trials_over_rpo > n.min(st.over_rpo) || (st.over_rpo > 0 && st.trials_over_rpo == 0) {
+            bad(format!(
+                "`trials_over_rpo` is {} with {} data losses over the RPO in {n} trials",
+                st.trials_over_rpo, st.over_rpo
+            ));
+        }
+        if !planned && (st.planned_outages > 0 || st.planned_down.sum > 0) {
+            bad(
+                "planned outages or downtime, but the scenario has no planned activities (maintenance or failback)"
+                    .into(),
+            );
+        }
+        let longest_ok = if h.count == 0 {
+            h.sum == 0 && h.max == 0
+        } else {
+            u128::from(h.max) <= h.sum && h.sum <= u128::from(h.max) * u128::from(h.count)
+        };
+        if !longest_ok {
+            bad(format!(
+                "its {} outage durations cannot sum to {} with the longest {}",
+                h.count, h.sum, h.max
+            ));
+        }
+        if u128::from(h.max) > per_trial {
+            bad(format!("an outage of {} ticks is longer than the mission", h.max));
+        }
+        if let Some(b) = h.bins.keys().find(|&&b| b > top_bin) {
+            bad(format!(
+                "outage-duration bin {b} is past the last one ({top_bin})"
+            ));
+        } else if h.count > 0 && h.bins.keys().next_back() != Some(&DurationHist::bin(h.max)) {
+            bad("the longest outage is not in the last outage-duration bin".into());
         }
         let binned: u128 = h.bins.values().map(|&c| u128::from(c)).sum();
         if binned != u128::from(h.count) {
-            problems.push(format!(
-                "{at}: service {s} counts {} outage durations but its bins hold {binned}",
+            bad(format!(
+                "it counts {} outage durations but its bins hold {binned}",
                 h.count
             ));
         }
+        if let Some(c) = st.by_cause.keys().flatten().find(|&&c| c as usize >= causes) {
+            bad(format!(
+                "cause {c}, but the scenario has only {causes} elements and shocks"
+            ));
+        }
+        if let Some((c, _)) = st.by_cause.iter().find(|(_, c)| c.outages == 0) {
+            bad(format!("cause {} with no outage", cause_name(*c)));
+        }
+        let caused: u128 = st.by_cause.values().map(|c| u128::from(c.outages)).sum();
+        if caused != u128::from(h.count) {
+            bad(format!("its causes hold {caused} outages, not its {}", h.count));
+        }
+        let caused_down: u128 = st.by_cause.values().map(|c| c.down.sum).sum();
+        if caused_down != h.sum {
+            bad(format!(
+                "its causes hold {caused_down} ticks of outages, not its {}",
+                h.sum
+            ));
+        }
+    }
+}
+
+fn cause_name(c: Option<u32>) -> String {
+    c.map_or_else(|| "null".into(), |c| c.to_string())
+}
+
+/// Checks that the counts of `tallies`, added up, fit their 64 bits: each
+/// file's counts fit what its trials can give, but counts such as outages
+/// can each be near 2^64 − 1 in a file that was altered and re-sealed.
+fn counts_add_up(tallies: &[&Tally], at: &str, problems: &mut Vec<String>) {
+    type Field = (&'static str, fn(&ServiceTally) -> u64);
+    const FIELDS: [Field; 7] = [
+        ("no_outage", |s| s.no_outage),
+        ("over_rto", |s| s.over_rto),
+        ("trials_over_rto", |s| s.trials_over_rto),
+        ("durations.count", |s| s.durations.count),
+        ("planned_outages", |s| s.planned_outages),
+        ("over_rpo", |s| s.over_rpo),
+        ("trials_over_rpo", |s| s.trials_over_rpo),
+    ];
+    let past = |total: u128| total > u128::from(u64::MAX);
+    let mut over: Vec<String> = Vec::new();
+    for (name, get) in [
+        ("trials", (|t| t.trials) as fn(&Tally) -> u64),
+        ("events", |t| t.events),
+    ] {
+        if past(tallies.iter().map(|t| u128::from(get(t))).sum()) {
+            over.push(format!("`{name}`"));
+        }
+    }
+    let services = tallies.iter().map(|t| t.services.len()).max().unwrap_or(0);
+    for s in 0..services {
+        for (name, get) in FIELDS {
+            let total: u128 = tallies
+                .iter()
+                .filter_map(|t| t.services.get(s))
+                .map(|x| u128::from(get(x)))
+                .sum();
+            if past(total) {
+                over.push(format!("service {s}'s `{name}`"));
+            }
+        }
+    }
+    if !over.is_empty() {
+        problems.push(format!(
+            "{at}{} add up past {}: no run counts that far; a file was altered",
+            over.join(", "),
+            u64::MAX
+        ));
     }
 }
 
@@ -827,38 +1091,67 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         )
     };
     // Ranges in order: duplicates, overlaps, gaps. Empty shards hold no trials and are skipped.
+    let ranged: Vec<&(&Path, Shard)> = mine.iter().copied().filter(|(_, s)| s.end > s.first).collect();
     let mut covered = 0u64;
-    let mut last: Option<&(&Path, Shard)> = None;
+    // The file that reaches `covered`: what a range starting before it overlaps.
+    let mut widest: Option<usize> = None;
+    let mut overlaps: Vec<(usize, usize, u64, u64)> = Vec::new();
     let mut missing = Vec::new();
-    for sh in mine.iter().copied().filter(|(_, s)| s.end > s.first) {
-        let (path, s) = sh;
-        if let Some((lp, l)) = last {
-            if (l.first, l.end) == (s.first, s.end) {
-                problems.push(format!(
-                    "{} and {} hold the same trials ({}): a shard given twice; keep one",
-                    lp.display(),
-                    path.display(),
-                    describe(s)
-                ));
-                continue;
-            }
-            if s.first < covered {
-                problems.push(format!(
-                    "{} ({}) and {} ({}) overlap in trials {}..{}: shards of different splits; keep one split",
-                    lp.display(),
-                    describe(l),
-                    path.display(),
-                    describe(s),
-                    s.first,
-                    covered.min(s.end)
-                ));
-            }
+    for (i, &(path, s)) in ranged.iter().enumerate() {
+        if let Some((lp, l)) = i.checked_sub(1).map(|j| ranged[j])
+            && (l.first, l.end) == (s.first, s.end)
+        {
+            problems.push(format!(
+                "{} and {} hold the same trials ({}): a shard given twice; keep one",
+                lp.display(),
+                path.display(),
+                describe(s)
+            ));
+            continue;
+        }
+        if let Some(w) = widest
+            && s.first < covered
+        {
+            overlaps.push((w, i, s.first, covered.min(s.end)));
         }
         if s.first > covered {
             missing.push((covered, s.first));
         }
-        covered = covered.max(s.end);
-        last = Some(sh);
+        if s.end > covered {
+            covered = s.end;
+            widest = Some(i);
+        }
+    }
+    // Each overlap is blamed on the file in most of them (a merged result
+    // given with its own shards overlaps every one), named once with all it overlaps.
+    while !overlaps.is_empty() {
+        let blamed = |f: usize| overlaps.iter().filter(|o| o.0 == f || o.1 == f).count();
+        let worst = overlaps
+            .iter()
+            .flat_map(|o| [o.0, o.1])
+            .max_by_key(|&f| (blamed(f), ranged[f].1.end - ranged[f].1.first, usize::MAX - f))
+            .expect("an overlap has two files");
+        let (path, s) = ranged[worst];
+        let theirs: Vec<String> = overlaps
+            .iter()
+            .filter(|o| o.0 == worst || o.1 == worst)
+            .map(|&(a, b, from, to)| {
+                let (p, o) = ranged[if a == worst { b } else { a }];
+                format!("{} ({}) in trials {from}..{to}", p.display(), describe(o))
+            })
+            .collect();
+        overlaps.retain(|o| o.0 != worst && o.1 != worst);
+        let hint = if s.is_complete() {
+            "it is a merged result (every trial of the run): merge either it or its shards, not both"
+        } else {
+            "shards of different splits; keep one split"
+        };
+        problems.push(format!(
+            "{} ({}) overlaps {}: {hint}",
+            path.display(),
+            describe(s),
+            theirs.join(", ")
+        ));
     }
     if covered < total {
         missing.push((covered, total));
@@ -882,6 +1175,9 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
             _ => String::new(),
         };
         problems.push(format!("trials {a}..{b} of {total} are in no file{which}"));
+    }
+    if problems.is_empty() {
+        counts_fit_merged(&mine, &mut problems);
     }
     if !problems.is_empty() {
         return Err(ShardError::Merge { problems });
@@ -911,6 +1207,36 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         },
         notes,
     })
+}
+
+/// Checks that the counts of shards of one run, added up, fit their 64 bits.
+fn counts_fit_merged(mine: &[&(&Path, Shard)], problems: &mut Vec<String>) {
+    match mine.first().map(|(_, s)| &s.data) {
+        Some(Data::Run { .. }) => {
+            let tallies: Vec<&Tally> = mine
+                .iter()
+                .flat_map(|(_, s)| match &s.data {
+                    Data::Run { segments, .. } => segments.iter().collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            counts_add_up(&tallies, "the shards' ", problems);
+        }
+        Some(Data::Sweep { points, .. }) => {
+            for i in 0..points.len() {
+                let tallies: Vec<&Tally> = mine
+                    .iter()
+                    .filter_map(|(_, s)| match &s.data {
+                        Data::Sweep { points, .. } => points.get(i).map(|p| &p.tally),
+                        _ => None,
+                    })
+                    .collect();
+                counts_add_up(&tallies, &format!("points[{i}]: the shards' "), problems);
+            }
+        }
+        // A comparison's sums are 128-bit and within what its trials can give.
+        Some(Data::Compare { .. }) | None => {}
+    }
 }
 
 /// Merges the data of shards of one run, in range order, covering it all.
@@ -990,7 +1316,7 @@ mod tests {
 
     #[test]
     fn inconsistent_files_are_refused_not_panicked_on() {
-        let head = r#""format": "redsim-shard/1", "redsim_version": "0.1.0", "scenario_sha256": "x",
+        let head = r#""format": "redsim-shard/2", "redsim_version": "0.1.0", "scenario_sha256": "x",
             "seed": 1, "trials": 10, "range": {"first": 0, "end": 10}, "shard": {"index": 0, "count": 1},
             "confidence": 0.95, "generator": "g", "scenarios": []"#;
         for body in [
@@ -998,19 +1324,49 @@ mod tests {
             r#""kind": "run", "segments": []"#,
             r#""kind": "compare", "paired": {"trials": 10, "services": []}"#,
         ] {
-            let text = format!("{{{head}, {body}}}");
-            let e = Shard::parse(Path::new("f.json"), text.as_bytes())
+            let mut doc: serde_json::Value = serde_json::from_str(&format!("{{{head}, {body}}}")).unwrap();
+            doc["checksum"] = checksum(&doc).into();
+            let e = Shard::parse(Path::new("f.json"), doc.to_string().as_bytes())
                 .unwrap_err()
                 .to_string();
-            assert!(e.contains("must have"), "{e}");
+            assert!(e.contains("must have") && !e.contains("checksum"), "{e}");
         }
+        let e = Shard::parse(
+            Path::new("f.json"),
+            br#"{"format": "redsim-shard/2", "kind": "run"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("missing field") && e.contains("no `checksum`"), "{e}");
         let e = Shard::parse(
             Path::new("f.json"),
             br#"{"format": "redsim-shard/1", "kind": "run"}"#,
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("missing field"), "{e}");
+        assert!(e.contains("written by an older redsim"), "{e}");
+    }
+
+    #[test]
+    fn the_checksum_ignores_layout_and_key_order_but_not_content() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"b": [1, "x"], "a": {"d": 0.5, "c": null}}"#).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str("{\"a\":{\"c\":null,\n \"d\":0.5},\"b\":[1,\"x\"],\"checksum\":\"z\"}")
+                .unwrap();
+        assert_eq!(checksum(&a), checksum(&b));
+        // SHA-256 of the canonical text `{"a":{"c":null,"d":0.5},"b":[1,"x"]}`.
+        assert_eq!(
+            checksum(&a),
+            crate::scenario::sha256_hex(br#"{"a":{"c":null,"d":0.5},"b":[1,"x"]}"#)
+        );
+        for other in [
+            r#"{"b": [1, "y"], "a": {"d": 0.5, "c": null}}"#,
+            r#"{"b": ["x", 1], "a": {"d": 0.5, "c": null}}"#,
+        ] {
+            let o: serde_json::Value = serde_json::from_str(other).unwrap();
+            assert_ne!(checksum(&a), checksum(&o), "{other}");
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! The shard file format `redsim-shard/1`: serde wire types, kept apart from
+//! The shard file format `redsim-shard/2`: serde wire types, kept apart from
 //! the engine's tallies (the file is a public interface; the tallies are
 //! not). Integers that may pass 2^53 (sums in ticks, sums of squares) are
 //! decimal strings, so that every reader gets them exactly; histogram bins
-//! are an object from bin index to count.
+//! are an object from bin index to count. The `checksum` covers the rest of
+//! the file (see [`checksum`]).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,54 @@ use crate::engine::{
 };
 
 /// Format tag of shard and result files (documented in `docs/report-format.md`).
-pub const FORMAT: &str = "redsim-shard/1";
+pub const FORMAT: &str = "redsim-shard/2";
+
+/// Format tags of shard files written by older redsim versions (without a checksum).
+pub const OLDER_FORMATS: [&str; 1] = ["redsim-shard/1"];
+
+/// The checksum of a shard file's document: SHA-256 (hex) of its canonical
+/// text without its top-level `checksum` key. The canonical text is the
+/// document written compactly (no whitespace) with every object's keys in
+/// sorted order, strings and numbers as `serde_json` writes them.
+pub fn checksum(doc: &serde_json::Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    canonical(doc, true, &mut h);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Feeds the canonical text of `v` to `h`, leaving out `checksum` at the top.
+fn canonical(v: &serde_json::Value, top: bool, h: &mut sha2::Sha256) {
+    use serde_json::Value;
+    use sha2::Digest;
+    match v {
+        Value::Array(items) => {
+            h.update(b"[");
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    h.update(b",");
+                }
+                canonical(x, false, h);
+            }
+            h.update(b"]");
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().filter(|k| !(top && *k == "checksum")).collect();
+            keys.sort();
+            h.update(b"{");
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    h.update(b",");
+                }
+                h.update(Value::String(k.clone()).to_string().as_bytes());
+                h.update(b":");
+                canonical(&map[k], false, h);
+            }
+            h.update(b"}");
+        }
+        scalar => h.update(scalar.to_string().as_bytes()),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +94,10 @@ pub struct ShardFile {
     /// Compare: the designs' paired statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired: Option<Paired>,
+    /// SHA-256 of the rest of the file: see [`checksum`] (checked before
+    /// the file is deserialized, so a missing one is reported there).
+    #[serde(default)]
+    pub checksum: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -392,6 +444,23 @@ impl From<&Tally> for TallyW {
                 })
                 .collect(),
         }
+    }
+}
+
+impl TallyW {
+    /// Causes listed out of order or twice, per service: `(service, cause)`.
+    /// A tally lists each cause once, in order (`null` first), so a file
+    /// that does not was altered; read into a map, the repeats would vanish.
+    pub fn repeated_causes(&self) -> Vec<(usize, Option<u32>)> {
+        let mut out = Vec::new();
+        for (s, st) in self.services.iter().enumerate() {
+            for w in st.by_cause.windows(2) {
+                if w[0].cause >= w[1].cause {
+                    out.push((s, w[1].cause));
+                }
+            }
+        }
+        out
     }
 }
 

@@ -127,6 +127,46 @@ fn a_sweep_point_is_the_run_with_its_changes() {
 }
 
 #[test]
+fn a_sweep_grid_past_its_limit_is_refused_before_anything_else() {
+    // 7 parameters of 60 values: 2.8 · 10^12 points, refused before the
+    // scenario is even read (the file does not exist) and before any point
+    // is made.
+    let values: Vec<String> = (1..=60).map(|v| v.to_string()).collect();
+    let mut args = vec!["sweep".to_string(), "no-such-file.json".into()];
+    for p in 0..7 {
+        args.push("--set".into());
+        args.push(format!("components.c{p}.count={}", values.join(",")));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("2799360000000 points") && err.contains("at most 10000"),
+        "{err}"
+    );
+    assert!(!err.contains("no-such-file"), "the grid comes first: {err}");
+    // Too many parameters, and a parameter with one value too many on its own.
+    let mut args = vec!["sweep".to_string(), "no-such-file.json".into()];
+    for p in 0..17 {
+        args.push("--set".into());
+        args.push(format!("components.c{p}.count=1"));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("17 parameters") && err.contains("at most 16"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_27th_design_is_named_aa() {
     let s = scenario("series.json");
     let mut args: Vec<&str> = vec![&s; 27];

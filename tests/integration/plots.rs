@@ -414,6 +414,7 @@ fn services_whose_ids_sanitise_alike_or_are_very_long_get_their_own_plot_files()
                 "services": [
                     {{"id": "web/a", "requires": {{"all": ["a"]}}}},
                     {{"id": "web:a", "requires": {{"all": ["a"]}}}},
+                    {{"id": "web_a-66769e2e096203a1", "requires": {{"all": ["a"]}}}},
                     {{"id": "{long}", "requires": {{"all": ["a"]}}}}
                 ]}}"#
         ),
@@ -430,8 +431,12 @@ fn services_whose_ids_sanitise_alike_or_are_very_long_get_their_own_plot_files()
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    // Durations and convergence of three services, as SVG and PNG: none overwritten.
-    assert_eq!(names.len(), 12, "{names:?}");
+    // Durations and convergence of four services, as SVG and PNG: none
+    // overwritten (`web_a-66769e2e096203a1` was once the name `web/a` was given).
+    assert_eq!(names.len(), 16, "{names:?}");
+    for name in ["durations-web~2Fa.svg", "convergence-web_a-66769e2e096203a1.png"] {
+        assert!(names.contains(name), "{name} is not in {names:?}");
+    }
 }
 
 #[test]

@@ -169,7 +169,13 @@ fn a_shard_run_again_is_the_same_file() {
     let names: Vec<PathBuf> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(names, vec![file], "no temporary file left behind");
     let head: serde_json::Value = serde_json::from_slice(&first).unwrap();
-    assert_eq!(head["format"], "redsim-shard/1");
+    assert_eq!(head["format"], "redsim-shard/2");
+    let sum = head["checksum"].as_str().unwrap();
+    assert_eq!(sum, redsim::shard::checksum(&head));
+    assert!(
+        sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{sum}"
+    );
     assert_eq!(head["kind"], "run");
     assert_eq!(head["range"], serde_json::json!({"first": 300, "end": 600}));
     assert_eq!(head["shard"], serde_json::json!({"index": 1, "count": 3}));
@@ -264,7 +270,12 @@ fn merge_refuses_missing_duplicated_overlapping_and_foreign_shards() {
         d,
         &["merge", &files[0], &files[1], &thirds[1], &files[2], &files[3]],
     );
-    assert!(e.contains("overlap in trials 33..50"), "{e}");
+    assert!(
+        e.contains("(trials 33..66, shard 1 of 3) overlaps ")
+            && e.contains("(trials 25..50, shard 1 of 4) in trials 33..50")
+            && e.contains("(trials 50..75, shard 2 of 4) in trials 50..66"),
+        "{e}"
+    );
     // Another seed, another trial count, another scenario, another --set: all
     // listed at once, with what differs.
     let other = |extra: &[&str], name: &str| {
@@ -561,4 +572,348 @@ fn sums_larger_than_the_trials_can_give_are_refused() {
             "{name}: {err}"
         );
     }
+}
+
+#[test]
+fn a_shard_file_with_a_grid_past_its_limit_is_refused_before_it_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = scenario("fleet-one-crew.json");
+    let cmd = ["sweep", &f, "--set", "repair.crews=1,2", "--trials", "20"];
+    let file = shards(d, &cmd, 1).remove(0);
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    // 7 parameters of 60 values: 2.8 · 10^12 points, which must not be made.
+    let values: Vec<String> = (1..=60).map(|v| v.to_string()).collect();
+    doc["parameters"] = (0..7)
+        .map(|p| serde_json::json!({"path": format!("components.c{p}.count"), "values": values}))
+        .collect();
+    let path = d.join("huge.json");
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let p = path.display().to_string();
+    for cmd in ["merge", "report"] {
+        let e = fails(d, &[cmd, &p]);
+        assert!(
+            e.contains("`parameters`: the grid has") && e.contains("2799360000000 points"),
+            "{cmd}: {e}"
+        );
+    }
+}
+
+/// A small run shard (4 trials, one segment, three causes) and its file's document.
+fn small_shard(d: &Path) -> (String, serde_json::Value) {
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "4", "--set", "mission=2000h", "-q"];
+    let file = shards(d, &cmd, 1).remove(0);
+    let doc = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    (file, doc)
+}
+
+/// Writes `doc` to `dir/name`, its checksum made to match its content
+/// again when `seal` (as a tool that edits shard files would), and returns its path.
+fn write_doc(dir: &Path, name: &str, doc: &serde_json::Value, seal: bool) -> String {
+    let mut doc = doc.clone();
+    if seal {
+        doc["checksum"] = redsim::shard::checksum(&doc).into();
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn an_altered_shard_is_refused_by_its_checksum_and_counts_by_what_the_trials_can_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, good) = small_shard(d);
+    let service = "/segments/0/tally/services/0";
+    let max = serde_json::json!(u64::MAX);
+    let edits: Vec<(String, serde_json::Value, &str)> = vec![
+        // Once "P(no outage) 3.3225" for 10 trials.
+        (
+            format!("{service}/no_outage"),
+            1000.into(),
+            "`no_outage` is 1000, more than its 4 trials",
+        ),
+        (
+            format!("{service}/no_outage"),
+            max.clone(),
+            "more than its 4 trials",
+        ),
+        (
+            format!("{service}/trials_over_rto"),
+            5.into(),
+            "`trials_over_rto` is 5",
+        ),
+        (
+            format!("{service}/over_rto"),
+            max.clone(),
+            "`over_rto` is 18446744073709551615, more than the 30 outages",
+        ),
+        (
+            format!("{service}/over_rpo"),
+            1.into(),
+            "`over_rpo` is 1, more than the 0 data losses",
+        ),
+        (
+            format!("{service}/planned_outages"),
+            2.into(),
+            "no planned activities",
+        ),
+        (
+            format!("{service}/durations/count"),
+            31.into(),
+            "counts 31 outage durations but 30 outages",
+        ),
+        (
+            format!("{service}/durations/max"),
+            max.clone(),
+            "longer than the mission",
+        ),
+        ("/segments/0/tally/events".into(), max.clone(), "`events`"),
+        (
+            format!("{service}/by_cause/1/cause"),
+            0.into(),
+            "cause 0 is listed twice",
+        ),
+        (
+            format!("{service}/by_cause/1/outages"),
+            7.into(),
+            "its causes hold 31 outages",
+        ),
+        (
+            format!("{service}/by_cause/0/outages"),
+            0.into(),
+            "cause 0 with no outage",
+        ),
+        (
+            format!("{service}/outages/sum_sq"),
+            "29".into(),
+            "`outages`: its sums cannot come from 4 trials",
+        ),
+        (
+            format!("{service}/down/sum"),
+            "999999999999999999".into(),
+            "`down`: its sums cannot come from 4 trials",
+        ),
+        // 4 · 10^13 ticks of down time, all in one trial: 11,111 h in 4 trials of 2000 h.
+        (
+            format!("{service}/down/sum"),
+            "40000000000000".into(),
+            "`down` is longer than the mission in 4 trials",
+        ),
+    ];
+    for (i, (ptr, value, says)) in edits.iter().enumerate() {
+        let mut doc = good.clone();
+        *doc.pointer_mut(ptr).unwrap_or_else(|| panic!("{ptr}")) = value.clone();
+        if value == "40000000000000" {
+            // Its square, as one trial would give.
+            *doc.pointer_mut(&format!("{service}/down/sum_sq")).unwrap() =
+                "1600000000000000000000000000".into();
+        }
+        let unsealed = write_doc(d, &format!("u{i}.json"), &doc, false);
+        let e = fails(d, &["merge", &unsealed]);
+        assert!(
+            e.contains(&format!("{unsealed}: "))
+                && e.contains("does not match its `checksum`: the file was altered or damaged"),
+            "{ptr}: {e}"
+        );
+        let sealed = write_doc(d, &format!("s{i}.json"), &doc, true);
+        for cmd in ["merge", "report"] {
+            let e = fails(d, &[cmd, &sealed]);
+            assert!(e.contains(says), "{ptr} = {value}, {cmd}: {e}");
+            assert!(!e.contains("checksum"), "{ptr}: {e}");
+        }
+    }
+    // The file as written passes, sealed again or not.
+    ok(d, &["report", &write_doc(d, "again.json", &good, true)]);
+    // A file without a checksum, or of the format before it.
+    let mut doc = good.clone();
+    doc.as_object_mut().unwrap().remove("checksum");
+    let e = fails(d, &["merge", &write_doc(d, "none.json", &doc, false)]);
+    assert!(e.contains("has no `checksum`"), "{e}");
+    let mut doc = good.clone();
+    doc["format"] = "redsim-shard/1".into();
+    let e = fails(d, &["merge", &write_doc(d, "old.json", &doc, true)]);
+    assert!(
+        e.contains("written by an older redsim (format `redsim-shard/1`") && e.contains("regenerate"),
+        "{e}"
+    );
+}
+
+#[test]
+fn counts_that_would_wrap_when_merged_are_refused() {
+    // Two shards whose outage counts each fit but add up past 2^64 − 1.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "4", "--set", "mission=2000h", "-q"];
+    let files = shards(d, &cmd, 2);
+    let mut sealed = Vec::new();
+    // 2^63 + 1 data losses in one of a shard's 2 trials, all over the RPO:
+    // what 2 trials can give, but twice that is past 2^64 − 1.
+    let many = u64::MAX / 2 + 2;
+    for (k, f) in files.iter().enumerate() {
+        let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let seg = doc["segments"].as_array_mut().unwrap().last_mut().unwrap();
+        let service = &mut seg["tally"]["services"][0];
+        service["data_losses"]["sum"] = many.to_string().into();
+        service["data_losses"]["sum_sq"] = (u128::from(many) * u128::from(many)).to_string().into();
+        service["over_rpo"] = many.into();
+        service["trials_over_rpo"] = 1.into();
+        sealed.push(write_doc(d, &format!("w{k}.json"), &doc, true));
+    }
+    ok(d, &["report", &sealed[0]]);
+    let e = fails(d, &["merge", &sealed[0], &sealed[1]]);
+    assert!(
+        e.contains("the shards' service 0's `over_rpo` add up past 18446744073709551615"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_merged_result_given_with_its_own_shards_is_named_as_the_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "100", "--seed", "7", "-q"];
+    let files = shards(d, &cmd, 4);
+    let result = d.join("result.json").display().to_string();
+    merge(d, &files, &["--result", &result]);
+    let mut all = vec!["merge"];
+    all.extend(files.iter().map(String::as_str));
+    all.push(&result);
+    let e = fails(d, &all);
+    assert!(
+        e.contains(&format!("{result} (trials 0..100, shard 0 of 1) overlaps ")),
+        "{e}"
+    );
+    for f in &files {
+        assert!(e.contains(f.as_str()), "{f}: {e}");
+    }
+    assert_eq!(
+        e.matches("overlap").count(),
+        1,
+        "one problem, naming the result: {e}"
+    );
+    assert!(e.contains("a merged result"), "{e}");
+}
+
+/// Every JSON pointer into `v`, with the value there.
+fn pointers(v: &serde_json::Value, at: String, out: &mut Vec<(String, serde_json::Value)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                pointers(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                pointers(x, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push((at, v.clone()));
+}
+
+/// Single edits of a value: numbers, strings, booleans and nulls changed, and keys deleted.
+fn mutations(v: &serde_json::Value) -> Vec<Option<serde_json::Value>> {
+    use serde_json::json;
+    let mut out: Vec<Option<serde_json::Value>> = vec![None];
+    match v {
+        serde_json::Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                out.extend(
+                    [
+                        json!(u + 1),
+                        json!(u.saturating_sub(1)),
+                        json!(0),
+                        json!(u64::MAX),
+                        json!(-1),
+                    ]
+                    .map(Some),
+                );
+            } else {
+                out.extend([json!(0.5), json!(2.0)].map(Some));
+            }
+        }
+        serde_json::Value::String(s) => {
+            let bumped = match s.parse::<u128>() {
+                Ok(n) => (n + 1).to_string(),
+                Err(_) => format!("{s}x"),
+            };
+            out.extend([json!(bumped), json!(""), json!(u128::MAX.to_string())].map(Some));
+        }
+        serde_json::Value::Null => out.push(Some(json!(0))),
+        _ => {}
+    }
+    out
+}
+
+#[test]
+fn any_single_edit_of_a_shard_file_is_refused_or_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (file, good) = small_shard(d);
+    let baseline = merge(d, &[file], &[]);
+    let mut at = Vec::new();
+    pointers(&good, String::new(), &mut at);
+    let path = d.join("edited.json");
+    let p = path.display().to_string();
+    let (mut refused, mut tried) = (0, 0);
+    for (ptr, value) in at.iter().filter(|(ptr, _)| !ptr.is_empty()) {
+        for m in mutations(value) {
+            let mut doc = good.clone();
+            match m {
+                // Deleted: from its object or its array.
+                None => {
+                    let (parent, key) = ptr.rsplit_once('/').unwrap();
+                    match doc.pointer_mut(parent).unwrap() {
+                        serde_json::Value::Object(o) => {
+                            o.shift_remove(&key.replace("~1", "/").replace("~0", "~"));
+                        }
+                        serde_json::Value::Array(a) => {
+                            a.remove(key.parse().unwrap());
+                        }
+                        _ => unreachable!(),
+                    }
+                }
+                Some(x) => *doc.pointer_mut(ptr).unwrap() = x,
+            }
+            std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+            tried += 1;
+            let out = redsim_in(d, &["merge", &p]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            match out.status.code() {
+                Some(2) => {
+                    assert!(
+                        err.contains(&format!("{p}: ")),
+                        "{ptr}: the message names the file: {err}"
+                    );
+                    refused += 1;
+                }
+                Some(0) => assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    baseline,
+                    "{ptr}: changed the report"
+                ),
+                code => panic!("{ptr}: exit {code:?}: {err}"),
+            }
+            // With its checksum made right again the edit may change the
+            // report, but it is read without a panic or a silent wrap.
+            let sealed = write_doc(d, "sealed.json", &doc, true);
+            let out = redsim_in(d, &["merge", &sealed]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            match out.status.code() {
+                Some(2) => assert!(err.contains(&format!("{sealed}: ")), "{ptr} sealed: {err}"),
+                Some(0) => {}
+                code => panic!("{ptr} sealed: exit {code:?}: {err}"),
+            }
+        }
+    }
+    assert!(tried > 300 && refused > 0, "{refused} of {tried} edits refused");
 }
