@@ -485,6 +485,10 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig {
             rng_seed: proptest::test_runner::RngSeed::Fixed(20261207),
+            // Kept with the other regression seeds, under tests/.
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct("tests/proptest-regressions/plot-figures.txt"),
+            )),
             ..ProptestConfig::with_cases(2000)
         })]
 
