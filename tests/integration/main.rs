@@ -9,6 +9,7 @@ mod crews;
 mod determinism;
 mod engine;
 mod exact;
+mod fuzz;
 mod group_validation;
 mod groups;
 mod html;
