@@ -19,7 +19,7 @@ pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
     TICKS_PER_HOUR, Tally, Wide,
 };
-pub use trace::{Recorder, TraceEvent, trace};
+pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, trace, trace_at_most};
 
 use rayon::prelude::*;
 
@@ -57,6 +57,20 @@ pub enum EngineError {
          a failure or repair distribution gives durations near zero: check its parameters"
     )]
     Runaway { trial: u64, element: String },
+    #[error(
+        "trial {trial} has more than {limit} events, the most `trace` keeps (it stopped at {time:.4} h \
+         of its {mission} h mission): shorten the mission to trace it; a trial this long usually has \
+         a failure or repair distribution with durations near zero"
+    )]
+    TraceTooLong {
+        trial: u64,
+        /// Events kept before stopping.
+        limit: usize,
+        /// When the last event kept happened [h].
+        time: f64,
+        /// The mission [h].
+        mission: f64,
+    },
 }
 
 /// Runs the trials `first_trial .. first_trial + trials` and tallies them.
