@@ -12,6 +12,7 @@ mod exact;
 mod group_validation;
 mod groups;
 mod html;
+mod limits;
 mod maintenance;
 mod plots;
 mod rto;
