@@ -3,7 +3,6 @@
 //! the per-trial differences vary far less than two independent runs would.
 
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::{Estimate, MIN_OUTAGES, mean_var, mean_var_signed};
 use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR};
@@ -84,9 +83,7 @@ pub struct ServiceComparison {
 
 /// Student-t critical value of a two-sided interval at `confidence` over `n` trials.
 fn t_quantile(n: u64, confidence: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, (n as f64 - 1.0).max(1.0))
-        .expect("valid degrees of freedom")
-        .inverse_cdf(0.5 + confidence / 2.0)
+    super::student_t_quantile(n.saturating_sub(1).max(1), 0.5 + confidence / 2.0)
 }
 
 /// A mean of `n` trials with sample variance `var`, with a Student-t interval at `confidence`.

@@ -19,7 +19,7 @@ pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
     TICKS_PER_HOUR, Tally, Wide,
 };
-pub use trace::{Recorder, TraceEvent, trace};
+pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, trace, trace_at_most};
 
 use rayon::prelude::*;
 
@@ -57,6 +57,20 @@ pub enum EngineError {
          a failure or repair distribution gives durations near zero: check its parameters"
     )]
     Runaway { trial: u64, element: String },
+    #[error(
+        "trial {trial} has more than {limit} events, the most `trace` keeps (it stopped at {time:.4} h \
+         of its {mission} h mission): shorten the mission to trace it; a trial this long usually has \
+         a failure or repair distribution with durations near zero"
+    )]
+    TraceTooLong {
+        trial: u64,
+        /// Events kept before stopping.
+        limit: usize,
+        /// When the last event kept happened [h].
+        time: f64,
+        /// The mission [h].
+        mission: f64,
+    },
 }
 
 /// Runs the trials `first_trial .. first_trial + trials` and tallies them.
@@ -136,20 +150,50 @@ fn in_pool<T: Send>(
     })
 }
 
-/// Work units of at most [`CHUNK`] trials from `first`, none across one of
-/// the ascending segment `bounds` (the last being the end): (segment, start, end).
-fn units(first: u64, bounds: &[u64]) -> Vec<(usize, u64, u64)> {
-    let mut units = Vec::new();
-    let mut start = first;
-    for (j, &end) in bounds.iter().enumerate() {
-        let mut s = start;
-        while s < end {
-            units.push((j, s, (s + CHUNK).min(end)));
-            s += CHUNK;
+/// The work units of a run: at most [`CHUNK`] trials each, from `first`,
+/// none across one of the ascending segment `bounds` (the last being the
+/// end). Worked out on demand from the bounds, so a run holds O(segments) of
+/// them in memory whatever its trial count (a list of all of them would take
+/// gigabytes at 10^11 trials).
+#[derive(Debug, Clone)]
+struct Units {
+    /// Where each segment starts: `first`, then every bound but the last.
+    starts: Vec<u64>,
+    bounds: Vec<u64>,
+    /// Units before each segment, and in all (the last entry).
+    before: Vec<u64>,
+}
+
+impl Units {
+    fn new(first: u64, bounds: &[u64]) -> Self {
+        let mut starts = Vec::with_capacity(bounds.len());
+        let mut before = vec![0];
+        let mut start = first;
+        for &end in bounds {
+            starts.push(start);
+            let n = end.saturating_sub(start).div_ceil(CHUNK);
+            before.push(before[before.len() - 1] + n);
+            start = end.max(start);
         }
-        start = end;
+        Self {
+            starts,
+            bounds: bounds.to_vec(),
+            before,
+        }
     }
-    units
+
+    /// How many units there are.
+    fn len(&self) -> u64 {
+        self.before[self.before.len() - 1]
+    }
+
+    /// Unit `u` (`u < len()`): (segment, first trial, end).
+    fn get(&self, u: u64) -> (usize, u64, u64) {
+        // The segment is the last one that starts at or before unit `u`.
+        let j = self.before.partition_point(|&b| b <= u) - 1;
+        let start = self.starts[j] + (u - self.before[j]) * CHUNK;
+        (j, start, start.saturating_add(CHUNK).min(self.bounds[j]))
+    }
 }
 
 /// Runs every trial of `units` in parallel and reduces the accumulators:
@@ -160,7 +204,7 @@ fn units(first: u64, bounds: &[u64]) -> Vec<(usize, u64, u64)> {
 /// # Errors
 /// The runaway trial with the lowest index, whatever the thread count.
 fn run_units<S: Send, A: Send>(
-    units: Vec<(usize, u64, u64)>,
+    units: Units,
     state: impl Fn() -> S + Sync + Send,
     fresh: impl Fn() -> A + Sync + Send,
     one: impl Fn(&mut S, &mut A, usize, u64) -> Result<(), Runaway> + Sync + Send,
@@ -172,8 +216,9 @@ fn run_units<S: Send, A: Send>(
     // skipped; every trial before it still runs, so the error reported is
     // always the lowest runaway trial, whatever the thread count.
     let first_runaway = AtomicU64::new(u64::MAX);
-    let (acc, runaway) = units
+    let (acc, runaway) = (0..units.len())
         .into_par_iter()
+        .map(|u| units.get(u))
         .fold(
             || (state(), fresh(), None::<Runaway>),
             |(mut st, mut acc, mut runaway), (j, start, end)| {
@@ -217,7 +262,7 @@ fn run_plan(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Tally>, Runaway> {
     run_units(
-        units(cfg.first_trial, bounds),
+        Units::new(cfg.first_trial, bounds),
         || Trial::new(plan),
         || vec![Tally::new(plan.n_services()); bounds.len()],
         |trial, tallies, j, i| run_one(plan, cfg.seed, i, trial, &mut tallies[j]),
@@ -274,7 +319,7 @@ pub fn run_paired(
     let last = cfg.first_trial + cfg.trials;
     let work = || {
         run_units(
-            units(cfg.first_trial, &[last]),
+            Units::new(cfg.first_trial, &[last]),
             || plans.iter().map(Trial::new).collect::<Vec<_>>(),
             || PairedTally::new(matched.len(), models.len()),
             |trials, acc, _, i| {
@@ -315,25 +360,86 @@ pub fn run_paired(
     in_pool(cfg.threads, name, work)
 }
 
+/// One trial's outages by (service, cause), with their count and total down
+/// time [ticks]: summed per trial, so that each cause's down time gets an
+/// interval over trials. Outages are listed one by one and folded together
+/// whenever the list has doubled, so it holds at most about twice the
+/// distinct (service, cause) pairs however many outages a trial has (a list
+/// of every outage took gigabytes in a runaway trial with a few services).
+#[derive(Debug)]
+struct Causes {
+    list: Vec<(usize, Option<u32>, u64, u64)>,
+    /// The length at which the list is folded next.
+    fold_at: usize,
+}
+
+impl Default for Causes {
+    fn default() -> Self {
+        Self {
+            list: Vec::new(),
+            fold_at: Self::FOLD_FROM,
+        }
+    }
+}
+
+impl Causes {
+    /// The list is folded from this length on.
+    const FOLD_FROM: usize = 1024;
+
+    #[inline]
+    fn push(&mut self, service: usize, cause: Option<u32>, ticks: u64) {
+        self.list.push((service, cause, 1, ticks));
+        if self.list.len() >= self.fold_at {
+            self.fold_long();
+        }
+    }
+
+    /// Folds a list that has grown long, and says when to fold it next.
+    #[cold]
+    #[inline(never)]
+    fn fold_long(&mut self) {
+        self.fold();
+        self.fold_at = (2 * self.list.len()).max(Self::FOLD_FROM);
+    }
+
+    /// Sorts the list by (service, cause) and merges the entries of each pair.
+    fn fold(&mut self) {
+        self.list.sort_unstable_by_key(|&(s, c, _, _)| (s, c));
+        // `dedup_by` passes the later entry first; it is dropped when it
+        // matches the one kept.
+        self.list.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                kept.2 += later.2;
+                kept.3 += later.3;
+            }
+            same
+        });
+    }
+
+    /// (service, cause, outages, down time [ticks]) of each pair, in order.
+    fn folded(&mut self) -> &[(usize, Option<u32>, u64, u64)] {
+        if self.list.len() > 1 {
+            self.fold();
+        }
+        &self.list
+    }
+}
+
 /// Runs trial `i` and adds it to `tally`.
 ///
 /// # Errors
 /// [`Runaway`] when the trial needs too many events.
 pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Tally) -> Result<(), Runaway> {
     let services = &mut tally.services;
-    // This trial's outages by (service, cause): summed per trial, so that
-    // each cause's down time gets an interval over trials.
-    let mut caused: Vec<(usize, Option<u32>, u64)> = Vec::new();
+    let mut caused = Causes::default();
     trial.run(plan, seed, i, &mut NoObserver, |s, d, cause| {
         let ticks = tally::ticks(d);
         services[s].durations.add(ticks);
-        caused.push((s, cause.map(|c| c as u32), ticks));
+        caused.push(s, cause.map(|c| c as u32), ticks);
     })?;
-    caused.sort_unstable_by_key(|&(s, c, _)| (s, c));
-    for group in caused.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        let (s, cause, _) = group[0];
-        let ticks = group.iter().map(|g| g.2).sum();
-        tally.services[s].add_cause(cause, group.len() as u64, ticks);
+    for &(s, cause, outages, ticks) in caused.folded() {
+        tally.services[s].add_cause(cause, outages, ticks);
     }
     tally.trials += 1;
     tally.events += trial.events;
@@ -355,4 +461,97 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
         st.trials_over_rpo += u64::from(r.over_rpo > 0);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every unit of `units`, in order.
+    fn all(units: &Units) -> Vec<(usize, u64, u64)> {
+        (0..units.len()).map(|u| units.get(u)).collect()
+    }
+
+    #[test]
+    fn causes_fold_into_a_bounded_list() {
+        // Three million outages over 8 services and 3 causes: the sums of a
+        // list of every outage, in a list that never grows past a few
+        // thousand entries.
+        let mut causes = Causes::default();
+        let mut want = std::collections::BTreeMap::new();
+        let mut most = 0;
+        for k in 0..3_000_000u64 {
+            let (s, cause, ticks) = (
+                (k % 8) as usize,
+                [None, Some(0), Some(7)][(k % 3) as usize],
+                k % 1000,
+            );
+            causes.push(s, cause, ticks);
+            let e = want.entry((s, cause)).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += ticks;
+            most = most.max(causes.list.capacity());
+        }
+        assert!(most <= 2 * Causes::FOLD_FROM, "{most} entries held");
+        let got: Vec<_> = causes.folded().to_vec();
+        let want: Vec<_> = want.into_iter().map(|((s, c), (n, t))| (s, c, n, t)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn units_tile_the_segments_in_chunks() {
+        let c = CHUNK;
+        let units = Units::new(5, &[7, 7 + 2 * c + 1, 10 * c]);
+        assert_eq!(
+            all(&units),
+            [
+                (0, 5, 7),
+                (1, 7, 7 + c),
+                (1, 7 + c, 7 + 2 * c),
+                (1, 7 + 2 * c, 7 + 2 * c + 1),
+                (2, 7 + 2 * c + 1, 7 + 3 * c + 1),
+                (2, 7 + 3 * c + 1, 7 + 4 * c + 1),
+                (2, 7 + 4 * c + 1, 7 + 5 * c + 1),
+                (2, 7 + 5 * c + 1, 7 + 6 * c + 1),
+                (2, 7 + 6 * c + 1, 7 + 7 * c + 1),
+                (2, 7 + 7 * c + 1, 7 + 8 * c + 1),
+                (2, 7 + 8 * c + 1, 7 + 9 * c + 1),
+                (2, 7 + 9 * c + 1, 10 * c),
+            ]
+        );
+        assert_eq!(all(&Units::new(3, &[3])), []);
+    }
+
+    #[test]
+    fn units_of_a_huge_run_take_no_memory_in_proportion_to_its_trials() {
+        // 10^11 trials (and every u64 trial index) cost a few words per
+        // segment: the units are worked out, not listed.
+        for (first, total) in [(0, 100_000_000_000), (0, u64::MAX), (u64::MAX - 1000, 1000)] {
+            let last = first + total;
+            let mut bounds: Vec<u64> = checkpoints(total).iter().map(|c| first + c).collect();
+            bounds.dedup();
+            let units = Units::new(first, &bounds);
+            assert!(units.starts.len() <= 50 && units.before.len() <= 51);
+            assert_eq!(
+                units.len(),
+                bounds
+                    .iter()
+                    .zip(std::iter::once(&first).chain(&bounds))
+                    .map(|(e, s)| (e - s).div_ceil(CHUNK))
+                    .sum::<u64>()
+            );
+            let (j, s, e) = units.get(0);
+            assert_eq!((j, s), (0, first));
+            assert!(e - s <= CHUNK);
+            let (j, s, e) = units.get(units.len() - 1);
+            assert_eq!((j, e), (bounds.len() - 1, last));
+            assert!(e > s && e - s <= CHUNK);
+            // Consecutive units meet, at every segment boundary too.
+            for &b in &bounds[..bounds.len() - 1] {
+                let u = units.before[units.bounds.iter().position(|&x| x == b).unwrap() + 1];
+                assert_eq!(units.get(u - 1).2, b);
+                assert_eq!(units.get(u).1, b);
+            }
+        }
+    }
 }

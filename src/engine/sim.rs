@@ -49,6 +49,13 @@ pub trait Observer {
     fn group(&mut self, _t: f64, _g: usize, _ev: GroupEvent) {}
     /// Maintenance schedule `k` took element `e` out of service (`begin`) or returned it.
     fn maintenance(&mut self, _t: f64, _k: usize, _e: ElementId, _begin: bool) {}
+    /// Whether the observer can take no more: the trial then stops before
+    /// its next event with [`Runaway`], as if it had reached
+    /// [`MAX_EVENTS_PER_TRIAL`] (checked once per event: keep it cheap).
+    #[inline]
+    fn full(&self) -> bool {
+        false
+    }
 }
 
 /// What happened to a group.
@@ -1403,7 +1410,8 @@ impl Trial {
     /// action or under way at the start).
     ///
     /// # Errors
-    /// [`Runaway`] when the trial needs more than [`MAX_EVENTS_PER_TRIAL`] events.
+    /// [`Runaway`] when the trial needs more than [`MAX_EVENTS_PER_TRIAL`]
+    /// events, or the observer is [full](Observer::full).
     ///
     /// # Panics
     /// When `plan` is not the plan this `Trial` was created for.
@@ -1540,7 +1548,7 @@ impl Trial {
                 (ev.time(), ev.elem())
             };
             self.events += 1;
-            if self.events > MAX_EVENTS_PER_TRIAL {
+            if self.events > MAX_EVENTS_PER_TRIAL || obs.full() {
                 return Err(Runaway {
                     trial,
                     element: slot.min(plan.n_elements - 1),
