@@ -42,6 +42,18 @@ pub(crate) fn quoted(text: &str, max: usize) -> String {
     format!("{}… ({n} characters)", printable(&head))
 }
 
+/// The JSON path of `key` inside the object at `path`: `path.key` for a
+/// key of letters, digits, `_` and `-`, else `path["key"]` (JSON-quoted),
+/// so that a key with a space, a dot or a bracket cannot be misread.
+pub(crate) fn key_path(path: &str, key: &str) -> String {
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    match (plain, path.is_empty()) {
+        (true, true) => key.to_string(),
+        (true, false) => format!("{path}.{key}"),
+        (false, _) => format!("{path}[{}]", serde_json::Value::from(key)),
+    }
+}
+
 /// Longest id shown whole in a message.
 const SHOWN_ID: usize = 64;
 
@@ -465,6 +477,15 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Prob
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_that_are_not_plain_are_quoted_in_paths() {
+        assert_eq!(key_path("", "format"), "format");
+        assert_eq!(key_path("templates", "web-1_a"), "templates.web-1_a");
+        assert_eq!(key_path("repair", "crews "), "repair[\"crews \"]");
+        assert_eq!(key_path("", "a.b"), "[\"a.b\"]");
+        assert_eq!(key_path("t", "\"]"), "t[\"\\\"]\"]");
+    }
 
     #[test]
     fn numbers_in_messages_are_exact_and_short() {

@@ -306,12 +306,15 @@ fn report_serde(
     id: Option<&str>,
     probs: &mut Problems,
 ) {
-    let inner = e.path().to_string();
-    let full = match inner.as_str() {
-        "." => path.to_string(),
-        p if p.starts_with('[') => format!("{path}{p}"),
-        p => format!("{path}.{p}"),
-    };
+    let mut full = path.to_string();
+    for seg in e.path().iter() {
+        use serde_path_to_error::Segment;
+        match seg {
+            Segment::Seq { index } => full.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => full = super::key_path(&full, key),
+            Segment::Unknown => full = super::key_path(&full, "?"),
+        }
+    }
     let msg = e.into_inner().to_string();
     // A requirement's own errors start with their path inside it: "at any[1]: ...".
     let (full, msg) = match msg.strip_prefix("at ").and_then(|m| m.split_once(": ")) {
@@ -626,10 +629,10 @@ fn merge_life(
     let own_failure = own.mtbf.is_some() || own.afr.is_some() || own.failure.is_some();
     let own_repair = own.mttr.is_some() || own.repair.is_some();
     if !own_failure {
-        src.failure = format!("templates.{name}");
+        src.failure = super::key_path("templates", name);
     }
     if !own_repair {
-        src.repair = format!("templates.{name}");
+        src.repair = super::key_path("templates", name);
     }
     let life = LifeFields {
         mtbf: if own_failure { own.mtbf } else { t.mtbf },
@@ -1255,7 +1258,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     for k in top.keys() {
         if !TOP_KEYS.contains(&k.as_str()) {
             let hint = did_you_mean(k, TOP_KEYS.iter().copied(), "keys");
-            probs.add(k.as_str(), None, format!("unknown key `{k}`"), hint);
+            probs.add(super::key_path("", k), None, format!("unknown key `{k}`"), hint);
         }
     }
     match top.get("format").map(|v| (v, v.as_str())) {
@@ -1363,7 +1366,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         None => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
-                match take::<Template>(v, &format!("templates.{k}"), None, &mut probs) {
+                match take::<Template>(v, &super::key_path("templates", k), None, &mut probs) {
                     Some(t) => {
                         templates.insert(k.clone(), t);
                     }
@@ -1480,7 +1483,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                     t.and_then(|(n, t)| {
                         t.requires
                             .clone()
-                            .map(|r| (r, format!("templates.{n}.requires"), false))
+                            .map(|r| (r, format!("{}.requires", super::key_path("templates", n)), false))
                     })
                 }),
             domains: c
@@ -1491,7 +1494,7 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
                     t.and_then(|(n, t)| {
                         t.domains
                             .clone()
-                            .map(|d| (d, format!("templates.{n}.domains"), false))
+                            .map(|d| (d, format!("{}.domains", super::key_path("templates", n)), false))
                     })
                 }),
             ..entry

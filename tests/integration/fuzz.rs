@@ -407,13 +407,16 @@ proptest! {
             // Every problem names where it is: a JSON path, an id or a line.
             for line in v.stderr.lines().filter(|l| l.starts_with("  - ")) {
                 let body = &line[4..];
-                // `PATH: what`, `PATH (`ID`): what`, JSON syntax at a line,
+                // `PATH: what`, `PATH (`ID`): what` (a key with a space is
+                // quoted: `repair["crews "]`), JSON syntax at a line,
                 // or the document as a whole.
                 let place = body.split(": ").next().unwrap_or_default();
                 let located = body.contains("at line ")
                     || body.starts_with("the scenario ")
                     || (body.contains(": ")
-                        && (!place.contains(' ') || (place.contains(" (`") && place.ends_with("`)"))));
+                        && (!place.contains(' ')
+                            || place.contains("[\"")
+                            || (place.contains(" (`") && place.ends_with("`)"))));
                 prop_assert!(located, "a problem that says not where it is: {line}\n{}", v.stderr);
             }
             // The other commands refuse it the same way.
