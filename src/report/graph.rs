@@ -86,27 +86,33 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     // A domain is drawn as a cluster with the components that need it and
     // no other domain; a component on several domains (a server on feeds A
     // and B) stays outside, its dashed arrows showing where it belongs.
+    // Each component's one domain, if it needs exactly one, found in one
+    // pass (not one pass over all elements per domain).
+    let mut needing: Vec<Vec<usize>> = vec![Vec::new(); model.elements.len()];
+    for (e, el) in model.elements.iter().enumerate() {
+        let Some(r) = &el.requires else { continue };
+        if el.role != ElementRole::Component {
+            continue;
+        }
+        let mut deps = Vec::new();
+        r.elements(&mut deps);
+        deps.retain(|&x| domain[x]);
+        deps.sort_unstable();
+        deps.dedup();
+        if let [d] = deps[..] {
+            needing[d].push(e);
+        }
+    }
     let mut placed = in_group.clone();
     let mut k = 0;
     for (d, &is_domain) in domain.iter().enumerate() {
         if !is_domain || placed[d] {
             continue;
         }
-        let members: Vec<usize> = (0..model.elements.len())
-            .filter(|&e| {
-                let el = &model.elements[e];
-                if placed[e] || e == d || el.role != ElementRole::Component {
-                    return false;
-                }
-                let mut deps = Vec::new();
-                if let Some(r) = &el.requires {
-                    r.elements(&mut deps);
-                }
-                deps.sort_unstable();
-                deps.dedup();
-                let doms: Vec<usize> = deps.into_iter().filter(|&x| domain[x]).collect();
-                doms == [d]
-            })
+        let members: Vec<usize> = needing[d]
+            .iter()
+            .copied()
+            .filter(|&e| !placed[e] && e != d)
             .collect();
         if members.is_empty() {
             continue;
