@@ -181,3 +181,49 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     let _ = writeln!(o, "}}");
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_domains_cluster_as_before_the_one_pass_placement() {
+        // `feed-a` is a domain that needs domain `room` alone: it joins
+        // room's cluster, and the PSUs that need it alone are then drawn
+        // outside; `srv` needs two domains and stays outside. The expected
+        // text is what the per-domain scan over every element wrote.
+        let m = crate::scenario::parse(
+            r#"{"format": "redsim/1", "name": "nested", "mission": "1y",
+             "components": [{"id": "room", "mtbf": "1000h", "mttr": "1h"},
+                {"id": "feed-a", "mtbf": "1000h", "mttr": "1h", "requires": "room"},
+                {"id": "psu", "count": 2, "mtbf": "1000h", "mttr": "1h", "requires": "feed-a"},
+                {"id": "rack", "mtbf": "1000h", "mttr": "1h"},
+                {"id": "sw", "mtbf": "1000h", "mttr": "1h", "requires": "rack"},
+                {"id": "srv", "mtbf": "1000h", "mttr": "1h",
+                 "requires": {"all": [{"any": ["psu-1", "psu-2"]}, "rack"]}}],
+             "links": [{"between": ["sw", "srv"]}],
+             "services": [{"id": "s", "from": "sw", "to": ["srv"]}]}"#,
+        )
+        .unwrap();
+        let dot = to_dot(&m, &vec![false; m.elements.len()]);
+        let clusters: Vec<&str> = dot
+            .lines()
+            .filter(|l| l.starts_with("  subgraph") || l.starts_with("    \"") || l.starts_with("  \"psu"))
+            .collect();
+        assert_eq!(
+            clusters,
+            [
+                "  subgraph cluster_domain_0 {",
+                "    \"room\" [label=\"room\", shape=tab];",
+                "    \"feed-a\" [label=\"feed-a\", shape=tab];",
+                "  subgraph cluster_domain_1 {",
+                "    \"rack\" [label=\"rack\", shape=tab];",
+                "    \"sw\" [label=\"sw\"];",
+                "  \"psu-1\" [label=\"psu-1\", shape=tab];",
+                "  \"psu-2\" [label=\"psu-2\", shape=tab];",
+                "  \"psu-1\" -- \"feed-a\" [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false];",
+                "  \"psu-2\" -- \"feed-a\" [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false];",
+            ]
+        );
+    }
+}
