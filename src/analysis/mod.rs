@@ -325,9 +325,33 @@ pub struct RunSummary {
     pub services: Vec<ServiceSummary>,
 }
 
-/// Summarises a tally at confidence level `confidence` (e.g. 0.95).
+/// Summarises a tally at confidence level `confidence` (e.g. 0.95), with
+/// each service's exact long-run availability computed within `run`'s budget
+/// ([`structure::RUN_EXACT_WORK`] per structure, one budget for all services).
 pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
-    let structure = structure::Structure::new(model);
+    summarize_with(
+        model,
+        tally,
+        confidence,
+        &structure::exact_all(model, structure::RUN_EXACT_WORK).0,
+    )
+}
+
+/// [`summarize`] with the exact values already computed (`exact[s]` for
+/// service `s`, from [`structure::exact_all`]): for a command that
+/// summarises again and again as trials accrue, whose exact values do not
+/// change.
+///
+/// # Panics
+///
+/// If `exact` does not have one value per service.
+pub fn summarize_with(
+    model: &Model,
+    tally: &Tally,
+    confidence: f64,
+    exact: &[structure::Exact],
+) -> RunSummary {
+    assert_eq!(exact.len(), model.services.len(), "one exact value per service");
     let services = model
         .services
         .iter()
@@ -335,7 +359,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64) -> RunSummary {
         .enumerate()
         .map(|(i, (s, t))| {
             let mut sum = summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence);
-            sum.exact = structure.exact(i, structure::RUN_EXACT_WORK);
+            sum.exact = exact[i].clone();
             sum.downtime_by_cause = by_cause(model, t, tally.trials, confidence);
             let n = tally.trials;
             let per_year = |m: &Moments, scale: f64| {

@@ -24,6 +24,8 @@ pub struct Structure<'a> {
     model: &'a Model,
     /// Per component: (link, other end) of each of its links.
     adj: Vec<Vec<(ElementId, ElementId)>>,
+    /// The model compiled for incremental evaluation, built when first needed.
+    plan: std::sync::OnceLock<crate::engine::Plan>,
 }
 
 impl<'a> Structure<'a> {
@@ -35,7 +37,16 @@ impl<'a> Structure<'a> {
                 adj[b].push((i, a));
             }
         }
-        Self { model, adj }
+        Self {
+            model,
+            adj,
+            plan: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The model compiled for incremental evaluation ([`crate::engine::Probe`]).
+    fn plan(&self) -> &crate::engine::Plan {
+        self.plan.get_or_init(|| crate::engine::Plan::new(self.model))
     }
 
     /// Whether service `s` is up when exactly the elements with `down[e]` are
@@ -116,7 +127,36 @@ impl<'a> Structure<'a> {
 
     /// Elements whose failure alone (everything else up) takes service `s`
     /// down; none when the service is down with everything up.
+    ///
+    /// Each candidate is failed and repaired in an incremental probe (the
+    /// simulation's threshold gates and reachability core), so a candidate
+    /// costs what its failure changes, not a fresh evaluation of the whole
+    /// model: near-linear in the model's size where removing each element and
+    /// re-evaluating everything was quadratic.
     pub fn spofs(&self, s: usize) -> Vec<ElementId> {
+        let plan = self.plan();
+        let mut probe = crate::engine::Probe::new(plan);
+        if !probe.up(plan, s) {
+            return Vec::new();
+        }
+        let mut out: Vec<ElementId> = self
+            .relevant(s)
+            .into_iter()
+            .filter(|&e| {
+                probe.set(plan, e, true);
+                let up = probe.up(plan, s);
+                probe.set(plan, e, false);
+                !up
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// [`Self::spofs`] by removing each element and evaluating the whole
+    /// structure afresh: quadratic, kept as the reference the fast search is
+    /// tested against.
+    pub fn spofs_by_removal(&self, s: usize) -> Vec<ElementId> {
         let n = self.model.elements.len();
         let mut down = vec![false; n];
         let mut func = Vec::new();
@@ -144,14 +184,26 @@ impl<'a> Structure<'a> {
         if !reasons.is_empty() {
             return Exact::NotApplicable { reasons };
         }
+        self.solve(s, max_work).0
+    }
+
+    /// The pivotal decomposition of service `s` (whether or not its elements
+    /// are independent), and the work it spent.
+    fn solve(&self, s: usize, max_work: u64) -> (Exact, u64) {
         let (vars, avail, unavail) = self.variables(s);
         let budget = self.budget(max_work);
-        match self.probabilities(s, &vars, &avail, &unavail, &mut budget.clone()) {
-            Ok((up, dn)) => Exact::Solved(ExactAvailability::new(up, dn)),
-            Err(()) => Exact::TooLarge {
-                elements: vars.len(),
-                evaluations: budget,
-            },
+        let mut left = budget;
+        let result = self.probabilities(s, &vars, &avail, &unavail, &mut left);
+        let spent = (budget - left) * self.elements();
+        match result {
+            Ok((up, dn)) => (Exact::Solved(ExactAvailability::new(up, dn)), spent),
+            Err(()) => (
+                Exact::TooLarge {
+                    elements: vars.len(),
+                    evaluations: budget,
+                },
+                spent,
+            ),
         }
     }
 
@@ -169,7 +221,12 @@ impl<'a> Structure<'a> {
 
     /// Structure evaluations that `max_work` buys.
     fn budget(&self, max_work: u64) -> u64 {
-        (max_work / self.model.elements.len().max(1) as u64).max(1)
+        (max_work / self.elements()).max(1)
+    }
+
+    /// The work of one structure evaluation: the number of elements.
+    fn elements(&self) -> u64 {
+        self.model.elements.len().max(1) as u64
     }
 
     /// P(up) and P(down) of service `s` with element `vars[i]` independently
@@ -198,6 +255,7 @@ impl<'a> Structure<'a> {
             dn: 0.0,
         };
         let result = solver.solve(0, 1.0);
+        // A solve that ran out counted one evaluation past its budget, not made.
         *budget = budget.saturating_sub(solver.evaluations);
         result.map(|()| (solver.up, solver.dn))
     }
@@ -210,26 +268,33 @@ impl<'a> Structure<'a> {
         let Exact::Solved(x) = base else {
             return Err(base);
         };
-        let q = x.unavailability;
+        self.importance_given(s, x.unavailability, max_work).0
+    }
+
+    /// Importance measures of service `s` whose exact unavailability is `q`,
+    /// spending at most `max_work` on the conditional solves, and the work
+    /// they spent.
+    fn importance_given(&self, s: usize, q: f64, max_work: u64) -> (Result<Vec<Importance>, Exact>, u64) {
         let (vars, avail, unavail) = self.variables(s);
         // One budget for all the conditional solves together.
         let total = self.budget(max_work);
         let mut budget = total;
+        let spent = |left: u64| (total - left) * self.elements();
         let mut out = Vec::with_capacity(vars.len());
         let (mut fa, mut fq) = (avail.clone(), unavail.clone());
         for (i, &e) in vars.iter().enumerate() {
-            let too_large = || Exact::TooLarge {
+            let too_large = Exact::TooLarge {
                 elements: vars.len(),
                 evaluations: total,
             };
             (fa[i], fq[i]) = (0.0, 1.0);
-            let (_, q_down) = self
-                .probabilities(s, &vars, &fa, &fq, &mut budget)
-                .map_err(|()| too_large())?;
+            let Ok((_, q_down)) = self.probabilities(s, &vars, &fa, &fq, &mut budget) else {
+                return (Err(too_large), spent(budget));
+            };
             (fa[i], fq[i]) = (1.0, 0.0);
-            let (_, q_up) = self
-                .probabilities(s, &vars, &fa, &fq, &mut budget)
-                .map_err(|()| too_large())?;
+            let Ok((_, q_up)) = self.probabilities(s, &vars, &fa, &fq, &mut budget) else {
+                return (Err(too_large), spent(budget));
+            };
             (fa[i], fq[i]) = (avail[i], unavail[i]);
             let qe = unavail[i];
             let birnbaum = q_down - q_up;
@@ -256,7 +321,7 @@ impl<'a> Structure<'a> {
                 .total_cmp(&significant(a.criticality.rank()))
                 .then_with(|| order[a.element.as_str()].cmp(&order[b.element.as_str()]))
         });
-        Ok(out)
+        (Ok(out), spent(budget))
     }
 }
 
@@ -344,6 +409,10 @@ pub struct Importance {
 /// a probe (one incremental evaluation): a few seconds.
 pub const CUT_WORK: u64 = 8_000_000_000;
 
+/// Elements searched per probe that count as one probe: a search over more
+/// (`n` elements) counts as `n / PROBE_ELEMENTS` probes, rounded up.
+pub const PROBE_ELEMENTS: u64 = 320;
+
 /// Minimal cut sets of one service up to some order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CutSets {
@@ -397,7 +466,12 @@ impl Structure<'_> {
     /// where P fails d = r − need + 1 distinct reached targets, and every
     /// member of C loses targets of its own (r grows without it).
     pub fn cut_sets(&self, s: usize, max_order: usize, max_work: u64) -> CutSets {
-        use crate::engine::{Plan, Probe};
+        self.cut_sets_counted(s, max_order, max_work).0
+    }
+
+    /// [`Self::cut_sets`], and the work it spent (in thousandths of a probe).
+    fn cut_sets_counted(&self, s: usize, max_order: usize, max_work: u64) -> (CutSets, u64) {
+        use crate::engine::Probe;
         let max_order = max_order.min(16);
         let mut out = CutSets {
             max_order,
@@ -405,11 +479,11 @@ impl Structure<'_> {
             count_by_order: vec![0; max_order],
             sets: Vec::new(),
         };
-        let plan = Plan::new(self.model);
-        let mut probe = Probe::new(&plan);
-        if !probe.up(&plan, s) {
+        let plan = self.plan();
+        let mut probe = Probe::new(plan);
+        if !probe.up(plan, s) {
             out.complete_to_order = max_order;
-            return out;
+            return (out, 0);
         }
         let q = |e: ElementId| long_run_unavailability(self.model, e);
         let pendants = self.pure_pendants(s);
@@ -420,20 +494,30 @@ impl Structure<'_> {
             } => Some(*k),
             _ => None,
         };
-        let in_pendant = |e: ElementId| pendants.iter().any(|&(t, l)| t == e || l == Some(e));
+        let mut in_pendant = vec![false; self.model.elements.len()];
+        for &(t, l) in &pendants {
+            in_pendant[t] = true;
+            if let Some(l) = l {
+                in_pendant[l] = true;
+            }
+        }
         let vars: Vec<ElementId> = self
             .relevant(s)
             .into_iter()
-            .filter(|&e| need.is_none() || !in_pendant(e))
+            .filter(|&e| need.is_none() || !in_pendant[e])
             .collect();
         // Cut sets found so far among `vars` (sorted index lists), and all found.
         let mut cuts: std::collections::HashSet<Vec<u32>> = std::collections::HashSet::new();
         let mut found: Vec<Vec<ElementId>> = Vec::new();
         let budget = max_work / 1000;
         let mut spent = 0u64;
+        // A probe of a reachability service searches its core, which grows
+        // with the elements searched here: on a big topology a probe counts
+        // as several, so that the search takes seconds at any size.
+        let probe_cost = (vars.len() as u64).div_ceil(PROBE_ELEMENTS).max(1);
         let fail = |probe: &mut Probe, set: &[ElementId], down: bool| {
             for &e in set {
-                probe.set(&plan, e, down);
+                probe.set(plan, e, down);
             }
         };
         // The set currently failed in the probe: consecutive candidates
@@ -441,10 +525,10 @@ impl Structure<'_> {
         let mut applied: Vec<ElementId> = Vec::new();
         let apply = |probe: &mut Probe, applied: &mut Vec<ElementId>, want: &[ElementId]| {
             for &e in applied.iter().filter(|e| !want.contains(e)) {
-                probe.set(&plan, e, false);
+                probe.set(plan, e, false);
             }
             for &e in want.iter().filter(|e| !applied.contains(e)) {
-                probe.set(&plan, e, true);
+                probe.set(plan, e, true);
             }
             applied.clear();
             applied.extend_from_slice(want);
@@ -454,7 +538,7 @@ impl Structure<'_> {
             let pool: Vec<u32> = (0..vars.len() as u32)
                 .filter(|&i| k <= 1 || !cuts.contains(&vec![i]))
                 .collect();
-            let per = 1 + (1u64 << k) / 64;
+            let per = (1 + (1u64 << k) / 64) * probe_cost;
             if binomial(pool.len(), k)
                 .and_then(|c| c.checked_mul(per))
                 .is_none_or(|c| spent.saturating_add(c) > budget)
@@ -476,7 +560,7 @@ impl Structure<'_> {
                     spent += per;
                     let elems: Vec<ElementId> = set.iter().map(|&i| vars[i as usize]).collect();
                     apply(&mut probe, &mut applied, &elems);
-                    if !probe.up(&plan, s) {
+                    if !probe.up(plan, s) {
                         if k > 0 {
                             cuts.insert(set.clone());
                             found.push(elems.clone());
@@ -484,7 +568,7 @@ impl Structure<'_> {
                     } else if let Some(need) = need
                         && !pendants.is_empty()
                     {
-                        let r = probe.reached(&plan, s).unwrap_or(0);
+                        let r = probe.reached(plan, s).unwrap_or(0);
                         let d = r + 1 - need.min(r + 1);
                         if d >= 1 && k + d <= max_order {
                             let reached: Vec<(ElementId, Option<ElementId>)> = pendants
@@ -492,7 +576,7 @@ impl Structure<'_> {
                                 .copied()
                                 .filter(|&(t, _)| {
                                     fail(&mut probe, &[t], true);
-                                    let lost = probe.reached(&plan, s).unwrap_or(0) < r;
+                                    let lost = probe.reached(plan, s).unwrap_or(0) < r;
                                     fail(&mut probe, &[t], false);
                                     lost
                                 })
@@ -501,7 +585,7 @@ impl Structure<'_> {
                             // Every member of C must lose targets of its own.
                             let useful = elems.iter().all(|&c| {
                                 fail(&mut probe, &[c], false);
-                                let more = probe.reached(&plan, s).unwrap_or(0) > r;
+                                let more = probe.reached(plan, s).unwrap_or(0) > r;
                                 fail(&mut probe, &[c], true);
                                 more
                             });
@@ -546,7 +630,7 @@ impl Structure<'_> {
                 elements: ids.iter().map(|&e| self.model.elements[e].id.clone()).collect(),
             })
             .collect();
-        out
+        (out, spent.saturating_mul(1000))
     }
 
     /// Targets of reachability service `s` that hang off the topology by a
@@ -1020,43 +1104,228 @@ pub struct ServiceStructure {
     pub down_with_everything_up: bool,
 }
 
+/// Work spent by one command's structural analysis, the counter that its
+/// budget is checked against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Exact values and importance: structure evaluations × elements (as [`EXACT_WORK`]).
+    pub exact: u64,
+    /// Minimal cut sets: thousandths of a probe (as [`CUT_WORK`]).
+    pub cut_sets: u64,
+}
+
+impl std::ops::AddAssign for Work {
+    fn add_assign(&mut self, other: Self) {
+        self.exact = self.exact.saturating_add(other.exact);
+        self.cut_sets = self.cut_sets.saturating_add(other.cut_sets);
+    }
+}
+
+/// How many services' worth of work one command may spend: up to this many
+/// distinct structures get a service's whole budget each; more share this
+/// many budgets equally. Services with the same structure function are
+/// analysed once.
+pub const FULL_BUDGET_SERVICES: u64 = 4;
+
+/// What each of `distinct` structures may spend when one may spend `per_service`.
+fn share(per_service: u64, distinct: usize) -> u64 {
+    let d = distinct.max(1) as u64;
+    if d <= FULL_BUDGET_SERVICES {
+        per_service
+    } else {
+        per_service.saturating_mul(FULL_BUDGET_SERVICES) / d
+    }
+}
+
+/// A canonical form of service `s`'s structure function: services with the
+/// same form have the same single points of failure, cut sets, exact value
+/// and importance. The operands of `all`, `any` and `at_least` are sorted,
+/// since their order changes nothing.
+fn structure_key(model: &Model, s: usize) -> String {
+    use crate::model::Expr;
+    fn canonical(x: &Expr) -> String {
+        let list = |tag: String, xs: &[Expr]| {
+            let mut v: Vec<String> = xs.iter().map(canonical).collect();
+            v.sort_unstable();
+            format!("{tag}({})", v.join(","))
+        };
+        match x {
+            Expr::Elem(e) => e.to_string(),
+            Expr::All(xs) => list("all".into(), xs),
+            Expr::Any(xs) => list("any".into(), xs),
+            Expr::AtLeast(k, xs) => list(format!("{k}of"), xs),
+        }
+    }
+    match &model.services[s].kind {
+        ServiceKind::Logic { expr } => canonical(expr),
+        ServiceKind::Reach {
+            from,
+            targets,
+            criterion,
+        } => format!("reach {from} {targets:?} {criterion:?}"),
+    }
+}
+
+/// A model's services grouped by structure function.
+struct Distinct {
+    /// The first service of each structure, in service order.
+    reps: Vec<usize>,
+    /// Per service: the index in `reps` of its structure.
+    rep_of: Vec<usize>,
+    /// Per service: why its elements are not independent (its own words,
+    /// which may name another member of a group than its structure's first
+    /// service does; empty for one exactly when empty for the other).
+    reasons: Vec<Vec<String>>,
+}
+
+impl Distinct {
+    fn new(model: &Model) -> Self {
+        use rayon::prelude::*;
+        let keys: Vec<String> = (0..model.services.len())
+            .into_par_iter()
+            .map(|s| structure_key(model, s))
+            .collect();
+        let mut index = std::collections::HashMap::new();
+        let mut reps = Vec::new();
+        let rep_of = keys
+            .iter()
+            .enumerate()
+            .map(|(s, k)| {
+                *index.entry(k.as_str()).or_insert_with(|| {
+                    reps.push(s);
+                    reps.len() - 1
+                })
+            })
+            .collect();
+        let reasons = (0..model.services.len())
+            .into_par_iter()
+            .map(|s| disqualifications(model, s))
+            .collect();
+        Self {
+            reps,
+            rep_of,
+            reasons,
+        }
+    }
+
+    /// Structures whose elements are independent: those an exact value is computed for.
+    fn solvable(&self) -> usize {
+        self.reps.iter().filter(|&&s| self.reasons[s].is_empty()).count()
+    }
+}
+
+/// Each service's exact long-run availability, or why there is none, and
+/// the work spent: each distinct structure is solved once, with at most
+/// `max_work` (its share of [`FULL_BUDGET_SERVICES`] × `max_work` beyond that
+/// many structures).
+pub fn exact_all(model: &Model, max_work: u64) -> (Vec<Exact>, Work) {
+    use rayon::prelude::*;
+    let st = Structure::new(model);
+    let d = Distinct::new(model);
+    let each = share(max_work, d.solvable());
+    // Shares are fixed before any work starts, so the results do not depend
+    // on the order in which threads finish.
+    let solved: Vec<Option<(Exact, u64)>> = d
+        .reps
+        .par_iter()
+        .map(|&s| d.reasons[s].is_empty().then(|| st.solve(s, each)))
+        .collect();
+    let work = Work {
+        exact: solved.iter().flatten().map(|(_, w)| w).sum(),
+        cut_sets: 0,
+    };
+    let out = (0..model.services.len())
+        .map(|s| match &solved[d.rep_of[s]] {
+            Some((x, _)) if d.reasons[s].is_empty() => x.clone(),
+            _ => Exact::NotApplicable {
+                reasons: d.reasons[s].clone(),
+            },
+        })
+        .collect();
+    (out, work)
+}
+
 /// Single points of failure, failover exposure, minimal cut sets up to
 /// `order`, exact availability and importance of every service, spending at
-/// most `max_work` on each exact value.
+/// most `max_work` on each exact value (and as much on its importance), and
+/// at most [`CUT_WORK`] on its cut sets, within one budget for all services
+/// together (see [`analyse_counted`]).
 pub fn analyse(model: &Model, order: usize, max_work: u64) -> Vec<ServiceStructure> {
-    let st = Structure::new(model);
-    let none_down = vec![false; model.elements.len()];
+    analyse_counted(model, order, max_work).0
+}
+
+/// [`analyse`], and the work it spent. Each distinct structure function is
+/// analysed once; up to [`FULL_BUDGET_SERVICES`] of them get the whole
+/// budgets, more share that many budgets equally.
+pub fn analyse_counted(model: &Model, order: usize, max_work: u64) -> (Vec<ServiceStructure>, Work) {
     use rayon::prelude::*;
-    // Services are independent: analyse them in parallel, in order.
-    (0..model.services.len())
-        .into_par_iter()
-        .map(|s| (s, st.exact(s, max_work)))
-        .map(|(s, exact)| {
-            let (importance, importance_note) = match exact {
-                Exact::Solved(_) => match st.importance(s, max_work) {
-                    Ok(i) => (i, None),
-                    Err(why) => (Vec::new(), why.explanation()),
-                },
+    let st = Structure::new(model);
+    let d = Distinct::new(model);
+    let exact_each = share(max_work, d.solvable());
+    let cut_each = share(CUT_WORK, d.reps.len());
+    let none_down = vec![false; model.elements.len()];
+    // Structures are independent: analyse them in parallel, in order, with
+    // shares fixed in advance.
+    let done: Vec<(ServiceStructure, Work)> = d
+        .reps
+        .par_iter()
+        .map(|&s| {
+            let mut work = Work::default();
+            let exact = if d.reasons[s].is_empty() {
+                let (x, w) = st.solve(s, exact_each);
+                work.exact += w;
+                x
+            } else {
+                Exact::NotApplicable {
+                    reasons: d.reasons[s].clone(),
+                }
+            };
+            let (importance, importance_note) = match &exact {
+                Exact::Solved(x) => {
+                    let (r, w) = st.importance_given(s, x.unavailability, exact_each);
+                    work.exact += w;
+                    match r {
+                        Ok(i) => (i, None),
+                        Err(why) => (Vec::new(), why.explanation()),
+                    }
+                }
                 _ => (Vec::new(), None),
             };
-            (s, exact, importance, importance_note)
+            let (cut_sets, w) = st.cut_sets_counted(s, order, cut_each);
+            work.cut_sets += w;
+            let analysed = ServiceStructure {
+                id: model.services[s].id.clone(),
+                spofs: st
+                    .spofs(s)
+                    .into_iter()
+                    .map(|e| Named {
+                        id: model.elements[e].id.clone(),
+                        kind: model.elements[e].kind.clone(),
+                    })
+                    .collect(),
+                failover_exposure: failover_exposure(model, s),
+                cut_sets,
+                importance,
+                importance_note,
+                exact,
+                down_with_everything_up: !st.service_up(s, &none_down, &mut Vec::new()),
+            };
+            (analysed, work)
         })
-        .map(|(s, exact, importance, importance_note)| ServiceStructure {
-            id: model.services[s].id.clone(),
-            spofs: st
-                .spofs(s)
-                .into_iter()
-                .map(|e| Named {
-                    id: model.elements[e].id.clone(),
-                    kind: model.elements[e].kind.clone(),
-                })
-                .collect(),
-            failover_exposure: failover_exposure(model, s),
-            cut_sets: st.cut_sets(s, order, CUT_WORK),
-            importance,
-            importance_note,
-            exact,
-            down_with_everything_up: !st.service_up(s, &none_down, &mut Vec::new()),
+        .collect();
+    let mut work = Work::default();
+    done.iter().for_each(|(_, w)| work += *w);
+    let out = (0..model.services.len())
+        .map(|s| {
+            let mut x = done[d.rep_of[s]].0.clone();
+            x.id = model.services[s].id.clone();
+            if !d.reasons[s].is_empty() {
+                x.exact = Exact::NotApplicable {
+                    reasons: d.reasons[s].clone(),
+                };
+            }
+            x
         })
-        .collect()
+        .collect();
+    (out, work)
 }

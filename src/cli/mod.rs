@@ -852,6 +852,8 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let mut segments = Vec::new();
     let started = std::time::Instant::now();
     let mut decisions = Vec::new();
+    // The exact values do not change from look to look.
+    let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
     let mut stopped = "decided";
     for (i, &upto) in looks_at.iter().enumerate() {
         if needs_simulation {
@@ -866,7 +868,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                 segments.push(part);
             }
         }
-        let summary = analysis::summarize(m, &tally, per_look);
+        let summary = analysis::summarize_with(m, &tally, per_look, &exact);
         decisions = chk::decide(m, &targets, &summary, &spofs);
         if !needs_simulation || decisions.iter().all(|d| d.verdict != Verdict::Undecided) {
             break;
@@ -920,7 +922,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     }
     if plot.is_some() || html.is_some() {
         // Each service's results at the last look, at the overall confidence.
-        let summary = analysis::summarize(m, &tally, args.confidence);
+        let summary = analysis::summarize_with(m, &tally, args.confidence, &exact);
         let simulated = tally.trials >= 2;
         let plots = || {
             let mut plots = if simulated {
@@ -1120,13 +1122,13 @@ fn render(dot: &str, kind: &str) -> anyhow::Result<Vec<u8>> {
 
 fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
     let sc = load(&args.file)?;
-    let st = analysis::structure::Structure::new(&sc.model);
+    let (exact, _) = analysis::structure::exact_all(&sc.model, analysis::structure::EXACT_WORK);
     let rows: Vec<(String, analysis::structure::Exact)> = sc
         .model
         .services
         .iter()
-        .enumerate()
-        .map(|(s, svc)| (svc.id.clone(), st.exact(s, analysis::structure::EXACT_WORK)))
+        .map(|svc| svc.id.clone())
+        .zip(exact)
         .collect();
     let text = match args.format {
         Format::Json => {
@@ -1202,6 +1204,8 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             let ends = engine::checkpoints(args.max_trials);
             let mut segments = Vec::new();
             let mut tally = engine::Tally::new(sc.model.services.len());
+            // The exact values do not change from batch to batch.
+            let exact = analysis::structure::exact_all(&sc.model, analysis::structure::RUN_EXACT_WORK).0;
             for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
                 bar.set_length(upto);
                 let batch = RunConfig {
@@ -1215,7 +1219,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 }
                 if precise_enough(
                     &sc.model,
-                    &analysis::summarize(&sc.model, &tally, args.sim.confidence),
+                    &analysis::summarize_with(&sc.model, &tally, args.sim.confidence, &exact),
                     p,
                 ) {
                     break;
@@ -1224,7 +1228,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             if !args.quiet {
                 let done = precise_enough(
                     &sc.model,
-                    &analysis::summarize(&sc.model, &tally, args.sim.confidence),
+                    &analysis::summarize_with(&sc.model, &tally, args.sim.confidence, &exact),
                     p,
                 );
                 note!(

@@ -89,27 +89,33 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     // A domain is drawn as a cluster with the components that need it and
     // no other domain; a component on several domains (a server on feeds A
     // and B) stays outside, its dashed arrows showing where it belongs.
+    // Each component's one domain, if it needs exactly one, found in one
+    // pass (not one pass over all elements per domain).
+    let mut needing: Vec<Vec<usize>> = vec![Vec::new(); model.elements.len()];
+    for (e, el) in model.elements.iter().enumerate() {
+        let Some(r) = &el.requires else { continue };
+        if el.role != ElementRole::Component {
+            continue;
+        }
+        let mut deps = Vec::new();
+        r.elements(&mut deps);
+        deps.retain(|&x| domain[x]);
+        deps.sort_unstable();
+        deps.dedup();
+        if let [d] = deps[..] {
+            needing[d].push(e);
+        }
+    }
     let mut placed = in_group.clone();
     let mut k = 0;
     for (d, &is_domain) in domain.iter().enumerate() {
         if !is_domain || placed[d] {
             continue;
         }
-        let members: Vec<usize> = (0..model.elements.len())
-            .filter(|&e| {
-                let el = &model.elements[e];
-                if placed[e] || e == d || el.role != ElementRole::Component {
-                    return false;
-                }
-                let mut deps = Vec::new();
-                if let Some(r) = &el.requires {
-                    r.elements(&mut deps);
-                }
-                deps.sort_unstable();
-                deps.dedup();
-                let doms: Vec<usize> = deps.into_iter().filter(|&x| domain[x]).collect();
-                doms == [d]
-            })
+        let members: Vec<usize> = needing[d]
+            .iter()
+            .copied()
+            .filter(|&e| !placed[e] && e != d)
             .collect();
         if members.is_empty() {
             continue;
@@ -177,4 +183,50 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     }
     let _ = writeln!(o, "}}");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_domains_cluster_as_before_the_one_pass_placement() {
+        // `feed-a` is a domain that needs domain `room` alone: it joins
+        // room's cluster, and the PSUs that need it alone are then drawn
+        // outside; `srv` needs two domains and stays outside. The expected
+        // text is what the per-domain scan over every element wrote.
+        let m = crate::scenario::parse(
+            r#"{"format": "redsim/1", "name": "nested", "mission": "1y",
+             "components": [{"id": "room", "mtbf": "1000h", "mttr": "1h"},
+                {"id": "feed-a", "mtbf": "1000h", "mttr": "1h", "requires": "room"},
+                {"id": "psu", "count": 2, "mtbf": "1000h", "mttr": "1h", "requires": "feed-a"},
+                {"id": "rack", "mtbf": "1000h", "mttr": "1h"},
+                {"id": "sw", "mtbf": "1000h", "mttr": "1h", "requires": "rack"},
+                {"id": "srv", "mtbf": "1000h", "mttr": "1h",
+                 "requires": {"all": [{"any": ["psu-1", "psu-2"]}, "rack"]}}],
+             "links": [{"between": ["sw", "srv"]}],
+             "services": [{"id": "s", "from": "sw", "to": ["srv"]}]}"#,
+        )
+        .unwrap();
+        let dot = to_dot(&m, &vec![false; m.elements.len()]);
+        let clusters: Vec<&str> = dot
+            .lines()
+            .filter(|l| l.starts_with("  subgraph") || l.starts_with("    \"") || l.starts_with("  \"psu"))
+            .collect();
+        assert_eq!(
+            clusters,
+            [
+                "  subgraph cluster_domain_0 {",
+                "    \"room\" [label=\"room\", shape=tab];",
+                "    \"feed-a\" [label=\"feed-a\", shape=tab];",
+                "  subgraph cluster_domain_1 {",
+                "    \"rack\" [label=\"rack\", shape=tab];",
+                "    \"sw\" [label=\"sw\"];",
+                "  \"psu-1\" [label=\"psu-1\", shape=tab];",
+                "  \"psu-2\" [label=\"psu-2\", shape=tab];",
+                "  \"psu-1\" -- \"feed-a\" [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false];",
+                "  \"psu-2\" -- \"feed-a\" [style=dashed, dir=forward, arrowsize=0.6, color=gray40, constraint=false];",
+            ]
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! nothing fetched from the network. The numbers are those of the text
 //! table, formatted by the same functions.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::check::{evidence, verdict_word};
@@ -348,23 +349,36 @@ fn services(
     st: &[ServiceStructure],
     plots: &[Plot],
 ) -> Result<(), PlotError> {
+    // Each service's structure, verdicts and plots, looked up by id (not
+    // searched for each service: many services would make that quadratic).
+    let mut structures: HashMap<&str, &ServiceStructure> = HashMap::new();
+    for x in st {
+        structures.entry(x.id.as_str()).or_insert(x);
+    }
+    let mut verdicts_of: HashMap<&str, Vec<&Decision>> = HashMap::new();
+    for d in decisions {
+        verdicts_of.entry(d.service.as_str()).or_default().push(d);
+    }
+    let mut plots_of: HashMap<&str, Vec<&Plot>> = HashMap::new();
+    for p in plots {
+        if let Some(s) = p.service.as_deref() {
+            plots_of.entry(s).or_default().push(p);
+        }
+    }
     for (s, summary) in run.services.iter().enumerate() {
         page.h(
             2,
             &format!("Service {}", summary.id),
             Some(&format!("service-{}", summary.id)),
         );
-        let st = st.iter().find(|x| x.id == summary.id);
+        let st = structures.get(summary.id.as_str());
         results(page, run, s, st.is_some());
-        let mine: Vec<&Decision> = decisions.iter().filter(|d| d.service == summary.id).collect();
+        let mine = verdicts_of.remove(summary.id.as_str()).unwrap_or_default();
         verdicts(page, &mine, targets_note);
         if let Some(x) = st {
             structure(page, x);
         }
-        for p in plots
-            .iter()
-            .filter(|p| p.service.as_deref() == Some(summary.id.as_str()))
-        {
+        for p in plots_of.remove(summary.id.as_str()).unwrap_or_default() {
             page.figure(p)?;
         }
     }

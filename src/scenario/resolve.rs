@@ -430,19 +430,20 @@ fn is_glob(s: &str) -> bool {
 
 /// Matches `*` (any run of characters, possibly empty); every other character is literal.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    let Some((first, after)) = pattern.split_once('*') else {
         return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    };
+    let (mids, last) = after.rsplit_once('*').map_or(("", after), |(m, l)| (m, l));
     if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
+    if after.contains('*') {
+        for mid in mids.split('*') {
+            match rest.find(mid) {
+                Some(i) => rest = &rest[i + mid.len()..],
+                None => return false,
+            }
         }
     }
     true
@@ -466,6 +467,10 @@ struct Ids {
     link_names: HashSet<String>,
     /// Members of each valid group, by group id.
     groups: BTreeMap<String, Vec<ElementId>>,
+    /// The components sorted by id, built when a glob is first resolved:
+    /// a glob's matches start with its literal prefix, so a glob is matched
+    /// against the ids that share that prefix, not against every id.
+    by_id: std::cell::RefCell<Vec<u32>>,
     /// Ids of groups already reported as invalid.
     broken_groups: Vec<String>,
 }
@@ -511,7 +516,7 @@ impl Ids {
             // A glob names components; only when it matches none may it name
             // links. Otherwise `srv-*` would also pick up the default link ids
             // `srv-1--sw`, silently changing an `at_least` count.
-            let mut hits = matching(0..self.n_components);
+            let mut hits = self.matching_components(r);
             if hits.is_empty() {
                 hits = matching(self.n_components..limit);
             }
@@ -544,6 +549,26 @@ impl Ids {
                 Err(fail(format!("unknown id `{r}`"), hint))
             }
         }
+    }
+
+    /// The components that glob `r` matches, in declaration order (a
+    /// duplicated id once, where it was first declared).
+    fn matching_components(&self, r: &str) -> Vec<ElementId> {
+        let mut by_id = self.by_id.borrow_mut();
+        if by_id.len() != self.n_components {
+            *by_id = (0..self.n_components as u32).collect();
+            by_id.sort_by(|&a, &b| self.ids[a as usize].cmp(&self.ids[b as usize]));
+        }
+        let prefix = r.split('*').next().unwrap_or("");
+        let start = by_id.partition_point(|&i| self.ids[i as usize].as_str() < prefix);
+        let mut hits: Vec<ElementId> = by_id[start..]
+            .iter()
+            .map(|&i| i as usize)
+            .take_while(|&i| self.ids[i].starts_with(prefix))
+            .filter(|&i| glob_match(r, &self.ids[i]) && self.index.get(&self.ids[i]) == Some(&i))
+            .collect();
+        hits.sort_unstable();
+        hits
     }
 
     /// Whether `r` (an id or glob) could name an entry that was left out as
@@ -2610,6 +2635,35 @@ mod tests {
         assert!(!glob_match("a*b", "a"));
         assert!(!glob_match("web-*", "db-1"));
         assert!(!glob_match("web", "web-1"));
+        assert!(glob_match("a*b*c*d", "abcd"));
+        assert!(glob_match("a**b", "ab"));
+        assert!(!glob_match("a*b*c*d", "abdc"));
+        assert!(!glob_match("a*bc*c", "abc"));
+        assert!(glob_match("*-srv-*", "rack-1-srv-2"));
+    }
+
+    #[test]
+    fn globs_resolve_in_declaration_order_through_the_prefix_index() {
+        let mut ids = Ids::default();
+        for id in ["b-2", "a-1", "b-10", "c", "b-1", "ab-1"] {
+            ids.index.insert(id.to_string(), ids.ids.len());
+            ids.ids.push(id.to_string());
+        }
+        ids.n_components = ids.ids.len();
+        fn names(ids: &Ids, r: &str) -> Vec<String> {
+            let hits = ids.resolve(r, true).ok().unwrap_or_default();
+            hits.into_iter().map(|i| ids.ids[i].clone()).collect()
+        }
+        assert_eq!(names(&ids, "b-*"), ["b-2", "b-10", "b-1"]);
+        assert_eq!(names(&ids, "*-1"), ["a-1", "b-1", "ab-1"]);
+        assert_eq!(names(&ids, "a*"), ["a-1", "ab-1"]);
+        assert_eq!(names(&ids, "*"), ["b-2", "a-1", "b-10", "c", "b-1", "ab-1"]);
+        assert!(names(&ids, "d*").is_empty());
+        // A component added later (the index is rebuilt for it).
+        ids.index.insert("b-3".to_string(), ids.ids.len());
+        ids.ids.push("b-3".to_string());
+        ids.n_components = ids.ids.len();
+        assert_eq!(names(&ids, "b-*"), ["b-2", "b-10", "b-1", "b-3"]);
     }
 
     #[test]

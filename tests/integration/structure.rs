@@ -431,3 +431,135 @@ fn outages_begun_by_a_shock_are_charged_to_the_shock() {
     assert_eq!(top.shock.as_deref(), Some("bug"));
     assert!(top.element.is_none() && top.share > 0.99, "{top:?}");
 }
+
+/// `services` services over `n` components `n-1 .. n-N`, each `{"at_least": k, "of": ["n-*"]}`
+/// with the `k` given for it: a structure far too large to solve exactly.
+fn k_of_n_services(n: usize, ks: &[usize]) -> Model {
+    let services: Vec<serde_json::Value> = ks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| serde_json::json!({"id": format!("s{i}"), "requires": {"at_least": k, "of": ["n-*"]}}))
+        .collect();
+    let doc = serde_json::json!({"format": "redsim/1", "name": "many", "mission": "1y",
+        "components": [{"id": "n", "count": n, "mtbf": "1000h", "mttr": "10h"}],
+        "services": services});
+    crate::common::model(&doc.to_string())
+}
+
+#[test]
+fn identical_heavy_services_are_analysed_once_within_one_budget() {
+    // 300 copies of one structure that no budget solves: the work of one.
+    let m = k_of_n_services(60, &[30; 300]);
+    let per_service = structure::EXACT_WORK / 100;
+    let (exact, work) = structure::exact_all(&m, per_service);
+    assert!(work.exact <= per_service, "{work:?}");
+    assert!(work.exact > 0, "{work:?}");
+    assert!(
+        exact
+            .iter()
+            .all(|e| *e == exact[0] && matches!(e, Exact::TooLarge { .. }))
+    );
+
+    let (analysed, work) = structure::analyse_counted(&m, 2, per_service);
+    assert!(work.exact <= per_service, "{work:?}");
+    assert!(work.cut_sets <= structure::CUT_WORK, "{work:?}");
+    assert_eq!(analysed.len(), 300);
+    assert!(analysed.iter().enumerate().all(|(i, s)| s.id == format!("s{i}")));
+    assert!(
+        analysed
+            .iter()
+            .all(|s| s.exact == analysed[0].exact && s.cut_sets == analysed[0].cut_sets)
+    );
+}
+
+#[test]
+fn distinct_heavy_services_share_one_budget_for_the_command() {
+    // Ten different structures, none solvable: together no more than the
+    // command's budget, where each used to spend a whole service's.
+    let ks: Vec<usize> = (25..35).collect();
+    let m = k_of_n_services(60, &ks);
+    let per_service = structure::EXACT_WORK / 100;
+    let command = per_service * structure::FULL_BUDGET_SERVICES;
+    let (_, work) = structure::exact_all(&m, per_service);
+    assert!(work.exact <= command, "{work:?}");
+    let (_, work) = structure::analyse_counted(&m, 2, per_service);
+    assert!(work.exact <= 2 * command, "{work:?}");
+    assert!(
+        work.cut_sets <= structure::CUT_WORK * structure::FULL_BUDGET_SERVICES,
+        "{work:?}"
+    );
+}
+
+#[test]
+fn the_shared_analysis_equals_the_per_service_computation() {
+    // Services that repeat one structure, also with operands in another
+    // order, and others: each result is the one computed for it alone.
+    let doc = serde_json::json!({"format": "redsim/1", "name": "t", "mission": "1y",
+        "components": [{"id": "a", "mtbf": "1000h", "mttr": "10h"}, {"id": "b", "mtbf": "2000h", "mttr": "5h"},
+                       {"id": "c", "mtbf": "3000h", "mttr": "8h"}, {"id": "d", "mtbf": "500h", "mttr": "1h"},
+                       {"id": "n", "count": 6, "mtbf": "800h", "mttr": "4h"}],
+        "links": [{"between": ["a", "b"]}, {"between": ["b", "c"]}, {"between": ["a", "d"]}, {"between": ["d", "c"]}],
+        "services": [
+            {"id": "s0", "requires": {"all": ["a", {"any": ["b", "c"]}]}},
+            {"id": "s1", "requires": {"all": [{"any": ["c", "b"]}, "a"]}},
+            {"id": "s2", "requires": {"at_least": 2, "of": ["a", "b", "d"]}},
+            {"id": "s3", "requires": {"all": ["a", {"any": ["b", "c"]}]}},
+            {"id": "s4", "from": "a", "to": ["c"], "need": 1},
+            {"id": "s5", "requires": {"at_least": 4, "of": ["n-*"]}},
+            {"id": "s6", "from": "a", "to": ["c"], "need": 1},
+            {"id": "s7", "requires": "d"}]});
+    let m = crate::common::model(&doc.to_string());
+    let st = Structure::new(&m);
+    let (analysed, _) = structure::analyse_counted(&m, 3, structure::EXACT_WORK);
+    let (exact, _) = structure::exact_all(&m, structure::EXACT_WORK);
+    for (s, got) in analysed.iter().enumerate() {
+        assert_eq!(got.id, m.services[s].id);
+        let alone = st.exact(s, structure::EXACT_WORK);
+        assert!(matches!(alone, Exact::Solved(_)), "{alone:?}");
+        assert_eq!(got.exact, alone, "service {s}");
+        assert_eq!(exact[s], alone, "service {s}");
+        let spofs: Vec<&str> = st
+            .spofs(s)
+            .into_iter()
+            .map(|e| m.elements[e].id.as_str())
+            .collect();
+        assert_eq!(
+            got.spofs.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+            spofs,
+            "service {s}"
+        );
+        assert_eq!(
+            got.cut_sets,
+            st.cut_sets(s, 3, structure::CUT_WORK),
+            "service {s}"
+        );
+        assert_eq!(
+            got.importance,
+            st.importance(s, structure::EXACT_WORK).unwrap(),
+            "service {s}"
+        );
+    }
+}
+
+#[test]
+fn the_incremental_spof_search_agrees_with_removal_on_every_bundled_scenario() {
+    // Groups, maintenance, units, capacities and requirements included
+    // (the random models of the brute-force property test have none of the first).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let m = load(&name);
+        let st = Structure::new(&m);
+        for s in 0..m.services.len() {
+            assert_eq!(
+                st.spofs(s),
+                st.spofs_by_removal(s),
+                "{name}: {}",
+                m.services[s].id
+            );
+        }
+    }
+}
