@@ -46,7 +46,10 @@ pub(crate) fn quoted(text: &str, max: usize) -> String {
 /// key of letters, digits, `_` and `-`, else `path["key"]` (JSON-quoted),
 /// so that a key with a space, a dot or a bracket cannot be misread.
 pub(crate) fn key_path(path: &str, key: &str) -> String {
-    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     match (plain, path.is_empty()) {
         (true, true) => key.to_string(),
         (true, false) => format!("{path}.{key}"),
