@@ -397,7 +397,8 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot create the plot directory"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--plot") && err.contains("is not a directory"), "{err}");
 }
 
 #[test]
