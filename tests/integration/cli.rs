@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
+
+use crate::common::{assert_exit, text};
 use sha2::{Digest, Sha256};
 
 /// A small valid scenario: a parallel pair behind a perfect source.
@@ -46,22 +48,6 @@ fn redsim(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the redsim binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
 }
 
 #[test]

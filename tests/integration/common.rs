@@ -183,3 +183,21 @@ pub fn remove(v: &mut serde_json::Value, ptr: &str) {
         .and_then(|o| o.remove(key));
     assert!(removed.is_some(), "nothing at {ptr}");
 }
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts a command's exit code, showing both its outputs when it differs.
+#[track_caller]
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{self, text};
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_redsim")
 }
@@ -30,20 +32,10 @@ fn redsim_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the redsim binary runs")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+/// Asserts the exit code, and that nothing panicked.
 #[track_caller]
 fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    common::assert_exit(out, code);
     assert!(
         !text(&out.stderr).contains("panicked"),
         "a panic:\n{}",

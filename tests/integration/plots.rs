@@ -398,7 +398,10 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("--plot") && err.contains("is not a directory"), "{err}");
+    assert!(
+        err.contains("--plot") && err.contains("is not a directory"),
+        "{err}"
+    );
 }
 
 #[test]
