@@ -77,16 +77,38 @@ impl Temp {
     fn path(&self) -> &Path {
         self.file.as_ref().expect("present until persisted").path()
     }
+}
 
-    /// Renames the temporary over `target`.
-    fn persist(mut self, target: &Path) -> io::Result<()> {
-        let mut held = temps();
-        let file = self.file.take().expect("present until persisted");
+/// Renames every temporary over its target, holding the registry's lock
+/// throughout, so that a signal cannot land between two renames: either
+/// the handler runs first and none is renamed, or all are.
+///
+/// # Errors
+/// The first rename that fails; the temporaries not renamed are removed.
+fn persist_all(staged: Vec<(Temp, PathBuf)>) -> anyhow::Result<()> {
+    let mut held = temps();
+    let mut result = Ok(());
+    let mut rest = Vec::new();
+    for (mut temp, real) in staged {
+        if result.is_err() {
+            rest.push(temp);
+            continue;
+        }
+        let file = temp.file.take().expect("present until persisted");
         let path = file.path().to_path_buf();
-        let result = file.persist(target).map(drop).map_err(|e| e.error);
-        held.retain(|p| p != &path);
-        result
+        match file.persist(&real) {
+            Ok(_) => held.retain(|p| p != &path),
+            Err(e) => {
+                temp.file = Some(e.file);
+                result = Err(anyhow::anyhow!("cannot replace {}: {}", real.display(), e.error));
+                rest.push(temp);
+            }
+        }
     }
+    // The rest remove themselves, which takes the lock.
+    drop(held);
+    drop(rest);
+    result
 }
 
 impl Drop for Temp {
@@ -450,10 +472,24 @@ impl Outputs {
         // against the inputs as the single files were.
         let mut staged: Vec<(Temp, PathBuf)> = Vec::new();
         let mut direct: Vec<(&Slot, &[u8])> = Vec::new();
+        // Where each staged file goes, so that a plot file cannot land on
+        // another output: the single files were compared in `check`.
+        let mut taken: Vec<(Ident, String)> = Vec::new();
+        let mut claim = |real: &Path, what: String| -> anyhow::Result<()> {
+            let Some(id) = ident_of(real).or_else(|| new_ident(real)) else {
+                return Ok(());
+            };
+            if let Some((_, other)) = taken.iter().find(|(i, _)| *i == id) {
+                anyhow::bail!("{other} and {what} are the same file: give each output its own");
+            }
+            taken.push((id, what));
+            Ok(())
+        };
         for slot in &slots {
             match &slot.dest {
                 Dest::Replace { real } => {
                     for (_, bytes) in &slot.data {
+                        claim(real, format!("{} {}", slot.flag, slot.shown.display()))?;
                         staged.push((stage(parent(real), real, bytes, slot)?, real.clone()));
                     }
                 }
@@ -483,6 +519,15 @@ impl Outputs {
                                 input.display()
                             );
                         }
+                        claim(
+                            &real,
+                            format!(
+                                "{} {} (its file {})",
+                                slot.flag,
+                                slot.shown.display(),
+                                path.display()
+                            ),
+                        )?;
                         staged.push((stage(parent(&real), &real, bytes, slot)?, real));
                     }
                 }
@@ -502,11 +547,7 @@ impl Outputs {
                 })?,
             }
         }
-        for (temp, real) in staged {
-            let shown = real.display().to_string();
-            temp.persist(&real)
-                .map_err(|e| anyhow::anyhow!("cannot replace {shown}: {e}"))?;
-        }
+        persist_all(staged)?;
         if !quiet {
             for slot in &slots {
                 if let (Some(note), false) = (&slot.note, matches!(slot.dest, Dest::Stdout)) {

@@ -198,6 +198,33 @@ fn two_outputs_in_one_place_are_refused() {
     let out = redsim_in(d, &["run", f, "--trials", "50", "--plot", "-"]);
     assert_exit(&out, 2);
     assert!(!d.join("r.html").exists());
+    // A plot file is known only once drawn: it may not land on another output.
+    std::fs::create_dir(d.join("pl")).unwrap();
+    let out = redsim_in(
+        d,
+        &[
+            "run",
+            f,
+            "--trials",
+            "50",
+            "-q",
+            "--plot",
+            "pl",
+            "-o",
+            "pl/convergence-app.png",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("are the same file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(d.join("pl")).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }
 
 #[test]
@@ -365,7 +392,14 @@ fn interrupt_while_writing(signal: &str) -> (tempfile::TempDir, std::process::Ex
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while temporaries(d).is_empty() {
+    // The staged page, not the empty temporary that checked the directory
+    // before the work: only then is redsim blocked on the FIFO.
+    let staged = |d: &Path| {
+        temporaries(d)
+            .iter()
+            .any(|n| std::fs::metadata(d.join(n)).is_ok_and(|m| m.len() > 0))
+    };
+    while !staged(d) {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "no temporary file appeared"
