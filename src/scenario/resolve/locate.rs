@@ -125,10 +125,11 @@ pub(super) fn spot(text: &str, line: usize, column: usize) -> Spot {
                 key: Some(k),
                 after_colon: true,
             } => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
+                // The key as written, escapes and all: decoded, then quoted
+                // again if it is not plain.
+                let key =
+                    serde_json::from_str::<String>(&format!("\"{k}\"")).unwrap_or_else(|_| k.to_string());
+                path = crate::scenario::key_path(&path, &key);
             }
             Frame::Array { index, started: true } => path.push_str(&format!("[{index}]")),
             _ => break,
@@ -167,7 +168,7 @@ mod tests {
     fn keys_with_escapes_and_commas_in_strings_do_not_confuse_it() {
         let text = r#"{"a,\"b": {"k": "x,]}", "n": 5"#;
         let s = spot(text, 1, text.len() + 1);
-        assert_eq!(s.path, "a,\"b.n");
+        assert_eq!(s.path, r#"["a,\"b"].n"#, "the key decoded, then quoted as a path");
     }
 
     #[test]
