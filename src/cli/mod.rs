@@ -611,7 +611,8 @@ fn put_plots(
         files.push((format!("{}.png", p.name), p.png()?));
     }
     let n = files.len() / 2;
-    outs.put_files(slot, files, format!("{n} plots written to"));
+    let plots = if n == 1 { "plot" } else { "plots" };
+    outs.put_files(slot, files, format!("{n} {plots} written to"));
     Ok(())
 }
 

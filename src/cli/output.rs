@@ -163,6 +163,8 @@ fn ident_of(path: &Path) -> Option<Ident> {
 #[derive(Debug, Clone)]
 enum Dest {
     Stdout,
+    /// Standard error, written through its descriptor (never reopened).
+    Stderr,
     /// Replaced atomically; `real` is where links lead.
     Replace {
         real: PathBuf,
@@ -201,6 +203,7 @@ pub(crate) struct Outputs {
 /// How a path that is not standard output resolves.
 enum Resolved {
     Stdout,
+    Stderr,
     /// A device, a FIFO or a file under `/dev` or `/proc`; one that does not
     /// exist is made where it is named.
     Through {
@@ -221,6 +224,13 @@ fn is_stdout_alias(p: &Path) -> bool {
         .any(|a| p == Path::new(a))
 }
 
+/// The names of standard error.
+fn is_stderr_alias(p: &Path) -> bool {
+    ["/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"]
+        .iter()
+        .any(|a| p == Path::new(a))
+}
+
 fn special(p: &Path) -> bool {
     p.starts_with("/dev") || p.starts_with("/proc")
 }
@@ -234,6 +244,9 @@ fn resolve(path: &Path) -> Result<Resolved, String> {
     for _ in 0..40 {
         if is_stdout_alias(&real) {
             return Ok(Resolved::Stdout);
+        }
+        if is_stderr_alias(&real) {
+            return Ok(Resolved::Stderr);
         }
         if special(&real) {
             let exists = fs::metadata(&real).is_ok();
@@ -277,9 +290,12 @@ fn probe(dir: &Path) -> Result<(), String> {
         Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", dir.display())),
         Ok(_) => {}
     }
-    Temp::new(dir)
-        .map(drop)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+    // tempfile names its temporary in the error: the directory says enough.
+    Temp::new(dir).map(drop).map_err(|e| {
+        let e = e.to_string();
+        let why = e.split(" at path ").next().unwrap_or_default();
+        format!("cannot write in {}: {why}", dir.display())
+    })
 }
 
 impl Outputs {
@@ -318,6 +334,7 @@ impl Outputs {
         let problem = |what: String| format!("{flag} {}: {what}", path.display());
         let dest = match resolve(path) {
             Ok(Resolved::Stdout) => Dest::Stdout,
+            Ok(Resolved::Stderr) => Dest::Stderr,
             Ok(Resolved::Through { exists }) => {
                 if !exists && let Err(e) = probe(parent(path)) {
                     self.problems.push(problem(e));
@@ -364,7 +381,7 @@ impl Outputs {
                     self.problems.push(problem(e));
                 }
             }
-            Ok(Resolved::Stdout) => self.problems.push(problem(
+            Ok(Resolved::Stdout | Resolved::Stderr) => self.problems.push(problem(
                 "names a directory for the plot files; `-` cannot take them".into(),
             )),
             Ok(_) => self.problems.push(problem("is not a directory".into())),
@@ -381,33 +398,53 @@ impl Outputs {
     /// When there is any such problem: nothing has been written.
     pub(crate) fn check(&mut self) -> anyhow::Result<()> {
         let mut problems = std::mem::take(&mut self.problems);
-        let on_stdout: Vec<&Slot> = self
-            .slots
-            .iter()
-            .filter(|s| matches!(s.dest, Dest::Stdout))
-            .collect();
-        if on_stdout.len() > 1 {
-            let flags: Vec<String> = on_stdout
+        for (stream, name) in [
+            (Dest::Stdout, "standard output"),
+            (Dest::Stderr, "standard error"),
+        ] {
+            let on: Vec<&Slot> = self
+                .slots
                 .iter()
-                .map(|s| {
-                    if s.shown == Path::new("-") && s.flag.starts_with('-') {
-                        format!("{} -", s.flag)
-                    } else {
-                        s.flag.clone()
-                    }
-                })
+                .filter(|s| std::mem::discriminant(&s.dest) == std::mem::discriminant(&stream))
                 .collect();
-            problems.push(format!(
-                "{} would all go to standard output: give all but one of them a file",
-                flags.join(" and ")
-            ));
+            if on.len() > 1 {
+                let flags: Vec<String> = on
+                    .iter()
+                    .map(|s| {
+                        if s.flag.starts_with('-') {
+                            format!("{} {}", s.flag, s.shown.display())
+                        } else {
+                            s.flag.clone()
+                        }
+                    })
+                    .collect();
+                problems.push(format!(
+                    "{} would all go to {name}: give all but one of them a file",
+                    flags.join(" and ")
+                ));
+            }
+            // A stream redirected into an input (`>> s.json`) must not get the report.
+            let fd = if matches!(stream, Dest::Stdout) { 1 } else { 2 };
+            let id = fs::metadata(format!("/proc/self/fd/{fd}"))
+                .ok()
+                .filter(fs::Metadata::is_file)
+                .and_then(|_| ident_of(Path::new(&format!("/proc/self/fd/{fd}"))));
+            if let (Some(slot), Some(id)) = (on.first(), id)
+                && let Some((input, _)) = self.inputs.iter().find(|(_, i)| *i == id)
+            {
+                problems.push(format!(
+                    "{} goes to {name}, which is the input {}: it would be overwritten; redirect it elsewhere",
+                    slot.flag,
+                    input.display()
+                ));
+            }
         }
         let mut seen: Vec<(Ident, &Slot)> = Vec::new();
         for slot in &self.slots {
             let id = match &slot.dest {
                 Dest::Replace { real } => ident_of(real).or_else(|| new_ident(real)),
                 Dest::Through => ident_of(&slot.shown),
-                Dest::Stdout | Dest::Dir => None,
+                Dest::Stdout | Dest::Stderr | Dest::Dir => None,
             };
             let Some(id) = id else { continue };
             if let Some((input, _)) = self.inputs.iter().find(|(_, i)| *i == id) {
@@ -532,7 +569,7 @@ impl Outputs {
                     }
                 }
                 Dest::Dir => {}
-                Dest::Stdout | Dest::Through => {
+                Dest::Stdout | Dest::Stderr | Dest::Through => {
                     for (_, bytes) in &slot.data {
                         direct.push((slot, bytes));
                     }
@@ -542,6 +579,12 @@ impl Outputs {
         for (slot, bytes) in direct {
             match slot.dest {
                 Dest::Stdout => stdout(bytes)?,
+                Dest::Stderr => {
+                    let mut err = io::stderr().lock();
+                    err.write_all(bytes)
+                        .and_then(|()| err.flush())
+                        .map_err(|e| anyhow::anyhow!("cannot write to standard error: {e}"))?;
+                }
                 _ => write_through(&slot.shown, bytes).map_err(|e| {
                     anyhow::anyhow!("{} {}: cannot write it: {e}", slot.flag, slot.shown.display())
                 })?,
@@ -550,7 +593,7 @@ impl Outputs {
         persist_all(staged)?;
         if !quiet {
             for slot in &slots {
-                if let (Some(note), false) = (&slot.note, matches!(slot.dest, Dest::Stdout)) {
+                if let (Some(note), false) = (&slot.note, matches!(slot.dest, Dest::Stdout | Dest::Stderr)) {
                     super::note(format_args!("redsim: {note} {}", slot.shown.display()));
                 }
             }

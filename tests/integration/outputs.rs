@@ -249,6 +249,76 @@ fn dash_and_dev_stdout_are_standard_output() {
     assert_eq!(std::fs::read(d.join("t.txt")).unwrap(), plain.stdout);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn standard_streams_are_written_through_their_descriptors_and_never_into_an_input() {
+    let (dir, sc) = setup("seed-network.json");
+    let d = dir.path();
+    let f = "seed-network.json";
+    let before = std::fs::read(&sc).unwrap();
+    // Two outputs on standard error are refused like two on standard output.
+    let out = redsim_in(
+        d,
+        &[
+            "run",
+            f,
+            "--trials",
+            "50",
+            "-q",
+            "-o",
+            "/dev/stderr",
+            "--html",
+            "/dev/fd/2",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("standard error"),
+        "{}",
+        text(&out.stderr)
+    );
+    // `-o /dev/stderr` writes through descriptor 2: what was there stays.
+    let log = std::fs::File::create(d.join("log")).unwrap();
+    let out = Command::new("sh")
+        .current_dir(d)
+        .arg("-c")
+        .arg("echo BEFORE >&2; exec \"$0\" run seed-network.json --trials 50 -q -o /dev/stderr")
+        .arg(bin())
+        .stderr(log)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let log = text(&std::fs::read(d.join("log")).unwrap());
+    assert!(
+        log.starts_with("BEFORE\n") && log.contains("availability"),
+        "{log}"
+    );
+    // Standard output appended to the scenario itself.
+    for o in [vec![], vec!["-o", "/dev/stdout"]] {
+        let input = std::fs::OpenOptions::new().append(true).open(&sc).unwrap();
+        let mut args = vec!["run", f, "--trials", "50", "-q"];
+        args.extend(o);
+        let out = Command::new(bin())
+            .current_dir(d)
+            .args(&args)
+            .stdout(input)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_exit(&out, 2);
+        assert!(
+            text(&out.stderr).contains("is the input"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read(&sc).unwrap(),
+            before,
+            "{args:?} appended to the input"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn links_fifos_and_devices_are_written_through_not_replaced() {
