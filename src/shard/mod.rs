@@ -797,6 +797,7 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
     // No duration in ticks (a u64) falls in a bin past this one.
     let top_bin = DurationHist::bin(u64::MAX);
     let per_trial = most_per_trial(model);
+    let slack = rounding_per_trial(model);
     let planned = model.has_planned();
     for (s, st) in t.services.iter().enumerate() {
         let id = model.services.get(s).map_or("?", |x| x.id.as_str());
@@ -879,6 +880,8 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
                     .into(),
             );
         }
+        let counts = model.services.get(s).is_some_and(|x| x.planned_counts);
+        planned_agrees(st, counts, planned, n, slack, &mut bad);
         let longest_ok = if h.count == 0 {
             h.sum == 0 && h.max == 0
         } else {
@@ -927,6 +930,62 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
             ));
         }
     }
+}
+
+/// Checks a service's planned outages and down time against its outages
+/// and down time, as the engine ties them. Per trial it keeps the planned
+/// down time within the down time and takes the unplanned as the one less
+/// the other (in hours, each then rounded to ticks). Where planned downtime
+/// counts (`counts`), `down` is the whole down time and every planned
+/// outage is in `outages`, begun by no failure (a failure in the same
+/// instant makes an outage unplanned). Where it does not, or nothing is
+/// planned (`any`: the scenario has planned activities), `down` is the
+/// unplanned down time exactly.
+fn planned_agrees(
+    st: &ServiceTally,
+    counts: bool,
+    any: bool,
+    n: u64,
+    slack: u128,
+    bad: &mut impl FnMut(String),
+) {
+    let (down, planned, unplanned) = (st.down.sum, st.planned_down.sum, st.unplanned_down.sum);
+    if !counts || !any {
+        if st.down != st.unplanned_down {
+            bad("`down` differs from `unplanned_down`, which it equals where planned downtime does not count or there is none".into());
+        }
+        return;
+    }
+    let h = &st.durations;
+    let unfailed = st.by_cause.get(&None).map_or(0, |c| c.outages);
+    if st.planned_outages > h.count {
+        bad(format!(
+            "`planned_outages` is {}, more than the {} outages",
+            st.planned_outages, h.count
+        ));
+    } else if st.planned_outages > unfailed {
+        bad(format!(
+            "`planned_outages` is {}, more than the {unfailed} outages begun by no failure",
+            st.planned_outages
+        ));
+    }
+    if planned > down || unplanned > down {
+        bad(format!(
+            "`planned_down` ({planned}) or `unplanned_down` ({unplanned}) is longer than `down` ({down})"
+        ));
+    } else if planned.saturating_add(unplanned).abs_diff(down) > slack * u128::from(n) {
+        bad(format!(
+            "`planned_down` ({planned}) and `unplanned_down` ({unplanned}) do not add up to `down` ({down})"
+        ));
+    }
+}
+
+/// How far [ticks] one trial's planned and unplanned down time, each
+/// rounded to ticks, can add up away from its down time rounded: 1 for
+/// the roundings, and room for the rounding of the hours as in
+/// [`most_per_trial`].
+fn rounding_per_trial(model: &Model) -> u128 {
+    u128::from(engine::tally::ticks(model.mission) / 1_000_000) + 2
 }
 
 fn cause_name(c: Option<u32>) -> String {

@@ -670,6 +670,12 @@ fn an_altered_shard_is_refused_by_its_checksum_and_counts_by_what_the_trials_can
             "longer than the mission",
         ),
         ("/segments/0/tally/events".into(), max.clone(), "`events`"),
+        // With nothing planned, the unplanned down time is the down time.
+        (
+            format!("{service}/unplanned_down"),
+            serde_json::json!({"sum": "0", "sum_sq": "0"}),
+            "`down` differs from `unplanned_down`",
+        ),
         (
             format!("{service}/by_cause/1/cause"),
             0.into(),
@@ -738,6 +744,96 @@ fn an_altered_shard_is_refused_by_its_checksum_and_counts_by_what_the_trials_can
         e.contains("written by an older redsim (format `redsim-shard/1`") && e.contains("regenerate"),
         "{e}"
     );
+}
+
+#[test]
+fn planned_outages_and_downtime_are_checked_against_the_outages_and_down_time() {
+    // Every server patched at once, monthly, for an hour: 12 planned outages
+    // a year, 48 in 4 trials, each begun by no failure, all of the down time
+    // planned and counted.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("patching-simultaneous.json");
+    let cmd = ["run", &s, "--trials", "4", "-q"];
+    let file = shards(d, &cmd, 1).remove(0);
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let service = "/segments/0/tally/services/0";
+    assert_eq!(
+        good.pointer(&format!("{service}/planned_outages")),
+        Some(&48.into())
+    );
+    // 48 one-hour outages in ticks, and its square as one trial would give.
+    let all = serde_json::json!({"sum": "172800000000", "sum_sq": "29859840000000000000000"});
+    let edits: Vec<(String, serde_json::Value, &str)> = vec![
+        (
+            format!("{service}/planned_outages"),
+            49.into(),
+            "`planned_outages` is 49, more than the 48 outages",
+        ),
+        (
+            format!("{service}/by_cause/0/cause"),
+            0.into(),
+            "`planned_outages` is 48, more than the 0 outages begun by no failure",
+        ),
+        (
+            format!("{service}/down"),
+            serde_json::json!({"sum": "0", "sum_sq": "0"}),
+            "`planned_down` (172800000000) or `unplanned_down` (0) is longer than `down` (0)",
+        ),
+        (
+            format!("{service}/unplanned_down"),
+            all.clone(),
+            "`planned_down` (172800000000) and `unplanned_down` (172800000000) do not add up to `down` (172800000000)",
+        ),
+        (
+            format!("{service}/planned_down"),
+            serde_json::json!({"sum": "0", "sum_sq": "0"}),
+            "`planned_down` (0) and `unplanned_down` (0) do not add up to `down` (172800000000)",
+        ),
+    ];
+    for (i, (ptr, value, says)) in edits.iter().enumerate() {
+        let mut doc = good.clone();
+        *doc.pointer_mut(ptr).unwrap_or_else(|| panic!("{ptr}")) = value.clone();
+        let sealed = write_doc(d, &format!("p{i}.json"), &doc, true);
+        for cmd in ["merge", "report"] {
+            let e = fails(d, &[cmd, &sealed]);
+            assert!(e.contains(says), "{ptr} = {value}, {cmd}: {e}");
+        }
+    }
+    // Where planned downtime does not count, the down time is the unplanned
+    // (none here), and the planned outages are not among the outages.
+    let quiet = d.join("quiet.json").display().to_string();
+    ok(
+        d,
+        &[
+            "run",
+            &s,
+            "--trials",
+            "4",
+            "-q",
+            "--shard",
+            "0/1",
+            "-o",
+            &quiet,
+            "--set",
+            "services.site.planned_counts=false",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&quiet).unwrap()).unwrap();
+    assert_eq!(
+        doc.pointer(&format!("{service}/planned_outages")),
+        Some(&48.into())
+    );
+    assert_eq!(
+        doc.pointer(&format!("{service}/durations/count")),
+        Some(&0.into())
+    );
+    ok(d, &["report", &quiet]);
+    let mut doc = doc;
+    *doc.pointer_mut(&format!("{service}/down")).unwrap() = serde_json::json!({"sum": "0", "sum_sq": "0"});
+    *doc.pointer_mut(&format!("{service}/unplanned_down")).unwrap() = all.clone();
+    let e = fails(d, &["report", &write_doc(d, "quiet-altered.json", &doc, true)]);
+    assert!(e.contains("`down` differs from `unplanned_down`"), "{e}");
 }
 
 #[test]
