@@ -894,6 +894,67 @@ fn a_merged_result_given_with_its_own_shards_is_named_as_the_overlap() {
     assert!(e.contains("a merged result"), "{e}");
 }
 
+/// The files a failed merge names as overlapping others, in order, each as
+/// `K/N` with how many files it is named with.
+fn named_overlaps(e: &str) -> Vec<(String, usize)> {
+    e.lines()
+        .filter_map(|l| {
+            let (file, rest) = l.strip_prefix("  - ")?.split_once(" (trials ")?;
+            rest.contains(") overlaps ").then_some(())?;
+            let name = Path::new(file).file_stem()?.to_str()?;
+            let (k, n) = name.strip_prefix('s')?.split_once("-of-")?;
+            Some((format!("{k}/{n}"), rest.matches(" in trials ").count()))
+        })
+        .collect()
+}
+
+#[test]
+fn many_overlapping_shards_are_named_as_before() {
+    // Shards of four splits of one run; the names, their order and what
+    // each is named with are those the merge gave when it counted every
+    // overlap again for each name.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "1640", "--seed", "7", "-q"];
+    let forty = shards(d, &cmd, 40);
+    let forty_one = shards(d, &cmd, 41);
+    let two_splits: Vec<String> = forty.iter().chain(&forty_one).cloned().collect();
+    let e = fails(
+        d,
+        &[
+            &["merge"],
+            &two_splits.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ]
+        .concat(),
+    );
+    assert!(e.contains("40 problems"), "{e}");
+    let each_40th: Vec<(String, usize)> = (0..40).map(|k| (format!("{k}/40"), 2)).collect();
+    assert_eq!(named_overlaps(&e), each_40th, "{e}");
+    let mut four_splits = two_splits;
+    four_splits.extend(shards(d, &cmd, 7));
+    four_splits.extend(shards(d, &cmd, 3));
+    let e = fails(
+        d,
+        &[
+            &["merge"],
+            &four_splits.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ]
+        .concat(),
+    );
+    assert!(e.contains("6 problems"), "{e}");
+    let expected = [
+        ("2/3", 29),
+        ("0/3", 25),
+        ("1/3", 22),
+        ("4/7", 8),
+        ("2/7", 4),
+        ("0/40", 2),
+    ];
+    let expected: Vec<(String, usize)> = expected.iter().map(|&(f, n)| (f.to_string(), n)).collect();
+    assert_eq!(named_overlaps(&e), expected, "{e}");
+}
+
 /// Every JSON pointer into `v`, with the value there.
 fn pointers(v: &serde_json::Value, at: String, out: &mut Vec<(String, serde_json::Value)>) {
     match v {
