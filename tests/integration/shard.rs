@@ -670,6 +670,12 @@ fn an_altered_shard_is_refused_by_its_checksum_and_counts_by_what_the_trials_can
             "longer than the mission",
         ),
         ("/segments/0/tally/events".into(), max.clone(), "`events`"),
+        // With nothing planned, the unplanned down time is the down time.
+        (
+            format!("{service}/unplanned_down"),
+            serde_json::json!({"sum": "0", "sum_sq": "0"}),
+            "`down` differs from `unplanned_down`",
+        ),
         (
             format!("{service}/by_cause/1/cause"),
             0.into(),
@@ -741,6 +747,96 @@ fn an_altered_shard_is_refused_by_its_checksum_and_counts_by_what_the_trials_can
 }
 
 #[test]
+fn planned_outages_and_downtime_are_checked_against_the_outages_and_down_time() {
+    // Every server patched at once, monthly, for an hour: 12 planned outages
+    // a year, 48 in 4 trials, each begun by no failure, all of the down time
+    // planned and counted.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("patching-simultaneous.json");
+    let cmd = ["run", &s, "--trials", "4", "-q"];
+    let file = shards(d, &cmd, 1).remove(0);
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let service = "/segments/0/tally/services/0";
+    assert_eq!(
+        good.pointer(&format!("{service}/planned_outages")),
+        Some(&48.into())
+    );
+    // 48 one-hour outages in ticks, and its square as one trial would give.
+    let all = serde_json::json!({"sum": "172800000000", "sum_sq": "29859840000000000000000"});
+    let edits: Vec<(String, serde_json::Value, &str)> = vec![
+        (
+            format!("{service}/planned_outages"),
+            49.into(),
+            "`planned_outages` is 49, more than the 48 outages",
+        ),
+        (
+            format!("{service}/by_cause/0/cause"),
+            0.into(),
+            "`planned_outages` is 48, more than the 0 outages begun by no failure",
+        ),
+        (
+            format!("{service}/down"),
+            serde_json::json!({"sum": "0", "sum_sq": "0"}),
+            "`planned_down` (172800000000) or `unplanned_down` (0) is longer than `down` (0)",
+        ),
+        (
+            format!("{service}/unplanned_down"),
+            all.clone(),
+            "`planned_down` (172800000000) and `unplanned_down` (172800000000) do not add up to `down` (172800000000)",
+        ),
+        (
+            format!("{service}/planned_down"),
+            serde_json::json!({"sum": "0", "sum_sq": "0"}),
+            "`planned_down` (0) and `unplanned_down` (0) do not add up to `down` (172800000000)",
+        ),
+    ];
+    for (i, (ptr, value, says)) in edits.iter().enumerate() {
+        let mut doc = good.clone();
+        *doc.pointer_mut(ptr).unwrap_or_else(|| panic!("{ptr}")) = value.clone();
+        let sealed = write_doc(d, &format!("p{i}.json"), &doc, true);
+        for cmd in ["merge", "report"] {
+            let e = fails(d, &[cmd, &sealed]);
+            assert!(e.contains(says), "{ptr} = {value}, {cmd}: {e}");
+        }
+    }
+    // Where planned downtime does not count, the down time is the unplanned
+    // (none here), and the planned outages are not among the outages.
+    let quiet = d.join("quiet.json").display().to_string();
+    ok(
+        d,
+        &[
+            "run",
+            &s,
+            "--trials",
+            "4",
+            "-q",
+            "--shard",
+            "0/1",
+            "-o",
+            &quiet,
+            "--set",
+            "services.site.planned_counts=false",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&quiet).unwrap()).unwrap();
+    assert_eq!(
+        doc.pointer(&format!("{service}/planned_outages")),
+        Some(&48.into())
+    );
+    assert_eq!(
+        doc.pointer(&format!("{service}/durations/count")),
+        Some(&0.into())
+    );
+    ok(d, &["report", &quiet]);
+    let mut doc = doc;
+    *doc.pointer_mut(&format!("{service}/down")).unwrap() = serde_json::json!({"sum": "0", "sum_sq": "0"});
+    *doc.pointer_mut(&format!("{service}/unplanned_down")).unwrap() = all.clone();
+    let e = fails(d, &["report", &write_doc(d, "quiet-altered.json", &doc, true)]);
+    assert!(e.contains("`down` differs from `unplanned_down`"), "{e}");
+}
+
+#[test]
 fn counts_that_would_wrap_when_merged_are_refused() {
     // Two shards whose outage counts each fit but add up past 2^64 − 1.
     let dir = tempfile::tempdir().unwrap();
@@ -796,6 +892,67 @@ fn a_merged_result_given_with_its_own_shards_is_named_as_the_overlap() {
         "one problem, naming the result: {e}"
     );
     assert!(e.contains("a merged result"), "{e}");
+}
+
+/// The files a failed merge names as overlapping others, in order, each as
+/// `K/N` with how many files it is named with.
+fn named_overlaps(e: &str) -> Vec<(String, usize)> {
+    e.lines()
+        .filter_map(|l| {
+            let (file, rest) = l.strip_prefix("  - ")?.split_once(" (trials ")?;
+            rest.contains(") overlaps ").then_some(())?;
+            let name = Path::new(file).file_stem()?.to_str()?;
+            let (k, n) = name.strip_prefix('s')?.split_once("-of-")?;
+            Some((format!("{k}/{n}"), rest.matches(" in trials ").count()))
+        })
+        .collect()
+}
+
+#[test]
+fn many_overlapping_shards_are_named_as_before() {
+    // Shards of four splits of one run; the names, their order and what
+    // each is named with are those the merge gave when it counted every
+    // overlap again for each name.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario("series.json");
+    let cmd = ["run", &s, "--trials", "1640", "--seed", "7", "-q"];
+    let forty = shards(d, &cmd, 40);
+    let forty_one = shards(d, &cmd, 41);
+    let two_splits: Vec<String> = forty.iter().chain(&forty_one).cloned().collect();
+    let e = fails(
+        d,
+        &[
+            &["merge"],
+            &two_splits.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ]
+        .concat(),
+    );
+    assert!(e.contains("40 problems"), "{e}");
+    let each_40th: Vec<(String, usize)> = (0..40).map(|k| (format!("{k}/40"), 2)).collect();
+    assert_eq!(named_overlaps(&e), each_40th, "{e}");
+    let mut four_splits = two_splits;
+    four_splits.extend(shards(d, &cmd, 7));
+    four_splits.extend(shards(d, &cmd, 3));
+    let e = fails(
+        d,
+        &[
+            &["merge"],
+            &four_splits.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ]
+        .concat(),
+    );
+    assert!(e.contains("6 problems"), "{e}");
+    let expected = [
+        ("2/3", 29),
+        ("0/3", 25),
+        ("1/3", 22),
+        ("4/7", 8),
+        ("2/7", 4),
+        ("0/40", 2),
+    ];
+    let expected: Vec<(String, usize)> = expected.iter().map(|&(f, n)| (f.to_string(), n)).collect();
+    assert_eq!(named_overlaps(&e), expected, "{e}");
 }
 
 /// Every JSON pointer into `v`, with the value there.
