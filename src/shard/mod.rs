@@ -1151,6 +1151,48 @@ impl<'a> Identity<'a> {
     }
 }
 
+/// Which shards of `count` hold trials `a .. b` of `total`, said in a few
+/// words whatever `count` is: up to 8 listed, else the first and last.
+fn missing_shards(count: u64, total: u64, a: u64, b: u64) -> String {
+    let range = |k: u64| Part { index: k, count }.range(total);
+    // The shard ranges are in order: the first shard ending after `a` and
+    // the first starting at or after `b` bound the missing ones.
+    let first = |pred: &dyn Fn(u64) -> bool| {
+        let (mut lo, mut hi) = (0u64, count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(mid) { hi = mid } else { lo = mid + 1 }
+        }
+        lo
+    };
+    let from = first(&|k| range(k).1 > a);
+    let to = first(&|k| range(k).0 >= b);
+    // Shards past the trials' number are empty; the others hold one or
+    // more trials each, so past `total` shards each holds one.
+    let n = if count >= total { b - a } else { to - from };
+    let mut ks = Vec::new();
+    let mut k = from;
+    while k < to && ks.len() < 9 {
+        ks.push(k);
+        // The next shard that holds a trial: the first ending past this one.
+        let end = range(k).1;
+        k = first(&|j| range(j).1 > end);
+    }
+    let named: Vec<String> = ks.iter().map(|k| format!("{k}/{count}")).collect();
+    match n {
+        0 => String::new(),
+        1..=8 => format!(
+            ": shard{} {} missing",
+            if n == 1 { " is" } else { "s are" },
+            named.join(", ")
+        ),
+        _ => format!(
+            ": {n} shards from {from}/{count} to {}/{count} are missing",
+            first(&|j| range(j).1 >= b)
+        ),
+    }
+}
+
 /// Reads shard files and merges them into one result covering every
 /// trial, as a single run would have made it.
 ///
@@ -1257,20 +1299,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
     }
     for (a, b) in missing {
         let which = match counts.iter().collect::<Vec<_>>()[..] {
-            [&count] => {
-                let ks: Vec<String> = (0..count)
-                    .filter(|&k| {
-                        let (f, e) = Part { index: k, count }.range(total);
-                        f < e && f < b && e > a
-                    })
-                    .map(|k| format!("{k}/{count}"))
-                    .collect();
-                format!(
-                    ": shard{} {} missing",
-                    if ks.len() == 1 { " is" } else { "s are" },
-                    ks.join(", ")
-                )
-            }
+            [&count] => missing_shards(count, total, a, b),
             _ => String::new(),
         };
         problems.push(format!("trials {a}..{b} of {total} are in no file{which}"));
@@ -1398,6 +1427,27 @@ fn merge_data(shards: &[&Shard]) -> Data {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_shards_are_named_in_few_words_whatever_their_number() {
+        assert_eq!(missing_shards(5, 10, 0, 6), ": shards are 0/5, 1/5, 2/5 missing");
+        assert_eq!(missing_shards(5, 10, 8, 10), ": shard is 4/5 missing");
+        let m = u64::MAX;
+        assert_eq!(
+            missing_shards(m, m, 1, m),
+            format!(": {} shards from 1/{m} to {}/{m} are missing", m - 1, m - 1)
+        );
+        // More shards than trials: the empty ones are not named.
+        assert_eq!(
+            missing_shards(20, 4, 0, 4),
+            ": shards are 4/20, 9/20, 14/20, 19/20 missing"
+        );
+        assert_eq!(
+            missing_shards(m, 10, 0, 10),
+            format!(": 10 shards from {}/{m} to {}/{m} are missing", m / 10, m - 1)
+        );
+        assert_eq!(missing_shards(20, 4, 1, 2), ": shard is 9/20 missing");
+    }
 
     /// `blame` as it was first written: each overlap counted again for
     /// every name (O(m³)); the names and their order are the reference.
