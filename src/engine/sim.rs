@@ -745,6 +745,10 @@ impl Plan {
 /// the engine's incremental propagation and no clock: the structure
 /// function, with every group member carrying traffic and nothing in
 /// maintenance. Set elements down and up in any order and read the services.
+///
+/// A probe resets and propagates through every service of its plan: build
+/// it on a plan of the services of interest ([`Plan::for_services`]) for
+/// its cost not to grow with the others.
 pub struct Probe {
     trial: Trial,
 }
