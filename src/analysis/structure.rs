@@ -24,8 +24,12 @@ pub struct Structure<'a> {
     model: &'a Model,
     /// Per component: (link, other end) of each of its links.
     adj: Vec<Vec<(ElementId, ElementId)>>,
-    /// The model compiled for incremental evaluation, built when first needed.
-    plan: std::sync::OnceLock<crate::engine::Plan>,
+    /// Per service: the model compiled for incremental evaluation of that
+    /// service alone, built when first needed, so that probing a service
+    /// costs nothing for the others.
+    plans: Vec<std::sync::OnceLock<crate::engine::Plan>>,
+    /// Services compiled into probes so far (see [`Self::probed_services`]).
+    probed: std::sync::atomic::AtomicU64,
 }
 
 impl<'a> Structure<'a> {
@@ -40,13 +44,35 @@ impl<'a> Structure<'a> {
         Self {
             model,
             adj,
-            plan: std::sync::OnceLock::new(),
+            plans: (0..model.services.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            probed: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
-    /// The model compiled for incremental evaluation ([`crate::engine::Probe`]).
-    fn plan(&self) -> &crate::engine::Plan {
-        self.plan.get_or_init(|| crate::engine::Plan::new(self.model))
+    /// Service `s` compiled alone for incremental evaluation
+    /// ([`crate::engine::Probe`]), where it is service 0.
+    fn plan(&self, s: usize) -> &crate::engine::Plan {
+        self.plans[s].get_or_init(|| crate::engine::Plan::for_services(self.model, &[s]))
+    }
+
+    /// A probe of service `s` alone, everything up: its plan and the probe,
+    /// in which the service is number 0.
+    fn probe(&self, s: usize) -> (&crate::engine::Plan, crate::engine::Probe) {
+        let plan = self.plan(s);
+        let services = plan.n_services() as u64;
+        self.probed
+            .fetch_add(services, std::sync::atomic::Ordering::Relaxed);
+        (plan, crate::engine::Probe::new(plan))
+    }
+
+    /// Work counter: the services that the probes built so far evaluate,
+    /// summed over the probes. One per probe, whatever the number of other
+    /// services in the model; tests use it to check that the search does
+    /// not pay for services it was not asked about.
+    pub fn probed_services(&self) -> u64 {
+        self.probed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether service `s` is up when exactly the elements with `down[e]` are
@@ -133,10 +159,12 @@ impl<'a> Structure<'a> {
     /// costs what its failure changes, not a fresh evaluation of the whole
     /// model: near-linear in the model's size where removing each element and
     /// re-evaluating everything was quadratic.
+    ///
+    /// The probe compiles service `s` alone: the search costs the same
+    /// whatever the number of other services.
     pub fn spofs(&self, s: usize) -> Vec<ElementId> {
-        let plan = self.plan();
-        let mut probe = crate::engine::Probe::new(plan);
-        if !probe.up(plan, s) {
+        let (plan, mut probe) = self.probe(s);
+        if !probe.up(plan, 0) {
             return Vec::new();
         }
         let mut out: Vec<ElementId> = self
@@ -144,13 +172,45 @@ impl<'a> Structure<'a> {
             .into_iter()
             .filter(|&e| {
                 probe.set(plan, e, true);
-                let up = probe.up(plan, s);
+                let up = probe.up(plan, 0);
                 probe.set(plan, e, false);
                 !up
             })
             .collect();
         out.sort_unstable();
         out
+    }
+
+    /// [`Self::spofs`] of every service, searched once per distinct
+    /// structure function (services that differ only in their
+    /// ids, or in the order of their operands, share one search), the structures in parallel.
+    pub fn spofs_all(&self) -> Vec<Vec<ElementId>> {
+        self.spofs_where(&vec![true; self.model.services.len()])
+    }
+
+    /// [`Self::spofs`] of the services with `wanted[s]` (empty for the
+    /// others), searched once per distinct structure function among them.
+    pub fn spofs_where(&self, wanted: &[bool]) -> Vec<Vec<ElementId>> {
+        use rayon::prelude::*;
+        let (reps, rep_of) = distinct_structures(self.model);
+        let mut needed = vec![false; reps.len()];
+        for (s, _) in wanted.iter().enumerate().filter(|(_, w)| **w) {
+            needed[rep_of[s]] = true;
+        }
+        let found: Vec<Vec<ElementId>> = reps
+            .par_iter()
+            .zip(&needed)
+            .map(|(&s, &need)| if need { self.spofs(s) } else { Vec::new() })
+            .collect();
+        (0..self.model.services.len())
+            .map(|s| {
+                if wanted[s] {
+                    found[rep_of[s]].clone()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect()
     }
 
     /// [`Self::spofs`] by removing each element and evaluating the whole
@@ -479,9 +539,8 @@ impl Structure<'_> {
             count_by_order: vec![0; max_order],
             sets: Vec::new(),
         };
-        let plan = self.plan();
-        let mut probe = Probe::new(plan);
-        if !probe.up(plan, s) {
+        let (plan, mut probe) = self.probe(s);
+        if !probe.up(plan, 0) {
             out.complete_to_order = max_order;
             return (out, 0);
         }
@@ -560,7 +619,7 @@ impl Structure<'_> {
                     spent += per;
                     let elems: Vec<ElementId> = set.iter().map(|&i| vars[i as usize]).collect();
                     apply(&mut probe, &mut applied, &elems);
-                    if !probe.up(plan, s) {
+                    if !probe.up(plan, 0) {
                         if k > 0 {
                             cuts.insert(set.clone());
                             found.push(elems.clone());
@@ -568,7 +627,7 @@ impl Structure<'_> {
                     } else if let Some(need) = need
                         && !pendants.is_empty()
                     {
-                        let r = probe.reached(plan, s).unwrap_or(0);
+                        let r = probe.reached(plan, 0).unwrap_or(0);
                         let d = r + 1 - need.min(r + 1);
                         if d >= 1 && k + d <= max_order {
                             let reached: Vec<(ElementId, Option<ElementId>)> = pendants
@@ -576,7 +635,7 @@ impl Structure<'_> {
                                 .copied()
                                 .filter(|&(t, _)| {
                                     fail(&mut probe, &[t], true);
-                                    let lost = probe.reached(plan, s).unwrap_or(0) < r;
+                                    let lost = probe.reached(plan, 0).unwrap_or(0) < r;
                                     fail(&mut probe, &[t], false);
                                     lost
                                 })
@@ -585,7 +644,7 @@ impl Structure<'_> {
                             // Every member of C must lose targets of its own.
                             let useful = elems.iter().all(|&c| {
                                 fail(&mut probe, &[c], false);
-                                let more = probe.reached(plan, s).unwrap_or(0) > r;
+                                let more = probe.reached(plan, 0).unwrap_or(0) > r;
                                 fail(&mut probe, &[c], true);
                                 more
                             });
@@ -1166,6 +1225,30 @@ fn structure_key(model: &Model, s: usize) -> String {
     }
 }
 
+/// A model's services grouped by structure function: the first service of
+/// each structure, in service order, and per service the index of its
+/// structure in that list.
+fn distinct_structures(model: &Model) -> (Vec<usize>, Vec<usize>) {
+    use rayon::prelude::*;
+    let keys: Vec<String> = (0..model.services.len())
+        .into_par_iter()
+        .map(|s| structure_key(model, s))
+        .collect();
+    let mut index = std::collections::HashMap::new();
+    let mut reps = Vec::new();
+    let rep_of = keys
+        .iter()
+        .enumerate()
+        .map(|(s, k)| {
+            *index.entry(k.as_str()).or_insert_with(|| {
+                reps.push(s);
+                reps.len() - 1
+            })
+        })
+        .collect();
+    (reps, rep_of)
+}
+
 /// A model's services grouped by structure function.
 struct Distinct {
     /// The first service of each structure, in service order.
@@ -1181,22 +1264,7 @@ struct Distinct {
 impl Distinct {
     fn new(model: &Model) -> Self {
         use rayon::prelude::*;
-        let keys: Vec<String> = (0..model.services.len())
-            .into_par_iter()
-            .map(|s| structure_key(model, s))
-            .collect();
-        let mut index = std::collections::HashMap::new();
-        let mut reps = Vec::new();
-        let rep_of = keys
-            .iter()
-            .enumerate()
-            .map(|(s, k)| {
-                *index.entry(k.as_str()).or_insert_with(|| {
-                    reps.push(s);
-                    reps.len() - 1
-                })
-            })
-            .collect();
+        let (reps, rep_of) = distinct_structures(model);
         let reasons = (0..model.services.len())
             .into_par_iter()
             .map(|s| disqualifications(model, s))

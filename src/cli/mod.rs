@@ -623,20 +623,16 @@ fn spofs_for(
     st: &analysis::structure::Structure,
     targets: &[analysis::check::Target],
 ) -> Vec<Vec<String>> {
-    (0..m.services.len())
-        .map(|s| {
-            if targets
-                .iter()
-                .any(|t| t.service == s && t.metric == analysis::check::Metric::NoSpof)
-            {
-                st.spofs(s)
-                    .into_iter()
-                    .map(|e| m.elements[e].id.clone())
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        })
+    let mut wanted = vec![false; m.services.len()];
+    for t in targets
+        .iter()
+        .filter(|t| t.metric == analysis::check::Metric::NoSpof)
+    {
+        wanted[t.service] = true;
+    }
+    st.spofs_where(&wanted)
+        .into_iter()
+        .map(|found| found.into_iter().map(|e| m.elements[e].id.clone()).collect())
         .collect()
 }
 
@@ -1069,9 +1065,7 @@ fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
     let m = &sc.model;
     let st = analysis::structure::Structure::new(m);
     let mut spofs = vec![false; m.elements.len()];
-    for s in 0..m.services.len() {
-        st.spofs(s).into_iter().for_each(|e| spofs[e] = true);
-    }
+    st.spofs_all().into_iter().flatten().for_each(|e| spofs[e] = true);
     let dot = report::to_dot(m, &spofs);
     let format = args
         .output

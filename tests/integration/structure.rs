@@ -563,3 +563,51 @@ fn the_incremental_spof_search_agrees_with_removal_on_every_bundled_scenario() {
         }
     }
 }
+
+#[test]
+fn the_spof_search_pays_once_per_distinct_structure_and_never_for_other_services() {
+    // The data centre's two services (distinct structures) copied 40 times
+    // under new ids: 80 services, 2 structures.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/leaf-spine-dc.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let base = v["services"].as_array().unwrap().clone();
+    let copies: Vec<serde_json::Value> = (0..40)
+        .flat_map(|i| {
+            base.iter().map(move |s| {
+                let mut s = s.clone();
+                s["id"] = format!("{}-{i}", s["id"].as_str().unwrap()).into();
+                s
+            })
+        })
+        .collect();
+    v["services"] = copies.into();
+    let many = crate::common::model(&v.to_string());
+    let two = load("leaf-spine-dc.json");
+    let expected: Vec<Vec<usize>> = (0..2).map(|s| Structure::new(&two).spofs(s)).collect();
+    assert!(!expected[0].is_empty(), "the search has something to find");
+
+    let st = Structure::new(&many);
+    let all = st.spofs_all();
+    assert_eq!(all.len(), 80);
+    for (s, found) in all.iter().enumerate() {
+        assert_eq!(found, &expected[s % 2], "{}", many.services[s].id);
+    }
+    // One probe per distinct structure, each evaluating its service alone.
+    assert_eq!(st.probed_services(), 2);
+
+    // One service asked about: one service evaluated, not 80.
+    let st = Structure::new(&many);
+    assert_eq!(st.spofs(79), expected[1]);
+    assert_eq!(st.probed_services(), 1);
+
+    // Only the services wanted are searched.
+    let st = Structure::new(&many);
+    let mut wanted = vec![false; 80];
+    wanted[3] = true;
+    wanted[41] = true;
+    let some = st.spofs_where(&wanted);
+    assert_eq!(some[3], expected[1]);
+    assert_eq!(some[41], expected[1]);
+    assert!(some[0].is_empty() && some[2].is_empty());
+    assert_eq!(st.probed_services(), 1);
+}
