@@ -481,7 +481,15 @@ pub fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            note!("error: {e:#}");
+            // Each line of the message escaped apart: a file name holding an
+            // ESC sequence or a newline cannot colour the terminal or forge
+            // a line, and the message's own lines stay lines.
+            let text = format!("{e:#}");
+            let lines: Vec<String> = text
+                .split('\n')
+                .map(|l| crate::model::printable(l).into_owned())
+                .collect();
+            note!("error: {}", lines.join("\n"));
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
@@ -559,7 +567,7 @@ fn validate(file: &Path) -> anyhow::Result<u8> {
     let ((c, cf), (l, lf)) = (count(false), count(true));
     let text = format!(
         "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}\n",
-        file.display(),
+        crate::model::shown_path(&file),
         crate::model::printable(&m.name),
         plural(c, "component"),
         plural(l, "link"),
@@ -822,7 +830,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     if targets.is_empty() {
         anyhow::bail!(
             "{}: no targets: add \"targets\" to a service (e.g. {{\"availability\": \"99.95%\"}}) or pass --target SERVICE=99.95%",
-            args.file.display()
+            crate::model::shown_path(&args.file)
         );
     }
     let mut outs = Outputs::new(std::iter::once(args.file.as_path()).chain(args.result.as_deref()));
@@ -1076,7 +1084,8 @@ fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
     match (format.as_deref(), args.output.as_deref()) {
         (Some("svg" | "png" | "pdf"), Some(path)) => {
             let kind = format.as_deref().unwrap_or("svg");
-            let rendered = render(&dot, kind).with_context(|| format!("cannot render {}", path.display()))?;
+            let rendered = render(&dot, kind)
+                .with_context(|| format!("cannot render {}", crate::model::shown_path(&path)))?;
             outs.put(out, rendered, "written to");
         }
         (Some("dot" | "gv") | None, _) => outs.put(out, dot, "written to"),

@@ -100,7 +100,11 @@ fn persist_all(staged: Vec<(Temp, PathBuf)>) -> anyhow::Result<()> {
             Ok(_) => held.retain(|p| p != &path),
             Err(e) => {
                 temp.file = Some(e.file);
-                result = Err(anyhow::anyhow!("cannot replace {}: {}", real.display(), e.error));
+                result = Err(anyhow::anyhow!(
+                    "cannot replace {}: {}",
+                    crate::model::shown_path(&real),
+                    e.error
+                ));
                 rest.push(temp);
             }
         }
@@ -284,17 +288,20 @@ fn parent(real: &Path) -> &Path {
 fn probe(dir: &Path) -> Result<(), String> {
     match fs::metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(format!("the directory {} does not exist", dir.display()));
+            return Err(format!(
+                "the directory {} does not exist",
+                crate::model::shown_path(&dir)
+            ));
         }
-        Err(e) => return Err(format!("{}: {e}", dir.display())),
-        Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", dir.display())),
+        Err(e) => return Err(format!("{}: {e}", crate::model::shown_path(&dir))),
+        Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", crate::model::shown_path(&dir))),
         Ok(_) => {}
     }
     // tempfile names its temporary in the error: the directory says enough.
     Temp::new(dir).map(drop).map_err(|e| {
         let e = e.to_string();
         let why = e.split(" at path ").next().unwrap_or_default();
-        format!("cannot write in {}: {why}", dir.display())
+        format!("cannot write in {}: {why}", crate::model::shown_path(&dir))
     })
 }
 
@@ -331,7 +338,7 @@ impl Outputs {
 
     /// A file named by `flag`; `-` is standard output.
     pub(crate) fn file(&mut self, flag: &str, path: &Path) -> Out {
-        let problem = |what: String| format!("{flag} {}: {what}", path.display());
+        let problem = |what: String| format!("{flag} {}: {what}", crate::model::shown_path(&path));
         let dest = match resolve(path) {
             Ok(Resolved::Stdout) => Dest::Stdout,
             Ok(Resolved::Stderr) => Dest::Stderr,
@@ -361,7 +368,7 @@ impl Outputs {
 
     /// A directory of files named by `flag`, made if it does not exist.
     pub(crate) fn dir(&mut self, flag: &str, path: &Path) -> Out {
-        let problem = |what: String| format!("{flag} {}: {what}", path.display());
+        let problem = |what: String| format!("{flag} {}: {what}", crate::model::shown_path(&path));
         match resolve(path) {
             Ok(Resolved::Dir) => {
                 if let Err(e) = probe(path) {
@@ -412,7 +419,7 @@ impl Outputs {
                     .iter()
                     .map(|s| {
                         if s.flag.starts_with('-') {
-                            format!("{} {}", s.flag, s.shown.display())
+                            format!("{} {}", s.flag, crate::model::shown_path(&s.shown))
                         } else {
                             s.flag.clone()
                         }
@@ -435,7 +442,7 @@ impl Outputs {
                 problems.push(format!(
                     "{} goes to {name}, which is the input {}: it would be overwritten; redirect it elsewhere",
                     slot.flag,
-                    input.display()
+                    crate::model::shown_path(&input)
                 ));
             }
         }
@@ -451,8 +458,8 @@ impl Outputs {
                 problems.push(format!(
                     "{} {} is the input {}: it would be overwritten; write the output elsewhere",
                     slot.flag,
-                    slot.shown.display(),
-                    input.display()
+                    crate::model::shown_path(&slot.shown),
+                    crate::model::shown_path(&input)
                 ));
             } else if let Some((_, other)) = seen.iter().find(|(i, _)| *i == id)
                 && !matches!(slot.dest, Dest::Through)
@@ -460,9 +467,9 @@ impl Outputs {
                 problems.push(format!(
                     "{} {} and {} {} are the same file: give each output its own",
                     other.flag,
-                    other.shown.display(),
+                    crate::model::shown_path(&other.shown),
                     slot.flag,
-                    slot.shown.display()
+                    crate::model::shown_path(&slot.shown)
                 ));
             }
             seen.push((id, slot));
@@ -526,13 +533,20 @@ impl Outputs {
             match &slot.dest {
                 Dest::Replace { real } => {
                     for (_, bytes) in &slot.data {
-                        claim(real, format!("{} {}", slot.flag, slot.shown.display()))?;
+                        claim(
+                            real,
+                            format!("{} {}", slot.flag, crate::model::shown_path(&slot.shown)),
+                        )?;
                         staged.push((stage(parent(real), real, bytes, slot)?, real.clone()));
                     }
                 }
                 Dest::Dir if slot.note.is_some() => {
                     fs::create_dir_all(&slot.shown).map_err(|e| {
-                        anyhow::anyhow!("{} {}: cannot create it: {e}", slot.flag, slot.shown.display())
+                        anyhow::anyhow!(
+                            "{} {}: cannot create it: {e}",
+                            slot.flag,
+                            crate::model::shown_path(&slot.shown)
+                        )
                     })?;
                     for (name, bytes) in &slot.data {
                         let path = slot.shown.join(name);
@@ -541,8 +555,8 @@ impl Outputs {
                             _ => anyhow::bail!(
                                 "{} {}: {} exists and is not a regular file",
                                 slot.flag,
-                                slot.shown.display(),
-                                path.display()
+                                crate::model::shown_path(&slot.shown),
+                                crate::model::shown_path(&path)
                             ),
                         };
                         if let Some(id) = ident_of(&real)
@@ -551,9 +565,9 @@ impl Outputs {
                             anyhow::bail!(
                                 "{} {}: {} is the input {}: it would be overwritten",
                                 slot.flag,
-                                slot.shown.display(),
-                                path.display(),
-                                input.display()
+                                crate::model::shown_path(&slot.shown),
+                                crate::model::shown_path(&path),
+                                crate::model::shown_path(&input)
                             );
                         }
                         claim(
@@ -561,8 +575,8 @@ impl Outputs {
                             format!(
                                 "{} {} (its file {})",
                                 slot.flag,
-                                slot.shown.display(),
-                                path.display()
+                                crate::model::shown_path(&slot.shown),
+                                crate::model::shown_path(&path)
                             ),
                         )?;
                         staged.push((stage(parent(&real), &real, bytes, slot)?, real));
@@ -586,7 +600,11 @@ impl Outputs {
                         .map_err(|e| anyhow::anyhow!("cannot write to standard error: {e}"))?;
                 }
                 _ => write_through(&slot.shown, bytes).map_err(|e| {
-                    anyhow::anyhow!("{} {}: cannot write it: {e}", slot.flag, slot.shown.display())
+                    anyhow::anyhow!(
+                        "{} {}: cannot write it: {e}",
+                        slot.flag,
+                        crate::model::shown_path(&slot.shown)
+                    )
                 })?,
             }
         }
@@ -594,7 +612,10 @@ impl Outputs {
         if !quiet {
             for slot in &slots {
                 if let (Some(note), false) = (&slot.note, matches!(slot.dest, Dest::Stdout | Dest::Stderr)) {
-                    super::note(format_args!("redsim: {note} {}", slot.shown.display()));
+                    super::note(format_args!(
+                        "redsim: {note} {}",
+                        crate::model::shown_path(&slot.shown)
+                    ));
                 }
             }
         }
@@ -611,7 +632,13 @@ fn new_ident(real: &Path) -> Option<Ident> {
 /// Writes `bytes` to a temporary file in `dir`, with the permissions of the
 /// file it will replace (or 0644).
 fn stage(dir: &Path, real: &Path, bytes: &[u8], slot: &Slot) -> anyhow::Result<Temp> {
-    let fail = |e: io::Error| anyhow::anyhow!("{} {}: cannot write it: {e}", slot.flag, slot.shown.display());
+    let fail = |e: io::Error| {
+        anyhow::anyhow!(
+            "{} {}: cannot write it: {e}",
+            slot.flag,
+            crate::model::shown_path(&slot.shown)
+        )
+    };
     let temp = Temp::new(dir).map_err(fail)?;
     let mut f = fs::OpenOptions::new()
         .write(true)

@@ -175,7 +175,7 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
     if shard.first == shard.end {
         anyhow::bail!(
             "{}: shard {} of {} holds no trials (there are more shards than trials): nothing to report",
-            args.file.display(),
+            crate::model::shown_path(&args.file),
             shard.part.index,
             shard.part.count
         );
@@ -183,7 +183,7 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
     if !shard.is_complete() && !args.quiet {
         note!(
             "redsim: note: {} is shard {} of {}: the report is of its trials {}..{} alone, not of the run's {}; merge the shards for the whole run",
-            args.file.display(),
+            crate::model::shown_path(&args.file),
             shard.part.index,
             shard.part.count,
             shard.first,
@@ -255,14 +255,14 @@ pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::R
     let Data::Run { segments, .. } = &shard.data else {
         anyhow::bail!(
             "{}: a {} result, not a run's: `check --result` needs the result of `redsim run --shard` shards",
-            path.display(),
+            crate::model::shown_path(&path),
             kind_name(shard.kind())
         );
     };
     if !shard.is_complete() {
         anyhow::bail!(
             "{}: shard {} of {} holds trials {}..{} of {} only: merge the shards with `redsim merge --result FILE` and check that",
-            path.display(),
+            crate::model::shown_path(&path),
             shard.part.index,
             shard.part.count,
             shard.first,
@@ -275,8 +275,8 @@ pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::R
         let theirs = &shard.scenarios[0];
         anyhow::bail!(
             "{}: made from another scenario than {}{}: it holds {} (sha256 {}{}); check the file it was made from, with the same --set",
-            path.display(),
-            file.display(),
+            crate::model::shown_path(&path),
+            crate::model::shown_path(&file),
             if sc.set.is_empty() {
                 String::new()
             } else {

@@ -32,6 +32,13 @@ pub fn unprintable(c: char) -> bool {
         || (0x2066..=0x2069).contains(&u)
 }
 
+/// A file's path as shown in a message: escaped as [`printable`] escapes
+/// text, so that a name holding an ESC sequence or a newline cannot colour
+/// the terminal or forge a line of output.
+pub fn shown_path(p: impl AsRef<std::path::Path>) -> String {
+    printable(&p.as_ref().display().to_string()).into_owned()
+}
+
 /// Text from a scenario (a name, a kind, an id in a message) made safe to
 /// print: each [`unprintable`] character is written as its Rust escape
 /// (`\u{1b}`, `\n`), everything else as it is.

@@ -127,7 +127,7 @@ impl CheckReport<'_> {
             self.redsim_version,
             crate::model::printable(&self.scenario.name)
         );
-        let _ = writeln!(o, "scenario   {}", self.scenario.file);
+        let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
         let _ = writeln!(
             o,
             "seed       {}   trials {}   confidence {}% overall ({}% per look, {} looks)   stopped: {}\n",

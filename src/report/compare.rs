@@ -79,7 +79,12 @@ impl CompareReport<'_> {
         let _ = writeln!(o, "redsim {}  ·  comparison", self.redsim_version);
         for (i, d) in self.designs.iter().enumerate() {
             let tag = design_tag(i);
-            let _ = writeln!(o, "  {tag}  {}  ({})", d.file, crate::model::printable(&d.name));
+            let _ = writeln!(
+                o,
+                "  {tag}  {}  ({})",
+                crate::model::printable(&d.file),
+                crate::model::printable(&d.name)
+            );
         }
         let _ = writeln!(
             o,

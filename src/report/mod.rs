@@ -94,7 +94,7 @@ impl<'a> RunReport<'a> {
         let _ = writeln!(
             o,
             "scenario   {}  (sha256 {})",
-            self.scenario.file,
+            crate::model::printable(&self.scenario.file),
             &self.scenario.sha256[..16.min(self.scenario.sha256.len())]
         );
         if !self.scenario.set.is_empty() {

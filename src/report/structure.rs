@@ -49,7 +49,7 @@ impl<'a> SpofReport<'a> {
             self.redsim_version,
             crate::model::printable(&self.scenario.name)
         );
-        let _ = writeln!(o, "scenario   {}", self.scenario.file);
+        let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
         for s in &self.services {
             let _ = writeln!(o, "\nservice {}", s.id);
             if s.down_with_everything_up {

@@ -49,7 +49,7 @@ impl SweepReport<'_> {
             self.redsim_version,
             crate::model::printable(&self.scenario.name)
         );
-        let _ = writeln!(o, "scenario   {}", self.scenario.file);
+        let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
         let _ = writeln!(
             o,
             "seed {}   trials {} per point (common random numbers)   confidence {}%",

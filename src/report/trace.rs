@@ -241,7 +241,7 @@ impl<'a> TraceReport<'a> {
         let _ = writeln!(
             o,
             "scenario   {}   seed {}   trial {}   mission {}",
-            self.scenario.file,
+            crate::model::printable(&self.scenario.file),
             self.seed,
             self.trial,
             hours(self.mission_hours)

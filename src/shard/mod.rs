@@ -43,21 +43,21 @@ pub enum ShardError {
     #[error("--shard `{spec}`: {message}")]
     Spec { spec: String, message: String },
     // Not `#[source]`: the message says it already, and a chain would say it twice.
-    #[error("cannot read {}: {error}", file.display())]
+    #[error("cannot read {}: {error}", crate::model::shown_path(&file))]
     Read { file: PathBuf, error: std::io::Error },
     #[error(
         "{}: not a redsim shard or result file ({found}); pass the files written by \
          `redsim run|sweep|compare --shard K/N` or `redsim merge --result`",
-        file.display()
+        crate::model::shown_path(&file)
     )]
     NotShard { file: PathBuf, found: String },
     #[error(
         "{}: written by an older redsim (format `{found}`, without a checksum); this redsim reads \
          `{FORMAT}`: regenerate it by running its shards again with this redsim (and merging them again)",
-        file.display()
+        crate::model::shown_path(&file)
     )]
     Older { file: PathBuf, found: String },
-    #[error("{}: {}", file.display(), list(problems))]
+    #[error("{}: {}", crate::model::shown_path(&file), list(problems))]
     Invalid { file: PathBuf, problems: Vec<String> },
     #[error("cannot merge the shards: {}", list(problems))]
     Merge { problems: Vec<String> },
@@ -1221,7 +1221,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
             } else {
                 problems.push(format!(
                     "{} is from another run: {}",
-                    sh.0.display(),
+                    crate::model::shown_path(&sh.0),
                     ids[i].differences(&sh.1, &ids[b], &shards[b].1).join("; ")
                 ));
             }
@@ -1252,8 +1252,8 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         {
             problems.push(format!(
                 "{} and {} hold the same trials ({}): a shard given twice; keep one",
-                lp.display(),
-                path.display(),
+                crate::model::shown_path(&lp),
+                crate::model::shown_path(&path),
                 describe(s)
             ));
             continue;
@@ -1279,7 +1279,11 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
             .map(|k| {
                 let (a, b, from, to) = overlaps[k];
                 let (p, o) = ranged[if a == worst { b } else { a }];
-                format!("{} ({}) in trials {from}..{to}", p.display(), describe(o))
+                format!(
+                    "{} ({}) in trials {from}..{to}",
+                    crate::model::shown_path(&p),
+                    describe(o)
+                )
             })
             .collect();
         let hint = if s.is_complete() {
@@ -1289,7 +1293,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         };
         problems.push(format!(
             "{} ({}) overlaps {}: {hint}",
-            path.display(),
+            crate::model::shown_path(&path),
             describe(s),
             theirs.join(", ")
         ));

@@ -613,3 +613,35 @@ fn a_full_standard_output_is_a_clean_error() {
         assert!(err.contains("No space left on device"), "{args:?}: {err}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn file_names_with_control_characters_are_escaped_wherever_they_are_printed() {
+    let (dir, sc) = setup("seed-network.json");
+    let d = dir.path();
+    let evil = "evil\u{1b}[31m\nerror: forged.json";
+    std::fs::copy(&sc, d.join(evil)).unwrap();
+    for args in [
+        vec!["run", evil, "--trials", "20", "-q"],
+        vec!["validate", "missing\nerror: forged.json"],
+        vec![
+            "run",
+            evil,
+            "--trials",
+            "20",
+            "-q",
+            "-o",
+            "no-such-dir/\u{1b}[31m\nerror: forged",
+        ],
+        vec!["spof", evil],
+    ] {
+        let out = redsim_in(d, &args);
+        for stream in [text(&out.stdout), text(&out.stderr)] {
+            assert!(!stream.contains('\u{1b}'), "{args:?}: a raw ESC in {stream:?}");
+            assert!(
+                !stream.lines().any(|l| l.starts_with("error: forged")),
+                "{args:?}: a forged line in {stream:?}"
+            );
+        }
+    }
+}
