@@ -567,7 +567,7 @@ fn validate(file: &Path) -> anyhow::Result<u8> {
     let ((c, cf), (l, lf)) = (count(false), count(true));
     let text = format!(
         "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}\n",
-        crate::model::shown_path(&file),
+        crate::model::shown_path(file),
         crate::model::printable(&m.name),
         plural(c, "component"),
         plural(l, "link"),
@@ -1085,7 +1085,7 @@ fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
         (Some("svg" | "png" | "pdf"), Some(path)) => {
             let kind = format.as_deref().unwrap_or("svg");
             let rendered = render(&dot, kind)
-                .with_context(|| format!("cannot render {}", crate::model::shown_path(&path)))?;
+                .with_context(|| format!("cannot render {}", crate::model::shown_path(path)))?;
             outs.put(out, rendered, "written to");
         }
         (Some("dot" | "gv") | None, _) => outs.put(out, dot, "written to"),

@@ -290,18 +290,18 @@ fn probe(dir: &Path) -> Result<(), String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(format!(
                 "the directory {} does not exist",
-                crate::model::shown_path(&dir)
+                crate::model::shown_path(dir)
             ));
         }
-        Err(e) => return Err(format!("{}: {e}", crate::model::shown_path(&dir))),
-        Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", crate::model::shown_path(&dir))),
+        Err(e) => return Err(format!("{}: {e}", crate::model::shown_path(dir))),
+        Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", crate::model::shown_path(dir))),
         Ok(_) => {}
     }
     // tempfile names its temporary in the error: the directory says enough.
     Temp::new(dir).map(drop).map_err(|e| {
         let e = e.to_string();
         let why = e.split(" at path ").next().unwrap_or_default();
-        format!("cannot write in {}: {why}", crate::model::shown_path(&dir))
+        format!("cannot write in {}: {why}", crate::model::shown_path(dir))
     })
 }
 
@@ -338,7 +338,7 @@ impl Outputs {
 
     /// A file named by `flag`; `-` is standard output.
     pub(crate) fn file(&mut self, flag: &str, path: &Path) -> Out {
-        let problem = |what: String| format!("{flag} {}: {what}", crate::model::shown_path(&path));
+        let problem = |what: String| format!("{flag} {}: {what}", crate::model::shown_path(path));
         let dest = match resolve(path) {
             Ok(Resolved::Stdout) => Dest::Stdout,
             Ok(Resolved::Stderr) => Dest::Stderr,
@@ -368,7 +368,7 @@ impl Outputs {
 
     /// A directory of files named by `flag`, made if it does not exist.
     pub(crate) fn dir(&mut self, flag: &str, path: &Path) -> Out {
-        let problem = |what: String| format!("{flag} {}: {what}", crate::model::shown_path(&path));
+        let problem = |what: String| format!("{flag} {}: {what}", crate::model::shown_path(path));
         match resolve(path) {
             Ok(Resolved::Dir) => {
                 if let Err(e) = probe(path) {
@@ -442,7 +442,7 @@ impl Outputs {
                 problems.push(format!(
                     "{} goes to {name}, which is the input {}: it would be overwritten; redirect it elsewhere",
                     slot.flag,
-                    crate::model::shown_path(&input)
+                    crate::model::shown_path(input)
                 ));
             }
         }
@@ -459,7 +459,7 @@ impl Outputs {
                     "{} {} is the input {}: it would be overwritten; write the output elsewhere",
                     slot.flag,
                     crate::model::shown_path(&slot.shown),
-                    crate::model::shown_path(&input)
+                    crate::model::shown_path(input)
                 ));
             } else if let Some((_, other)) = seen.iter().find(|(i, _)| *i == id)
                 && !matches!(slot.dest, Dest::Through)
@@ -567,7 +567,7 @@ impl Outputs {
                                 slot.flag,
                                 crate::model::shown_path(&slot.shown),
                                 crate::model::shown_path(&path),
-                                crate::model::shown_path(&input)
+                                crate::model::shown_path(input)
                             );
                         }
                         claim(

@@ -255,14 +255,14 @@ pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::R
     let Data::Run { segments, .. } = &shard.data else {
         anyhow::bail!(
             "{}: a {} result, not a run's: `check --result` needs the result of `redsim run --shard` shards",
-            crate::model::shown_path(&path),
+            crate::model::shown_path(path),
             kind_name(shard.kind())
         );
     };
     if !shard.is_complete() {
         anyhow::bail!(
             "{}: shard {} of {} holds trials {}..{} of {} only: merge the shards with `redsim merge --result FILE` and check that",
-            crate::model::shown_path(&path),
+            crate::model::shown_path(path),
             shard.part.index,
             shard.part.count,
             shard.first,
@@ -275,8 +275,8 @@ pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::R
         let theirs = &shard.scenarios[0];
         anyhow::bail!(
             "{}: made from another scenario than {}{}: it holds {} (sha256 {}{}); check the file it was made from, with the same --set",
-            crate::model::shown_path(&path),
-            crate::model::shown_path(&file),
+            crate::model::shown_path(path),
+            crate::model::shown_path(file),
             if sc.set.is_empty() {
                 String::new()
             } else {

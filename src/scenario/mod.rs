@@ -84,9 +84,9 @@ impl fmt::Display for Problem {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read {}", crate::model::shown_path(&file))]
+    #[error("cannot read {}", crate::model::shown_path(file))]
     Read { file: PathBuf, source: std::io::Error },
-    #[error("{}: {}", crate::model::shown_path(&file), list(problems))]
+    #[error("{}: {}", crate::model::shown_path(file), list(problems))]
     Invalid { file: PathBuf, problems: Vec<Problem> },
     #[error("--set: {}", problems.join("; "))]
     Grid { problems: Vec<String> },

@@ -43,21 +43,21 @@ pub enum ShardError {
     #[error("--shard `{spec}`: {message}")]
     Spec { spec: String, message: String },
     // Not `#[source]`: the message says it already, and a chain would say it twice.
-    #[error("cannot read {}: {error}", crate::model::shown_path(&file))]
+    #[error("cannot read {}: {error}", crate::model::shown_path(file))]
     Read { file: PathBuf, error: std::io::Error },
     #[error(
         "{}: not a redsim shard or result file ({found}); pass the files written by \
          `redsim run|sweep|compare --shard K/N` or `redsim merge --result`",
-        crate::model::shown_path(&file)
+        crate::model::shown_path(file)
     )]
     NotShard { file: PathBuf, found: String },
     #[error(
         "{}: written by an older redsim (format `{found}`, without a checksum); this redsim reads \
          `{FORMAT}`: regenerate it by running its shards again with this redsim (and merging them again)",
-        crate::model::shown_path(&file)
+        crate::model::shown_path(file)
     )]
     Older { file: PathBuf, found: String },
-    #[error("{}: {}", crate::model::shown_path(&file), list(problems))]
+    #[error("{}: {}", crate::model::shown_path(file), list(problems))]
     Invalid { file: PathBuf, problems: Vec<String> },
     #[error("cannot merge the shards: {}", list(problems))]
     Merge { problems: Vec<String> },
@@ -497,7 +497,17 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 if sc.model.mission != s.mission_hours {
                     problems.push(format!(
                         "scenarios[{i}] ({}): `mission_hours` {} but the scenario says {}",
-                        s.file, s.mission_hours, sc.model.mission
+                        crate::model::printable(&s.file),
+                        s.mission_hours,
+                        sc.model.mission
+                    ));
+                }
+                if sc.model.name != s.name {
+                    problems.push(format!(
+                        "scenarios[{i}] ({}): `name` \"{}\" but the scenario says \"{}\"",
+                        crate::model::printable(&s.file),
+                        scenario::quoted(&s.name, 80),
+                        scenario::quoted(&sc.model.name, 80)
                     ));
                 }
                 resolved.push(sc.model);
@@ -1221,7 +1231,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
             } else {
                 problems.push(format!(
                     "{} is from another run: {}",
-                    crate::model::shown_path(&sh.0),
+                    crate::model::shown_path(sh.0),
                     ids[i].differences(&sh.1, &ids[b], &shards[b].1).join("; ")
                 ));
             }
@@ -1252,8 +1262,8 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         {
             problems.push(format!(
                 "{} and {} hold the same trials ({}): a shard given twice; keep one",
-                crate::model::shown_path(&lp),
-                crate::model::shown_path(&path),
+                crate::model::shown_path(lp),
+                crate::model::shown_path(path),
                 describe(s)
             ));
             continue;
@@ -1281,7 +1291,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
                 let (p, o) = ranged[if a == worst { b } else { a }];
                 format!(
                     "{} ({}) in trials {from}..{to}",
-                    crate::model::shown_path(&p),
+                    crate::model::shown_path(p),
                     describe(o)
                 )
             })
@@ -1293,7 +1303,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         };
         problems.push(format!(
             "{} ({}) overlaps {}: {hint}",
-            crate::model::shown_path(&path),
+            crate::model::shown_path(path),
             describe(s),
             theirs.join(", ")
         ));

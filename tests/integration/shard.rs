@@ -701,6 +701,12 @@ fn an_altered_shard_is_refused_by_its_checksum_and_counts_by_what_the_trials_can
             "999999999999999999".into(),
             "`down`: its sums cannot come from 4 trials",
         ),
+        // The title printed on the report is the scenario's own.
+        (
+            "/scenarios/0/name".into(),
+            "a forged title".into(),
+            "`name` \"a forged title\"",
+        ),
         // 4 · 10^13 ticks of down time, all in one trial: 11,111 h in 4 trials of 2000 h.
         (
             format!("{service}/down/sum"),
