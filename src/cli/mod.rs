@@ -159,8 +159,9 @@ pub struct CheckArgs {
     /// Stop simulating after this many trials.
     #[arg(long, default_value_t = 1_024_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub max_trials: u64,
-    /// Stop simulating after this many seconds (makes the stopping point depend on the machine).
-    #[arg(long)]
+    /// Stop simulating after this many seconds, or a duration such as 20s,
+    /// 5m or 1h (makes the stopping point depend on the machine).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub max_time: Option<f64>,
     /// What an undecided target does to the exit code.
     #[arg(long, value_enum, default_value_t = Undecided::Report)]
@@ -449,6 +450,24 @@ pub struct TraceArgs {
     /// Also draw the trial's timeline (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+}
+
+/// Seconds, as a number (`300`) or a duration (`20s`, `5m`, `1h`).
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let bad = || format!("`{s}` is not a time: write seconds (e.g. 300) or a duration such as 20s, 5m or 1h");
+    let secs = match s.trim().parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => {
+            let d: scenario::units::Duration =
+                serde_json::from_value(serde_json::Value::String(s.trim().into())).map_err(|_| bad())?;
+            d.0 * 3600.0
+        }
+    };
+    if secs.is_finite() && secs > 0.0 {
+        Ok(secs)
+    } else {
+        Err(format!("`{s}`: the time must be longer than 0"))
+    }
 }
 
 fn parse_confidence(s: &str) -> Result<f64, String> {

@@ -1133,7 +1133,12 @@ impl<'a> Identity<'a> {
         let mut out = Vec::new();
         let mut diff = |what: &str, mine: String, theirs: String| {
             if mine != theirs {
-                out.push(format!("{what} {mine} (the others: {theirs})"));
+                // Text read from the file: escaped, so that it cannot forge a line.
+                out.push(format!(
+                    "{what} {} (the others: {})",
+                    crate::model::printable(&mine),
+                    crate::model::printable(&theirs)
+                ));
             }
         };
         diff("kind", kind_name(self.kind).into(), kind_name(other.kind).into());

@@ -510,3 +510,30 @@ fn command_line_hints_say_what_is_meant() {
     let err = text(&out.stderr);
     assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
+
+#[test]
+fn max_time_takes_seconds_or_a_duration() {
+    let sc = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/seed-network.json");
+    let sc = sc.to_str().unwrap();
+    for t in ["20s", "300", "5m"] {
+        let out = redsim(&[
+            "check",
+            sc,
+            "--target",
+            "app=50%",
+            "--first-trials",
+            "100",
+            "--max-time",
+            t,
+        ]);
+        assert_exit(&out, 0);
+    }
+    // Once "invalid float literal".
+    let out = redsim(&["check", sc, "--target", "app=50%", "--max-time", "2x"]);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("write seconds (e.g. 300) or a duration"),
+        "{}",
+        text(&out.stderr)
+    );
+}
