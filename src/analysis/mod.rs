@@ -119,6 +119,11 @@ pub fn t_critical(n: u64, confidence: f64) -> f64 {
 /// 10^-13 here for any quantile up to 1 - 10^-6, and shrinks from there.
 pub const T_EXPANSION_FROM: u64 = 500;
 
+/// The `p` quantile of Student's t with `df` degrees of freedom, in
+/// constant time for every `df`: `statrs` below [`T_EXPANSION_FROM`], the
+/// Cornish-Fisher expansion in `1/df` around the normal quantile from there
+/// (Abramowitz & Stegun 26.7.5; Hill 1970, "Algorithm 396: Student's
+/// t-quantiles", CACM 13:10).
 pub fn student_t_quantile(df: u64, p: f64) -> f64 {
     if df < T_EXPANSION_FROM {
         return StudentsT::new(0.0, 1.0, df.max(1) as f64)
