@@ -759,12 +759,8 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
         // `SERVICE.KEY` with a key that is not a target's: say which part is wrong.
         Some((s, k)) if find(name).is_none() && find(s).is_some() => {
             let keys: Vec<&str> = metrics.iter().map(|m| m.key()).collect();
-            let close = keys
-                .iter()
-                .map(|c| (strsim::jaro_winkler(k, c), *c))
-                .filter(|(score, _)| *score >= 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{s}.{c}`? "))
+            let close = scenario::suggest(k, keys.iter().copied())
+                .map(|c| format!("did you mean `{s}.{c}`? "))
                 .unwrap_or_default();
             anyhow::bail!(
                 "target `{spec}`: unknown target key `{k}` for service `{s}`: {close}\
@@ -1026,9 +1022,7 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
         if values.iter().any(String::is_empty) {
             anyhow::bail!("--set `{spec}`: an empty value");
         }
-        if params.iter().any(|(p, _)| p == path) {
-            anyhow::bail!("--set `{path}` is given twice: list all its values in one --set");
-        }
+        // A path given twice is reported by `scenario::grid` with the grid's other problems.
         params.push((path.to_string(), values));
     }
     Ok(params)

@@ -6,6 +6,8 @@
 //! one, what is wrong and, where possible, how to fix it.
 
 mod resolve;
+
+pub(crate) use resolve::suggest;
 pub mod units;
 pub mod wire;
 

@@ -242,7 +242,7 @@ fn synonym<'a>(name: &str, expected: &[&'a str]) -> Option<&'a str> {
 
 /// The closest candidate to `name`, when one is close enough to be a likely
 /// typo. A candidate equal to `name` but for letter case always wins.
-fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let candidates: Vec<&'a str> = candidates.collect();
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
         return Some(c);
@@ -985,8 +985,7 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
             Some(&i) => Ok(Some(i)),
             None if pools.broken.contains(&r.pool) => Err(()),
             None => {
-                let hint = suggest(&r.pool, pools.index.keys().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`?"));
+                let hint = did_you_mean(&r.pool, pools.index.keys().map(String::as_str), "ids");
                 probs.add(
                     format!("{path}.spares.pool"),
                     id,
@@ -2306,7 +2305,6 @@ fn targets(
     }
 }
 
-/// The spare pools.
 /// The spare pools, and the ids of those that are invalid (already reported).
 fn spare_pools(
     top: &serde_json::Map<String, Value>,
