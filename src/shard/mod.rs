@@ -891,8 +891,10 @@ fn check_tally(t: &Tally, model: &Model, trials: u64, at: &str, problems: &mut V
                     .into(),
             );
         }
-        let counts = model.services.get(s).is_some_and(|x| x.planned_counts);
+        let service = model.services.get(s);
+        let counts = service.is_some_and(|x| x.planned_counts);
         planned_agrees(st, counts, planned, n, slack, &mut bad);
+        ties_agree(st, service, counts || !planned, n, per_trial, slack, &mut bad);
         let longest_ok = if h.count == 0 {
             h.sum == 0 && h.max == 0
         } else {
@@ -987,6 +989,96 @@ fn planned_agrees(
     } else if planned.saturating_add(unplanned).abs_diff(down) > slack * u128::from(n) {
         bad(format!(
             "`planned_down` ({planned}) and `unplanned_down` ({unplanned}) do not add up to `down` ({down})"
+        ));
+    }
+}
+
+/// Checks the ties the engine keeps between a service's counts that
+/// [`check_tally`] and [`planned_agrees`] do not: each holds exactly, or
+/// within the stated rounding bound, for every file the engine writes.
+///
+/// - Down time is the sum of the outages' durations, cut at the mission's
+///   end, where `whole` (every outage counts: planned downtime counts or
+///   there is none); otherwise it is the unplanned down time, which holds
+///   at least the outages begun unplanned (the only ones counted). A
+///   trial's down time and each duration are rounded to ticks apart, so
+///   they may differ by `slack` per trial and per outage.
+/// - Outages fall only in the `n − no_outage` trials with one, and so
+///   (where `whole`) does down time: their sums must come from that many
+///   trials (Cauchy–Schwarz, as [`moments_agree`]).
+/// - Down and degraded time are disjoint spans of the mission.
+/// - Outages over the RTO or data losses over the RPO exist only where the
+///   service has one; an outage over the RTO lasts about as long as it.
+/// - Lost writes come only with data losses.
+fn ties_agree(
+    st: &ServiceTally,
+    service: Option<&crate::model::Service>,
+    whole: bool,
+    n: u64,
+    per_trial: u128,
+    slack: u128,
+    bad: &mut impl FnMut(String),
+) {
+    let h = &st.durations;
+    let (down, outages) = (st.down.sum, st.outages.sum);
+    let bound = slack.saturating_mul(u128::from(n).saturating_add(outages));
+    if (whole && down.abs_diff(h.sum) > bound) || (!whole && h.sum > down.saturating_add(bound)) {
+        bad(format!(
+            "`down` is {down} ticks, but its {outages} outages last {} ticks",
+            h.sum
+        ));
+    }
+    if let Some(with) = n.checked_sub(st.no_outage) {
+        let spread = |m: &engine::Moments| moments_agree(m.sum, m.sum_sq, with, false);
+        if !spread(&st.outages) {
+            bad(format!(
+                "`no_outage` is {} of {n} trials, but `outages` cannot come from the other {with}",
+                st.no_outage
+            ));
+        } else if whole && !spread(&st.down) {
+            bad(format!(
+                "`no_outage` is {} of {n} trials, but `down` cannot come from the other {with}",
+                st.no_outage
+            ));
+        }
+    }
+    if st.down.sum.saturating_add(st.degraded.sum) > per_trial.saturating_add(1).saturating_mul(u128::from(n))
+    {
+        bad(format!(
+            "`down` and `degraded` together are longer than the mission in {n} trials"
+        ));
+    }
+    match service.map(|x| x.rto) {
+        Some(None) if st.over_rto > 0 || st.trials_over_rto > 0 => {
+            bad(format!(
+                "`over_rto` is {}, but the service has no RTO",
+                st.over_rto
+            ));
+        }
+        Some(Some(rto)) => {
+            // An outage over the RTO lasts longer than it, so its duration
+            // (rounded to ticks) is in the RTO's bin or a later one.
+            let from = DurationHist::bin(engine::tally::ticks(rto).saturating_sub(1));
+            let longer: u128 = h.bins.range(from..).map(|(_, &c)| u128::from(c)).sum();
+            if u128::from(st.over_rto) > longer {
+                bad(format!(
+                    "`over_rto` is {}, but only {longer} outages last about as long as the RTO or longer",
+                    st.over_rto
+                ));
+            }
+        }
+        _ => {}
+    }
+    if service.is_some_and(|x| x.rpo.is_none()) && (st.over_rpo > 0 || st.trials_over_rpo > 0) {
+        bad(format!(
+            "`over_rpo` is {}, but the service has no RPO",
+            st.over_rpo
+        ));
+    }
+    if st.data_losses.sum == 0 && st.lost_writes.sum > 0 {
+        bad(format!(
+            "`lost_writes` is {} ticks, but there is no data loss",
+            st.lost_writes.sum
         ));
     }
 }

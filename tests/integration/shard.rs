@@ -848,7 +848,18 @@ fn counts_that_would_wrap_when_merged_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let s = scenario("series.json");
-    let cmd = ["run", &s, "--trials", "4", "--set", "mission=2000h", "-q"];
+    // An RPO, so that data losses over it are possible.
+    let cmd = [
+        "run",
+        &s,
+        "--trials",
+        "4",
+        "--set",
+        "mission=2000h",
+        "--set",
+        "services.system.rpo=1h",
+        "-q",
+    ];
     let files = shards(d, &cmd, 2);
     let mut sealed = Vec::new();
     // 2^63 + 1 data losses in one of a shard's 2 trials, all over the RPO:
@@ -1079,4 +1090,73 @@ fn any_single_edit_of_a_shard_file_is_refused_or_changes_nothing() {
         }
     }
     assert!(tried > 300 && refused > 0, "{refused} of {tried} edits refused");
+}
+
+#[test]
+fn every_tie_the_engine_keeps_between_a_services_counts_is_checked() {
+    // Re-sealed files whose counts each pass alone but break a relation the
+    // engine keeps between them (series.json: no planned activity, no RTO or
+    // RPO, never degraded; 30 outages in 4 trials of 2000 h).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, good) = small_shard(d);
+    let service = "/segments/0/tally/services/0";
+    let zero = serde_json::json!({"sum": "0", "sum_sq": "0"});
+    let h = good
+        .pointer(&format!("{service}/durations/sum"))
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // 4 whole missions of 2000 h in ticks, one per trial.
+    let full = serde_json::json!({"sum": "28800000000000", "sum_sq": "207360000000000000000000000"});
+    let edits: Vec<(Vec<(String, serde_json::Value)>, String)> = vec![
+        // The down time zeroed while the outages and their durations stay.
+        (
+            vec![
+                (format!("{service}/down"), zero.clone()),
+                (format!("{service}/unplanned_down"), zero.clone()),
+            ],
+            format!("`down` is 0 ticks, but its 30 outages last {h} ticks"),
+        ),
+        // 30 outages, at most 302 as a sum of squares, cannot all fall in one trial.
+        (
+            vec![(format!("{service}/no_outage"), 3.into())],
+            "`no_outage` is 3 of 4 trials, but `outages` cannot come from the other 1".into(),
+        ),
+        (
+            vec![
+                (format!("{service}/over_rto"), 1.into()),
+                (format!("{service}/trials_over_rto"), 1.into()),
+            ],
+            "`over_rto` is 1, but the service has no RTO".into(),
+        ),
+        (
+            vec![(format!("{service}/degraded"), full)],
+            "`down` and `degraded` together are longer than the mission in 4 trials".into(),
+        ),
+        (
+            vec![(
+                format!("{service}/lost_writes"),
+                serde_json::json!({"sum": "5", "sum_sq": "25"}),
+            )],
+            "`lost_writes` is 5 ticks, but there is no data loss".into(),
+        ),
+    ];
+    for (i, (changes, says)) in edits.iter().enumerate() {
+        let mut doc = good.clone();
+        for (ptr, value) in changes {
+            *doc.pointer_mut(ptr).unwrap_or_else(|| panic!("{ptr}")) = value.clone();
+        }
+        let sealed = write_doc(d, &format!("t{i}.json"), &doc, true);
+        for cmd in ["merge", "report"] {
+            let e = fails(d, &[cmd, &sealed]);
+            assert!(
+                e.contains(&format!("{sealed}: "))
+                    && e.contains("service 0 (`system`)")
+                    && e.contains(says.as_str()),
+                "{changes:?}, {cmd}: {e}"
+            );
+        }
+    }
 }
