@@ -259,7 +259,29 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
 /// failure. Serde stops at the first bad key of an object; the other keys
 /// are read again without it (and so on), so that every bad key is reported
 /// in one run: a bad `count` must not hide a bad `mtbf`.
+///
+/// An entry read with a problem is not used (what it meant is unknown, and
+/// using part of it would raise problems that follow from the first), but
+/// its `id`, the one thing the rest of the file refers to it by, is still
+/// checked here: an unknown key must not hide a bad id.
 fn take<T: DeserializeOwned>(v: &Value, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<T> {
+    let t = read_all_keys(v, path, id, probs);
+    if t.is_none()
+        && let Some(id) = id
+        && bad_id(id)
+    {
+        probs.add(format!("{path}.id"), Some(id), bad_id_message(id), None);
+    }
+    t
+}
+
+/// [`take`] but for the id.
+fn read_all_keys<T: DeserializeOwned>(
+    v: &Value,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Option<T> {
     let e = match serde_path_to_error::deserialize::<_, T>(v) {
         Ok(t) => return Some(t),
         Err(e) => e,

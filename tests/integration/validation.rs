@@ -1227,6 +1227,50 @@ fn a_broken_entry_is_reported_once_not_at_every_reference() {
 }
 
 #[test]
+fn an_unknown_key_or_a_bad_value_does_not_hide_a_bad_id() {
+    // A new entry of each list with a bad id and, beside it, an unknown key
+    // or a value of the wrong type: both are reported, and nothing else.
+    let entries = [
+        (
+            "components",
+            json!({"id": "bad id", "mtbf": "1000h", "mttr": "1h"}),
+            "repair_priority",
+        ),
+        (
+            "links",
+            json!({"id": "bad id", "between": ["internet", "srv"]}),
+            "repair_priority",
+        ),
+        (
+            "services",
+            json!({"id": "bad id", "requires": "srv"}),
+            "planned_counts",
+        ),
+    ];
+    for (list, entry, typed) in entries {
+        let at = format!("{list}[{}]", base()[list].as_array().unwrap().len());
+        for (key, value, says) in [
+            ("colour", json!("blue"), "unknown key `colour`"),
+            (typed, json!("x"), "\"x\""),
+        ] {
+            let ps = problems(|v| {
+                let mut entry = entry.clone();
+                entry[key] = value.clone();
+                v[list].as_array_mut().unwrap().push(entry);
+            });
+            expect(&ps, &format!("{at}.{key}"), Some("bad id"), &[says]);
+            expect(
+                &ps,
+                &format!("{at}.id"),
+                Some("bad id"),
+                &["invalid id \"bad id\""],
+            );
+            assert_eq!(ps.len(), 2, "{list} with {key}: {}", listing(&ps));
+        }
+    }
+}
+
+#[test]
 fn several_independent_mistakes_are_listed_together() {
     let ps = problems(|v| {
         set(v, "/format", json!("redsim/9"));
