@@ -323,12 +323,34 @@ fn blame_set(p: &mut Problem, set_at: &[(String, &String)]) {
     };
     // The last change to a path is the one that holds.
     if let Some((_, spec)) = set_at.iter().rev().find(|(at, _)| under(at)) {
-        let from = format!("the value comes from `--set {spec}`");
+        let mut from = format!("the value comes from `--set {spec}`");
+        if looks_like_a_list(spec) {
+            from.push_str("; a list of values is for `redsim sweep`, which runs the scenario once for each");
+        }
         p.hint = Some(match p.hint.take() {
             Some(h) => format!("{h}; {from}"),
             None => from,
         });
     }
+}
+
+/// Whether a `--set PATH=VALUE` holds values separated by commas outside
+/// brackets, braces and quotes, as `redsim sweep` takes them (`1h,2h`).
+fn looks_like_a_list(spec: &str) -> bool {
+    let value = spec.split_once('=').map_or("", |(_, v)| v);
+    let (mut depth, mut quoted, mut escaped) = (0i64, false, false);
+    for c in value.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '[' | '{' if !quoted => depth += 1,
+            ']' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Parses and validates scenario text.

@@ -40,9 +40,13 @@ life_fields!(Template, ComponentEntry, LinkEntry);
 
 /// A count that must be at least 1 (`count`, `need`, `crews`), or absent.
 /// Its own reader so that a negative or fractional value is told the real
-/// lower bound (serde would say "at least 0", and 0 is refused anyway).
-fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    struct V;
+/// lower bound (serde would say "at least 0", and 0 is refused anyway), and
+/// a whole number written with an exponent or a fraction (`1e5`, `3.0`) is
+/// read as the number it is: JSON has one kind of number. `most` is the
+/// largest value the field takes, told when a number is past every whole
+/// number redsim reads (2^64 and more), which is shown as written.
+fn positive<'de, D: Deserializer<'de>>(d: D, most: u64) -> Result<Option<u64>, D::Error> {
+    struct V(u64);
     impl de::Visitor<'_> for V {
         type Value = Option<u64>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -60,21 +64,43 @@ fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
                 .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            // A whole number too large for 64 bits arrives as a float.
-            let what = if v.fract() != 0.0 || !v.is_finite() {
-                "not a whole number"
+            // 2^64 as a float: every whole float below it fits a u64.
+            const PAST_U64: f64 = 18_446_744_073_709_551_616.0;
+            if v.is_finite() && v.fract() == 0.0 && (1.0..PAST_U64).contains(&v) {
+                return Ok(Some(v as u64));
+            }
+            // A whole number too large for 64 bits arrives as a float, and
+            // its first digits (all a float keeps) are as written.
+            let (shown, what) = if v.fract() != 0.0 || !v.is_finite() {
+                (crate::scenario::shown(v), "not a whole number")
             } else if v < 1.0 {
-                "less than 1"
+                (crate::scenario::shown(v), "less than 1")
             } else {
-                "too large"
+                let digits = format!("{v:.0}");
+                let shown = if digits.len() <= 24 {
+                    digits
+                } else {
+                    format!("{}… ({} digits)", &digits[..12], digits.len())
+                };
+                (shown, "too large")
             };
             Err(E::custom(format!(
-                "{} is {what}: expected a whole number of at least 1",
-                crate::scenario::shown(v)
+                "{shown} is {what}: expected a whole number from 1 to {}",
+                self.0
             )))
         }
     }
-    d.deserialize_any(V)
+    d.deserialize_any(V(most))
+}
+
+/// `count`: [`positive`], up to [`super::resolve::MAX_COUNT`].
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    positive(d, super::resolve::MAX_COUNT)
+}
+
+/// `need` and `crews`: [`positive`], any whole number of 64 bits.
+fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    positive(d, u64::MAX)
 }
 
 /// A scenario file.
@@ -179,7 +205,7 @@ pub struct ComponentEntry {
     pub template: Option<String>,
     /// Expands this entry into `count` components.
     #[schemars(range(min = 1))]
-    #[serde(default, deserialize_with = "positive")]
+    #[serde(default, deserialize_with = "count")]
     pub count: Option<u64>,
     /// Mean time between failures (exponential failures).
     pub mtbf: Option<Duration>,
@@ -243,7 +269,7 @@ pub struct ServiceEntry {
     pub to: Option<Vec<String>>,
     /// How many targets must be reachable (default 1).
     #[schemars(range(min = 1))]
-    #[serde(default, deserialize_with = "positive")]
+    #[serde(default, deserialize_with = "positive_u64")]
     pub need: Option<u64>,
     /// Capacity of each target: one number for all, or a map from target id.
     pub capacity: Option<Capacity>,
@@ -479,7 +505,7 @@ pub struct MaintenanceSpec {
 pub struct RepairPolicySpec {
     /// Number of crews (default: unlimited).
     #[schemars(range(min = 1))]
-    #[serde(default, deserialize_with = "positive")]
+    #[serde(default, deserialize_with = "positive_u64")]
     pub crews: Option<u64>,
     /// Who gets the next free crew (default "fifo").
     pub discipline: Option<DisciplineSpec>,

@@ -435,6 +435,24 @@ fn a_set_scenario_goes_through_the_same_checks_as_a_file() {
 }
 
 #[test]
+fn a_list_of_values_given_to_run_points_to_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(dir.path(), "good.json", &good());
+    let g = g.to_str().unwrap();
+    let out = redsim(&["run", g, "--trials", "10", "--set", "mission=1h,2h"]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--set mission=1h,2h") && err.contains("a list of values is for `redsim sweep`"),
+        "{err}"
+    );
+    // A value that is one JSON list is no list of values.
+    let out = redsim(&["run", g, "--trials", "10", "--set", "mission=[1,2]"]);
+    assert_exit(&out, 2);
+    assert!(!text(&out.stderr).contains("sweep"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn control_characters_in_a_name_are_escaped_on_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let mut v = good();

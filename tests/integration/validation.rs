@@ -1157,6 +1157,58 @@ fn counts_must_be_sensible_and_absurd_ones_are_refused_without_allocating() {
     only(&ps, "components[6].count", Some("web"), &["2.5", "whole number"]);
 }
 
+#[test]
+fn whole_numbers_may_be_written_with_an_exponent_and_huge_ones_are_shown_as_written() {
+    // Problems of the base scenario with `raw` written as the text of a value.
+    let text = |ptr: &str, raw: &str| {
+        let mut v = base();
+        set(&mut v, ptr, json!("PLACEHOLDER"));
+        v.to_string().replace("\"PLACEHOLDER\"", raw)
+    };
+    let written = |ptr: &str, raw: &str| problems_in(&text(ptr, raw));
+    // 4e0 is the whole number 4 (JSON has one kind of number).
+    let m = parse(&text("/components/6/count", "4e0")).unwrap_or_else(|ps| panic!("{}", listing(&ps)));
+    assert_eq!(m.elements.iter().filter(|e| e.id.starts_with("web-")).count(), 4);
+    let ps = written("/components/6/count", "1e6");
+    only(
+        &ps,
+        "components[6].count",
+        Some("web"),
+        &["count 1000000 is out of range (from 1 to 100000, the limit)"],
+    );
+    let ps = written("/services/1/need", "2.5e0");
+    only(
+        &ps,
+        "services[1].need",
+        Some("web-tier"),
+        &["2.5 is not a whole number"],
+    );
+    // 2^64 is past every whole number redsim reads: shown as written, with the range.
+    let ps = written("/components/6/count", "18446744073709551616");
+    only(
+        &ps,
+        "components[6].count",
+        Some("web"),
+        &["18446744073709551616 is too large: expected a whole number from 1 to 100000"],
+    );
+    let ps = written("/services/1/need", &format!("1{}", "0".repeat(300)));
+    only(
+        &ps,
+        "services[1].need",
+        Some("web-tier"),
+        &["100000000000… (301 digits) is too large: expected a whole number from 1 to 18446744073709551615"],
+    );
+    let mut v = base();
+    v["repair"] = json!({"crews": "PLACEHOLDER"});
+    let ps = problems_in(&v.to_string().replace("\"PLACEHOLDER\"", "18446744073709551616"));
+    only(
+        &ps,
+        "repair.crews",
+        None,
+        &["18446744073709551616 is too large: expected a whole number from 1 to 18446744073709551615"],
+    );
+}
+
 /// A scenario of two large counted entries plus `extra` components.
 fn large(extra: Value, links: Value) -> String {
     let mut components = vec![
