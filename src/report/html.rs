@@ -40,9 +40,12 @@ figure svg { max-width: 100%; height: auto; }
 code { background: #f2f2f2; padding: 0 0.2rem; }
 ";
 
-/// Escapes text for HTML.
+/// Escapes text for HTML, its control characters first written as
+/// [`crate::model::printable`] writes them for a terminal (a raw ESC or
+/// newline in a name must not reach the page either).
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::model::printable(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -333,3 +333,43 @@ fn ids_with_markup_or_that_sanitise_alike_are_escaped_and_anchor_distinct_elemen
         "{ids:?}"
     );
 }
+
+#[test]
+fn control_characters_in_names_are_escaped_on_the_page() {
+    // An ESC sequence, a bell, a carriage return and a DEL in the name, a
+    // kind and the file's own name reach the page only as escapes, as on a
+    // terminal.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd\u{1b}[2J.json");
+    let doc = serde_json::json!({
+        "format": "redsim/1",
+        "name": "red \u{1b}[31mtitle\u{7}\r\nerror: forged\u{7f}",
+        "description": "a \u{1b}]0;title\u{7} description",
+        "mission": "1y",
+        "components": [{"id": "a", "kind": "k\u{1b}[1m", "mtbf": "500h", "mttr": "10h"}],
+        "services": [{"id": "s", "requires": "a"}]
+    });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let page = dir.path().join("odd.html");
+    json_of(&[
+        "run",
+        file.to_str().unwrap(),
+        "--trials",
+        "50",
+        "-q",
+        "--format",
+        "json",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let raw: Vec<char> = html
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || c == '\u{7f}')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters on the page: {raw:?}");
+    assert!(
+        html.contains(r"red \u{1b}[31mtitle\u{7}\r\nerror: forged\u{7f}"),
+        "the name is not shown escaped"
+    );
+}
