@@ -44,6 +44,9 @@ pub struct RunConfig {
 /// Trials per work unit: progress is reported once per unit.
 const CHUNK: u64 = 256;
 
+/// Trials between two questions whether a run is to stop, inside a unit.
+const STOP_EVERY: u64 = 16;
+
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -97,6 +100,27 @@ pub fn run_segmented(
     ends: &[u64],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Tally>, EngineError> {
+    let never = || false;
+    Ok(run_segmented_until(model, cfg, ends, progress, &never)?.expect("a run that is never stopped ends"))
+}
+
+/// [`run_segmented`], given up when `stop()` turns true: it is asked
+/// before each work unit of [`CHUNK`] trials and every [`STOP_EVERY`]
+/// trials within one, and once it is true no trial starts and the run
+/// returns `None`. A run that
+/// ends is the same as [`run_segmented`]'s, whatever `stop` is: only whether
+/// it ends depends on it (`check --max-time` gives up its batch in flight
+/// and reports the looks before it).
+///
+/// # Errors
+/// As [`run`], for a run that ends.
+pub fn run_segmented_until(
+    model: &Model,
+    cfg: &RunConfig,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Vec<Tally>>, EngineError> {
     let plan = Plan::new(model);
     let (first, last) = (cfg.first_trial, cfg.first_trial + cfg.trials);
     let mut bounds: Vec<u64> = ends.iter().copied().filter(|&e| e > first && e < last).collect();
@@ -106,7 +130,7 @@ pub fn run_segmented(
     in_pool(
         cfg.threads,
         |e| model.elements[e].id.clone(),
-        || run_plan(&plan, cfg, &bounds, progress),
+        || run_plan(&plan, cfg, &bounds, progress, stop),
     )
 }
 
@@ -199,7 +223,8 @@ impl Units {
 /// Runs every trial of `units` in parallel and reduces the accumulators:
 /// `one(state, acc, segment, i)` runs trial `i` into `acc`, with per-thread
 /// scratch `state`. Accumulators merge exactly, so the result does not depend
-/// on the thread count.
+/// on the thread count. `None` when `stop()`, asked before each unit, turned
+/// true (the units left are skipped).
 ///
 /// # Errors
 /// The runaway trial with the lowest index, whatever the thread count.
@@ -210,20 +235,32 @@ fn run_units<S: Send, A: Send>(
     one: impl Fn(&mut S, &mut A, usize, u64) -> Result<(), Runaway> + Sync + Send,
     merge: impl Fn(&mut A, &A) + Sync + Send,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<A, Runaway> {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<A>, Runaway> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     // The lowest trial that ran away so far. Units that start after it are
     // skipped; every trial before it still runs, so the error reported is
     // always the lowest runaway trial, whatever the thread count.
     let first_runaway = AtomicU64::new(u64::MAX);
+    let stopped = AtomicBool::new(false);
     let (acc, runaway) = (0..units.len())
         .into_par_iter()
         .map(|u| units.get(u))
         .fold(
             || (state(), fresh(), None::<Runaway>),
             |(mut st, mut acc, mut runaway), (j, start, end)| {
+                if stopped.load(Ordering::Relaxed) || stop() {
+                    stopped.store(true, Ordering::Relaxed);
+                    return (st, acc, runaway);
+                }
                 for i in start..end {
                     if i > first_runaway.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    // Within a unit too, every few trials: a unit of slow
+                    // trials can take minutes.
+                    if i > start && (i - start).is_multiple_of(STOP_EVERY) && stop() {
+                        stopped.store(true, Ordering::Relaxed);
                         break;
                     }
                     if let Err(r) = one(&mut st, &mut acc, j, i) {
@@ -249,9 +286,14 @@ fn run_units<S: Send, A: Send>(
                 (a, r)
             },
         );
+    // A run given up is no result, even where a trial ran away: the lowest
+    // runaway trial may be among the units skipped.
+    if stopped.into_inner() {
+        return Ok(None);
+    }
     match runaway {
         Some(r) => Err(r),
-        None => Ok(acc),
+        None => Ok(Some(acc)),
     }
 }
 
@@ -260,7 +302,8 @@ fn run_plan(
     cfg: &RunConfig,
     bounds: &[u64],
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<Tally>, Runaway> {
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Vec<Tally>>, Runaway> {
     run_units(
         Units::new(cfg.first_trial, bounds),
         || Trial::new(plan),
@@ -272,6 +315,7 @@ fn run_plan(
             }
         },
         progress,
+        stop,
     )
 }
 
@@ -346,7 +390,9 @@ pub fn run_paired(
             },
             PairedTally::merge,
             progress,
+            &|| false,
         )
+        .map(|done| done.expect("a run that is never stopped ends"))
     };
     let name = |mut e: usize| {
         for m in models {
