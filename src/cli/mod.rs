@@ -1,7 +1,6 @@
 //! The command-line interface: argument definitions and subcommands.
 //! Nothing in the library depends on this module.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -24,9 +23,11 @@ macro_rules! note {
 }
 
 mod output;
+mod progress;
 mod shard;
 
 use output::{Out, Outputs};
+use progress::Progress;
 
 /// Writes a line to standard error, ignoring a failure to do so.
 pub(crate) fn note(args: std::fmt::Arguments) {
@@ -184,6 +185,9 @@ pub struct CheckArgs {
     /// Also draw the plots of the last look (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// No progress and no notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Change the scenario without editing the file: `PATH=VALUE` (as for `run`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
@@ -208,6 +212,9 @@ pub struct CompareArgs {
     pub sim: SimOptions,
     #[command(flatten)]
     pub out: RunOutput,
+    /// No progress and no notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Run only shard K of N (0-based) of the trials, on every design, and
     /// write a shard file for `redsim merge`; `auto/N` reads K from
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
@@ -229,6 +236,9 @@ pub struct SweepArgs {
     pub sim: SimOptions,
     #[command(flatten)]
     pub out: RunOutput,
+    /// No progress and no notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Run only shard K of N (0-based) of the trials, at every point of the
     /// grid, and write a shard file for `redsim merge`; `auto/N` as for `run`.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
@@ -319,7 +329,7 @@ pub struct RunArgs {
     pub sim: SimOptions,
     #[command(flatten)]
     pub out: RunOutput,
-    /// No progress bar and no notes on standard error.
+    /// No progress and no notes on standard error.
     #[arg(long, short)]
     pub quiet: bool,
     /// Run until the relative half-width of every service's unavailability
@@ -871,10 +881,18 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     // Kept for the convergence plot of the HTML report.
     let mut segments = Vec::new();
     let started = std::time::Instant::now();
+    // Past --max-time the batch in flight is given up, and the last look
+    // that ended is reported: its trials are on the fixed schedule, so the
+    // report stays a pure function of (scenario, seed, trials, options).
+    let deadline = args
+        .max_time
+        .map(|s| started + std::time::Duration::from_secs_f64(s));
+    let out_of_time = || deadline.is_some_and(|d| std::time::Instant::now() >= d);
     let mut decisions = Vec::new();
     // The exact values do not change from look to look.
     let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
     let mut stopped = "decided";
+    let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
     for (i, &upto) in looks_at.iter().enumerate() {
         if needs_simulation {
             let cfg = RunConfig {
@@ -883,28 +901,68 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                 trials: upto - tally.trials,
                 threads: args.threads.map(|t| t as usize),
             };
-            for part in engine::run_segmented(m, &cfg, &engine::checkpoints(args.max_trials), &|_| {})? {
+            bar.set_length(upto);
+            let ends = engine::checkpoints(args.max_trials);
+            let Some(parts) = engine::run_segmented_until(m, &cfg, &ends, &|k| bar.inc(k), &out_of_time)?
+            else {
+                stopped = "max_time";
+                break;
+            };
+            for part in parts {
                 tally.merge(&part);
                 segments.push(part);
             }
         }
         let summary = analysis::summarize_with(m, &tally, per_look, &exact);
         decisions = chk::decide(m, &targets, &summary, &spofs);
-        if !needs_simulation || decisions.iter().all(|d| d.verdict != Verdict::Undecided) {
+        let open = decisions
+            .iter()
+            .filter(|d| d.verdict == Verdict::Undecided)
+            .count();
+        if !needs_simulation || open == 0 {
             break;
         }
+        bar.set_message(format!(
+            "look {} of {looks}: {open} of {} targets undecided",
+            i + 1,
+            decisions.len()
+        ));
         if i + 1 == looks_at.len() {
             stopped = "max_trials";
-        } else if args
-            .max_time
-            .is_some_and(|s| started.elapsed().as_secs_f64() >= s)
-        {
+        } else if out_of_time() {
             stopped = "max_time";
             break;
         }
     }
+    bar.finish();
+    if decisions.is_empty() {
+        // Out of time before the first look ended: every target is
+        // undecided, on no trials.
+        decisions = chk::decide(
+            m,
+            &targets,
+            &analysis::summarize_with(m, &tally, per_look, &exact),
+            &spofs,
+        );
+        for d in &mut decisions {
+            if d.metric.simulated() {
+                d.verdict = Verdict::Undecided;
+                d.estimate = None;
+                d.reason = None;
+            }
+        }
+    }
     if args.result.is_some() && decisions.iter().any(|d| d.verdict == Verdict::Undecided) {
         stopped = "result";
+    }
+    let budget = budget_spent(stopped, tally.trials, args);
+    for d in decisions.iter_mut().filter(|d| d.verdict == Verdict::Undecided) {
+        if let Some(b) = &budget {
+            d.reason = Some(match d.reason.take() {
+                Some(r) => format!("{r}; {b}"),
+                None => b.clone(),
+            });
+        }
     }
     let prov = provenance(&args.file, &sc);
     let rep = report::CheckReport {
@@ -971,7 +1029,44 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         (false, true, Undecided::Report) => EXIT_UNDECIDED,
         _ => EXIT_OK,
     };
-    Ok(commit_decided(outs, code, args.format == Format::Json))
+    Ok(commit_decided(
+        outs,
+        code,
+        args.quiet || args.format == Format::Json,
+    ))
+}
+
+/// A count with its thousands separated: 1,024,000.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The budget that ran out before every target was decided, in words, with
+/// the flag that raises it (`stopped` as in the check report).
+fn budget_spent(stopped: &str, trials: u64, args: &CheckArgs) -> Option<String> {
+    let n = thousands(trials);
+    match stopped {
+        "max_trials" => Some(format!(
+            "undecided after {n} trials (the --max-trials budget): raise --max-trials (e.g. --max-trials {})",
+            args.max_trials.saturating_mul(4)
+        )),
+        "max_time" => Some(format!(
+            "undecided after {n} trials (the --max-time budget of {} s ran out first): raise --max-time",
+            args.max_time.unwrap_or_default()
+        )),
+        "result" => Some(format!(
+            "undecided on the {n} trials of the result file: merge shards of a run with more trials (--trials)"
+        )),
+        _ => None,
+    }
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
@@ -992,7 +1087,9 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     let mut outs = Outputs::new(args.files.iter().map(PathBuf::as_path));
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
-    let paired = engine::run_paired(&models, &matched, &args.sim.config(), &|_| {})?;
+    let bar = Progress::new(args.quiet, args.sim.trials);
+    let paired = engine::run_paired(&models, &matched, &args.sim.config(), &|k| bar.inc(k))?;
+    bar.finish();
     let provs: Vec<Provenance> = args
         .files
         .iter()
@@ -1007,7 +1104,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         confidence: args.sim.confidence,
     };
     report_compare(&result, args.out.format, &mut outs, &slots)?;
-    outs.commit(false)?;
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
@@ -1038,16 +1135,19 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
     // The outputs are planned and checked before the grid is simulated.
     let run_points = |outs: &mut Outputs, cfg: &RunConfig| -> anyhow::Result<Vec<crate::shard::SweepPoint>> {
         outs.check()?;
+        let bar = Progress::new(args.quiet, cfg.trials.saturating_mul(grid.len() as u64));
         let mut points = Vec::new();
-        for set in grid.iter().cloned() {
+        for (k, set) in grid.iter().cloned().enumerate() {
+            bar.set_message(format!("point {} of {}", k + 1, grid.len()));
             let sc = scenario::from_source(&args.file, base.source.clone(), &set)?;
-            let tally = engine::run(&sc.model, cfg, &|_| {})?;
+            let tally = engine::run(&sc.model, cfg, &|k| bar.inc(k))?;
             points.push(crate::shard::SweepPoint {
                 set,
                 model: sc.model,
                 tally,
             });
         }
+        bar.finish();
         Ok(points)
     };
     if let Some(part) = part {
@@ -1059,7 +1159,7 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
             points,
         };
         shard::put(&mut outs, slot, &args.sim, part, vec![(&args.file, &base)], data);
-        outs.commit(false)?;
+        outs.commit(args.quiet)?;
         return Ok(EXIT_OK);
     }
     let slots = RunSlots::plan(&mut outs, &args.out);
@@ -1074,7 +1174,7 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         confidence: args.sim.confidence,
     };
     report_sweep(&result, args.out.format, &mut outs, &slots)?;
-    outs.commit(false)?;
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
@@ -1207,7 +1307,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             engine::rng::GENERATOR
         );
     }
-    let bar = progress_bar(args.quiet, args.sim.trials);
+    let bar = Progress::new(args.quiet, args.sim.trials);
     let started = std::time::Instant::now();
     let segments = match args.precision {
         None => engine::run_segmented(&sc.model, &cfg, &engine::checkpoints(args.sim.trials), &|k| {
@@ -1262,7 +1362,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             segments
         }
     };
-    bar.finish_and_clear();
+    bar.finish();
     if !args.quiet {
         speed_note(&segments, started);
     }
@@ -1277,22 +1377,6 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     report_run(&result, args.out.format, &mut outs, &slots)?;
     outs.commit(args.quiet)?;
     Ok(EXIT_OK)
-}
-
-/// A progress bar of `len` trials on standard error, hidden when quiet or
-/// not on a terminal.
-fn progress_bar(quiet: bool, len: u64) -> indicatif::ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let b = indicatif::ProgressBar::new(len);
-    b.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
-        )
-        .expect("a fixed template"),
-    );
-    b
 }
 
 /// Says on standard error how fast the segments' events were simulated.

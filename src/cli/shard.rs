@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, ReportArgs, RunArgs, RunResult,
-    RunSlots, SimOptions, SweepResult, progress_bar, report_compare, report_run, report_sweep, speed_note,
+    CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, Progress, ReportArgs, RunArgs,
+    RunResult, RunSlots, SimOptions, SweepResult, report_compare, report_run, report_sweep, speed_note,
 };
 use crate::engine::{self, RunConfig, Tally};
 use crate::model::Model;
@@ -48,7 +48,7 @@ pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Resu
             engine::rng::GENERATOR
         );
     }
-    let bar = progress_bar(args.quiet, cfg.trials);
+    let bar = Progress::new(args.quiet, cfg.trials);
     let started = std::time::Instant::now();
     let segments = if cfg.trials == 0 {
         Vec::new()
@@ -57,7 +57,7 @@ pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Resu
             bar.inc(k)
         })?
     };
-    bar.finish_and_clear();
+    bar.finish();
     if !args.quiet {
         speed_note(&segments, started);
     }
@@ -88,14 +88,17 @@ pub(super) fn compare(
     );
     outs.check()?;
     let models: Vec<&Model> = scs.iter().map(|s| &s.model).collect();
-    let paired = engine::run_paired(&models, matched, &config(&args.sim, part), &|_| {})?;
+    let cfg = config(&args.sim, part);
+    let bar = Progress::new(args.quiet, cfg.trials);
+    let paired = engine::run_paired(&models, matched, &cfg, &|k| bar.inc(k))?;
+    bar.finish();
     let data = Data::Compare {
         models: models.into_iter().cloned().collect(),
         paired,
     };
     let sources = args.files.iter().map(PathBuf::as_path).zip(scs).collect();
     put(&mut outs, slot, &args.sim, part, sources, data);
-    outs.commit(false)?;
+    outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 

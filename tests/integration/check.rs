@@ -313,3 +313,180 @@ fn a_service_that_cannot_go_down_does_not_hold_a_precise_run_back() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["trials"].as_u64().unwrap() < 64_000);
 }
+
+// Issue 12, points 3 and 4: --max-time is honoured within a batch, an
+// undecided verdict names the budget that ran out, and progress goes to
+// standard error only.
+
+/// Runs redsim with `args` and the environment `env`; returns (exit code,
+/// stdout, stderr, seconds taken).
+fn redsim_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String, f64) {
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        started.elapsed().as_secs_f64(),
+    )
+}
+
+/// A slow model (60 nodes, one crew, a 200-year mission: milliseconds a
+/// trial) and a goal at its availability, which no number of trials decides.
+fn slow_undecided() -> Vec<String> {
+    [
+        "check",
+        &scenario("fleet-one-crew.json"),
+        "--set",
+        "mission=200y",
+        "--target",
+        "storage=99.6565%",
+        "--format",
+        "json",
+        "-q",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn max_time_gives_up_the_batch_in_flight_and_reports_the_last_look() {
+    // A first batch of 200,000 slow trials (minutes) and a budget of
+    // 1 s: the batch is given up, no look ended, every target undecided on
+    // 0 trials. (Before, the batch ran to its end: the limit was asked only
+    // between batches.) The wall-clock bound is far above the second it
+    // takes and far below the batch.
+    let mut args = slow_undecided();
+    args.extend(
+        [
+            "--first-trials",
+            "200000",
+            "--max-trials",
+            "800000",
+            "--max-time",
+            "1",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err, took) = redsim_env(&args, &[]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(took < 120.0, "took {took} s");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["trials"], 0, "{out}");
+    assert_eq!(json["stopped"], "max_time");
+    let d = &json["decisions"][0];
+    assert_eq!(d["verdict"], "undecided");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "undecided after 0 trials (the --max-time budget of 1 s ran out first): raise --max-time"
+        ),
+        "{reason}"
+    );
+    // Small batches: the trials reported are a look's, on the schedule
+    // (64, 128, 256, ...), whatever the batch in flight held when time ran out.
+    let mut args = slow_undecided();
+    args.extend(
+        [
+            "--first-trials",
+            "64",
+            "--max-trials",
+            "67108864",
+            "--max-time",
+            "1.5",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, _, took) = redsim_env(&args, &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(took < 120.0, "took {took} s");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let trials = json["trials"].as_u64().unwrap();
+    assert!(
+        trials == 0 || (trials.is_multiple_of(64) && (trials / 64).is_power_of_two()),
+        "{trials} trials is not a look of the schedule"
+    );
+    assert_eq!(json["stopped"], "max_time");
+}
+
+#[test]
+fn an_undecided_verdict_names_the_budget_and_the_flag_that_raises_it() {
+    let (code, text) = check(
+        &[
+            &scenario("series.json"),
+            "--target",
+            "system=96.5349%",
+            "--max-trials",
+            "8000",
+        ],
+        false,
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("undecided after 8,000 trials (the --max-trials budget): raise --max-trials (e.g. --max-trials 32000)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn progress_lines_go_to_standard_error_unless_quiet() {
+    // Standard error is a pipe here, so progress comes as plain lines, at
+    // the interval the hidden REDSIM_PROGRESS_INTERVAL sets (10 s by
+    // default; 0.05 s keeps the test short).
+    let fast = [("REDSIM_PROGRESS_INTERVAL", "0.05s")];
+    let mut args = slow_undecided();
+    args.retain(|a| a != "-q");
+    args.extend(
+        [
+            "--first-trials",
+            "64",
+            "--max-trials",
+            "67108864",
+            "--max-time",
+            "1",
+        ]
+        .map(String::from),
+    );
+    let check: Vec<&str> = args.iter().map(String::as_str).collect();
+    let fleet = scenario("fleet-one-crew.json");
+    let slow = ["--set", "mission=100y", "--trials", "600"];
+    let run: Vec<&str> = ["run", fleet.as_str()].into_iter().chain(slow).collect();
+    let sweep: Vec<&str> = ["sweep", fleet.as_str(), "--set", "repair.crews=1,2"]
+        .into_iter()
+        .chain(["--set", "mission=100y", "--trials", "300"])
+        .collect();
+    let two = scenario("fleet-two-crews.json");
+    let compare = vec!["compare", fleet.as_str(), two.as_str(), "--trials", "40000"];
+    for cmd in [check, run, sweep, compare] {
+        let (_, out, err, _) = redsim_env(&cmd, &fast);
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains(" trials (") && l.contains("elapsed"))
+            .collect();
+        assert!(
+            !lines.is_empty(),
+            "{cmd:?}: no progress line on standard error:\n{err}"
+        );
+        assert!(
+            lines[0].starts_with("redsim: ") && lines[0].contains(" of ") && lines[0].contains(" left"),
+            "{}",
+            lines[0]
+        );
+        assert!(!out.contains("elapsed"), "{cmd:?}: progress on standard output");
+        // The same with --quiet: nothing on standard error, the same report.
+        let quiet: Vec<&str> = cmd.iter().copied().chain(["--quiet"]).collect();
+        let (_, quiet_out, quiet_err, _) = redsim_env(&quiet, &fast);
+        assert!(!quiet_err.contains("elapsed"), "{cmd:?} --quiet: {quiet_err}");
+        if cmd[0] != "check" {
+            // (check stops at a time: its report may differ from run to run.)
+            assert_eq!(out, quiet_out, "{cmd:?}: progress changed the report");
+        }
+    }
+}
