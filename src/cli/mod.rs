@@ -922,8 +922,27 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         if !needs_simulation || open == 0 {
             break;
         }
+        // The first undecided target's estimate: what the next look may settle.
+        let estimate = decisions
+            .iter()
+            .find(|d| d.verdict == Verdict::Undecided)
+            .and_then(|d| d.estimate.map(|e| (d, e)))
+            .map_or_else(String::new, |(d, e)| {
+                let v = |x: f64| match d.metric {
+                    chk::Metric::Availability => format!("{:.4} %", 100.0 * x),
+                    _ => format!("{x:.4}"),
+                };
+                format!(
+                    " ({}: {} [{}, {}] against {})",
+                    d.service,
+                    v(e.point),
+                    v(e.ci_low),
+                    v(e.ci_high),
+                    report::goal_text(d.metric, d.goal)
+                )
+            });
         bar.set_message(format!(
-            "look {} of {looks}: {open} of {} targets undecided",
+            "look {} of {looks}: {open} of {} targets undecided{estimate}",
             i + 1,
             decisions.len()
         ));
