@@ -138,10 +138,11 @@ pub fn bounded_mean(m: &Moments, n: u64, bound: f64, scale: f64, confidence: f64
     let nf = n as f64;
     let (sum, sum_sq, centred) = sums(m, n, bound);
     let alpha = 1.0 - confidence;
-    let allowance = if effective_events(m) < allowance_threshold(confidence) {
+    let (effective, threshold) = (effective_events(m), allowance_threshold(confidence));
+    let allowance = if effective < threshold {
         1.0
     } else {
-        sum_sq / sum
+        sum_sq / sum * threshold / effective
     };
     let zero_high = -(alpha.ln() / nf).exp_m1();
     let (low, high) = fay_feuer(sum, centred, allowance, n, confidence, zero_high);
