@@ -128,9 +128,10 @@ fn std_error(m: &Moments, n: u64) -> f64 {
 /// variance `C`; high end the `1 − α/2` quantile of one of mean `S + a` and
 /// variance `C + a²`, over `n`. The allowance `a` for an outage not seen is 1
 /// (an outage as long as the mission) while the effective number of
-/// outages `S²/Σy_i²` (Kish's effective sample size: the number of equal
-/// shares giving the same spread) is below [`allowance_threshold`], and the
-/// size-biased mean share `Σy_i²/S` from there. With nothing observed the
+/// outages `K = S²/Σy_i²` (Kish's effective sample size: the number of
+/// equal shares giving the same spread) is below [`allowance_threshold`]
+/// `K₀`, and the size-biased mean share `Σy_i²/S` times `K₀/K` from there,
+/// which fades out as outages accumulate, leaving the t interval. With nothing observed the
 /// bound is one-sided: the mean is at most the chance that a trial sees
 /// anything, whose exact bound with zero events in `n` trials is
 /// `1 − α^(1/n)` (Clopper–Pearson).
@@ -148,10 +149,11 @@ pub fn bounded_mean(m: &Moments, n: u64, bound: f64, scale: f64, confidence: f64
     let (low, high) = fay_feuer(sum, centred, allowance, n, confidence, zero_high);
     let k = bound * scale;
     Estimate {
-        point: sum / nf * k,
+        // As the t interval's mean, to the last bit.
+        point: m.sum as f64 / nf * scale,
         std_error: Some(std_error(m, n) * scale),
         ci_low: low.clamp(0.0, 1.0) * k,
-        ci_high: high.clamp(0.0, 1.0).max(sum / nf) * k,
+        ci_high: (high.clamp(0.0, 1.0) * k).max(m.sum as f64 / nf * scale),
         confidence,
     }
 }
@@ -169,7 +171,7 @@ pub fn count_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate 
     let zero_high = -(1.0 - confidence).ln() / nf;
     let (low, high) = fay_feuer(sum, centred, 1.0, n, confidence, zero_high);
     Estimate {
-        point: sum / nf * scale,
+        point: m.sum as f64 / nf * scale,
         std_error: Some(std_error(m, n) * scale),
         ci_low: low * scale,
         ci_high: high * scale,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::engine::{Moments, ServiceTally, SignedMoments, TICKS_PER_HOUR, Tally, Wide};
-use crate::model::{HOURS_PER_YEAR, Model};
+use crate::model::{GroupMode, HOURS_PER_YEAR, Model, Replication};
 pub use intervals::{bounded_mean, clopper_pearson, count_mean};
 
 /// Below this many observed outages (over all trials) an interval is flagged
@@ -382,24 +382,46 @@ pub fn summarize_with(
                     planned_outages_observed: t.planned_outages,
                 });
             }
-            if !model.replicated_groups_of(i).is_empty() {
+            let replicated = model.replicated_groups_of(i);
+            if !replicated.is_empty() {
                 let events = t.data_losses.sum as u64;
+                // Synchronous replication loses nothing by construction: its
+                // zeros are exact, not merely unobserved, so no bound.
+                let can_lose = replicated.iter().any(|&g| {
+                    matches!(
+                        model.groups[g].mode,
+                        GroupMode::ActivePassive {
+                            replication: Some(Replication::Async { .. }),
+                            ..
+                        }
+                    )
+                });
+                let loss = |e: Estimate| {
+                    if can_lose {
+                        e
+                    } else {
+                        Estimate {
+                            ci_high: e.point,
+                            ..e
+                        }
+                    }
+                };
                 sum.data_loss = Some(DataLossSummary {
-                    events_per_year: count_mean(&t.data_losses, n, per_year, confidence),
-                    lost_write_seconds_per_year: bounded_mean(
+                    events_per_year: loss(count_mean(&t.data_losses, n, per_year, confidence)),
+                    lost_write_seconds_per_year: loss(bounded_mean(
                         &t.lost_writes,
                         n,
                         mission_ticks,
                         per_year * 3600.0 / TICKS_PER_HOUR,
                         confidence,
-                    ),
+                    )),
                     events_observed: events,
                     rpo: s.rpo.map(|rpo_hours| RpoSummary {
                         rpo_hours,
                         losses_over_rpo: t.over_rpo,
                         fraction_of_losses: (events > 0)
                             .then(|| clopper_pearson(t.over_rpo, events, confidence)),
-                        p_loss_over_rpo: clopper_pearson(t.trials_over_rpo, n, confidence),
+                        p_loss_over_rpo: loss(clopper_pearson(t.trials_over_rpo, n, confidence)),
                     }),
                 });
             }
