@@ -380,7 +380,14 @@ fn main() {
                 lowest = lowest.min(cov);
             }
             let ratio = if wt > 0.0 {
-                format!("{:.3}", w / wt)
+                let r = w / wt;
+                if r < 10.0 {
+                    format!("{r:.3}")
+                } else if r < 1e4 {
+                    format!("{r:.0}")
+                } else {
+                    format!("{r:.1e}")
+                }
             } else if w > 0.0 {
                 "∞".into()
             } else {
