@@ -175,6 +175,9 @@ pub fn t_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate {
 }
 
 /// A proportion with a Wilson score interval (Wilson 1927, JASA 22:209).
+/// Reports use [`clopper_pearson`], which never covers less than its level
+/// (Wilson's dips below it near 0 and 1); this one is kept for comparison,
+/// as in the coverage study.
 pub fn wilson(successes: u64, n: u64, confidence: f64) -> Estimate {
     let nf = n as f64;
     let p = successes as f64 / nf;
@@ -200,8 +203,9 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Estimate {
 }
 
 /// "Nines" of an availability, from the low end of its interval, rounded
-/// down to one decimal: never more than the data supports. `None` when no
-/// downtime at all was observed (the interval gives no finite bound).
+/// down to one decimal: never more than the data supports. With no
+/// downtime observed the low end is the one-sided bound, below 1; `None`
+/// only for an interval whose low end is 1.
 pub fn nines(availability: &Estimate) -> Option<f64> {
     let u = 1.0 - availability.ci_low;
     // `+ 0.0` turns the -0.0 of an interval reaching 0 into 0.
@@ -223,7 +227,8 @@ pub struct Durations {
 pub struct ServiceSummary {
     pub id: String,
     pub availability: Estimate,
-    /// Nines from the low end of the availability interval; `None` if no downtime was seen.
+    /// Nines from the low end of the availability interval (its one-sided
+    /// bound when no downtime was seen); `None` if that end is 1.
     pub nines: Option<f64>,
     pub downtime_hours_per_year: Estimate,
     pub outages_per_mission: Estimate,
