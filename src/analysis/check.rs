@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Estimate, MIN_OUTAGES, RunSummary};
+use super::{Estimate, RunSummary};
 use crate::model::Model;
 
 /// What a target constrains.
@@ -94,7 +94,7 @@ pub enum Verdict {
     Met,
     /// The whole interval is on the bad side.
     Missed,
-    /// The interval straddles the goal, or rests on too few outages.
+    /// The interval straddles the goal.
     Undecided,
 }
 
@@ -152,16 +152,10 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 },
             };
             d.estimate = Some(est);
-            // Intervals on time and outage counts are not to be trusted on a
-            // handful of outages (the t interval collapses with none at all);
-            // the RTO probability has a Wilson interval, good at any count.
-            if t.metric != Metric::MaxPOutageOverRto && svc.outages_observed < MIN_OUTAGES {
-                d.reason = Some(format!(
-                    "only {} outage(s) observed: too few to decide (at least {MIN_OUTAGES})",
-                    svc.outages_observed
-                ));
-                return d;
-            }
+            // Every interval is valid however few outages were seen (with
+            // none, a one-sided bound that allows for an outage as long as
+            // the mission), so no minimum count: a design that is
+            // essentially never down is met once its bound clears the goal.
             let (good, bad) = if up_good {
                 (est.ci_low >= t.goal, est.ci_high < t.goal)
             } else {

@@ -5,13 +5,15 @@
 
 pub mod check;
 pub mod compare;
+pub mod intervals;
 pub mod structure;
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::engine::{Moments, ServiceTally, SignedMoments, TICKS_PER_HOUR, Tally, Wide};
-use crate::model::{HOURS_PER_YEAR, Model};
+use crate::model::{GroupMode, HOURS_PER_YEAR, Model, Replication};
+pub use intervals::{bounded_mean, clopper_pearson, count_mean};
 
 /// Below this many observed outages (over all trials) an interval is flagged
 /// as not to be trusted.
@@ -173,6 +175,9 @@ pub fn t_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate {
 }
 
 /// A proportion with a Wilson score interval (Wilson 1927, JASA 22:209).
+/// Reports use [`clopper_pearson`], which never covers less than its level
+/// (Wilson's dips below it near 0 and 1); this one is kept for comparison,
+/// as in the coverage study.
 pub fn wilson(successes: u64, n: u64, confidence: f64) -> Estimate {
     let nf = n as f64;
     let p = successes as f64 / nf;
@@ -198,8 +203,9 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Estimate {
 }
 
 /// "Nines" of an availability, from the low end of its interval, rounded
-/// down to one decimal: never more than the data supports. `None` when no
-/// downtime at all was observed (the interval gives no finite bound).
+/// down to one decimal: never more than the data supports. With no
+/// downtime observed the low end is the one-sided bound, below 1; `None`
+/// only for an interval whose low end is 1.
 pub fn nines(availability: &Estimate) -> Option<f64> {
     let u = 1.0 - availability.ci_low;
     // `+ 0.0` turns the -0.0 of an interval reaching 0 into 0.
@@ -221,7 +227,8 @@ pub struct Durations {
 pub struct ServiceSummary {
     pub id: String,
     pub availability: Estimate,
-    /// Nines from the low end of the availability interval; `None` if no downtime was seen.
+    /// Nines from the low end of the availability interval (its one-sided
+    /// bound when no downtime was seen); `None` if that end is 1.
     pub nines: Option<f64>,
     pub downtime_hours_per_year: Estimate,
     pub outages_per_mission: Estimate,
@@ -367,28 +374,59 @@ pub fn summarize_with(
             sum.exact = exact[i].clone();
             sum.downtime_by_cause = by_cause(model, t, tally.trials, confidence);
             let n = tally.trials;
-            let per_year = |m: &Moments, scale: f64| {
-                t_mean(m, n, scale * HOURS_PER_YEAR / model.mission, confidence).clamped(0.0, f64::INFINITY)
-            };
+            let mission_ticks = model.mission * TICKS_PER_HOUR;
+            let per_year = HOURS_PER_YEAR / model.mission;
+            // Down time in a mission is at most the mission.
+            let down_per_year =
+                |m: &Moments| bounded_mean(m, n, mission_ticks, per_year / TICKS_PER_HOUR, confidence);
             if model.has_planned() {
                 sum.planned = Some(PlannedSummary {
                     counts_against_availability: s.planned_counts,
-                    planned_downtime_hours_per_year: per_year(&t.planned_down, 1.0 / TICKS_PER_HOUR),
-                    unplanned_downtime_hours_per_year: per_year(&t.unplanned_down, 1.0 / TICKS_PER_HOUR),
+                    planned_downtime_hours_per_year: down_per_year(&t.planned_down),
+                    unplanned_downtime_hours_per_year: down_per_year(&t.unplanned_down),
                     planned_outages_observed: t.planned_outages,
                 });
             }
-            if !model.replicated_groups_of(i).is_empty() {
+            let replicated = model.replicated_groups_of(i);
+            if !replicated.is_empty() {
                 let events = t.data_losses.sum as u64;
+                // Synchronous replication loses nothing by construction: its
+                // zeros are exact, not merely unobserved, so no bound.
+                let can_lose = replicated.iter().any(|&g| {
+                    matches!(
+                        model.groups[g].mode,
+                        GroupMode::ActivePassive {
+                            replication: Some(Replication::Async { .. }),
+                            ..
+                        }
+                    )
+                });
+                let loss = |e: Estimate| {
+                    if can_lose {
+                        e
+                    } else {
+                        Estimate {
+                            ci_high: e.point,
+                            ..e
+                        }
+                    }
+                };
                 sum.data_loss = Some(DataLossSummary {
-                    events_per_year: per_year(&t.data_losses, 1.0),
-                    lost_write_seconds_per_year: per_year(&t.lost_writes, 3600.0 / TICKS_PER_HOUR),
+                    events_per_year: loss(count_mean(&t.data_losses, n, per_year, confidence)),
+                    lost_write_seconds_per_year: loss(bounded_mean(
+                        &t.lost_writes,
+                        n,
+                        mission_ticks,
+                        per_year * 3600.0 / TICKS_PER_HOUR,
+                        confidence,
+                    )),
                     events_observed: events,
                     rpo: s.rpo.map(|rpo_hours| RpoSummary {
                         rpo_hours,
                         losses_over_rpo: t.over_rpo,
-                        fraction_of_losses: (events > 0).then(|| wilson(t.over_rpo, events, confidence)),
-                        p_loss_over_rpo: wilson(t.trials_over_rpo, n, confidence),
+                        fraction_of_losses: (events > 0)
+                            .then(|| clopper_pearson(t.over_rpo, events, confidence)),
+                        p_loss_over_rpo: loss(clopper_pearson(t.trials_over_rpo, n, confidence)),
                     }),
                 });
             }
@@ -409,6 +447,7 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<Cau
     let total: u128 = t.by_cause.values().map(|v| v.down.sum).sum();
     let n_el = model.elements.len();
     let per_year = HOURS_PER_YEAR / model.mission / TICKS_PER_HOUR;
+    let mission_ticks = model.mission * TICKS_PER_HOUR;
     let mut out: Vec<CauseShare> = t
         .by_cause
         .iter()
@@ -421,7 +460,7 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<Cau
                 .map(|e| model.common_cause[e as usize - n_el].id.clone()),
             planned_or_initial: e.is_none(),
             outages: c.outages,
-            downtime_hours_per_year: t_mean(&c.down, n, per_year, confidence).clamped(0.0, f64::INFINITY),
+            downtime_hours_per_year: bounded_mean(&c.down, n, mission_ticks, per_year, confidence),
             share: if total > 0 {
                 c.down.sum as f64 / total as f64
             } else {
@@ -440,9 +479,16 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<Cau
 }
 
 /// A service's unavailability over `n` trials of `mission` hours: the mean
-/// share of each mission spent down, with its t interval (clamped to [0, 1]).
+/// share of each mission spent down, with an interval valid however few
+/// outages were seen ([`bounded_mean`]; a one-sided bound without any).
 pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> Estimate {
-    t_mean(&t.down, n, 1.0 / (TICKS_PER_HOUR * mission), confidence).clamped(0.0, 1.0)
+    bounded_mean(
+        &t.down,
+        n,
+        TICKS_PER_HOUR * mission,
+        1.0 / (TICKS_PER_HOUR * mission),
+        confidence,
+    )
 }
 
 fn summarize_service(
@@ -457,11 +503,7 @@ fn summarize_service(
     let unavail = unavailability(t, n, mission, confidence);
     let availability = unavail.complement();
     let downtime = unavail.scaled(HOURS_PER_YEAR);
-    let outages = t_mean(&t.outages, n, 1.0, confidence);
-    let outages = Estimate {
-        ci_low: outages.ci_low.max(0.0),
-        ..outages
-    };
+    let outages = count_mean(&t.outages, n, 1.0, confidence);
     let observed = t.durations.count;
     let h = |ticks: f64| ticks / TICKS_PER_HOUR;
     let outage_hours = (observed > 0).then(|| Durations {
@@ -473,8 +515,10 @@ fn summarize_service(
     });
     let total_outages = t.outages.sum as u64;
     let up_per_mission = availability.point * mission;
+    // Up time over outages + 1: the ratio with the outages alone overstates
+    // the mean on few outages (E[1/N] > 1/E[N]; by about 23 % on seven).
     let mtbo = (total_outages > 0).then(|| Estimate {
-        point: up_per_mission / outages.point,
+        point: up_per_mission * n as f64 / (total_outages as f64 + 1.0),
         std_error: None,
         ci_low: up_per_mission / outages.ci_high,
         ci_high: if outages.ci_low > 0.0 {
@@ -484,25 +528,7 @@ fn summarize_service(
         },
         confidence,
     });
-    let mut warnings = Vec::new();
-    if total_outages < MIN_OUTAGES {
-        let suggest = if total_outages == 0 {
-            n.saturating_mul(10)
-        } else {
-            n.saturating_mul(MIN_OUTAGES.div_ceil(total_outages))
-        };
-        warnings.push(if total_outages == 0 {
-            format!(
-                "no outage was observed in {n} trials: the intervals collapse to a point and describe this sample, \
-                 not the design; run more trials (e.g. --trials {suggest})"
-            )
-        } else {
-            format!(
-                "only {total_outages} outage(s) were observed in {n} trials: the intervals rest on too few outages \
-                 to be trusted; run more trials (e.g. --trials {suggest})"
-            )
-        });
-    }
+    let warnings = few_outages_warnings(t, n, total_outages, &unavail);
     ServiceSummary {
         id: id.to_string(),
         nines: nines(&availability),
@@ -510,17 +536,23 @@ fn summarize_service(
         downtime_hours_per_year: downtime,
         outages_per_year: outages.scaled(per_year),
         outages_per_mission: outages,
-        p_no_outage: wilson(t.no_outage, n, confidence),
+        p_no_outage: clopper_pearson(t.no_outage, n, confidence),
         outage_hours,
-        degraded_fraction: t_mean(&t.degraded, n, 1.0 / (TICKS_PER_HOUR * mission), confidence)
-            .clamped(0.0, 1.0),
+        degraded_fraction: bounded_mean(
+            &t.degraded,
+            n,
+            TICKS_PER_HOUR * mission,
+            1.0 / (TICKS_PER_HOUR * mission),
+            confidence,
+        ),
         mean_time_between_outages_hours: mtbo,
         outages_observed: total_outages,
         rto: rto.map(|rto_hours| RtoSummary {
             rto_hours,
             outages_over_rto: t.over_rto,
-            fraction_of_outages: (total_outages > 0).then(|| wilson(t.over_rto, total_outages, confidence)),
-            p_outage_over_rto: wilson(t.trials_over_rto, n, confidence),
+            fraction_of_outages: (total_outages > 0)
+                .then(|| clopper_pearson(t.over_rto, total_outages, confidence)),
+            p_outage_over_rto: clopper_pearson(t.trials_over_rto, n, confidence),
         }),
         planned: None,
         data_loss: None,
@@ -528,6 +560,40 @@ fn summarize_service(
         downtime_by_cause: Vec::new(),
         warnings,
     }
+}
+
+/// What a reader should know when the outages are too few for the
+/// intervals to be narrow: with none, the bound that stands in for the
+/// interval; with fewer effective outages than
+/// [`intervals::allowance_threshold`], that the intervals allow for an unseen
+/// outage as long as the mission and that the mean time between outages
+/// rests on few outages.
+fn few_outages_warnings(t: &ServiceTally, n: u64, total_outages: u64, unavail: &Estimate) -> Vec<String> {
+    let confidence = unavail.confidence;
+    let threshold = intervals::allowance_threshold(confidence);
+    let effective = intervals::effective_events(&t.down);
+    if total_outages > 0 && effective >= threshold {
+        return Vec::new();
+    }
+    let level = format!("{}%", (confidence * 100.0 * 1e4).round() / 1e4);
+    let suggest = if total_outages == 0 {
+        n.saturating_mul(10)
+    } else {
+        n.saturating_mul((threshold / effective.max(1.0)).ceil() as u64)
+    };
+    vec![if total_outages == 0 {
+        format!(
+            "no outage was observed in {n} trials: unavailability is below {:.2e} at {level} (a one-sided \
+             bound that allows for an outage as long as the mission); more trials tighten it (e.g. --trials {suggest})",
+            unavail.ci_high
+        )
+    } else {
+        format!(
+            "only {total_outages} outage(s) were observed in {n} trials: the intervals allow for an unseen outage \
+             as long as the mission, and the mean time between outages rests on these few; more trials tighten \
+             them (e.g. --trials {suggest})"
+        )
+    }]
 }
 
 #[cfg(test)]
@@ -757,7 +823,7 @@ mod tests {
     }
 
     #[test]
-    fn mean_time_between_outages_carries_the_outages_interval() {
+    fn mean_time_between_outages_divides_by_one_more_outage_and_carries_the_outages_interval() {
         let mut t = ServiceTally::default();
         // Ten trials of 100 h: 1 h down and 2 outages in each of the first five, none after.
         for i in 0..10u64 {
@@ -770,10 +836,8 @@ mod tests {
         let s = summarize_service("s", None, &t, 10, 100.0, 0.95);
         let m = s.mean_time_between_outages_hours.expect("outages were seen");
         let up = s.availability.point * 100.0;
-        assert!(
-            (m.point - up / 1.0).abs() < 1e-9,
-            "one outage per mission on average"
-        );
+        // Up time over outages + 1: 10 missions' up time over 11, not 10.
+        assert!((m.point - up * 10.0 / 11.0).abs() < 1e-9, "{m:?}");
         assert!((m.ci_low - up / s.outages_per_mission.ci_high).abs() < 1e-9);
         assert!((m.ci_high - up / s.outages_per_mission.ci_low).abs() < 1e-9);
         assert!(m.ci_low < m.point && m.point < m.ci_high);

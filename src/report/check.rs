@@ -68,7 +68,15 @@ pub(super) fn evidence(d: &Decision) -> String {
     let Some(e) = &d.estimate else {
         return String::new();
     };
+    // Nothing observed: a one-sided bound, written as one.
     match d.metric {
+        Metric::Availability if super::one_sided_high(e) => {
+            format!("{} % (unavailability < {:.2e})", sig_pct(e.point), 1.0 - e.ci_low)
+        }
+        Metric::MaxDowntimePerYear if super::one_sided_low(e) => {
+            format!("{} (< {}) per year", hours(e.point), hours(e.ci_high))
+        }
+        _ if super::one_sided_low(e) => format!("{} (< {})", sig(e.point), sig(e.ci_high)),
         Metric::Availability => format!(
             "{} % [{}, {}]",
             sig_pct(e.point),

@@ -159,33 +159,39 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
     let row = |o: &mut Vec<Line>, label: &str, value: String, interval: String| {
         o.push(Line::Row(label.to_string(), value, interval));
     };
-    row(
-        o,
-        "availability",
-        format!("{} %", round_pct(a.point, d, Round::Nearest)),
+    let bound = format!("{}% bound", level(confidence));
+    let availability_span = if one_sided_high(a) {
+        format!("{bound} > {} %{nines}", round_pct(a.ci_low, d, Round::Down))
+    } else {
         format!(
             "{ci} [{}, {}] %{nines}",
             round_pct(a.ci_low, d, Round::Down),
             round_pct(a.ci_high, d, Round::Up)
-        ),
+        )
+    };
+    row(
+        o,
+        "availability",
+        format!("{} %", round_pct(a.point, d, Round::Nearest)),
+        availability_span,
     );
     let dt = &s.downtime_hours_per_year;
-    let (dt_point, dt_interval) = hours_interval(dt.point, dt.ci_low, dt.ci_high);
-    row(o, "downtime per year", dt_point, format!("{ci} {dt_interval}"));
+    let (dt_point, dt_interval) = hours_span(&ci, &bound, dt);
+    row(o, "downtime per year", dt_point, dt_interval);
     row(
         o,
         "outages per year",
         sig(s.outages_per_year.point),
-        interval(&ci, &s.outages_per_year),
+        interval(&ci, &bound, &s.outages_per_year),
     );
     row(
         o,
         "outages per mission",
         sig(s.outages_per_mission.point),
-        interval(&ci, &s.outages_per_mission),
+        interval(&ci, &bound, &s.outages_per_mission),
     );
-    let (point, span) = probability(&s.p_no_outage);
-    row(o, "P(no outage in mission)", point, format!("{ci} {span}"));
+    let (point, span) = probability(&ci, &bound, &s.p_no_outage);
+    row(o, "P(no outage in mission)", point, span);
     match &s.outage_hours {
         Some(h) => row(
             o,
@@ -206,7 +212,7 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
         o,
         "degraded time",
         format!("{} %", sig(g.point * 100.0)),
-        format!("{ci} [{}, {}] %", sig(g.ci_low * 100.0), sig(g.ci_high * 100.0)),
+        format!("{} %", interval(&ci, &bound, &g.scaled(100.0))),
     );
     if let Some(m) = &s.mean_time_between_outages_hours {
         let (point, interval) = if m.ci_high.is_finite() {
@@ -228,21 +234,12 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
                 o,
                 &label,
                 format!("{} %", sig(f.point * 100.0)),
-                format!(
-                    "{ci} [{}, {}] % of outages",
-                    sig(f.ci_low * 100.0),
-                    sig(f.ci_high * 100.0)
-                ),
+                format!("{} % of outages", interval(&ci, &bound, &f.scaled(100.0))),
             ),
             None => row(o, &label, "-".into(), "no outages".into()),
         }
-        let (point, interval) = probability(&r.p_outage_over_rto);
-        row(
-            o,
-            "P(outage over RTO)",
-            point,
-            format!("{ci} {interval} per mission"),
-        );
+        let (point, span) = probability(&ci, &bound, &r.p_outage_over_rto);
+        row(o, "P(outage over RTO)", point, format!("{span} per mission"));
     }
     match &s.exact {
         Exact::Solved(x) => {
@@ -266,22 +263,15 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
         }
     }
     if let Some(p) = &s.planned {
-        let e = &p.planned_downtime_hours_per_year;
-        let (point, span) = hours_interval(e.point, e.ci_low, e.ci_high);
+        let (point, span) = hours_span(&ci, &bound, &p.planned_downtime_hours_per_year);
         let counted = if p.counts_against_availability {
             "counted"
         } else {
             "not counted in availability"
         };
-        row(
-            o,
-            "planned downtime / year",
-            point,
-            format!("{ci} {span} ({counted})"),
-        );
-        let e = &p.unplanned_downtime_hours_per_year;
-        let (point, span) = hours_interval(e.point, e.ci_low, e.ci_high);
-        row(o, "unplanned downtime / year", point, format!("{ci} {span}"));
+        row(o, "planned downtime / year", point, format!("{span} ({counted})"));
+        let (point, span) = hours_span(&ci, &bound, &p.unplanned_downtime_hours_per_year);
+        row(o, "unplanned downtime / year", point, span);
         o.push(Line::Text(
             "planned outages observed".into(),
             p.planned_outages_observed.to_string(),
@@ -292,14 +282,14 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
             o,
             "data losses per year",
             sig(d.events_per_year.point),
-            interval(&ci, &d.events_per_year),
+            interval(&ci, &bound, &d.events_per_year),
         );
         let l = &d.lost_write_seconds_per_year;
         row(
             o,
             "lost writes per year",
             format!("{} s", sig(l.point)),
-            format!("{ci} [{}, {}] s", sig(l.ci_low), sig(l.ci_high)),
+            format!("{} s", interval(&ci, &bound, l)),
         );
         if let Some(r) = &d.rpo {
             let label = format!("losses over RPO {}", hours(r.rpo_hours));
@@ -308,16 +298,12 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
                     o,
                     &label,
                     format!("{} %", sig(f.point * 100.0)),
-                    format!(
-                        "{ci} [{}, {}] % of losses",
-                        sig(f.ci_low * 100.0),
-                        sig(f.ci_high * 100.0)
-                    ),
+                    format!("{} % of losses", interval(&ci, &bound, &f.scaled(100.0))),
                 ),
                 None => row(o, &label, "-".into(), "no data loss".into()),
             }
-            let (point, span) = probability(&r.p_loss_over_rpo);
-            row(o, "P(loss over RPO)", point, format!("{ci} {span} per mission"));
+            let (point, span) = probability(&ci, &bound, &r.p_loss_over_rpo);
+            row(o, "P(loss over RPO)", point, format!("{span} per mission"));
         }
     }
     if !s.downtime_by_cause.is_empty() {
@@ -361,8 +347,35 @@ const EXACT_LABEL: &str = "exact long-run avail.";
 /// Causes of downtime shown per service in the table (JSON has all).
 const TOP_CAUSES: usize = 5;
 
-fn interval(ci: &str, e: &Estimate) -> String {
-    format!("{ci} [{}, {}]", sig(e.ci_low), sig(e.ci_high))
+/// An estimate at its lower limit (0) with only an upper bound: nothing
+/// was observed.
+pub(crate) fn one_sided_low(e: &Estimate) -> bool {
+    e.point == 0.0 && e.ci_low == 0.0 && e.ci_high > 0.0
+}
+
+/// An estimate at its upper limit (1) with only a lower bound.
+pub(crate) fn one_sided_high(e: &Estimate) -> bool {
+    e.point == 1.0 && e.ci_high == 1.0 && e.ci_low < 1.0
+}
+
+/// `95% CI [low, high]`, or `95% bound < high` for a one-sided bound.
+fn interval(ci: &str, bound: &str, e: &Estimate) -> String {
+    if one_sided_low(e) {
+        format!("{bound} < {}", sig(e.ci_high))
+    } else {
+        format!("{ci} [{}, {}]", sig(e.ci_low), sig(e.ci_high))
+    }
+}
+
+/// A duration per year [h] and its interval (or one-sided bound) in one unit.
+fn hours_span(ci: &str, bound: &str, e: &Estimate) -> (String, String) {
+    let (point, span) = hours_interval(e.point, e.ci_low, e.ci_high);
+    if one_sided_low(e) {
+        let (high, _) = hours_interval(e.ci_high, e.ci_high, e.ci_high);
+        (point, format!("{bound} < {high}"))
+    } else {
+        (point, format!("{ci} {span}"))
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -372,18 +385,22 @@ enum Round {
     Up,
 }
 
-/// A probability and its interval, with the decimals the interval's width
-/// needs, the ends rounded outwards.
-fn probability(p: &Estimate) -> (String, String) {
+/// A probability and its interval (or one-sided bound at 0 or 1), with the
+/// decimals the interval's width needs, the ends rounded outwards.
+fn probability(ci: &str, bound: &str, p: &Estimate) -> (String, String) {
     let d = decimals(p.ci_high - p.ci_low, 4);
-    (
-        round_to(p.point, d, Round::Nearest),
+    let span = if one_sided_low(p) {
+        format!("{bound} < {}", round_to(p.ci_high, d, Round::Up))
+    } else if one_sided_high(p) {
+        format!("{bound} > {}", round_to(p.ci_low, d, Round::Down))
+    } else {
         format!(
-            "[{}, {}]",
+            "{ci} [{}, {}]",
             round_to(p.ci_low, d, Round::Down),
             round_to(p.ci_high, d, Round::Up)
-        ),
-    )
+        )
+    };
+    (round_to(p.point, d, Round::Nearest), span)
 }
 
 /// A confidence level as a percentage, with only the decimals it needs (95, 99.9).

@@ -13,6 +13,7 @@ mod fuzz;
 mod group_validation;
 mod groups;
 mod html;
+mod intervals;
 mod limits;
 mod maintenance;
 mod outputs;
