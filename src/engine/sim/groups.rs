@@ -236,6 +236,11 @@ impl Trial {
                     Stage::Normal if nat && *failback && rank(pg, m32) < rank(pg, active) => {
                         self.begin_failback(plan, g, m32, t, mission, obs);
                     }
+                    Stage::Switching { planned } if m32 == self.gstate[g].target && !nat => {
+                        // The target was lost during the switch: the next functional
+                        // member at once (a new switchover), or none.
+                        self.begin_switch(plan, g, t, mission, planned, obs);
+                    }
                     Stage::Detecting if m32 == active && nat => {
                         self.gstate[g].stage = Stage::Normal;
                         self.gstate[g].pending_seq = 0;
@@ -439,10 +444,9 @@ impl Trial {
             }
             (_, Stage::Detecting) => self.begin_switch(plan, g, t, mission, false, obs),
             (PlanGroupKind::Passive { success, manual, .. }, Stage::Switching { planned }) => {
-                if !self.el[target as usize].nat {
-                    // The standby was lost during the switch: try the next one.
-                    self.begin_switch(plan, g, t, mission, planned, obs);
-                } else if planned || self.group_rng(g).random::<f64>() < *success {
+                // A target lost during the switch was replaced at once (`member_changed`).
+                debug_assert!(self.el[target as usize].nat, "switching to a lost target");
+                if planned || self.group_rng(g).random::<f64>() < *success {
                     self.take_over(plan, g, target, t, mission, planned, false, obs);
                 } else {
                     self.gstate[g].stage = Stage::Manual;
