@@ -147,3 +147,93 @@ fn planned_and_unplanned_downtime_of_a_failing_component_match_exact_values() {
     // give 20 h of planned downtime per mission, far outside the interval.
     assert!(p.planned_downtime_hours_per_year.ci_high < 20.0 * per_year * 0.99);
 }
+
+/// The maintenance events of trial 0 of a scenario: (time [h], member id, begins).
+fn windows(text: &str) -> Vec<(f64, String, bool)> {
+    let m = model(text);
+    redsim::engine::trace(&m, 1, 0)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            redsim::engine::TraceEvent::Maintenance {
+                t, element, begin, ..
+            } => Some((t, m.elements[element].id.clone(), begin)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_rolling_member_after_one_skipped_keeps_its_own_slot() {
+    // `a` is down for repair from 5 h to 15 h, so its window at 10 h is
+    // skipped; `b` is taken out at its own slot, 12 h, not at once.
+    let text = scenario(
+        20.0,
+        json!([{"id": "a", "failure": {"fixed": "5h"}, "repair": {"fixed": "10h"}}, {"id": "b"}, {"id": "c"}]),
+        json!({"id": "patch", "members": ["a", "b", "c"], "every": "100h", "duration": "2h", "start": "10h"}),
+        json!([{"id": "s", "requires": "b"}]),
+    );
+    let w = |t: f64, m: &str, begin: bool| (t, m.to_string(), begin);
+    assert_eq!(
+        windows(&text),
+        [
+            w(12.0, "b", true),
+            w(14.0, "b", false),
+            w(14.0, "c", true),
+            w(16.0, "c", false)
+        ]
+    );
+}
+
+#[test]
+fn rolling_maintenance_with_a_member_down_at_its_turn_matches_exact_values() {
+    // `a` (exponential) and `b` (never fails), rolling from s_r = 10 + 20r h,
+    // windows of d = 4 h: `a` at [s_r, s_r + d) when it is up at s_r, `b` at
+    // its own slot [s_r + d, s_r + 2d) always. Maintenance leaves `a`'s
+    // failures and repairs alone, so `a` is failed at x with probability
+    // q(x) = π(1 - e^{-κx}), π = λ/κ, κ = λ + μ. The service `any(a, b)` is
+    // down exactly when `a` is failed during `b`'s window: planned when `a`
+    // was failed as the window opened (until `a` is repaired or the window
+    // ends), unplanned when `a` fails within it.
+    let (t, mtbf, mttr, d) = (1000.0, 10.0, 1.0, 4.0);
+    let (l, m) = (1.0 / mtbf, 1.0 / mttr);
+    let (k, pi) = (l + m, l / (l + m));
+    let q = |x: f64| pi * (1.0 - (-k * x).exp());
+    // ∫_u^{u+d} q(x) dx.
+    let int_q = |u: f64| pi * (d - ((-k * u).exp() - (-k * (u + d)).exp()) / k);
+    let opens: Vec<f64> = (0..50).map(|r| 10.0 + 20.0 * r as f64 + d).collect();
+    let down: f64 = opens.iter().map(|&u| int_q(u)).sum();
+    let planned_outages: f64 = opens.iter().map(|&u| q(u)).sum();
+    let planned = planned_outages * (1.0 - (-m * d).exp()) / m;
+    let unplanned_outages: f64 = opens.iter().map(|&u| l * (d - int_q(u))).sum();
+
+    let text = scenario(
+        t,
+        json!([{"id": "a", "mtbf": mtbf, "mttr": mttr}, {"id": "b"}]),
+        json!({"id": "patch", "members": ["a", "b"], "every": "20h", "duration": "4h", "start": "10h"}),
+        json!([{"id": "s", "requires": {"any": ["a", "b"]}}]),
+    );
+    let run = simulate(&model(&text), 20_000, 2);
+    let s = &run.services[0];
+    let per_year = 8760.0 / t;
+    let p = s.planned.as_ref().unwrap();
+    assert_close("availability", &s.availability, 1.0 - down / t, 4.0);
+    assert_close(
+        "outages",
+        &s.outages_per_mission,
+        planned_outages + unplanned_outages,
+        4.0,
+    );
+    assert_close(
+        "planned downtime",
+        &p.planned_downtime_hours_per_year,
+        planned * per_year,
+        4.0,
+    );
+    assert_close(
+        "unplanned downtime",
+        &p.unplanned_downtime_hours_per_year,
+        (down - planned) * per_year,
+        4.0,
+    );
+}

@@ -59,8 +59,10 @@ pub(super) struct GroupState {
 pub(super) struct MaintState {
     /// Rounds begun.
     round: u64,
-    /// Rolling: index (in the member list) of the member out of service.
+    /// Rolling: index (in the member list) of the member whose slot is under way.
     pos: Option<usize>,
+    /// Rolling: whether that member is out of service (it was up at its slot).
+    taken: bool,
     /// All together: the members taken out in this round.
     out: Vec<u32>,
 }
@@ -116,6 +118,7 @@ impl Trial {
         for (k, m) in plan.maint.iter().enumerate() {
             self.mstate[k].round = 0;
             self.mstate[k].pos = None;
+            self.mstate[k].taken = false;
             self.mstate[k].out.clear();
             if m.start < mission {
                 self.seq += 1;
@@ -504,22 +507,27 @@ impl Trial {
         let slot = plan.group_slot + plan.groups.len() + k;
         let eligible = |tr: &Self, i: usize| tr.el[m.members[i]].phase == Phase::Up;
         let next_window = if m.rolling {
-            let from = match self.mstate[k].pos.take() {
+            // Each member has its own slot in the round: one down for repair
+            // at its slot is skipped, and the next still waits for its own.
+            let next = match self.mstate[k].pos.take() {
                 Some(i) => {
-                    self.end_window(plan, k, m.members[i], t, obs);
+                    if self.mstate[k].taken {
+                        self.end_window(plan, k, m.members[i], t, obs);
+                    }
                     i + 1
                 }
                 None => 0,
             };
-            // A member down for repair is skipped.
-            match (from..m.members.len()).find(|&i| eligible(self, i)) {
-                Some(i) => {
-                    self.mstate[k].pos = Some(i);
-                    self.begin_window(plan, k, m.members[i], t, obs);
-                    true
+            let more = next < m.members.len();
+            if more {
+                let taken = eligible(self, next);
+                self.mstate[k].pos = Some(next);
+                self.mstate[k].taken = taken;
+                if taken {
+                    self.begin_window(plan, k, m.members[next], t, obs);
                 }
-                None => false,
             }
+            more
         } else if self.mstate[k].out.is_empty() {
             let out: Vec<u32> = (0..m.members.len())
                 .filter(|&i| eligible(self, i))
