@@ -10,7 +10,10 @@ use std::cmp::Reverse;
 
 use rand::RngExt;
 
-use super::{Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, ServiceState, Trial, rng};
+use super::{
+    Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, Rows, ServiceState, Trial, rng,
+};
+use crate::model::{GroupMode, Model, direct_requirements};
 
 const NONE: u32 = u32::MAX;
 
@@ -88,10 +91,12 @@ impl Trial {
         mission: f64,
         obs: &mut impl Observer,
     ) {
-        self.planned_open = 0;
-        self.planned_closed = false;
+        self.planned_open.fill(0);
+        self.planned_closed.clear();
+        self.planned_now.fill(false);
+        self.planned_now_list.clear();
         self.instant_planned = false;
-        self.instant_unplanned = false;
+        self.instant_failed.clear();
         self.down_planned.fill(false);
         self.began_planned.fill(false);
         self.group_queue.clear();
@@ -227,7 +232,7 @@ impl Trial {
                     Stage::Normal if m32 == active && !nat => {
                         // Taken out for maintenance, its own or that of something it
                         // needs: a planned switch, no detection.
-                        if self.el[m].maint > 0 || (self.instant_planned && !self.instant_unplanned) {
+                        if self.el[m].maint > 0 || (self.instant_planned && self.instant_failed.is_empty()) {
                             self.begin_switch(plan, g, t, mission, true, obs);
                         } else {
                             self.gstate[g].stage = Stage::Detecting;
@@ -349,8 +354,8 @@ impl Trial {
         self.gstate[g].target = to;
         let active = self.gstate[g].active;
         self.set_carry(plan, active as usize, false);
-        self.planned_open += 1;
-        self.instant_planned = true;
+        // Every member of a group is in the same services' cones.
+        self.open_planned(plan, plan.groups[g].members[0] as usize);
         let dt = switchover.sample(self.group_rng(g));
         self.schedule_group(plan, g, t, dt, mission);
         obs.group(t, g, GroupEvent::Failback { to: to as usize });
@@ -470,7 +475,7 @@ impl Trial {
                 }
             }
             (_, Stage::Failback) => {
-                self.close_planned();
+                self.close_planned(plan, plan.groups[g].members[0] as usize);
                 match self.best_member(plan, g) {
                     Some(c) => self.take_over(plan, g, c, t, mission, true, false, obs),
                     None => self.begin_switch(plan, g, t, mission, false, obs),
@@ -484,11 +489,38 @@ impl Trial {
         true
     }
 
-    /// A planned activity ended.
-    fn close_planned(&mut self) {
-        self.planned_open -= 1;
-        if self.planned_open == 0 {
-            self.planned_closed = true;
+    /// A planned activity on element `e` (its window, or its group's
+    /// failback) begins: the services whose cone holds `e` see it.
+    fn open_planned(&mut self, plan: &Plan, e: usize) {
+        self.instant_planned = true;
+        for &s in plan.planned_services.row(e) {
+            let s = s as usize;
+            self.planned_open[s] += 1;
+            if !self.planned_now[s] {
+                self.planned_now[s] = true;
+                self.planned_now_list.push(s as u32);
+            }
+        }
+    }
+
+    /// A planned activity on element `e` ended.
+    fn close_planned(&mut self, plan: &Plan, e: usize) {
+        for &s in plan.planned_services.row(e) {
+            self.planned_open[s as usize] -= 1;
+            if self.planned_open[s as usize] == 0 {
+                self.planned_closed.push(s);
+            }
+        }
+    }
+
+    /// Whether an outage of service `s` that begins now is planned: a
+    /// planned action began in its cone in this instant, and nothing in its
+    /// cone failed.
+    #[inline]
+    pub(super) fn begins_planned(&self, plan: &Plan, s: usize) -> bool {
+        self.planned_now[s] && {
+            let cone = plan.cone.row(s);
+            !self.instant_failed.iter().any(|e| cone.binary_search(e).is_ok())
         }
     }
 
@@ -560,8 +592,7 @@ impl Trial {
     }
 
     fn begin_window(&mut self, plan: &Plan, k: usize, e: usize, t: f64, obs: &mut impl Observer) {
-        self.planned_open += 1;
-        self.instant_planned = true;
+        self.open_planned(plan, e);
         self.el[e].maint += 1;
         obs.maintenance(t, k, e, true);
         self.propagate::<true>(plan, e);
@@ -571,28 +602,91 @@ impl Trial {
         self.el[e].maint -= 1;
         obs.maintenance(t, k, e, false);
         self.propagate::<true>(plan, e);
-        self.close_planned();
+        self.close_planned(plan, e);
     }
 
     /// Once the services of instant `t` are judged: an outage that began
-    /// planned and outlasts every planned activity is unplanned from now on.
+    /// planned and outlasts every planned activity in its service's cone is
+    /// unplanned from now on.
+    #[inline]
     pub(super) fn end_instant(&mut self, t: f64) {
-        // Another planned activity may have begun in the same instant.
-        if self.planned_closed && self.planned_open == 0 {
-            for s in 0..self.state.len() {
-                if self.down_planned[s] && self.state[s] == ServiceState::Down {
-                    self.results[s].planned_down += t - self.planned_since[s];
-                    self.down_planned[s] = false;
-                }
+        self.instant_failed.clear();
+        if self.instant_planned || !self.planned_closed.is_empty() {
+            self.end_planned_instant(t);
+        }
+    }
+
+    /// [`Self::end_instant`] when a planned activity began or ended in the instant.
+    #[cold]
+    fn end_planned_instant(&mut self, t: f64) {
+        while let Some(s) = self.planned_closed.pop() {
+            let s = s as usize;
+            // Another planned activity may have begun in the same instant.
+            if self.planned_open[s] == 0 && self.down_planned[s] && self.state[s] == ServiceState::Down {
+                self.results[s].planned_down += t - self.planned_since[s];
+                self.down_planned[s] = false;
             }
         }
-        self.planned_closed = false;
+        while let Some(s) = self.planned_now_list.pop() {
+            self.planned_now[s as usize] = false;
+        }
         self.instant_planned = false;
-        self.instant_unplanned = false;
     }
 }
 
 /// Priority rank of member `m` in its group (0: first).
 fn rank(pg: &super::PlanGroup, m: u32) -> usize {
     pg.members.iter().position(|&x| x == m).unwrap_or(usize::MAX)
+}
+
+/// Per service of `wanted`, its dependency cone: what [`Model::depends_on`]
+/// finds, closed over group mates (a member carries traffic or not by what
+/// happens to its mates) and their requirements, sorted. Per element, the
+/// services whose cone holds it, for the members of maintenance schedules
+/// and of groups that fail back. Empty when the model plans nothing.
+pub(super) fn planned_cones(model: &Model, wanted: &[usize]) -> (Rows, Rows) {
+    let n = model.elements.len();
+    let mut cones = vec![Vec::new(); wanted.len()];
+    let mut services_of = vec![Vec::new(); n];
+    if model.has_planned() {
+        let mut group_of = vec![usize::MAX; n];
+        for (g, grp) in model.groups.iter().enumerate() {
+            grp.members.iter().for_each(|&m| group_of[m] = g);
+        }
+        let mut planned = vec![false; n];
+        for m in &model.maintenance {
+            m.members.iter().for_each(|&e| planned[e] = true);
+        }
+        for grp in &model.groups {
+            if let GroupMode::ActivePassive { failback: true, .. } = grp.mode {
+                grp.members.iter().for_each(|&e| planned[e] = true);
+            }
+        }
+        for (si, &w) in wanted.iter().enumerate() {
+            let mut seen = model.depends_on(w);
+            let mut stack: Vec<usize> = (0..n).filter(|&e| seen[e]).collect();
+            while let Some(e) = stack.pop() {
+                let mates = match group_of[e] {
+                    usize::MAX => &[][..],
+                    g => &model.groups[g].members[..],
+                };
+                for d in direct_requirements(&model.elements[e])
+                    .into_iter()
+                    .chain(mates.iter().copied())
+                {
+                    if !seen[d] {
+                        seen[d] = true;
+                        stack.push(d);
+                    }
+                }
+            }
+            for e in (0..n).filter(|&e| seen[e]) {
+                cones[si].push(e as u32);
+                if planned[e] {
+                    services_of[e].push(si as u32);
+                }
+            }
+        }
+    }
+    (Rows::from_lists(&cones), Rows::from_lists(&services_of))
 }
