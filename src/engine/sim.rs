@@ -270,6 +270,9 @@ pub struct Plan {
     /// maintenance schedule or of a group that fails back (whose planned
     /// activities those services, and only those, see).
     planned_services: Rows,
+    /// Per member of an active-passive group: the elements its natural
+    /// state depends on, sorted (a loss is planned by what happens there).
+    member_cone: Rows,
     /// Random-stream key of each element (FNV-1a of its id).
     keys: Vec<u64>,
     /// Root gate of each element's requirement (`u32::MAX`: none).
@@ -676,7 +679,7 @@ impl Plan {
             }
         }
 
-        let (cone, planned_services) = groups::planned_cones(model, wanted);
+        let (cone, planned_services, member_cone) = groups::planned_cones(model, wanted);
 
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let full = model.repair.crews.is_some()
@@ -719,6 +722,7 @@ impl Plan {
             planned_counts: wanted.iter().map(|&w| model.services[w].planned_counts).collect(),
             cone,
             planned_services,
+            member_cone,
             rto: wanted.iter().map(|&w| model.services[w].rto).collect(),
             spare_pool: model
                 .elements
@@ -880,6 +884,9 @@ pub struct Trial {
     planned_now_list: Vec<u32>,
     /// This instant holds a planned action (a maintenance window or failback begins).
     instant_planned: bool,
+    /// Elements on which a planned action began in this instant (a group's
+    /// first member for its failback).
+    planned_at: Vec<u32>,
     /// Elements that failed in this instant.
     instant_failed: Vec<u32>,
     /// Per service: the outage under way began with a planned action and one is still under way.
@@ -961,6 +968,7 @@ impl Trial {
             planned_now: vec![false; s],
             planned_now_list: Vec::new(),
             instant_planned: false,
+            planned_at: Vec::new(),
             instant_failed: Vec::with_capacity(n),
             down_planned: vec![false; s],
             planned_since: vec![0.0; s],

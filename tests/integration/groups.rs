@@ -482,6 +482,24 @@ fn a_target_lost_during_the_switchover_is_replaced_at_once_by_the_next_member() 
 }
 
 #[test]
+fn a_failure_elsewhere_does_not_make_a_planned_switch_unplanned() {
+    // `x` needs `r`, patched at 10 h: a planned switch to `y`, no detection.
+    // `u`, which nothing in the group needs, fails at that very instant.
+    let doc = json!({"format": "redsim/1", "name": "t", "mission": "20h",
+        "components": [{"id": "r"}, {"id": "x", "requires": "r"}, {"id": "y"},
+                       {"id": "u", "failure": {"fixed": "10h"}, "repair": {"fixed": "1h"}}],
+        "groups": [{"id": "g", "members": ["x", "y"], "mode": "active-passive",
+                    "failover": {"detection": "1h", "switchover": "30m"}}],
+        "maintenance": [{"id": "m", "members": ["r"], "every": "100h", "duration": "2h", "start": "10h"}],
+        "services": [{"id": "s", "requires": "group:g"}, {"id": "on-u", "requires": "u"}]});
+    let e = |t: f64, what: &'static str, m: &str| (t, what, m.to_string());
+    assert_eq!(
+        group_events(&doc),
+        [e(10.0, "switching", "y"), e(10.5, "took over", "y")]
+    );
+}
+
+#[test]
 fn the_order_of_a_maintenance_list_does_not_cost_data() {
     // Both members out together: the group is down for a planned window and
     // the first member back takes over; a planned outage loses no writes,

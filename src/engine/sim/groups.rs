@@ -96,6 +96,7 @@ impl Trial {
         self.planned_now.fill(false);
         self.planned_now_list.clear();
         self.instant_planned = false;
+        self.planned_at.clear();
         self.instant_failed.clear();
         self.down_planned.fill(false);
         self.began_planned.fill(false);
@@ -232,7 +233,7 @@ impl Trial {
                     Stage::Normal if m32 == active && !nat => {
                         // Taken out for maintenance, its own or that of something it
                         // needs: a planned switch, no detection.
-                        if self.el[m].maint > 0 || (self.instant_planned && self.instant_failed.is_empty()) {
+                        if self.el[m].maint > 0 || (self.instant_planned && self.lost_to_planned(plan, m)) {
                             self.begin_switch(plan, g, t, mission, true, obs);
                         } else {
                             self.gstate[g].stage = Stage::Detecting;
@@ -493,6 +494,7 @@ impl Trial {
     /// failback) begins: the services whose cone holds `e` see it.
     fn open_planned(&mut self, plan: &Plan, e: usize) {
         self.instant_planned = true;
+        self.planned_at.push(e as u32);
         for &s in plan.planned_services.row(e) {
             let s = s as usize;
             self.planned_open[s] += 1;
@@ -511,6 +513,16 @@ impl Trial {
                 self.planned_closed.push(s);
             }
         }
+    }
+
+    /// Whether group member `m`, no longer functional, was taken out by a
+    /// planned action: one began in this instant in what it depends on, and
+    /// nothing there failed.
+    #[cold]
+    fn lost_to_planned(&self, plan: &Plan, m: usize) -> bool {
+        let cone = plan.member_cone.row(m);
+        let within = |e: &u32| cone.binary_search(e).is_ok();
+        self.planned_at.iter().any(within) && !self.instant_failed.iter().any(within)
     }
 
     /// Whether an outage of service `s` that begins now is planned: a
@@ -630,6 +642,7 @@ impl Trial {
         while let Some(s) = self.planned_now_list.pop() {
             self.planned_now[s as usize] = false;
         }
+        self.planned_at.clear();
         self.instant_planned = false;
     }
 }
@@ -639,32 +652,28 @@ fn rank(pg: &super::PlanGroup, m: u32) -> usize {
     pg.members.iter().position(|&x| x == m).unwrap_or(usize::MAX)
 }
 
-/// Per service of `wanted`, its dependency cone: what [`Model::depends_on`]
-/// finds, closed over group mates (a member carries traffic or not by what
-/// happens to its mates) and their requirements, sorted. Per element, the
-/// services whose cone holds it, for the members of maintenance schedules
-/// and of groups that fail back. Empty when the model plans nothing.
-pub(super) fn planned_cones(model: &Model, wanted: &[usize]) -> (Rows, Rows) {
+/// Dependency cones, for the planned/unplanned split, all empty when the
+/// model plans nothing:
+///
+/// - per service of `wanted`: what [`Model::depends_on`] finds, closed over
+///   group mates (a member carries traffic or not by what happens to its
+///   mates) and their requirements, sorted;
+/// - per element: the services whose cone holds it, for the members of
+///   maintenance schedules and of groups that fail back;
+/// - per member of an active-passive group: what its natural state depends
+///   on (itself and the cone of what it requires), sorted.
+pub(super) fn planned_cones(model: &Model, wanted: &[usize]) -> (Rows, Rows, Rows) {
     let n = model.elements.len();
     let mut cones = vec![Vec::new(); wanted.len()];
     let mut services_of = vec![Vec::new(); n];
+    let mut member_cones = vec![Vec::new(); n];
     if model.has_planned() {
         let mut group_of = vec![usize::MAX; n];
         for (g, grp) in model.groups.iter().enumerate() {
             grp.members.iter().for_each(|&m| group_of[m] = g);
         }
-        let mut planned = vec![false; n];
-        for m in &model.maintenance {
-            m.members.iter().for_each(|&e| planned[e] = true);
-        }
-        for grp in &model.groups {
-            if let GroupMode::ActivePassive { failback: true, .. } = grp.mode {
-                grp.members.iter().for_each(|&e| planned[e] = true);
-            }
-        }
-        for (si, &w) in wanted.iter().enumerate() {
-            let mut seen = model.depends_on(w);
-            let mut stack: Vec<usize> = (0..n).filter(|&e| seen[e]).collect();
+        // Marks everything `seen` depends on, from the elements on `stack`.
+        let close = |seen: &mut [bool], mut stack: Vec<usize>| {
             while let Some(e) = stack.pop() {
                 let mates = match group_of[e] {
                     usize::MAX => &[][..],
@@ -680,6 +689,28 @@ pub(super) fn planned_cones(model: &Model, wanted: &[usize]) -> (Rows, Rows) {
                     }
                 }
             }
+        };
+        let mut planned = vec![false; n];
+        for m in &model.maintenance {
+            m.members.iter().for_each(|&e| planned[e] = true);
+        }
+        for grp in &model.groups {
+            if let GroupMode::ActivePassive { failback, .. } = grp.mode {
+                for &m in &grp.members {
+                    planned[m] |= failback;
+                    let mut seen = vec![false; n];
+                    let reqs = direct_requirements(&model.elements[m]);
+                    reqs.iter().for_each(|&d| seen[d] = true);
+                    close(&mut seen, reqs);
+                    seen[m] = true;
+                    member_cones[m] = (0..n).filter(|&e| seen[e]).map(|e| e as u32).collect();
+                }
+            }
+        }
+        for (si, &w) in wanted.iter().enumerate() {
+            let mut seen = model.depends_on(w);
+            let from = (0..n).filter(|&e| seen[e]).collect();
+            close(&mut seen, from);
             for e in (0..n).filter(|&e| seen[e]) {
                 cones[si].push(e as u32);
                 if planned[e] {
@@ -688,5 +719,9 @@ pub(super) fn planned_cones(model: &Model, wanted: &[usize]) -> (Rows, Rows) {
             }
         }
     }
-    (Rows::from_lists(&cones), Rows::from_lists(&services_of))
+    (
+        Rows::from_lists(&cones),
+        Rows::from_lists(&services_of),
+        Rows::from_lists(&member_cones),
+    )
 }
