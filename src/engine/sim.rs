@@ -262,6 +262,17 @@ pub struct Plan {
     rpo: Vec<Option<f64>>,
     /// Whether each service counts planned downtime.
     planned_counts: Vec<bool>,
+    /// Per service: the elements its state can depend on (its dependency
+    /// cone, closed over group mates), sorted; empty rows when nothing is
+    /// ever planned.
+    cone: Rows,
+    /// Per element: the services whose cone holds it, for members of a
+    /// maintenance schedule or of a group that fails back (whose planned
+    /// activities those services, and only those, see).
+    planned_services: Rows,
+    /// Per member of an active-passive group: the elements its natural
+    /// state depends on, sorted (a loss is planned by what happens there).
+    member_cone: Rows,
     /// Random-stream key of each element (FNV-1a of its id).
     keys: Vec<u64>,
     /// Root gate of each element's requirement (`u32::MAX`: none).
@@ -668,6 +679,8 @@ impl Plan {
             }
         }
 
+        let (cone, planned_services, member_cone) = groups::planned_cones(model, wanted);
+
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let full = model.repair.crews.is_some()
             || !model.common_cause.is_empty()
@@ -707,6 +720,9 @@ impl Plan {
             group_services,
             rpo: wanted.iter().map(|&w| model.services[w].rpo).collect(),
             planned_counts: wanted.iter().map(|&w| model.services[w].planned_counts).collect(),
+            cone,
+            planned_services,
+            member_cone,
             rto: wanted.iter().map(|&w| model.services[w].rto).collect(),
             spare_pool: model
                 .elements
@@ -857,14 +873,22 @@ pub struct Trial {
     /// Members whose natural state changed (with the new state), for their groups to act on.
     group_queue: Vec<(u32, bool)>,
     mstate: Vec<groups::MaintState>,
-    /// Planned activities under way (maintenance windows, failback switchovers).
-    planned_open: u32,
-    /// The last planned activity ended in this instant.
-    planned_closed: bool,
+    /// Per service: planned activities under way in its cone (maintenance
+    /// windows, failback switchovers).
+    planned_open: Vec<u32>,
+    /// Services whose last planned activity ended in this instant.
+    planned_closed: Vec<u32>,
+    /// Per service: a planned action began in its cone in this instant.
+    planned_now: Vec<bool>,
+    /// The services with `planned_now` set.
+    planned_now_list: Vec<u32>,
     /// This instant holds a planned action (a maintenance window or failback begins).
     instant_planned: bool,
-    /// This instant holds a failure.
-    instant_unplanned: bool,
+    /// Elements on which a planned action began in this instant (a group's
+    /// first member for its failback).
+    planned_at: Vec<u32>,
+    /// Elements that failed in this instant.
+    instant_failed: Vec<u32>,
     /// Per service: the outage under way began with a planned action and one is still under way.
     down_planned: Vec<bool>,
     /// Per service: since when the outage under way has been planned [h].
@@ -939,10 +963,13 @@ impl Trial {
                 .collect(),
             group_queue: Vec::new(),
             mstate: plan.maint.iter().map(|_| groups::MaintState::default()).collect(),
-            planned_open: 0,
-            planned_closed: false,
+            planned_open: vec![0; s],
+            planned_closed: Vec::new(),
+            planned_now: vec![false; s],
+            planned_now_list: Vec::new(),
             instant_planned: false,
-            instant_unplanned: false,
+            planned_at: Vec::new(),
+            instant_failed: Vec::with_capacity(n),
             down_planned: vec![false; s],
             planned_since: vec![0.0; s],
             began_planned: vec![false; s],
@@ -1318,6 +1345,7 @@ impl Trial {
                 Some(dt) => self.schedule(m, t, dt, mission),
                 None => self.el[m].pending_seq = 0,
             }
+            self.instant_failed.push(m as u32);
             obs.element(t, m, false);
             if self.el[m].phase == Phase::Repairing {
                 obs.repair_started(t, m);
@@ -1362,6 +1390,7 @@ impl Trial {
     #[inline(always)]
     fn set_service<const FULL: bool>(
         &mut self,
+        plan: &Plan,
         s: usize,
         t: f64,
         new: ServiceState,
@@ -1393,8 +1422,8 @@ impl Trial {
             r.outages += 1;
             self.cause[s] = self.instant_cause;
             if FULL {
-                let planned = self.instant_planned && !self.instant_unplanned;
-                r.planned_outages += u64::from(planned);
+                let planned = self.begins_planned(plan, s);
+                self.results[s].planned_outages += u64::from(planned);
                 self.began_planned[s] = planned;
                 self.down_planned[s] = planned;
                 self.planned_since[s] = t;
@@ -1432,6 +1461,7 @@ impl Trial {
     ///
     /// # Panics
     /// When `plan` is not the plan this `Trial` was created for.
+    #[inline(never)]
     pub fn run(
         &mut self,
         plan: &Plan,
@@ -1580,7 +1610,6 @@ impl Trial {
             } else if slot >= plan.n_elements + plan.shocks.len() {
                 self.spare_arrives(plan, slot - plan.n_elements - plan.shocks.len(), t, mission, obs);
             } else if slot >= plan.n_elements {
-                self.instant_unplanned = true;
                 self.shock(plan, slot - plan.n_elements, t, mission, obs);
             } else if let Some(step) = self.element_event::<FULL>(plan, slot, t, mission) {
                 let e = slot;
@@ -1588,7 +1617,7 @@ impl Trial {
                     self.instant_cause = e as u32;
                 }
                 if FULL && step == Step::Failed {
-                    self.instant_unplanned = true;
+                    self.instant_failed.push(e as u32);
                 }
                 if step != Step::LogisticsDone {
                     obs.element(t, e, step == Step::Repaired);
@@ -1620,7 +1649,7 @@ impl Trial {
                     let s = s as usize;
                     self.dirty[s] = false;
                     let st = self.eval_service(plan, s);
-                    if let Some((d, planned)) = self.set_service::<FULL>(s, t, st, obs)
+                    if let Some((d, planned)) = self.set_service::<FULL>(plan, s, t, st, obs)
                         && Self::counts(plan, s, planned)
                     {
                         self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));

@@ -10,7 +10,10 @@ use std::cmp::Reverse;
 
 use rand::RngExt;
 
-use super::{Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, ServiceState, Trial, rng};
+use super::{
+    Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, Rows, ServiceState, Trial, rng,
+};
+use crate::model::{GroupMode, Model, direct_requirements};
 
 const NONE: u32 = u32::MAX;
 
@@ -59,8 +62,10 @@ pub(super) struct GroupState {
 pub(super) struct MaintState {
     /// Rounds begun.
     round: u64,
-    /// Rolling: index (in the member list) of the member out of service.
+    /// Rolling: index (in the member list) of the member whose slot is under way.
     pos: Option<usize>,
+    /// Rolling: whether that member is out of service (it was up at its slot).
+    taken: bool,
     /// All together: the members taken out in this round.
     out: Vec<u32>,
 }
@@ -86,10 +91,13 @@ impl Trial {
         mission: f64,
         obs: &mut impl Observer,
     ) {
-        self.planned_open = 0;
-        self.planned_closed = false;
+        self.planned_open.fill(0);
+        self.planned_closed.clear();
+        self.planned_now.fill(false);
+        self.planned_now_list.clear();
         self.instant_planned = false;
-        self.instant_unplanned = false;
+        self.planned_at.clear();
+        self.instant_failed.clear();
         self.down_planned.fill(false);
         self.began_planned.fill(false);
         self.group_queue.clear();
@@ -116,6 +124,7 @@ impl Trial {
         for (k, m) in plan.maint.iter().enumerate() {
             self.mstate[k].round = 0;
             self.mstate[k].pos = None;
+            self.mstate[k].taken = false;
             self.mstate[k].out.clear();
             if m.start < mission {
                 self.seq += 1;
@@ -224,7 +233,7 @@ impl Trial {
                     Stage::Normal if m32 == active && !nat => {
                         // Taken out for maintenance, its own or that of something it
                         // needs: a planned switch, no detection.
-                        if self.el[m].maint > 0 || (self.instant_planned && !self.instant_unplanned) {
+                        if self.el[m].maint > 0 || (self.instant_planned && self.lost_to_planned(plan, m)) {
                             self.begin_switch(plan, g, t, mission, true, obs);
                         } else {
                             self.gstate[g].stage = Stage::Detecting;
@@ -235,6 +244,11 @@ impl Trial {
                     }
                     Stage::Normal if nat && *failback && rank(pg, m32) < rank(pg, active) => {
                         self.begin_failback(plan, g, m32, t, mission, obs);
+                    }
+                    Stage::Switching { planned } if m32 == self.gstate[g].target && !nat => {
+                        // The target was lost during the switch: the next functional
+                        // member at once (a new switchover), or none.
+                        self.begin_switch(plan, g, t, mission, planned, obs);
                     }
                     Stage::Detecting if m32 == active && nat => {
                         self.gstate[g].stage = Stage::Normal;
@@ -341,8 +355,8 @@ impl Trial {
         self.gstate[g].target = to;
         let active = self.gstate[g].active;
         self.set_carry(plan, active as usize, false);
-        self.planned_open += 1;
-        self.instant_planned = true;
+        // Every member of a group is in the same services' cones.
+        self.open_planned(plan, plan.groups[g].members[0] as usize);
         let dt = switchover.sample(self.group_rng(g));
         self.schedule_group(plan, g, t, dt, mission);
         obs.group(t, g, GroupEvent::Failback { to: to as usize });
@@ -439,10 +453,9 @@ impl Trial {
             }
             (_, Stage::Detecting) => self.begin_switch(plan, g, t, mission, false, obs),
             (PlanGroupKind::Passive { success, manual, .. }, Stage::Switching { planned }) => {
-                if !self.el[target as usize].nat {
-                    // The standby was lost during the switch: try the next one.
-                    self.begin_switch(plan, g, t, mission, planned, obs);
-                } else if planned || self.group_rng(g).random::<f64>() < *success {
+                // A target lost during the switch was replaced at once (`member_changed`).
+                debug_assert!(self.el[target as usize].nat, "switching to a lost target");
+                if planned || self.group_rng(g).random::<f64>() < *success {
                     self.take_over(plan, g, target, t, mission, planned, false, obs);
                 } else {
                     self.gstate[g].stage = Stage::Manual;
@@ -463,7 +476,7 @@ impl Trial {
                 }
             }
             (_, Stage::Failback) => {
-                self.close_planned();
+                self.close_planned(plan, plan.groups[g].members[0] as usize);
                 match self.best_member(plan, g) {
                     Some(c) => self.take_over(plan, g, c, t, mission, true, false, obs),
                     None => self.begin_switch(plan, g, t, mission, false, obs),
@@ -477,11 +490,49 @@ impl Trial {
         true
     }
 
-    /// A planned activity ended.
-    fn close_planned(&mut self) {
-        self.planned_open -= 1;
-        if self.planned_open == 0 {
-            self.planned_closed = true;
+    /// A planned activity on element `e` (its window, or its group's
+    /// failback) begins: the services whose cone holds `e` see it.
+    fn open_planned(&mut self, plan: &Plan, e: usize) {
+        self.instant_planned = true;
+        self.planned_at.push(e as u32);
+        for &s in plan.planned_services.row(e) {
+            let s = s as usize;
+            self.planned_open[s] += 1;
+            if !self.planned_now[s] {
+                self.planned_now[s] = true;
+                self.planned_now_list.push(s as u32);
+            }
+        }
+    }
+
+    /// A planned activity on element `e` ended.
+    fn close_planned(&mut self, plan: &Plan, e: usize) {
+        for &s in plan.planned_services.row(e) {
+            self.planned_open[s as usize] -= 1;
+            if self.planned_open[s as usize] == 0 {
+                self.planned_closed.push(s);
+            }
+        }
+    }
+
+    /// Whether group member `m`, no longer functional, was taken out by a
+    /// planned action: one began in this instant in what it depends on, and
+    /// nothing there failed.
+    #[cold]
+    fn lost_to_planned(&self, plan: &Plan, m: usize) -> bool {
+        let cone = plan.member_cone.row(m);
+        let within = |e: &u32| cone.binary_search(e).is_ok();
+        self.planned_at.iter().any(within) && !self.instant_failed.iter().any(within)
+    }
+
+    /// Whether an outage of service `s` that begins now is planned: a
+    /// planned action began in its cone in this instant, and nothing in its
+    /// cone failed.
+    #[inline]
+    pub(super) fn begins_planned(&self, plan: &Plan, s: usize) -> bool {
+        self.planned_now[s] && {
+            let cone = plan.cone.row(s);
+            !self.instant_failed.iter().any(|e| cone.binary_search(e).is_ok())
         }
     }
 
@@ -500,22 +551,27 @@ impl Trial {
         let slot = plan.group_slot + plan.groups.len() + k;
         let eligible = |tr: &Self, i: usize| tr.el[m.members[i]].phase == Phase::Up;
         let next_window = if m.rolling {
-            let from = match self.mstate[k].pos.take() {
+            // Each member has its own slot in the round: one down for repair
+            // at its slot is skipped, and the next still waits for its own.
+            let next = match self.mstate[k].pos.take() {
                 Some(i) => {
-                    self.end_window(plan, k, m.members[i], t, obs);
+                    if self.mstate[k].taken {
+                        self.end_window(plan, k, m.members[i], t, obs);
+                    }
                     i + 1
                 }
                 None => 0,
             };
-            // A member down for repair is skipped.
-            match (from..m.members.len()).find(|&i| eligible(self, i)) {
-                Some(i) => {
-                    self.mstate[k].pos = Some(i);
-                    self.begin_window(plan, k, m.members[i], t, obs);
-                    true
+            let more = next < m.members.len();
+            if more {
+                let taken = eligible(self, next);
+                self.mstate[k].pos = Some(next);
+                self.mstate[k].taken = taken;
+                if taken {
+                    self.begin_window(plan, k, m.members[next], t, obs);
                 }
-                None => false,
             }
+            more
         } else if self.mstate[k].out.is_empty() {
             let out: Vec<u32> = (0..m.members.len())
                 .filter(|&i| eligible(self, i))
@@ -548,8 +604,7 @@ impl Trial {
     }
 
     fn begin_window(&mut self, plan: &Plan, k: usize, e: usize, t: f64, obs: &mut impl Observer) {
-        self.planned_open += 1;
-        self.instant_planned = true;
+        self.open_planned(plan, e);
         self.el[e].maint += 1;
         obs.maintenance(t, k, e, true);
         self.propagate::<true>(plan, e);
@@ -559,28 +614,114 @@ impl Trial {
         self.el[e].maint -= 1;
         obs.maintenance(t, k, e, false);
         self.propagate::<true>(plan, e);
-        self.close_planned();
+        self.close_planned(plan, e);
     }
 
     /// Once the services of instant `t` are judged: an outage that began
-    /// planned and outlasts every planned activity is unplanned from now on.
+    /// planned and outlasts every planned activity in its service's cone is
+    /// unplanned from now on.
+    #[inline]
     pub(super) fn end_instant(&mut self, t: f64) {
-        // Another planned activity may have begun in the same instant.
-        if self.planned_closed && self.planned_open == 0 {
-            for s in 0..self.state.len() {
-                if self.down_planned[s] && self.state[s] == ServiceState::Down {
-                    self.results[s].planned_down += t - self.planned_since[s];
-                    self.down_planned[s] = false;
-                }
+        self.instant_failed.clear();
+        if self.instant_planned || !self.planned_closed.is_empty() {
+            self.end_planned_instant(t);
+        }
+    }
+
+    /// [`Self::end_instant`] when a planned activity began or ended in the instant.
+    #[cold]
+    fn end_planned_instant(&mut self, t: f64) {
+        while let Some(s) = self.planned_closed.pop() {
+            let s = s as usize;
+            // Another planned activity may have begun in the same instant.
+            if self.planned_open[s] == 0 && self.down_planned[s] && self.state[s] == ServiceState::Down {
+                self.results[s].planned_down += t - self.planned_since[s];
+                self.down_planned[s] = false;
             }
         }
-        self.planned_closed = false;
+        while let Some(s) = self.planned_now_list.pop() {
+            self.planned_now[s as usize] = false;
+        }
+        self.planned_at.clear();
         self.instant_planned = false;
-        self.instant_unplanned = false;
     }
 }
 
 /// Priority rank of member `m` in its group (0: first).
 fn rank(pg: &super::PlanGroup, m: u32) -> usize {
     pg.members.iter().position(|&x| x == m).unwrap_or(usize::MAX)
+}
+
+/// Dependency cones, for the planned/unplanned split, all empty when the
+/// model plans nothing:
+///
+/// - per service of `wanted`: what [`Model::depends_on`] finds, closed over
+///   group mates (a member carries traffic or not by what happens to its
+///   mates) and their requirements, sorted;
+/// - per element: the services whose cone holds it, for the members of
+///   maintenance schedules and of groups that fail back;
+/// - per member of an active-passive group: what its natural state depends
+///   on (itself and the cone of what it requires), sorted.
+pub(super) fn planned_cones(model: &Model, wanted: &[usize]) -> (Rows, Rows, Rows) {
+    let n = model.elements.len();
+    let mut cones = vec![Vec::new(); wanted.len()];
+    let mut services_of = vec![Vec::new(); n];
+    let mut member_cones = vec![Vec::new(); n];
+    if model.has_planned() {
+        let mut group_of = vec![usize::MAX; n];
+        for (g, grp) in model.groups.iter().enumerate() {
+            grp.members.iter().for_each(|&m| group_of[m] = g);
+        }
+        // Marks everything `seen` depends on, from the elements on `stack`.
+        let close = |seen: &mut [bool], mut stack: Vec<usize>| {
+            while let Some(e) = stack.pop() {
+                let mates = match group_of[e] {
+                    usize::MAX => &[][..],
+                    g => &model.groups[g].members[..],
+                };
+                for d in direct_requirements(&model.elements[e])
+                    .into_iter()
+                    .chain(mates.iter().copied())
+                {
+                    if !seen[d] {
+                        seen[d] = true;
+                        stack.push(d);
+                    }
+                }
+            }
+        };
+        let mut planned = vec![false; n];
+        for m in &model.maintenance {
+            m.members.iter().for_each(|&e| planned[e] = true);
+        }
+        for grp in &model.groups {
+            if let GroupMode::ActivePassive { failback, .. } = grp.mode {
+                for &m in &grp.members {
+                    planned[m] |= failback;
+                    let mut seen = vec![false; n];
+                    let reqs = direct_requirements(&model.elements[m]);
+                    reqs.iter().for_each(|&d| seen[d] = true);
+                    close(&mut seen, reqs);
+                    seen[m] = true;
+                    member_cones[m] = (0..n).filter(|&e| seen[e]).map(|e| e as u32).collect();
+                }
+            }
+        }
+        for (si, &w) in wanted.iter().enumerate() {
+            let mut seen = model.depends_on(w);
+            let from = (0..n).filter(|&e| seen[e]).collect();
+            close(&mut seen, from);
+            for e in (0..n).filter(|&e| seen[e]) {
+                cones[si].push(e as u32);
+                if planned[e] {
+                    services_of[e].push(si as u32);
+                }
+            }
+        }
+    }
+    (
+        Rows::from_lists(&cones),
+        Rows::from_lists(&services_of),
+        Rows::from_lists(&member_cones),
+    )
 }
