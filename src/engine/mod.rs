@@ -10,16 +10,18 @@ pub mod rng;
 pub mod sim;
 pub mod tally;
 pub mod trace;
+pub mod weighted;
 
 pub use sim::{
-    GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, Runaway, ServiceState, Trial,
-    TrialService,
+    DEFAULT_P_BIAS, GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, RareOptions,
+    Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
 };
 pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
     TICKS_PER_HOUR, Tally, Wide,
 };
 pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, trace, trace_at_most};
+pub use weighted::{WeightedMoments, WeightedService, WeightedTally};
 
 use rayon::prelude::*;
 
@@ -97,7 +99,45 @@ pub fn run_segmented(
     ends: &[u64],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Tally>, EngineError> {
-    let plan = Plan::new(model);
+    segmented_plan(model, Plan::new(model), cfg, ends, progress)
+}
+
+/// Runs the trials of `cfg` as [`run_segmented`] does, under failure
+/// biasing (importance sampling): while the system is degraded, failures
+/// are drawn from accelerated laws and each trial carries its likelihood
+/// ratio. Each tally's [`Tally::weighted`] holds the weighted sums that
+/// estimate the design; its plain sums count what the biased trials saw.
+/// Trial `i` is a pure function of (model, seed, `i`, `opts`), and the
+/// weighted sums are exact, so the result does not depend on threads.
+///
+/// # Errors
+/// As [`run`].
+///
+/// # Panics
+/// When `opts.p_bias` is not strictly between 0 and 1.
+pub fn run_rare(
+    model: &Model,
+    cfg: &RunConfig,
+    opts: &RareOptions,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, EngineError> {
+    segmented_plan(
+        model,
+        Plan::new(model).with_bias(model, opts),
+        cfg,
+        ends,
+        progress,
+    )
+}
+
+fn segmented_plan(
+    model: &Model,
+    plan: Plan,
+    cfg: &RunConfig,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, EngineError> {
     let (first, last) = (cfg.first_trial, cfg.first_trial + cfg.trials);
     let mut bounds: Vec<u64> = ends.iter().copied().filter(|&e| e > first && e < last).collect();
     bounds.sort_unstable();
@@ -264,7 +304,14 @@ fn run_plan(
     run_units(
         Units::new(cfg.first_trial, bounds),
         || Trial::new(plan),
-        || vec![Tally::new(plan.n_services()); bounds.len()],
+        || {
+            let fresh = if plan.biased() {
+                Tally::new_weighted(plan.n_services())
+            } else {
+                Tally::new(plan.n_services())
+            };
+            vec![fresh; bounds.len()]
+        },
         |trial, tallies, j, i| run_one(plan, cfg.seed, i, trial, &mut tallies[j]),
         |a, b| {
             for (x, y) in a.iter_mut().zip(b) {
@@ -460,7 +507,57 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
         st.over_rpo += r.over_rpo;
         st.trials_over_rpo += u64::from(r.over_rpo > 0);
     }
+    if let Some(w) = tally.weighted.as_deref_mut() {
+        add_weighted(plan, trial, w);
+    }
     Ok(())
+}
+
+/// Adds the weighted results of the biased trial just run.
+fn add_weighted(plan: &Plan, trial: &Trial, acc: &mut WeightedTally) {
+    let l = trial.likelihood();
+    acc.likelihood.add(l);
+    let incremental = plan.weighting() == Some(Weighting::Incremental);
+    for (s, (r, w)) in trial.results.iter().zip(trial.weighted()).enumerate() {
+        let counts = plan.planned_counts(s);
+        let [down, outages, had, degraded, planned, unplanned] = if incremental {
+            [
+                if counts { w.down } else { w.down - w.planned_down },
+                if counts {
+                    w.outages
+                } else {
+                    w.outages - w.planned_outages
+                },
+                if counts { w.first_outage } else { w.first_unplanned }.unwrap_or(0.0),
+                w.degraded,
+                w.planned_down,
+                w.down - w.planned_down,
+            ]
+        } else {
+            let outages = if counts {
+                r.outages
+            } else {
+                r.outages - r.planned_outages
+            };
+            [
+                if counts { r.down } else { r.down - r.planned_down },
+                outages as f64,
+                f64::from(u8::from(outages > 0)),
+                r.degraded,
+                r.planned_down,
+                r.down - r.planned_down,
+            ]
+            .map(|x| l * x)
+        };
+        let a = &mut acc.services[s];
+        // Differences of weighted sums may round a hair below zero.
+        a.down.add(down.max(0.0));
+        a.outages.add(outages.max(0.0));
+        a.had_outage.add(had.max(0.0));
+        a.degraded.add(degraded.max(0.0));
+        a.planned_down.add(planned.max(0.0));
+        a.unplanned_down.add(unplanned.max(0.0));
+    }
 }
 
 #[cfg(test)]
