@@ -56,6 +56,18 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
     assert_eq!(exact.len(), model.services.len(), "one exact value per service");
     let n = tally.trials;
     let mission = model.mission;
+    let likelihood = weighted_mean(&w.likelihood, n, 1.0, confidence);
+    // E[L] = 1: a mean whose interval misses 1 shows the likelihood ratio
+    // has degenerated (a few trials carry all the weight), and the other
+    // intervals cannot be trusted either.
+    let degenerate = (likelihood.ci_low > 1.0 || likelihood.ci_high < 1.0).then(|| {
+        format!(
+            "the mean likelihood ratio is {:.3} [{:.3}, {:.3}], not 1 as it must be on average: the weights \
+             have degenerated (typically a mission with many degraded periods) and these intervals \
+             cannot be trusted; shorten the mission, or run plain (--rare off)",
+            likelihood.point, likelihood.ci_low, likelihood.ci_high
+        )
+    });
     let services = model
         .services
         .iter()
@@ -72,6 +84,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
             };
             let observed = tally.services[i].outages.sum as u64;
             let mut warnings = vec![NOT_YET_WEIGHTED.to_string()];
+            warnings.extend(degenerate.clone());
             if observed == 0 {
                 warnings.push(format!(
                     "no outage was observed in {n} biased trials: the interval collapses to a point; \
@@ -115,7 +128,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
         confidence,
         events: tally.events,
         method: Method::FailureBiasing,
-        likelihood_ratio: Some(weighted_mean(&w.likelihood, n, 1.0, confidence)),
+        likelihood_ratio: Some(likelihood),
         services,
     }
 }

@@ -349,7 +349,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Rare::Off)]
     pub rare: Rare,
     /// With `--rare on`: the probability, aimed for, that the next event of
-    /// a degraded system is a failure (between 0 and 1, e.g. 0.33).
+    /// a biased degraded system is a failure (between 0 and 1; default 0.2).
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
 }

@@ -13,8 +13,8 @@ pub mod trace;
 pub mod weighted;
 
 pub use sim::{
-    DEFAULT_P_BIAS, GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, RareOptions,
-    Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
+    DEFAULT_MIXTURE, DEFAULT_P_BIAS, GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe,
+    RareOptions, Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
 };
 pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,

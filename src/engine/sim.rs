@@ -22,7 +22,7 @@ use crate::model::{
     Criterion, Discipline, Distribution, ElementId, ElementRole, Expr, GroupMode, Model, Replication,
     Sampler, ServiceKind,
 };
-pub use bias::{DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting};
+pub use bias::{DEFAULT_MIXTURE, DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting};
 
 /// A service's state at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -742,12 +742,17 @@ impl Plan {
     ///
     /// # Panics
     /// When `model` is not the model the plan was compiled from (its
-    /// element count differs), or `p_bias` is not strictly between 0 and 1.
+    /// element count differs), `p_bias` is not strictly between 0 and 1, or
+    /// `mixture` is not in (0, 1].
     pub fn with_bias(mut self, model: &Model, opts: &RareOptions) -> Self {
         assert_eq!(model.elements.len(), self.n_elements, "the plan's own model");
         assert!(
             opts.p_bias > 0.0 && opts.p_bias < 1.0,
             "p_bias must be strictly between 0 and 1"
+        );
+        assert!(
+            opts.mixture > 0.0 && opts.mixture <= 1.0,
+            "the mixture share must be in (0, 1]"
         );
         self.bias = Some(bias::BiasPlan::new(model, opts));
         self
@@ -1560,7 +1565,7 @@ impl Trial {
             self.dispatcher = rng::stream(seed, trial, rng::fnv1a64(DISPATCH_KEY));
         }
         if BIAS {
-            self.bias_start();
+            self.bias_start(seed, trial);
         }
         self.func.copy_from_slice(&plan.init.func);
         self.gates.copy_from_slice(&plan.init.gates);
