@@ -513,10 +513,19 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
     Ok(())
 }
 
+/// A weighted value as the exact sums take it: differences of weighted
+/// sums may round a hair below zero (0); a likelihood ratio that overflowed
+/// (a runaway product over thousands of degraded periods) gives the largest
+/// finite value, and infinity times nothing measured is nothing. The
+/// report's likelihood-ratio check flags such runs.
+fn weight(x: f64) -> f64 {
+    if x.is_nan() { 0.0 } else { x.clamp(0.0, f64::MAX) }
+}
+
 /// Adds the weighted results of the biased trial just run.
 fn add_weighted(plan: &Plan, trial: &Trial, acc: &mut WeightedTally) {
     let l = trial.likelihood();
-    acc.likelihood.add(l);
+    acc.likelihood.add(weight(l));
     let incremental = plan.weighting() == Some(Weighting::Incremental);
     for (s, (r, w)) in trial.results.iter().zip(trial.weighted()).enumerate() {
         let counts = plan.planned_counts(s);
@@ -550,13 +559,12 @@ fn add_weighted(plan: &Plan, trial: &Trial, acc: &mut WeightedTally) {
             .map(|x| l * x)
         };
         let a = &mut acc.services[s];
-        // Differences of weighted sums may round a hair below zero.
-        a.down.add(down.max(0.0));
-        a.outages.add(outages.max(0.0));
-        a.had_outage.add(had.max(0.0));
-        a.degraded.add(degraded.max(0.0));
-        a.planned_down.add(planned.max(0.0));
-        a.unplanned_down.add(unplanned.max(0.0));
+        a.down.add(weight(down));
+        a.outages.add(weight(outages));
+        a.had_outage.add(weight(had));
+        a.degraded.add(weight(degraded));
+        a.planned_down.add(weight(planned));
+        a.unplanned_down.add(weight(unplanned));
     }
 }
 

@@ -295,9 +295,6 @@ impl Tally {
         if self.trials == 0 && self.weighted.is_none() && o.weighted.is_some() {
             self.weighted = Some(Box::new(super::weighted::WeightedTally::new(o.services.len())));
         }
-        if o.trials == 0 && o.weighted.is_none() {
-            return;
-        }
         self.trials += o.trials;
         self.events += o.events;
         for (a, b) in self.services.iter_mut().zip(&o.services) {
@@ -306,6 +303,8 @@ impl Tally {
         match (&mut self.weighted, &o.weighted) {
             (Some(a), Some(b)) => a.merge(b),
             (None, None) => {}
+            // An empty plain tally adds nothing to a weighted one.
+            (Some(_), None) if o.trials == 0 => {}
             _ => panic!("a plain tally cannot be merged with a weighted one"),
         }
     }

@@ -286,6 +286,18 @@ impl BiasState {
     }
 }
 
+/// `ln L` of a degraded period biased with probability `q`, given `x =
+/// ln ℓ`, the log of its fully biased likelihood ratio: `−ln(q·e^(−x) + 1 −
+/// q)`, computed without overflow. At most `−ln(1 − q)`.
+fn mixture_log_l(q: f64, x: f64) -> f64 {
+    if q >= 1.0 {
+        return x;
+    }
+    let (a, b) = (q.ln() - x, (1.0 - q).ln());
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    -(hi + (lo - hi).exp().ln_1p())
+}
+
 #[inline]
 fn bias_plan(plan: &Plan) -> &BiasPlan {
     plan.bias.as_ref().expect("a biased trial runs a biased plan")
@@ -360,15 +372,7 @@ impl Trial {
     /// `ln L` of the degraded period under way: that of the mixture of the
     /// biased measure (weight `q`) and the plain one, `−ln(q/ℓ + 1 − q)`.
     fn period_log_l(&self, plan: &Plan) -> f64 {
-        let q = bias_plan(plan).mixture;
-        let x = self.bias.log_ell;
-        if q >= 1.0 {
-            return x;
-        }
-        // ln(q·e^(−x) + (1 − q)) without overflow.
-        let (a, b) = (q.ln() - x, (1.0 - q).ln());
-        let (hi, lo) = if a > b { (a, b) } else { (b, a) };
-        -(hi + (lo - hi).exp().ln_1p())
+        mixture_log_l(bias_plan(plan).mixture, self.bias.log_ell)
     }
 
     /// After an instant in which an element went down or came back: each
@@ -444,6 +448,53 @@ impl Trial {
             // its likelihood ratio is settled.
             self.bias.log_done += self.period_log_l(plan);
             (self.bias.log_ell, self.bias.in_period, self.bias.on) = (0.0, false, false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hazard_inverses_round_trip() {
+        for law in [
+            Law::Exponential { mean: 250.0 },
+            Law::Weibull {
+                shape: 0.7,
+                scale: 90.0,
+            },
+            Law::Weibull {
+                shape: 3.0,
+                scale: 1e5,
+            },
+        ] {
+            for a in [1e-3, 1.0, 37.5, 4e4] {
+                let back = law.h_inv(law.h(a));
+                assert!((back / a - 1.0).abs() < 1e-12, "{law:?} at {a}: {back}");
+            }
+        }
+        assert_eq!(Law::None.h(5.0), 0.0);
+    }
+
+    #[test]
+    fn the_mixture_ratio_is_bounded_and_exact_at_its_ends() {
+        // q = 1: the fully biased ratio itself.
+        assert_eq!(mixture_log_l(1.0, -3.0), -3.0);
+        for q in [0.1f64, 0.25, 0.5, 0.9] {
+            let cap = -(1.0 - q).ln();
+            for x in [-800.0, -20.0, -1.0, 0.0, 1.0, 20.0, 800.0] {
+                let l = mixture_log_l(q, x);
+                let direct = -(q * (-x).exp() + 1.0 - q).ln();
+                assert!(l <= cap + 1e-15, "q {q}, x {x}: {l} above {cap}");
+                if direct.is_finite() {
+                    assert!((l - direct).abs() < 1e-12, "q {q}, x {x}: {l} against {direct}");
+                }
+            }
+            // A path as likely under both measures weighs 1.
+            assert!(mixture_log_l(q, 0.0).abs() < 1e-15);
+            // A path the bias made far likelier weighs about ℓ/q.
+            assert!((mixture_log_l(q, -700.0) - (-700.0 - q.ln())).abs() < 1e-9);
         }
     }
 }
