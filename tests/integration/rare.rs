@@ -316,3 +316,28 @@ fn rare_on_refuses_what_it_cannot_honour_yet() {
     assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("--rare on"));
 }
+
+#[test]
+fn a_degenerate_likelihood_ratio_is_flagged() {
+    // Every degraded period biased at p = 1/2 over a year (about 26
+    // periods): the product of the periods' ratios degenerates, its mean
+    // falls far below 1, and the report must say its intervals cannot be
+    // trusted rather than print them as if they could.
+    let m = model(&one_of_three(1.2).replace("2000h", "8760h"));
+    let opts = RareOptions {
+        p_bias: 0.5,
+        mixture: 1.0,
+        ..RareOptions::default()
+    };
+    let parts = engine::run_rare(&m, &cfg(3_000, None), &opts, &[], &|_| {}).unwrap();
+    let run = analysis::summarize(&m, &parts[0], 0.95);
+    let l = run.likelihood_ratio.unwrap();
+    assert!(l.ci_high < 1.0, "mean likelihood ratio {l:?}");
+    let w = &run.services[0].warnings;
+    assert!(w.iter().any(|w| w.contains("degenerated")), "{w:?}");
+    // The defaults hold up over the same year.
+    let run = rare(&m, 3_000);
+    let l = run.likelihood_ratio.unwrap();
+    assert!(l.ci_low <= 1.0 && 1.0 <= l.ci_high, "mean likelihood ratio {l:?}");
+    assert!(!run.services[0].warnings.iter().any(|w| w.contains("degenerated")));
+}
