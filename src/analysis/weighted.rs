@@ -57,6 +57,14 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
     let n = tally.trials;
     let mission = model.mission;
     let likelihood = weighted_mean(&w.likelihood, n, 1.0, confidence);
+    let biasable = model.elements.iter().any(|e| {
+        e.life.as_ref().is_some_and(|l| {
+            matches!(
+                l.failure,
+                crate::model::Distribution::Exponential { .. } | crate::model::Distribution::Weibull { .. }
+            )
+        })
+    });
     // E[L] = 1: a mean whose interval misses 1 shows the likelihood ratio
     // has degenerated (a few trials carry all the weight), and the other
     // intervals cannot be trusted either.
@@ -85,6 +93,14 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
             let observed = tally.services[i].outages.sum as u64;
             let mut warnings = vec![NOT_YET_WEIGHTED.to_string()];
             warnings.extend(degenerate.clone());
+            if !biasable {
+                warnings.push(
+                    "no element has an exponential or Weibull failure law, the only ones failure biasing \
+                     scales: nothing was biased and these are plain estimates (run with --rare off for \
+                     the figures left out)"
+                        .to_string(),
+                );
+            }
             if observed == 0 {
                 warnings.push(format!(
                     "no outage was observed in {n} biased trials: the interval collapses to a point; \

@@ -341,3 +341,29 @@ fn a_degenerate_likelihood_ratio_is_flagged() {
     assert!(l.ci_low <= 1.0 && 1.0 <= l.ci_high, "mean likelihood ratio {l:?}");
     assert!(!run.services[0].warnings.iter().any(|w| w.contains("degenerated")));
 }
+
+#[test]
+fn a_model_with_nothing_to_bias_says_its_run_was_plain() {
+    // Gamma failure laws are not biased: the run is a plain one in effect,
+    // and its estimates equal a plain run's weighted by 1.
+    let m = model(
+        r#"{"format": "redsim/1", "name": "gamma pair", "mission": "1000h",
+            "components": [{"id": "g", "count": 2, "failure": {"gamma": {"shape": 2, "mean": "300h"}}, "mttr": "10h"}],
+            "services": [{"id": "s", "requires": {"any": ["g-*"]}}]}"#,
+    );
+    let run = rare(&m, 2_000);
+    let l = run.likelihood_ratio.unwrap();
+    assert_eq!((l.point, l.ci_low, l.ci_high), (1.0, 1.0, 1.0));
+    assert!(
+        run.services[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("nothing was biased")),
+        "{:?}",
+        run.services[0].warnings
+    );
+    let plain = crate::common::simulate(&m, 2_000, engine::DEFAULT_SEED);
+    let (b, p) = (&run.services[0], &plain.services[0]);
+    assert!((b.availability.point - p.availability.point).abs() < 1e-12);
+    assert_eq!(b.outages_observed, p.outages_observed);
+}

@@ -293,6 +293,10 @@ fn mixture_log_l(q: f64, x: f64) -> f64 {
     if q >= 1.0 {
         return x;
     }
+    if x > -700.0 {
+        // ln(1 + q·(e^(−x) − 1)): exactly 0 for a period the bias did not touch.
+        return -(q * (-x).exp_m1()).ln_1p();
+    }
     let (a, b) = (q.ln() - x, (1.0 - q).ln());
     let (hi, lo) = if a > b { (a, b) } else { (b, a) };
     -(hi + (lo - hi).exp().ln_1p())
@@ -491,8 +495,8 @@ mod tests {
                     assert!((l - direct).abs() < 1e-12, "q {q}, x {x}: {l} against {direct}");
                 }
             }
-            // A path as likely under both measures weighs 1.
-            assert!(mixture_log_l(q, 0.0).abs() < 1e-15);
+            // A path as likely under both measures weighs exactly 1.
+            assert_eq!(mixture_log_l(q, 0.0), 0.0);
             // A path the bias made far likelier weighs about ℓ/q.
             assert!((mixture_log_l(q, -700.0) - (-700.0 - q.ln())).abs() < 1e-9);
         }
