@@ -18,13 +18,19 @@
 //! and no extra random draw is needed (hazard in real time is `rate·h(age)`
 //! for a standby that ages at a rate, so ageing standbys are covered).
 //!
-//! The trial's likelihood ratio (plain over biased) is
-//! `L = Π_failures 1/θ_e · exp(Σ (θ_e − 1)·ΔH_e)`, the product over the
+//! A degraded period's likelihood ratio (plain over biased) is
+//! `ℓ = Π_failures 1/θ_e · exp(Σ (θ_e − 1)·ΔH_e)`, the product over the
 //! elements' hazard-driven failures and the sum over the cumulative hazard
 //! they accrued while biased (Glynn & Iglehart 1989; Nakayama &
-//! Shahabuddin 2004 for non-exponential laws). Its logarithm is kept, and
-//! it is brought up to date at every instant where something is tallied,
-//! so that each increment can be weighted by `L` at the moment it accrues.
+//! Shahabuddin 2004 for non-exponential laws). Each period is biased only
+//! with probability `q` (a coin per period, from its own stream), and its
+//! factor is that of the mixture, `1/(q/ℓ + 1 − q) ≤ 1/(1 − q)` (defensive
+//! importance sampling, Hesterberg 1995), so that the product over a long
+//! mission's many periods does not degenerate; `ℓ` is computed along the
+//! path whichever measure drew it. The trial's `L` is the product of its
+//! periods' factors. Its logarithm is kept, and it is brought up to date at
+//! every instant where something is tallied, so that each increment can be
+//! weighted by `L` at the moment it accrues (docs/methodology.md).
 
 use rand::RngExt;
 
