@@ -7,18 +7,20 @@
 //! and identically distributed, and their mean is unbiased for `E[X]` under
 //! the plain measure). `relative_error` is the interval's half-width over
 //! the point. Quantities not yet estimated under the weights (outage
-//! duration quantiles, downtime by cause, RTO and data-loss figures, mean
-//! time between outages) are left out, and a warning says so: a plain
+//! duration quantiles, RTO and data-loss figures, mean time between
+//! outages) are left out, and a warning says so: a plain
 //! number computed from biased trials would describe the biased system.
 
-use super::{Estimate, Method, PlannedSummary, RunSummary, ServiceSummary, nines, structure, t_critical};
-use crate::engine::{Tally, WeightedMoments, WeightedTally};
+use super::{
+    CauseShare, Estimate, Method, PlannedSummary, RunSummary, ServiceSummary, nines, structure, t_critical,
+};
+use crate::engine::{ServiceTally, Tally, WeightedMoments, WeightedService, WeightedTally};
 use crate::model::{HOURS_PER_YEAR, Model};
 
 /// What a failure-biasing report leaves out for now, in one sentence.
 pub const NOT_YET_WEIGHTED: &str = "estimated with failure biasing (importance sampling): outage \
-     durations, downtime by cause, the mean time between outages and the RTO and data-loss figures \
-     are not yet estimated under the weights and are left out; run without --rare for them";
+     durations, the mean time between outages and the RTO and data-loss figures are not yet \
+     estimated under the weights and are left out; run without --rare for them";
 
 /// The mean of weighted per-trial values (`w · scale`) with a Student-t
 /// interval over the `n` independent trials.
@@ -133,7 +135,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
                 }),
                 data_loss: None,
                 exact: exact[i].clone(),
-                downtime_by_cause: Vec::new(),
+                downtime_by_cause: by_cause(model, ws, &tally.services[i], n, confidence),
                 warnings,
             }
         })
@@ -147,6 +149,44 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
         likelihood_ratio: Some(likelihood),
         services,
     }
+}
+
+/// Weighted outage time by the failure that began each outage, largest
+/// first; `outages` counts what the biased trials saw.
+fn by_cause(
+    model: &Model,
+    w: &WeightedService,
+    t: &ServiceTally,
+    n: u64,
+    confidence: f64,
+) -> Vec<CauseShare> {
+    let total: f64 = w.by_cause.values().map(WeightedMoments::total).sum();
+    let n_el = model.elements.len();
+    let mut out: Vec<CauseShare> = w
+        .by_cause
+        .iter()
+        .map(|(e, m)| CauseShare {
+            element: e
+                .filter(|&e| (e as usize) < n_el)
+                .map(|e| model.elements[e as usize].id.clone()),
+            shock: e
+                .filter(|&e| (e as usize) >= n_el)
+                .map(|e| model.common_cause[e as usize - n_el].id.clone()),
+            planned_or_initial: e.is_none(),
+            outages: t.by_cause.get(e).map_or(0, |c| c.outages),
+            downtime_hours_per_year: weighted_mean(m, n, HOURS_PER_YEAR / model.mission, confidence)
+                .clamped(0.0, f64::INFINITY),
+            share: if total > 0.0 { m.total() / total } else { 0.0 },
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.downtime_hours_per_year
+            .point
+            .total_cmp(&a.downtime_hours_per_year.point)
+            .then_with(|| a.element.cmp(&b.element))
+            .then_with(|| a.shock.cmp(&b.shock))
+    });
+    out
 }
 
 #[cfg(test)]

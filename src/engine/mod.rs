@@ -566,6 +566,14 @@ fn add_weighted(plan: &Plan, trial: &Trial, acc: &mut WeightedTally) {
         a.planned_down.add(weight(planned));
         a.unplanned_down.add(weight(unplanned));
     }
+    for &(s, cause, weighted, down) in trial.weighted_causes() {
+        let w = if incremental { weighted } else { l * down };
+        acc.services[s as usize]
+            .by_cause
+            .entry((cause != u32::MAX).then_some(cause))
+            .or_default()
+            .add(weight(w));
+    }
 }
 
 #[cfg(test)]

@@ -1031,6 +1031,15 @@ impl Trial {
         &self.bias.w
     }
 
+    /// The counted outages of the last trial of a biased plan by (service,
+    /// cause), cause as in [`Trial::run`] (`u32::MAX`: none), each with
+    /// its down time [h] weighted by the likelihood ratio at the outage's
+    /// end and unweighted; one entry per pair, in order (empty for a plain
+    /// plan).
+    pub fn weighted_causes(&self) -> &[(u32, u32, f64, f64)] {
+        &self.bias.causes
+    }
+
     /// The likelihood ratio of the last trial of a biased plan at the
     /// mission's end (1 for a plain plan).
     pub fn likelihood(&self) -> f64 {
@@ -1724,6 +1733,9 @@ impl Trial {
                     {
                         self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
                         outage(s, d, self.outage_cause(s));
+                        if BIAS {
+                            self.bias.caused(s, self.cause[s], d);
+                        }
                     }
                 }
                 self.instant_cause = u32::MAX;
@@ -1765,11 +1777,17 @@ impl Trial {
                     if Self::counts(plan, s, self.began_planned[s]) {
                         r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
                         outage(s, mission - since, self.outage_cause(s));
+                        if BIAS {
+                            self.bias.caused(s, self.cause[s], mission - since);
+                        }
                     }
                 }
                 ServiceState::Degraded => r.degraded += mission - since,
                 ServiceState::Up => {}
             }
+        }
+        if BIAS {
+            self.bias.fold_causes();
         }
         Ok(())
     }

@@ -9,6 +9,8 @@
 //! result does not depend on the thread count or how trials are split,
 //! exactly as the integer [`Tally`](super::Tally) of a plain run.
 
+use std::collections::BTreeMap;
+
 use num_bigint::BigUint;
 
 /// Fixed-point scale of [`WeightedMoments::sum`]: `2^SUM_SHIFT`.
@@ -130,6 +132,9 @@ pub struct WeightedService {
     pub planned_down: WeightedMoments,
     /// Unplanned down time per trial [h], weighted.
     pub unplanned_down: WeightedMoments,
+    /// Counted down time per trial [h], weighted, by the failure that began
+    /// each outage (as in [`ServiceTally::by_cause`](super::ServiceTally::by_cause)).
+    pub by_cause: BTreeMap<Option<u32>, WeightedMoments>,
 }
 
 impl WeightedService {
@@ -141,6 +146,9 @@ impl WeightedService {
         self.had_outage.merge(&o.had_outage);
         self.planned_down.merge(&o.planned_down);
         self.unplanned_down.merge(&o.unplanned_down);
+        for (k, m) in &o.by_cause {
+            self.by_cause.entry(*k).or_default().merge(m);
+        }
     }
 }
 

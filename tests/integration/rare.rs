@@ -122,6 +122,18 @@ fn hot_standby_unavailability_from_1e_6_to_1e_10_within_4_standard_errors() {
             rel(&plain),
             rel(&run)
         );
+        // Downtime by cause, weighted, adds up to the weighted downtime.
+        let causes: f64 = s
+            .downtime_by_cause
+            .iter()
+            .map(|c| c.downtime_hours_per_year.point)
+            .sum();
+        let down = s.downtime_hours_per_year.point;
+        assert!(
+            (causes / down - 1.0).abs() < 1e-9,
+            "{what}: causes {causes} against {down}"
+        );
+        assert!(s.downtime_by_cause.iter().all(|c| c.element.is_some()));
         // The likelihood ratio averages 1 under a sound change of measure.
         let l = run.likelihood_ratio.expect("a biased run's likelihood ratio");
         assert!(
@@ -228,6 +240,15 @@ fn crews_logistics_shocks_and_an_ageing_standby_keep_their_laws() {
         &p.outages_per_mission,
     );
     agree("degraded fraction", &b.degraded_fraction, &p.degraded_fraction);
+    // Downtime by cause: the shock's share agrees with plain simulation's.
+    let surge = |s: &redsim::analysis::ServiceSummary| {
+        s.downtime_by_cause
+            .iter()
+            .find(|c| c.shock.as_deref() == Some("surge"))
+            .map(|c| c.downtime_hours_per_year)
+            .expect("outages begun by the shock")
+    };
+    agree("downtime begun by the shock", &surge(b), &surge(p));
     let l = biased.likelihood_ratio.unwrap();
     assert!(l.ci_low <= 1.0 && 1.0 <= l.ci_high, "mean likelihood ratio {l:?}");
 }

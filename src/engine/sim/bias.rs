@@ -242,7 +242,15 @@ pub(crate) struct BiasState {
     changed: bool,
     /// Per service, the weighted results of the last trial.
     pub(crate) w: Vec<WeightedTrialService>,
+    /// Counted outages by (service, cause): weighted and plain down time [h].
+    pub(crate) causes: Vec<(u32, u32, f64, f64)>,
+    /// The length at which `causes` is folded next.
+    fold_at: usize,
 }
+
+/// `causes` is folded from this length on, so that a runaway trial's list
+/// stays about twice the distinct (service, cause) pairs.
+const FOLD_FROM: usize = 1024;
 
 impl BiasState {
     pub(crate) fn new(plan: &Plan) -> Self {
@@ -257,6 +265,8 @@ impl BiasState {
                 l: 1.0,
                 changed: false,
                 w: Vec::new(),
+                causes: Vec::new(),
+                fold_at: FOLD_FROM,
             },
             Some(b) => Self {
                 el: vec![BiasEl::default(); b.law.len()],
@@ -268,12 +278,40 @@ impl BiasState {
                 l: 1.0,
                 changed: false,
                 w: vec![WeightedTrialService::default(); plan.n_services()],
+                causes: Vec::new(),
+                fold_at: FOLD_FROM,
             },
         }
     }
 }
 
 impl BiasState {
+    /// A counted outage of service `s` begun by `cause` (`u32::MAX`: none)
+    /// ended, `d` hours long: its down time is weighted by `L` now.
+    pub(super) fn caused(&mut self, s: usize, cause: u32, d: f64) {
+        self.causes.push((s as u32, cause, self.l * d, d));
+        if self.causes.len() >= self.fold_at {
+            self.fold_causes();
+            self.fold_at = (2 * self.causes.len()).max(FOLD_FROM);
+        }
+    }
+
+    /// Sums the entries of each (service, cause) pair, in order.
+    pub(super) fn fold_causes(&mut self) {
+        if self.causes.len() < 2 {
+            return;
+        }
+        self.causes.sort_by_key(|&(s, c, _, _)| (s, c));
+        self.causes.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                kept.2 += later.2;
+                kept.3 += later.3;
+            }
+            same
+        });
+    }
+
     /// Element `e` begins a new life at `t` with sampled age at failure `age`.
     pub(super) fn renew(&mut self, plan: &Plan, e: usize, age: f64, t: f64) {
         let b = bias_plan(plan);
@@ -323,6 +361,8 @@ impl Trial {
         self.bias.l = 1.0;
         self.bias.changed = false;
         self.bias.w.fill(WeightedTrialService::default());
+        self.bias.causes.clear();
+        self.bias.fold_at = FOLD_FROM;
     }
 
     /// Element `e`'s age at `t` [h], given that it is up.
