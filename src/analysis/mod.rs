@@ -7,6 +7,7 @@ pub mod check;
 pub mod compare;
 pub mod intervals;
 pub mod structure;
+pub mod weighted;
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -230,6 +231,9 @@ pub struct ServiceSummary {
     /// Nines from the low end of the availability interval (its one-sided
     /// bound when no downtime was seen); `None` if that end is 1.
     pub nines: Option<f64>,
+    /// Half-width of the unavailability interval over its point (the larger
+    /// side of a clamped interval); `None` when no downtime was seen.
+    pub relative_error: Option<f64>,
     pub downtime_hours_per_year: Estimate,
     pub outages_per_mission: Estimate,
     pub outages_per_year: Estimate,
@@ -327,6 +331,26 @@ pub struct RpoSummary {
     pub p_loss_over_rpo: Estimate,
 }
 
+/// How a run's trials were drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Plain Monte Carlo: every trial weighs the same.
+    Plain,
+    /// Importance sampling by failure biasing (`--rare on`): weighted trials.
+    FailureBiasing,
+}
+
+impl Method {
+    /// The name written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plain => "plain",
+            Self::FailureBiasing => "failure-biasing",
+        }
+    }
+}
+
 /// The result of a run: its settings and per-service summaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
@@ -334,6 +358,11 @@ pub struct RunSummary {
     pub mission_hours: f64,
     pub confidence: f64,
     pub events: u64,
+    /// How the trials were drawn.
+    pub method: Method,
+    /// Under failure biasing, the mean likelihood ratio per trial (1 in
+    /// expectation: a diagnostic of the change of measure).
+    pub likelihood_ratio: Option<Estimate>,
     pub services: Vec<ServiceSummary>,
 }
 
@@ -364,6 +393,9 @@ pub fn summarize_with(
     exact: &[structure::Exact],
 ) -> RunSummary {
     assert_eq!(exact.len(), model.services.len(), "one exact value per service");
+    if tally.weighted.is_some() {
+        return weighted::summarize(model, tally, confidence, exact);
+    }
     let services = model
         .services
         .iter()
@@ -372,6 +404,7 @@ pub fn summarize_with(
         .map(|(i, (s, t))| {
             let mut sum = summarize_service(&s.id, s.rto, t, tally.trials, model.mission, confidence);
             sum.exact = exact[i].clone();
+            sum.relative_error = weighted::relative_error(&sum.availability.complement());
             sum.downtime_by_cause = by_cause(model, t, tally.trials, confidence);
             let n = tally.trials;
             let mission_ticks = model.mission * TICKS_PER_HOUR;
@@ -438,6 +471,8 @@ pub fn summarize_with(
         mission_hours: model.mission,
         confidence,
         events: tally.events,
+        method: Method::Plain,
+        likelihood_ratio: None,
         services,
     }
 }
@@ -532,6 +567,7 @@ fn summarize_service(
     ServiceSummary {
         id: id.to_string(),
         nines: nines(&availability),
+        relative_error: None,
         availability,
         downtime_hours_per_year: downtime,
         outages_per_year: outages.scaled(per_year),

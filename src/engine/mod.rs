@@ -10,16 +10,18 @@ pub mod rng;
 pub mod sim;
 pub mod tally;
 pub mod trace;
+pub mod weighted;
 
 pub use sim::{
-    GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe, Runaway, ServiceState, Trial,
-    TrialService,
+    DEFAULT_MIXTURE, DEFAULT_P_BIAS, GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe,
+    RareOptions, Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
 };
 pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
     TICKS_PER_HOUR, Tally, Wide,
 };
 pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, trace, trace_at_most};
+pub use weighted::{WeightedMoments, WeightedService, WeightedTally};
 
 use rayon::prelude::*;
 
@@ -121,7 +123,42 @@ pub fn run_segmented_until(
     progress: &(dyn Fn(u64) + Sync),
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<Vec<Tally>>, EngineError> {
-    let plan = Plan::new(model);
+    segmented_plan(model, Plan::new(model), cfg, ends, progress, stop)
+}
+
+/// Runs the trials of `cfg` as [`run_segmented`] does, under failure
+/// biasing (importance sampling): while the system is degraded, failures
+/// are drawn from accelerated laws and each trial carries its likelihood
+/// ratio. Each tally's [`Tally::weighted`] holds the weighted sums that
+/// estimate the design; its plain sums count what the biased trials saw.
+/// Trial `i` is a pure function of (model, seed, `i`, `opts`), and the
+/// weighted sums are exact, so the result does not depend on threads.
+///
+/// # Errors
+/// As [`run`].
+///
+/// # Panics
+/// When `opts.p_bias` is not strictly between 0 and 1.
+pub fn run_rare(
+    model: &Model,
+    cfg: &RunConfig,
+    opts: &RareOptions,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, EngineError> {
+    let never = || false;
+    let plan = Plan::new(model).with_bias(model, opts);
+    Ok(segmented_plan(model, plan, cfg, ends, progress, &never)?.expect("a run that is never stopped ends"))
+}
+
+fn segmented_plan(
+    model: &Model,
+    plan: Plan,
+    cfg: &RunConfig,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Vec<Tally>>, EngineError> {
     let (first, last) = (cfg.first_trial, cfg.first_trial + cfg.trials);
     let mut bounds: Vec<u64> = ends.iter().copied().filter(|&e| e > first && e < last).collect();
     bounds.sort_unstable();
@@ -307,7 +344,14 @@ fn run_plan(
     run_units(
         Units::new(cfg.first_trial, bounds),
         || Trial::new(plan),
-        || vec![Tally::new(plan.n_services()); bounds.len()],
+        || {
+            let fresh = if plan.biased() {
+                Tally::new_weighted(plan.n_services())
+            } else {
+                Tally::new(plan.n_services())
+            };
+            vec![fresh; bounds.len()]
+        },
         |trial, tallies, j, i| run_one(plan, cfg.seed, i, trial, &mut tallies[j]),
         |a, b| {
             for (x, y) in a.iter_mut().zip(b) {
@@ -506,7 +550,73 @@ pub fn run_one(plan: &Plan, seed: u64, i: u64, trial: &mut Trial, tally: &mut Ta
         st.over_rpo += r.over_rpo;
         st.trials_over_rpo += u64::from(r.over_rpo > 0);
     }
+    if let Some(w) = tally.weighted.as_deref_mut() {
+        add_weighted(plan, trial, w);
+    }
     Ok(())
+}
+
+/// A weighted value as the exact sums take it: differences of weighted
+/// sums may round a hair below zero (0); a likelihood ratio that overflowed
+/// (a runaway product over thousands of degraded periods) gives the largest
+/// finite value, and infinity times nothing measured is nothing. The
+/// report's likelihood-ratio check flags such runs.
+fn weight(x: f64) -> f64 {
+    if x.is_nan() { 0.0 } else { x.clamp(0.0, f64::MAX) }
+}
+
+/// Adds the weighted results of the biased trial just run.
+fn add_weighted(plan: &Plan, trial: &Trial, acc: &mut WeightedTally) {
+    let l = trial.likelihood();
+    acc.likelihood.add(weight(l));
+    let incremental = plan.weighting() == Some(Weighting::Incremental);
+    for (s, (r, w)) in trial.results.iter().zip(trial.weighted()).enumerate() {
+        let counts = plan.planned_counts(s);
+        let [down, outages, had, degraded, planned, unplanned] = if incremental {
+            [
+                if counts { w.down } else { w.down - w.planned_down },
+                if counts {
+                    w.outages
+                } else {
+                    w.outages - w.planned_outages
+                },
+                if counts { w.first_outage } else { w.first_unplanned }.unwrap_or(0.0),
+                w.degraded,
+                w.planned_down,
+                w.down - w.planned_down,
+            ]
+        } else {
+            let outages = if counts {
+                r.outages
+            } else {
+                r.outages - r.planned_outages
+            };
+            [
+                if counts { r.down } else { r.down - r.planned_down },
+                outages as f64,
+                f64::from(u8::from(outages > 0)),
+                r.degraded,
+                r.planned_down,
+                r.down - r.planned_down,
+            ]
+            .map(|x| l * x)
+        };
+        let a = &mut acc.services[s];
+        a.down.add(weight(down));
+        a.outages.add(weight(outages));
+        a.had_outage.add(weight(had));
+        a.degraded.add(weight(degraded));
+        a.planned_down.add(weight(planned));
+        a.unplanned_down.add(weight(unplanned));
+    }
+    for &(s, cause, weighted, down) in trial.weighted_causes() {
+        let w = if incremental { weighted } else { l * down };
+        acc.services[s as usize]
+            .by_cause
+            .entry((cause != u32::MAX).then_some(cause))
+            .or_default()
+            .add(weight(w));
+    }
 }
 
 #[cfg(test)]

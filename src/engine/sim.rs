@@ -16,11 +16,13 @@ use rand::{RngExt, SeedableRng};
 
 use super::rng::{self, StreamRng};
 
+mod bias;
 mod groups;
 use crate::model::{
     Criterion, Discipline, Distribution, ElementId, ElementRole, Expr, GroupMode, Model, Replication,
     Sampler, ServiceKind,
 };
+pub use bias::{DEFAULT_MIXTURE, DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting};
 
 /// A service's state at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -286,6 +288,8 @@ pub struct Plan {
     services: Vec<PlanService>,
     /// State of a trial at t = 0 (everything up), computed once.
     init: InitState,
+    /// The change of measure of a failure-biasing run (`None`: plain).
+    bias: Option<bias::BiasPlan>,
 }
 
 /// A failover group compiled for the engine.
@@ -744,7 +748,40 @@ impl Plan {
             reach_entries,
             services,
             init,
+            bias: None,
         }
+    }
+
+    /// The same plan, simulated under failure biasing (see
+    /// [`RareOptions`]): trials record weighted results and their
+    /// likelihood ratio.
+    ///
+    /// # Panics
+    /// When `model` is not the model the plan was compiled from (its
+    /// element count differs), `p_bias` is not strictly between 0 and 1, or
+    /// `mixture` is not in (0, 1].
+    pub fn with_bias(mut self, model: &Model, opts: &RareOptions) -> Self {
+        assert_eq!(model.elements.len(), self.n_elements, "the plan's own model");
+        assert!(
+            opts.p_bias > 0.0 && opts.p_bias < 1.0,
+            "p_bias must be strictly between 0 and 1"
+        );
+        assert!(
+            opts.mixture > 0.0 && opts.mixture <= 1.0,
+            "the mixture share must be in (0, 1]"
+        );
+        self.bias = Some(bias::BiasPlan::new(model, opts));
+        self
+    }
+
+    /// Whether trials of this plan run under failure biasing.
+    pub fn biased(&self) -> bool {
+        self.bias.is_some()
+    }
+
+    /// How a biased plan weights increments (`None` for a plain plan).
+    pub fn weighting(&self) -> Option<Weighting> {
+        self.bias.as_ref().map(bias::BiasPlan::weighting)
     }
 
     pub fn n_services(&self) -> usize {
@@ -936,6 +973,8 @@ pub struct Trial {
     /// Events processed in the last trial (failures, repairs, logistics ends,
     /// shocks, spare arrivals).
     pub events: u64,
+    /// Failure biasing's state (empty for a plain plan).
+    bias: bias::BiasState,
 }
 
 impl Trial {
@@ -1009,7 +1048,29 @@ impl Trial {
             since: vec![0.0; s],
             results: vec![TrialService::default(); s],
             events: 0,
+            bias: bias::BiasState::new(plan),
         }
+    }
+
+    /// The weighted results of the last trial of a biased plan, per service
+    /// (empty for a plain plan).
+    pub fn weighted(&self) -> &[WeightedTrialService] {
+        &self.bias.w
+    }
+
+    /// The counted outages of the last trial of a biased plan by (service,
+    /// cause), cause as in [`Trial::run`] (`u32::MAX`: none), each with
+    /// its down time [h] weighted by the likelihood ratio at the outage's
+    /// end and unweighted; one entry per pair, in order (empty for a plain
+    /// plan).
+    pub fn weighted_causes(&self) -> &[(u32, u32, f64, f64)] {
+        &self.bias.causes
+    }
+
+    /// The likelihood ratio of the last trial of a biased plan at the
+    /// mission's end (1 for a plain plan).
+    pub fn likelihood(&self) -> f64 {
+        if self.bias.w.is_empty() { 1.0 } else { self.bias.l }
     }
 
     #[inline]
@@ -1138,7 +1199,7 @@ impl Trial {
     /// element's next one (replacing the top of the heap). `None` when the
     /// event is stale (the element was rescheduled since).
     #[inline(always)]
-    fn element_event<const FULL: bool>(
+    fn element_event<const FULL: bool, const BIAS: bool>(
         &mut self,
         plan: &Plan,
         e: usize,
@@ -1170,6 +1231,9 @@ impl Trial {
             }
             Phase::Up => {
                 drop(top);
+                if BIAS {
+                    self.bias_failed(plan, e, t, true);
+                }
                 let next = self.fail_now(plan, e, t, mission);
                 top = self.queue.peek_mut().expect("still there");
                 (Step::Failed, next)
@@ -1184,6 +1248,9 @@ impl Trial {
                 self.el[e].up = true;
                 self.el[e].phase = Phase::Up;
                 let age = fail.sample(&mut self.el[e].rng);
+                if BIAS {
+                    self.bias.renew(plan, e, age, t);
+                }
                 if FULL && plan.aging[e] {
                     // The age at failure is spent at the element's current ageing rate.
                     let a = &mut self.aging[e];
@@ -1341,6 +1408,9 @@ impl Trial {
             if self.el[m].phase != Phase::Up || u >= shock.probability {
                 continue;
             }
+            if plan.bias.is_some() {
+                self.bias_failed(plan, m, t, false);
+            }
             match self.fail_now(plan, m, t, mission) {
                 Some(dt) => self.schedule(m, t, dt, mission),
                 None => self.el[m].pending_seq = 0,
@@ -1388,7 +1458,7 @@ impl Trial {
     /// Moves service `s` to state `new` at time `t`; returns the length [h]
     /// of the outage this ends, if it ends one, and whether it began planned.
     #[inline(always)]
-    fn set_service<const FULL: bool>(
+    fn set_service<const FULL: bool, const BIAS: bool>(
         &mut self,
         plan: &Plan,
         s: usize,
@@ -1405,15 +1475,24 @@ impl Trial {
         let ended = match old {
             ServiceState::Down => {
                 r.down += span;
+                if BIAS {
+                    self.bias.w[s].down += self.bias.l * span;
+                }
                 // Without planned activities nothing is ever planned.
                 if FULL && self.down_planned[s] {
                     r.planned_down += t - self.planned_since[s];
+                    if BIAS {
+                        self.bias.w[s].planned_down += self.bias.l * (t - self.planned_since[s]);
+                    }
                     self.down_planned[s] = false;
                 }
                 Some((span, FULL && self.began_planned[s]))
             }
             ServiceState::Degraded => {
                 r.degraded += span;
+                if BIAS {
+                    self.bias.w[s].degraded += self.bias.l * span;
+                }
                 None
             }
             ServiceState::Up => None,
@@ -1421,12 +1500,22 @@ impl Trial {
         if new == ServiceState::Down {
             r.outages += 1;
             self.cause[s] = self.instant_cause;
+            let planned = FULL && self.begins_planned(plan, s);
             if FULL {
-                let planned = self.begins_planned(plan, s);
                 self.results[s].planned_outages += u64::from(planned);
                 self.began_planned[s] = planned;
                 self.down_planned[s] = planned;
                 self.planned_since[s] = t;
+            }
+            if BIAS {
+                let (l, w) = (self.bias.l, &mut self.bias.w[s]);
+                w.outages += l;
+                w.first_outage.get_or_insert(l);
+                if planned {
+                    w.planned_outages += l;
+                } else {
+                    w.first_unplanned.get_or_insert(l);
+                }
             }
         }
         self.state[s] = new;
@@ -1470,15 +1559,18 @@ impl Trial {
         obs: &mut impl Observer,
         outage: impl FnMut(usize, f64, Option<ElementId>),
     ) -> Result<(), Runaway> {
-        // The common case compiles without the bookkeeping of crews and shocks.
-        if plan.full {
-            self.run_impl::<true>(plan, seed, trial, obs, outage)
+        // The common case compiles without the bookkeeping of crews and
+        // shocks; failure biasing needs the general loop (it reschedules).
+        if plan.bias.is_some() {
+            self.run_impl::<true, true>(plan, seed, trial, obs, outage)
+        } else if plan.full {
+            self.run_impl::<true, false>(plan, seed, trial, obs, outage)
         } else {
-            self.run_impl::<false>(plan, seed, trial, obs, outage)
+            self.run_impl::<false, false>(plan, seed, trial, obs, outage)
         }
     }
 
-    fn run_impl<const FULL: bool>(
+    fn run_impl<const FULL: bool, const BIAS: bool>(
         &mut self,
         plan: &Plan,
         seed: u64,
@@ -1511,6 +1603,9 @@ impl Trial {
         if plan.discipline == Discipline::Random {
             self.dispatcher = rng::stream(seed, trial, rng::fnv1a64(DISPATCH_KEY));
         }
+        if BIAS {
+            self.bias_start(seed, trial);
+        }
         self.func.copy_from_slice(&plan.init.func);
         self.gates.copy_from_slice(&plan.init.gates);
         self.nonfunc.copy_from_slice(&plan.init.nonfunc);
@@ -1524,6 +1619,9 @@ impl Trial {
             if let Some((fail, _)) = life {
                 self.el[e].rng = StreamRng::seed_from_u64(rng::trial_stream_seed(self.key_seeds[e], trial));
                 let mut t = fail.sample(&mut self.el[e].rng);
+                if BIAS {
+                    self.bias.renew(plan, e, t, 0.0);
+                }
                 if FULL && plan.aging[e] {
                     let rate = self.initial_rate(plan, e);
                     self.aging[e] = Aging {
@@ -1584,6 +1682,13 @@ impl Trial {
             };
             self.state[s] = st;
             self.since[s] = 0.0;
+            if BIAS && st == ServiceState::Down {
+                // Down from the start: an outage, unplanned, with L = 1.
+                let w = &mut self.bias.w[s];
+                w.outages = 1.0;
+                w.first_outage = Some(1.0);
+                w.first_unplanned = Some(1.0);
+            }
             obs.service(0.0, s, st);
         }
 
@@ -1611,7 +1716,7 @@ impl Trial {
                 self.spare_arrives(plan, slot - plan.n_elements - plan.shocks.len(), t, mission, obs);
             } else if slot >= plan.n_elements {
                 self.shock(plan, slot - plan.n_elements, t, mission, obs);
-            } else if let Some(step) = self.element_event::<FULL>(plan, slot, t, mission) {
+            } else if let Some(step) = self.element_event::<FULL, BIAS>(plan, slot, t, mission) {
                 let e = slot;
                 if step == Step::Failed && self.instant_cause == u32::MAX {
                     self.instant_cause = e as u32;
@@ -1645,27 +1750,53 @@ impl Trial {
             // a repair and a failure at the same time are no outage of zero length.
             let instant_done = self.queue.peek().is_none_or(|Reverse(ev)| ev.time() != t);
             if instant_done {
+                if BIAS && !self.dirty_list.is_empty() {
+                    self.bias_update(plan, t);
+                }
                 while let Some(s) = self.dirty_list.pop() {
                     let s = s as usize;
                     self.dirty[s] = false;
                     let st = self.eval_service(plan, s);
-                    if let Some((d, planned)) = self.set_service::<FULL>(plan, s, t, st, obs)
+                    if let Some((d, planned)) = self.set_service::<FULL, BIAS>(plan, s, t, st, obs)
                         && Self::counts(plan, s, planned)
                     {
                         self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
                         outage(s, d, self.outage_cause(s));
+                        if BIAS {
+                            self.bias.caused(s, self.cause[s], d);
+                        }
                     }
                 }
                 self.instant_cause = u32::MAX;
                 if FULL {
                     self.end_instant(t);
                 }
+                if BIAS {
+                    self.bias_rebalance(plan, t, mission);
+                }
             }
+        }
+
+        if BIAS {
+            self.bias_update(plan, mission);
         }
 
         for s in 0..plan.services.len() {
             let since = self.since[s];
             let r = &mut self.results[s];
+            if BIAS {
+                let (l, w) = (self.bias.l, &mut self.bias.w[s]);
+                match self.state[s] {
+                    ServiceState::Down => {
+                        w.down += l * (mission - since);
+                        if self.down_planned[s] {
+                            w.planned_down += l * (mission - self.planned_since[s]);
+                        }
+                    }
+                    ServiceState::Degraded => w.degraded += l * (mission - since),
+                    ServiceState::Up => {}
+                }
+            }
             match self.state[s] {
                 ServiceState::Down => {
                     r.down += mission - since;
@@ -1675,11 +1806,17 @@ impl Trial {
                     if Self::counts(plan, s, self.began_planned[s]) {
                         r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
                         outage(s, mission - since, self.outage_cause(s));
+                        if BIAS {
+                            self.bias.caused(s, self.cause[s], mission - since);
+                        }
                     }
                 }
                 ServiceState::Degraded => r.degraded += mission - since,
                 ServiceState::Up => {}
             }
+        }
+        if BIAS {
+            self.bias.fold_causes();
         }
         Ok(())
     }

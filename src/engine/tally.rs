@@ -261,6 +261,9 @@ pub struct Tally {
     /// Total number of events processed (for speed reports).
     pub events: u64,
     pub services: Vec<ServiceTally>,
+    /// The weighted sums of a failure-biasing run (`None` in a plain run,
+    /// whose tallies are then exactly what they always were).
+    pub weighted: Option<Box<super::weighted::WeightedTally>>,
 }
 
 impl Tally {
@@ -269,14 +272,40 @@ impl Tally {
             trials: 0,
             events: 0,
             services: vec![ServiceTally::default(); services],
+            weighted: None,
         }
     }
 
+    /// An empty tally of a failure-biasing run: plain sums of what the
+    /// biased trials saw, and the weighted sums that estimate the design.
+    pub fn new_weighted(services: usize) -> Self {
+        Self {
+            weighted: Some(Box::new(super::weighted::WeightedTally::new(services))),
+            ..Self::new(services)
+        }
+    }
+
+    /// Adds another batch's tally (both plain, or both weighted; an empty
+    /// plain tally takes on the other's kind).
+    ///
+    /// # Panics
+    /// When one tally is weighted and the other is not, and neither is
+    /// empty: a plain and a biased run cannot be pooled.
     pub fn merge(&mut self, o: &Self) {
+        if self.trials == 0 && self.weighted.is_none() && o.weighted.is_some() {
+            self.weighted = Some(Box::new(super::weighted::WeightedTally::new(o.services.len())));
+        }
         self.trials += o.trials;
         self.events += o.events;
         for (a, b) in self.services.iter_mut().zip(&o.services) {
             a.merge(b);
+        }
+        match (&mut self.weighted, &o.weighted) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, None) => {}
+            // An empty plain tally adds nothing to a weighted one.
+            (Some(_), None) if o.trials == 0 => {}
+            _ => panic!("a plain tally cannot be merged with a weighted one"),
         }
     }
 }

@@ -59,6 +59,12 @@ pub struct RunReport<'a> {
     pub mission_hours: f64,
     pub confidence: f64,
     pub generator: &'static str,
+    /// `plain` or `failure-biasing`.
+    pub method: &'static str,
+    /// Under failure biasing, the mean likelihood ratio per trial (a
+    /// diagnostic: 1 in expectation); absent in a plain run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likelihood_ratio: Option<Estimate>,
     pub services: &'a [ServiceSummary],
 }
 
@@ -73,6 +79,8 @@ impl<'a> RunReport<'a> {
             mission_hours: run.mission_hours,
             confidence: run.confidence,
             generator: crate::engine::rng::GENERATOR,
+            method: run.method.as_str(),
+            likelihood_ratio: run.likelihood_ratio,
             services: &run.services,
         }
     }
@@ -109,6 +117,22 @@ impl<'a> RunReport<'a> {
             level(self.confidence)
         );
         let _ = writeln!(o, "generator  {}", self.generator);
+        match &self.likelihood_ratio {
+            None => {
+                let _ = writeln!(o, "method     {}", self.method);
+            }
+            Some(l) => {
+                let _ = writeln!(
+                    o,
+                    "method     {} (importance sampling; mean likelihood ratio {} {}% CI [{}, {}], 1 expected)",
+                    self.method,
+                    sig(l.point),
+                    level(self.confidence),
+                    sig(l.ci_low),
+                    sig(l.ci_high)
+                );
+            }
+        }
         for s in self.services {
             o.push('\n');
             service_table(&mut o, s, self.confidence);
@@ -204,6 +228,13 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
                 hours(h.p99),
                 hours(h.max)
             ),
+        ),
+        // Under failure biasing outages were seen but their durations are not yet weighted.
+        None if s.outages_observed > 0 => row(
+            o,
+            "outage duration",
+            "-".into(),
+            "not yet estimated under failure biasing".into(),
         ),
         None => row(o, "outage duration", "-".into(), "no outages".into()),
     }

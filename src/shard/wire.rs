@@ -507,6 +507,7 @@ impl From<&TallyW> for Tally {
                         .collect(),
                 })
                 .collect(),
+            weighted: None,
         }
     }
 }

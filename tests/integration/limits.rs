@@ -164,6 +164,7 @@ fn free_segments(first: u64, end: u64, total: u64) -> Vec<Tally> {
                     no_outage: n,
                     ..ServiceTally::default()
                 }],
+                weighted: None,
             }
         })
         .collect()

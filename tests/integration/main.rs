@@ -18,6 +18,7 @@ mod limits;
 mod maintenance;
 mod outputs;
 mod plots;
+mod rare;
 mod rto;
 mod scenarios;
 mod shard;

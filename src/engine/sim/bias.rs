@@ -1,0 +1,550 @@
+//! Failure biasing: the change of measure of `--rare on`.
+//!
+//! While the system is degraded (at least one element that can fail is not
+//! up: failed, in logistics, waiting for a spare or a crew, under repair,
+//! or dead), the failure hazard of every up element whose failure law is
+//! exponential or Weibull is multiplied by `θ_e ≥ 1`, chosen so that a
+//! failure is about `p_bias / (1 − p_bias)` times as likely as a repair to
+//! come next, spread evenly over the up elements ("balanced failure
+//! biasing", Shahabuddin 1994). When every element is up, hazards are left
+//! alone. Everything else (repairs, crews, logistics, spares, groups,
+//! shocks, maintenance) keeps its own law.
+//!
+//! Each biasable element carries its cumulative-hazard budget: the plain
+//! engine samples its age at failure `A`, whose cumulative hazard `E =
+//! H(A)` is a unit exponential; under hazard `θ·h` the element fails when
+//! `Σ θ·ΔH` over its life reaches `E`. When `θ` changes, the budget left is
+//! spent at the new rate, so the age at failure is re-derived with `H⁻¹`
+//! and no extra random draw is needed (hazard in real time is `rate·h(age)`
+//! for a standby that ages at a rate, so ageing standbys are covered).
+//!
+//! A degraded period's likelihood ratio (plain over biased) is
+//! `ℓ = Π_failures 1/θ_e · exp(Σ (θ_e − 1)·ΔH_e)`, the product over the
+//! elements' hazard-driven failures and the sum over the cumulative hazard
+//! they accrued while biased (Glynn & Iglehart 1989; Nakayama &
+//! Shahabuddin 2004 for non-exponential laws). Each period is biased only
+//! with probability `q` (a coin per period, from its own stream), and its
+//! factor is that of the mixture, `1/(q/ℓ + 1 − q) ≤ 1/(1 − q)` (defensive
+//! importance sampling, Hesterberg 1995), so that the product over a long
+//! mission's many periods does not degenerate; `ℓ` is computed along the
+//! path whichever measure drew it. The trial's `L` is the product of its
+//! periods' factors. Its logarithm is kept, and it is brought up to date at
+//! every instant where something is tallied, so that each increment can be
+//! weighted by `L` at the moment it accrues (docs/methodology.md).
+
+use rand::RngExt;
+
+use super::super::rng::{self, StreamRng};
+use super::{Phase, Plan, Trial};
+use crate::model::{Distribution, Model};
+
+/// Key of the random stream that decides which degraded periods are
+/// biased. It contains spaces, which no element id can.
+const COIN_KEY: &str = "failure bias coin";
+
+/// A failure law whose hazard can be scaled exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Law {
+    /// Not biased (lognormal, gamma, uniform, fixed, or no failure law).
+    None,
+    /// `H(a) = a / mean`.
+    Exponential { mean: f64 },
+    /// `H(a) = (a / scale)^shape`.
+    Weibull { shape: f64, scale: f64 },
+}
+
+impl Law {
+    #[inline]
+    fn h(self, age: f64) -> f64 {
+        match self {
+            Self::None => 0.0,
+            Self::Exponential { mean } => age / mean,
+            Self::Weibull { shape, scale } => (age / scale).powf(shape),
+        }
+    }
+
+    #[inline]
+    fn h_inv(self, x: f64) -> f64 {
+        match self {
+            Self::None => f64::INFINITY,
+            Self::Exponential { mean } => x * mean,
+            Self::Weibull { shape, scale } => scale * x.powf(1.0 / shape),
+        }
+    }
+}
+
+/// How a weighted increment is weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Weighting {
+    /// Each increment by the likelihood ratio at the instant it accrues (a
+    /// martingale: unbiased by optional stopping; lower variance over long
+    /// missions).
+    #[default]
+    Incremental,
+    /// The whole trial's measurement by its final likelihood ratio.
+    Final,
+}
+
+/// Settings of a failure-biasing run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RareOptions {
+    /// Probability that the next event of a degraded system is a failure,
+    /// aimed for when choosing the biased hazards (0 < p < 1).
+    pub p_bias: f64,
+    /// How increments are weighted.
+    pub weighting: Weighting,
+    /// Share of degraded periods that are biased (0 < q ≤ 1): each period
+    /// is biased or left plain at random, and its likelihood ratio is that
+    /// of the mixture (defensive importance sampling, Hesterberg 1995), at
+    /// most `1/(1 − q)` per period, which keeps long missions from
+    /// degenerating. 1 biases every period.
+    pub mixture: f64,
+}
+
+/// Default [`RareOptions::p_bias`]: 0.2. At 1/2 a degraded period that
+/// ends in a repair has a likelihood ratio of (nearly) infinite variance
+/// in continuous time; 0.2 with [`DEFAULT_MIXTURE`] kept the relative
+/// error flat from 1e-6 to 1e-10 and over missions of up to a year of
+/// degraded periods (docs/methodology.md, "Rare events").
+pub const DEFAULT_P_BIAS: f64 = 0.2;
+
+/// Default [`RareOptions::mixture`]: one degraded period in four is biased.
+pub const DEFAULT_MIXTURE: f64 = 0.25;
+
+impl Default for RareOptions {
+    fn default() -> Self {
+        Self {
+            p_bias: DEFAULT_P_BIAS,
+            weighting: Weighting::Incremental,
+            mixture: DEFAULT_MIXTURE,
+        }
+    }
+}
+
+/// The change of measure compiled for a plan.
+#[derive(Debug, Clone)]
+pub(crate) struct BiasPlan {
+    /// `p / (1 − p)`.
+    odds: f64,
+    weighting: Weighting,
+    /// [`RareOptions::mixture`].
+    mixture: f64,
+    /// Each element's failure law as far as biasing goes.
+    law: Vec<Law>,
+    /// Each element's mean failure rate [1/h] (0 when not biased).
+    rate: Vec<f64>,
+    /// Each element's repair rate [1/h] while down: one over its mean
+    /// logistics delay plus repair time (0 when not repairable).
+    repair_rate: Vec<f64>,
+    /// Whether each element can fail at all.
+    can_fail: Vec<bool>,
+    /// The elements with a biasable law.
+    biased: Vec<u32>,
+}
+
+impl BiasPlan {
+    pub(crate) fn new(model: &Model, opts: &RareOptions) -> Self {
+        let n = model.elements.len();
+        let mut law = vec![Law::None; n];
+        let mut rate = vec![0.0; n];
+        let mut repair_rate = vec![0.0; n];
+        let mut can_fail = vec![false; n];
+        for (e, el) in model.elements.iter().enumerate() {
+            let Some(life) = &el.life else { continue };
+            can_fail[e] = true;
+            law[e] = match life.failure {
+                Distribution::Exponential { mean } => Law::Exponential { mean },
+                Distribution::Weibull { shape, scale } => Law::Weibull { shape, scale },
+                _ => Law::None,
+            };
+            if law[e] != Law::None {
+                rate[e] = 1.0 / life.failure.mean();
+            }
+            if let Some(r) = &life.repair {
+                let delay = life.logistics.as_ref().map_or(0.0, Distribution::mean) + r.mean();
+                repair_rate[e] = if delay > 0.0 { 1.0 / delay } else { 0.0 };
+            }
+        }
+        let biased = (0..n)
+            .filter(|&e| law[e] != Law::None)
+            .map(|e| e as u32)
+            .collect();
+        Self {
+            odds: opts.p_bias / (1.0 - opts.p_bias),
+            weighting: opts.weighting,
+            mixture: opts.mixture,
+            law,
+            rate,
+            repair_rate,
+            can_fail,
+            biased,
+        }
+    }
+
+    pub(crate) fn weighting(&self) -> Weighting {
+        self.weighting
+    }
+}
+
+/// One element's biasing state.
+#[derive(Debug, Clone, Copy, Default)]
+struct BiasEl {
+    /// Hazard multiplier of the biased measure in the current state (in
+    /// force only while the degraded period is biased).
+    theta: f64,
+    /// Age at failure under the current `theta` [h].
+    target: f64,
+    /// Cumulative hazard still to spend, as of the last update.
+    budget: f64,
+    /// Cumulative hazard at the last update.
+    h_last: f64,
+    /// When its current life began (elements that age at rate 1) [h].
+    born: f64,
+}
+
+/// What a biased trial accrues for one service, each increment weighted by
+/// the likelihood ratio at the instant it accrues.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WeightedTrialService {
+    /// Down time [h].
+    pub down: f64,
+    /// Degraded time [h].
+    pub degraded: f64,
+    /// Outages.
+    pub outages: f64,
+    /// Planned down time [h].
+    pub planned_down: f64,
+    /// Outages begun by a planned action.
+    pub planned_outages: f64,
+    /// The likelihood ratio at the first outage, if there was one.
+    pub first_outage: Option<f64>,
+    /// The likelihood ratio at the first outage not begun by a planned action.
+    pub first_unplanned: Option<f64>,
+}
+
+/// Per-trial state of failure biasing (empty in a plain run).
+#[derive(Debug, Clone)]
+pub(crate) struct BiasState {
+    el: Vec<BiasEl>,
+    /// Decides which degraded periods are biased.
+    coin: StreamRng,
+    /// A degraded period is under way.
+    in_period: bool,
+    /// The period under way is biased (its hazards are scaled).
+    on: bool,
+    /// `ln ℓ` of the period under way: plain over fully biased, along the path.
+    log_ell: f64,
+    /// `ln L` of the periods that ended.
+    log_done: f64,
+    /// `L` now, as of the last update.
+    pub(crate) l: f64,
+    /// An element that can fail went down or came back since the last rebalance.
+    changed: bool,
+    /// Per service, the weighted results of the last trial.
+    pub(crate) w: Vec<WeightedTrialService>,
+    /// Counted outages by (service, cause): weighted and plain down time [h].
+    pub(crate) causes: Vec<(u32, u32, f64, f64)>,
+    /// The length at which `causes` is folded next.
+    fold_at: usize,
+}
+
+/// `causes` is folded from this length on, so that a runaway trial's list
+/// stays about twice the distinct (service, cause) pairs.
+const FOLD_FROM: usize = 1024;
+
+impl BiasState {
+    pub(crate) fn new(plan: &Plan) -> Self {
+        match &plan.bias {
+            None => Self {
+                el: Vec::new(),
+                coin: rng::stream(0, 0, 0),
+                in_period: false,
+                on: false,
+                log_ell: 0.0,
+                log_done: 0.0,
+                l: 1.0,
+                changed: false,
+                w: Vec::new(),
+                causes: Vec::new(),
+                fold_at: FOLD_FROM,
+            },
+            Some(b) => Self {
+                el: vec![BiasEl::default(); b.law.len()],
+                coin: rng::stream(0, 0, 0),
+                in_period: false,
+                on: false,
+                log_ell: 0.0,
+                log_done: 0.0,
+                l: 1.0,
+                changed: false,
+                w: vec![WeightedTrialService::default(); plan.n_services()],
+                causes: Vec::new(),
+                fold_at: FOLD_FROM,
+            },
+        }
+    }
+}
+
+impl BiasState {
+    /// A counted outage of service `s` begun by `cause` (`u32::MAX`: none)
+    /// ended, `d` hours long: its down time is weighted by `L` now.
+    pub(super) fn caused(&mut self, s: usize, cause: u32, d: f64) {
+        self.causes.push((s as u32, cause, self.l * d, d));
+        if self.causes.len() >= self.fold_at {
+            self.fold_causes();
+            self.fold_at = (2 * self.causes.len()).max(FOLD_FROM);
+        }
+    }
+
+    /// Sums the entries of each (service, cause) pair, in order.
+    pub(super) fn fold_causes(&mut self) {
+        if self.causes.len() < 2 {
+            return;
+        }
+        self.causes.sort_by_key(|&(s, c, _, _)| (s, c));
+        self.causes.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                kept.2 += later.2;
+                kept.3 += later.3;
+            }
+            same
+        });
+    }
+
+    /// Element `e` begins a new life at `t` with sampled age at failure `age`.
+    pub(super) fn renew(&mut self, plan: &Plan, e: usize, age: f64, t: f64) {
+        let b = bias_plan(plan);
+        self.changed |= t > 0.0;
+        let law = b.law[e];
+        if law == Law::None {
+            return;
+        }
+        self.el[e] = BiasEl {
+            theta: 1.0,
+            target: age,
+            budget: law.h(age),
+            h_last: 0.0,
+            born: t,
+        };
+    }
+}
+
+/// `ln L` of a degraded period biased with probability `q`, given `x =
+/// ln ℓ`, the log of its fully biased likelihood ratio: `−ln(q·e^(−x) + 1 −
+/// q)`, computed without overflow. At most `−ln(1 − q)`.
+fn mixture_log_l(q: f64, x: f64) -> f64 {
+    if q >= 1.0 {
+        return x;
+    }
+    if x > -700.0 {
+        // ln(1 + q·(e^(−x) − 1)): exactly 0 for a period the bias did not touch.
+        return -(q * (-x).exp_m1()).ln_1p();
+    }
+    let (a, b) = (q.ln() - x, (1.0 - q).ln());
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    -(hi + (lo - hi).exp().ln_1p())
+}
+
+#[inline]
+fn bias_plan(plan: &Plan) -> &BiasPlan {
+    plan.bias.as_ref().expect("a biased trial runs a biased plan")
+}
+
+impl Trial {
+    /// Trial `trial` of seed `seed` begins: `L = 1`.
+    pub(super) fn bias_start(&mut self, seed: u64, trial: u64) {
+        let st = &mut self.bias;
+        st.coin = rng::stream(seed, trial, rng::fnv1a64(COIN_KEY));
+        (st.in_period, st.on) = (false, false);
+        (st.log_ell, st.log_done) = (0.0, 0.0);
+        self.bias.l = 1.0;
+        self.bias.changed = false;
+        self.bias.w.fill(WeightedTrialService::default());
+        self.bias.causes.clear();
+        self.bias.fold_at = FOLD_FROM;
+    }
+
+    /// Element `e`'s age at `t` [h], given that it is up.
+    #[inline]
+    fn bias_age(&self, plan: &Plan, e: usize, t: f64) -> f64 {
+        let b = &self.bias.el[e];
+        if plan.aging[e] {
+            let a = &self.aging[e];
+            b.target - (a.left - a.rate * (t - a.since))
+        } else {
+            t - b.born
+        }
+    }
+
+    /// Charges element `e`'s hazard accrued up to `t` at its current `theta`.
+    #[inline]
+    fn bias_advance(&mut self, plan: &Plan, e: usize, t: f64) {
+        let law = bias_plan(plan).law[e];
+        let age = self.bias_age(plan, e, t);
+        let h = law.h(age.max(0.0));
+        let on = self.bias.on;
+        let b = &mut self.bias.el[e];
+        let dh = (h - b.h_last).max(0.0);
+        self.bias.log_ell += (b.theta - 1.0) * dh;
+        let in_force = if on { b.theta } else { 1.0 };
+        b.budget = (b.budget - in_force * dh).max(0.0);
+        b.h_last = h;
+    }
+
+    /// Element `e`, up, failed at `t`: by its own hazard (`own`), which puts
+    /// `1/θ` in the likelihood ratio, or by a shock, which does not.
+    pub(super) fn bias_failed(&mut self, plan: &Plan, e: usize, t: f64, own: bool) {
+        self.bias.changed = true;
+        if bias_plan(plan).law[e] == Law::None {
+            return;
+        }
+        self.bias_advance(plan, e, t);
+        let b = &mut self.bias.el[e];
+        if own {
+            self.bias.log_ell -= b.theta.ln();
+        }
+        b.theta = 1.0;
+    }
+
+    /// Brings `L` up to `t`: every biased up element's accrued hazard is charged.
+    pub(super) fn bias_update(&mut self, plan: &Plan, t: f64) {
+        let b = bias_plan(plan);
+        for &e in &b.biased {
+            let e = e as usize;
+            if self.el[e].phase == Phase::Up && self.bias.el[e].theta != 1.0 {
+                self.bias_advance(plan, e, t);
+            }
+        }
+        self.bias.l = (self.bias.log_done + self.period_log_l(plan)).exp();
+    }
+
+    /// `ln L` of the degraded period under way: that of the mixture of the
+    /// biased measure (weight `q`) and the plain one, `−ln(q/ℓ + 1 − q)`.
+    fn period_log_l(&self, plan: &Plan) -> f64 {
+        mixture_log_l(bias_plan(plan).mixture, self.bias.log_ell)
+    }
+
+    /// After an instant in which an element went down or came back: each
+    /// up element's `θ` is chosen again for the new state, and those whose
+    /// `θ` changes are rescheduled from the hazard budget they have left.
+    pub(super) fn bias_rebalance(&mut self, plan: &Plan, t: f64, mission: f64) {
+        if !self.bias.changed {
+            return;
+        }
+        self.bias.changed = false;
+        let b = bias_plan(plan);
+        let mut down = 0usize;
+        let mut repair = 0.0;
+        for e in 0..b.can_fail.len() {
+            if b.can_fail[e] && self.el[e].phase != Phase::Up {
+                down += 1;
+                repair += b.repair_rate[e];
+            }
+        }
+        let up = b
+            .biased
+            .iter()
+            .filter(|&&e| self.el[e as usize].phase == Phase::Up)
+            .count();
+        if down > 0 && !self.bias.in_period {
+            // A degraded period begins: biased or plain, at random.
+            self.bias.in_period = true;
+            self.bias.on = b.mixture >= 1.0 || self.bias.coin.random::<f64>() < b.mixture;
+        }
+        for &e in &b.biased {
+            let e = e as usize;
+            if self.el[e].phase != Phase::Up {
+                continue;
+            }
+            let theta = if down > 0 && up > 0 {
+                (b.odds * repair / (up as f64 * b.rate[e])).max(1.0)
+            } else {
+                1.0
+            };
+            if theta == self.bias.el[e].theta {
+                continue;
+            }
+            self.bias_advance(plan, e, t);
+            self.bias.el[e].theta = theta;
+            if !self.bias.on {
+                // A plain period: the hazards in force do not change.
+                continue;
+            }
+            let law = b.law[e];
+            let age = self.bias_age(plan, e, t);
+            let st = &mut self.bias.el[e];
+            st.target = law.h_inv(st.h_last + st.budget / theta).max(age);
+            let left = st.target - age;
+            let dt = if plan.aging[e] {
+                let a = &mut self.aging[e];
+                (a.left, a.since) = (left, t);
+                if a.rate > 0.0 {
+                    left / a.rate
+                } else {
+                    f64::INFINITY
+                }
+            } else {
+                left
+            };
+            if dt.is_finite() {
+                self.schedule(e, t, dt, mission);
+            } else {
+                self.el[e].pending_seq = 0;
+            }
+        }
+        if down == 0 && self.bias.in_period {
+            // The period ended (every element up, every theta back to 1):
+            // its likelihood ratio is settled.
+            self.bias.log_done += self.period_log_l(plan);
+            (self.bias.log_ell, self.bias.in_period, self.bias.on) = (0.0, false, false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hazard_inverses_round_trip() {
+        for law in [
+            Law::Exponential { mean: 250.0 },
+            Law::Weibull {
+                shape: 0.7,
+                scale: 90.0,
+            },
+            Law::Weibull {
+                shape: 3.0,
+                scale: 1e5,
+            },
+        ] {
+            for a in [1e-3, 1.0, 37.5, 4e4] {
+                let back = law.h_inv(law.h(a));
+                assert!((back / a - 1.0).abs() < 1e-12, "{law:?} at {a}: {back}");
+            }
+        }
+        assert_eq!(Law::None.h(5.0), 0.0);
+    }
+
+    #[test]
+    fn the_mixture_ratio_is_bounded_and_exact_at_its_ends() {
+        // q = 1: the fully biased ratio itself.
+        assert_eq!(mixture_log_l(1.0, -3.0), -3.0);
+        for q in [0.1f64, 0.25, 0.5, 0.9] {
+            let cap = -(1.0 - q).ln();
+            for x in [-800.0, -20.0, -1.0, 0.0, 1.0, 20.0, 800.0] {
+                let l = mixture_log_l(q, x);
+                let direct = -(q * (-x).exp() + 1.0 - q).ln();
+                assert!(l <= cap + 1e-15, "q {q}, x {x}: {l} above {cap}");
+                if direct.is_finite() {
+                    assert!((l - direct).abs() < 1e-12, "q {q}, x {x}: {l} against {direct}");
+                }
+            }
+            // A path as likely under both measures weighs exactly 1.
+            assert_eq!(mixture_log_l(q, 0.0), 0.0);
+            // A path the bias made far likelier weighs about ℓ/q.
+            assert!((mixture_log_l(q, -700.0) - (-700.0 - q.ln())).abs() < 1e-9);
+        }
+    }
+}
