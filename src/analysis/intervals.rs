@@ -256,15 +256,7 @@ pub fn clopper_pearson(successes: u64, n: u64, confidence: f64) -> Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[track_caller]
-    fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
-        assert!(
-            ((got - want) / want).abs() < tol,
-            "{what}: {got} vs {want} (relative {:e})",
-            (got - want) / want
-        );
-    }
+    use crate::analysis::tests::assert_rel;
 
     #[test]
     fn garwood_matches_the_tables() {

@@ -480,37 +480,62 @@ pub fn summarize_with(
 /// Outage time by the element whose failure began each outage, largest first.
 fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<CauseShare> {
     let total: u128 = t.by_cause.values().map(|v| v.down.sum).sum();
-    let n_el = model.elements.len();
     let per_year = HOURS_PER_YEAR / model.mission / TICKS_PER_HOUR;
     let mission_ticks = model.mission * TICKS_PER_HOUR;
     let mut out: Vec<CauseShare> = t
         .by_cause
         .iter()
-        .map(|(e, c)| CauseShare {
-            element: e
-                .filter(|&e| (e as usize) < n_el)
-                .map(|e| model.elements[e as usize].id.clone()),
-            shock: e
-                .filter(|&e| (e as usize) >= n_el)
-                .map(|e| model.common_cause[e as usize - n_el].id.clone()),
-            planned_or_initial: e.is_none(),
-            outages: c.outages,
-            downtime_hours_per_year: bounded_mean(&c.down, n, mission_ticks, per_year, confidence),
-            share: if total > 0 {
-                c.down.sum as f64 / total as f64
-            } else {
-                0.0
-            },
+        .map(|(&e, c)| {
+            cause_share(
+                model,
+                e,
+                c.outages,
+                bounded_mean(&c.down, n, mission_ticks, per_year, confidence),
+                if total > 0 {
+                    c.down.sum as f64 / total as f64
+                } else {
+                    0.0
+                },
+            )
         })
         .collect();
-    out.sort_by(|a, b| {
+    largest_first(&mut out);
+    out
+}
+
+/// The line of one cause of outages: `cause` is an element's index, a
+/// shock's (after the elements), or none (planned, or under way at the start).
+pub(crate) fn cause_share(
+    model: &Model,
+    cause: Option<u32>,
+    outages: u64,
+    downtime_hours_per_year: Estimate,
+    share: f64,
+) -> CauseShare {
+    let n_el = model.elements.len();
+    CauseShare {
+        element: cause
+            .filter(|&e| (e as usize) < n_el)
+            .map(|e| model.elements[e as usize].id.clone()),
+        shock: cause
+            .filter(|&e| (e as usize) >= n_el)
+            .map(|e| model.common_cause[e as usize - n_el].id.clone()),
+        planned_or_initial: cause.is_none(),
+        outages,
+        downtime_hours_per_year,
+        share,
+    }
+}
+
+/// Causes in report order: most downtime first, then by element and shock id.
+pub(crate) fn largest_first(causes: &mut [CauseShare]) {
+    causes.sort_by(|a, b| {
         b.downtime_hours_per_year
             .point
             .total_cmp(&a.downtime_hours_per_year.point)
             .then_with(|| a.element.cmp(&b.element))
             .then_with(|| a.shock.cmp(&b.shock))
     });
-    out
 }
 
 /// A service's unavailability over `n` trials of `mission` hours: the mean
@@ -633,7 +658,7 @@ fn few_outages_warnings(t: &ServiceTally, n: u64, total_outages: u64, unavail: &
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// `statrs`'s quantile, whatever the degrees of freedom.
@@ -641,8 +666,9 @@ mod tests {
         StudentsT::new(0.0, 1.0, df as f64).unwrap().inverse_cdf(p)
     }
 
+    /// Asserts that `got` is within relative `tol` of `want`.
     #[track_caller]
-    fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
+    pub(crate) fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
         assert!(
             ((got - want) / want).abs() < tol,
             "{what}: {got} vs {want} (relative {:e})",

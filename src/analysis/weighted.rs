@@ -12,7 +12,8 @@
 //! number computed from biased trials would describe the biased system.
 
 use super::{
-    CauseShare, Estimate, Method, PlannedSummary, RunSummary, ServiceSummary, nines, structure, t_critical,
+    CauseShare, Estimate, Method, PlannedSummary, RunSummary, ServiceSummary, cause_share, largest_first,
+    nines, structure, t_critical,
 };
 use crate::engine::{ServiceTally, Tally, WeightedMoments, WeightedService, WeightedTally};
 use crate::model::{HOURS_PER_YEAR, Model};
@@ -161,31 +162,20 @@ fn by_cause(
     confidence: f64,
 ) -> Vec<CauseShare> {
     let total: f64 = w.by_cause.values().map(WeightedMoments::total).sum();
-    let n_el = model.elements.len();
     let mut out: Vec<CauseShare> = w
         .by_cause
         .iter()
-        .map(|(e, m)| CauseShare {
-            element: e
-                .filter(|&e| (e as usize) < n_el)
-                .map(|e| model.elements[e as usize].id.clone()),
-            shock: e
-                .filter(|&e| (e as usize) >= n_el)
-                .map(|e| model.common_cause[e as usize - n_el].id.clone()),
-            planned_or_initial: e.is_none(),
-            outages: t.by_cause.get(e).map_or(0, |c| c.outages),
-            downtime_hours_per_year: weighted_mean(m, n, HOURS_PER_YEAR / model.mission, confidence)
-                .clamped(0.0, f64::INFINITY),
-            share: if total > 0.0 { m.total() / total } else { 0.0 },
+        .map(|(&e, m)| {
+            cause_share(
+                model,
+                e,
+                t.by_cause.get(&e).map_or(0, |c| c.outages),
+                weighted_mean(m, n, HOURS_PER_YEAR / model.mission, confidence).clamped(0.0, f64::INFINITY),
+                if total > 0.0 { m.total() / total } else { 0.0 },
+            )
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.downtime_hours_per_year
-            .point
-            .total_cmp(&a.downtime_hours_per_year.point)
-            .then_with(|| a.element.cmp(&b.element))
-            .then_with(|| a.shock.cmp(&b.shock))
-    });
+    largest_first(&mut out);
     out
 }
 

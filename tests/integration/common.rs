@@ -52,6 +52,16 @@ pub fn assert_close(what: &str, est: &Estimate, exact: f64, k: f64) {
     );
 }
 
+/// Asserts that `got` is within relative `tol` of `want`.
+#[track_caller]
+pub fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
+    assert!(
+        ((got - want) / want).abs() < tol,
+        "{what}: {got} vs {want} (relative {:e})",
+        (got - want) / want
+    );
+}
+
 /// Asserts that `exact` lies inside the interval of an estimate without a standard error (Wilson).
 #[track_caller]
 pub fn assert_in_ci(what: &str, est: &Estimate, exact: f64) {

@@ -8,16 +8,7 @@ use std::process::Command;
 use redsim::analysis::{self, intervals};
 use redsim::engine::{self, Moments, RunConfig, TICKS_PER_HOUR};
 
-use crate::common;
-
-#[track_caller]
-fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
-    assert!(
-        ((got - want) / want).abs() < tol,
-        "{what}: {got} vs {want} (relative {:e})",
-        (got - want) / want
-    );
-}
+use crate::common::{self, assert_rel};
 
 #[test]
 fn garwood_clopper_pearson_and_the_zero_outage_bound_match_references() {
