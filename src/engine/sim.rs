@@ -1769,7 +1769,7 @@ impl Trial {
                 }
                 self.instant_cause = u32::MAX;
                 if FULL {
-                    self.end_instant(t);
+                    self.end_instant::<BIAS>(plan, t);
                 }
                 if BIAS {
                     self.bias_rebalance(plan, t, mission);

@@ -203,6 +203,38 @@ fn agree(what: &str, biased: &Estimate, plain: &Estimate) {
 }
 
 #[test]
+fn an_outage_that_outlasts_its_window_keeps_its_planned_part_under_the_weights() {
+    // `c` is patched 2 h every 100 h; failing in its window, it stays down
+    // for its 5 h repair and the outage turns unplanned when the window
+    // ends. `x` is there to be biased while `c` is down.
+    let m = model(
+        r#"{"format": "redsim/1", "name": "patched", "mission": "1000h",
+            "components": [{"id": "c", "mtbf": "20h", "mttr": "5h"}, {"id": "x", "mtbf": "100h", "mttr": "5h"}],
+            "maintenance": [{"id": "patch", "members": ["c"], "every": "100h", "duration": "2h", "start": "50h"}],
+            "services": [{"id": "counted", "requires": {"all": ["c", "x"]}},
+                         {"id": "uncounted", "requires": {"all": ["c", "x"]}, "planned_counts": false}]}"#,
+    );
+    let biased = rare(&m, 20_000);
+    assert_eq!(biased.method, Method::FailureBiasing);
+    let plain = crate::common::simulate(&m, 20_000, 7);
+    for s in 0..2 {
+        let (b, p) = (&biased.services[s], &plain.services[s]);
+        let (bp, pp) = (b.planned.as_ref().unwrap(), p.planned.as_ref().unwrap());
+        agree(
+            "planned",
+            &bp.planned_downtime_hours_per_year,
+            &pp.planned_downtime_hours_per_year,
+        );
+        agree(
+            "unplanned",
+            &bp.unplanned_downtime_hours_per_year,
+            &pp.unplanned_downtime_hours_per_year,
+        );
+        agree("unavailability", &b.availability, &p.availability);
+    }
+}
+
+#[test]
 fn crews_logistics_shocks_and_an_ageing_standby_keep_their_laws() {
     // Biased: a Weibull active member and an exponential warm standby that
     // ages at 0.3 (its age at failure re-derived as its rate and its bias

@@ -620,22 +620,33 @@ impl Trial {
     /// Once the services of instant `t` are judged: an outage that began
     /// planned and outlasts every planned activity in its service's cone is
     /// unplanned from now on.
+    /// Under failure biasing (`BIAS`) the planned part is weighted by the
+    /// likelihood ratio at `t`, as every other increment is.
     #[inline]
-    pub(super) fn end_instant(&mut self, t: f64) {
+    pub(super) fn end_instant<const BIAS: bool>(&mut self, plan: &Plan, t: f64) {
         self.instant_failed.clear();
         if self.instant_planned || !self.planned_closed.is_empty() {
-            self.end_planned_instant(t);
+            self.end_planned_instant::<BIAS>(plan, t);
         }
     }
 
     /// [`Self::end_instant`] when a planned activity began or ended in the instant.
     #[cold]
-    fn end_planned_instant(&mut self, t: f64) {
+    fn end_planned_instant<const BIAS: bool>(&mut self, plan: &Plan, t: f64) {
+        let mut l_at_t = false;
         while let Some(s) = self.planned_closed.pop() {
             let s = s as usize;
             // Another planned activity may have begun in the same instant.
             if self.planned_open[s] == 0 && self.down_planned[s] && self.state[s] == ServiceState::Down {
-                self.results[s].planned_down += t - self.planned_since[s];
+                let planned = t - self.planned_since[s];
+                self.results[s].planned_down += planned;
+                if BIAS {
+                    if !l_at_t {
+                        self.bias_update(plan, t);
+                        l_at_t = true;
+                    }
+                    self.bias.w[s].planned_down += self.bias.l * planned;
+                }
                 self.down_planned[s] = false;
             }
         }
