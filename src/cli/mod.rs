@@ -465,15 +465,19 @@ fn parse_precision(s: &str) -> Result<f64, String> {
         Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
         None => s.trim().parse::<f64>(),
     }
-    .map_err(|_| format!("`{s}` is not a precision: write 5% or 0.05"))?;
+    .map_err(|_| {
+        format!(
+            "`{}` is not a precision: write 5% or 0.05",
+            crate::model::printable(s)
+        )
+    })?;
     if v > 0.0 && v < 1.0 {
         Ok(v)
     } else if !s.contains('%') && v > 1.0 && v < 100.0 {
         // A number without its `%` sign: a fraction cannot be above 1.
         Err(format!(
-            "the precision {} is not a fraction between 0 and 1: did you mean {}%?",
-            s.trim(),
-            s.trim()
+            "the precision {t} is not a fraction between 0 and 1: did you mean {t}%?",
+            t = crate::model::printable(s.trim())
         ))
     } else {
         Err("the precision must be between 0 and 100 %, e.g. 5%".into())
@@ -525,7 +529,12 @@ pub struct TraceArgs {
 
 /// Seconds, as a number (`300`) or a duration (`20s`, `5m`, `1h`).
 fn parse_seconds(s: &str) -> Result<f64, String> {
-    let bad = || format!("`{s}` is not a time: write seconds (e.g. 300) or a duration such as 20s, 5m or 1h");
+    let bad = || {
+        format!(
+            "`{}` is not a time: write seconds (e.g. 300) or a duration such as 20s, 5m or 1h",
+            crate::model::printable(s)
+        )
+    };
     let secs = match s.trim().parse::<f64>() {
         Ok(v) => v,
         Err(_) => {
@@ -537,17 +546,57 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     if secs.is_finite() && secs > 0.0 {
         Ok(secs)
     } else {
-        Err(format!("`{s}`: the time must be longer than 0"))
+        Err(format!(
+            "`{}`: the time must be longer than 0",
+            crate::model::printable(s)
+        ))
     }
 }
 
 fn parse_confidence(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{}` is not a number", crate::model::printable(s)))?;
     if v > 0.0 && v < 1.0 {
         Ok(v)
     } else {
         Err("the confidence must be between 0 and 1, e.g. 0.95".into())
     }
+}
+
+/// A usage error's text with each argument that holds an [`unprintable`]
+/// character escaped, or `None` when none does: clap quotes a bad value as
+/// it is, and a newline in it could forge a line of output.
+///
+/// [`unprintable`]: crate::model::unprintable
+fn usage_error_escaped(e: &clap::Error) -> Option<String> {
+    if !e.use_stderr() {
+        return None;
+    }
+    let odd: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .filter(|a| a.chars().any(crate::model::unprintable))
+        .collect();
+    if odd.is_empty() {
+        return None;
+    }
+    // The styled text still holds the value as given (the plain one has
+    // lost its ESC sequences, so it would not match); once the values are
+    // escaped, every ESC left is clap's own styling, which is dropped.
+    let mut text = e.render().ansi().to_string();
+    for a in &odd {
+        text = text.replace(a.as_str(), &crate::model::printable(a));
+    }
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\x1b[") {
+        plain.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        rest = after.find('m').map_or("", |m| &after[m + 1..]);
+    }
+    plain.push_str(rest);
+    Some(plain)
 }
 
 /// Parses the process arguments, runs the command and returns its exit code.
@@ -559,6 +608,11 @@ pub fn main() -> ExitCode {
             // Help and version go to standard output, usage errors to
             // standard error; a full standard output is an error, a closed
             // pipe is not.
+            let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_BAD_INPUT));
+            if let Some(text) = usage_error_escaped(&e) {
+                note!("{}", text.trim_end());
+                return code;
+            }
             return match e.print() {
                 Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe && !e.use_stderr() => {
                     note!("error: cannot write to standard output: {io}");
@@ -813,10 +867,14 @@ fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
 
 /// Parses `SERVICE=VALUE` or `SERVICE.KEY=VALUE`.
 fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analysis::check::Target> {
+    use crate::model::printable as p;
     use analysis::check::{Metric, Target};
+    // A value from the command line may hold a newline or an ESC: it is
+    // escaped here, where the message is built, so it cannot forge a line.
+    let shown = p(spec);
     let (name, value) = spec
         .split_once('=')
-        .with_context(|| format!("target `{spec}`: write SERVICE=99.95% or SERVICE.KEY=VALUE"))?;
+        .with_context(|| format!("target `{shown}`: write SERVICE=99.95% or SERVICE.KEY=VALUE"))?;
     let metrics = [
         Metric::Availability,
         Metric::MaxDowntimePerYear,
@@ -831,11 +889,13 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
         Some((s, k)) if find(name).is_none() && find(s).is_some() => {
             let keys: Vec<&str> = metrics.iter().map(|m| m.key()).collect();
             let close = scenario::suggest(k, keys.iter().copied())
-                .map(|c| format!("did you mean `{s}.{c}`? "))
+                .map(|c| format!("did you mean `{}.{c}`? ", p(s)))
                 .unwrap_or_default();
             anyhow::bail!(
-                "target `{spec}`: unknown target key `{k}` for service `{s}`: {close}\
+                "target `{shown}`: unknown target key `{}` for service `{}`: {close}\
                  the keys are {}",
+                p(k),
+                p(s),
                 keys.iter()
                     .map(|k| format!("`{k}`"))
                     .collect::<Vec<_>>()
@@ -847,12 +907,13 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
     let s = find(service).with_context(|| {
         let ids: Vec<&str> = model.services.iter().map(|x| x.id.as_str()).collect();
         format!(
-            "target `{spec}`: no service `{service}` (services: {})",
+            "target `{shown}`: no service `{}` (services: {})",
+            p(service),
             ids.join(", ")
         )
     })?;
     let value = value.trim();
-    let bad = |what: &str| anyhow::anyhow!("target `{spec}`: {what}");
+    let bad = |what: &str| anyhow::anyhow!("target `{shown}`: {what}");
     let goal = match metric {
         Metric::Availability => {
             let v: f64 = match value.strip_suffix('%') {
@@ -863,7 +924,8 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
             if !value.ends_with('%') && v > 1.0 && v < 100.0 {
                 // 99.99 is a percentage without its sign: no fraction is above 1.
                 return Err(bad(&format!(
-                    "availability {value} is not a fraction between 0 and 1: did you mean {value}%?"
+                    "availability {v} is not a fraction between 0 and 1: did you mean {v}%?",
+                    v = p(value)
                 )));
             }
             if !(v > 0.0 && v < 1.0) {
@@ -1194,10 +1256,10 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
     for spec in specs {
         let (path, values) = spec
             .split_once('=')
-            .with_context(|| format!("--set `{spec}`: write PATH=v1,v2,..."))?;
+            .with_context(|| format!("--set `{}`: write PATH=v1,v2,...", crate::model::printable(spec)))?;
         let values = split_values(values);
         if values.iter().any(String::is_empty) {
-            anyhow::bail!("--set `{spec}`: an empty value");
+            anyhow::bail!("--set `{}`: an empty value", crate::model::printable(spec));
         }
         // A path given twice is reported by `scenario::grid` with the grid's other problems.
         params.push((path.to_string(), values));

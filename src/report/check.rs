@@ -101,23 +101,54 @@ pub(super) fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-/// Escapes text for XML; control characters and U+FFFE and U+FFFF, which
-/// XML 1.0 cannot hold even as references, become U+FFFD.
+/// Escapes text for XML, attributes included. Tabs, line ends and the other
+/// [`unprintable`] characters that XML 1.0 can hold become character
+/// references (`&#10;`, `&#x202E;`), so a value keeps its lines and cannot
+/// reorder or forge what a viewer shows; the C0 controls and the Unicode
+/// non-characters, which XML cannot hold even as references (or should not:
+/// U+FDD0..U+FDEF), become U+FFFD.
+///
+/// [`unprintable`]: crate::model::unprintable
 fn xml(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let u = c as u32;
-            if (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || (u & 0xFFFE) == 0xFFFE {
-                '\u{FFFD}'
-            } else {
-                c
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        let u = c as u32;
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\t' | '\n' | '\r' => {
+                let _ = write!(o, "&#{u};");
             }
-        })
-        .collect::<String>()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+            _ if (u < 0x20) || (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE => o.push('\u{FFFD}'),
+            _ if crate::model::unprintable(c) => {
+                let _ = write!(o, "&#x{u:X};");
+            }
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// Escapes text for a GitHub Actions workflow command: `%`, CR and LF as
+/// GitHub decodes them (`%25`, `%0D`, `%0A`), every other [`unprintable`]
+/// character as [`printable`] writes it, so the raw line holds no ESC.
+///
+/// [`unprintable`]: crate::model::unprintable
+/// [`printable`]: crate::model::printable
+fn workflow_data(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => o.push_str("%25"),
+            '\r' => o.push_str("%0D"),
+            '\n' => o.push_str("%0A"),
+            _ if crate::model::unprintable(c) => o.extend(c.escape_default()),
+            _ => o.push(c),
+        }
+    }
+    o
 }
 
 impl CheckReport<'_> {
@@ -241,8 +272,6 @@ impl CheckReport<'_> {
     /// warning per undecided one.
     pub fn to_github(&self) -> String {
         let mut o = String::new();
-        // Workflow command data escapes %, CR and LF.
-        let esc = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
         for d in &self.decisions {
             let kind = match d.verdict {
                 Verdict::Met => continue,
@@ -262,8 +291,10 @@ impl CheckReport<'_> {
             let _ = writeln!(
                 o,
                 "::{kind} file={},title=redsim check::{}",
-                esc(&self.scenario.file).replace(',', "%2C").replace(':', "%3A"),
-                esc(&msg)
+                workflow_data(&self.scenario.file)
+                    .replace(',', "%2C")
+                    .replace(':', "%3A"),
+                workflow_data(&msg)
             );
         }
         o

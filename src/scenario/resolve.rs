@@ -263,8 +263,34 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
 /// An entry read with a problem is not used (what it meant is unknown, and
 /// using part of it would raise problems that follow from the first), but
 /// its `id`, the one thing the rest of the file refers to it by, is still
-/// checked here: an unknown key must not hide a bad id.
+/// checked here: an unknown key must not hide a bad id. [`take_partial`]
+/// keeps what could be read, for entries whose other fields are checked.
 fn take<T: DeserializeOwned>(v: &Value, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<T> {
+    match take_partial(v, path, id, probs) {
+        Some((t, unread)) if unread.is_empty() => Some(t),
+        Some(_) => {
+            if let Some(id) = id
+                && bad_id(id)
+            {
+                probs.add(format!("{path}.id"), Some(id), bad_id_message(id), None);
+            }
+            None
+        }
+        None => None,
+    }
+}
+
+/// [`take`], but an object whose bad keys were all optional is still read
+/// without them: the value and the keys left unread (empty when it read
+/// whole). Every problem is recorded; the caller checks the fields that
+/// were read, and must not build anything from the entry when a key was
+/// left unread, nor report what follows from its absence.
+fn take_partial<T: DeserializeOwned>(
+    v: &Value,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Option<(T, Vec<String>)> {
     let t = read_all_keys(v, path, id, probs);
     if t.is_none()
         && let Some(id) = id
@@ -275,15 +301,48 @@ fn take<T: DeserializeOwned>(v: &Value, path: &str, id: Option<&str>, probs: &mu
     t
 }
 
-/// [`take`] but for the id.
+/// The keys of an error's path, outermost first, up to its first list index.
+fn error_keys(e: &serde_path_to_error::Error<serde_json::Error>) -> Vec<String> {
+    e.path()
+        .iter()
+        .map_while(|seg| match seg {
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Takes out of `obj` the deepest value on the path `keys` that is there
+/// (a nested key rather than its whole object, so that the object's other
+/// keys are still read); returns the path of what was taken out.
+fn take_out(obj: &mut serde_json::Map<String, Value>, keys: &[String]) -> Option<Vec<String>> {
+    let (first, rest) = keys.split_first()?;
+    let inner = match obj.get_mut(first) {
+        None => return None,
+        Some(Value::Object(inner)) => take_out(inner, rest),
+        Some(_) => None,
+    };
+    match inner {
+        Some(mut deeper) => {
+            deeper.insert(0, first.clone());
+            Some(deeper)
+        }
+        None => {
+            obj.remove(first);
+            Some(vec![first.clone()])
+        }
+    }
+}
+
+/// [`take_partial`] but for the id.
 fn read_all_keys<T: DeserializeOwned>(
     v: &Value,
     path: &str,
     id: Option<&str>,
     probs: &mut Problems,
-) -> Option<T> {
+) -> Option<(T, Vec<String>)> {
     let e = match serde_path_to_error::deserialize::<_, T>(v) {
-        Ok(t) => return Some(t),
+        Ok(t) => return Some((t, Vec::new())),
         Err(e) => e,
     };
     let Value::Object(map) = v else {
@@ -291,31 +350,51 @@ fn read_all_keys<T: DeserializeOwned>(
         return None;
     };
     let mut rest = map.clone();
-    let mut removed: Vec<String> = Vec::new();
+    let mut removed: Vec<Vec<String>> = Vec::new();
     let mut e = e;
     // Each round takes one key out; past this many, the rest is noise.
     for _ in 0..MAX_PROBLEMS_PER_OBJECT {
-        let key = match e.path().iter().next() {
-            Some(serde_path_to_error::Segment::Map { key }) if rest.contains_key(key) => Some(key.clone()),
-            _ => None,
-        };
-        // "missing field" for a key taken out here is not the file's mistake.
+        let keys = error_keys(&e);
         let msg = e.inner().to_string();
-        let ours = removed
-            .iter()
-            .any(|k| msg.starts_with(&format!("missing field `{k}`")));
+        // A key taken out here leaves its object without it ("missing
+        // field"), and a nested object it was taken from may no longer
+        // read: not the file's mistake, unless that object holds a key it
+        // does not know.
+        let ours = removed.iter().any(|r| {
+            let inner = r.last().expect("a path");
+            msg.starts_with(&format!("missing field `{inner}`"))
+                || (!keys.is_empty()
+                    && r.len() > keys.len()
+                    && r.starts_with(&keys)
+                    && !msg.starts_with("unknown field"))
+        });
         if !ours {
             report_serde(e, path, id, probs);
         }
-        let key = key?;
-        rest.remove(&key);
-        removed.push(key);
+        let taken = take_out(&mut rest, &keys)?;
+        removed.push(taken);
         match serde_path_to_error::deserialize::<_, T>(&Value::Object(rest.clone())) {
-            Ok(_) => return None,
+            Ok(t) => {
+                let mut unread: Vec<String> = removed.iter().map(|r| r[0].clone()).collect();
+                unread.sort_unstable();
+                unread.dedup();
+                return Some((t, unread));
+            }
             Err(next) => e = next,
         }
     }
     None
+}
+
+/// Whether keys left unread (see [`take_partial`]) of a component or link
+/// may have been part of its failure and repair law: any key but those
+/// known to be about something else (an unknown key may be a misspelt
+/// `mtbf`).
+fn law_unread(unread: &[String]) -> bool {
+    const OTHER: [&str; 7] = [
+        "id", "kind", "template", "count", "requires", "domains", "between",
+    ];
+    unread.iter().any(|k| !OTHER.contains(&k.as_str()))
 }
 
 /// Most problems reported in one object of the file.
@@ -668,6 +747,7 @@ fn merge_life(
         entry: (path.to_string(), id.to_string()),
         failure: path.to_string(),
         repair: path.to_string(),
+        unread: false,
     };
     let Some((name, t)) = template else {
         return (own, src);
@@ -865,6 +945,9 @@ struct LifeSource {
     failure: String,
     /// Path of the repair fields (`mttr`, `repair`).
     repair: String,
+    /// Some of the law could not be read (a bad field, an unknown
+    /// template): that a part of it is absent is not reported again.
+    unread: bool,
 }
 
 impl LifeSource {
@@ -1030,6 +1113,7 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
             spare_pool,
             ..Life::new(failure, repair)
         })),
+        (Some(_), None) | (None, Some(_)) if src.unread => None,
         (Some(_), None) => {
             probs.add(
                 path,
@@ -1477,18 +1561,16 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         Some(_) => ids.unknowable = true,
     }
     for (path, v) in entries(top, "components", &mut probs) {
-        let Some(c) = take::<ComponentEntry>(v, &path, id_of(v), &mut probs) else {
+        let Some((c, unread)) = take_partial::<ComponentEntry>(v, &path, id_of(v), &mut probs) else {
             // A bare string was most likely meant as the id.
             ids.broken.extend(id_of(v).or(v.as_str()).map(str::to_string));
             continue;
         };
-        let Ok(t) = template(&c.template, &path, &c.id, &mut probs) else {
-            ids.broken.push(c.id.clone());
-            continue;
-        };
-        // An entry whose id or count is wrong makes no element, but its laws
-        // and requirements are still checked below: they do not depend on it.
-        let mut copies = true;
+        let template_known = template(&c.template, &path, &c.id, &mut probs);
+        // An entry whose id, count, template or any field is wrong makes no
+        // element, but what it does hold is still checked below.
+        let mut copies = unread.is_empty() && template_known.is_ok();
+        let t = template_known.unwrap_or(None);
         if bad_id(&c.id) {
             probs.add(format!("{path}.id"), Some(&c.id), bad_id_message(&c.id), None);
             copies = false;
@@ -1519,7 +1601,8 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             return Err(probs.finish());
         }
         let t = t.as_ref().map(|(n, t)| (n.as_str(), t));
-        let entry = Entry::new(&path, &c.id, c.kind.clone(), c.life(), t);
+        let mut entry = Entry::new(&path, &c.id, c.kind.clone(), c.life(), t);
+        entry.life_src.unread = (c.template.is_some() && t.is_none()) || law_unread(&unread);
         let entry = Entry {
             requires: c
                 .requires
@@ -1602,15 +1685,16 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
 
     // Links: globs in `between` expand to every pair.
     for (path, v) in entries(top, "links", &mut probs) {
-        let Some(l) = take::<LinkEntry>(v, &path, id_of(v), &mut probs) else {
+        let Some((l, unread)) = take_partial::<LinkEntry>(v, &path, id_of(v), &mut probs) else {
             ids.broken.extend(id_of(v).map(str::to_string));
             continue;
         };
         let label = l.id.clone().unwrap_or_else(|| l.between.join("--"));
-        let Ok(t) = template(&l.template, &path, &label, &mut probs) else {
-            ids.broken.push(label);
-            continue;
-        };
+        let template_known = template(&l.template, &path, &label, &mut probs);
+        // An entry with a bad field or an unknown template makes no link,
+        // but its ends and its law are still checked.
+        let whole = unread.is_empty() && template_known.is_ok();
+        let t = template_known.unwrap_or(None);
         if let Some(id) = &l.id
             && bad_id(id)
         {
@@ -1648,6 +1732,14 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             }
         }
         if ends.len() != 2 {
+            ids.broken.push(label);
+            continue;
+        }
+        if !whole {
+            let t = t.as_ref().map(|(n, t)| (n.as_str(), t));
+            let mut entry = Entry::new(&path, &label, l.kind.clone(), l.life(), t);
+            entry.life_src.unread = (l.template.is_some() && t.is_none()) || law_unread(&unread);
+            entries_.push(entry);
             ids.broken.push(label);
             continue;
         }
@@ -1843,9 +1935,10 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         service_entries.clear();
     }
     for (path, v) in service_entries {
-        let Some(s) = take::<ServiceEntry>(v, &path, id_of(v), &mut probs) else {
+        let Some((s, unread)) = take_partial::<ServiceEntry>(v, &path, id_of(v), &mut probs) else {
             continue;
         };
+        let unread_key = |k: &str| unread.iter().any(|u| u == k);
         if bad_id(&s.id) {
             probs.add(format!("{path}.id"), Some(&s.id), bad_id_message(&s.id), None);
             continue;
@@ -1888,7 +1981,14 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             }
             None => None,
         };
-        let kind = service(&s, &ids, &path, &mut probs);
+        // What the service measures is checked only when all of it was read:
+        // without a bad `to` or `requires`, it would be another service.
+        let shape = ["from", "to", "need", "capacity", "demand", "requires"];
+        let kind = if shape.iter().any(|k| unread_key(k)) {
+            None
+        } else {
+            service(&s, &ids, &path, &mut probs)
+        };
         // Each service may expand a glob over every element: 10,000 of them
         // over 1,000,000 elements would be 10^10 terms. Counted with the
         // elements' requirements, against the same limit.
@@ -1908,7 +2008,8 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         if let Some(kind) = kind
             && (!topology_sound || connected(&kind, &neighbours, &ids, &path, &s.id, &mut probs))
         {
-            let targets = targets(s.targets.as_ref(), rto.is_some(), &path, &s.id, &mut probs);
+            let rto_given = rto.is_some() || unread_key("rto");
+            let targets = targets(s.targets.as_ref(), rto_given, &path, &s.id, &mut probs);
             services.push(Service {
                 id: s.id.clone(),
                 kind,

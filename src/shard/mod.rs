@@ -87,7 +87,12 @@ impl FromStr for PartSpec {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let usage = || format!("`{s}` is not a shard: write K/N (0-based, e.g. 0/8) or auto/N");
+        let usage = || {
+            format!(
+                "`{}` is not a shard: write K/N (0-based, e.g. 0/8) or auto/N",
+                crate::model::printable(s)
+            )
+        };
         let (k, n) = s.split_once('/').ok_or_else(usage)?;
         let count: u64 = n.trim().parse().map_err(|_| usage())?;
         if count == 0 {
@@ -145,12 +150,17 @@ impl PartSpec {
         };
         if let Some((other, v)) = set.iter().find(|(_, v)| v != value) {
             return Err(bad(format!(
-                "the environment disagrees on the shard index: {name}={value} but {other}={v}; give it as --shard K/{count}"
+                "the environment disagrees on the shard index: {name}={} but {other}={}; give it as --shard K/{count}",
+                crate::model::printable(value),
+                crate::model::printable(v)
             )));
         }
-        let index: u64 = value
-            .parse()
-            .map_err(|_| bad(format!("{name}={value} is not a shard index (a whole number)")))?;
+        let index: u64 = value.parse().map_err(|_| {
+            bad(format!(
+                "{name}={} is not a shard index (a whole number)",
+                crate::model::printable(value)
+            ))
+        })?;
         if index >= count {
             return Err(bad(format!(
                 "{name}={index} is out of range for {count} shards (0 to {}): number the array's tasks from 0, e.g. Slurm --array=0-{}",
@@ -1423,6 +1433,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
     }
     let mut notes = Vec::new();
     let first_files: Vec<&str> = reference.scenarios.iter().map(|s| s.file.as_str()).collect();
+    let shown: Vec<_> = first_files.iter().map(|f| crate::model::printable(f)).collect();
     if mine.iter().any(|(_, s)| {
         s.scenarios
             .iter()
@@ -1431,7 +1442,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
     }) {
         notes.push(format!(
             "the shards name their scenario files differently (same contents); the result names {}, as the first shard does",
-            first_files.join(", ")
+            shown.join(", ")
         ));
     }
     let shards: Vec<&Shard> = mine.iter().map(|(_, s)| s).collect();

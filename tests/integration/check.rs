@@ -507,3 +507,58 @@ fn progress_lines_go_to_standard_error_unless_quiet() {
         }
     }
 }
+
+#[test]
+fn annotations_and_junit_hold_no_raw_control_or_bidi_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "ev\u{1b}[31mil\nerror: forged\t\u{202e}x\u{fffe}\u{fdd0}";
+    let file = dir.path().join(if cfg!(unix) { name } else { "plain.json" });
+    std::fs::write(
+        &file,
+        serde_json::json!({"format": "redsim/1", "name": name,
+            "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}],
+            "services": [{"id": "s", "requires": "a"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let junit = dir.path().join("j.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .arg("check")
+        .arg(&file)
+        .args(["--target", "s=99.999%", "-q", "--junit", junit.to_str().unwrap()])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for stream in [&stderr, &stdout] {
+        assert!(!stream.contains('\u{1b}'), "a raw ESC in {stream:?}");
+        assert!(
+            !stream.lines().any(|l| l.starts_with("error: forged")),
+            "{stream:?}"
+        );
+    }
+    let annotation = stdout
+        .lines()
+        .chain(stderr.lines())
+        .find(|l| l.starts_with("::error"))
+        .expect("an annotation");
+    if cfg!(unix) {
+        assert!(
+            annotation.contains(r"ev\u{1b}[31mil%0Aerror%3A forged"),
+            "{annotation}"
+        );
+    }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    // Only the XML's own line ends are raw; everything else is a reference.
+    for c in xml.chars() {
+        let bad = (c.is_control() && c != '\n') || matches!(c, '\u{202e}' | '\u{fffe}' | '\u{fdd0}');
+        assert!(!bad, "{c:?} raw in {xml}");
+    }
+    assert!(
+        xml.contains("name=\"ev\u{FFFD}[31mil&#10;error: forged&#9;&#x202E;x\u{FFFD}\u{FFFD}\""),
+        "{xml}"
+    );
+    assert_eq!(xml.lines().filter(|l| l.starts_with("error")).count(), 0, "{xml}");
+}

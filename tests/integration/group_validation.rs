@@ -1334,3 +1334,22 @@ fn a_mode_written_in_other_words_gets_the_mode_it_means() {
         );
     }
 }
+
+#[test]
+fn a_missing_mode_hides_no_unknown_member() {
+    let ps = problems(|v| {
+        remove(v, "/groups/1/mode");
+        set(v, "/groups/1/members/1", json!("ghost"));
+    });
+    assert_eq!(ps.len(), 2, "{}", listing(&ps));
+    for (path, needle) in [
+        ("groups[1]", "missing key `mode`"),
+        ("groups[1].members[1]", "ghost"),
+    ] {
+        assert!(
+            ps.iter().any(|p| p.path == path && p.message.contains(needle)),
+            "no problem at {path} about {needle}; got:\n{}",
+            listing(&ps)
+        );
+    }
+}

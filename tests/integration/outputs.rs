@@ -645,3 +645,89 @@ fn file_names_with_control_characters_are_escaped_wherever_they_are_printed() {
         }
     }
 }
+
+/// Asserts that neither stream of `out` holds a raw ESC or a line that starts
+/// with `error: forged`.
+#[track_caller]
+fn assert_no_forgery(args: &[&str], out: &Output) {
+    for stream in [text(&out.stdout), text(&out.stderr)] {
+        assert!(!stream.contains('\u{1b}'), "{args:?}: a raw ESC in {stream:?}");
+        assert!(
+            !stream.lines().any(|l| l.starts_with("error: forged")),
+            "{args:?}: a forged line in {stream:?}"
+        );
+    }
+}
+
+#[test]
+fn command_line_values_with_control_characters_are_escaped_in_messages() {
+    let (dir, _) = setup("series.json");
+    let d = dir.path();
+    let evil = "\u{1b}[31m\nerror: forged";
+    let v = |s: &str| s.replace('@', evil);
+    let cases: Vec<Vec<String>> = vec![
+        vec![
+            "check".into(),
+            "series.json".into(),
+            "--target".into(),
+            v("sys@=99%"),
+        ],
+        vec![
+            "check".into(),
+            "series.json".into(),
+            "--target".into(),
+            v("system=9@"),
+        ],
+        vec![
+            "check".into(),
+            "series.json".into(),
+            "--target".into(),
+            v("system.x@=9"),
+        ],
+        vec!["check".into(), "series.json".into(), "--target".into(), v("sys@")],
+        vec!["check".into(), "series.json".into(), "--max-time".into(), v("1@")],
+        vec!["sweep".into(), "series.json".into(), "--set".into(), v("a@=")],
+        vec!["sweep".into(), "series.json".into(), "--set".into(), v("a@")],
+        vec!["run".into(), "series.json".into(), "--seed".into(), v("1@")],
+        vec!["run".into(), "series.json".into(), "--precision".into(), v("1@")],
+        vec!["run".into(), "series.json".into(), "--format".into(), v("j@")],
+        vec!["run".into(), "series.json".into(), "--shard".into(), v("1@")],
+    ];
+    for args in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = redsim_in(d, &[&args[..], &["-q"]].concat());
+        assert_exit(&out, 2);
+        assert_no_forgery(&args, &out);
+        assert!(
+            text(&out.stderr).contains(r"\u{1b}[31m\nerror: forged"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_merge_note_escapes_the_scenario_file_names() {
+    let (dir, _) = setup("series.json");
+    let d = dir.path();
+    let evil = "ev\u{1b}[31mil\nerror: forged.json";
+    std::fs::copy(d.join("series.json"), d.join(evil)).unwrap();
+    for (k, file) in [evil, "series.json"].iter().enumerate() {
+        let spec = format!("{k}/2");
+        let shard = format!("s{k}.json");
+        let args = [
+            "run", file, "--trials", "40", "-q", "--shard", &spec, "-o", &shard,
+        ];
+        assert_exit(&redsim_in(d, &args), 0);
+    }
+    let args = ["merge", "s0.json", "s1.json", "-o", "m.json"];
+    let out = redsim_in(d, &args);
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stderr).contains(r"ev\u{1b}[31mil\nerror: forged.json"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_no_forgery(&args, &out);
+}

@@ -2161,3 +2161,167 @@ fn an_afr_just_below_one_is_read_exactly() {
     .unwrap_or_else(|ps| panic!("{}", listing(&ps)));
     assert!(m.elements[3].life.is_some());
 }
+
+/// Asserts that `ps` holds exactly one problem per `(path, needle)`, in any
+/// order: each mistake reported, none hiding another, nothing cascading.
+#[track_caller]
+fn exactly(ps: &[Problem], want: &[(&str, &str)]) {
+    assert_eq!(ps.len(), want.len(), "expected {want:?}; got:\n{}", listing(ps));
+    for (path, needle) in want {
+        assert!(
+            ps.iter()
+                .any(|p| p.path == *path && p.to_string().contains(needle)),
+            "no problem at `{path}` mentioning {needle:?}; got:\n{}",
+            listing(ps)
+        );
+    }
+}
+
+#[test]
+fn a_bad_field_hides_none_of_its_entrys_other_problems() {
+    let entry = |e: Value| problems(|v| set(v, "/components/7", e));
+    let ps = entry(json!({"id": "x", "count": 0, "mtbf": "-3h", "mttr": "4h"}));
+    exactly(
+        &ps,
+        &[("components[7].count", "count 0"), ("components[7].mtbf", "")],
+    );
+    let ps = entry(json!({"id": "x", "count": 200000, "mtbf": "3h", "mttr": "4x"}));
+    exactly(
+        &ps,
+        &[
+            ("components[7].count", "count 200000"),
+            ("components[7].mttr", ""),
+        ],
+    );
+    // A bad mttr or count hides no range problem of the mtbf.
+    let ps = entry(json!({"id": "x", "mtbf": "0h", "mttr": "4x"}));
+    exactly(
+        &ps,
+        &[
+            ("components[7].mtbf", "greater than 0"),
+            ("components[7].mttr", ""),
+        ],
+    );
+    let ps = entry(json!({"id": "x", "count": "two", "mtbf": "0h", "mttr": "4h"}));
+    exactly(
+        &ps,
+        &[
+            ("components[7].mtbf", "greater than 0"),
+            ("components[7].count", ""),
+        ],
+    );
+    // Nor a reference to a template or a requirement.
+    let ps =
+        entry(json!({"id": "x", "template": "nosuch", "mtbf": "-1h", "mttr": "4h", "requires": "ghost"}));
+    exactly(
+        &ps,
+        &[
+            ("components[7].mtbf", ""),
+            ("components[7].template", "nosuch"),
+            ("components[7].requires", "ghost"),
+        ],
+    );
+}
+
+#[test]
+fn a_bad_field_of_a_link_hides_no_unknown_endpoint() {
+    let ps = problems(|v| {
+        set(
+            v,
+            "/links/4",
+            json!({"between": ["srv", "ghost"], "mtbf": "nope", "mttr": "1h"}),
+        );
+    });
+    exactly(&ps, &[("links[4].mtbf", ""), ("links[4].between[1]", "ghost")]);
+}
+
+#[test]
+fn a_bad_target_hides_no_unknown_key_beside_it() {
+    let ps = with("/services/0/targets", json!({"availability": "200%", "bogus": 1}));
+    exactly(
+        &ps,
+        &[
+            ("services[0].targets.availability", ""),
+            ("services[0].targets.bogus", "unknown key `bogus`"),
+        ],
+    );
+}
+
+#[test]
+fn an_entry_with_a_bad_field_raises_nothing_where_it_is_used() {
+    // `srv` is required by the service `app` and by a link; its bad mtbf is
+    // the one problem: no "unknown component", no "repair law without a
+    // failure law".
+    let ps = with(
+        "/components/5/failure",
+        json!({"weibull": {"shape": "x", "mean": "1h"}}),
+    );
+    assert!(!ps.is_empty());
+    assert!(
+        ps.iter().all(|p| p.path.starts_with("components[5].failure")),
+        "{}",
+        listing(&ps)
+    );
+    let ps = with("/components/1/mtbf", json!("-3h"));
+    exactly(&ps, &[("components[1].mtbf", "")]);
+    let ps = with("/components/1/mttr", json!("soon"));
+    exactly(&ps, &[("components[1].mttr", "")]);
+    let ps = with("/services/0/rto", json!("later"));
+    exactly(&ps, &[("services[0].rto", "")]);
+}
+
+/// Every pair of independent single-field mistakes, several in one entry,
+/// is reported in full: neither hides the other.
+#[test]
+fn two_independent_mistakes_are_both_reported() {
+    let mistakes: [(&str, Value, &str); 12] = [
+        ("/components/1/mtbf", json!("-3h"), "components[1].mtbf"),
+        ("/components/1/mttr", json!("2x"), "components[1].mttr"),
+        ("/components/1/count", json!(0), "components[1].count"),
+        ("/components/1/requires", json!("ghost"), "components[1].requires"),
+        (
+            "/components/1/template",
+            json!("nosuch"),
+            "components[1].template",
+        ),
+        ("/components/1/kind", json!(5), "components[1].kind"),
+        ("/links/2/mtbf", json!("nope"), "links[2].mtbf"),
+        ("/links/2/between/1", json!("nowhere"), "links[2].between[1]"),
+        ("/links/2/kind", json!(5), "links[2].kind"),
+        ("/services/3/rto", json!("later"), "services[3].rto"),
+        ("/services/3/rpo", json!("0h"), "services[3].rpo"),
+        (
+            "/services/3/targets",
+            json!({"availability": "101%"}),
+            "services[3].targets.availability",
+        ),
+    ];
+    for (a, b) in (0..mistakes.len()).flat_map(|a| (0..mistakes.len()).map(move |b| (a, b))) {
+        if a == b {
+            continue;
+        }
+        let ps = problems(|v| {
+            for k in [a, b] {
+                set(v, mistakes[k].0, mistakes[k].1.clone());
+            }
+        });
+        for k in [a, b] {
+            assert!(
+                ps.iter().any(|p| p.path == mistakes[k].2),
+                "{} with {}: no problem at {}; got:\n{}",
+                mistakes[a].2,
+                mistakes[b].2,
+                mistakes[k].2,
+                listing(&ps)
+            );
+        }
+        assert_eq!(
+            ps.len(),
+            2,
+            "{} with {}: {}",
+            mistakes[a].2,
+            mistakes[b].2,
+            listing(&ps)
+        );
+    }
+}

@@ -84,6 +84,13 @@ pub(super) fn groups(
             if let Some(id) = id_of(v) {
                 ids.broken_groups.push(id.to_string());
             }
+            // The members do not depend on what else is wrong with the group.
+            if let Some(list) = v
+                .get("members")
+                .and_then(|m| serde_json::from_value::<Vec<String>>(m.clone()).ok())
+            {
+                members(&list, ids, &path, id_of(v), probs);
+            }
             continue;
         };
         let id = Some(g.id.as_str());
