@@ -155,10 +155,10 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
     pub confidence: f64,
     /// Trials of the first batch; each next batch doubles the total.
-    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = 2_000, value_parser = parse_trials)]
     pub first_trials: u64,
     /// Stop simulating after this many trials.
-    #[arg(long, default_value_t = 1_024_000, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = 1_024_000, value_parser = parse_trials)]
     pub max_trials: u64,
     /// Stop simulating after this many seconds, or a duration such as 20s,
     /// 5m or 1h (makes the stopping point depend on the machine).
@@ -296,7 +296,7 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct SimOptions {
     /// Number of Monte Carlo trials (each one mission long).
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = 10_000, value_parser = parse_trials)]
     pub trials: u64,
     /// Master seed: the same seed, scenario and trial count give the same report.
     #[arg(long, default_value_t = DEFAULT_SEED)]
@@ -338,7 +338,7 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_precision)]
     pub precision: Option<f64>,
     /// With `--precision`: the most trials to run.
-    #[arg(long, default_value_t = 1_024_000, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = 1_024_000, value_parser = parse_trials)]
     pub max_trials: u64,
     /// Change the scenario without editing the file: `PATH=VALUE`, e.g.
     /// `components.srv.mttr=8h`, `repair.crews=2`, `groups.fw.failover.switchover=30s`
@@ -553,14 +553,54 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A confidence level: a fraction (0.95) or a percentage (95%).
 fn parse_confidence(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("`{}` is not a number", crate::model::printable(s)))?;
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| {
+        format!(
+            "`{}` is not a confidence: write 0.95 or 95%",
+            crate::model::printable(s)
+        )
+    })?;
     if v > 0.0 && v < 1.0 {
         Ok(v)
+    } else if !t.contains('%') && v > 1.0 && v < 100.0 {
+        Err(format!(
+            "the confidence {t} is not a fraction between 0 and 1: did you mean {t}%?",
+            t = crate::model::printable(t)
+        ))
     } else {
-        Err("the confidence must be between 0 and 1, e.g. 0.95".into())
+        Err("the confidence must be between 0 and 1 (0 % and 100 %), e.g. 0.95 or 95%".into())
+    }
+}
+
+/// A number of trials: a whole number of at least 2, digits with `_` or `,`
+/// between groups if wanted (1_000_000), or written with an exponent (1e6).
+fn parse_trials(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits: String = t.chars().filter(|&c| c != '_' && c != ',').collect();
+    let n = match digits.parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => digits
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v < 18_446_744_073_709_551_616.0)
+            .map(|v| v as u64),
+    };
+    match n {
+        Some(n) if n >= 2 => Ok(n),
+        Some(n) => Err(format!(
+            "{n} trials are too few: at least 2 are needed for an interval"
+        )),
+        None => Err(format!(
+            "`{}` is not a number of trials: write a whole number such as 10000, 1_000_000 or 1e6 (at most {})",
+            crate::model::printable(s),
+            u64::MAX
+        )),
     }
 }
 

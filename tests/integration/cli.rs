@@ -555,3 +555,49 @@ fn max_time_takes_seconds_or_a_duration() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn trial_counts_take_an_exponent_or_separators_and_confidence_a_percentage() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(dir.path(), "good.json", &good());
+    let g = g.to_str().unwrap();
+    let json = |args: &[&str]| {
+        let mut all = vec!["run", g, "--format", "json"];
+        all.extend_from_slice(args);
+        let out = redsim(&all);
+        assert_exit(&out, 0);
+        out.stdout
+    };
+    let plain = json(&["--trials", "1000", "--confidence", "0.9"]);
+    for trials in ["1e3", "1_000", "1,000", "1E3"] {
+        assert_eq!(
+            json(&["--trials", trials, "--confidence", "90%"]),
+            plain,
+            "--trials {trials}"
+        );
+    }
+    for (args, says) in [
+        (
+            ["--trials", "1.5"],
+            "`1.5` is not a number of trials: write a whole number such as 10000",
+        ),
+        (["--trials", "1e30"], "is not a number of trials"),
+        (["--trials", "1"], "1 trials are too few: at least 2"),
+        (["--confidence", "95"], "did you mean 95%?"),
+        (["--confidence", "100%"], "between 0 and 1 (0 % and 100 %)"),
+        (
+            ["--confidence", "high"],
+            "`high` is not a confidence: write 0.95 or 95%",
+        ),
+    ] {
+        let mut all = vec!["run", g];
+        all.extend_from_slice(&args);
+        let out = redsim(&all);
+        assert_exit(&out, 2);
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
