@@ -1353,3 +1353,22 @@ fn a_missing_mode_hides_no_unknown_member() {
         );
     }
 }
+
+#[test]
+fn a_schedule_missing_its_duration_hides_no_unknown_member() {
+    let ps = problems(|v| {
+        remove(v, "/maintenance/0/duration");
+        set(v, "/maintenance/0/members/0", json!("ghost"));
+    });
+    assert_eq!(ps.len(), 2, "{}", listing(&ps));
+    for (path, needle) in [
+        ("maintenance[0]", "missing key `duration`"),
+        ("maintenance[0].members[0]", "ghost"),
+    ] {
+        assert!(
+            ps.iter().any(|p| p.path == path && p.message.contains(needle)),
+            "no problem at {path} about {needle}; got:\n{}",
+            listing(&ps)
+        );
+    }
+}

@@ -342,6 +342,13 @@ pub(super) fn maintenance(
     let mut seen: HashSet<String> = HashSet::new();
     for (path, v) in entries(top, "maintenance", probs) {
         let Some(m) = take::<MaintenanceSpec>(v, &path, id_of(v), probs) else {
+            // The members do not depend on what else is wrong with the schedule.
+            if let Some(list) = v
+                .get("members")
+                .and_then(|m| serde_json::from_value::<Vec<String>>(m.clone()).ok())
+            {
+                members(&list, ids, &path, id_of(v), probs);
+            }
             continue;
         };
         let id = Some(m.id.as_str());
