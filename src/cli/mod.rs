@@ -566,7 +566,15 @@ fn parse_confidence(s: &str) -> Result<f64, String> {
             crate::model::printable(s)
         )
     })?;
-    if v > 0.0 && v < 1.0 {
+    if t.contains('%') && v > 0.0 && v < 0.01 {
+        // 0.95% is a 0.95 % confidence level: surely meant as 95 % or 0.95.
+        Err(format!(
+            "a confidence of {} is almost no confidence: did you mean {}% (or {})?",
+            crate::model::printable(t),
+            v * 1e4,
+            v * 100.0
+        ))
+    } else if v > 0.0 && v < 1.0 {
         Ok(v)
     } else if !t.contains('%') && v > 1.0 && v < 100.0 {
         Err(format!(
@@ -582,14 +590,32 @@ fn parse_confidence(s: &str) -> Result<f64, String> {
 /// between groups if wanted (1_000_000), or written with an exponent (1e6).
 fn parse_trials(s: &str) -> Result<u64, String> {
     let t = s.trim();
+    // Commas only as thousands separators: 1,000,000 (1,00 is a mistake).
+    let grouped = |t: &str| {
+        let mut groups = t.split(',');
+        let first = groups.next().unwrap_or("");
+        (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
+    };
+    if t.contains(',') && !grouped(t) {
+        return Err(format!(
+            "`{}` is not a number of trials: commas go between groups of three digits (1,000,000)",
+            crate::model::printable(s)
+        ));
+    }
     let digits: String = t.chars().filter(|&c| c != '_' && c != ',').collect();
     let n = match digits.parse::<u64>() {
         Ok(n) => Some(n),
-        Err(_) => digits
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v < 18_446_744_073_709_551_616.0)
-            .map(|v| v as u64),
+        Err(_) => match digits.parse::<f64>() {
+            Ok(v) if v.is_finite() && v.fract() == 0.0 && v >= 18_446_744_073_709_551_616.0 => {
+                return Err(format!(
+                    "`{}` trials are too many: at most {} fit",
+                    crate::model::printable(s),
+                    u64::MAX
+                ));
+            }
+            Ok(v) => (v.is_finite() && v >= 0.0 && v.fract() == 0.0).then_some(v as u64),
+            Err(_) => None,
+        },
     };
     match n {
         Some(n) if n >= 2 => Ok(n),
