@@ -397,6 +397,28 @@ fn law_unread(unread: &[String]) -> bool {
     unread.iter().any(|k| !OTHER.contains(&k.as_str()))
 }
 
+/// Drops a law of which a key was left unread (see [`take_partial`]): what
+/// was read of it, `{"lognormal": {"sd": "1h"}}` without its bad `mean`,
+/// would raise a second problem ("takes mean and sd") that only follows
+/// from the first. The law counts as unread (no "half a law" either).
+fn forget_partial_laws(
+    unread: &[String],
+    failure: &mut Option<DistSpec>,
+    repair: &mut Option<RepairSpec>,
+    logistics: &mut Option<DelaySpec>,
+) {
+    let gone = |k: &str| unread.iter().any(|u| u == k);
+    if gone("failure") {
+        *failure = None;
+    }
+    if gone("repair") {
+        *repair = None;
+    }
+    if gone("logistics") {
+        *logistics = None;
+    }
+}
+
 /// Most problems reported in one object of the file.
 const MAX_PROBLEMS_PER_OBJECT: usize = 32;
 
@@ -824,6 +846,15 @@ fn dist(spec: &DistSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> 
                     ),
                     Some("e.g. {\"weibull\": {\"shape\": 1.5, \"mean\": \"30000h\"}}".into()),
                 );
+                // The shape stands on its own: the clash hides no bad shape.
+                if !(s.shape.is_finite() && s.shape > 0.0) {
+                    probs.add(
+                        format!("{path}.weibull.shape"),
+                        id,
+                        format!("shape must be finite and greater than 0 (got {})", shown(s.shape)),
+                        None,
+                    );
+                }
                 return None;
             }
         },
@@ -1465,8 +1496,10 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
     let repair = top
         .get("repair")
         .filter(|v| !v.is_null())
-        .and_then(|v| take::<RepairPolicySpec>(v, "repair", None, &mut probs))
-        .map(|r| {
+        // Read without its bad keys (a bad `discipline` hides no bad `crews`);
+        // the file is refused then, so what the policy would be is moot.
+        .and_then(|v| take_partial::<RepairPolicySpec>(v, "repair", None, &mut probs))
+        .map(|(r, _)| {
             let crews = match r.crews {
                 None => None,
                 Some(c) if (1..=u64::from(u32::MAX)).contains(&c) => Some(c as u32),
@@ -1561,11 +1594,12 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         Some(_) => ids.unknowable = true,
     }
     for (path, v) in entries(top, "components", &mut probs) {
-        let Some((c, unread)) = take_partial::<ComponentEntry>(v, &path, id_of(v), &mut probs) else {
+        let Some((mut c, unread)) = take_partial::<ComponentEntry>(v, &path, id_of(v), &mut probs) else {
             // A bare string was most likely meant as the id.
             ids.broken.extend(id_of(v).or(v.as_str()).map(str::to_string));
             continue;
         };
+        forget_partial_laws(&unread, &mut c.failure, &mut c.repair, &mut c.logistics);
         let template_known = template(&c.template, &path, &c.id, &mut probs);
         // An entry whose id, count, template or any field is wrong makes no
         // element, but what it does hold is still checked below.
@@ -1685,10 +1719,11 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
 
     // Links: globs in `between` expand to every pair.
     for (path, v) in entries(top, "links", &mut probs) {
-        let Some((l, unread)) = take_partial::<LinkEntry>(v, &path, id_of(v), &mut probs) else {
+        let Some((mut l, unread)) = take_partial::<LinkEntry>(v, &path, id_of(v), &mut probs) else {
             ids.broken.extend(id_of(v).map(str::to_string));
             continue;
         };
+        forget_partial_laws(&unread, &mut l.failure, &mut l.repair, &mut l.logistics);
         let label = l.id.clone().unwrap_or_else(|| l.between.join("--"));
         let template_known = template(&l.template, &path, &label, &mut probs);
         // An entry with a bad field or an unknown template makes no link,
@@ -2492,11 +2527,15 @@ fn common_causes(
     let mut out = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for (path, v) in entries(top, "common_cause", probs) {
-        let Some(c) = take::<CommonCauseSpec>(v, &path, id_of(v), probs) else {
+        // Read without its bad keys, so that they hide none of its other problems.
+        let Some((c, unread)) = take_partial::<CommonCauseSpec>(v, &path, id_of(v), probs) else {
             continue;
         };
         let id = Some(c.id.as_str());
         let before = probs.0.len();
+        let rate_unread = unread
+            .iter()
+            .any(|k| ["mtbf", "afr", "failure"].contains(&k.as_str()));
         if bad_id(&c.id) {
             probs.add(format!("{path}.id"), id, bad_id_message(&c.id), None);
         } else if let Some(first) = seen.get(&c.id) {
@@ -2551,12 +2590,14 @@ fn common_causes(
         let interval = match failure_law(c.mtbf, c.afr, c.failure.as_ref(), &path, id, probs) {
             Ok(Some(d)) => Some(d),
             Ok(None) => {
-                probs.add(
-                    &path,
-                    id,
-                    "a shock needs its rate: `mtbf`, `afr` or `failure`",
-                    None,
-                );
+                if !rate_unread {
+                    probs.add(
+                        &path,
+                        id,
+                        "a shock needs its rate: `mtbf`, `afr` or `failure`",
+                        None,
+                    );
+                }
                 None
             }
             Err(()) => None,
@@ -2572,6 +2613,7 @@ fn common_causes(
         }
         if let Some(interval) = interval
             && probs.0.len() == before
+            && unread.is_empty()
         {
             out.push(CommonCause {
                 id: c.id,

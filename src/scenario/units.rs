@@ -42,6 +42,10 @@ impl Duration {
                 num.trim()
             )
         })?;
+        if value < 0.0 {
+            // Said in the file's own words, not as a fraction of an hour.
+            return Err(format!("invalid duration \"{s}\": durations cannot be negative"));
+        }
         Self::hours(value * factor).map_err(|e| format!("invalid duration \"{s}\": {e}"))
     }
 

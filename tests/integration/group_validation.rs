@@ -1372,3 +1372,25 @@ fn a_schedule_missing_its_duration_hides_no_unknown_member() {
         );
     }
 }
+
+#[test]
+fn a_bad_failover_delay_hides_no_bad_success_beside_it() {
+    let ps = problems(|v| {
+        set(v, "/groups/0/failover/detection", json!("-1s"));
+        set(v, "/groups/0/failover/success", json!(1.5));
+    });
+    assert_eq!(ps.len(), 2, "{}", listing(&ps));
+    for (path, needle) in [
+        (
+            "groups[0].failover.detection",
+            "invalid duration \"-1s\": durations cannot be negative",
+        ),
+        ("groups[0].failover.success", "1.5"),
+    ] {
+        assert!(
+            ps.iter().any(|p| p.path == path && p.message.contains(needle)),
+            "no problem at {path} about {needle}; got:\n{}",
+            listing(&ps)
+        );
+    }
+}

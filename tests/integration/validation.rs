@@ -2325,3 +2325,69 @@ fn two_independent_mistakes_are_both_reported() {
         );
     }
 }
+
+#[test]
+fn a_bad_rate_of_a_shock_or_a_bad_repair_discipline_hides_nothing_beside_it() {
+    let ps = with(
+        "/common_cause",
+        json!([{"id": "cc", "members": ["isp-a", "ghost"], "mtbf": "-1h", "probability": 2}]),
+    );
+    exactly(
+        &ps,
+        &[
+            ("common_cause[0].mtbf", "durations cannot be negative"),
+            ("common_cause[0].members[1]", "ghost"),
+            ("common_cause[0].probability", "probability must be in (0, 1]"),
+        ],
+    );
+    let ps = with("/repair", json!({"crews": 0, "discipline": "lifo"}));
+    exactly(
+        &ps,
+        &[
+            ("repair.discipline", "unknown value `lifo`"),
+            ("repair.crews", "crews must be from 1"),
+        ],
+    );
+}
+
+#[test]
+fn a_bad_law_parameter_raises_no_follow_on_and_a_clash_hides_no_bad_shape() {
+    // Without its bad `mean`, the lognormal would read as `sd` alone: no
+    // "takes mean and sd" may follow.
+    let ps = problems(|v| {
+        remove(v, "/components/1/mttr");
+        set(
+            v,
+            "/components/1/repair",
+            json!({"lognormal": {"mean": "-1h", "sd": "1h"}}),
+        );
+    });
+    exactly(
+        &ps,
+        &[(
+            "components[1].repair.lognormal.mean",
+            "durations cannot be negative",
+        )],
+    );
+    let ps = problems(|v| {
+        remove(v, "/components/1/mtbf");
+        set(
+            v,
+            "/components/1/failure",
+            json!({"weibull": {"shape": -1, "mean": "1h", "scale": "2h"}}),
+        );
+    });
+    exactly(
+        &ps,
+        &[
+            (
+                "components[1].failure.weibull",
+                "exactly one of `scale` or `mean`",
+            ),
+            (
+                "components[1].failure.weibull.shape",
+                "shape must be finite and greater than 0 (got -1)",
+            ),
+        ],
+    );
+}

@@ -4,7 +4,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{Ids, Problems, bad_id, bad_id_message, dist, entries, id_of, shown, suggest, take};
+use super::{
+    Ids, Problems, bad_id, bad_id_message, dist, entries, id_of, shown, suggest, take, take_partial,
+};
 use crate::model::{Distribution, ElementId, Failover, Group, GroupMode, Maintenance, Replication, Standby};
 use crate::scenario::wire::{
     DelaySpec, GroupModeSpec, GroupSpec, MaintenanceSpec, ReplicationModeSpec, StandbySpec,
@@ -80,7 +82,9 @@ pub(super) fn groups(
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut member_of: HashMap<ElementId, String> = HashMap::new();
     for (path, v) in entries(top, "groups", probs) {
-        let Some(g) = take::<GroupSpec>(v, &path, id_of(v), probs) else {
+        // Read without its bad keys (a bad `failover.detection` hides no bad
+        // `failover.success`); a group with a key left unread is not built.
+        let Some((g, unread)) = take_partial::<GroupSpec>(v, &path, id_of(v), probs) else {
             if let Some(id) = id_of(v) {
                 ids.broken_groups.push(id.to_string());
             }
@@ -122,9 +126,9 @@ pub(super) fn groups(
                 member_of.entry(m).or_insert_with(|| g.id.clone());
             }
         }
-        let mode = mode(&g, mem.as_ref().map(Vec::len), &path, id, probs);
+        let mode = mode(&g, mem.as_ref().map(Vec::len), &path, id, &unread, probs);
         match (mem, mode) {
-            (Some(members), Some(mode)) if probs.0.len() == before => out.push(Group {
+            (Some(members), Some(mode)) if probs.0.len() == before && unread.is_empty() => out.push(Group {
                 id: g.id.clone(),
                 members,
                 mode,
@@ -138,13 +142,19 @@ pub(super) fn groups(
 
 /// The mode-specific part of a group (`n_members`: how many members it
 /// resolved to, when they did).
+///
+/// `unread` are the keys of the group that could not be read (and are
+/// reported already): checks that tie two keys together are left out when
+/// one of them is unread, as its absence is no mistake of the file.
 fn mode(
     g: &GroupSpec,
     n_members: Option<usize>,
     path: &str,
     id: Option<&str>,
+    unread: &[String],
     probs: &mut Problems,
 ) -> Option<GroupMode> {
+    let gone = |key: &str| unread.iter().any(|u| u == key);
     let misplaced = |probs: &mut Problems, key: &str, mode: &str| {
         probs.add(
             format!("{path}.{key}"),
@@ -199,6 +209,7 @@ fn mode(
                 );
             }
             let standby = match (g.standby, g.standby_aging) {
+                _ if gone("standby") || gone("standby_aging") => Standby::Hot,
                 (None | Some(StandbySpec::Hot), None) => Standby::Hot,
                 (Some(StandbySpec::Cold), None) => Standby::Cold,
                 (Some(StandbySpec::Warm), Some(f)) if f > 0.0 && f < 1.0 => Standby::Warm(f),
@@ -266,7 +277,7 @@ fn mode(
                 );
             }
             // An out-of-range `success` is reported above, once.
-            if (0.0..1.0).contains(&success) && matches!(manual, Ok(None)) {
+            if (0.0..1.0).contains(&success) && matches!(manual, Ok(None)) && !gone("failover") {
                 probs.add(
                     &fp,
                     id,
