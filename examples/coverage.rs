@@ -131,9 +131,14 @@ const QUANTITIES: [&str; 9] = [
     "unavailability (check)",
 ];
 
+/// Index of MTBO in `QUANTITIES`: printed only when the run saw an outage.
+const MTBO: usize = 6;
+
 /// Per quantity: (covered now, covered by today's interval, width now,
 /// width today); and the MTBO point estimates now and today over the exact
-/// value (`None` without outages, where none is printed).
+/// value (`None` without outages, where none is printed). A run without
+/// outages prints no MTBO: its MTBO cell is all zeros and the MTBO column's
+/// coverage is over the runs with `mtbo` only.
 struct Row {
     cells: [(u32, u32, f64, f64); QUANTITIES.len()],
     mtbo: Option<(f64, f64)>,
@@ -240,8 +245,9 @@ fn one(
                 confidence,
             )
         });
-    // MTBO is printed only with outages; without, both count as covering
-    // (nothing is claimed) with width 0.
+    // MTBO is printed only with outages; without, the run is left out of
+    // the MTBO column (its cell stays empty), so the coverage is that of the
+    // intervals a user is shown.
     let mtbo_now = s.mean_time_between_outages_hours;
     let unavail_now = analysis::unavailability(t, n, MISSION, confidence);
     let cells: [(Estimate, Estimate, f64); QUANTITIES.len()] = [
@@ -272,13 +278,15 @@ fn one(
         mtbo: mtbo_now.map(|m| (m.point / ex.mtbo, m_t.point / ex.mtbo)),
     };
     for (i, (now, before, x)) in cells.into_iter().enumerate() {
-        let mtbo_without = i == 6 && t.outages.sum == 0;
+        if i == MTBO && mtbo_now.is_none() {
+            continue;
+        }
         // Widths are compared where both are finite (MTBO's high end is
         // unbounded when the outages' low end is 0).
-        let finite = width(&now).is_finite() && width(&before).is_finite() && !mtbo_without;
+        let finite = width(&now).is_finite() && width(&before).is_finite();
         row.cells[i] = (
-            u32::from(mtbo_without || covers(&now, x)),
-            u32::from(mtbo_without || covers(&before, x)),
+            u32::from(covers(&now, x)),
+            u32::from(covers(&before, x)),
             if finite { width(&now) } else { 0.0 },
             if finite { width(&before) } else { 0.0 },
         );
@@ -351,8 +359,9 @@ fn main() {
     );
     println!("Coverage now (today's), and mean width now over today's.\n");
     print!("| model | outages per run | ");
-    println!("{} |", QUANTITIES.join(" | "));
-    println!("|---|---|{}", "---|".repeat(QUANTITIES.len()));
+    print!("{} |", QUANTITIES.join(" | "));
+    println!(" runs with an MTBO interval |");
+    println!("|---|---|{}---|", "---|".repeat(QUANTITIES.len()));
     let mut lowest = 1.0f64;
     let mut bias = Vec::new();
     for (kind, outages) in regimes {
@@ -368,14 +377,20 @@ fn main() {
             Kind::Single => "single",
             Kind::Pair => "pair",
         };
+        let with_mtbo = rows.iter().filter(|r| r.mtbo.is_some()).count();
         print!("| {name} | {} |", outages);
         for q in 0..QUANTITIES.len() {
             let (c, ct, w, wt) = rows.iter().fold((0, 0, 0.0, 0.0), |acc, r| {
                 let c = r.cells[q];
                 (acc.0 + c.0, acc.1 + c.1, acc.2 + c.2, acc.3 + c.3)
             });
-            let cov = f64::from(c) / a.seeds as f64;
-            let cov_t = f64::from(ct) / a.seeds as f64;
+            let runs = if q == MTBO { with_mtbo } else { rows.len() };
+            if runs == 0 {
+                print!(" - |");
+                continue;
+            }
+            let cov = f64::from(c) / runs as f64;
+            let cov_t = f64::from(ct) / runs as f64;
             if !(kind == Kind::Single && q == 5) {
                 lowest = lowest.min(cov);
             }
@@ -395,7 +410,7 @@ fn main() {
             };
             print!(" {cov:.3} ({cov_t:.3}) ×{ratio} |");
         }
-        println!();
+        println!(" {with_mtbo} |");
         let with: Vec<(f64, f64)> = rows.iter().filter_map(|r| r.mtbo).collect();
         if !with.is_empty() {
             let k = with.len() as f64;
