@@ -22,6 +22,7 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
+use redsim::analysis::check::{self, Metric, Target, Verdict};
 use redsim::analysis::{self, Estimate, structure};
 use redsim::engine::{self, RunConfig, TICKS_PER_HOUR};
 use redsim::model::{HOURS_PER_YEAR, Model};
@@ -419,7 +420,7 @@ struct Args {
 }
 
 /// The groups of regimes `--regimes` selects from.
-const GROUPS: [&str; 2] = ["exp", "heavy"];
+const GROUPS: [&str; 3] = ["exp", "heavy", "check"];
 
 fn args() -> Args {
     let mut a = Args {
@@ -462,6 +463,98 @@ fn rate_for(kind: Kind, outages: f64, n: u64) -> f64 {
         }
     }
     lo
+}
+
+/// First look and trial cap of the `check` regimes (five doubling looks).
+const CHECK_FIRST: u64 = 1000;
+const CHECK_MAX: u64 = 16_000;
+
+/// `check`'s decision, as `cli` makes it: looks at `analysis::check::schedule`,
+/// each at `per_look_confidence` (Bonferroni), the trials of each look
+/// added to the last's, stopping at the first look that decides.
+fn check_once(
+    model: &Model,
+    exact_values: &[structure::Exact],
+    goal: f64,
+    seed: u64,
+    confidence: f64,
+) -> Verdict {
+    let looks = check::schedule(CHECK_FIRST, CHECK_MAX);
+    let per_look = check::per_look_confidence(confidence, looks.len() as u32);
+    let targets = [Target {
+        service: 0,
+        metric: Metric::Availability,
+        goal,
+    }];
+    let mut tally = engine::Tally::new(model.services.len());
+    let mut verdict = Verdict::Undecided;
+    for upto in looks {
+        let cfg = RunConfig {
+            seed,
+            first_trial: tally.trials,
+            trials: upto - tally.trials,
+            threads: None,
+        };
+        tally.merge(&engine::run(model, &cfg, &|_| {}).expect("a run"));
+        let summary = analysis::summarize_with(model, &tally, per_look, exact_values);
+        verdict = check::decide(model, &targets, &summary, &[Vec::new()])[0].verdict;
+        if verdict != Verdict::Undecided {
+            break;
+        }
+    }
+    verdict
+}
+
+/// Runs `check` on designs whose exact unavailability is near the goal's,
+/// and counts wrong verdicts (met when the design misses, missed when it
+/// meets): at most `1 − confidence` of them may be wrong.
+fn check_regimes(a: &Args) -> f64 {
+    println!(
+        "\n`check` against an availability goal near the exact value: {} seeds, looks at {:?} trials.\n",
+        a.seeds,
+        check::schedule(CHECK_FIRST, CHECK_MAX)
+    );
+    println!(
+        "| model | outages per 1,000 trials | exact unavailability / goal's | met | missed | undecided | wrong |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let mut worst = 0.0f64;
+    for kind in [Kind::Single, Kind::Mixed] {
+        for outages in [40.0, 400.0, 2000.0] {
+            let lambda = rate_for(kind, outages, 1000);
+            let m = model(kind, lambda);
+            let ex = exact(kind, lambda);
+            let exact_values = structure::exact_all(&m, structure::RUN_EXACT_WORK).0;
+            for ratio in [0.8, 0.9, 0.95, 0.98, 1.02, 1.05, 1.1, 1.25] {
+                let goal = 1.0 - ex.unavailability / ratio;
+                let verdicts: Vec<Verdict> = (a.first_seed..a.first_seed + a.seeds)
+                    .into_par_iter()
+                    .map(|seed| check_once(&m, &exact_values, goal, seed, a.confidence))
+                    .collect();
+                let count = |v: Verdict| verdicts.iter().filter(|&&x| x == v).count();
+                // The design meets the goal when its unavailability is below the goal's.
+                let wrong = if ratio < 1.0 {
+                    Verdict::Missed
+                } else {
+                    Verdict::Met
+                };
+                let share = count(wrong) as f64 / a.seeds as f64;
+                worst = worst.max(share);
+                println!(
+                    "| {} | {outages} | {ratio} | {} | {} | {} | {share:.3} |",
+                    kind.name(),
+                    count(Verdict::Met),
+                    count(Verdict::Missed),
+                    count(Verdict::Undecided)
+                );
+            }
+        }
+    }
+    println!(
+        "\nLargest share of wrong verdicts: {worst:.3} (at most {:.3} allowed).",
+        1.0 - a.confidence
+    );
+    worst
 }
 
 fn main() {
@@ -577,4 +670,7 @@ fn main() {
         "\nLowest coverage now: {lowest:.3} (only the pair can be degraded: the others' degraded fraction is not counted). {:.0} s.",
         started.elapsed().as_secs_f64()
     );
+    if a.regimes.iter().any(|g| g == "check") {
+        check_regimes(&a);
+    }
 }
