@@ -168,10 +168,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Undecided::Report)]
     pub undecided: Undecided,
     /// Master seed.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = parse_index)]
     pub seed: u64,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<u64>,
     /// Report format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -299,10 +299,10 @@ pub struct SimOptions {
     #[arg(long, default_value_t = 10_000, value_parser = parse_trials)]
     pub trials: u64,
     /// Master seed: the same seed, scenario and trial count give the same report.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = parse_index)]
     pub seed: u64,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<u64>,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
@@ -511,10 +511,10 @@ pub struct TraceArgs {
     /// Scenario file (JSON, format redsim/1).
     pub file: PathBuf,
     /// Which trial (0-based): the same trial as in `redsim run` with the same seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_index)]
     pub trial: u64,
     /// Master seed.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = parse_index)]
     pub seed: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
@@ -586,9 +586,10 @@ fn parse_confidence(s: &str) -> Result<f64, String> {
     }
 }
 
-/// A number of trials: a whole number of at least 2, digits with `_` or `,`
-/// between groups if wanted (1_000_000), or written with an exponent (1e6).
-fn parse_trials(s: &str) -> Result<u64, String> {
+/// A whole number as users write it: digits with `_` or `,` between groups
+/// if wanted (1_000_000, 1,000,000), or with an exponent (1e6). `what` names
+/// it in messages ("trials", "a seed").
+fn whole_number(s: &str, what: &str) -> Result<u64, String> {
     let t = s.trim();
     // Commas only as thousands separators: 1,000,000 (1,00 is a mistake).
     let grouped = |t: &str| {
@@ -598,35 +599,48 @@ fn parse_trials(s: &str) -> Result<u64, String> {
     };
     if t.contains(',') && !grouped(t) {
         return Err(format!(
-            "`{}` is not a number of trials: commas go between groups of three digits (1,000,000)",
+            "`{}` is not {what}: commas go between groups of three digits (1,000,000)",
             crate::model::printable(s)
         ));
     }
     let digits: String = t.chars().filter(|&c| c != '_' && c != ',').collect();
-    let n = match digits.parse::<u64>() {
-        Ok(n) => Some(n),
-        Err(_) => match digits.parse::<f64>() {
-            Ok(v) if v.is_finite() && v.fract() == 0.0 && v >= 18_446_744_073_709_551_616.0 => {
-                return Err(format!(
-                    "`{}` trials are too many: at most {} fit",
-                    crate::model::printable(s),
-                    u64::MAX
-                ));
-            }
-            Ok(v) => (v.is_finite() && v >= 0.0 && v.fract() == 0.0).then_some(v as u64),
-            Err(_) => None,
-        },
-    };
-    match n {
-        Some(n) if n >= 2 => Ok(n),
-        Some(n) => Err(format!(
-            "{n} trials are too few: at least 2 are needed for an interval"
-        )),
-        None => Err(format!(
-            "`{}` is not a number of trials: write a whole number such as 10000, 1_000_000 or 1e6 (at most {})",
+    if let Ok(n) = digits.parse::<u64>() {
+        return Ok(n);
+    }
+    match digits.parse::<f64>() {
+        Ok(v) if v.is_finite() && v.fract() == 0.0 && v >= 18_446_744_073_709_551_616.0 => Err(format!(
+            "`{}` is too large for {what}: at most {} fits",
             crate::model::printable(s),
             u64::MAX
         )),
+        Ok(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 => Ok(v as u64),
+        _ => Err(format!(
+            "`{}` is not {what}: write a whole number such as 10000, 1_000_000 or 1e6",
+            crate::model::printable(s)
+        )),
+    }
+}
+
+/// A number of trials: a [`whole_number`] of at least 2.
+fn parse_trials(s: &str) -> Result<u64, String> {
+    match whole_number(s, "a number of trials")? {
+        n if n >= 2 => Ok(n),
+        n => Err(format!(
+            "{n} trials are too few: at least 2 are needed for an interval"
+        )),
+    }
+}
+
+/// A seed or a trial index: any [`whole_number`].
+fn parse_index(s: &str) -> Result<u64, String> {
+    whole_number(s, "a whole number")
+}
+
+/// A thread count: a [`whole_number`] from 1 to 1024.
+fn parse_threads(s: &str) -> Result<u64, String> {
+    match whole_number(s, "a number of threads")? {
+        n @ 1..=1024 => Ok(n),
+        n => Err(format!("{n} threads: give 1 to 1024")),
     }
 }
 

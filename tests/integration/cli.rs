@@ -566,12 +566,21 @@ fn trial_counts_take_an_exponent_or_separators_and_confidence_a_percentage() {
         all.extend_from_slice(args);
         let out = redsim(&all);
         assert_exit(&out, 0);
-        out.stdout
+        text(&out.stdout)
     };
-    let plain = json(&["--trials", "1000", "--confidence", "0.9"]);
+    let plain = json(&["--trials", "1000", "--confidence", "0.9", "--seed", "1000"]);
     for trials in ["1e3", "1_000", "1,000", "1E3"] {
         assert_eq!(
-            json(&["--trials", trials, "--confidence", "90%"]),
+            json(&[
+                "--trials",
+                trials,
+                "--confidence",
+                "90%",
+                "--seed",
+                "1e3",
+                "--threads",
+                "2"
+            ]),
             plain,
             "--trials {trials}"
         );
@@ -583,9 +592,15 @@ fn trial_counts_take_an_exponent_or_separators_and_confidence_a_percentage() {
         ),
         (
             ["--trials", "1e30"],
-            "`1e30` trials are too many: at most 18446744073709551615",
+            "`1e30` is too large for a number of trials: at most 18446744073709551615",
         ),
         (["--trials", "1,00"], "commas go between groups of three digits"),
+        (
+            ["--seed", "1.5"],
+            "`1.5` is not a whole number: write a whole number such as 10000",
+        ),
+        (["--threads", "0"], "0 threads: give 1 to 1024"),
+        (["--threads", "1.5"], "`1.5` is not a number of threads"),
         (["--trials", "10,0,0"], "commas go between groups of three digits"),
         (["--confidence", "0.95%"], "did you mean 95% (or 0.95)?"),
         (["--trials", "1"], "1 trials are too few: at least 2"),
