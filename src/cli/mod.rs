@@ -1477,7 +1477,7 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
                 .collect();
             let doc = serde_json::json!({"format": "redsim-exact/1", "scenario": provenance(&args.file, &sc),
                 "services": services});
-            serde_json::to_string_pretty(&doc)? + "\n"
+            crate::model::json_escaped(serde_json::to_string_pretty(&doc)?) + "\n"
         }
         Format::Table => {
             let mut text = String::new();

@@ -32,6 +32,29 @@ pub fn unprintable(c: char) -> bool {
         || (0x2066..=0x2069).contains(&u)
 }
 
+/// JSON text with every [`unprintable`] character that serde_json writes
+/// raw (DEL, C1 controls such as U+009B, bidirectional overrides,
+/// non-characters) written as a `\uXXXX` escape instead: the same JSON
+/// value, but one that cannot drive a terminal it is printed on. Such
+/// characters stand only inside strings, where the escape means the same.
+pub fn json_escaped(json: String) -> String {
+    if !json.chars().any(unprintable) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unprintable(c) && !matches!(c, '\n' | '\t' | '\r') {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A file's path as shown in a message: escaped as [`printable`] escapes
 /// text, so that a name holding an ESC sequence or a newline cannot colour
 /// the terminal or forge a line of output.

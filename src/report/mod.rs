@@ -29,7 +29,8 @@ pub const REPORT_FORMAT: &str = "redsim-report/1";
 
 /// Pretty JSON of a report, ending with a newline.
 fn pretty_json(report: &impl Serialize) -> String {
-    let mut s = serde_json::to_string_pretty(report).expect("a report is plain data");
+    let mut s =
+        crate::model::json_escaped(serde_json::to_string_pretty(report).expect("a report is plain data"));
     s.push('\n');
     s
 }

@@ -622,3 +622,24 @@ fn trial_counts_take_an_exponent_or_separators_and_confidence_a_percentage() {
         );
     }
 }
+
+#[test]
+fn json_reports_escape_what_could_drive_a_terminal_and_keep_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "a\u{202e}b\u{9b}31mc\u{7f}d\u{fffe}";
+    let mut s = good();
+    s["name"] = json!(name);
+    let g = write(dir.path(), "good.json", &s);
+    let out = redsim(&["run", g.to_str().unwrap(), "--trials", "10", "--format", "json"]);
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        !stdout
+            .chars()
+            .any(|c| matches!(c, '\u{202e}' | '\u{9b}' | '\u{7f}' | '\u{fffe}')),
+        "a raw control or bidi character in {stdout}"
+    );
+    assert!(stdout.contains(r"a\u202eb\u009b31mc\u007fd\ufffe"), "{stdout}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["scenario"]["name"], json!(name));
+}
