@@ -23,6 +23,12 @@ impl Duration {
         // The unit is the trailing run of letters, so that an exponent ("1e3h") stays in the number.
         let num = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         let (num, unit) = t.split_at(num.len());
+        if num.trim().is_empty() {
+            // All letters ("nope", "soon"): no number, so no unit either.
+            return Err(format!(
+                "invalid duration \"{s}\": no number in it; {DURATION_HINT}"
+            ));
+        }
         let factor = match unit.trim() {
             "s" => 1.0 / 3600.0,
             "m" => 1.0 / 60.0,

@@ -561,6 +561,13 @@ fn durations_must_be_positive_finite_and_well_written() {
         Some("isp-a"),
         &["invalid duration \"4hh\"", "unknown unit \"hh\"", "\"4h\""],
     );
+    // A word is not a unit without its number.
+    only(
+        &with("/components/1/mtbf", json!("nope")),
+        "components[1].mtbf",
+        Some("isp-a"),
+        &["invalid duration \"nope\": no number in it", "\"4h\""],
+    );
     only(
         &with("/components/1/mtbf", json!("1e400h")),
         "components[1].mtbf",
@@ -577,7 +584,7 @@ fn durations_must_be_positive_finite_and_well_written() {
         &with("/components/1/mtbf", json!("h")),
         "components[1].mtbf",
         Some("isp-a"),
-        &["not a number"],
+        &["invalid duration \"h\": no number in it"],
     );
     only(
         &with("/components/1/mtbf", json!(true)),
