@@ -2471,8 +2471,22 @@ fn spare_pools(
     let mut out: Vec<SparePool> = Vec::new();
     let mut broken = HashSet::new();
     for (path, v) in entries(top, "spare_pools", probs) {
+        let size_fits = |size: u64, id: Option<&str>, probs: &mut Problems| {
+            if size > u64::from(u32::MAX) {
+                probs.add(
+                    format!("{path}.size"),
+                    id,
+                    format!("size {size} is out of range: at most {}", u32::MAX),
+                    None,
+                );
+            }
+        };
         let Some(p) = take::<SparePoolSpec>(v, &path, id_of(v), probs) else {
             broken.extend(id_of(v).map(str::to_string));
+            // The size does not depend on what else is wrong with the pool.
+            if let Some(size) = v.get("size").and_then(Value::as_u64) {
+                size_fits(size, id_of(v), probs);
+            }
             continue;
         };
         let id = Some(p.id.as_str());
@@ -2482,14 +2496,7 @@ fn spare_pools(
         } else if out.iter().any(|q| q.id == p.id) {
             probs.add(&path, id, format!("duplicate spare pool id `{}`", p.id), None);
         }
-        if p.size > u64::from(u32::MAX) {
-            probs.add(
-                format!("{path}.size"),
-                id,
-                format!("size {} is out of range", p.size),
-                None,
-            );
-        }
+        size_fits(p.size, id, probs);
         let restock = match &p.restock {
             DelaySpec::Fixed(d) if d.0 > 0.0 => Distribution::fixed(d.0).ok(),
             DelaySpec::Fixed(_) => {

@@ -2398,3 +2398,21 @@ fn a_bad_law_parameter_raises_no_follow_on_and_a_clash_hides_no_bad_shape() {
         ],
     );
 }
+
+#[test]
+fn a_bad_restock_hides_no_spare_pool_size_out_of_range() {
+    let ps = with(
+        "/spare_pools",
+        json!([{"id": "parts", "size": 5_000_000_000u64, "restock": "soon"}]),
+    );
+    exactly(
+        &ps,
+        &[
+            ("spare_pools[0].restock", ""),
+            (
+                "spare_pools[0].size",
+                "size 5000000000 is out of range: at most 4294967295",
+            ),
+        ],
+    );
+}
