@@ -163,6 +163,12 @@ pub fn z_critical(confidence: f64) -> f64 {
 /// Mean of per-trial values (`x * scale`) with a Student-t interval over independent trials.
 pub fn t_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate {
     let (mean, var) = mean_var(m, n);
+    t_interval(mean, var, n, scale, confidence)
+}
+
+/// The Student-t interval of a mean over `n` independent trials from the
+/// per-trial values' sample mean and variance, both scaled by `scale`.
+pub fn t_interval(mean: f64, var: f64, n: u64, scale: f64, confidence: f64) -> Estimate {
     let se = (var / n as f64).sqrt() * scale;
     let half = t_critical(n, confidence) * se;
     let point = mean * scale;

@@ -13,7 +13,7 @@
 
 use super::{
     CauseShare, Estimate, Method, PlannedSummary, RunSummary, ServiceSummary, cause_share, largest_first,
-    nines, structure, t_critical,
+    nines, structure, t_interval,
 };
 use crate::engine::{ServiceTally, Tally, WeightedMoments, WeightedService, WeightedTally};
 use crate::model::{HOURS_PER_YEAR, Model};
@@ -27,16 +27,7 @@ pub const NOT_YET_WEIGHTED: &str = "estimated with failure biasing (importance s
 /// interval over the `n` independent trials.
 pub fn weighted_mean(m: &WeightedMoments, n: u64, scale: f64, confidence: f64) -> Estimate {
     let (mean, var) = m.mean_var(n);
-    let se = (var / n as f64).sqrt() * scale;
-    let half = t_critical(n, confidence) * se;
-    let point = mean * scale;
-    Estimate {
-        point,
-        std_error: Some(se),
-        ci_low: point - half,
-        ci_high: point + half,
-        confidence,
-    }
+    t_interval(mean, var, n, scale, confidence)
 }
 
 /// Confidence of the check that the mean likelihood ratio is 1 (two-sided):
@@ -189,6 +180,7 @@ fn by_cause(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::t_critical;
 
     #[test]
     fn weighted_mean_is_the_t_interval_of_the_values() {
