@@ -286,14 +286,20 @@ impl Tally {
     }
 
     /// Adds another batch's tally (both plain, or both weighted; an empty
-    /// plain tally takes on the other's kind).
+    /// tally takes on the other's kind).
     ///
     /// # Panics
     /// When one tally is weighted and the other is not, and neither is
     /// empty: a plain and a biased run cannot be pooled.
     pub fn merge(&mut self, o: &Self) {
-        if self.trials == 0 && self.weighted.is_none() && o.weighted.is_some() {
-            self.weighted = Some(Box::new(super::weighted::WeightedTally::new(o.services.len())));
+        if self.trials == 0 {
+            match (&self.weighted, &o.weighted) {
+                (None, Some(_)) => {
+                    self.weighted = Some(Box::new(super::weighted::WeightedTally::new(o.services.len())));
+                }
+                (Some(_), None) if o.trials > 0 => self.weighted = None,
+                _ => {}
+            }
         }
         self.trials += o.trials;
         self.events += o.events;
@@ -303,8 +309,8 @@ impl Tally {
         match (&mut self.weighted, &o.weighted) {
             (Some(a), Some(b)) => a.merge(b),
             (None, None) => {}
-            // An empty plain tally adds nothing to a weighted one.
-            (Some(_), None) if o.trials == 0 => {}
+            // An empty tally adds nothing to one of the other kind.
+            (Some(_), None) | (None, Some(_)) if o.trials == 0 => {}
             _ => panic!("a plain tally cannot be merged with a weighted one"),
         }
     }
@@ -409,6 +415,30 @@ impl PairedTally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_tally_merges_with_either_kind() {
+        let mut full_plain = Tally::new(1);
+        full_plain.trials = 3;
+        let mut full_weighted = Tally::new_weighted(1);
+        full_weighted.trials = 3;
+        for (a, b) in [
+            (Tally::new(1), &full_weighted),
+            (Tally::new_weighted(1), &full_plain),
+            (full_plain.clone(), &Tally::new_weighted(1)),
+            (full_weighted.clone(), &Tally::new(1)),
+        ] {
+            let kind = if a.trials > 0 {
+                a.weighted.is_some()
+            } else {
+                b.weighted.is_some()
+            };
+            let mut a = a;
+            a.merge(b);
+            assert_eq!(a.trials, 3);
+            assert_eq!(a.weighted.is_some(), kind, "the non-empty tally's kind");
+        }
+    }
 
     #[test]
     fn quantiles_are_within_a_bin_of_the_truth() {
