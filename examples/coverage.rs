@@ -654,7 +654,14 @@ fn rare_regimes(a: &Args) -> f64 {
     );
     println!("|---|---|---|---|---|---|");
     let mut lowest = 1.0f64;
-    for (mttr, trials) in [(1.2, 1000), (1.2, 4000), (1.2, 11_000), (0.255, 4000)] {
+    for (mttr, trials) in [
+        (1.2, 300),
+        (1.2, 1000),
+        (1.2, 4000),
+        (1.2, 11_000),
+        (0.255, 1000),
+        (0.255, 4000),
+    ] {
         let m = one_of_three(mttr);
         let u = one_of_three_unavailability(mttr);
         let runs: Vec<(bool, bool, f64)> = (a.first_seed..a.first_seed + a.seeds)

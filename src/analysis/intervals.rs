@@ -70,19 +70,20 @@ pub fn allowance_threshold(confidence: f64) -> f64 {
 /// (0.91 in the coverage study, docs/methodology.md).
 const ALLOWANCE_FADE: f64 = 4.0;
 
-/// The allowance for an unseen outage, as a share of the mission, from the
-/// effective number of outages `effective`, the size-biased mean share
-/// `typical` (`Σy²/Σy`) and the threshold `k0`: a whole mission below `k0`,
-/// the typical share times `k0/K` from `ALLOWANCE_FADE · k0` on, and between
+/// The allowance for an unseen outage, from the effective number of
+/// outages `effective`, the size-biased mean value `typical` (`Σy²/Σy`),
+/// the threshold `k0` and `largest`, the largest value the data cannot rule
+/// out (a whole mission for a share of it): `largest` below `k0`, the
+/// typical value times `k0/K` from `ALLOWANCE_FADE · k0` on, and between
 /// them geometric in `K` (its logarithm linear in `ln K`), so that one more
 /// effective outage never changes it by much.
-fn allowance(effective: f64, typical: f64, k0: f64) -> f64 {
-    if effective < k0 {
-        return 1.0;
+pub(crate) fn allowance(effective: f64, typical: f64, k0: f64, largest: f64) -> f64 {
+    if effective < k0 || largest <= 0.0 {
+        return largest;
     }
-    let faded = (typical * k0 / effective).min(1.0);
+    let faded = (typical * k0 / effective).min(largest);
     let t = ((effective / k0).ln() / ALLOWANCE_FADE.ln()).min(1.0);
-    faded.powf(t)
+    largest * (faded / largest).powf(t)
 }
 
 /// Kish's effective number of events of per-trial values: `(Σx)²/Σx²`, the
@@ -103,7 +104,14 @@ pub fn effective_events(m: &Moments) -> f64 {
 /// Returns `(low, high)` for the mean, two-sided at `confidence`; with a
 /// zero sum, a one-sided upper bound (`low` = 0) at `confidence`, whose
 /// value the caller gives as `zero_high`.
-fn fay_feuer(sum: f64, centred: f64, allowance: f64, n: u64, confidence: f64, zero_high: f64) -> (f64, f64) {
+pub(crate) fn fay_feuer(
+    sum: f64,
+    centred: f64,
+    allowance: f64,
+    n: u64,
+    confidence: f64,
+    zero_high: f64,
+) -> (f64, f64) {
     let alpha = 1.0 - confidence;
     let nf = n as f64;
     if sum <= 0.0 {
@@ -166,7 +174,7 @@ pub fn bounded_mean(m: &Moments, n: u64, bound: f64, scale: f64, confidence: f64
     let (sum, sum_sq, centred) = sums(m, n, bound);
     let alpha = 1.0 - confidence;
     let (effective, threshold) = (effective_events(m), allowance_threshold(confidence));
-    let allowance = allowance(effective, sum_sq / sum, threshold);
+    let allowance = allowance(effective, sum_sq / sum, threshold, 1.0);
     let zero_high = -(alpha.ln() / nf).exp_m1();
     let (low, high) = fay_feuer(sum, centred, allowance, n, confidence, zero_high);
     let k = bound * scale;

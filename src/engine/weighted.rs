@@ -25,6 +25,10 @@ pub struct WeightedMoments {
     pub sum: BigUint,
     /// `Σ w² · 2^2148`, exactly.
     pub sum_sq: BigUint,
+    /// The largest value added, as the bits of its `f64` (for non-negative
+    /// values the bits order as the values do, so the maximum is exact and
+    /// order-free); 0 when nothing was added.
+    pub max_bits: u64,
 }
 
 /// `w = m · 2^e` with `m` an integer below `2^53`: the exact value of a finite `f64`.
@@ -53,6 +57,7 @@ impl WeightedMoments {
         if w == 0.0 {
             return;
         }
+        self.max_bits = self.max_bits.max(w.to_bits());
         let (m, e) = decompose(w);
         // Both shifts are non-negative because e ≥ −1074.
         self.sum += BigUint::from(m) << (e + SUM_SHIFT as i32) as u32;
@@ -64,6 +69,17 @@ impl WeightedMoments {
     pub fn merge(&mut self, o: &Self) {
         self.sum += &o.sum;
         self.sum_sq += &o.sum_sq;
+        self.max_bits = self.max_bits.max(o.max_bits);
+    }
+
+    /// The largest value added (0 when none was).
+    pub fn max(&self) -> f64 {
+        f64::from_bits(self.max_bits)
+    }
+
+    /// The sum of squares `Σ w²`, rounded to an `f64`.
+    pub fn total_sq(&self) -> f64 {
+        scaled_to_f64(&self.sum_sq, SQ_SHIFT)
     }
 
     /// The sum `Σ w`, rounded to an `f64`.
@@ -199,6 +215,7 @@ mod tests {
         xs[3..].iter().for_each(|&x| b.add(x));
         b.merge(&a);
         assert_eq!(b, fwd);
+        assert_eq!(fwd.max(), 1e300);
         // The smallest subnormal is one unit of the fixed point.
         let mut tiny = WeightedMoments::default();
         tiny.add(5e-324);
