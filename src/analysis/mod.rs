@@ -429,27 +429,7 @@ pub fn summarize_with(
             let replicated = model.replicated_groups_of(i);
             if !replicated.is_empty() {
                 let events = t.data_losses.sum as u64;
-                // Synchronous replication loses nothing by construction: its
-                // zeros are exact, not merely unobserved, so no bound.
-                let can_lose = replicated.iter().any(|&g| {
-                    matches!(
-                        model.groups[g].mode,
-                        GroupMode::ActivePassive {
-                            replication: Some(Replication::Async { .. }),
-                            ..
-                        }
-                    )
-                });
-                let loss = |e: Estimate| {
-                    if can_lose {
-                        e
-                    } else {
-                        Estimate {
-                            ci_high: e.point,
-                            ..e
-                        }
-                    }
-                };
+                let loss = |e: Estimate| loss_estimate(model, &replicated, e);
                 sum.data_loss = Some(DataLossSummary {
                     events_per_year: loss(count_mean(&t.data_losses, n, per_year, confidence)),
                     lost_write_seconds_per_year: loss(bounded_mean(
@@ -542,6 +522,30 @@ pub(crate) fn largest_first(causes: &mut [CauseShare]) {
             .then_with(|| a.element.cmp(&b.element))
             .then_with(|| a.shock.cmp(&b.shock))
     });
+}
+
+/// A data-loss estimate of a service that depends on the replicated
+/// groups `replicated`: as it is if one of them replicates asynchronously,
+/// else its point alone. Synchronous replication loses nothing by
+/// construction: its zeros are exact, not merely unobserved, so no bound.
+fn loss_estimate(model: &Model, replicated: &[usize], e: Estimate) -> Estimate {
+    let can_lose = replicated.iter().any(|&g| {
+        matches!(
+            model.groups[g].mode,
+            GroupMode::ActivePassive {
+                replication: Some(Replication::Async { .. }),
+                ..
+            }
+        )
+    });
+    if can_lose {
+        e
+    } else {
+        Estimate {
+            ci_high: e.point,
+            ..e
+        }
+    }
 }
 
 /// A service's unavailability over `n` trials of `mission` hours: the mean

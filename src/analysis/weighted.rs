@@ -5,23 +5,21 @@
 //! over the `n` trials (the weighted values of independent trials are
 //! independent and identically distributed, and their mean is unbiased for
 //! `E[X]` under the plain measure), with a gamma interval from their exact
-//! sums `Σw`, `Σw²` and largest value ([`weighted_mean`]). `relative_error` is the interval's half-width over
-//! the point. Quantities not yet estimated under the weights (outage
-//! duration quantiles, RTO and data-loss figures, mean time between
-//! outages) are left out, and a warning says so: a plain
-//! number computed from biased trials would describe the biased system.
+//! sums `Σw`, `Σw²` and largest value ([`weighted_mean`]). `relative_error`
+//! is the interval's half-width over the point. Outage durations, the RTO
+//! figures and the mean time between outages weight each outage by the
+//! likelihood ratio at its end; data losses by the trial's final ratio.
+//! Counts of what the biased trials saw (`outages_observed`, the longest
+//! outage) are reported as seen.
 
 use super::{
-    CauseShare, Estimate, Method, PlannedSummary, RunSummary, ServiceSummary, cause_share, intervals,
-    largest_first, nines, structure, t_interval,
+    CauseShare, DataLossSummary, Durations, Estimate, Method, PlannedSummary, RpoSummary, RtoSummary,
+    RunSummary, ServiceSummary, cause_share, intervals, largest_first, nines, structure, t_interval,
 };
-use crate::engine::{ServiceTally, Tally, WeightedMoments, WeightedService, WeightedTally};
+use crate::engine::{
+    DurationHist, ServiceTally, TICKS_PER_HOUR, Tally, WeightedMoments, WeightedService, WeightedTally,
+};
 use crate::model::{HOURS_PER_YEAR, Model};
-
-/// What a failure-biasing report leaves out for now, in one sentence.
-pub const NOT_YET_WEIGHTED: &str = "estimated with failure biasing (importance sampling): outage \
-     durations, the mean time between outages and the RTO and data-loss figures are not yet \
-     estimated under the weights and are left out; run without --rare for them";
 
 /// The mean of weighted per-trial values (`w · scale`) over the `n`
 /// independent trials, with the gamma interval of
@@ -132,8 +130,9 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
             let per_year = |m: &WeightedMoments| {
                 weighted_mean(m, n, HOURS_PER_YEAR / mission, confidence).clamped(0.0, f64::INFINITY)
             };
-            let observed = tally.services[i].outages.sum as u64;
-            let mut warnings = vec![NOT_YET_WEIGHTED.to_string()];
+            let t = &tally.services[i];
+            let observed = t.outages.sum as u64;
+            let mut warnings = Vec::new();
             warnings.extend(degenerate.clone());
             if !biasable {
                 warnings.push(
@@ -161,19 +160,24 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
                 p_no_outage: weighted_mean(&ws.had_outage, n, 1.0, confidence)
                     .clamped(0.0, 1.0)
                     .complement(),
-                outage_hours: None,
+                outage_hours: durations(ws, t),
                 degraded_fraction: weighted_mean(&ws.degraded, n, 1.0 / mission, confidence)
                     .clamped(0.0, 1.0),
-                mean_time_between_outages_hours: None,
+                mean_time_between_outages_hours: mtbo(availability.point * mission, &outages),
                 outages_observed: observed,
-                rto: None,
+                rto: s.rto.map(|rto_hours| RtoSummary {
+                    rto_hours,
+                    outages_over_rto: t.over_rto,
+                    fraction_of_outages: ratio(&ws.over_rto, &ws.outages, n, confidence),
+                    p_outage_over_rto: weighted_mean(&ws.had_over_rto, n, 1.0, confidence).clamped(0.0, 1.0),
+                }),
                 planned: model.has_planned().then(|| PlannedSummary {
                     counts_against_availability: s.planned_counts,
                     planned_downtime_hours_per_year: per_year(&ws.planned_down),
                     unplanned_downtime_hours_per_year: per_year(&ws.unplanned_down),
                     planned_outages_observed: tally.services[i].planned_outages,
                 }),
-                data_loss: None,
+                data_loss: data_loss(model, i, ws, t, n, confidence),
                 exact: exact[i].clone(),
                 downtime_by_cause: by_cause(model, ws, &tally.services[i], n, confidence),
                 warnings,
@@ -189,6 +193,114 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
         likelihood_ratio: Some(likelihood),
         services,
     }
+}
+
+/// Outage durations under the weights: each counted outage counts with
+/// the likelihood ratio at its end. Quantiles by weighted nearest rank over
+/// the duration bins of [`DurationHist`] (the geometric middle of the bin,
+/// clamped to the longest outage seen), the mean as the weighted down time
+/// of the outages over their weighted count, and `max` the longest outage
+/// the biased trials saw. `None` without a counted outage.
+fn durations(w: &WeightedService, t: &ServiceTally) -> Option<Durations> {
+    let mass: Vec<(u32, f64)> = w.durations.iter().map(|(&b, m)| (b, m.total())).collect();
+    let total: f64 = mass.iter().map(|m| m.1).sum();
+    if t.durations.count == 0 || total <= 0.0 {
+        return None;
+    }
+    let longest = t.durations.max as f64;
+    let quantile = |q: f64| {
+        let mut seen = 0.0;
+        for &(b, m) in &mass {
+            seen += m;
+            if seen >= q * total {
+                let (lo, hi) = DurationHist::bin_edges(b);
+                return (lo * hi).sqrt().min(longest) / TICKS_PER_HOUR;
+            }
+        }
+        longest / TICKS_PER_HOUR
+    };
+    let down: f64 = w.by_cause.values().map(WeightedMoments::total).sum();
+    Some(Durations {
+        mean: down / total,
+        p50: quantile(0.50),
+        p95: quantile(0.95),
+        p99: quantile(0.99),
+        max: longest / TICKS_PER_HOUR,
+    })
+}
+
+/// Mean time between outages under the weights: up time per mission over
+/// the outages per mission, with the interval of the outages (the up time
+/// is known far better than the outages); `None` when no outage was seen.
+fn mtbo(up_per_mission: f64, outages: &Estimate) -> Option<Estimate> {
+    (outages.point > 0.0).then(|| Estimate {
+        point: up_per_mission / outages.point,
+        std_error: None,
+        ci_low: up_per_mission / outages.ci_high,
+        ci_high: if outages.ci_low > 0.0 {
+            up_per_mission / outages.ci_low
+        } else {
+            f64::INFINITY
+        },
+        confidence: outages.confidence,
+    })
+}
+
+/// The ratio of two weighted means, `part` of `whole` (outages over the RTO
+/// of all outages), in `[0, 1]`: the point is the ratio of the sums; the
+/// interval joins the two means' intervals, each at `1 − α/2`, so that both
+/// hold together at `confidence` (Bonferroni): conservative, never below its
+/// level. `None` when `whole` is zero.
+fn ratio(part: &WeightedMoments, whole: &WeightedMoments, n: u64, confidence: f64) -> Option<Estimate> {
+    let each = 1.0 - (1.0 - confidence) / 2.0;
+    let (p, w) = (
+        weighted_mean(part, n, 1.0, each),
+        weighted_mean(whole, n, 1.0, each),
+    );
+    (w.point > 0.0).then(|| Estimate {
+        point: (p.point / w.point).min(1.0),
+        std_error: None,
+        ci_low: if w.ci_high > 0.0 {
+            (p.ci_low / w.ci_high).min(1.0)
+        } else {
+            0.0
+        },
+        ci_high: if w.ci_low > 0.0 {
+            (p.ci_high / w.ci_low).min(1.0)
+        } else {
+            1.0
+        },
+        confidence,
+    })
+}
+
+/// Data losses under the weights, for a service that depends on a
+/// replicated group (as in a plain run's summary).
+fn data_loss(
+    model: &Model,
+    s: usize,
+    w: &WeightedService,
+    t: &ServiceTally,
+    n: u64,
+    confidence: f64,
+) -> Option<DataLossSummary> {
+    let replicated = model.replicated_groups_of(s);
+    if replicated.is_empty() {
+        return None;
+    }
+    let per_year = HOURS_PER_YEAR / model.mission;
+    let loss = |e: Estimate| super::loss_estimate(model, &replicated, e.clamped(0.0, f64::INFINITY));
+    Some(DataLossSummary {
+        events_per_year: loss(weighted_mean(&w.data_losses, n, per_year, confidence)),
+        lost_write_seconds_per_year: loss(weighted_mean(&w.lost_writes, n, per_year * 3600.0, confidence)),
+        events_observed: t.data_losses.sum as u64,
+        rpo: model.services[s].rpo.map(|rpo_hours| RpoSummary {
+            rpo_hours,
+            losses_over_rpo: t.over_rpo,
+            fraction_of_losses: ratio(&w.over_rpo, &w.data_losses, n, confidence),
+            p_loss_over_rpo: loss(weighted_mean(&w.had_over_rpo, n, 1.0, confidence).clamped(0.0, 1.0)),
+        }),
+    })
 }
 
 /// Weighted outage time by the failure that began each outage, largest

@@ -601,13 +601,36 @@ fn add_weighted(plan: &Plan, trial: &Trial, acc: &mut WeightedTally) {
             ]
             .map(|x| l * x)
         };
+        let [over_rto, had_over_rto] = if incremental {
+            [w.over_rto, w.first_over_rto.unwrap_or(0.0)]
+        } else {
+            [r.over_rto as f64, f64::from(u8::from(r.over_rto > 0))].map(|x| l * x)
+        };
         let a = &mut acc.services[s];
+        a.over_rto.add(weight(over_rto));
+        a.had_over_rto.add(weight(had_over_rto));
+        // Losses happen at failovers, in the middle of an instant: weighted
+        // by the trial's likelihood ratio at the mission's end, which is
+        // unbiased for anything that happened before it.
+        a.data_losses.add(weight(l * r.data_losses as f64));
+        a.lost_writes.add(weight(l * r.lost_writes));
+        a.over_rpo.add(weight(l * r.over_rpo as f64));
+        a.had_over_rpo
+            .add(weight(l * f64::from(u8::from(r.over_rpo > 0))));
         a.down.add(weight(down));
         a.outages.add(weight(outages));
         a.had_outage.add(weight(had));
         a.degraded.add(weight(degraded));
         a.planned_down.add(weight(planned));
         a.unplanned_down.add(weight(unplanned));
+    }
+    for &(s, bin, ends, count) in trial.weighted_ends() {
+        let w = if incremental { ends } else { l * count };
+        acc.services[s as usize]
+            .durations
+            .entry(bin)
+            .or_default()
+            .add(weight(w));
     }
     for &(s, cause, weighted, down) in trial.weighted_causes() {
         let w = if incremental { weighted } else { l * down };

@@ -1067,6 +1067,15 @@ impl Trial {
         &self.bias.causes
     }
 
+    /// The counted outages of the last trial of a biased plan by (service,
+    /// bin of their duration as in [`DurationHist::bin`](crate::engine::DurationHist::bin)),
+    /// each pair with the likelihood ratios at the outages' ends summed and
+    /// the number of outages; one entry per pair, in order (empty for a
+    /// plain plan).
+    pub fn weighted_ends(&self) -> &[(u32, u32, f64, f64)] {
+        &self.bias.ends
+    }
+
     /// The likelihood ratio of the last trial of a biased plan at the
     /// mission's end (1 for a plain plan).
     pub fn likelihood(&self) -> f64 {
@@ -1760,10 +1769,11 @@ impl Trial {
                     if let Some((d, planned)) = self.set_service::<FULL, BIAS>(plan, s, t, st, obs)
                         && Self::counts(plan, s, planned)
                     {
-                        self.results[s].over_rto += u64::from(plan.rto[s].is_some_and(|r| d > r));
+                        let over = plan.rto[s].is_some_and(|r| d > r);
+                        self.results[s].over_rto += u64::from(over);
                         outage(s, d, self.outage_cause(s));
                         if BIAS {
-                            self.bias.caused(s, self.cause[s], d);
+                            self.bias.caused(s, self.cause[s], d, over);
                         }
                     }
                 }
@@ -1804,10 +1814,11 @@ impl Trial {
                         r.planned_down += mission - self.planned_since[s];
                     }
                     if Self::counts(plan, s, self.began_planned[s]) {
-                        r.over_rto += u64::from(plan.rto[s].is_some_and(|rto| mission - since > rto));
+                        let over = plan.rto[s].is_some_and(|rto| mission - since > rto);
+                        r.over_rto += u64::from(over);
                         outage(s, mission - since, self.outage_cause(s));
                         if BIAS {
-                            self.bias.caused(s, self.cause[s], mission - since);
+                            self.bias.caused(s, self.cause[s], mission - since, over);
                         }
                     }
                 }
@@ -1817,6 +1828,7 @@ impl Trial {
         }
         if BIAS {
             self.bias.fold_causes();
+            self.bias.fold_ends();
         }
         Ok(())
     }

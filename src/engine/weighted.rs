@@ -151,6 +151,26 @@ pub struct WeightedService {
     /// Counted down time per trial [h], weighted, by the failure that began
     /// each outage (as in [`ServiceTally::by_cause`](super::ServiceTally::by_cause)).
     pub by_cause: BTreeMap<Option<u32>, WeightedMoments>,
+    /// Counted outages per trial by the bin of their duration (as in
+    /// [`DurationHist`](super::DurationHist)), each weighted by the
+    /// likelihood ratio at its end.
+    pub durations: BTreeMap<u32, WeightedMoments>,
+    /// Counted outages longer than the RTO per trial, each weighted by the
+    /// likelihood ratio at its end.
+    pub over_rto: WeightedMoments,
+    /// The indicator "had a counted outage longer than the RTO", weighted by
+    /// the likelihood ratio at the first one's end.
+    pub had_over_rto: WeightedMoments,
+    /// Data losses per trial, weighted by the trial's likelihood ratio.
+    pub data_losses: WeightedMoments,
+    /// Writes lost per trial [h], weighted by the trial's likelihood ratio.
+    pub lost_writes: WeightedMoments,
+    /// Data losses larger than the RPO per trial, weighted by the trial's
+    /// likelihood ratio.
+    pub over_rpo: WeightedMoments,
+    /// The indicator "lost more than the RPO at least once", weighted by the
+    /// trial's likelihood ratio.
+    pub had_over_rpo: WeightedMoments,
 }
 
 impl WeightedService {
@@ -165,6 +185,15 @@ impl WeightedService {
         for (k, m) in &o.by_cause {
             self.by_cause.entry(*k).or_default().merge(m);
         }
+        for (k, m) in &o.durations {
+            self.durations.entry(*k).or_default().merge(m);
+        }
+        self.over_rto.merge(&o.over_rto);
+        self.had_over_rto.merge(&o.had_over_rto);
+        self.data_losses.merge(&o.data_losses);
+        self.lost_writes.merge(&o.lost_writes);
+        self.over_rpo.merge(&o.over_rpo);
+        self.had_over_rpo.merge(&o.had_over_rpo);
     }
 }
 

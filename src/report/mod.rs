@@ -230,13 +230,6 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
                 hours(h.max)
             ),
         ),
-        // Under failure biasing outages were seen but their durations are not yet weighted.
-        None if s.outages_observed > 0 => row(
-            o,
-            "outage duration",
-            "-".into(),
-            "not yet estimated under failure biasing".into(),
-        ),
         None => row(o, "outage duration", "-".into(), "no outages".into()),
     }
     let g = &s.degraded_fraction;

@@ -336,8 +336,8 @@ fn rare_reports_are_the_same_bytes_on_one_and_two_threads() {
     assert_eq!(json["method"], "failure-biasing");
     assert!(json["services"][0]["relative_error"].as_f64().unwrap() > 0.0);
     assert!(json["likelihood_ratio"]["point"].as_f64().is_some());
-    // Durations are not weighted yet: left out, not printed as if they were.
-    assert!(json["services"][0]["outage_hours"].is_null());
+    // Durations are estimated under the weights.
+    assert!(json["services"][0]["outage_hours"]["p95"].as_f64().unwrap() > 0.0);
     // A plain run says so too.
     let out = redsim(&["run", f, "--trials", "100", "--format", "json", "-q"]);
     assert_exit(&out, 0);

@@ -220,6 +220,12 @@ pub struct WeightedTrialService {
     pub first_outage: Option<f64>,
     /// The likelihood ratio at the first outage not begun by a planned action.
     pub first_unplanned: Option<f64>,
+    /// Counted outages longer than the service's RTO, each weighted by the
+    /// likelihood ratio at its end.
+    pub over_rto: f64,
+    /// The likelihood ratio at the end of the first counted outage longer
+    /// than the RTO, if there was one.
+    pub first_over_rto: Option<f64>,
 }
 
 /// Per-trial state of failure biasing (empty in a plain run).
@@ -246,6 +252,12 @@ pub(crate) struct BiasState {
     pub(crate) causes: Vec<(u32, u32, f64, f64)>,
     /// The length at which `causes` is folded next.
     fold_at: usize,
+    /// Counted outages by (service, duration bin of
+    /// [`DurationHist`](crate::engine::DurationHist)): the likelihood ratios
+    /// at their ends, summed, and how many there were.
+    pub(crate) ends: Vec<(u32, u32, f64, f64)>,
+    /// The length at which `ends` is folded next.
+    ends_fold_at: usize,
 }
 
 /// `causes` is folded from this length on, so that a runaway trial's list
@@ -267,6 +279,8 @@ impl BiasState {
                 w: Vec::new(),
                 causes: Vec::new(),
                 fold_at: FOLD_FROM,
+                ends: Vec::new(),
+                ends_fold_at: FOLD_FROM,
             },
             Some(b) => Self {
                 el: vec![BiasEl::default(); b.law.len()],
@@ -280,6 +294,8 @@ impl BiasState {
                 w: vec![WeightedTrialService::default(); plan.n_services()],
                 causes: Vec::new(),
                 fold_at: FOLD_FROM,
+                ends: Vec::new(),
+                ends_fold_at: FOLD_FROM,
             },
         }
     }
@@ -287,12 +303,25 @@ impl BiasState {
 
 impl BiasState {
     /// A counted outage of service `s` begun by `cause` (`u32::MAX`: none)
-    /// ended, `d` hours long: its down time is weighted by `L` now.
-    pub(super) fn caused(&mut self, s: usize, cause: u32, d: f64) {
+    /// ended, `d` hours long, longer than the service's RTO or not: its down
+    /// time, its duration's bin and whether it outlasted the RTO are
+    /// weighted by `L` now.
+    pub(super) fn caused(&mut self, s: usize, cause: u32, d: f64, over_rto: bool) {
         self.causes.push((s as u32, cause, self.l * d, d));
         if self.causes.len() >= self.fold_at {
             self.fold_causes();
             self.fold_at = (2 * self.causes.len()).max(FOLD_FROM);
+        }
+        let bin = crate::engine::DurationHist::bin(crate::engine::tally::ticks(d));
+        self.ends.push((s as u32, bin, self.l, 1.0));
+        if self.ends.len() >= self.ends_fold_at {
+            self.fold_ends();
+            self.ends_fold_at = (2 * self.ends.len()).max(FOLD_FROM);
+        }
+        if over_rto {
+            let w = &mut self.w[s];
+            w.over_rto += self.l;
+            w.first_over_rto.get_or_insert(self.l);
         }
     }
 
@@ -303,6 +332,22 @@ impl BiasState {
         }
         self.causes.sort_by_key(|&(s, c, _, _)| (s, c));
         self.causes.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                kept.2 += later.2;
+                kept.3 += later.3;
+            }
+            same
+        });
+    }
+
+    /// Sums the entries of each (service, bin) pair, in order.
+    pub(super) fn fold_ends(&mut self) {
+        if self.ends.len() < 2 {
+            return;
+        }
+        self.ends.sort_by_key(|&(s, b, _, _)| (s, b));
+        self.ends.dedup_by(|later, kept| {
             let same = (later.0, later.1) == (kept.0, kept.1);
             if same {
                 kept.2 += later.2;
@@ -363,6 +408,8 @@ impl Trial {
         self.bias.w.fill(WeightedTrialService::default());
         self.bias.causes.clear();
         self.bias.fold_at = FOLD_FROM;
+        self.bias.ends.clear();
+        self.bias.ends_fold_at = FOLD_FROM;
     }
 
     /// Element `e`'s age at `t` [h], given that it is up.

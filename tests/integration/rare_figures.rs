@@ -1,0 +1,188 @@
+//! What a failure-biasing run estimates beside availability (outage
+//! durations, RTO figures, the mean time between outages, data losses),
+//! against exact answers: each outage or loss counts with its likelihood
+//! ratio, so these describe the design, not the biased trials.
+
+use redsim::analysis::{self, Estimate, RunSummary};
+use redsim::engine::{self, RareOptions, RunConfig};
+use redsim::model::Model;
+use serde_json::json;
+
+use crate::common::{expm, mission_averages, model};
+
+fn rare(m: &Model, trials: u64, seed: u64) -> RunSummary {
+    let cfg = RunConfig {
+        seed,
+        first_trial: 0,
+        trials,
+        threads: None,
+    };
+    let parts = engine::run_rare(m, &cfg, &RareOptions::default(), &[], &|_| {}).expect("thread pool");
+    analysis::summarize(m, &parts[0], 0.95)
+}
+
+/// Asserts that `exact` lies within 4 standard errors of the estimate.
+#[track_caller]
+fn within_4_se(what: &str, est: &Estimate, exact: f64) {
+    let se = est.std_error.expect("a standard error");
+    assert!(se > 0.0, "{what}: no spread ({est:?})");
+    let z = (est.point - exact) / se;
+    assert!(
+        z.abs() <= 4.0,
+        "{what}: {} is {z:.2} standard errors from the exact {exact}",
+        est.point
+    );
+}
+
+#[track_caller]
+fn inside(what: &str, est: &Estimate, exact: f64) {
+    assert!(
+        est.ci_low <= exact && exact <= est.ci_high,
+        "{what}: the exact {exact} is outside [{}, {}] (point {})",
+        est.ci_low,
+        est.ci_high,
+        est.point
+    );
+}
+
+/// Two of three exponential elements needed, two crews: an outage begins
+/// when a second element fails and ends when one of the two is repaired,
+/// unless the third fails first (rare in the real system, common under
+/// biasing), which makes the outage longer. Its duration is phase-type:
+/// from "two down" (repairs at 2μ, third failure at λ) and "three down"
+/// (repairs at 2μ, back to two down).
+const MTBF: f64 = 1000.0;
+const MTTR: f64 = 2.0;
+const MISSION: f64 = 2000.0;
+const RTO: f64 = 3.0;
+
+fn two_of_three() -> Model {
+    model(
+        &json!({
+            "format": "redsim/1", "name": "2-of-3", "mission": MISSION, "repair": {"crews": 2},
+            "components": [{"id": "c", "count": 3, "mtbf": MTBF, "mttr": MTTR}],
+            "services": [{"id": "s", "requires": {"at_least": 2, "of": ["c-1", "c-2", "c-3"]}, "rto": RTO}]
+        })
+        .to_string(),
+    )
+}
+
+/// P(an outage lasts longer than `x` hours): `(1, 0)·exp(T x)·1` for the
+/// sub-generator `T` of the two down states.
+fn longer_than(x: f64) -> f64 {
+    let (l, m) = (1.0 / MTBF, 1.0 / MTTR);
+    let t = vec![vec![-(2.0 * m + l) * x, l * x], vec![2.0 * m * x, -2.0 * m * x]];
+    let e = expm(&t);
+    e[0][0] + e[0][1]
+}
+
+#[test]
+fn outage_durations_rto_and_mtbo_are_estimated_under_the_weights() {
+    let (l, m) = (1.0 / MTBF, 1.0 / MTTR);
+    // The chain on the number failed, started all up.
+    let q = vec![
+        vec![-3.0 * l, 3.0 * l, 0.0, 0.0],
+        vec![m, -(m + 2.0 * l), 2.0 * l, 0.0],
+        vec![0.0, 2.0 * m, -(2.0 * m + l), l],
+        vec![0.0, 0.0, 2.0 * m, -2.0 * m],
+    ];
+    let exact = mission_averages(&q, &[true, true, false, false], MISSION);
+    let run = rare(&two_of_three(), 40_000, 7);
+    let s = &run.services[0];
+    // The outages per mission (the ones cut by the mission's end included).
+    within_4_se("outages per mission", &s.outages_per_mission, exact.outages);
+    // Mean time between outages: up time over outages, with their interval.
+    let mtbo = s.mean_time_between_outages_hours.as_ref().expect("an MTBO");
+    inside(
+        "mean time between outages",
+        mtbo,
+        exact.availability * MISSION / exact.outages,
+    );
+    // Durations: a few outages per thousand are cut short by the mission's
+    // end (an outage lasts about 2 h of 2,000), too few to show here.
+    let rto = s.rto.as_ref().expect("an RTO");
+    let over = longer_than(RTO);
+    inside(
+        "share of outages over the RTO",
+        rto.fraction_of_outages.as_ref().unwrap(),
+        over,
+    );
+    within_4_se("P(an outage over the RTO)", &rto.p_outage_over_rto, {
+        // Outages over the RTO are rare enough that P(at least one) is
+        // about their expected number per mission.
+        exact.outages * over
+    });
+    let d = s.outage_hours.as_ref().expect("durations");
+    // The mean: 1/(2μ) plus, with probability λ/(2μ+λ), another 1/(2μ) and
+    // the mean again: (2μ + λ)/(4μ²).
+    let mean = (2.0 * m + l) / (4.0 * m * m);
+    assert!(
+        (d.mean / mean - 1.0).abs() < 0.05,
+        "mean duration {} against {mean}",
+        d.mean
+    );
+    // Quantiles to within the 1 % bins and the sampling error of a few
+    // thousand weighted outages: the exact tail beyond each must be near its level.
+    for (q, got) in [(0.50, d.p50), (0.95, d.p95), (0.99, d.p99)] {
+        let tail = longer_than(got);
+        assert!(
+            (tail - (1.0 - q)).abs() < 0.2 * (1.0 - q),
+            "p{}: {got} h leaves {tail} beyond it, not {}",
+            q * 100.0,
+            1.0 - q
+        );
+    }
+    // Unweighted, the biased trials' outages would be far longer (the third
+    // failure is common under biasing: mean about 1.3 h, not 1.0 h, and a
+    // p95 leaving 2 % beyond it): the weights undo it.
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+}
+
+#[test]
+fn data_losses_of_asynchronous_replication_are_estimated_under_the_weights() {
+    // As groups::asynchronous_replication_loses_the_lag_of_each_unplanned_failover:
+    // instant failover, unlimited repair, states by the number failed; a
+    // loss at each failover from both up (λ from state 0), and when the
+    // member that does not own the data comes back first (μ from state 2).
+    let (t, mtbf, mttr) = (2000.0, 100.0, 20.0);
+    let (lag, rpo) = (4.0 / 3600.0, 6.0 / 3600.0);
+    let (l, m) = (1.0 / mtbf, 1.0 / mttr);
+    let q = [
+        [-2.0 * l, 2.0 * l, 0.0],
+        [m, -(m + l), l],
+        [0.0, 2.0 * m, -2.0 * m],
+    ];
+    let n = q.len();
+    let mut big = vec![vec![0.0; 2 * n]; 2 * n];
+    for i in 0..n {
+        for j in 0..n {
+            big[i][j] = q[i][j] * t;
+        }
+        big[i][n + i] = t;
+    }
+    let e = expm(&big);
+    let occ: Vec<f64> = (0..n).map(|j| e[0][n + j]).collect();
+    let losses = l * occ[0] + m * occ[2];
+    let doc = json!({
+        "format": "redsim/1", "name": "pair", "mission": t,
+        "components": [{"id": "a", "mtbf": mtbf, "mttr": mttr}, {"id": "b", "mtbf": mtbf, "mttr": mttr}],
+        "groups": [{"id": "p", "members": ["a", "b"], "mode": "active-passive",
+                    "replication": {"mode": "async", "lag": {"exponential": {"mean": "4s"}}}}],
+        "services": [{"id": "s", "requires": "group:p", "rpo": "6s"}]
+    });
+    let run = rare(&model(&doc.to_string()), 20_000, 13);
+    let d = run.services[0].data_loss.as_ref().expect("an async group");
+    let per_year = 8760.0 / t;
+    within_4_se("data losses per year", &d.events_per_year, losses * per_year);
+    within_4_se(
+        "lost write seconds per year",
+        &d.lost_write_seconds_per_year,
+        losses * per_year * lag * 3600.0,
+    );
+    let over = d.rpo.as_ref().expect("an rpo");
+    inside(
+        "share of losses over the RPO",
+        over.fraction_of_losses.as_ref().unwrap(),
+        (-rpo / lag).exp(),
+    );
+}
