@@ -26,4 +26,5 @@ mod shocks;
 mod spares;
 mod structure;
 mod trace;
+mod two_region;
 mod validation;
