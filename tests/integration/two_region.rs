@@ -417,10 +417,17 @@ fn both_designs_validate_and_run_plain_with_the_defaults() {
                 .expect("run redsim")
         };
         assert_exit(&redsim(&["validate", path]), 0);
-        let out = redsim(&["run", path, "-q", "--format", "json"]);
-        assert_exit(&out, 0);
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(json["method"], "plain", "{name}");
-        assert_eq!(json["services"][0]["id"], "checkout", "{name}");
+        // The defaults, whichever method they pick, and plain simulation.
+        for extra in [&[][..], &["--rare", "off"][..]] {
+            let mut args = vec!["run", path, "-q", "--format", "json"];
+            args.extend_from_slice(extra);
+            let out = redsim(&args);
+            assert_exit(&out, 0);
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(json["services"][0]["id"], "checkout", "{name}");
+            if !extra.is_empty() {
+                assert_eq!(json["method"], "plain", "{name}");
+            }
+        }
     }
 }
