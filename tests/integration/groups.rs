@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::common::{assert_close, assert_in_ci, mission_averages as solve, model, simulate};
 
 /// A generator matrix from transitions `(from, to, rate)` over `n` states.
-fn generator(n: usize, moves: &[(usize, usize, f64)]) -> Vec<Vec<f64>> {
+pub(crate) fn generator(n: usize, moves: &[(usize, usize, f64)]) -> Vec<Vec<f64>> {
     let mut q = vec![vec![0.0; n]; n];
     for &(i, j, r) in moves {
         q[i][j] += r;
@@ -186,7 +186,7 @@ fn ageing_standbys_are_right_for_a_weibull_law() {
 /// otherwise go down until the first member recovers (2 → 3): no switching
 /// state has a lost target. A manual failover ends with its target or, if
 /// that was lost, the other member if functional (8 → 1), else none (7 → 3).
-fn failover_chain(
+pub(crate) fn failover_chain(
     lambda: f64,
     mu: f64,
     delta: f64,

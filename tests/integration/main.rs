@@ -27,4 +27,5 @@ mod shocks;
 mod spares;
 mod structure;
 mod trace;
+mod two_region;
 mod validation;

@@ -14,7 +14,7 @@ use crate::common::{assert_exit, expm, model, text};
 
 /// Asserts that `exact` lies within 4 standard errors of the estimate.
 #[track_caller]
-fn within_4_se(what: &str, est: &Estimate, exact: f64) {
+pub(crate) fn within_4_se(what: &str, est: &Estimate, exact: f64) {
     let se = est.std_error.expect("a standard error");
     assert!(se > 0.0, "{what}: no spread, the test can tell nothing ({est:?})");
     let z = (est.point - exact) / se;
