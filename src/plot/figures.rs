@@ -329,7 +329,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
                         svc.differences
                             .iter()
                             .find(|x| x.design == d && x.quantity == q)
-                            .map(|x| x.paired)
+                            .map(|x| *x.estimate())
                     })
                     .collect();
                 let mut p = quantity_panel(

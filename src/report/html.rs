@@ -535,7 +535,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
                 rows.push(vec![
                     quantity_name(q).to_string(),
                     format!("{} - A", design_tag(d.design)),
-                    show(q, &d.paired, true),
+                    show(q, d.estimate(), true),
                     narrow,
                 ]);
             }

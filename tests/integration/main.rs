@@ -19,6 +19,7 @@ mod maintenance;
 mod outputs;
 mod plots;
 mod rare;
+mod rare_scale;
 mod rto;
 mod scenarios;
 mod shard;
