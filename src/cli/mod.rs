@@ -452,17 +452,14 @@ fn rare_options(args: &RunArgs) -> anyhow::Result<Option<engine::RareOptions>> {
     rare_setting(
         args.rare,
         args.rare_bias,
-        &[
-            (args.precision.is_some(), "--precision"),
-            (args.out.plot.is_some(), "--plot"),
-            (args.out.html.is_some(), "--html"),
-        ],
+        &[(args.precision.is_some(), "--precision")],
     )
 }
 
-/// Refuses to draw the plots or the HTML page of a failure-biasing result
-/// (`merge`, `report`): they would show numbers of the biased trials as
-/// the design's.
+/// Refuses to draw the plots or the HTML page of a failure-biasing sweep
+/// or comparison result (`merge`, `report`): their figures would show
+/// numbers of the biased trials as the designs'. A run's are drawn from
+/// its weighted estimates.
 fn refuse_biased_figures(rare: bool, out: &RunOutput) -> anyhow::Result<()> {
     let given = [(out.plot.is_some(), "--plot"), (out.html.is_some(), "--html")];
     if rare && given.iter().any(|g| g.0) {

@@ -352,12 +352,16 @@ fn rare_on_refuses_what_it_cannot_honour_yet() {
     let file = dir.path().join("s.json");
     std::fs::write(&file, one_of_three(1.2)).unwrap();
     let f = file.to_str().unwrap();
-    for (extra, flag) in [
-        (&["--precision", "10%"][..], "--precision"),
-        (&["--html", "x.html"][..], "--html"),
+    for (args, flag) in [
+        (vec!["run", f, "--precision", "10%"], "--precision"),
+        (vec!["compare", f, f, "--html", "x.html"], "--html"),
+        (
+            vec!["sweep", f, "--set", "mission=10h,20h", "--plot", "figs"],
+            "--plot",
+        ),
     ] {
-        let mut args = vec!["run", f, "--rare", "on", "--trials", "10"];
-        args.extend_from_slice(extra);
+        let mut args = args.clone();
+        args.extend(["--rare", "on", "--trials", "10"]);
         let out = redsim(&args);
         assert_exit(&out, 2);
         let err = text(&out.stderr);

@@ -166,19 +166,110 @@ fn shards_of_different_methods_or_bias_settings_are_not_merged() {
     for set in [&plain, &biased, &other] {
         merge(d, set, &[]);
     }
-    // A biased result has no plots or HTML page yet: refused, nothing written.
-    let e = fails(d, &["merge", &biased[0], &biased[1], "--plot", "figs"]);
+}
+
+#[test]
+fn a_biased_run_plots_its_weighted_estimates_and_nothing_of_the_biased_trials() {
+    use redsim::analysis::{self, Method};
+    use redsim::engine::{self, RareOptions, RunConfig};
+    use redsim::plot::Kind;
+    let m = crate::common::model(&one_of_three(50.0));
+    let cfg = RunConfig {
+        seed: 3,
+        first_trial: 0,
+        trials: 2_000,
+        threads: None,
+    };
+    let segments = engine::run_rare(
+        &m,
+        &cfg,
+        &RareOptions::default(),
+        &engine::checkpoints(2_000),
+        &|_| {},
+    )
+    .unwrap();
+    let mut tally = engine::Tally::new(1);
+    segments.iter().for_each(|t| tally.merge(t));
+    let summary = analysis::summarize(&m, &tally, 0.95);
+    assert_eq!(summary.method, Method::FailureBiasing);
     assert!(
-        e.contains("--plot cannot be used with a failure-biasing result"),
-        "{e}"
+        tally.services[0].durations.count > 0,
+        "the biased trials saw outages"
     );
-    assert!(!d.join("figs").exists());
-    let e = fails(d, &["report", &biased[0], "--html", "page.html"]);
+    let plots = redsim::plot::figures::run(&m, &summary, &tally, &segments);
+    // No outage durations (the biased trials' are not the design's), and
+    // the convergence ends at the report's weighted availability.
     assert!(
-        e.contains("--html cannot be used with a failure-biasing result"),
-        "{e}"
+        plots.iter().all(|p| !matches!(p.kind, Kind::Durations { .. })),
+        "{:?}",
+        plots.iter().map(|p| &p.name).collect::<Vec<_>>()
     );
-    assert!(!d.join("page.html").exists());
+    let Some(Kind::Convergence { points, .. }) = plots.iter().map(|p| &p.kind).next() else {
+        panic!("a convergence plot")
+    };
+    let last = points.last().unwrap();
+    assert_eq!(last.0, 2_000);
+    assert_eq!(last.1, summary.services[0].availability);
+    let plain = analysis::unavailability(&tally.services[0], 2_000, m.mission, 0.95).complement();
+    assert_ne!(last.1.point, plain.point, "not the biased trials' own figure");
+    assert!(plots[0].title.contains("failure biasing"), "{}", plots[0].title);
+}
+
+#[test]
+fn merged_biased_runs_draw_the_same_plots_and_html_as_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = design(d, "s.json", 50.0);
+    let cmd = ["run", &s, "--rare", "on", "--trials", "1001", "--seed", "7", "-q"];
+    let files_in = |dir: &Path| {
+        let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let (sp, sh) = (d.join("single-plots"), d.join("single.html"));
+    let table = ok(
+        d,
+        &[
+            &cmd[..],
+            &["--plot", sp.to_str().unwrap(), "--html", sh.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    let plots = files_in(&sp);
+    let names: Vec<&str> = plots.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["convergence-s.png", "convergence-s.svg"]);
+    let page = std::fs::read_to_string(&sh).unwrap();
+    assert!(
+        page.contains("failure-biasing (importance sampling"),
+        "the page names the method"
+    );
+    for count in [2, 3] {
+        let files = shards(d, &cmd, count, &format!("p{count}-"));
+        let (mp, mh) = (
+            d.join(format!("plots-{count}")),
+            d.join(format!("page-{count}.html")),
+        );
+        let out = merge(
+            d,
+            &files,
+            &["--plot", mp.to_str().unwrap(), "--html", mh.to_str().unwrap()],
+        );
+        assert_eq!(out, table, "{count} shards");
+        assert!(plots == files_in(&mp), "{count} shards: the merged plots differ");
+        assert!(
+            page == std::fs::read_to_string(&mh).unwrap(),
+            "{count} shards: the merged page differs"
+        );
+    }
 }
 
 /// Writes `doc` to `dir/name` with its checksum made to match again (as a
@@ -375,9 +466,21 @@ fn compare_under_failure_biasing_against_the_exact_chain() {
         let files = shards(d, shard_cmd, count, "cmp");
         assert_eq!(merge(d, &files, &["--format", "json"]), one, "{count} shard(s)");
     }
-    // Plots and HTML are not drawn from biased designs yet.
+    // Plots and HTML are not drawn from biased designs yet: refused, nothing written.
     let e = fails(d, &[&cmd[..], &["--plot", "figs"]].concat());
     assert!(e.contains("--rare on cannot be used with --plot"), "{e}");
+    let files = shards(d, shard_cmd, 2, "fig");
+    let e = fails(d, &["merge", &files[0], &files[1], "--plot", "figs"]);
+    assert!(
+        e.contains("--plot cannot be used with a failure-biasing result"),
+        "{e}"
+    );
+    let e = fails(d, &["report", &files[0], "--html", "page.html"]);
+    assert!(
+        e.contains("--html cannot be used with a failure-biasing result"),
+        "{e}"
+    );
+    assert!(!d.join("figs").exists() && !d.join("page.html").exists());
 }
 
 #[test]
