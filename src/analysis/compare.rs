@@ -431,3 +431,38 @@ pub fn design_tag(i: usize) -> String {
     out.reverse();
     String::from_utf8(out).expect("ASCII letters")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(point: f64, se: f64) -> Estimate {
+        Estimate {
+            point,
+            std_error: Some(se),
+            ci_low: point - 2.0 * se,
+            ci_high: point + 2.0 * se,
+            confidence: 0.95,
+        }
+    }
+
+    #[test]
+    fn an_independent_difference_has_welchs_interval() {
+        // Equal standard errors: Welch's degrees of freedom are 2(n − 1).
+        let (a, b) = (est(1.0, 0.3), est(2.5, 0.3));
+        let d = independent_difference(&a, &b, 11, 0.95);
+        let se = 0.3f64.hypot(0.3);
+        assert!((d.point - 1.5).abs() < 1e-15);
+        assert!((d.std_error.unwrap() - se).abs() < 1e-15);
+        let t = crate::analysis::student_t_quantile(20, 0.975);
+        assert!((d.ci_high - d.point - t * se).abs() < 1e-12, "{d:?}");
+        assert!((d.point - d.ci_low - t * se).abs() < 1e-12, "{d:?}");
+        // One design without spread: the other's n − 1 degrees of freedom.
+        let d = independent_difference(&est(0.0, 0.0), &b, 11, 0.95);
+        let t = crate::analysis::student_t_quantile(10, 0.975);
+        assert!((d.ci_high - d.point - t * 0.3).abs() < 1e-12, "{d:?}");
+        // Neither has spread: a point, not NaN.
+        let d = independent_difference(&est(1.0, 0.0), &est(1.0, 0.0), 11, 0.95);
+        assert_eq!((d.point, d.ci_low, d.ci_high), (0.0, 0.0, 0.0));
+    }
+}

@@ -65,7 +65,8 @@ pub enum Command {
     Trace(TraceArgs),
     /// Compare designs on common random numbers: each service's
     /// availability, downtime and outages per design, and each design's
-    /// difference from the first with an interval from the paired trials.
+    /// difference from the first with an interval from the paired trials
+    /// (with `--rare on`: independent biased runs and Welch's interval).
     Compare(CompareArgs),
     /// Run a scenario over a grid of changes (`--set PATH=v1,v2,...`, several
     /// make a grid) on common random numbers, and tabulate each service's

@@ -89,6 +89,14 @@ mod tests {
     use rand::Rng;
 
     #[test]
+    fn the_first_design_keeps_the_seed_and_the_others_get_their_own() {
+        assert_eq!(design_seed(42, 0), 42);
+        let seeds: std::collections::BTreeSet<u64> = (0..1000).map(|d| design_seed(42, d)).collect();
+        assert_eq!(seeds.len(), 1000);
+        assert_ne!(design_seed(42, 1), design_seed(43, 1));
+    }
+
+    #[test]
     fn known_values_stay_put() {
         // Reference values: if these change, every recorded report changes.
         assert_eq!(fnv1a64(""), 0xcbf2_9ce4_8422_2325);
