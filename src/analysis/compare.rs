@@ -1,12 +1,54 @@
 //! Designs side by side on common random numbers: trial `i` of every design
 //! draws the same failure and repair times for the elements they share, so
 //! the per-trial differences vary far less than two independent runs would.
+//!
+//! Under failure biasing each design's trials carry their own likelihood
+//! ratio, so trials of two designs are not paired: each design is an
+//! independent run, and a difference's interval is that of the difference
+//! of two independent weighted means (Welch's, [`independent_difference`]).
 
 use serde::Serialize;
 
+use super::weighted::weighted_mean;
 use super::{Estimate, MIN_OUTAGES, mean_var, mean_var_signed};
-use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR};
+use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR, Tally, WeightedService};
 use crate::model::{HOURS_PER_YEAR, Model};
+
+/// The statistics of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareTally {
+    /// Plain: every design on the same trials, paired.
+    Paired(PairedTally),
+    /// Failure biasing: each design's own tally (with its weighted sums),
+    /// from independent runs of as many trials.
+    Independent(Vec<Tally>),
+}
+
+impl CompareTally {
+    /// Trials per design.
+    pub fn trials(&self) -> u64 {
+        match self {
+            Self::Paired(p) => p.trials,
+            Self::Independent(t) => t.first().map_or(0, |t| t.trials),
+        }
+    }
+
+    /// Adds another batch's statistics (of the same kind and designs).
+    ///
+    /// # Panics
+    /// When one is paired and the other independent.
+    pub fn merge(&mut self, o: &Self) {
+        match (self, o) {
+            (Self::Paired(a), Self::Paired(b)) => a.merge(b),
+            (Self::Independent(a), Self::Independent(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.merge(y);
+                }
+            }
+            _ => panic!("a paired comparison cannot be merged with an independent one"),
+        }
+    }
+}
 
 /// A compared quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,12 +102,28 @@ pub struct Difference {
     pub quantity: Quantity,
     /// Index of the design (the first is the baseline, 0).
     pub design: usize,
-    /// Mean of the per-trial differences, with its interval.
-    pub paired: Estimate,
-    /// Half-width the interval would have from two independent runs of as many trials.
+    /// Mean of the per-trial differences, with its interval (plain runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paired: Option<Estimate>,
+    /// Under failure biasing: the difference of the two designs' weighted
+    /// means, from independent runs, with Welch's interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub independent: Option<Estimate>,
+    /// Half-width the interval would have from two independent runs of as
+    /// many trials (under failure biasing, that of `independent`).
     pub independent_half_width: f64,
     /// How many times narrower the paired interval is (`None` when it has no width).
     pub narrowing: Option<f64>,
+}
+
+impl Difference {
+    /// The difference with its interval, paired or independent.
+    pub fn estimate(&self) -> &Estimate {
+        self.paired
+            .as_ref()
+            .or(self.independent.as_ref())
+            .expect("a difference is paired or independent")
+    }
 }
 
 /// One service in every design.
@@ -110,10 +168,143 @@ fn design_stats(m: &Moments, n: u64, (offset, scale): (f64, f64)) -> (f64, f64) 
 
 /// Compares the services that every design has (matched by id, in the
 /// order of the first design's services, as [`shared_services`] lists
-/// them), from the paired tally of the designs run on the same trials.
-/// Every number is computed from exact integer sums, so a comparison merged
-/// from shards of the trials is that of one run.
-pub fn compare(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<ServiceComparison> {
+/// them): from the paired tally of the designs run on the same trials, or
+/// under failure biasing from each design's independent run. Every number
+/// is computed from exact sums, so a comparison merged from shards of the
+/// trials is that of one run.
+///
+/// # Panics
+/// When an independent design's tally has no weighted sums.
+pub fn compare(models: &[&Model], tally: &CompareTally, confidence: f64) -> Vec<ServiceComparison> {
+    match tally {
+        CompareTally::Paired(p) => compare_paired(models, p, confidence),
+        CompareTally::Independent(t) => compare_independent(models, t, confidence),
+    }
+}
+
+/// The difference `b − a` of two independent means with their standard
+/// errors, each over `n` trials, with Welch's interval: Student's t at the
+/// Welch–Satterthwaite degrees of freedom (rounded down, at least 1) on the
+/// standard error `√(se_a² + se_b²)` (Welch 1947).
+pub fn independent_difference(a: &Estimate, b: &Estimate, n: u64, confidence: f64) -> Estimate {
+    let (va, vb) = (
+        a.std_error.unwrap_or(0.0).powi(2),
+        b.std_error.unwrap_or(0.0).powi(2),
+    );
+    let se = (va + vb).sqrt();
+    let nu = n.saturating_sub(1).max(1) as f64;
+    let df = (va + vb).powi(2) / (va * va / nu + vb * vb / nu);
+    // Both without spread: any t gives a point, the largest df is as good as any.
+    let df = if df.is_finite() {
+        df.floor().max(1.0) as u64
+    } else {
+        n.saturating_sub(1).max(1)
+    };
+    let t = super::student_t_quantile(df, 0.5 + confidence / 2.0);
+    let point = b.point - a.point + 0.0;
+    Estimate {
+        point,
+        std_error: Some(se),
+        ci_low: point - t * se,
+        ci_high: point + t * se,
+        confidence,
+    }
+}
+
+/// One quantity of one design under failure biasing, unclamped: the mean
+/// of its weighted per-trial values over `n` trials.
+fn weighted_quantity(q: Quantity, w: &WeightedService, n: u64, mission: f64, confidence: f64) -> Estimate {
+    match q {
+        Quantity::Availability => weighted_mean(&w.down, n, 1.0 / mission, confidence).complement(),
+        Quantity::DowntimeHoursPerYear => weighted_mean(&w.down, n, HOURS_PER_YEAR / mission, confidence),
+        Quantity::OutagesPerYear => weighted_mean(&w.outages, n, HOURS_PER_YEAR / mission, confidence),
+    }
+}
+
+fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) -> Vec<ServiceComparison> {
+    let n = tallies.first().map_or(0, |t| t.trials);
+    shared_services(models)
+        .into_iter()
+        .map(|(id, idx)| {
+            let weighted: Vec<&WeightedService> = tallies
+                .iter()
+                .zip(&idx)
+                .map(|(t, &s)| {
+                    &t.weighted
+                        .as_deref()
+                        .expect("an independent design's tally is weighted")
+                        .services[s]
+                })
+                .collect();
+            let raw: Vec<Vec<Estimate>> = weighted
+                .iter()
+                .zip(models)
+                .map(|(w, m)| {
+                    Quantity::ALL
+                        .iter()
+                        .map(|&q| weighted_quantity(q, w, n, m.mission, confidence))
+                        .collect()
+                })
+                .collect();
+            let designs = raw
+                .iter()
+                .map(|vals| {
+                    Quantity::ALL
+                        .iter()
+                        .zip(vals)
+                        .map(|(&q, &e)| Value {
+                            quantity: q,
+                            estimate: match q {
+                                Quantity::Availability => e.clamped(0.0, 1.0),
+                                _ => e.clamped(0.0, f64::INFINITY),
+                            },
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut differences = Vec::new();
+            for d in 1..raw.len() {
+                for (k, q) in Quantity::ALL.into_iter().enumerate() {
+                    let e = independent_difference(&raw[0][k], &raw[d][k], n, confidence);
+                    differences.push(Difference {
+                        quantity: q,
+                        design: d,
+                        paired: None,
+                        independent: Some(e),
+                        independent_half_width: e.ci_high - e.point,
+                        narrowing: None,
+                    });
+                }
+            }
+            let outages_observed: Vec<u64> = tallies
+                .iter()
+                .zip(&idx)
+                .map(|(t, &s)| t.services[s].outages.sum as u64)
+                .collect();
+            let warnings = outages_observed
+                .iter()
+                .enumerate()
+                .filter(|&(_, &seen)| seen == 0)
+                .map(|(d, _)| {
+                    format!(
+                        "design {} saw no outage in {n} biased trials: its intervals, and those of its \
+                         differences, collapse to its point; run more trials",
+                        design_tag(d)
+                    )
+                })
+                .collect();
+            ServiceComparison {
+                service: id,
+                designs,
+                differences,
+                outages_observed,
+                warnings,
+            }
+        })
+        .collect()
+}
+
+fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<ServiceComparison> {
     let n = paired.trials;
     let missions: Vec<f64> = models.iter().map(|m| m.mission).collect();
     shared_services(models)
@@ -189,7 +380,8 @@ pub fn compare(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<
                     differences.push(Difference {
                         quantity: q,
                         design: d,
-                        paired,
+                        paired: Some(paired),
+                        independent: None,
                         independent_half_width: independent,
                         narrowing: (half > 0.0).then(|| independent / half),
                     });
@@ -238,4 +430,39 @@ pub fn design_tag(i: usize) -> String {
     }
     out.reverse();
     String::from_utf8(out).expect("ASCII letters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(point: f64, se: f64) -> Estimate {
+        Estimate {
+            point,
+            std_error: Some(se),
+            ci_low: point - 2.0 * se,
+            ci_high: point + 2.0 * se,
+            confidence: 0.95,
+        }
+    }
+
+    #[test]
+    fn an_independent_difference_has_welchs_interval() {
+        // Equal standard errors: Welch's degrees of freedom are 2(n − 1).
+        let (a, b) = (est(1.0, 0.3), est(2.5, 0.3));
+        let d = independent_difference(&a, &b, 11, 0.95);
+        let se = 0.3f64.hypot(0.3);
+        assert!((d.point - 1.5).abs() < 1e-15);
+        assert!((d.std_error.unwrap() - se).abs() < 1e-15);
+        let t = crate::analysis::student_t_quantile(20, 0.975);
+        assert!((d.ci_high - d.point - t * se).abs() < 1e-12, "{d:?}");
+        assert!((d.point - d.ci_low - t * se).abs() < 1e-12, "{d:?}");
+        // One design without spread: the other's n − 1 degrees of freedom.
+        let d = independent_difference(&est(0.0, 0.0), &b, 11, 0.95);
+        let t = crate::analysis::student_t_quantile(10, 0.975);
+        assert!((d.ci_high - d.point - t * 0.3).abs() < 1e-12, "{d:?}");
+        // Neither has spread: a point, not NaN.
+        let d = independent_difference(&est(1.0, 0.0), &est(1.0, 0.0), 11, 0.95);
+        assert_eq!((d.point, d.ci_low, d.ci_high), (0.0, 0.0, 0.0));
+    }
 }

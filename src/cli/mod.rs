@@ -65,7 +65,8 @@ pub enum Command {
     Trace(TraceArgs),
     /// Compare designs on common random numbers: each service's
     /// availability, downtime and outages per design, and each design's
-    /// difference from the first with an interval from the paired trials.
+    /// difference from the first with an interval from the paired trials
+    /// (with `--rare on`: independent biased runs and Welch's interval).
     Compare(CompareArgs),
     /// Run a scenario over a grid of changes (`--set PATH=v1,v2,...`, several
     /// make a grid) on common random numbers, and tabulate each service's
@@ -220,6 +221,15 @@ pub struct CompareArgs {
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
     pub shard: Option<PartSpec>,
+    /// Rare-event simulation, as for `run`: `on` simulates each design with
+    /// failure biasing, as independent runs (each trial carries its own
+    /// likelihood ratio, so designs cannot share trials), and each
+    /// difference gets the interval of two independent means.
+    #[arg(long, value_enum, default_value_t = Rare::Off)]
+    pub rare: Rare,
+    /// With `--rare on`: as for `run`.
+    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
+    pub rare_bias: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,6 +253,13 @@ pub struct SweepArgs {
     /// grid, and write a shard file for `redsim merge`; `auto/N` as for `run`.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
     pub shard: Option<PartSpec>,
+    /// Rare-event simulation, as for `run`: `on` simulates every point with
+    /// failure biasing, its estimates from the weighted sums.
+    #[arg(long, value_enum, default_value_t = Rare::Off)]
+    pub rare: Rare,
+    /// With `--rare on`: as for `run`.
+    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
+    pub rare_bias: Option<f64>,
 }
 
 /// Splits `v1,v2,...` on the commas outside braces, brackets and quotes.
@@ -382,36 +399,81 @@ fn parse_p_bias(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The failure-biasing settings of `run`, or why they cannot be honoured:
-/// what `--rare on` does not support yet is refused rather than run plain.
-fn rare_options(args: &RunArgs) -> anyhow::Result<Option<engine::RareOptions>> {
-    if args.rare == Rare::Off {
-        if args.rare_bias.is_some() {
+/// The engine's failure-biasing settings from `--rare` and `--rare-bias`
+/// (`None`: plain), for every command that takes them, with the flags
+/// given that `--rare on` cannot honour in this command (`refused`:
+/// whether each was given, and its name): those are refused rather than
+/// run plain.
+fn rare_setting(
+    rare: Rare,
+    rare_bias: Option<f64>,
+    refused: &[(bool, &str)],
+) -> anyhow::Result<Option<engine::RareOptions>> {
+    if rare == Rare::Off {
+        if rare_bias.is_some() {
             anyhow::bail!("--rare-bias needs --rare on: it sets how strongly failures are biased");
         }
         return Ok(None);
     }
-    let refused: Vec<&str> = [
-        (args.shard.is_some(), "--shard"),
-        (args.precision.is_some(), "--precision"),
-        (args.out.plot.is_some(), "--plot"),
-        (args.out.html.is_some(), "--html"),
-    ]
-    .into_iter()
-    .filter_map(|(given, flag)| given.then_some(flag))
-    .collect();
+    let refused: Vec<&str> = refused
+        .iter()
+        .filter_map(|&(given, flag)| given.then_some(flag))
+        .collect();
     if !refused.is_empty() {
         anyhow::bail!(
-            "--rare on cannot be used with {} yet: failure-biased runs do not support sharding, \
-             a precision target, plots or HTML reports in this version; drop {} or run with --rare off",
+            "--rare on cannot be used with {} yet: failure-biased runs do not support {} in this version; \
+             drop {} or run with --rare off",
             refused.join(", "),
+            unsupported(&refused),
             if refused.len() == 1 { "it" } else { "them" }
         );
     }
     Ok(Some(engine::RareOptions {
-        p_bias: args.rare_bias.unwrap_or(engine::DEFAULT_P_BIAS),
+        p_bias: rare_bias.unwrap_or(engine::DEFAULT_P_BIAS),
         ..Default::default()
     }))
+}
+
+/// What the refused flags ask for, in words.
+fn unsupported(flags: &[&str]) -> String {
+    let words: Vec<&str> = flags
+        .iter()
+        .map(|f| match *f {
+            "--precision" => "a precision target",
+            "--plot" => "plots",
+            "--html" => "HTML reports",
+            other => other,
+        })
+        .collect();
+    words.join(", ")
+}
+
+/// The failure-biasing settings of `run`, or why they cannot be honoured.
+fn rare_options(args: &RunArgs) -> anyhow::Result<Option<engine::RareOptions>> {
+    rare_setting(
+        args.rare,
+        args.rare_bias,
+        &[(args.precision.is_some(), "--precision")],
+    )
+}
+
+/// Refuses to draw the plots or the HTML page of a failure-biasing sweep
+/// or comparison result (`merge`, `report`): their figures would show
+/// numbers of the biased trials as the designs'. A run's are drawn from
+/// its weighted estimates.
+fn refuse_biased_figures(rare: bool, out: &RunOutput) -> anyhow::Result<()> {
+    let given = [(out.plot.is_some(), "--plot"), (out.html.is_some(), "--html")];
+    if rare && given.iter().any(|g| g.0) {
+        let flags: Vec<&str> = given.iter().filter(|g| g.0).map(|g| g.1).collect();
+        anyhow::bail!(
+            "{} cannot be used with a failure-biasing result yet (this version draws no {} of weighted \
+             estimates); drop {}",
+            flags.join(", "),
+            unsupported(&flags),
+            if flags.len() == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(())
 }
 
 /// How a report is written: shared by `run`, `compare`, `sweep`, `merge` and `report`.
@@ -1292,6 +1354,14 @@ fn budget_spent(stopped: &str, trials: u64, args: &CheckArgs) -> Option<String> 
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
+    let rare = rare_setting(
+        args.rare,
+        args.rare_bias,
+        &[
+            (args.out.plot.is_some(), "--plot"),
+            (args.out.html.is_some(), "--html"),
+        ],
+    )?;
     let scs: Vec<scenario::Scenario> = args
         .files
         .iter()
@@ -1304,14 +1374,12 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     }
     let matched: Vec<Vec<usize>> = shared.into_iter().map(|(_, idx)| idx).collect();
     if let Some(spec) = args.shard {
-        return shard::compare(args, &scs, &matched, spec);
+        return shard::compare(args, &scs, &matched, spec, rare.as_ref());
     }
     let mut outs = Outputs::new(args.files.iter().map(PathBuf::as_path));
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
-    let bar = Progress::new(args.quiet, args.sim.trials);
-    let paired = engine::run_paired(&models, &matched, &args.sim.config(), &|k| bar.inc(k))?;
-    bar.finish();
+    let tally = compare_tally(&models, &matched, &args.sim.config(), rare.as_ref(), args.quiet)?;
     let provs: Vec<Provenance> = args
         .files
         .iter()
@@ -1322,12 +1390,36 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         designs: &provs,
         models: &models,
         seed: args.sim.seed,
-        paired: &paired,
+        tally: &tally,
         confidence: args.sim.confidence,
+        rare: rare.is_some(),
     };
     report_compare(&result, args.out.format, &mut outs, &slots)?;
     outs.commit(args.quiet)?;
     Ok(EXIT_OK)
+}
+
+/// Simulates the designs of a comparison over the trials of `cfg`: paired
+/// on common random numbers, or under failure biasing (`rare`) as
+/// independent runs.
+fn compare_tally(
+    models: &[&crate::model::Model],
+    matched: &[Vec<usize>],
+    cfg: &RunConfig,
+    rare: Option<&engine::RareOptions>,
+    quiet: bool,
+) -> anyhow::Result<analysis::compare::CompareTally> {
+    use analysis::compare::CompareTally;
+    let designs = if rare.is_some() { models.len() as u64 } else { 1 };
+    let bar = Progress::new(quiet, cfg.trials.saturating_mul(designs));
+    let tally = match rare {
+        None => CompareTally::Paired(engine::run_paired(models, matched, cfg, &|k| bar.inc(k))?),
+        Some(opts) => {
+            CompareTally::Independent(engine::run_rare_independent(models, cfg, opts, &|k| bar.inc(k))?)
+        }
+    };
+    bar.finish();
+    Ok(tally)
 }
 
 /// The swept parameters of `--set PATH=v1,v2,...`, in order.
@@ -1348,6 +1440,14 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
 }
 
 fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
+    let rare = rare_setting(
+        args.rare,
+        args.rare_bias,
+        &[
+            (args.out.plot.is_some(), "--plot"),
+            (args.out.html.is_some(), "--html"),
+        ],
+    )?;
     let params = sweep_parameters(&args.set)?;
     // The grid's size is checked before anything else is read or made.
     let grid = scenario::grid(&params)?;
@@ -1362,7 +1462,12 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         for (k, set) in grid.iter().cloned().enumerate() {
             bar.set_message(format!("point {} of {}", k + 1, grid.len()));
             let sc = scenario::from_source(&args.file, base.source.clone(), &set)?;
-            let tally = engine::run(&sc.model, cfg, &|k| bar.inc(k))?;
+            let tally = match &rare {
+                None => engine::run(&sc.model, cfg, &|k| bar.inc(k))?,
+                Some(opts) => engine::run_rare(&sc.model, cfg, opts, &[], &|k| bar.inc(k))?
+                    .pop()
+                    .expect("one segment"),
+            };
             points.push(crate::shard::SweepPoint {
                 set,
                 model: sc.model,
@@ -1380,7 +1485,15 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
             parameters: params.clone(),
             points,
         };
-        shard::put(&mut outs, slot, &args.sim, part, vec![(&args.file, &base)], data);
+        shard::put(
+            &mut outs,
+            slot,
+            &args.sim,
+            rare.as_ref(),
+            part,
+            vec![(&args.file, &base)],
+            data,
+        );
         outs.commit(args.quiet)?;
         return Ok(EXIT_OK);
     }
@@ -1394,6 +1507,7 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         parameters: &params,
         points: &points,
         confidence: args.sim.confidence,
+        rare: rare.is_some(),
     };
     report_sweep(&result, args.out.format, &mut outs, &slots)?;
     outs.commit(args.quiet)?;
@@ -1511,7 +1625,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                  which shards run apart cannot agree on; give the total with --trials"
             );
         }
-        return shard::run(args, &sc, spec);
+        return shard::run(args, &sc, spec, rare.as_ref());
     }
     let mut outs = Outputs::new([args.file.as_path()]);
     let slots = RunSlots::plan(&mut outs, &args.out);
@@ -1678,8 +1792,11 @@ pub struct CompareResult<'a> {
     pub designs: &'a [Provenance],
     pub models: &'a [&'a crate::model::Model],
     pub seed: u64,
-    pub paired: &'a engine::PairedTally,
+    /// Paired (plain) or independent (failure biasing).
+    pub tally: &'a analysis::compare::CompareTally,
     pub confidence: f64,
+    /// Whether the designs were simulated with failure biasing.
+    pub rare: bool,
 }
 
 /// Writes the report of a finished comparison, for `compare` and `merge` alike.
@@ -1689,14 +1806,15 @@ fn report_compare(
     outs: &mut Outputs,
     slots: &RunSlots,
 ) -> anyhow::Result<()> {
-    let services = analysis::compare::compare(result.models, result.paired, result.confidence);
+    let services = analysis::compare::compare(result.models, result.tally, result.confidence);
     let rep = report::CompareReport {
         format: report::COMPARE_FORMAT,
         redsim_version: env!("CARGO_PKG_VERSION"),
         designs: result.designs,
         seed: result.seed,
-        trials: result.paired.trials,
+        trials: result.tally.trials(),
         confidence: result.confidence,
+        method: method_of(result.rare),
         services: &services,
     };
     let text = match format {
@@ -1737,6 +1855,17 @@ pub struct SweepResult<'a> {
     pub parameters: &'a [(String, Vec<String>)],
     pub points: &'a [crate::shard::SweepPoint],
     pub confidence: f64,
+    /// Whether every point was simulated with failure biasing.
+    pub rare: bool,
+}
+
+/// The method's name in reports.
+fn method_of(rare: bool) -> &'static str {
+    if rare {
+        analysis::Method::FailureBiasing.as_str()
+    } else {
+        analysis::Method::Plain.as_str()
+    }
 }
 
 /// Writes the report of a finished sweep, for `sweep` and `merge` alike.
@@ -1758,6 +1887,7 @@ fn report_sweep(
         seed: result.seed,
         trials: result.trials,
         confidence: result.confidence,
+        method: method_of(result.rare),
         parameters: result.parameters.iter().map(|(p, _)| p.clone()).collect(),
         points: result
             .points

@@ -3,11 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Progress;
 use super::{
-    CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, Progress, ReportArgs, RunArgs,
-    RunResult, RunSlots, SimOptions, SweepResult, report_compare, report_run, report_sweep, speed_note,
+    CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, ReportArgs, RunArgs, RunResult,
+    RunSlots, SimOptions, SweepResult, compare_tally, refuse_biased_figures, report_compare, report_run,
+    report_sweep, speed_note,
 };
-use crate::engine::{self, RunConfig, Tally};
+use crate::engine::{self, RareOptions, RunConfig, Tally};
 use crate::model::Model;
 use crate::report::Provenance;
 use crate::scenario::{self, Scenario};
@@ -29,8 +31,13 @@ pub(super) fn config(sim: &SimOptions, part: Part) -> RunConfig {
 }
 
 /// `run --shard`: simulates the shard's trials, split at the whole run's
-/// checkpoints, and writes the shard file.
-pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Result<u8> {
+/// checkpoints (with failure biasing under `rare`), and writes the shard file.
+pub(super) fn run(
+    args: &RunArgs,
+    sc: &Scenario,
+    spec: PartSpec,
+    rare: Option<&RareOptions>,
+) -> anyhow::Result<u8> {
     let part = resolve(spec)?;
     let mut outs = Outputs::new([args.file.as_path()]);
     let slot = plan(&mut outs, args.out.output.as_deref(), &args.file, Kind::Run, part);
@@ -38,24 +45,28 @@ pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Resu
     let cfg = config(&args.sim, part);
     if !args.quiet {
         note!(
-            "redsim: shard {}/{}: trials {}..{} of {}, seed {}, generator {}",
+            "redsim: shard {}/{}: trials {}..{} of {}{}, seed {}, generator {}",
             part.index,
             part.count,
             cfg.first_trial,
             cfg.first_trial + cfg.trials,
             args.sim.trials,
+            if rare.is_some() {
+                " with failure biasing"
+            } else {
+                ""
+            },
             cfg.seed,
             engine::rng::GENERATOR
         );
     }
     let bar = Progress::new(args.quiet, cfg.trials);
     let started = std::time::Instant::now();
-    let segments = if cfg.trials == 0 {
-        Vec::new()
-    } else {
-        engine::run_segmented(&sc.model, &cfg, &engine::checkpoints(args.sim.trials), &|k| {
-            bar.inc(k)
-        })?
+    let ends = engine::checkpoints(args.sim.trials);
+    let segments = match rare {
+        _ if cfg.trials == 0 => Vec::new(),
+        None => engine::run_segmented(&sc.model, &cfg, &ends, &|k| bar.inc(k))?,
+        Some(opts) => engine::run_rare(&sc.model, &cfg, opts, &ends, &|k| bar.inc(k))?,
     };
     bar.finish();
     if !args.quiet {
@@ -65,17 +76,27 @@ pub(super) fn run(args: &RunArgs, sc: &Scenario, spec: PartSpec) -> anyhow::Resu
         model: Box::new(sc.model.clone()),
         segments,
     };
-    put(&mut outs, slot, &args.sim, part, vec![(&args.file, sc)], data);
+    put(
+        &mut outs,
+        slot,
+        &args.sim,
+        rare,
+        part,
+        vec![(&args.file, sc)],
+        data,
+    );
     outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
 
-/// `compare --shard`: runs the shard's trials on every design and writes the shard file.
+/// `compare --shard`: runs the shard's trials on every design (paired, or
+/// under failure biasing independent) and writes the shard file.
 pub(super) fn compare(
     args: &CompareArgs,
     scs: &[Scenario],
     matched: &[Vec<usize>],
     spec: PartSpec,
+    rare: Option<&RareOptions>,
 ) -> anyhow::Result<u8> {
     let part = resolve(spec)?;
     let mut outs = Outputs::new(args.files.iter().map(PathBuf::as_path));
@@ -89,15 +110,13 @@ pub(super) fn compare(
     outs.check()?;
     let models: Vec<&Model> = scs.iter().map(|s| &s.model).collect();
     let cfg = config(&args.sim, part);
-    let bar = Progress::new(args.quiet, cfg.trials);
-    let paired = engine::run_paired(&models, matched, &cfg, &|k| bar.inc(k))?;
-    bar.finish();
+    let tally = compare_tally(&models, matched, &cfg, rare, args.quiet)?;
     let data = Data::Compare {
         models: models.into_iter().cloned().collect(),
-        paired,
+        tally,
     };
     let sources = args.files.iter().map(PathBuf::as_path).zip(scs).collect();
-    put(&mut outs, slot, &args.sim, part, sources, data);
+    put(&mut outs, slot, &args.sim, rare, part, sources, data);
     outs.commit(args.quiet)?;
     Ok(EXIT_OK)
 }
@@ -131,6 +150,7 @@ pub(super) fn put(
     outs: &mut Outputs,
     slot: Out,
     sim: &SimOptions,
+    rare: Option<&RareOptions>,
     part: Part,
     scenarios: Vec<(&Path, &Scenario)>,
     data: Data,
@@ -139,6 +159,7 @@ pub(super) fn put(
         seed: sim.seed,
         trials: sim.trials,
         confidence: sim.confidence,
+        rare: rare.copied(),
     };
     let sources = scenarios.into_iter().map(|(f, sc)| Source::of(f, sc)).collect();
     let shard = Shard::new(settings, part, sources, data);
@@ -156,6 +177,7 @@ pub(super) fn merge(args: &MergeArgs) -> anyhow::Result<u8> {
     let result = args.result.as_deref().map(|p| outs.file("--result", p));
     outs.check()?;
     let merged = crate::shard::merge(&args.shards)?;
+    refuse_biased_figures(biased_figures(&merged.shard), &args.out)?;
     if !args.quiet {
         for n in &merged.notes {
             note!("redsim: note: {n}");
@@ -175,6 +197,7 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
     let shard = Shard::read(&args.file)?;
+    refuse_biased_figures(biased_figures(&shard), &args.out)?;
     if shard.first == shard.end {
         anyhow::bail!(
             "{}: shard {} of {} holds no trials (there are more shards than trials): nothing to report",
@@ -199,6 +222,13 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// Whether the shard's figures would have to be drawn from failure-biased
+/// sweep points or designs, which this version cannot yet do (a run's are
+/// drawn from its weighted estimates).
+fn biased_figures(shard: &Shard) -> bool {
+    shard.settings.rare.is_some() && shard.kind() != Kind::Run
+}
+
 fn provenance(s: &Source) -> Provenance {
     Provenance {
         name: s.name.clone(),
@@ -212,6 +242,7 @@ fn provenance(s: &Source) -> Provenance {
 fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) -> anyhow::Result<()> {
     let seed = shard.settings.seed;
     let confidence = shard.settings.confidence;
+    let rare = shard.settings.rare.is_some();
     match &shard.data {
         Data::Run { model, segments } => {
             let prov = provenance(&shard.scenarios[0]);
@@ -233,18 +264,20 @@ fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) ->
                 parameters,
                 points,
                 confidence,
+                rare,
             };
             report_sweep(&result, format, outs, slots)
         }
-        Data::Compare { models, paired } => {
+        Data::Compare { models, tally } => {
             let provs: Vec<Provenance> = shard.scenarios.iter().map(provenance).collect();
             let models: Vec<&Model> = models.iter().collect();
             let result = CompareResult {
                 designs: &provs,
                 models: &models,
                 seed,
-                paired,
+                tally,
                 confidence,
+                rare,
             };
             report_compare(&result, format, outs, slots)
         }
@@ -253,6 +286,8 @@ fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) ->
 
 /// The seed and whole tally of the run result at `path`, checked to be a
 /// complete run of `file` as loaded in `sc` (the same text and changes).
+/// The result of a failure-biasing run gives its weighted sums too
+/// ([`Tally::weighted`]), which its estimates must come from.
 pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::Result<(u64, Tally)> {
     let shard = Shard::read(path)?;
     let Data::Run { segments, .. } = &shard.data else {

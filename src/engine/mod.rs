@@ -151,6 +151,34 @@ pub fn run_rare(
     Ok(segmented_plan(model, plan, cfg, ends, progress, &never)?.expect("a run that is never stopped ends"))
 }
 
+/// Runs the trials of `cfg` on each of `models` with failure biasing, as
+/// independent runs: design `d` with [`rng::design_seed`]`(cfg.seed, d)`
+/// (the first with the seed itself), so that no two designs share their
+/// random streams. One whole tally per design.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_rare_independent(
+    models: &[&Model],
+    cfg: &RunConfig,
+    opts: &RareOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, EngineError> {
+    models
+        .iter()
+        .enumerate()
+        .map(|(d, m)| {
+            let own = RunConfig {
+                seed: rng::design_seed(cfg.seed, d),
+                ..cfg.clone()
+            };
+            Ok(run_rare(m, &own, opts, &[], progress)?
+                .pop()
+                .expect("one segment"))
+        })
+        .collect()
+}
+
 fn segmented_plan(
     model: &Model,
     plan: Plan,

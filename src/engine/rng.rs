@@ -63,6 +63,20 @@ pub fn trial_stream_seed(key_seed: u64, trial: u64) -> u64 {
     splitmix64(key_seed ^ trial)
 }
 
+/// The master seed of design `design` (0-based) of a comparison run as
+/// independent runs (under failure biasing, where trials cannot be
+/// paired): the seed itself for the first design, so that its numbers are
+/// those of `run` with that seed, and for the others a seed of their own,
+/// `splitmix64(seed ^ fnv1a64("redsim-design/D"))`, so that no two designs
+/// share their streams.
+pub fn design_seed(seed: u64, design: usize) -> u64 {
+    if design == 0 {
+        seed
+    } else {
+        splitmix64(seed ^ fnv1a64(&format!("redsim-design/{design}")))
+    }
+}
+
 /// The stream for `key` in trial `trial`.
 #[inline]
 pub fn stream(seed: u64, trial: u64, key: u64) -> StreamRng {
@@ -73,6 +87,14 @@ pub fn stream(seed: u64, trial: u64, key: u64) -> StreamRng {
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn the_first_design_keeps_the_seed_and_the_others_get_their_own() {
+        assert_eq!(design_seed(42, 0), 42);
+        let seeds: std::collections::BTreeSet<u64> = (0..1000).map(|d| design_seed(42, d)).collect();
+        assert_eq!(seeds.len(), 1000);
+        assert_ne!(design_seed(42, 1), design_seed(43, 1));
+    }
 
     #[test]
     fn known_values_stay_put() {

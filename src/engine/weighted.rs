@@ -77,6 +77,21 @@ impl WeightedMoments {
         f64::from_bits(self.max_bits)
     }
 
+    /// The largest value times `2^1074`, exactly, as [`Self::sum`] holds
+    /// values; `None` when `max_bits` is not a finite non-negative `f64`
+    /// (a tally read from a damaged file).
+    pub fn max_fixed(&self) -> Option<BigUint> {
+        let w = self.max();
+        if !(w.is_finite() && w.is_sign_positive()) {
+            return None;
+        }
+        if w == 0.0 {
+            return Some(BigUint::default());
+        }
+        let (m, e) = decompose(w);
+        Some(BigUint::from(m) << (e + SUM_SHIFT as i32) as u32)
+    }
+
     /// The sum of squares `Σ w²`, rounded to an `f64`.
     pub fn total_sq(&self) -> f64 {
         scaled_to_f64(&self.sum_sq, SQ_SHIFT)

@@ -124,10 +124,22 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
             continue;
         }
         for (s, t) in running.services.iter().enumerate() {
-            let u = analysis::unavailability(t, running.trials, model.mission, confidence);
+            // Under failure biasing the estimate is the weighted mean, as
+            // in the report; the biased trials' own down time is not the design's.
+            let u = match &running.weighted {
+                Some(w) => analysis::weighted::weighted_mean(
+                    &w.services[s].down,
+                    running.trials,
+                    1.0 / model.mission,
+                    confidence,
+                )
+                .clamped(0.0, 1.0),
+                None => analysis::unavailability(t, running.trials, model.mission, confidence),
+            };
             points[s].push((running.trials, u.complement()));
         }
     }
+    let biased = summary.method == analysis::Method::FailureBiasing;
     model
         .services
         .iter()
@@ -147,7 +159,12 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
             Plot {
                 name: format!("convergence-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
-                title: if sum.outages_observed < MIN_OUTAGES {
+                title: if biased {
+                    format!(
+                        "{}: availability as trials accumulate (failure biasing: weighted estimates)",
+                        shorten(&svc.id, ID_CHARS)
+                    )
+                } else if sum.outages_observed < MIN_OUTAGES {
                     format!(
                         "{}: availability as trials accumulate (only {} outages: too few to trust)",
                         shorten(&svc.id, ID_CHARS),
@@ -170,12 +187,18 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
         .collect()
 }
 
-/// The plots of a run: per service, its outage durations and its convergence.
+/// The plots of a run: per service, its outage durations and its
+/// convergence. Under failure biasing the durations plot is left out (it
+/// draws the biased trials' outages, which are not the design's; the
+/// report's weighted quantiles are) and the convergence shows the weighted
+/// estimates.
 pub fn run(model: &Model, summary: &RunSummary, tally: &Tally, segments: &[Tally]) -> Vec<Plot> {
+    let plain = tally.weighted.is_none();
     let mut out: Vec<Plot> = model
         .services
         .iter()
         .zip(&tally.services)
+        .filter(|_| plain)
         .filter_map(|(svc, t)| durations(&svc.id, &t.durations, tally.trials))
         .collect();
     out.extend(convergence(model, segments, summary.confidence, summary));
@@ -329,7 +352,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
                         svc.differences
                             .iter()
                             .find(|x| x.design == d && x.quantity == q)
-                            .map(|x| x.paired)
+                            .map(|x| *x.estimate())
                     })
                     .collect();
                 let mut p = quantity_panel(

@@ -22,6 +22,10 @@ pub struct CompareReport<'a> {
     pub seed: u64,
     pub trials: u64,
     pub confidence: f64,
+    /// `plain` (designs paired on common random numbers) or
+    /// `failure-biasing` (independent runs, each design's trials with
+    /// their own likelihood ratio; differences from two independent means).
+    pub method: &'static str,
     pub services: &'a [ServiceComparison],
 }
 
@@ -86,13 +90,28 @@ impl CompareReport<'_> {
                 crate::model::printable(&d.name)
             );
         }
+        let plain = self.method == "plain";
         let _ = writeln!(
             o,
-            "seed {}   trials {} per design, paired (common random numbers)   confidence {}%",
+            "seed {}   trials {} per design, {}   confidence {}%",
             self.seed,
             self.trials,
+            if plain {
+                "paired (common random numbers)"
+            } else {
+                "independent runs"
+            },
             level(self.confidence)
         );
+        if !plain {
+            let _ = writeln!(
+                o,
+                "method     {} (importance sampling): each design simulated on its own, its trials weighted by \
+                 their own likelihood ratio, so designs share no trials; each difference has the interval of \
+                 two independent weighted means (Welch)",
+                self.method
+            );
+        }
         for s in self.services {
             let _ = writeln!(o, "\nservice {}", s.service);
             for w in &s.warnings {
@@ -108,11 +127,16 @@ impl CompareReport<'_> {
                 }
                 for d in s.differences.iter().filter(|d| d.quantity == q) {
                     let tag = design_tag(d.design);
-                    let narrow = match d.narrowing {
-                        Some(x) => format!("{x:.1}x narrower than independent runs"),
-                        None => "the same difference in every trial".into(),
+                    let narrow = match (d.narrowing, plain) {
+                        (_, false) => "independent runs".into(),
+                        (Some(x), true) => format!("{x:.1}x narrower than independent runs"),
+                        (None, true) => "the same difference in every trial".into(),
                     };
-                    let _ = writeln!(o, "    {tag} - A      {}   ({narrow})", show(q, &d.paired, true));
+                    let _ = writeln!(
+                        o,
+                        "    {tag} - A      {}   ({narrow})",
+                        show(q, d.estimate(), true)
+                    );
                 }
             }
         }

@@ -10,7 +10,7 @@ use super::check::{evidence, verdict_word};
 use super::compare::{design_tag, name as quantity_name, show};
 use super::{
     CheckReport, CompareReport, EXACT_LABEL, Line, Provenance, RunReport, SweepReport, goal_text, hours,
-    level, service_lines,
+    level, service_lines, sig,
 };
 use crate::analysis::check::{Decision, Verdict};
 use crate::analysis::structure::{Exact, ServiceStructure};
@@ -397,6 +397,18 @@ fn run_meta(rep: &RunReport) -> Vec<(&'static str, String)> {
         ("confidence", format!("{} %", level(rep.confidence))),
         ("generator", rep.generator.to_string()),
     ]);
+    if let Some(l) = &rep.likelihood_ratio {
+        rows.push((
+            "method",
+            format!(
+                "{} (importance sampling: every estimate from the weighted trials; mean likelihood ratio {} [{}, {}], 1 expected)",
+                rep.method,
+                sig(l.point),
+                sig(l.ci_low),
+                sig(l.ci_high)
+            ),
+        ));
+    }
     rows
 }
 
@@ -535,7 +547,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
                 rows.push(vec![
                     quantity_name(q).to_string(),
                     format!("{} - A", design_tag(d.design)),
-                    show(q, &d.paired, true),
+                    show(q, d.estimate(), true),
                     narrow,
                 ]);
             }

@@ -29,6 +29,9 @@ pub struct SweepReport<'a> {
     /// Trials per point (the same trials at every point: common random numbers).
     pub trials: u64,
     pub confidence: f64,
+    /// `plain` or `failure-biasing` (every point simulated with failure
+    /// biasing, its estimates from the weighted sums).
+    pub method: &'static str,
     /// The swept paths.
     pub parameters: Vec<String>,
     pub points: Vec<SweepPoint<'a>>,
@@ -57,6 +60,13 @@ impl SweepReport<'_> {
             self.trials,
             level(self.confidence)
         );
+        if self.method != "plain" {
+            let _ = writeln!(
+                o,
+                "method     {} at every point: estimated with failure biasing (importance sampling)",
+                self.method
+            );
+        }
         let n = self.points.first().map_or(0, |p| p.services.len());
         for s in 0..n {
             let _ = writeln!(o, "\nservice {}", self.points[0].services[s].id);
@@ -83,8 +93,10 @@ impl SweepReport<'_> {
                     a.ci_high * 100.0
                 );
                 let down = format!("{} [{}, {}]", hours(d.point), hours(d.ci_low), hours(d.ci_high));
-                // `*`: too few outages for the intervals to be trusted (see the JSON's warnings).
-                let flag = if v.warnings.is_empty() { "" } else { "  *" };
+                // `*`: too few outages for the intervals to be trusted (see
+                // the JSON's warnings).
+                let flagged = !v.warnings.is_empty();
+                let flag = if flagged { "  *" } else { "" };
                 let _ = writeln!(
                     o,
                     "  {:<width$}  {avail:<36} {down:<30} {} [{}, {}]{flag}",
@@ -93,12 +105,17 @@ impl SweepReport<'_> {
                     sig(f.ci_low),
                     sig(f.ci_high),
                 );
-                warned |= !v.warnings.is_empty();
+                warned |= flagged;
             }
             if warned {
                 let _ = writeln!(
                     o,
-                    "  * too few outages at this point for its intervals to be trusted: run more trials"
+                    "  * {}",
+                    if self.method == "plain" {
+                        "too few outages at this point for its intervals to be trusted: run more trials"
+                    } else {
+                        "this point's intervals are not to be trusted (see the JSON's warnings): run more trials"
+                    }
                 );
             }
         }

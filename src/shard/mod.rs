@@ -1,10 +1,11 @@
 //! Sharded runs: a run, sweep or comparison split into contiguous ranges of
 //! its trials, each range run anywhere and written to a shard file
-//! (`redsim-shard/2`), the files merged exactly into the result of one run.
+//! (`redsim-shard/3`), the files merged exactly into the result of one run.
 //!
-//! Trial `i` depends only on (seed, i, element ids), and every statistic is
-//! an integer sum, so the merged tallies are those of a single run, bit for
-//! bit. A shard file carries what a merge must check and what a report
+//! Trial `i` depends only on (seed, i, element ids, the failure-biasing
+//! settings), and every statistic is an integer sum (under failure biasing
+//! the weighted sums too, in big integers), so the merged tallies are those
+//! of a single run, bit for bit. A shard file carries what a merge must check and what a report
 //! needs: the settings, the scenario text (hashed), the tallies, and a
 //! checksum of all of it, so that an altered or damaged file is refused
 //! (its counts are also checked against what its trials can give); a run's
@@ -22,10 +23,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use wire::{FORMAT, Kind, OLDER_FORMATS, Part, Source, checksum};
+pub use wire::{FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, Part, Source, checksum};
 
-use crate::analysis::compare::shared_services;
-use crate::engine::{self, DurationHist, PairedTally, ServiceTally, Tally, Wide};
+use num_bigint::BigUint;
+
+use crate::analysis::compare::{CompareTally, shared_services};
+use crate::engine::{
+    self, DurationHist, PairedTally, RareOptions, ServiceTally, Tally, WeightedMoments, Wide,
+};
 use crate::model::Model;
 use crate::scenario::{self, Scenario};
 
@@ -188,6 +193,17 @@ pub struct Settings {
     /// Trials of the whole run.
     pub trials: u64,
     pub confidence: f64,
+    /// Failure biasing (`--rare on`) and its settings; `None`: plain Monte Carlo.
+    pub rare: Option<RareOptions>,
+}
+
+/// The method's name, as in the file and the reports.
+fn method_name(rare: Option<&RareOptions>) -> &'static str {
+    if rare.is_some() {
+        "failure-biasing"
+    } else {
+        "plain"
+    }
 }
 
 /// A shard (or, covering every trial, a result) in memory, checked.
@@ -220,7 +236,9 @@ pub enum Data {
     },
     Compare {
         models: Vec<Model>,
-        paired: PairedTally,
+        /// Paired on common random numbers (plain), or each design's own
+        /// tally (failure biasing: independent runs).
+        tally: CompareTally,
     },
 }
 
@@ -342,11 +360,14 @@ impl Shard {
             shard: self.part,
             confidence: self.settings.confidence,
             generator: self.generator.clone(),
+            method: Some(method_name(self.settings.rare.as_ref()).into()),
+            rare: self.settings.rare.as_ref().map(Into::into),
             scenarios: self.scenarios.clone(),
             parameters: Vec::new(),
             segments: None,
             points: None,
             paired: None,
+            designs: None,
             checksum: String::new(),
         };
         match &self.data {
@@ -380,11 +401,16 @@ impl Shard {
                         .collect(),
                 );
             }
-            Data::Compare { models, paired } => {
-                let refs: Vec<&Model> = models.iter().collect();
-                let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
-                file.paired = Some(wire::Paired::new(paired, &ids));
-            }
+            Data::Compare { models, tally } => match tally {
+                CompareTally::Paired(paired) => {
+                    let refs: Vec<&Model> = models.iter().collect();
+                    let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
+                    file.paired = Some(wire::Paired::new(paired, &ids));
+                }
+                CompareTally::Independent(tallies) => {
+                    file.designs = Some(tallies.iter().map(Into::into).collect());
+                }
+            },
         }
         let doc = serde_json::to_value(&file).expect("a shard is plain data");
         file.checksum = checksum(&doc);
@@ -418,7 +444,7 @@ impl Shard {
         let doc: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| not_shard(format!("not JSON: {e}")))?;
         match doc.get("format").and_then(serde_json::Value::as_str) {
-            Some(FORMAT) => {}
+            Some(FORMAT | PLAIN_FORMAT) => {}
             Some(old) if OLDER_FORMATS.contains(&old) => {
                 return Err(ShardError::Older {
                     file: path.into(),
@@ -465,11 +491,14 @@ impl Shard {
 /// Checks a shard file's consistency and builds the shard: every problem found.
 fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
     let mut problems = Vec::new();
+    let rare = rare_settings(&f, &mut problems);
     let settings = Settings {
         seed: f.seed,
         trials: f.trials,
         confidence: f.confidence,
+        rare,
     };
+    let biased = rare.is_some();
     let part = f.shard;
     if part.count == 0 || part.index >= part.count {
         return Err(vec![format!(
@@ -571,6 +600,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                     let at = format!("segments[{i}]");
                     repeated_causes(&s.tally, &at, &mut problems);
                     check_tally(t, model, s.end.saturating_sub(from), &at, &mut problems);
+                    check_weighted(t, biased, model, &at, &mut problems);
                     from = s.end;
                 }
                 // The report adds the segments up.
@@ -620,6 +650,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                             let at = format!("points[{i}]");
                             repeated_causes(&p.tally, &at, &mut problems);
                             check_tally(&tally, &sc.model, n, &at, &mut problems);
+                            check_weighted(&tally, biased, &sc.model, &at, &mut problems);
                             out.push(SweepPoint {
                                 set: p.set.clone(),
                                 model: sc.model,
@@ -644,56 +675,85 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             only("parameters", !f.parameters.is_empty(), &mut problems);
             only("segments", f.segments.is_some(), &mut problems);
             only("points", f.points.is_some(), &mut problems);
-            match (&f.paired, scenarios_ok) {
-                (Some(p), true) => {
-                    let refs: Vec<&Model> = resolved.iter().collect();
-                    let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
-                    let got: Vec<String> = p.services.iter().map(|s| s.service.clone()).collect();
-                    if got != ids {
-                        problems.push(format!(
-                            "`paired` has services {got:?} but the designs share {ids:?}"
-                        ));
-                    }
-                    let d = resolved.len();
-                    if p.services
-                        .iter()
-                        .any(|s| s.designs.len() != d || s.differences.len() + 1 != d)
-                    {
-                        problems.push(format!(
-                            "`paired`: every service needs {d} designs and {} differences",
-                            d.saturating_sub(1)
-                        ));
-                    }
-                    if p.trials != n {
-                        problems.push(format!(
-                            "`paired` holds {} trials, not the {n} of its range",
-                            p.trials
-                        ));
-                    }
-                    let fits = p.tally().services.iter().all(|s| {
-                        s.designs
-                            .iter()
-                            .all(|o| o.down.fits(p.trials) && o.outages.fits(p.trials))
-                            && s.differences
-                                .iter()
-                                .all(|o| o.down.fits(p.trials) && o.outages.fits(p.trials))
-                    });
-                    if !fits {
-                        problems.push(format!(
-                            "`paired` has sums larger than {} trials can give: the file was altered",
-                            p.trials
-                        ));
-                    } else {
-                        check_paired(&p.tally(), &ids, &resolved, &mut problems);
+            if biased {
+                // Independent runs: each design's own tally.
+                only("paired", f.paired.is_some(), &mut problems);
+                let designs = f.designs.as_deref().unwrap_or_default();
+                if f.designs.is_none() {
+                    problems.push("a compare shard under failure biasing must have `designs`".into());
+                } else if designs.len() != f.scenarios.len() {
+                    problems.push(format!(
+                        "`designs` holds {} tallies for {} designs",
+                        designs.len(),
+                        f.scenarios.len()
+                    ));
+                }
+                let tallies: Vec<Tally> = designs.iter().map(Tally::from).collect();
+                if scenarios_ok && tallies.len() == resolved.len() {
+                    for (d, ((w, t), m)) in designs.iter().zip(&tallies).zip(&resolved).enumerate() {
+                        let at = format!("designs[{d}]");
+                        repeated_causes(w, &at, &mut problems);
+                        check_tally(t, m, n, &at, &mut problems);
+                        check_weighted(t, true, m, &at, &mut problems);
                     }
                 }
-                (None, _) => problems.push("a compare shard must have `paired`".into()),
-                _ => {}
+                f.designs.is_some().then_some(Data::Compare {
+                    models: resolved,
+                    tally: CompareTally::Independent(tallies),
+                })
+            } else {
+                only("designs", f.designs.is_some(), &mut problems);
+                match (&f.paired, scenarios_ok) {
+                    (Some(p), true) => {
+                        let refs: Vec<&Model> = resolved.iter().collect();
+                        let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
+                        let got: Vec<String> = p.services.iter().map(|s| s.service.clone()).collect();
+                        if got != ids {
+                            problems.push(format!(
+                                "`paired` has services {got:?} but the designs share {ids:?}"
+                            ));
+                        }
+                        let d = resolved.len();
+                        if p.services
+                            .iter()
+                            .any(|s| s.designs.len() != d || s.differences.len() + 1 != d)
+                        {
+                            problems.push(format!(
+                                "`paired`: every service needs {d} designs and {} differences",
+                                d.saturating_sub(1)
+                            ));
+                        }
+                        if p.trials != n {
+                            problems.push(format!(
+                                "`paired` holds {} trials, not the {n} of its range",
+                                p.trials
+                            ));
+                        }
+                        let fits = p.tally().services.iter().all(|s| {
+                            s.designs
+                                .iter()
+                                .all(|o| o.down.fits(p.trials) && o.outages.fits(p.trials))
+                                && s.differences
+                                    .iter()
+                                    .all(|o| o.down.fits(p.trials) && o.outages.fits(p.trials))
+                        });
+                        if !fits {
+                            problems.push(format!(
+                                "`paired` has sums larger than {} trials can give: the file was altered",
+                                p.trials
+                            ));
+                        } else {
+                            check_paired(&p.tally(), &ids, &resolved, &mut problems);
+                        }
+                    }
+                    (None, _) => problems.push("a compare shard must have `paired`".into()),
+                    _ => {}
+                }
+                f.paired.as_ref().map(|p| Data::Compare {
+                    models: resolved,
+                    tally: CompareTally::Paired(p.tally()),
+                })
             }
-            f.paired.as_ref().map(|p| Data::Compare {
-                models: resolved,
-                paired: p.tally(),
-            })
         }
     };
     match data {
@@ -719,6 +779,182 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             Ok(shard)
         }
         _ => Err(problems),
+    }
+}
+
+/// The failure-biasing settings of a file, checked: `method` and `rare`
+/// agree and hold settings the engine accepts. A `redsim-shard/2` file is
+/// plain and has neither.
+fn rare_settings(f: &wire::ShardFile, problems: &mut Vec<String>) -> Option<RareOptions> {
+    if f.format == PLAIN_FORMAT {
+        for (key, present) in [
+            ("method", f.method.is_some()),
+            ("rare", f.rare.is_some()),
+            ("designs", f.designs.is_some()),
+        ] {
+            if present {
+                problems.push(format!(
+                    "`{key}` is not part of `{PLAIN_FORMAT}` (plain runs only): the file was altered"
+                ));
+            }
+        }
+        return None;
+    }
+    let biased = match f.method.as_deref() {
+        Some("plain") => false,
+        Some("failure-biasing") => true,
+        Some(other) => {
+            problems.push(format!(
+                "`method` is \"{}\": it is \"plain\" or \"failure-biasing\"",
+                scenario::quoted(other, 40)
+            ));
+            return None;
+        }
+        None => {
+            problems.push("it has no `method` (\"plain\" or \"failure-biasing\")".into());
+            return None;
+        }
+    };
+    match (&f.rare, biased) {
+        (None, false) => None,
+        (Some(_), false) => {
+            problems.push("`rare` (failure-biasing settings) in a plain shard".into());
+            None
+        }
+        (None, true) => {
+            problems.push("a failure-biasing shard must have `rare`, its settings".into());
+            None
+        }
+        (Some(r), true) => {
+            if !(r.p_bias > 0.0 && r.p_bias < 1.0) {
+                problems.push(format!(
+                    "`rare.p_bias` is {}: it is strictly between 0 and 1",
+                    r.p_bias
+                ));
+            }
+            if !(r.mixture > 0.0 && r.mixture <= 1.0) {
+                problems.push(format!(
+                    "`rare.mixture` is {}: it is above 0 and at most 1",
+                    r.mixture
+                ));
+            }
+            Some(r.into())
+        }
+    }
+}
+
+/// Checks the weighted part of a tally read from a file: present exactly
+/// in a failure-biasing shard (`biased`), one entry per service, causes
+/// in range, and each pair of sums what non-negative values of its trials
+/// can give: nothing without trials, and `sum_sq ≤ sum² ≤ n · sum_sq`
+/// (Cauchy–Schwarz) with `sum < n · 2^(1024+1074)` (no finite `f64` is
+/// larger). A weighted trial had an outage only if it saw one, so the
+/// weighted `had_outage` is zero where no trial saw an outage.
+fn check_weighted(t: &Tally, biased: bool, model: &Model, at: &str, problems: &mut Vec<String>) {
+    let w = match (&t.weighted, biased) {
+        (None, false) => return,
+        (Some(_), false) => {
+            problems.push(format!("{at}: weighted sums in a plain shard"));
+            return;
+        }
+        (None, true) => {
+            problems.push(format!("{at}: no `weighted` sums in a failure-biasing shard"));
+            return;
+        }
+        (Some(w), true) => w,
+    };
+    let n = t.trials;
+    if w.services.len() != model.services.len() {
+        problems.push(format!(
+            "{at}: `weighted` has {} services where the scenario has {}",
+            w.services.len(),
+            model.services.len()
+        ));
+    }
+    let fits = |m: &WeightedMoments| -> Option<&'static str> {
+        let nb = BigUint::from(n);
+        if n == 0 {
+            return (m.sum.bits() > 0 || m.sum_sq.bits() > 0).then_some("a weighted sum without trials");
+        }
+        if m.sum >= &nb << (1024 + engine::weighted::SUM_SHIFT) {
+            return Some("a weighted sum larger than its trials can give");
+        }
+        let square = &m.sum * &m.sum;
+        if m.sum_sq > square || square > &m.sum_sq * &nb {
+            return Some("weighted sums that cannot come from its trials");
+        }
+        // The largest value: none without a sum; else at most the sum, its
+        // square at most the sum of squares, and no value above it.
+        let Some(max) = m.max_fixed() else {
+            return Some("a largest weighted value that is not a finite non-negative number");
+        };
+        let none = m.sum.bits() == 0;
+        ((none && max.bits() > 0)
+            || (!none && (max.bits() == 0 || max > m.sum || &max * &max > m.sum_sq || m.sum > &max * &nb)))
+            .then_some("a largest weighted value that does not fit its sums")
+    };
+    let mut bad = |what: String| problems.push(format!("{at}: {what}"));
+    if let Some(e) = fits(&w.likelihood) {
+        bad(format!("`weighted.likelihood`: {e}"));
+    }
+    let causes = model.elements.len() + model.common_cause.len();
+    for (s, (ws, st)) in w.services.iter().zip(&t.services).enumerate() {
+        let id = model.services.get(s).map_or("?", |x| x.id.as_str());
+        let moments = [
+            ("down", &ws.down),
+            ("degraded", &ws.degraded),
+            ("outages", &ws.outages),
+            ("had_outage", &ws.had_outage),
+            ("planned_down", &ws.planned_down),
+            ("unplanned_down", &ws.unplanned_down),
+        ];
+        let by_cause = ws.by_cause.values().map(|m| ("by_cause", m));
+        let durations = ws.durations.values().map(|m| ("durations", m));
+        let more = [
+            ("over_rto", &ws.over_rto),
+            ("had_over_rto", &ws.had_over_rto),
+            ("data_losses", &ws.data_losses),
+            ("lost_writes", &ws.lost_writes),
+            ("over_rpo", &ws.over_rpo),
+            ("had_over_rpo", &ws.had_over_rpo),
+        ];
+        for (name, m) in moments.into_iter().chain(more).chain(by_cause).chain(durations) {
+            if let Some(e) = fits(m) {
+                bad(format!("service {s} (`{id}`): weighted `{name}`: {e}"));
+            }
+        }
+        if let Some(c) = ws.by_cause.keys().flatten().find(|&&c| c as usize >= causes) {
+            bad(format!(
+                "service {s} (`{id}`): weighted cause {c}, but the scenario has only {causes} elements and shocks"
+            ));
+        }
+        if st.no_outage == n && ws.had_outage.sum.bits() > 0 {
+            bad(format!(
+                "service {s} (`{id}`): a weighted outage, but none of its {n} trials saw one"
+            ));
+        }
+        // Each outage a trial saw is weighted in its duration's bin: the
+        // same bins, whatever the weights.
+        if !ws.durations.keys().eq(st.durations.bins.keys()) {
+            bad(format!(
+                "service {s} (`{id}`): weighted outage durations in other bins than the outages its trials saw"
+            ));
+        }
+        let saw = [
+            ("over_rto", &ws.over_rto, st.over_rto),
+            ("had_over_rto", &ws.had_over_rto, st.over_rto),
+            ("data_losses", &ws.data_losses, st.data_losses.sum as u64),
+            ("lost_writes", &ws.lost_writes, st.data_losses.sum as u64),
+            ("over_rpo", &ws.over_rpo, st.over_rpo),
+            ("had_over_rpo", &ws.had_over_rpo, st.over_rpo),
+        ];
+        for (name, m, seen) in saw {
+            if seen == 0 && m.sum.bits() > 0 {
+                bad(format!(
+                    "service {s} (`{id}`): weighted `{name}`, but none of its {n} trials saw one"
+                ));
+            }
+        }
     }
 }
 
@@ -1215,6 +1451,8 @@ struct Identity<'a> {
     trials: u64,
     confidence: f64,
     generator: &'a str,
+    /// The method and the settings of its change of measure.
+    rare: Option<RareOptions>,
 }
 
 impl<'a> Identity<'a> {
@@ -1227,6 +1465,7 @@ impl<'a> Identity<'a> {
             trials: s.settings.trials,
             confidence: s.settings.confidence,
             generator: &s.generator,
+            rare: s.settings.rare,
         }
     }
 
@@ -1264,6 +1503,14 @@ impl<'a> Identity<'a> {
             other.confidence.to_string(),
         );
         diff("generator", self.generator.into(), other.generator.into());
+        let method = |r: &Option<RareOptions>| match r {
+            None => "plain".to_string(),
+            Some(o) => format!(
+                "failure-biasing (--rare-bias {}, mixture {}, {:?} weighting)",
+                o.p_bias, o.mixture, o.weighting
+            ),
+        };
+        diff("method", method(&self.rare), method(&other.rare));
         out
     }
 }
@@ -1315,8 +1562,8 @@ fn missing_shards(count: u64, total: u64, a: u64, b: u64) -> String {
 ///
 /// # Errors
 /// [`ShardError::Merge`] listing every problem: unreadable files, files
-/// from another run (kind, scenario, seed, trials, confidence, version or
-/// generator), duplicated or overlapping ranges, and missing trials with
+/// from another run (kind, scenario, seed, trials, confidence, version,
+/// generator, or method and failure-biasing settings), duplicated or overlapping ranges, and missing trials with
 /// the shards that would cover them.
 pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
     let mut problems = Vec::new();
@@ -1484,7 +1731,25 @@ fn counts_fit_merged(mine: &[&(&Path, Shard)], problems: &mut Vec<String>) {
                 counts_add_up(&tallies, &format!("points[{i}]: the shards' "), problems);
             }
         }
-        // A comparison's sums are 128-bit and within what its trials can give.
+        Some(Data::Compare {
+            tally: CompareTally::Independent(designs),
+            ..
+        }) => {
+            for d in 0..designs.len() {
+                let tallies: Vec<&Tally> = mine
+                    .iter()
+                    .filter_map(|(_, s)| match &s.data {
+                        Data::Compare {
+                            tally: CompareTally::Independent(t),
+                            ..
+                        } => t.get(d),
+                        _ => None,
+                    })
+                    .collect();
+                counts_add_up(&tallies, &format!("designs[{d}]: the shards' "), problems);
+            }
+        }
+        // A comparison's paired sums are 128-bit and within what its trials can give.
         Some(Data::Compare { .. }) | None => {}
     }
 }
@@ -1531,16 +1796,16 @@ fn merge_data(shards: &[&Shard]) -> Data {
                 points,
             }
         }
-        Data::Compare { models, paired } => {
-            let mut paired = paired.clone();
+        Data::Compare { models, tally } => {
+            let mut tally = tally.clone();
             for s in &shards[1..] {
-                if let Data::Compare { paired: p, .. } = &s.data {
-                    paired.merge(p);
+                if let Data::Compare { tally: t, .. } = &s.data {
+                    tally.merge(t);
                 }
             }
             Data::Compare {
                 models: models.clone(),
-                paired,
+                tally,
             }
         }
     }

@@ -1,21 +1,28 @@
-//! The shard file format `redsim-shard/2`: serde wire types, kept apart from
+//! The shard file format `redsim-shard/3`: serde wire types, kept apart from
 //! the engine's tallies (the file is a public interface; the tallies are
-//! not). Integers that may pass 2^53 (sums in ticks, sums of squares) are
-//! decimal strings, so that every reader gets them exactly; histogram bins
-//! are an object from bin index to count. The `checksum` covers the rest of
-//! the file (see [`checksum`]).
+//! not). Integers that may pass 2^53 (sums in ticks, sums of squares, the
+//! big-integer weighted sums of a failure-biasing run) are decimal strings,
+//! so that every reader gets them exactly; histogram bins are an object
+//! from bin index to count. The `checksum` covers the rest of the file (see
+//! [`checksum`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use num_bigint::BigUint;
+
 use crate::engine::{
-    CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
-    Tally, Wide,
+    CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, RareOptions, ServiceTally,
+    SignedMoments, Tally, WeightedMoments, WeightedService, WeightedTally, Weighting, Wide,
 };
 
 /// Format tag of shard and result files (documented in `docs/report-format.md`).
-pub const FORMAT: &str = "redsim-shard/2";
+pub const FORMAT: &str = "redsim-shard/3";
+
+/// The format before failure biasing (`method`, `rare` and weighted sums):
+/// still read, its files being plain runs of this one's layout.
+pub const PLAIN_FORMAT: &str = "redsim-shard/2";
 
 /// Format tags of shard files written by older redsim versions (without a checksum).
 pub const OLDER_FORMATS: [&str; 1] = ["redsim-shard/1"];
@@ -80,6 +87,12 @@ pub struct ShardFile {
     pub shard: Part,
     pub confidence: f64,
     pub generator: String,
+    /// `plain` or `failure-biasing` (absent in `redsim-shard/2`: plain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Failure biasing: the settings that shaped the change of measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rare: Option<RareW>,
     /// The scenario (run, sweep) or the designs (compare), each with its text.
     pub scenarios: Vec<Source>,
     /// Sweep: the swept paths and their values.
@@ -94,6 +107,9 @@ pub struct ShardFile {
     /// Compare: the designs' paired statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired: Option<Paired>,
+    /// Compare under failure biasing: each design's own tally (independent runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub designs: Option<Vec<TallyW>>,
     /// SHA-256 of the rest of the file: see [`checksum`] (checked before
     /// the file is deserialized, so a missing one is reported there).
     #[serde(default)]
@@ -165,6 +181,232 @@ pub struct TallyW {
     pub trials: u64,
     pub events: u64,
     pub services: Vec<ServiceW>,
+    /// Failure biasing: the exact weighted sums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted: Option<WeightedW>,
+}
+
+/// The settings of a failure-biasing run ([`RareOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RareW {
+    pub p_bias: f64,
+    pub mixture: f64,
+    pub weighting: WeightingW,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightingW {
+    Incremental,
+    Final,
+}
+
+impl From<&RareOptions> for RareW {
+    fn from(o: &RareOptions) -> Self {
+        Self {
+            p_bias: o.p_bias,
+            mixture: o.mixture,
+            weighting: match o.weighting {
+                Weighting::Incremental => WeightingW::Incremental,
+                Weighting::Final => WeightingW::Final,
+            },
+        }
+    }
+}
+
+impl From<&RareW> for RareOptions {
+    fn from(o: &RareW) -> Self {
+        Self {
+            p_bias: o.p_bias,
+            mixture: o.mixture,
+            weighting: match o.weighting {
+                WeightingW::Incremental => Weighting::Incremental,
+                WeightingW::Final => Weighting::Final,
+            },
+        }
+    }
+}
+
+/// The weighted part of a tally ([`WeightedTally`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedW {
+    pub likelihood: BigMomentsW,
+    pub services: Vec<WeightedServiceW>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedServiceW {
+    pub down: BigMomentsW,
+    pub degraded: BigMomentsW,
+    pub outages: BigMomentsW,
+    pub had_outage: BigMomentsW,
+    pub planned_down: BigMomentsW,
+    pub unplanned_down: BigMomentsW,
+    pub by_cause: Vec<WeightedCauseW>,
+    /// Weighted outages by duration bin, ascending.
+    pub durations: Vec<WeightedBinW>,
+    pub over_rto: BigMomentsW,
+    pub had_over_rto: BigMomentsW,
+    pub data_losses: BigMomentsW,
+    pub lost_writes: BigMomentsW,
+    pub over_rpo: BigMomentsW,
+    pub had_over_rpo: BigMomentsW,
+}
+
+/// One bin of [`WeightedService::durations`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedBinW {
+    /// As [`DurationHist::bin`](crate::engine::DurationHist::bin).
+    pub bin: u32,
+    pub count: BigMomentsW,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedCauseW {
+    /// As [`CauseW::cause`].
+    pub cause: Option<u32>,
+    pub down: BigMomentsW,
+}
+
+/// [`WeightedMoments`]: `Σw·2^1074` and `Σw²·2^2148`, decimal strings, and
+/// the largest value (a JSON number, which reads back to the same bits).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BigMomentsW {
+    pub sum: BigDec,
+    pub sum_sq: BigDec,
+    pub max: f64,
+}
+
+/// Most decimal digits of a weighted sum: `Σw²·2^2148` of 2^64 trials of
+/// the largest `f64` has 1,283; past this a number is refused before it is
+/// converted (so that a huge one costs nothing).
+const BIG_DIGITS: usize = 1_300;
+
+/// A big non-negative integer written as a decimal string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BigDec(pub BigUint);
+
+impl Serialize for BigDec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_str_radix(10))
+    }
+}
+
+impl<'de> Deserialize<'de> for BigDec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.len() > BIG_DIGITS {
+            return Err(serde::de::Error::custom(format!(
+                "a number of {} digits: no weighted sum has more than {BIG_DIGITS}",
+                s.len()
+            )));
+        }
+        digits_only(&s)
+            .then(|| BigUint::parse_bytes(s.as_bytes(), 10))
+            .flatten()
+            .map(BigDec)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{}` is not a whole number in decimal digits",
+                    crate::model::printable(&s)
+                ))
+            })
+    }
+}
+
+impl From<&WeightedMoments> for BigMomentsW {
+    fn from(m: &WeightedMoments) -> Self {
+        Self {
+            sum: BigDec(m.sum.clone()),
+            sum_sq: BigDec(m.sum_sq.clone()),
+            max: m.max(),
+        }
+    }
+}
+
+impl From<&BigMomentsW> for WeightedMoments {
+    fn from(m: &BigMomentsW) -> Self {
+        Self {
+            sum: m.sum.0.clone(),
+            sum_sq: m.sum_sq.0.clone(),
+            // A zero of either sign is no value; anything else keeps its
+            // bits, a negative one included, for the reader to refuse.
+            max_bits: if m.max == 0.0 { 0 } else { m.max.to_bits() },
+        }
+    }
+}
+
+impl From<&WeightedTally> for WeightedW {
+    fn from(w: &WeightedTally) -> Self {
+        Self {
+            likelihood: (&w.likelihood).into(),
+            services: w
+                .services
+                .iter()
+                .map(|s| WeightedServiceW {
+                    down: (&s.down).into(),
+                    degraded: (&s.degraded).into(),
+                    outages: (&s.outages).into(),
+                    had_outage: (&s.had_outage).into(),
+                    planned_down: (&s.planned_down).into(),
+                    unplanned_down: (&s.unplanned_down).into(),
+                    by_cause: s
+                        .by_cause
+                        .iter()
+                        .map(|(cause, m)| WeightedCauseW {
+                            cause: *cause,
+                            down: m.into(),
+                        })
+                        .collect(),
+                    durations: s
+                        .durations
+                        .iter()
+                        .map(|(&bin, m)| WeightedBinW { bin, count: m.into() })
+                        .collect(),
+                    over_rto: (&s.over_rto).into(),
+                    had_over_rto: (&s.had_over_rto).into(),
+                    data_losses: (&s.data_losses).into(),
+                    lost_writes: (&s.lost_writes).into(),
+                    over_rpo: (&s.over_rpo).into(),
+                    had_over_rpo: (&s.had_over_rpo).into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&WeightedW> for WeightedTally {
+    fn from(w: &WeightedW) -> Self {
+        Self {
+            likelihood: (&w.likelihood).into(),
+            services: w
+                .services
+                .iter()
+                .map(|s| WeightedService {
+                    down: (&s.down).into(),
+                    degraded: (&s.degraded).into(),
+                    outages: (&s.outages).into(),
+                    had_outage: (&s.had_outage).into(),
+                    planned_down: (&s.planned_down).into(),
+                    unplanned_down: (&s.unplanned_down).into(),
+                    by_cause: s.by_cause.iter().map(|c| (c.cause, (&c.down).into())).collect(),
+                    durations: s.durations.iter().map(|b| (b.bin, (&b.count).into())).collect(),
+                    over_rto: (&s.over_rto).into(),
+                    had_over_rto: (&s.had_over_rto).into(),
+                    data_losses: (&s.data_losses).into(),
+                    lost_writes: (&s.lost_writes).into(),
+                    over_rpo: (&s.over_rpo).into(),
+                    had_over_rpo: (&s.had_over_rpo).into(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -443,17 +685,26 @@ impl From<&Tally> for TallyW {
                         .collect(),
                 })
                 .collect(),
+            weighted: t.weighted.as_deref().map(Into::into),
         }
     }
 }
 
 impl TallyW {
-    /// Causes listed out of order or twice, per service: `(service, cause)`.
-    /// A tally lists each cause once, in order (`null` first), so a file
-    /// that does not was altered; read into a map, the repeats would vanish.
+    /// Causes listed out of order or twice, per service: `(service, cause)`,
+    /// in the plain sums and then the weighted ones. A tally lists each
+    /// cause once, in order (`null` first), so a file that does not was
+    /// altered; read into a map, the repeats would vanish.
     pub fn repeated_causes(&self) -> Vec<(usize, Option<u32>)> {
         let mut out = Vec::new();
         for (s, st) in self.services.iter().enumerate() {
+            for w in st.by_cause.windows(2) {
+                if w[0].cause >= w[1].cause {
+                    out.push((s, w[1].cause));
+                }
+            }
+        }
+        for (s, st) in self.weighted.iter().flat_map(|w| w.services.iter().enumerate()) {
             for w in st.by_cause.windows(2) {
                 if w[0].cause >= w[1].cause {
                     out.push((s, w[1].cause));
@@ -507,7 +758,7 @@ impl From<&TallyW> for Tally {
                         .collect(),
                 })
                 .collect(),
-            weighted: None,
+            weighted: t.weighted.as_ref().map(|w| Box::new(w.into())),
         }
     }
 }

@@ -180,6 +180,7 @@ fn free_shard(file: &Path, model: &Model, total: u64, index: u64, count: u64) ->
         seed: engine::DEFAULT_SEED,
         trials: total,
         confidence: 0.95,
+        rare: None,
     };
     let data = Data::Run {
         model: Box::new(model.clone()),

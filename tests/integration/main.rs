@@ -20,6 +20,7 @@ mod outputs;
 mod plots;
 mod rare;
 mod rare_figures;
+mod rare_scale;
 mod rto;
 mod scenarios;
 mod shard;

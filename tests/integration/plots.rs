@@ -251,6 +251,7 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
         .map(|(_, idx)| idx)
         .collect();
     let paired = engine::run_paired(&models, &matched, &cfg(1_000), &|_| {}).unwrap();
+    let paired = analysis::compare::CompareTally::Paired(paired);
     let services = analysis::compare::compare(&models, &paired, 0.95);
     let plots = figures::compare(&["A: parallel".into(), "B: active-passive".into()], &services);
     let Kind::Panels { panels, lines } = &plots[0].kind else {
@@ -264,7 +265,7 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
         .find(|d| d.quantity == analysis::compare::Quantity::DowntimeHoursPerYear)
         .unwrap()
         .paired;
-    assert_eq!(panels[2].series[0].1, vec![Some(paired)]);
+    assert_eq!(panels[2].series[0].1, vec![paired]);
     assert!(panels[2].zero_line);
     // The parallel design sees almost no outages in 1000 trials: its bars,
     // and the differences from it, are flagged as too few to trust.

@@ -27,7 +27,7 @@ pub(crate) fn within_4_se(what: &str, est: &Estimate, exact: f64) {
 
 /// A 1-of-3 hot-standby set of exponential elements (MTBF 1000 h, the given
 /// MTTR) with one repair crew, over a 2000 h mission.
-fn one_of_three(mttr: f64) -> String {
+pub(crate) fn one_of_three(mttr: f64) -> String {
     format!(
         r#"{{"format": "redsim/1", "name": "1-of-3", "mission": "2000h", "repair": {{"crews": 1}},
             "components": [{{"id": "c", "count": 3, "mtbf": "1000h", "mttr": {mttr}}}],
@@ -40,7 +40,7 @@ fn one_of_three(mttr: f64) -> String {
 /// one crew repairing at `μ`), started all up. The occupation integrals are
 /// the top-right block of `exp([[Q, I], [0, 0]]·T)`; the down state's is
 /// read directly, not as one minus the others, to keep its digits.
-fn one_of_three_exact(mttr: f64, mission: f64) -> (f64, f64) {
+pub(crate) fn one_of_three_exact(mttr: f64, mission: f64) -> (f64, f64) {
     let (l, mu) = (1.0 / 1000.0, 1.0 / mttr);
     let n = 4;
     let mut m = vec![vec![0.0; 2 * n]; 2 * n];
@@ -352,13 +352,16 @@ fn rare_on_refuses_what_it_cannot_honour_yet() {
     let file = dir.path().join("s.json");
     std::fs::write(&file, one_of_three(1.2)).unwrap();
     let f = file.to_str().unwrap();
-    for (extra, flag) in [
-        (&["--shard", "0/2"][..], "--shard"),
-        (&["--precision", "10%"][..], "--precision"),
-        (&["--html", "x.html"][..], "--html"),
+    for (args, flag) in [
+        (vec!["run", f, "--precision", "10%"], "--precision"),
+        (vec!["compare", f, f, "--html", "x.html"], "--html"),
+        (
+            vec!["sweep", f, "--set", "mission=10h,20h", "--plot", "figs"],
+            "--plot",
+        ),
     ] {
-        let mut args = vec!["run", f, "--rare", "on", "--trials", "10"];
-        args.extend_from_slice(extra);
+        let mut args = args.clone();
+        args.extend(["--rare", "on", "--trials", "10"]);
         let out = redsim(&args);
         assert_exit(&out, 2);
         let err = text(&out.stderr);

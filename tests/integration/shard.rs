@@ -169,7 +169,9 @@ fn a_shard_run_again_is_the_same_file() {
     let names: Vec<PathBuf> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(names, vec![file], "no temporary file left behind");
     let head: serde_json::Value = serde_json::from_slice(&first).unwrap();
-    assert_eq!(head["format"], "redsim-shard/2");
+    assert_eq!(head["format"], "redsim-shard/3");
+    assert_eq!(head["method"], "plain");
+    assert!(head.get("rare").is_none());
     let sum = head["checksum"].as_str().unwrap();
     assert_eq!(sum, redsim::shard::checksum(&head));
     assert!(
