@@ -55,14 +55,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
     let n = tally.trials;
     let mission = model.mission;
     let likelihood = weighted_mean(&w.likelihood, n, 1.0, confidence);
-    let biasable = model.elements.iter().any(|e| {
-        e.life.as_ref().is_some_and(|l| {
-            matches!(
-                l.failure,
-                crate::model::Distribution::Exponential { .. } | crate::model::Distribution::Weibull { .. }
-            )
-        })
-    });
+    let biasable = crate::engine::biases_anything(model);
     // E[L] = 1: a mean far from 1 shows the likelihood ratio has
     // degenerated (a few trials carry all the weight), and the other
     // intervals cannot be trusted either. The test is at a strict level of
@@ -96,8 +89,8 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
             warnings.extend(degenerate.clone());
             if !biasable {
                 warnings.push(
-                    "no element has an exponential or Weibull failure law, the only ones failure biasing \
-                     scales: nothing was biased and these are plain estimates (run with --rare off for \
+                    "no failure law or time between shocks is one that failure biasing scales \
+                     (exponential, Weibull, lognormal, gamma): nothing was biased and these are plain estimates (run with --rare off for \
                      the figures left out)"
                         .to_string(),
                 );
