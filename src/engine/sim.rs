@@ -24,6 +24,7 @@ use crate::model::{
 };
 pub use bias::{
     DEFAULT_MIXTURE, DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting, biases_anything,
+    scales_hazard,
 };
 
 /// A service's state at an instant.

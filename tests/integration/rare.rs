@@ -759,3 +759,38 @@ fn lognormal_lives_that_make_the_design_rare_agree_with_a_long_plain_run() {
     let l = biased.likelihood_ratio.unwrap();
     within_4_se("mean likelihood ratio", &l, 1.0);
 }
+
+#[test]
+fn lives_failure_biasing_does_not_scale_are_named_in_a_warning() {
+    // Uniform and fixed laws keep their law under biasing (sound, not
+    // accelerated): the report names the elements and shocks that have one.
+    let m = model(
+        r#"{"format": "redsim/1", "name": "mixed laws", "mission": "1000h",
+            "components": [{"id": "a", "mtbf": "500h", "mttr": "5h"}, {"id": "b", "mtbf": "500h", "mttr": "5h"},
+                           {"id": "u", "failure": {"uniform": {"min": "100h", "max": "900h"}}, "mttr": "5h"}],
+            "common_cause": [{"id": "tick", "members": ["a"], "failure": {"fixed": "700h"}, "probability": 0.5}],
+            "services": [{"id": "s", "requires": {"any": ["a", "b", "u"]}}]}"#,
+    );
+    let run = rare(&m, 200);
+    let w = &run.services[0].warnings;
+    let named: Vec<&String> = w.iter().filter(|w| w.contains("does not scale")).collect();
+    assert_eq!(named.len(), 1, "{w:?}");
+    assert!(
+        named[0].contains("`u`") && named[0].contains("`tick`"),
+        "{named:?}"
+    );
+    assert!(
+        !named[0].contains("`a`") && !named[0].contains("`b`"),
+        "{named:?}"
+    );
+    // Nothing of the kind where every law is scaled.
+    let run = rare(&model(&one_of_three(1.2)), 200);
+    assert!(
+        !run.services[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("does not scale")),
+        "{:?}",
+        run.services[0].warnings
+    );
+}

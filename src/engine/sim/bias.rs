@@ -269,11 +269,18 @@ impl Default for RareOptions {
     }
 }
 
+/// Whether failure biasing scales the hazard of a life drawn from `d`
+/// (exponential, Weibull, lognormal, gamma); uniform and fixed lives keep
+/// their law.
+pub fn scales_hazard(d: &Distribution) -> bool {
+    Law::of(d) != Law::None
+}
+
 /// Whether failure biasing changes anything in `model`: whether some
 /// element's failure law, or some shock's law of the time between shocks,
-/// is one whose hazard it scales (exponential, Weibull, lognormal, gamma).
+/// is one whose hazard it scales ([`scales_hazard`]).
 pub fn biases_anything(model: &Model) -> bool {
-    let scaled = |d: &Distribution| Law::of(d) != Law::None;
+    let scaled = scales_hazard;
     model
         .elements
         .iter()
