@@ -94,13 +94,38 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
     let n = tally.trials;
     let mission = model.mission;
     let likelihood = t_weighted_mean(&w.likelihood, n, 1.0, confidence);
-    let biasable = model.elements.iter().any(|e| {
-        e.life.as_ref().is_some_and(|l| {
-            matches!(
-                l.failure,
-                crate::model::Distribution::Exponential { .. } | crate::model::Distribution::Weibull { .. }
-            )
+    let biasable = crate::engine::biases_anything(model);
+    // Lives failure biasing leaves alone while it scales others: sound, but
+    // a rare path through them is sampled no faster than plain.
+    let unscaled: Vec<String> = model
+        .elements
+        .iter()
+        .filter(|e| {
+            e.life
+                .as_ref()
+                .is_some_and(|l| !crate::engine::scales_hazard(&l.failure))
         })
+        .map(|e| e.id.as_str())
+        .chain(
+            model
+                .common_cause
+                .iter()
+                .filter(|c| !crate::engine::scales_hazard(&c.interval))
+                .map(|c| c.id.as_str()),
+        )
+        .map(|id| format!("`{}`", crate::model::printable(id)))
+        .collect();
+    let unscaled = (biasable && !unscaled.is_empty()).then(|| {
+        const SHOWN: usize = 5;
+        let more = unscaled.len().saturating_sub(SHOWN);
+        let mut list = unscaled[..unscaled.len().min(SHOWN)].join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        format!(
+            "failure biasing does not scale uniform or fixed laws: {list} keep their law (sound, but \
+             outages that need their failures are sampled no faster than in a plain run)"
+        )
     });
     // E[L] = 1: a mean far from 1 shows the likelihood ratio has
     // degenerated (a few trials carry all the weight), and the other
@@ -134,10 +159,11 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
             let observed = t.outages.sum as u64;
             let mut warnings = Vec::new();
             warnings.extend(degenerate.clone());
+            warnings.extend(unscaled.clone());
             if !biasable {
                 warnings.push(
-                    "no element has an exponential or Weibull failure law, the only ones failure biasing \
-                     scales: nothing was biased and these are plain estimates (run with --rare off for \
+                    "no failure law or time between shocks is one that failure biasing scales \
+                     (exponential, Weibull, lognormal, gamma): nothing was biased and these are plain estimates (run with --rare off for \
                      the figures left out)"
                         .to_string(),
                 );

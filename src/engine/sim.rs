@@ -22,7 +22,10 @@ use crate::model::{
     Criterion, Discipline, Distribution, ElementId, ElementRole, Expr, GroupMode, Model, Replication,
     Sampler, ServiceKind,
 };
-pub use bias::{DEFAULT_MIXTURE, DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting};
+pub use bias::{
+    DEFAULT_MIXTURE, DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting, biases_anything,
+    scales_hazard,
+};
 
 /// A service's state at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -942,6 +945,9 @@ pub struct Trial {
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
     shock_rngs: Vec<StreamRng>,
+    /// Sequence number of each shock's pending event (0: none); only
+    /// failure biasing reschedules a shock, and only it checks this.
+    shock_seq: Vec<u64>,
     /// Spares on hand in each pool.
     on_hand: Vec<u32>,
     /// Elements waiting for a spare, per pool, first come first served.
@@ -1018,6 +1024,7 @@ impl Trial {
             gates: plan.init.gates.clone(),
             nonfunc: plan.init.nonfunc.clone(),
             shock_rngs: plan.shocks.iter().map(|_| rng::stream(0, 0, 0)).collect(),
+            shock_seq: vec![0; plan.shocks.len()],
             on_hand: plan.pools.iter().map(|p| p.size).collect(),
             spare_waiters: plan
                 .pools
@@ -1401,10 +1408,15 @@ impl Trial {
             let mut top = self.queue.peek_mut().expect("the caller saw an event");
             if t + dt < mission {
                 self.seq += 1;
+                self.shock_seq[k] = self.seq;
                 *top = Reverse(Event::new(t + dt, self.seq, plan.n_elements + k));
             } else {
+                self.shock_seq[k] = 0;
                 PeekMut::pop(top);
             }
+        }
+        if plan.bias.is_some() {
+            self.bias_shock(plan, k, t, dt);
         }
         obs.shock(t, k);
         // Outages it begins are charged to the shock (slot `n + k`), not to a member.
@@ -1430,6 +1442,19 @@ impl Trial {
                 obs.repair_started(t, m);
             }
             self.propagate::<true>(plan, m);
+        }
+    }
+
+    /// Schedules shock `k`'s next strike `dt` after `t` in place of the one
+    /// pending, which becomes stale (failure biasing changed its hazard).
+    fn schedule_shock(&mut self, plan: &Plan, k: usize, t: f64, dt: f64, mission: f64) {
+        if t + dt < mission {
+            self.seq += 1;
+            self.shock_seq[k] = self.seq;
+            self.queue
+                .push(Reverse(Event::new(t + dt, self.seq, plan.n_elements + k)));
+        } else {
+            self.shock_seq[k] = 0;
         }
     }
 
@@ -1655,9 +1680,15 @@ impl Trial {
         for (k, shock) in plan.shocks.iter().enumerate() {
             self.shock_rngs[k] = rng::stream(seed, trial, shock.key);
             let t = shock.interval.sample(&mut self.shock_rngs[k]);
+            if BIAS {
+                self.bias.renew(plan, plan.n_elements + k, t, 0.0);
+            }
             if t < mission {
                 self.seq += 1;
+                self.shock_seq[k] = self.seq;
                 initial.push(Reverse(Event::new(t, self.seq, plan.n_elements + k)));
+            } else {
+                self.shock_seq[k] = 0;
             }
         }
         // Heapify in linear time rather than pushing one by one.
@@ -1724,7 +1755,18 @@ impl Trial {
             } else if slot >= plan.n_elements + plan.shocks.len() {
                 self.spare_arrives(plan, slot - plan.n_elements - plan.shocks.len(), t, mission, obs);
             } else if slot >= plan.n_elements {
-                self.shock(plan, slot - plan.n_elements, t, mission, obs);
+                let k = slot - plan.n_elements;
+                let stale = BIAS && {
+                    let Reverse(ev) = self.queue.peek().expect("the loop saw an event");
+                    ev.seq() != self.shock_seq[k]
+                };
+                if stale {
+                    // Failure biasing rescheduled this shock since.
+                    self.queue.pop();
+                    self.events -= 1;
+                } else {
+                    self.shock(plan, k, t, mission, obs);
+                }
             } else if let Some(step) = self.element_event::<FULL, BIAS>(plan, slot, t, mission) {
                 let e = slot;
                 if step == Step::Failed && self.instant_cause == u32::MAX {

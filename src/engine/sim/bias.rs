@@ -3,36 +3,49 @@
 //! While the system is degraded (at least one element that can fail is not
 //! up: failed, in logistics, waiting for a spare or a crew, under repair,
 //! or dead), the failure hazard of every up element whose failure law is
-//! exponential or Weibull is multiplied by `θ_e ≥ 1`, chosen so that a
+//! exponential, Weibull, lognormal or gamma is multiplied by `θ_e ≥ 1`, and
+//! so is the hazard of the time to the next strike of every common-cause
+//! shock that would find a member up. The factors are chosen so that a
 //! failure is about `p_bias / (1 − p_bias)` times as likely as a repair to
-//! come next, spread evenly over the up elements ("balanced failure
-//! biasing", Shahabuddin 1994). When every element is up, hazards are left
-//! alone. Everything else (repairs, crews, logistics, spares, groups,
-//! shocks, maintenance) keeps its own law.
+//! come next, spread evenly over these failure transitions ("balanced
+//! failure biasing", Shahabuddin 1994). When every element is up, hazards
+//! are left alone. Everything else (repairs, crews, logistics, spares,
+//! groups, maintenance, a shock's chance of failing each member, uniform
+//! and fixed laws) keeps its own law.
 //!
-//! Each biasable element carries its cumulative-hazard budget: the plain
-//! engine samples its age at failure `A`, whose cumulative hazard `E =
-//! H(A)` is a unit exponential; under hazard `θ·h` the element fails when
-//! `Σ θ·ΔH` over its life reaches `E`. When `θ` changes, the budget left is
-//! spent at the new rate, so the age at failure is re-derived with `H⁻¹`
-//! and no extra random draw is needed (hazard in real time is `rate·h(age)`
-//! for a standby that ages at a rate, so ageing standbys are covered).
+//! Each biased element (and shock) carries its cumulative-hazard budget:
+//! the plain engine samples its age at failure `A` (a shock: the time to
+//! its next strike), whose cumulative hazard `E = H(A)` is a unit
+//! exponential; under hazard `θ·h` it fails when `Σ θ·ΔH` over its life
+//! reaches `E`. When `θ` changes, the budget left is spent at the new rate,
+//! so the age at failure is re-derived with `H⁻¹` and no extra random draw
+//! is needed (hazard in real time is `rate·h(age)` for a standby that ages
+//! at a rate, so ageing standbys are covered). `H = −ln S` is computed from
+//! statrs' `erfc` and regularized incomplete gamma functions in whichever
+//! tail keeps its digits; `H⁻¹` from `erfc⁻¹` with Newton steps for the
+//! lognormal and by safeguarded Newton for the gamma.
 //!
 //! A degraded period's likelihood ratio (plain over biased) is
 //! `ℓ = Π_failures 1/θ_e · exp(Σ (θ_e − 1)·ΔH_e)`, the product over the
-//! elements' hazard-driven failures and the sum over the cumulative hazard
-//! they accrued while biased (Glynn & Iglehart 1989; Nakayama &
-//! Shahabuddin 2004 for non-exponential laws). Each period is biased only
-//! with probability `q` (a coin per period, from its own stream), and its
-//! factor is that of the mixture, `1/(q/ℓ + 1 − q) ≤ 1/(1 − q)` (defensive
-//! importance sampling, Hesterberg 1995), so that the product over a long
-//! mission's many periods does not degenerate; `ℓ` is computed along the
-//! path whichever measure drew it. The trial's `L` is the product of its
-//! periods' factors. Its logarithm is kept, and it is brought up to date at
-//! every instant where something is tallied, so that each increment can be
-//! weighted by `L` at the moment it accrues (docs/methodology.md).
+//! hazard-driven failures and shock strikes and the sum over the cumulative
+//! hazard they accrued while biased (Glynn & Iglehart 1989; Nakayama &
+//! Shahabuddin 2004 for non-exponential laws). A member a shock fails adds
+//! nothing: the shock's chance per member is not changed. Each period is
+//! biased only with probability `q` (a coin per period, from its own
+//! stream), and its factor is that of the mixture, `1/(q/ℓ + 1 − q) ≤
+//! 1/(1 − q)` (defensive importance sampling, Hesterberg 1995), so that the
+//! product over a long mission's many periods does not degenerate; `ℓ` is
+//! computed along the path whichever measure drew it. The trial's `L` is
+//! the product of its periods' factors. Its logarithm is kept, and it is
+//! brought up to date at every instant where something is tallied, so that
+//! each increment can be weighted by `L` at the moment it accrues
+//! (docs/methodology.md).
+
+use std::f64::consts::{LN_2, PI, SQRT_2};
 
 use rand::RngExt;
+use statrs::function::erf::{erfc, erfc_inv};
+use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
 
 use super::super::rng::{self, StreamRng};
 use super::{Phase, Plan, Trial};
@@ -45,32 +58,167 @@ const COIN_KEY: &str = "failure bias coin";
 /// A failure law whose hazard can be scaled exactly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Law {
-    /// Not biased (lognormal, gamma, uniform, fixed, or no failure law).
+    /// Not biased (uniform, fixed, or no failure law).
     None,
     /// `H(a) = a / mean`.
     Exponential { mean: f64 },
     /// `H(a) = (a / scale)^shape`.
     Weibull { shape: f64, scale: f64 },
+    /// `H(a) = −ln Φ̄((ln a − mu) / sigma)`.
+    LogNormal { mu: f64, sigma: f64 },
+    /// `H(a) = −ln Q(shape, a / scale)`, `Q` the regularized upper
+    /// incomplete gamma function.
+    Gamma { shape: f64, scale: f64 },
 }
 
 impl Law {
+    /// The law of `d` as far as biasing goes.
+    fn of(d: &Distribution) -> Self {
+        match *d {
+            Distribution::Exponential { mean } => Self::Exponential { mean },
+            Distribution::Weibull { shape, scale } => Self::Weibull { shape, scale },
+            Distribution::LogNormal { mu, sigma } => Self::LogNormal { mu, sigma },
+            Distribution::Gamma { shape, scale } => Self::Gamma { shape, scale },
+            Distribution::Uniform { .. } | Distribution::Fixed { .. } => Self::None,
+        }
+    }
+
+    /// The cumulative hazard `H(age) = −ln S(age)`, accurate in both tails
+    /// (relative to `H` where it is tiny, and to `ln S` where `S` is).
     #[inline]
     fn h(self, age: f64) -> f64 {
         match self {
             Self::None => 0.0,
             Self::Exponential { mean } => age / mean,
             Self::Weibull { shape, scale } => (age / scale).powf(shape),
+            Self::LogNormal { mu, sigma } => {
+                if age <= 0.0 {
+                    return 0.0;
+                }
+                normal_h((age.ln() - mu) / sigma)
+            }
+            Self::Gamma { shape, scale } => {
+                if age <= 0.0 {
+                    return 0.0;
+                }
+                let x = age / scale;
+                if x < shape {
+                    // P(shape, x) is below about one half: ln(1 − P) from P.
+                    -(-gamma_lr(shape, x)).ln_1p()
+                } else {
+                    -gamma_ur(shape, x).ln()
+                }
+            }
         }
     }
 
-    #[inline]
+    /// The age at which the cumulative hazard reaches `x ≥ 0`: `H⁻¹(x)`.
     fn h_inv(self, x: f64) -> f64 {
         match self {
             Self::None => f64::INFINITY,
             Self::Exponential { mean } => x * mean,
             Self::Weibull { shape, scale } => scale * x.powf(1.0 / shape),
+            Self::LogNormal { mu, sigma } => {
+                if x <= 0.0 {
+                    return 0.0;
+                }
+                (mu + sigma * normal_h_inv(x)).exp()
+            }
+            Self::Gamma { shape, scale } => {
+                if x <= 0.0 {
+                    return 0.0;
+                }
+                scale * gamma_h_inv(shape, x)
+            }
         }
     }
+}
+
+/// The standard normal's cumulative hazard at `z`: `−ln Φ̄(z)`, with
+/// `Φ̄(z) = erfc(z/√2)/2` (accurate far into the upper tail) and, below
+/// the median, `−ln(1 − Φ(z))` from `Φ(z) = erfc(−z/√2)/2`.
+#[inline]
+fn normal_h(z: f64) -> f64 {
+    if z > 0.0 {
+        -(0.5 * erfc(z / SQRT_2)).ln()
+    } else {
+        -(-0.5 * erfc(-z / SQRT_2)).ln_1p()
+    }
+}
+
+/// `z` with `normal_h(z) = x > 0`: from `erfc⁻¹` (of the survival above the
+/// median, of the distribution function below it, so that neither loses
+/// digits), polished by Newton steps on `normal_h`, whose derivative is the
+/// hazard `φ(z)/Φ̄(z)`.
+fn normal_h_inv(x: f64) -> f64 {
+    let mut z = if x > LN_2 {
+        SQRT_2 * erfc_inv(2.0 * (-x).exp())
+    } else {
+        -SQRT_2 * erfc_inv(-2.0 * (-x).exp_m1())
+    };
+    for _ in 0..2 {
+        let hz = normal_h(z);
+        let slope = (hz - 0.5 * z * z - 0.5 * (2.0 * PI).ln()).exp();
+        let step = (hz - x) / slope;
+        if !step.is_finite() || step == 0.0 {
+            break;
+        }
+        z -= step;
+    }
+    z
+}
+
+/// `y` with `H(y) = x > 0` for the unit-scale gamma law of shape `k`
+/// (`H(y) = −ln Q(k, y)`): a safeguarded Newton iteration on `u = ln y`
+/// (the derivative is `y · hazard(y)`), kept inside a bracket that is
+/// bisected whenever a Newton step would leave it or stall.
+fn gamma_h_inv(k: f64, x: f64) -> f64 {
+    let law = Law::Gamma { shape: k, scale: 1.0 };
+    let g = |u: f64| law.h(u.exp()) - x;
+    let ln_gamma_k = ln_gamma(k);
+    // H(y) ≈ y^k / Γ(k + 1) near 0 and ≈ y far out: a start close to either.
+    let small = (x.ln() + ln_gamma(k + 1.0)) / k;
+    let mut u = if small < k.ln() { small } else { (x + k).ln() };
+    let (mut lo, mut hi) = (u, u);
+    let mut step = 1.0;
+    while g(lo) > 0.0 {
+        lo -= step;
+        step *= 2.0;
+    }
+    step = 1.0;
+    while g(hi) < 0.0 {
+        hi += step;
+        step *= 2.0;
+    }
+    u = u.clamp(lo, hi);
+    for _ in 0..200 {
+        let y = u.exp();
+        let hy = law.h(y);
+        let f = hy - x;
+        if f == 0.0 {
+            break;
+        }
+        if f < 0.0 {
+            lo = u;
+        } else {
+            hi = u;
+        }
+        let slope = (k * u - y - ln_gamma_k + hy).exp();
+        let newton = u - f / slope;
+        let next = if newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - u).abs() <= 4.0 * f64::EPSILON * u.abs().max(1.0)
+            || hi - lo <= f64::EPSILON * u.abs().max(1.0)
+        {
+            u = next;
+            break;
+        }
+        u = next;
+    }
+    u.exp()
 }
 
 /// How a weighted increment is weighted.
@@ -121,6 +269,28 @@ impl Default for RareOptions {
     }
 }
 
+/// Whether failure biasing scales the hazard of a life drawn from `d`
+/// (exponential, Weibull, lognormal, gamma); uniform and fixed lives keep
+/// their law.
+pub fn scales_hazard(d: &Distribution) -> bool {
+    Law::of(d) != Law::None
+}
+
+/// Whether failure biasing changes anything in `model`: whether some
+/// element's failure law, or some shock's law of the time between shocks,
+/// is one whose hazard it scales ([`scales_hazard`]).
+pub fn biases_anything(model: &Model) -> bool {
+    let scaled = scales_hazard;
+    model
+        .elements
+        .iter()
+        .any(|e| e.life.as_ref().is_some_and(|l| scaled(&l.failure)))
+        || model
+            .common_cause
+            .iter()
+            .any(|c| !c.members.is_empty() && scaled(&c.interval))
+}
+
 /// The change of measure compiled for a plan.
 #[derive(Debug, Clone)]
 pub(crate) struct BiasPlan {
@@ -129,9 +299,11 @@ pub(crate) struct BiasPlan {
     weighting: Weighting,
     /// [`RareOptions::mixture`].
     mixture: f64,
-    /// Each element's failure law as far as biasing goes.
+    /// Each slot's failure law as far as biasing goes: the elements', then
+    /// each shock's law of the time between shocks (shock `k` is slot
+    /// `n_elements + k`, as in the event queue).
     law: Vec<Law>,
-    /// Each element's mean failure rate [1/h] (0 when not biased).
+    /// Each slot's mean failure (or shock) rate [1/h] (0 when not biased).
     rate: Vec<f64>,
     /// Each element's repair rate [1/h] while down: one over its mean
     /// logistics delay plus repair time (0 when not repairable).
@@ -140,6 +312,10 @@ pub(crate) struct BiasPlan {
     can_fail: Vec<bool>,
     /// The elements with a biasable law.
     biased: Vec<u32>,
+    /// The elements (not shocks) in `law`.
+    n_elements: usize,
+    /// The shocks with a biasable law, and their members.
+    shocks: Vec<(u32, Vec<u32>)>,
 }
 
 impl BiasPlan {
@@ -152,11 +328,7 @@ impl BiasPlan {
         for (e, el) in model.elements.iter().enumerate() {
             let Some(life) = &el.life else { continue };
             can_fail[e] = true;
-            law[e] = match life.failure {
-                Distribution::Exponential { mean } => Law::Exponential { mean },
-                Distribution::Weibull { shape, scale } => Law::Weibull { shape, scale },
-                _ => Law::None,
-            };
+            law[e] = Law::of(&life.failure);
             if law[e] != Law::None {
                 rate[e] = 1.0 / life.failure.mean();
             }
@@ -169,6 +341,19 @@ impl BiasPlan {
             .filter(|&e| law[e] != Law::None)
             .map(|e| e as u32)
             .collect();
+        let mut shocks = Vec::new();
+        for (k, c) in model.common_cause.iter().enumerate() {
+            let l = Law::of(&c.interval);
+            law.push(l);
+            rate.push(if l == Law::None {
+                0.0
+            } else {
+                1.0 / c.interval.mean()
+            });
+            if l != Law::None && !c.members.is_empty() {
+                shocks.push((k as u32, c.members.iter().map(|&m| m as u32).collect()));
+            }
+        }
         Self {
             odds: opts.p_bias / (1.0 - opts.p_bias),
             weighting: opts.weighting,
@@ -178,6 +363,8 @@ impl BiasPlan {
             repair_rate,
             can_fail,
             biased,
+            n_elements: n,
+            shocks,
         }
     }
 
@@ -186,7 +373,7 @@ impl BiasPlan {
     }
 }
 
-/// One element's biasing state.
+/// One element's (or shock's) biasing state.
 #[derive(Debug, Clone, Copy, Default)]
 struct BiasEl {
     /// Hazard multiplier of the biased measure in the current state (in
@@ -412,11 +599,12 @@ impl Trial {
         self.bias.ends_fold_at = FOLD_FROM;
     }
 
-    /// Element `e`'s age at `t` [h], given that it is up.
+    /// Element `e`'s age at `t` [h], given that it is up (for shock slot
+    /// `e`, the time since it last struck).
     #[inline]
     fn bias_age(&self, plan: &Plan, e: usize, t: f64) -> f64 {
         let b = &self.bias.el[e];
-        if plan.aging[e] {
+        if e < plan.n_elements && plan.aging[e] {
             let a = &self.aging[e];
             b.target - (a.left - a.rate * (t - a.since))
         } else {
@@ -454,13 +642,34 @@ impl Trial {
         b.theta = 1.0;
     }
 
-    /// Brings `L` up to `t`: every biased up element's accrued hazard is charged.
+    /// Shock `k` struck at `t` by its own hazard, which puts `1/θ` in the
+    /// likelihood ratio, and drew `dt` [h] as the time to its next strike.
+    pub(super) fn bias_shock(&mut self, plan: &Plan, k: usize, t: f64, dt: f64) {
+        let slot = plan.n_elements + k;
+        if bias_plan(plan).law[slot] == Law::None {
+            return;
+        }
+        self.bias_advance(plan, slot, t);
+        self.bias.log_ell -= self.bias.el[slot].theta.ln();
+        self.bias.renew(plan, slot, dt, t);
+        // Its next strike is due under the factor of the state it struck in.
+        self.bias.changed = true;
+    }
+
+    /// Brings `L` up to `t`: every biased up element's (and every shock's)
+    /// accrued hazard is charged.
     pub(super) fn bias_update(&mut self, plan: &Plan, t: f64) {
         let b = bias_plan(plan);
         for &e in &b.biased {
             let e = e as usize;
             if self.el[e].phase == Phase::Up && self.bias.el[e].theta != 1.0 {
                 self.bias_advance(plan, e, t);
+            }
+        }
+        for (k, _) in &b.shocks {
+            let slot = b.n_elements + *k as usize;
+            if self.bias.el[slot].theta != 1.0 {
+                self.bias_advance(plan, slot, t);
             }
         }
         self.bias.l = (self.bias.log_done + self.period_log_l(plan)).exp();
@@ -470,6 +679,11 @@ impl Trial {
     /// biased measure (weight `q`) and the plain one, `−ln(q/ℓ + 1 − q)`.
     fn period_log_l(&self, plan: &Plan) -> f64 {
         mixture_log_l(bias_plan(plan).mixture, self.bias.log_ell)
+    }
+
+    /// Whether a shock on `members` would find one of them up.
+    fn strikes_any(&self, members: &[u32]) -> bool {
+        members.iter().any(|&m| self.el[m as usize].phase == Phase::Up)
     }
 
     /// After an instant in which an element went down or came back: each
@@ -494,6 +708,11 @@ impl Trial {
             .iter()
             .filter(|&&e| self.el[e as usize].phase == Phase::Up)
             .count();
+        // A shock is one more failure transition while it can strike a
+        // member that is up; with none up its strikes change nothing, and
+        // biasing them would only add to the variance of the ratio.
+        let shocks_live = b.shocks.iter().filter(|(_, ms)| self.strikes_any(ms)).count();
+        let transitions = (up + shocks_live) as f64;
         if down > 0 && !self.bias.in_period {
             // A degraded period begins: biased or plain, at random.
             self.bias.in_period = true;
@@ -504,8 +723,8 @@ impl Trial {
             if self.el[e].phase != Phase::Up {
                 continue;
             }
-            let theta = if down > 0 && up > 0 {
-                (b.odds * repair / (up as f64 * b.rate[e])).max(1.0)
+            let theta = if down > 0 {
+                (b.odds * repair / (transitions * b.rate[e])).max(1.0)
             } else {
                 1.0
             };
@@ -540,6 +759,29 @@ impl Trial {
                 self.el[e].pending_seq = 0;
             }
         }
+        for (k, members) in &b.shocks {
+            let k = *k as usize;
+            let slot = b.n_elements + k;
+            let theta = if down > 0 && self.strikes_any(members) {
+                (b.odds * repair / (transitions * b.rate[slot])).max(1.0)
+            } else {
+                1.0
+            };
+            if theta == self.bias.el[slot].theta {
+                continue;
+            }
+            self.bias_advance(plan, slot, t);
+            self.bias.el[slot].theta = theta;
+            if !self.bias.on {
+                continue;
+            }
+            let law = b.law[slot];
+            let age = self.bias_age(plan, slot, t);
+            let st = &mut self.bias.el[slot];
+            st.target = law.h_inv(st.h_last + st.budget / theta).max(age);
+            let dt = st.target - age;
+            self.schedule_shock(plan, k, t, dt, mission);
+        }
         if down == 0 && self.bias.in_period {
             // The period ended (every element up, every theta back to 1):
             // its likelihood ratio is settled.
@@ -572,6 +814,120 @@ mod tests {
             }
         }
         assert_eq!(Law::None.h(5.0), 0.0);
+    }
+
+    /// Lognormal and gamma laws whose tails reach far past any age a trial meets.
+    const HEAVY: [Law; 5] = [
+        Law::LogNormal { mu: 3.0, sigma: 0.4 },
+        Law::LogNormal { mu: 9.0, sigma: 2.5 },
+        Law::Gamma {
+            shape: 0.3,
+            scale: 700.0,
+        },
+        Law::Gamma {
+            shape: 3.0,
+            scale: 50.0,
+        },
+        Law::Gamma {
+            shape: 40.0,
+            scale: 2.0,
+        },
+    ];
+
+    #[test]
+    fn lognormal_and_gamma_hazards_invert_in_both_tails() {
+        // From a cumulative hazard of 1e-12 (far below the median) to 600
+        // (a survival of e^-600): the age found gives back the hazard asked for.
+        for law in HEAVY {
+            for x in [
+                1e-12, 1e-6, 0.01, 0.5, 0.69, 0.7, 1.0, 3.0, 20.0, 45.0, 200.0, 600.0,
+            ] {
+                let age = law.h_inv(x);
+                assert!(age > 0.0 && age.is_finite(), "{law:?} at {x}: age {age}");
+                let back = law.h(age);
+                assert!((back / x - 1.0).abs() < 1e-9, "{law:?}: H(H⁻¹({x})) = {back}");
+            }
+            assert_eq!(law.h(0.0), 0.0);
+            assert_eq!(law.h_inv(0.0), 0.0);
+        }
+    }
+
+    #[test]
+    fn gamma_hazard_matches_its_closed_form_for_whole_shapes() {
+        // Q(k, y) = e^-y Σ_{j<k} y^j/j! for whole k: H = y − ln Σ, exact
+        // far into the tail, where 1 − P would have lost every digit; near
+        // 0, H = −ln(1 − P) from P = e^-y Σ_{j≥k} y^j/j!, which does not cancel.
+        for k in [1u32, 2, 3, 7] {
+            let law = Law::Gamma {
+                shape: f64::from(k),
+                scale: 10.0,
+            };
+            for y in [1e-8, 1e-3, 0.5, 2.0, 9.0, 60.0, 400.0] {
+                let mut term = 1.0;
+                let mut below = 1.0;
+                for j in 1..k {
+                    term *= y / f64::from(j);
+                    below += term;
+                }
+                let exact = if y <= 2.0 {
+                    let mut above = 0.0;
+                    for j in k..k + 60 {
+                        term *= y / f64::from(j);
+                        above += term;
+                    }
+                    -(-(-y).exp() * above).ln_1p()
+                } else {
+                    y - below.ln()
+                };
+                let got = law.h(10.0 * y);
+                assert!(
+                    (got / exact - 1.0).abs() < 1e-9,
+                    "gamma k {k} at {y}: {got} against {exact}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lognormal_hazard_matches_the_normal_tail_expansion() {
+        // Φ̄(z) = φ(z)/z · (1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸ − …) for large z
+        // (Abramowitz & Stegun 26.2.12); at z ≥ 20 five terms give 1e-12.
+        let (mu, sigma) = (2.0, 0.8);
+        let law = Law::LogNormal { mu, sigma };
+        for z in [20.0f64, 25.0, 35.0] {
+            let z2 = z * z;
+            let series = 1.0 - 1.0 / z2 + 3.0 / z2.powi(2) - 15.0 / z2.powi(3) + 105.0 / z2.powi(4);
+            let exact = 0.5 * z2 + (2.0 * PI).sqrt().ln() + z.ln() - series.ln();
+            let got = law.h((mu + sigma * z).exp());
+            assert!((got / exact - 1.0).abs() < 1e-10, "z {z}: {got} against {exact}");
+        }
+        // Below the median: H = Φ(z) (1 + Φ(z)/2 + …) with Φ(−8) = 6.22096057427178e-16.
+        let got = law.h((mu - 8.0 * sigma).exp());
+        assert!((got / 6.220_960_574_271_78e-16 - 1.0).abs() < 1e-9, "{got}");
+    }
+
+    #[test]
+    fn the_hazard_of_a_sampled_age_is_a_unit_exponential() {
+        // The budget E = H(A) of an age drawn by the engine's own sampler
+        // must be a unit exponential for the change of measure to be exact:
+        // its mean, and its tail P(E > 4) = e^-4.
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        let n = 100_000;
+        for d in [
+            Distribution::lognormal_median_sigma(30.0, 1.2).unwrap(),
+            Distribution::gamma_mean(0.5, 400.0).unwrap(),
+            Distribution::gamma_mean(4.0, 90.0).unwrap(),
+        ] {
+            let (law, s) = (Law::of(&d), d.sampler());
+            let es: Vec<f64> = (0..n).map(|_| law.h(s.sample(&mut rng))).collect();
+            let mean = es.iter().sum::<f64>() / n as f64;
+            assert!((mean - 1.0).abs() < 4.0 / (n as f64).sqrt(), "{d:?}: mean {mean}");
+            let tail = es.iter().filter(|&&e| e > 4.0).count() as f64 / n as f64;
+            let p = (-4.0f64).exp();
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((tail - p).abs() < 4.0 * se, "{d:?}: P(E > 4) = {tail}");
+        }
     }
 
     #[test]
