@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Estimate, RunSummary};
+use super::{Estimate, Method, RunSummary};
 use crate::model::Model;
 
 /// What a target constrains.
@@ -152,6 +152,17 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 },
             };
             d.estimate = Some(est);
+            // A biased run that has seen no outage of the service has
+            // weighted sums of zero: an interval of width zero that says
+            // nothing about the design, not a bound to decide from.
+            if run.method == Method::FailureBiasing && svc.outages_observed == 0 {
+                d.reason = Some(
+                    "no outage was seen in the failure-biased trials: the weighted interval says \
+                     nothing yet"
+                        .into(),
+                );
+                return d;
+            }
             // Every interval is valid however few outages were seen (with
             // none, a one-sided bound that allows for an outage as long as
             // the mission), so no minimum count: a design that is

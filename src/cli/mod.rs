@@ -197,9 +197,21 @@ pub struct CheckArgs {
     #[arg(
         long,
         value_name = "RESULT",
-        conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads"]
+        conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads", "rare", "rare_bias"]
     )]
     pub result: Option<PathBuf>,
+    /// Rare-event simulation, as for `run`: `auto` runs a plain pilot (the
+    /// first trials of the first look, at most 2,000) and switches to
+    /// failure biasing when it projects too few outages for one look's
+    /// intervals (it stays plain, with a note, with --plot or --html);
+    /// `on` biases from the start, `off` never.
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
+    pub rare: Rare,
+    /// With `--rare on` or `auto`: the probability, aimed for, that the next
+    /// event of a biased degraded system is a failure (between 0 and 1;
+    /// default 0.2).
+    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
+    pub rare_bias: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -355,18 +367,24 @@ pub struct RunArgs {
     /// while the system is degraded (failure biasing) and weights every
     /// trial by its likelihood ratio, for designs whose outages plain
     /// simulation almost never sees (docs/methodology.md); `off` is plain
-    /// Monte Carlo.
-    #[arg(long, value_enum, default_value_t = Rare::Off)]
+    /// Monte Carlo; `auto` runs a plain pilot of the first 2,000 trials and
+    /// switches to biasing when it projects too few outages for the
+    /// intervals (it stays plain, with a note, where biasing cannot be used
+    /// yet: --shard, --precision, --plot, --html).
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
-    /// With `--rare on`: the probability, aimed for, that the next event of
-    /// a biased degraded system is a failure (between 0 and 1; default 0.2).
+    /// With `--rare on` or `auto`: the probability, aimed for, that the next
+    /// event of a biased degraded system is a failure (between 0 and 1;
+    /// default 0.2).
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
 }
 
-/// Whether `run` simulates rare events by failure biasing.
+/// Whether `run` and `check` simulate rare events by failure biasing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Rare {
+    /// Plain, unless a plain pilot sees too few outages: then failure biasing.
+    Auto,
     /// Failure biasing (importance sampling).
     On,
     /// Plain Monte Carlo.
@@ -382,36 +400,111 @@ fn parse_p_bias(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The failure-biasing settings of `run`, or why they cannot be honoured:
-/// what `--rare on` does not support yet is refused rather than run plain.
-fn rare_options(args: &RunArgs) -> anyhow::Result<Option<engine::RareOptions>> {
-    if args.rare == Rare::Off {
-        if args.rare_bias.is_some() {
-            anyhow::bail!("--rare-bias needs --rare on: it sets how strongly failures are biased");
+/// What `--rare` asks of a command, checked against its other flags.
+#[derive(Debug)]
+enum RareRequest {
+    /// Plain Monte Carlo.
+    Off,
+    /// Failure biasing with these settings.
+    On(engine::RareOptions),
+    /// A plain pilot decides; biasing with `opts` if it switches, unless a
+    /// flag in `blocked` (which biasing cannot honour yet) keeps it plain.
+    Auto {
+        opts: engine::RareOptions,
+        blocked: Vec<&'static str>,
+    },
+}
+
+/// The failure-biasing settings of `run` or `check`, or why they cannot be
+/// honoured: what `--rare on` does not support yet (`unsupported`: given,
+/// flag) is refused; under `auto` it keeps the command plain.
+fn rare_request(
+    rare: Rare,
+    bias: Option<f64>,
+    unsupported: &[(bool, &'static str)],
+) -> anyhow::Result<RareRequest> {
+    let opts = engine::RareOptions {
+        p_bias: bias.unwrap_or(engine::DEFAULT_P_BIAS),
+        ..Default::default()
+    };
+    let blocked: Vec<&'static str> = unsupported
+        .iter()
+        .filter_map(|&(given, flag)| given.then_some(flag))
+        .collect();
+    match rare {
+        Rare::Off => {
+            if bias.is_some() {
+                anyhow::bail!(
+                    "--rare-bias cannot be used with --rare off: it sets how strongly failures are biased \
+                     (with --rare on or auto)"
+                );
+            }
+            Ok(RareRequest::Off)
         }
-        return Ok(None);
+        Rare::On if !blocked.is_empty() => anyhow::bail!(
+            "--rare on cannot be used with {} yet: failure-biased runs do not support {} in this \
+             version; drop {} or run with --rare off",
+            blocked.join(", "),
+            unsupported_words(&blocked),
+            if blocked.len() == 1 { "it" } else { "them" }
+        ),
+        Rare::On => Ok(RareRequest::On(opts)),
+        Rare::Auto => Ok(RareRequest::Auto { opts, blocked }),
     }
-    let refused: Vec<&str> = [
-        (args.shard.is_some(), "--shard"),
-        (args.precision.is_some(), "--precision"),
-        (args.out.plot.is_some(), "--plot"),
-        (args.out.html.is_some(), "--html"),
-    ]
-    .into_iter()
-    .filter_map(|(given, flag)| given.then_some(flag))
-    .collect();
-    if !refused.is_empty() {
-        anyhow::bail!(
-            "--rare on cannot be used with {} yet: failure-biased runs do not support sharding, \
-             a precision target, plots or HTML reports in this version; drop {} or run with --rare off",
-            refused.join(", "),
-            if refused.len() == 1 { "it" } else { "them" }
+}
+
+/// What the flags that biasing cannot honour yet ask for, in words.
+fn unsupported_words(flags: &[&str]) -> String {
+    let words: Vec<&str> = flags
+        .iter()
+        .map(|f| match *f {
+            "--shard" => "sharding",
+            "--precision" => "a precision target",
+            "--plot" => "plots",
+            "--html" => "HTML reports",
+            other => other,
+        })
+        .collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Settles `--rare auto` from its pilot's choice: failure biasing (`opts`)
+/// or plain (`None`), with a note on standard error unless `quiet` when
+/// the pilot saw too few outages (biasing chosen, or kept plain by a flag
+/// in `blocked` or by the model).
+fn settle_auto(
+    auto: &analysis::rare::Auto,
+    opts: engine::RareOptions,
+    blocked: &[&str],
+    quiet: bool,
+) -> Option<engine::RareOptions> {
+    if !auto.bias {
+        if auto.few && !quiet {
+            note!("redsim: --rare auto: {}: plain simulation", auto.why);
+        }
+        return None;
+    }
+    if blocked.is_empty() {
+        if !quiet {
+            note!("redsim: --rare auto: {}: failure biasing", auto.why);
+        }
+        return Some(opts);
+    }
+    if !quiet {
+        note!(
+            "redsim: --rare auto: {}; failure biasing does not support {} ({}) yet: plain simulation \
+             (drop {} for biasing)",
+            auto.why,
+            unsupported_words(blocked),
+            blocked.join(", "),
+            if blocked.len() == 1 { "it" } else { "them" }
         );
     }
-    Ok(Some(engine::RareOptions {
-        p_bias: args.rare_bias.unwrap_or(engine::DEFAULT_P_BIAS),
-        ..Default::default()
-    }))
+    None
 }
 
 /// How a report is written: shared by `run`, `compare`, `sweep`, `merge` and `report`.
@@ -1049,6 +1142,11 @@ fn parse_target(model: &crate::model::Model, spec: &str) -> anyhow::Result<analy
 
 fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     use analysis::check::{self as chk, Verdict};
+    let req = rare_request(
+        args.rare,
+        args.rare_bias,
+        &[(args.plot.is_some(), "--plot"), (args.html.is_some(), "--html")],
+    )?;
     let sc = load_set(&args.file, &args.set)?;
     let m = &sc.model;
     let mut targets = chk::scenario_targets(m);
@@ -1096,24 +1194,78 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
     let mut stopped = "decided";
     let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
+    let base = RunConfig {
+        seed,
+        first_trial: 0,
+        trials: 0,
+        threads: args.threads.map(|t| t as usize),
+    };
+    let ends = engine::checkpoints(args.max_trials);
+    // Under --rare auto, a plain pilot (the start of the first look, kept
+    // when the check stays plain) decides, for the services with a
+    // simulated target, at one look's confidence.
+    let mut rare = None;
+    let mut out_of_time_in_pilot = false;
+    match req {
+        _ if !needs_simulation => {}
+        RareRequest::Off => {}
+        RareRequest::On(opts) => rare = Some(opts),
+        RareRequest::Auto { opts, blocked } => {
+            match analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|_| {}, &out_of_time)? {
+                None => out_of_time_in_pilot = true,
+                Some(head) => {
+                    let mut pilot = engine::Tally::new(m.services.len());
+                    head.iter().for_each(|t| pilot.merge(t));
+                    let mut services: Vec<usize> = targets
+                        .iter()
+                        .filter(|t| t.metric.simulated())
+                        .map(|t| t.service)
+                        .collect();
+                    services.sort_unstable();
+                    services.dedup();
+                    rare = settle_auto(
+                        &analysis::rare::choose(m, &pilot, &services, looks_at[0], per_look),
+                        opts,
+                        &blocked,
+                        args.quiet,
+                    );
+                    if rare.is_none() {
+                        bar.inc(pilot.trials);
+                        tally = pilot;
+                        segments = head;
+                    }
+                }
+            }
+        }
+    }
     for (i, &upto) in looks_at.iter().enumerate() {
-        if needs_simulation {
+        if out_of_time_in_pilot {
+            stopped = "max_time";
+            break;
+        }
+        // The pilot may have run the whole first look.
+        if needs_simulation && upto > tally.trials {
             let cfg = RunConfig {
-                seed,
                 first_trial: tally.trials,
                 trials: upto - tally.trials,
-                threads: args.threads.map(|t| t as usize),
+                ..base.clone()
             };
             bar.set_length(upto);
-            let ends = engine::checkpoints(args.max_trials);
-            let Some(parts) = engine::run_segmented_until(m, &cfg, &ends, &|k| bar.inc(k), &out_of_time)?
-            else {
+            let parts = match &rare {
+                Some(opts) => engine::run_rare_until(m, &cfg, opts, &ends, &|k| bar.inc(k), &out_of_time)?,
+                None => engine::run_segmented_until(m, &cfg, &ends, &|k| bar.inc(k), &out_of_time)?,
+            };
+            let Some(parts) = parts else {
                 stopped = "max_time";
                 break;
             };
-            for part in parts {
-                tally.merge(&part);
-                segments.push(part);
+            parts.iter().for_each(|part| tally.merge(part));
+            // Looks end segments of their own; a pilot that ended inside
+            // the first look does not.
+            if i == 0 {
+                analysis::rare::join_segments(&mut segments, parts, cfg.first_trial, &ends);
+            } else {
+                segments.extend(parts);
             }
         }
         let summary = analysis::summarize_with(m, &tally, per_look, &exact);
@@ -1193,6 +1345,12 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         scenario: &prov,
         seed,
         trials: tally.trials,
+        method: if rare.is_some() || tally.weighted.is_some() {
+            analysis::Method::FailureBiasing
+        } else {
+            analysis::Method::Plain
+        }
+        .as_str(),
         confidence: args.confidence,
         confidence_per_look: per_look,
         looks,
@@ -1502,13 +1660,40 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let rare = rare_options(args)?;
+    let req = rare_request(
+        args.rare,
+        args.rare_bias,
+        &[
+            (args.shard.is_some(), "--shard"),
+            (args.precision.is_some(), "--precision"),
+            (args.out.plot.is_some(), "--plot"),
+            (args.out.html.is_some(), "--html"),
+        ],
+    )?;
     let sc = load_set(&args.file, &args.set)?;
+    let m = &sc.model;
+    let all: Vec<usize> = (0..m.services.len()).collect();
+    let never = || false;
     if let Some(spec) = args.shard {
         if args.precision.is_some() {
             anyhow::bail!(
                 "--precision cannot be used with --shard: it decides the number of trials as it goes, \
                  which shards run apart cannot agree on; give the total with --trials"
+            );
+        }
+        // Shards run plain for now; the pilot (the same trials for every
+        // shard) only tells whether a note is due.
+        if let RareRequest::Auto { opts, blocked } = req
+            && !args.quiet
+        {
+            let cfg = args.sim.config();
+            let pilot = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &[], &|_| {}, &never)?
+                .expect("a run that is never stopped ends");
+            settle_auto(
+                &analysis::rare::choose(m, &pilot[0], &all, args.sim.trials, args.sim.confidence),
+                opts,
+                &blocked,
+                false,
             );
         }
         return shard::run(args, &sc, spec);
@@ -1517,6 +1702,37 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
     let cfg = args.sim.config();
+    // Segments end at the checkpoints of the run's trials, or, when they
+    // double until a precision is reached, of --max-trials (and at each
+    // batch's end).
+    let ends = engine::checkpoints(match args.precision {
+        Some(_) => args.max_trials,
+        None => args.sim.trials,
+    });
+    let started = std::time::Instant::now();
+    // Under --rare auto the pilot is the start of the plain run: kept when
+    // the run stays plain.
+    let (rare, head) = match req {
+        RareRequest::Off => (None, Vec::new()),
+        RareRequest::On(opts) => (Some(opts), Vec::new()),
+        RareRequest::Auto { opts, blocked } => {
+            let head = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|_| {}, &never)?
+                .expect("a run that is never stopped ends");
+            let mut pilot = engine::Tally::new(m.services.len());
+            head.iter().for_each(|t| pilot.merge(t));
+            let chosen = settle_auto(
+                &analysis::rare::choose(m, &pilot, &all, args.sim.trials, args.sim.confidence),
+                opts,
+                &blocked,
+                args.quiet,
+            );
+            match chosen {
+                Some(opts) => (Some(opts), Vec::new()),
+                None => (None, head),
+            }
+        }
+    };
+    let done: u64 = head.iter().map(|t| t.trials).sum();
     if !args.quiet {
         note!(
             "redsim: {} trials{}{}, seed {} (--seed to change), generator {}",
@@ -1536,28 +1752,34 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         );
     }
     let bar = Progress::new(args.quiet, args.sim.trials);
-    let started = std::time::Instant::now();
+    bar.inc(done);
     let segments = match args.precision {
-        None if rare.is_some() => engine::run_rare(
-            &sc.model,
-            &cfg,
-            rare.as_ref().expect("checked"),
-            &engine::checkpoints(args.sim.trials),
-            &|k| bar.inc(k),
-        )?,
-        None => engine::run_segmented(&sc.model, &cfg, &engine::checkpoints(args.sim.trials), &|k| {
-            bar.inc(k)
-        })?,
+        None if rare.is_some() => {
+            engine::run_rare(m, &cfg, rare.as_ref().expect("checked"), &ends, &|k| bar.inc(k))?
+        }
+        None => {
+            let mut segments = head;
+            if done < args.sim.trials {
+                let rest = RunConfig {
+                    first_trial: done,
+                    trials: args.sim.trials - done,
+                    ..cfg.clone()
+                };
+                let more = engine::run_segmented(m, &rest, &ends, &|k| bar.inc(k))?;
+                analysis::rare::join_segments(&mut segments, more, done, &ends);
+            }
+            segments
+        }
         Some(p) => {
             // Batches double until the precision is reached; trials are
             // numbered across batches, so the result is that of one run.
             // The total is not known in advance: segments end at the
             // checkpoints of --max-trials and at each batch's end.
-            let ends = engine::checkpoints(args.max_trials);
-            let mut segments = Vec::new();
-            let mut tally = engine::Tally::new(sc.model.services.len());
+            let mut segments = head;
+            let mut tally = engine::Tally::new(m.services.len());
+            segments.iter().for_each(|t| tally.merge(t));
             // The exact values do not change from batch to batch.
-            let exact = analysis::structure::exact_all(&sc.model, analysis::structure::RUN_EXACT_WORK).0;
+            let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
             for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
                 bar.set_length(upto);
                 let batch = RunConfig {
@@ -1565,13 +1787,22 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     trials: upto - tally.trials,
                     ..cfg.clone()
                 };
-                for part in engine::run_segmented(&sc.model, &batch, &ends, &|k| bar.inc(k))? {
-                    tally.merge(&part);
-                    segments.push(part);
+                let at = tally.trials;
+                // The pilot may have run the whole first batch.
+                if batch.trials > 0 {
+                    let more = engine::run_segmented(m, &batch, &ends, &|k| bar.inc(k))?;
+                    more.iter().for_each(|t| tally.merge(t));
+                    // Batches end segments of their own; a pilot that
+                    // ended inside the first batch does not.
+                    if at == done && done < args.sim.trials {
+                        analysis::rare::join_segments(&mut segments, more, at, &ends);
+                    } else {
+                        segments.extend(more);
+                    }
                 }
                 if precise_enough(
-                    &sc.model,
-                    &analysis::summarize_with(&sc.model, &tally, args.sim.confidence, &exact),
+                    m,
+                    &analysis::summarize_with(m, &tally, args.sim.confidence, &exact),
                     p,
                 ) {
                     break;
@@ -1579,8 +1810,8 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             }
             if !args.quiet {
                 let done = precise_enough(
-                    &sc.model,
-                    &analysis::summarize_with(&sc.model, &tally, args.sim.confidence, &exact),
+                    m,
+                    &analysis::summarize_with(m, &tally, args.sim.confidence, &exact),
                     p,
                 );
                 note!(
@@ -1603,7 +1834,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     }
     let prov = provenance(&args.file, &sc);
     let result = RunResult {
-        model: &sc.model,
+        model: m,
         provenance: &prov,
         seed: args.sim.seed,
         segments: &segments,
