@@ -350,3 +350,30 @@ fn the_pilot_is_the_same_trials_whatever_part_of_the_run_is_asked_for() {
     assert_eq!(at_zero[0].trials, PILOT_TRIALS);
     assert_eq!(at_zero, pilot(5_000, 2));
 }
+
+#[test]
+fn a_biased_check_whose_weights_degenerated_decides_nothing() {
+    // Sixty nodes over 50 years: thousands of degraded periods a trial,
+    // and the likelihood ratio, a product over them, collapses to 0. The
+    // weighted interval is then narrow and far off: it met a goal at the
+    // design's plain availability (about 99.66 %).
+    let fleet = scenario("fleet-one-crew.json");
+    let (code, json, _) = check_json(&[
+        &fleet,
+        "--set",
+        "mission=50y",
+        "--target",
+        "storage=99.6565%",
+        "--rare",
+        "on",
+        "--first-trials",
+        "64",
+        "--max-trials",
+        "64",
+        "-q",
+    ]);
+    assert_eq!(code, 3, "{json}");
+    let d = &json["decisions"][0];
+    assert_eq!(d["verdict"], "undecided", "{json}");
+    assert!(d["reason"].as_str().unwrap().contains("degenerated"), "{json}");
+}
