@@ -472,6 +472,13 @@ fn unsupported_words(flags: &[&str]) -> String {
     }
 }
 
+/// The progress of the plain pilot of `--rare auto` for an estimate on `trials` trials.
+fn pilot_progress(quiet: bool, trials: u64) -> Progress {
+    let bar = Progress::new(quiet, analysis::rare::pilot_trials(trials));
+    bar.set_message("(plain pilot of --rare auto)".into());
+    bar
+}
+
 /// Settles `--rare auto` from its pilot's choice: failure biasing (`opts`)
 /// or plain (`None`), with a note on standard error unless `quiet` when
 /// the pilot saw too few outages (biasing chosen, or kept plain by a flag
@@ -1211,7 +1218,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         RareRequest::Off => {}
         RareRequest::On(opts) => rare = Some(opts),
         RareRequest::Auto { opts, blocked } => {
-            match analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|_| {}, &out_of_time)? {
+            let pilot_bar = pilot_progress(args.quiet, looks_at[0]);
+            let head =
+                analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|k| pilot_bar.inc(k), &out_of_time)?;
+            pilot_bar.finish();
+            match head {
                 None => out_of_time_in_pilot = true,
                 Some(head) => {
                     let mut pilot = engine::Tally::new(m.services.len());
@@ -1224,7 +1235,8 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                     services.sort_unstable();
                     services.dedup();
                     rare = settle_auto(
-                        &analysis::rare::choose(m, &pilot, &services, looks_at[0], per_look),
+                        // At the overall confidence: see docs/methodology.md.
+                        &analysis::rare::choose(m, &pilot, &services, looks_at[0], args.confidence),
                         opts,
                         &blocked,
                         args.quiet,
@@ -1716,8 +1728,11 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         RareRequest::Off => (None, Vec::new()),
         RareRequest::On(opts) => (Some(opts), Vec::new()),
         RareRequest::Auto { opts, blocked } => {
-            let head = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|_| {}, &never)?
-                .expect("a run that is never stopped ends");
+            let pilot_bar = pilot_progress(args.quiet, args.sim.trials);
+            let head =
+                analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|k| pilot_bar.inc(k), &never)?
+                    .expect("a run that is never stopped ends");
+            pilot_bar.finish();
             let mut pilot = engine::Tally::new(m.services.len());
             head.iter().for_each(|t| pilot.merge(t));
             let chosen = settle_auto(
