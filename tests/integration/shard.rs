@@ -68,7 +68,10 @@ fn run_shards_merge_to_the_single_run_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let s = scenario("seed-network.json");
-    let cmd = ["run", &s, "--trials", "1001", "--seed", "7", "-q"];
+    // Plain (shards run plain for now; --rare auto would bias the single run).
+    let cmd = [
+        "run", &s, "--trials", "1001", "--seed", "7", "-q", "--rare", "off",
+    ];
     let table = ok(d, &cmd);
     let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
     let whole = d.join("whole.json").display().to_string();
@@ -84,7 +87,7 @@ fn run_shards_merge_to_the_single_run_byte_for_byte() {
         assert_eq!(ok(d, &["report", &result]), table);
     }
     // More shards than trials: some shards hold none.
-    let small = ["run", &s, "--trials", "5", "--seed", "7", "-q"];
+    let small = ["run", &s, "--trials", "5", "--seed", "7", "-q", "--rare", "off"];
     let files = shards(d, &small, 8);
     assert_eq!(merge(d, &files, &[]), ok(d, &small));
     let empty = &files[0];
@@ -103,7 +106,7 @@ fn every_statistic_survives_the_file() {
         "db-async-replication.json",
     ] {
         let s = scenario(name);
-        let cmd = ["run", &s, "--trials", "600", "--seed", "3", "-q"];
+        let cmd = ["run", &s, "--trials", "600", "--seed", "3", "-q", "--rare", "off"];
         let files = shards(d, &cmd, 3);
         let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
         assert_eq!(merge(d, &files, &["--format", "json"]), json, "{name}");
