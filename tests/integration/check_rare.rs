@@ -377,3 +377,15 @@ fn a_biased_check_whose_weights_degenerated_decides_nothing() {
     assert_eq!(d["verdict"], "undecided", "{json}");
     assert!(d["reason"].as_str().unwrap().contains("degenerated"), "{json}");
 }
+
+#[test]
+fn check_leaves_a_design_with_many_outages_plain() {
+    // The seed network shows 274 outages in its first 2,000 trials: plain,
+    // decided as before (the threshold is at the overall confidence; at one
+    // look's 99.5 % it was biased).
+    let (code, json, err) = check_json(&[&scenario("seed-network.json"), "--target", "app=99.95%"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["method"], "plain");
+    assert_eq!(json["trials"], 8000);
+    assert!(!err.contains("--rare auto"), "{err}");
+}
