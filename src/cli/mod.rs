@@ -345,8 +345,8 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Run until the relative half-width of every service's unavailability
-    /// interval is at most this (e.g. 5% or 0.05): `--trials` first, then
-    /// doubling, up to `--max-trials`.
+    /// interval (the weighted one under failure biasing) is at most this
+    /// (e.g. 5% or 0.05): `--trials` first, then doubling, up to `--max-trials`.
     #[arg(long, value_parser = parse_precision)]
     pub precision: Option<f64>,
     /// With `--precision`: the most trials to run.
@@ -370,7 +370,7 @@ pub struct RunArgs {
     /// Monte Carlo; `auto` runs a plain pilot of the first 2,000 trials and
     /// switches to biasing when it projects too few outages for the
     /// intervals (it stays plain, with a note, where biasing cannot be used
-    /// yet: --shard, --precision, --plot, --html).
+    /// yet: --shard, --plot, --html).
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: the probability, aimed for, that the next
@@ -1677,7 +1677,6 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         args.rare_bias,
         &[
             (args.shard.is_some(), "--shard"),
-            (args.precision.is_some(), "--precision"),
             (args.out.plot.is_some(), "--plot"),
             (args.out.html.is_some(), "--html"),
         ],
@@ -1805,7 +1804,10 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 let at = tally.trials;
                 // The pilot may have run the whole first batch.
                 if batch.trials > 0 {
-                    let more = engine::run_segmented(m, &batch, &ends, &|k| bar.inc(k))?;
+                    let more = match &rare {
+                        Some(opts) => engine::run_rare(m, &batch, opts, &ends, &|k| bar.inc(k))?,
+                        None => engine::run_segmented(m, &batch, &ends, &|k| bar.inc(k))?,
+                    };
                     more.iter().for_each(|t| tally.merge(t));
                     // Batches end segments of their own; a pilot that
                     // ended inside the first batch does not.

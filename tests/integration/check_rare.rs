@@ -389,3 +389,37 @@ fn check_leaves_a_design_with_many_outages_plain() {
     assert_eq!(json["trials"], 8000);
     assert!(!err.contains("--rare auto"), "{err}");
 }
+
+#[test]
+fn a_biased_run_doubles_its_trials_until_the_weighted_precision_is_reached() {
+    // Issue 12, point 3: --precision under failure biasing (it was refused).
+    // The 1e-8 standby to ±10 %: 10,000 trials give about 11 %, so one
+    // doubling; the run is the one of that many trials, and auto does the same.
+    let dir = tempfile::tempdir().unwrap();
+    let f = standby(&dir, 1.2);
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", f.as_str(), "--format", "json"];
+        all.extend_from_slice(args);
+        let out = redsim(&all);
+        assert_exit(&out, 0);
+        (out.stdout, text(&out.stderr))
+    };
+    let (precise, err) = run(&["--rare", "on", "--precision", "10%"]);
+    assert!(err.contains("precision 10 % reached"), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&precise).unwrap();
+    assert_eq!(report["method"], "failure-biasing");
+    let trials = report["trials"].as_u64().unwrap();
+    assert!(
+        trials > 10_000 && (trials / 10_000).is_power_of_two() && trials.is_multiple_of(10_000),
+        "{trials} trials"
+    );
+    let rel = report["services"][0]["relative_error"].as_f64().unwrap();
+    assert!(rel <= 0.10, "relative half-width {rel}");
+    let (u, _) = one_of_three_exact(1.2, 2000.0);
+    let a = &report["services"][0]["availability"];
+    assert!(a["ci_low"].as_f64().unwrap() <= 1.0 - u && 1.0 - u <= a["ci_high"].as_f64().unwrap());
+    // The same bytes as a fixed run of that many trials, and as auto's.
+    let n = trials.to_string();
+    assert_eq!(precise, run(&["--rare", "on", "--trials", &n, "-q"]).0);
+    assert_eq!(precise, run(&["--precision", "10%", "-q"]).0);
+}

@@ -356,7 +356,6 @@ fn rare_on_refuses_what_it_cannot_honour_yet() {
     let f = file.to_str().unwrap();
     for (extra, flag) in [
         (&["--shard", "0/2"][..], "--shard"),
-        (&["--precision", "10%"][..], "--precision"),
         (&["--html", "x.html"][..], "--html"),
     ] {
         let mut args = vec!["run", f, "--rare", "on", "--trials", "10"];
