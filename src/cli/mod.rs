@@ -1207,7 +1207,6 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     // The exact values do not change from look to look.
     let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
     let mut stopped = "decided";
-    let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
     let base = RunConfig {
         seed,
         first_trial: 0,
@@ -1217,7 +1216,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let ends = engine::checkpoints(args.max_trials);
     // Under --rare auto, a plain pilot (the start of the first look, kept
     // when the check stays plain) decides, for the services with a
-    // simulated target, at one look's confidence.
+    // simulated target, at the overall confidence (docs/methodology.md).
     let mut rare = None;
     let mut out_of_time_in_pilot = false;
     match req {
@@ -1242,14 +1241,12 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                     services.sort_unstable();
                     services.dedup();
                     rare = settle_auto(
-                        // At the overall confidence: see docs/methodology.md.
                         &analysis::rare::choose(m, &pilot, &services, looks_at[0], args.confidence),
                         opts,
                         &blocked,
                         args.quiet,
                     );
                     if rare.is_none() {
-                        bar.inc(pilot.trials);
                         tally = pilot;
                         segments = head;
                     }
@@ -1257,6 +1254,9 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    // The pilot's trials, when kept, are the first look's first.
+    let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
+    bar.inc(tally.trials);
     for (i, &upto) in looks_at.iter().enumerate() {
         if out_of_time_in_pilot {
             stopped = "max_time";
