@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Estimate, RunSummary};
+use super::{Estimate, Method, RunSummary};
 use crate::model::Model;
 
 /// What a target constrains.
@@ -116,6 +116,19 @@ pub struct Decision {
 /// Decides each target from a run summary (estimates at the confidence of
 /// one look) and the services' single points of failure.
 pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<String>]) -> Vec<Decision> {
+    // Under failure biasing the mean likelihood ratio must be 1; where its
+    // interval misses 1 the weights have degenerated (a long mission of
+    // many degraded periods) and no weighted interval can be trusted.
+    let degenerate = run
+        .likelihood_ratio
+        .filter(|l| run.method == Method::FailureBiasing && (l.ci_low > 1.0 || l.ci_high < 1.0))
+        .map(|l| {
+            format!(
+                "the mean likelihood ratio is {:.3} [{:.3}, {:.3}], not 1: the failure-biasing weights have \
+                 degenerated and their intervals cannot be trusted; run plain (--rare off) or shorten the mission",
+                l.point, l.ci_low, l.ci_high
+            )
+        });
     targets
         .iter()
         .map(|t| {
@@ -152,6 +165,21 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 },
             };
             d.estimate = Some(est);
+            // A biased run that has seen no outage of the service has
+            // weighted sums of zero: an interval of width zero that says
+            // nothing about the design, not a bound to decide from.
+            if let Some(why) = &degenerate {
+                d.reason = Some(why.clone());
+                return d;
+            }
+            if run.method == Method::FailureBiasing && svc.outages_observed == 0 {
+                d.reason = Some(
+                    "no outage was seen in the failure-biased trials: the weighted interval says \
+                     nothing yet"
+                        .into(),
+                );
+                return d;
+            }
             // Every interval is valid however few outages were seen (with
             // none, a one-sided bound that allows for an outage as long as
             // the mission), so no minimum count: a design that is

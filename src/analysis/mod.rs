@@ -6,6 +6,7 @@
 pub mod check;
 pub mod compare;
 pub mod intervals;
+pub mod rare;
 pub mod structure;
 pub mod weighted;
 

@@ -198,9 +198,21 @@ pub struct CheckArgs {
     #[arg(
         long,
         value_name = "RESULT",
-        conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads"]
+        conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads", "rare", "rare_bias"]
     )]
     pub result: Option<PathBuf>,
+    /// Rare-event simulation, as for `run`: `auto` runs a plain pilot (the
+    /// first trials of the first look, at most 2,000) and switches to
+    /// failure biasing when it projects too few outages for one look's
+    /// intervals (it stays plain, with a note, with --plot, --html or a
+    /// max_p_outage_over_rto target); `on` biases from the start, `off` never.
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
+    pub rare: Rare,
+    /// With `--rare on` or `auto`: the probability, aimed for, that the next
+    /// event of a biased degraded system is a failure (between 0 and 1;
+    /// default 0.2).
+    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
+    pub rare_bias: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -224,10 +236,12 @@ pub struct CompareArgs {
     /// Rare-event simulation, as for `run`: `on` simulates each design with
     /// failure biasing, as independent runs (each trial carries its own
     /// likelihood ratio, so designs cannot share trials), and each
-    /// difference gets the interval of two independent means.
-    #[arg(long, value_enum, default_value_t = Rare::Off)]
+    /// difference gets the interval of two independent means; `auto` runs
+    /// each design's plain pilot and biases them all when one projects too
+    /// few outages (plain, with a note, under --plot or --html).
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
-    /// With `--rare on`: as for `run`.
+    /// With `--rare on` or `auto`: as for `run`.
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
 }
@@ -254,10 +268,12 @@ pub struct SweepArgs {
     #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
     pub shard: Option<PartSpec>,
     /// Rare-event simulation, as for `run`: `on` simulates every point with
-    /// failure biasing, its estimates from the weighted sums.
-    #[arg(long, value_enum, default_value_t = Rare::Off)]
+    /// failure biasing, its estimates from the weighted sums; `auto` runs
+    /// each point's plain pilot and biases them all when one projects too
+    /// few outages (plain, with a note, under --plot or --html).
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
-    /// With `--rare on`: as for `run`.
+    /// With `--rare on` or `auto`: as for `run`.
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
 }
@@ -350,8 +366,8 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Run until the relative half-width of every service's unavailability
-    /// interval is at most this (e.g. 5% or 0.05): `--trials` first, then
-    /// doubling, up to `--max-trials`.
+    /// interval (the weighted one under failure biasing) is at most this
+    /// (e.g. 5% or 0.05): `--trials` first, then doubling, up to `--max-trials`.
     #[arg(long, value_parser = parse_precision)]
     pub precision: Option<f64>,
     /// With `--precision`: the most trials to run.
@@ -372,18 +388,23 @@ pub struct RunArgs {
     /// while the system is degraded (failure biasing) and weights every
     /// trial by its likelihood ratio, for designs whose outages plain
     /// simulation almost never sees (docs/methodology.md); `off` is plain
-    /// Monte Carlo.
-    #[arg(long, value_enum, default_value_t = Rare::Off)]
+    /// Monte Carlo; `auto` runs a plain pilot of the first 2,000 trials and
+    /// switches to biasing when it projects too few outages for the
+    /// intervals (the same pilot for every shard of a run).
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
-    /// With `--rare on`: the probability, aimed for, that the next event of
-    /// a biased degraded system is a failure (between 0 and 1; default 0.2).
+    /// With `--rare on` or `auto`: the probability, aimed for, that the next
+    /// event of a biased degraded system is a failure (between 0 and 1;
+    /// default 0.2).
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
 }
 
-/// Whether `run` simulates rare events by failure biasing.
+/// Whether a command simulates rare events by failure biasing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Rare {
+    /// Plain, unless a plain pilot sees too few outages: then failure biasing.
+    Auto,
     /// Failure biasing (importance sampling).
     On,
     /// Plain Monte Carlo.
@@ -399,62 +420,119 @@ fn parse_p_bias(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The engine's failure-biasing settings from `--rare` and `--rare-bias`
-/// (`None`: plain), for every command that takes them, with the flags
-/// given that `--rare on` cannot honour in this command (`refused`:
-/// whether each was given, and its name): those are refused rather than
-/// run plain.
-fn rare_setting(
+/// What `--rare` asks of a command, checked against its other flags.
+#[derive(Debug)]
+enum RareRequest {
+    /// Plain Monte Carlo.
+    Off,
+    /// Failure biasing with these settings.
+    On(engine::RareOptions),
+    /// A plain pilot decides; biasing with `opts` if it switches, unless a
+    /// flag in `blocked` (which biasing cannot honour yet) keeps it plain.
+    Auto {
+        opts: engine::RareOptions,
+        blocked: Vec<&'static str>,
+    },
+}
+
+/// The failure-biasing settings of `run` or `check`, or why they cannot be
+/// honoured: what `--rare on` does not support yet (`unsupported`: given,
+/// flag) is refused; under `auto` it keeps the command plain.
+fn rare_request(
     rare: Rare,
-    rare_bias: Option<f64>,
-    refused: &[(bool, &str)],
-) -> anyhow::Result<Option<engine::RareOptions>> {
-    if rare == Rare::Off {
-        if rare_bias.is_some() {
-            anyhow::bail!("--rare-bias needs --rare on: it sets how strongly failures are biased");
-        }
-        return Ok(None);
-    }
-    let refused: Vec<&str> = refused
+    bias: Option<f64>,
+    unsupported: &[(bool, &'static str)],
+) -> anyhow::Result<RareRequest> {
+    let opts = engine::RareOptions {
+        p_bias: bias.unwrap_or(engine::DEFAULT_P_BIAS),
+        ..Default::default()
+    };
+    let blocked: Vec<&'static str> = unsupported
         .iter()
         .filter_map(|&(given, flag)| given.then_some(flag))
         .collect();
-    if !refused.is_empty() {
-        anyhow::bail!(
-            "--rare on cannot be used with {} yet: failure-biased runs do not support {} in this version; \
-             drop {} or run with --rare off",
-            refused.join(", "),
-            unsupported(&refused),
-            if refused.len() == 1 { "it" } else { "them" }
-        );
+    match rare {
+        Rare::Off => {
+            if bias.is_some() {
+                anyhow::bail!(
+                    "--rare-bias cannot be used with --rare off: it sets how strongly failures are biased \
+                     (with --rare on or auto)"
+                );
+            }
+            Ok(RareRequest::Off)
+        }
+        Rare::On if !blocked.is_empty() => anyhow::bail!(
+            "--rare on cannot be used with {} yet: failure-biased runs do not support {} in this \
+             version; drop {} or run with --rare off",
+            blocked.join(", "),
+            unsupported_words(&blocked),
+            if blocked.len() == 1 { "it" } else { "them" }
+        ),
+        Rare::On => Ok(RareRequest::On(opts)),
+        Rare::Auto => Ok(RareRequest::Auto { opts, blocked }),
     }
-    Ok(Some(engine::RareOptions {
-        p_bias: rare_bias.unwrap_or(engine::DEFAULT_P_BIAS),
-        ..Default::default()
-    }))
 }
 
-/// What the refused flags ask for, in words.
-fn unsupported(flags: &[&str]) -> String {
+/// What the flags that biasing cannot honour yet ask for, in words.
+fn unsupported_words(flags: &[&str]) -> String {
     let words: Vec<&str> = flags
         .iter()
         .map(|f| match *f {
+            "--shard" => "sharding",
             "--precision" => "a precision target",
             "--plot" => "plots",
             "--html" => "HTML reports",
+            "max_p_outage_over_rto" => "the RTO figures",
             other => other,
         })
         .collect();
-    words.join(", ")
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
-/// The failure-biasing settings of `run`, or why they cannot be honoured.
-fn rare_options(args: &RunArgs) -> anyhow::Result<Option<engine::RareOptions>> {
-    rare_setting(
-        args.rare,
-        args.rare_bias,
-        &[(args.precision.is_some(), "--precision")],
-    )
+/// The progress of the plain pilot of `--rare auto` for an estimate on `trials` trials.
+fn pilot_progress(quiet: bool, trials: u64) -> Progress {
+    let bar = Progress::new(quiet, analysis::rare::pilot_trials(trials));
+    bar.set_message("(plain pilot of --rare auto)".into());
+    bar
+}
+
+/// Settles `--rare auto` from its pilot's choice: failure biasing (`opts`)
+/// or plain (`None`), with a note on standard error unless `quiet` when
+/// the pilot saw too few outages (biasing chosen, or kept plain by a flag
+/// in `blocked` or by the model).
+fn settle_auto(
+    auto: &analysis::rare::Auto,
+    opts: engine::RareOptions,
+    blocked: &[&str],
+    quiet: bool,
+) -> Option<engine::RareOptions> {
+    if !auto.bias {
+        if auto.few && !quiet {
+            note!("redsim: --rare auto: {}: plain simulation", auto.why);
+        }
+        return None;
+    }
+    if blocked.is_empty() {
+        if !quiet {
+            note!("redsim: --rare auto: {}: failure biasing", auto.why);
+        }
+        return Some(opts);
+    }
+    if !quiet {
+        note!(
+            "redsim: --rare auto: {}; failure biasing does not support {} ({}) yet: plain simulation \
+             (drop {} for biasing)",
+            auto.why,
+            unsupported_words(blocked),
+            blocked.join(", "),
+            if blocked.len() == 1 { "it" } else { "them" }
+        );
+    }
+    None
 }
 
 /// Refuses to draw the plots or the HTML page of a failure-biasing sweep
@@ -469,7 +547,7 @@ fn refuse_biased_figures(rare: bool, out: &RunOutput) -> anyhow::Result<()> {
             "{} cannot be used with a failure-biasing result yet (this version draws no {} of weighted \
              estimates); drop {}",
             flags.join(", "),
-            unsupported(&flags),
+            unsupported_words(&flags),
             if flags.len() == 1 { "it" } else { "them" }
         );
     }
@@ -1117,6 +1195,17 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     for spec in &args.targets {
         targets.push(parse_target(m, spec)?);
     }
+    // The RTO figures are not estimated under the weights yet.
+    let rto_target = targets.iter().any(|t| t.metric == chk::Metric::MaxPOutageOverRto);
+    let req = rare_request(
+        args.rare,
+        args.rare_bias,
+        &[
+            (args.plot.is_some(), "--plot"),
+            (args.html.is_some(), "--html"),
+            (rto_target, "max_p_outage_over_rto"),
+        ],
+    )?;
     if targets.is_empty() {
         anyhow::bail!(
             "{}: no targets: add \"targets\" to a service (e.g. {{\"availability\": \"99.95%\"}}) or pass --target SERVICE=99.95%",
@@ -1157,25 +1246,84 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     // The exact values do not change from look to look.
     let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
     let mut stopped = "decided";
+    let base = RunConfig {
+        seed,
+        first_trial: 0,
+        trials: 0,
+        threads: args.threads.map(|t| t as usize),
+    };
+    let ends = engine::checkpoints(args.max_trials);
+    // Under --rare auto, a plain pilot (the start of the first look, kept
+    // when the check stays plain) decides, for the services with a
+    // simulated target, at the overall confidence (docs/methodology.md).
+    let mut rare = None;
+    let mut out_of_time_in_pilot = false;
+    match req {
+        _ if !needs_simulation => {}
+        RareRequest::Off => {}
+        RareRequest::On(opts) => rare = Some(opts),
+        RareRequest::Auto { opts, blocked } => {
+            let pilot_bar = pilot_progress(args.quiet, looks_at[0]);
+            let head =
+                analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|k| pilot_bar.inc(k), &out_of_time)?;
+            pilot_bar.finish();
+            match head {
+                None => out_of_time_in_pilot = true,
+                Some(head) => {
+                    let mut pilot = engine::Tally::new(m.services.len());
+                    head.iter().for_each(|t| pilot.merge(t));
+                    let mut services: Vec<usize> = targets
+                        .iter()
+                        .filter(|t| t.metric.simulated())
+                        .map(|t| t.service)
+                        .collect();
+                    services.sort_unstable();
+                    services.dedup();
+                    rare = settle_auto(
+                        &analysis::rare::choose(m, &pilot, &services, looks_at[0], args.confidence),
+                        opts,
+                        &blocked,
+                        args.quiet,
+                    );
+                    if rare.is_none() {
+                        tally = pilot;
+                        segments = head;
+                    }
+                }
+            }
+        }
+    }
+    // The pilot's trials, when kept, are the first look's first.
     let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
+    bar.inc(tally.trials);
     for (i, &upto) in looks_at.iter().enumerate() {
-        if needs_simulation {
+        if out_of_time_in_pilot {
+            stopped = "max_time";
+            break;
+        }
+        // The pilot may have run the whole first look.
+        if needs_simulation && upto > tally.trials {
             let cfg = RunConfig {
-                seed,
                 first_trial: tally.trials,
                 trials: upto - tally.trials,
-                threads: args.threads.map(|t| t as usize),
+                ..base.clone()
             };
             bar.set_length(upto);
-            let ends = engine::checkpoints(args.max_trials);
-            let Some(parts) = engine::run_segmented_until(m, &cfg, &ends, &|k| bar.inc(k), &out_of_time)?
-            else {
+            let parts = match &rare {
+                Some(opts) => engine::run_rare_until(m, &cfg, opts, &ends, &|k| bar.inc(k), &out_of_time)?,
+                None => engine::run_segmented_until(m, &cfg, &ends, &|k| bar.inc(k), &out_of_time)?,
+            };
+            let Some(parts) = parts else {
                 stopped = "max_time";
                 break;
             };
-            for part in parts {
-                tally.merge(&part);
-                segments.push(part);
+            parts.iter().for_each(|part| tally.merge(part));
+            // Looks end segments of their own; a pilot that ended inside
+            // the first look does not.
+            if i == 0 {
+                analysis::rare::join_segments(&mut segments, parts, cfg.first_trial, &ends);
+            } else {
+                segments.extend(parts);
             }
         }
         let summary = analysis::summarize_with(m, &tally, per_look, &exact);
@@ -1255,6 +1403,12 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         scenario: &prov,
         seed,
         trials: tally.trials,
+        method: if rare.is_some() || tally.weighted.is_some() {
+            analysis::Method::FailureBiasing
+        } else {
+            analysis::Method::Plain
+        }
+        .as_str(),
         confidence: args.confidence,
         confidence_per_look: per_look,
         looks,
@@ -1353,8 +1507,43 @@ fn budget_spent(stopped: &str, trials: u64, args: &CheckArgs) -> Option<String> 
     }
 }
 
+/// Settles `--rare` for a command that simulates several models on the
+/// same trials (compare's designs, sweep's points): under `auto` each
+/// model's plain pilot is run, and all are biased when one of them
+/// projects too few outages (a comparison or sweep has one method).
+fn rare_over_models(
+    req: RareRequest,
+    models: impl Iterator<Item = anyhow::Result<crate::model::Model>>,
+    sim: &SimOptions,
+    quiet: bool,
+) -> anyhow::Result<Option<engine::RareOptions>> {
+    let (opts, blocked) = match req {
+        RareRequest::Off => return Ok(None),
+        RareRequest::On(opts) => return Ok(Some(opts)),
+        RareRequest::Auto { opts, blocked } => (opts, blocked),
+    };
+    let never = || false;
+    let cfg = sim.config();
+    let mut chosen: Option<analysis::rare::Auto> = None;
+    for m in models {
+        let m = m?;
+        let pilot = analysis::rare::run_pilot(&m, &cfg, sim.trials, &[], &|_| {}, &never)?
+            .expect("a run that is never stopped ends");
+        let all: Vec<usize> = (0..m.services.len()).collect();
+        let auto = analysis::rare::choose(&m, &pilot[0], &all, sim.trials, sim.confidence);
+        let stop = auto.bias;
+        if stop || chosen.as_ref().is_none_or(|c| auto.few && !c.few) {
+            chosen = Some(auto);
+        }
+        if stop {
+            break;
+        }
+    }
+    Ok(chosen.and_then(|auto| settle_auto(&auto, opts, &blocked, quiet)))
+}
+
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
-    let rare = rare_setting(
+    let req = rare_request(
         args.rare,
         args.rare_bias,
         &[
@@ -1367,6 +1556,12 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         .iter()
         .map(|f| load(f))
         .collect::<anyhow::Result<_>>()?;
+    let rare = rare_over_models(
+        req,
+        scs.iter().map(|s| Ok(s.model.clone())),
+        &args.sim,
+        args.quiet,
+    )?;
     let models: Vec<&crate::model::Model> = scs.iter().map(|s| &s.model).collect();
     let shared = analysis::compare::shared_services(&models);
     if shared.is_empty() {
@@ -1440,7 +1635,7 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
 }
 
 fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
-    let rare = rare_setting(
+    let req = rare_request(
         args.rare,
         args.rare_bias,
         &[
@@ -1452,6 +1647,13 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
     // The grid's size is checked before anything else is read or made.
     let grid = scenario::grid(&params)?;
     let base = load(&args.file)?;
+    let rare = rare_over_models(
+        req,
+        grid.iter()
+            .map(|set| Ok(scenario::from_source(&args.file, base.source.clone(), set)?.model)),
+        &args.sim,
+        args.quiet,
+    )?;
     let part = args.shard.map(shard::resolve).transpose()?;
     let mut outs = Outputs::new([args.file.as_path()]);
     // The outputs are planned and checked before the grid is simulated.
@@ -1616,8 +1818,11 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let rare = rare_options(args)?;
+    let req = rare_request(args.rare, args.rare_bias, &[])?;
     let sc = load_set(&args.file, &args.set)?;
+    let m = &sc.model;
+    let all: Vec<usize> = (0..m.services.len()).collect();
+    let never = || false;
     if let Some(spec) = args.shard {
         if args.precision.is_some() {
             anyhow::bail!(
@@ -1625,12 +1830,63 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                  which shards run apart cannot agree on; give the total with --trials"
             );
         }
+        // The pilot is the same trials for every shard, so every shard
+        // of a run makes the same choice.
+        let rare = match req {
+            RareRequest::Off => None,
+            RareRequest::On(opts) => Some(opts),
+            RareRequest::Auto { opts, blocked } => {
+                let cfg = args.sim.config();
+                let pilot = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &[], &|_| {}, &never)?
+                    .expect("a run that is never stopped ends");
+                settle_auto(
+                    &analysis::rare::choose(m, &pilot[0], &all, args.sim.trials, args.sim.confidence),
+                    opts,
+                    &blocked,
+                    args.quiet,
+                )
+            }
+        };
         return shard::run(args, &sc, spec, rare.as_ref());
     }
     let mut outs = Outputs::new([args.file.as_path()]);
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
     let cfg = args.sim.config();
+    // Segments end at the checkpoints of the run's trials, or, when they
+    // double until a precision is reached, of --max-trials (and at each
+    // batch's end).
+    let ends = engine::checkpoints(match args.precision {
+        Some(_) => args.max_trials,
+        None => args.sim.trials,
+    });
+    let started = std::time::Instant::now();
+    // Under --rare auto the pilot is the start of the plain run: kept when
+    // the run stays plain.
+    let (rare, head) = match req {
+        RareRequest::Off => (None, Vec::new()),
+        RareRequest::On(opts) => (Some(opts), Vec::new()),
+        RareRequest::Auto { opts, blocked } => {
+            let pilot_bar = pilot_progress(args.quiet, args.sim.trials);
+            let head =
+                analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|k| pilot_bar.inc(k), &never)?
+                    .expect("a run that is never stopped ends");
+            pilot_bar.finish();
+            let mut pilot = engine::Tally::new(m.services.len());
+            head.iter().for_each(|t| pilot.merge(t));
+            let chosen = settle_auto(
+                &analysis::rare::choose(m, &pilot, &all, args.sim.trials, args.sim.confidence),
+                opts,
+                &blocked,
+                args.quiet,
+            );
+            match chosen {
+                Some(opts) => (Some(opts), Vec::new()),
+                None => (None, head),
+            }
+        }
+    };
+    let done: u64 = head.iter().map(|t| t.trials).sum();
     if !args.quiet {
         note!(
             "redsim: {} trials{}{}, seed {} (--seed to change), generator {}",
@@ -1650,28 +1906,34 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         );
     }
     let bar = Progress::new(args.quiet, args.sim.trials);
-    let started = std::time::Instant::now();
+    bar.inc(done);
     let segments = match args.precision {
-        None if rare.is_some() => engine::run_rare(
-            &sc.model,
-            &cfg,
-            rare.as_ref().expect("checked"),
-            &engine::checkpoints(args.sim.trials),
-            &|k| bar.inc(k),
-        )?,
-        None => engine::run_segmented(&sc.model, &cfg, &engine::checkpoints(args.sim.trials), &|k| {
-            bar.inc(k)
-        })?,
+        None if rare.is_some() => {
+            engine::run_rare(m, &cfg, rare.as_ref().expect("checked"), &ends, &|k| bar.inc(k))?
+        }
+        None => {
+            let mut segments = head;
+            if done < args.sim.trials {
+                let rest = RunConfig {
+                    first_trial: done,
+                    trials: args.sim.trials - done,
+                    ..cfg.clone()
+                };
+                let more = engine::run_segmented(m, &rest, &ends, &|k| bar.inc(k))?;
+                analysis::rare::join_segments(&mut segments, more, done, &ends);
+            }
+            segments
+        }
         Some(p) => {
             // Batches double until the precision is reached; trials are
             // numbered across batches, so the result is that of one run.
             // The total is not known in advance: segments end at the
             // checkpoints of --max-trials and at each batch's end.
-            let ends = engine::checkpoints(args.max_trials);
-            let mut segments = Vec::new();
-            let mut tally = engine::Tally::new(sc.model.services.len());
+            let mut segments = head;
+            let mut tally = engine::Tally::new(m.services.len());
+            segments.iter().for_each(|t| tally.merge(t));
             // The exact values do not change from batch to batch.
-            let exact = analysis::structure::exact_all(&sc.model, analysis::structure::RUN_EXACT_WORK).0;
+            let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
             for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
                 bar.set_length(upto);
                 let batch = RunConfig {
@@ -1679,13 +1941,25 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     trials: upto - tally.trials,
                     ..cfg.clone()
                 };
-                for part in engine::run_segmented(&sc.model, &batch, &ends, &|k| bar.inc(k))? {
-                    tally.merge(&part);
-                    segments.push(part);
+                let at = tally.trials;
+                // The pilot may have run the whole first batch.
+                if batch.trials > 0 {
+                    let more = match &rare {
+                        Some(opts) => engine::run_rare(m, &batch, opts, &ends, &|k| bar.inc(k))?,
+                        None => engine::run_segmented(m, &batch, &ends, &|k| bar.inc(k))?,
+                    };
+                    more.iter().for_each(|t| tally.merge(t));
+                    // Batches end segments of their own; a pilot that
+                    // ended inside the first batch does not.
+                    if at == done && done < args.sim.trials {
+                        analysis::rare::join_segments(&mut segments, more, at, &ends);
+                    } else {
+                        segments.extend(more);
+                    }
                 }
                 if precise_enough(
-                    &sc.model,
-                    &analysis::summarize_with(&sc.model, &tally, args.sim.confidence, &exact),
+                    m,
+                    &analysis::summarize_with(m, &tally, args.sim.confidence, &exact),
                     p,
                 ) {
                     break;
@@ -1693,8 +1967,8 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             }
             if !args.quiet {
                 let done = precise_enough(
-                    &sc.model,
-                    &analysis::summarize_with(&sc.model, &tally, args.sim.confidence, &exact),
+                    m,
+                    &analysis::summarize_with(m, &tally, args.sim.confidence, &exact),
                     p,
                 );
                 note!(
@@ -1717,7 +1991,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     }
     let prov = provenance(&args.file, &sc);
     let result = RunResult {
-        model: &sc.model,
+        model: m,
         provenance: &prov,
         seed: args.sim.seed,
         segments: &segments,

@@ -148,8 +148,29 @@ pub fn run_rare(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Tally>, EngineError> {
     let never = || false;
+    Ok(run_rare_until(model, cfg, opts, ends, progress, &never)?.expect("a run that is never stopped ends"))
+}
+
+/// [`run_rare`], given up when `stop()` turns true, as
+/// [`run_segmented_until`] gives up a plain run: a run that ends is the
+/// same as [`run_rare`]'s whatever `stop` is (`check --max-time` under
+/// failure biasing).
+///
+/// # Errors
+/// As [`run`], for a run that ends.
+///
+/// # Panics
+/// As [`run_rare`].
+pub fn run_rare_until(
+    model: &Model,
+    cfg: &RunConfig,
+    opts: &RareOptions,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Vec<Tally>>, EngineError> {
     let plan = Plan::new(model).with_bias(model, opts);
-    Ok(segmented_plan(model, plan, cfg, ends, progress, &never)?.expect("a run that is never stopped ends"))
+    segmented_plan(model, plan, cfg, ends, progress, stop)
 }
 
 /// Runs the trials of `cfg` on each of `models` with failure biasing, as

@@ -20,6 +20,9 @@ pub struct CheckReport<'a> {
     pub seed: u64,
     /// Trials simulated in all (0 when no target needed a simulation).
     pub trials: u64,
+    /// How the trials were drawn: `plain` or `failure-biasing`
+    /// ([`Method::as_str`](crate::analysis::Method::as_str)).
+    pub method: &'static str,
     /// Overall confidence: every verdict is wrong with probability at most 1 − this.
     pub confidence: f64,
     /// Confidence of each look's intervals (Bonferroni over `looks`).
@@ -169,7 +172,7 @@ impl CheckReport<'_> {
         let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
         let _ = writeln!(
             o,
-            "seed       {}   trials {}   confidence {}% overall ({}% per look, {} looks)   stopped: {}\n",
+            "seed       {}   trials {}   confidence {}% overall ({}% per look, {} looks)   stopped: {}",
             self.seed,
             self.trials,
             level(self.confidence),
@@ -177,6 +180,7 @@ impl CheckReport<'_> {
             self.looks,
             self.stopped
         );
+        let _ = writeln!(o, "method     {}\n", self.method);
         for d in &self.decisions {
             let _ = writeln!(
                 o,

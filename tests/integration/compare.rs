@@ -89,7 +89,7 @@ fn a_sweep_point_is_the_run_with_its_changes() {
     let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
         .args(["sweep", &file, "--set", "repair.crews=1,2", "--set"])
         .arg(r#"templates.node.logistics={"exponential": {"mean": "4h"}},12h"#)
-        .args(["--trials", "300", "--format", "json"])
+        .args(["--trials", "300", "--format", "json", "--rare", "off"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -106,7 +106,7 @@ fn a_sweep_point_is_the_run_with_its_changes() {
     let run = Command::new(env!("CARGO_BIN_EXE_redsim"))
         .args(["run", &file, "--set", "repair.crews=2", "--set"])
         .arg("templates.node.logistics=12h")
-        .args(["--trials", "300", "--format", "json", "-q"])
+        .args(["--trials", "300", "--format", "json", "-q", "--rare", "off"])
         .output()
         .unwrap();
     let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();

@@ -84,6 +84,8 @@ fn the_table_prints_a_one_sided_bound_and_json_keeps_its_keys() {
                 file.to_str().unwrap(),
                 "--trials",
                 "2000",
+                "--rare",
+                "off",
                 "--format",
                 format,
             ])

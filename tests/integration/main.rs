@@ -2,6 +2,7 @@
 
 mod browser;
 mod check;
+mod check_rare;
 mod cli;
 mod common;
 mod compare;

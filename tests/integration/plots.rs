@@ -321,6 +321,8 @@ fn plot_dir_holds_an_svg_and_a_png_of_each_figure() {
         "--trials",
         "500",
         "-q",
+        "--rare",
+        "off",
         "--plot",
         ds,
     ]);

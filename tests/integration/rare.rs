@@ -339,7 +339,9 @@ fn rare_reports_are_the_same_bytes_on_one_and_two_threads() {
     // Durations are estimated under the weights.
     assert!(json["services"][0]["outage_hours"]["p95"].as_f64().unwrap() > 0.0);
     // A plain run says so too.
-    let out = redsim(&["run", f, "--trials", "100", "--format", "json", "-q"]);
+    let out = redsim(&[
+        "run", f, "--trials", "100", "--rare", "off", "--format", "json", "-q",
+    ]);
     assert_exit(&out, 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["method"], "plain");
@@ -353,7 +355,6 @@ fn rare_on_refuses_what_it_cannot_honour_yet() {
     std::fs::write(&file, one_of_three(1.2)).unwrap();
     let f = file.to_str().unwrap();
     for (args, flag) in [
-        (vec!["run", f, "--precision", "10%"], "--precision"),
         (vec!["compare", f, f, "--html", "x.html"], "--html"),
         (
             vec!["sweep", f, "--set", "mission=10h,20h", "--plot", "figs"],
@@ -368,7 +369,7 @@ fn rare_on_refuses_what_it_cannot_honour_yet() {
         assert!(err.contains(flag) && err.contains("--rare off"), "{err}");
         assert!(out.stdout.is_empty());
     }
-    let out = redsim(&["run", f, "--rare-bias", "0.3", "--trials", "10"]);
+    let out = redsim(&["run", f, "--rare", "off", "--rare-bias", "0.3", "--trials", "10"]);
     assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("--rare on"));
 }

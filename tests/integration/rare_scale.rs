@@ -139,12 +139,31 @@ fn biased_run_shards_merge_to_the_single_run_byte_for_byte() {
 }
 
 #[test]
+fn under_rare_auto_every_shard_makes_the_single_runs_choice() {
+    // The pilot is the run's first trials whatever the shard's range, so
+    // the shards of a rare design are biased as the single run is, and
+    // merge to its report byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = design(d, "s.json", 1.2);
+    let base = ["run", &s, "--trials", "3000", "--format", "json"];
+    let single = ok(d, &[&base[..], &["-q"]].concat());
+    let json: serde_json::Value = serde_json::from_str(&single).unwrap();
+    assert_eq!(json["method"], "failure-biasing", "auto biases this design");
+    let files = shards(d, &["run", &s, "--trials", "3000", "-q"], 3, "auto");
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--format", "json"]);
+    assert_eq!(ok(d, &args), single);
+}
+
+#[test]
 fn shards_of_different_methods_or_bias_settings_are_not_merged() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let s = design(d, "s.json", 1.2);
     let base = ["run", &s, "--trials", "200", "-q"];
-    let plain = shards(d, &base, 2, "plain");
+    let plain = shards(d, &[&base[..], &["--rare", "off"]].concat(), 2, "plain");
     let biased = shards(d, &[&base[..], &["--rare", "on"]].concat(), 2, "biased");
     let other = shards(
         d,
@@ -389,7 +408,7 @@ fn the_weighted_part_of_a_shard_file_is_checked_on_reading() {
         "{e}"
     );
     // Weighted sums in a plain shard, and the keys of this format in the previous one.
-    let plain = shards(d, &["run", &s, "--trials", "4", "-q"], 1, "p").remove(0);
+    let plain = shards(d, &["run", &s, "--trials", "4", "-q", "--rare", "off"], 1, "p").remove(0);
     let plain: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plain).unwrap()).unwrap();
     let mut doc = plain.clone();
     doc["segments"][0]["tally"]["weighted"] = good["segments"][0]["tally"]["weighted"].clone();

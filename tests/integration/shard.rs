@@ -47,7 +47,12 @@ fn shards(dir: &Path, cmd: &[&str], count: u64) -> Vec<String> {
         .map(|k| {
             let file = dir.join(format!("s{k}-of-{count}.json")).display().to_string();
             let spec = format!("{k}/{count}");
+            // Plain shards: what these tests check (failure-biased shards
+            // are tests/integration/rare_scale.rs's).
             let mut args = cmd.to_vec();
+            if !args.contains(&"--rare") {
+                args.extend(["--rare", "off"]);
+            }
             args.extend(["--shard", &spec, "-o", &file]);
             ok(dir, &args);
             file
@@ -68,7 +73,10 @@ fn run_shards_merge_to_the_single_run_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let s = scenario("seed-network.json");
-    let cmd = ["run", &s, "--trials", "1001", "--seed", "7", "-q"];
+    // Plain (failure-biased shards are rare_scale.rs's).
+    let cmd = [
+        "run", &s, "--trials", "1001", "--seed", "7", "-q", "--rare", "off",
+    ];
     let table = ok(d, &cmd);
     let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
     let whole = d.join("whole.json").display().to_string();
@@ -84,7 +92,7 @@ fn run_shards_merge_to_the_single_run_byte_for_byte() {
         assert_eq!(ok(d, &["report", &result]), table);
     }
     // More shards than trials: some shards hold none.
-    let small = ["run", &s, "--trials", "5", "--seed", "7", "-q"];
+    let small = ["run", &s, "--trials", "5", "--seed", "7", "-q", "--rare", "off"];
     let files = shards(d, &small, 8);
     assert_eq!(merge(d, &files, &[]), ok(d, &small));
     let empty = &files[0];
@@ -103,7 +111,7 @@ fn every_statistic_survives_the_file() {
         "db-async-replication.json",
     ] {
         let s = scenario(name);
-        let cmd = ["run", &s, "--trials", "600", "--seed", "3", "-q"];
+        let cmd = ["run", &s, "--trials", "600", "--seed", "3", "-q", "--rare", "off"];
         let files = shards(d, &cmd, 3);
         let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
         assert_eq!(merge(d, &files, &["--format", "json"]), json, "{name}");
@@ -124,6 +132,8 @@ fn sweep_and_compare_shards_merge_to_the_single_command() {
         "301",
         "--seed",
         "5",
+        "--rare",
+        "off",
     ];
     for count in [2, 4] {
         let files = shards(d, &sweep, count);
@@ -135,7 +145,9 @@ fn sweep_and_compare_shards_merge_to_the_single_command() {
         scenario("seed-network.json"),
         scenario("seed-network-one-firewall.json"),
     );
-    let compare = ["compare", &a, &b, "--trials", "500", "--seed", "5"];
+    let compare = [
+        "compare", &a, &b, "--trials", "500", "--seed", "5", "--rare", "off",
+    ];
     let files = shards(d, &compare, 3);
     assert_eq!(merge(d, &files, &[]), ok(d, &compare));
     let json = ok(d, &[&compare[..], &["--format", "json"]].concat());
@@ -819,6 +831,8 @@ fn planned_outages_and_downtime_are_checked_against_the_outages_and_down_time() 
             "--trials",
             "4",
             "-q",
+            "--rare",
+            "off",
             "--shard",
             "0/1",
             "-o",

@@ -1,0 +1,189 @@
+//! `--rare auto`: whether a run or a check simulates with failure biasing,
+//! decided from a plain pilot.
+//!
+//! The pilot is the first [`pilot_trials`] trials of the plain run (trials
+//! `0 .. P`, whatever the thread count, and whatever part of the run a
+//! shard holds), so the choice is a pure function of (scenario, seed,
+//! trials, options). Kept when the run stays plain, the pilot costs
+//! nothing: it is the start of the plain run.
+//!
+//! The rule ([`choose`]): each service that can go down gets its pilot's
+//! effective number of outages (Kish, [`effective_events`] of its
+//! per-trial down time) scaled to the trials the estimate will rest on;
+//! when the fewest is below [`allowance_threshold`] at the confidence of
+//! the intervals (39 at 95 %), plain intervals would be widened by the
+//! allowance for an unseen outage, and failure biasing is chosen, provided
+//! the model has something to bias and its pilot trials average at most
+//! [`MAX_EVENTS_PER_TRIAL`] events.
+
+use super::intervals::{allowance_threshold, effective_events};
+use super::structure::Structure;
+use crate::engine::{self, EngineError, RunConfig, Tally};
+use crate::model::{Distribution, Model};
+
+/// The most trials a pilot runs.
+pub const PILOT_TRIALS: u64 = 2_000;
+
+/// The most events per trial, on average over the pilot, with which
+/// `auto` still chooses failure biasing. Each degraded period begins with a
+/// failure and ends with a repair, so more means of the order of a hundred
+/// degraded periods per mission or more: there the likelihood ratio, a
+/// product over the periods, degenerates (docs/methodology.md), and
+/// biasing, which re-derives every up element's hazard at each change of
+/// the failed set, costs far more than the plain trials it replaces (the
+/// bundled leaf-spine data centre: 385 events a trial, 272 s biased
+/// against 2 s plain).
+pub const MAX_EVENTS_PER_TRIAL: u64 = 200;
+
+/// Trials of the pilot of a run whose estimate rests on `trials` trials:
+/// trials `0 .. pilot_trials(trials)`.
+pub fn pilot_trials(trials: u64) -> u64 {
+    trials.min(PILOT_TRIALS)
+}
+
+/// Whether failure biasing changes anything in `model`: some element's
+/// failure law is exponential or Weibull, the laws it scales.
+pub fn biasable(model: &Model) -> bool {
+    model.elements.iter().any(|e| {
+        e.life.as_ref().is_some_and(|l| {
+            matches!(
+                l.failure,
+                Distribution::Exponential { .. } | Distribution::Weibull { .. }
+            )
+        })
+    })
+}
+
+/// The choice of `--rare auto`, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Auto {
+    /// Whether to simulate with failure biasing.
+    pub bias: bool,
+    /// Whether the projected effective outages are below the threshold
+    /// (biasing is then chosen unless the model is not fit for it).
+    pub few: bool,
+    /// The service with the fewest projected effective outages, and that
+    /// number; `None` when no service considered can go down.
+    pub fewest: Option<(usize, f64)>,
+    /// The projected effective outages below which biasing is chosen.
+    pub threshold: f64,
+    /// The evidence, in one clause (for a note on standard error).
+    pub why: String,
+}
+
+/// Decides `--rare auto` from the plain `pilot` (trials `0 ..
+/// pilot_trials(trials)`), for the `services` whose estimates matter, an
+/// estimate resting on `trials` trials and intervals at `confidence`.
+/// Services that depend on nothing that can fail, in a model without
+/// maintenance, are never down and are left out.
+///
+/// # Panics
+/// When a service index is out of range.
+pub fn choose(model: &Model, pilot: &Tally, services: &[usize], trials: u64, confidence: f64) -> Auto {
+    let threshold = allowance_threshold(confidence);
+    let st = Structure::new(model);
+    let scale = trials as f64 / pilot.trials.max(1) as f64;
+    let fewest = services
+        .iter()
+        .copied()
+        .filter(|&s| !(st.relevant(s).is_empty() && model.maintenance.is_empty()))
+        .map(|s| (s, effective_events(&pilot.services[s].down) * scale))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let Some((s, projected)) = fewest else {
+        return Auto {
+            bias: false,
+            few: false,
+            fewest,
+            threshold,
+            why: "no service can go down".into(),
+        };
+    };
+    let id = crate::model::printable(&model.services[s].id);
+    let seen = format!(
+        "the plain pilot of {} trials saw {} outage(s) of `{id}`, projecting {projected:.1} effective outages \
+         in {trials} trials",
+        pilot.trials, pilot.services[s].outages.sum
+    );
+    let few = projected < threshold;
+    let events = pilot.events / pilot.trials.max(1);
+    let (bias, why) = if !few {
+        (false, format!("{seen}, at least {threshold}"))
+    } else if events > MAX_EVENTS_PER_TRIAL {
+        (
+            false,
+            format!(
+                "{seen}, fewer than {threshold}, but its trials average {events} events (more than \
+                 {MAX_EVENTS_PER_TRIAL}: too many degraded periods for the likelihood ratio, and too costly)"
+            ),
+        )
+    } else if !biasable(model) {
+        (
+            false,
+            format!(
+                "{seen}, fewer than {threshold}, but no element has an exponential or Weibull failure law \
+                 (the laws failure biasing scales)"
+            ),
+        )
+    } else {
+        (true, format!("{seen}, fewer than {threshold}"))
+    };
+    Auto {
+        bias,
+        few,
+        fewest,
+        threshold,
+        why,
+    }
+}
+
+/// Runs the plain pilot of a run whose estimate rests on `trials` trials
+/// of `cfg.seed`: trials `0 .. pilot_trials(trials)` (from trial 0 whatever
+/// `cfg.first_trial` is), as segments split at `ends` as
+/// [`engine::run_segmented_until`] splits them; `None` when `stop()` turned
+/// true first.
+///
+/// # Errors
+/// As [`engine::run`].
+pub fn run_pilot(
+    model: &Model,
+    cfg: &RunConfig,
+    trials: u64,
+    ends: &[u64],
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Vec<Tally>>, EngineError> {
+    let pilot = RunConfig {
+        first_trial: 0,
+        trials: pilot_trials(trials),
+        ..cfg.clone()
+    };
+    engine::run_segmented_until(model, &pilot, ends, progress, stop)
+}
+
+/// Appends the segments `more` of the trials from `at` on to `segments`
+/// (the trials before `at`), both split at `ends`: where `at` is not one
+/// of `ends`, the last segment and the first of `more` are one segment of
+/// the whole run, and are merged. The result is the very segments one run
+/// of all the trials gives (tallies merge exactly).
+pub fn join_segments(segments: &mut Vec<Tally>, more: Vec<Tally>, at: u64, ends: &[u64]) {
+    let mut more = more.into_iter();
+    if !ends.contains(&at)
+        && let Some(last) = segments.last_mut()
+        && let Some(first) = more.next()
+    {
+        last.merge(&first);
+    }
+    segments.extend(more);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pilot_is_at_most_its_cap_and_never_more_than_the_run() {
+        assert_eq!(pilot_trials(10), 10);
+        assert_eq!(pilot_trials(10_000), PILOT_TRIALS);
+        assert_eq!(pilot_trials(0), 0);
+    }
+}
