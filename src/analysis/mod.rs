@@ -553,6 +553,24 @@ pub(crate) fn largest_first(causes: &mut [CauseShare]) {
     });
 }
 
+/// The mean time between outages `point`, with the interval of the up time
+/// per mission over the outages per mission (the up time is known far
+/// better than the outages): unbounded above when the outages' interval
+/// reaches 0.
+fn mtbo_estimate(point: f64, up_per_mission: f64, outages: &Estimate) -> Estimate {
+    Estimate {
+        point,
+        std_error: None,
+        ci_low: up_per_mission / outages.ci_high,
+        ci_high: if outages.ci_low > 0.0 {
+            up_per_mission / outages.ci_low
+        } else {
+            f64::INFINITY
+        },
+        confidence: outages.confidence,
+    }
+}
+
 /// A data-loss estimate of a service that depends on the replicated
 /// groups `replicated`: as it is if one of them replicates asynchronously,
 /// else its point alone. Synchronous replication loses nothing by
@@ -617,16 +635,12 @@ fn summarize_service(
     let up_per_mission = availability.point * mission;
     // Up time over outages + 1: the ratio with the outages alone overstates
     // the mean on few outages (E[1/N] > 1/E[N]; by about 23 % on seven).
-    let mtbo = (total_outages > 0).then(|| Estimate {
-        point: up_per_mission * n as f64 / (total_outages as f64 + 1.0),
-        std_error: None,
-        ci_low: up_per_mission / outages.ci_high,
-        ci_high: if outages.ci_low > 0.0 {
-            up_per_mission / outages.ci_low
-        } else {
-            f64::INFINITY
-        },
-        confidence,
+    let mtbo = (total_outages > 0).then(|| {
+        mtbo_estimate(
+            up_per_mission * n as f64 / (total_outages as f64 + 1.0),
+            up_per_mission,
+            &outages,
+        )
     });
     let warnings = few_outages_warnings(t, n, total_outages, &unavail);
     ServiceSummary {

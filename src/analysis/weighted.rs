@@ -259,17 +259,8 @@ fn durations(w: &WeightedService, t: &ServiceTally) -> Option<Durations> {
 /// the outages per mission, with the interval of the outages (the up time
 /// is known far better than the outages); `None` when no outage was seen.
 fn mtbo(up_per_mission: f64, outages: &Estimate) -> Option<Estimate> {
-    (outages.point > 0.0).then(|| Estimate {
-        point: up_per_mission / outages.point,
-        std_error: None,
-        ci_low: up_per_mission / outages.ci_high,
-        ci_high: if outages.ci_low > 0.0 {
-            up_per_mission / outages.ci_low
-        } else {
-            f64::INFINITY
-        },
-        confidence: outages.confidence,
-    })
+    (outages.point > 0.0)
+        .then(|| super::mtbo_estimate(up_per_mission / outages.point, up_per_mission, outages))
 }
 
 /// The ratio of two weighted means, `part` of `whole` (outages over the RTO

@@ -1542,15 +1542,17 @@ fn rare_over_models(
     Ok(chosen.and_then(|auto| settle_auto(&auto, opts, &blocked, quiet)))
 }
 
+/// `--rare` of `compare` or `sweep`, whose biased figures are not drawn yet.
+fn figures_rare_request(rare: Rare, bias: Option<f64>, out: &RunOutput) -> anyhow::Result<RareRequest> {
+    rare_request(
+        rare,
+        bias,
+        &[(out.plot.is_some(), "--plot"), (out.html.is_some(), "--html")],
+    )
+}
+
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
-    let req = rare_request(
-        args.rare,
-        args.rare_bias,
-        &[
-            (args.out.plot.is_some(), "--plot"),
-            (args.out.html.is_some(), "--html"),
-        ],
-    )?;
+    let req = figures_rare_request(args.rare, args.rare_bias, &args.out)?;
     let scs: Vec<scenario::Scenario> = args
         .files
         .iter()
@@ -1635,14 +1637,7 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
 }
 
 fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
-    let req = rare_request(
-        args.rare,
-        args.rare_bias,
-        &[
-            (args.out.plot.is_some(), "--plot"),
-            (args.out.html.is_some(), "--html"),
-        ],
-    )?;
+    let req = figures_rare_request(args.rare, args.rare_bias, &args.out)?;
     let params = sweep_parameters(&args.set)?;
     // The grid's size is checked before anything else is read or made.
     let grid = scenario::grid(&params)?;

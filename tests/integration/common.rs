@@ -123,20 +123,28 @@ pub struct ChainAverages {
     pub outages: f64,
 }
 
+/// The occupation integrals `∫_0^t p_j(s) ds` of a chain with generator `q`
+/// started in state 0, each read directly (the top-right block of
+/// `exp([[Q, I], [0, 0]]·t)`), so that a rare state's keeps its digits.
+pub fn occupations<R: AsRef<[f64]>>(q: &[R], t: f64) -> Vec<f64> {
+    let n = q.len();
+    let mut m = vec![vec![0.0; 2 * n]; 2 * n];
+    for (i, (row, qi)) in m.iter_mut().zip(q).enumerate() {
+        for (x, &r) in row.iter_mut().zip(qi.as_ref()) {
+            *x = r * t;
+        }
+        row[n + i] = t;
+    }
+    let e = expm(&m);
+    (0..n).map(|j| e[0][n + j]).collect()
+}
+
 /// Solves the chain with generator `q` over a mission of `t` hours:
 /// the occupation integrals `∫_0^t p(s) ds` are the top-right block of
 /// `exp([[Q, I], [0, 0]] t)`.
 pub fn mission_averages(q: &[Vec<f64>], up: &[bool], t: f64) -> ChainAverages {
     let n = q.len();
-    let mut m = vec![vec![0.0; 2 * n]; 2 * n];
-    for i in 0..n {
-        for j in 0..n {
-            m[i][j] = q[i][j] * t;
-        }
-        m[i][n + i] = t;
-    }
-    let e = expm(&m);
-    let occupation: Vec<f64> = (0..n).map(|j| e[0][n + j]).collect();
+    let occupation = occupations(q, t);
     let availability = (0..n).filter(|&j| up[j]).map(|j| occupation[j]).sum::<f64>() / t;
     let mut outages = if up[0] { 0.0 } else { 1.0 };
     for i in (0..n).filter(|&i| up[i]) {

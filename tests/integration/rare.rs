@@ -425,22 +425,6 @@ fn a_model_with_nothing_to_bias_says_its_run_was_plain() {
     assert_eq!(b.outages_observed, p.outages_observed);
 }
 
-/// The occupation integrals `∫_0^T p_j(s) ds` of a chain with generator `q`
-/// started in state 0, each read directly (the top-right block of
-/// `exp([[Q, I], [0, 0]]·T)`), so that a rare state's keeps its digits.
-fn occupations(q: &[Vec<f64>], t: f64) -> Vec<f64> {
-    let n = q.len();
-    let mut m = vec![vec![0.0; 2 * n]; 2 * n];
-    for i in 0..n {
-        for j in 0..n {
-            m[i][j] = q[i][j] * t;
-        }
-        m[i][n + i] = t;
-    }
-    let e = expm(&m);
-    (0..n).map(|j| e[0][n + j]).collect()
-}
-
 /// A 1-of-3 set whose members live a gamma law of shape 2 (mean 1000 h),
 /// one crew, the given MTTR, over a 2000 h mission.
 fn one_of_three_gamma(mttr: f64) -> String {
@@ -484,7 +468,7 @@ fn one_of_three_gamma_exact(mttr: f64, mission: f64) -> (f64, f64) {
             to(at((a + 1, b)), mu);
         }
     }
-    let occ = occupations(&q, mission);
+    let occ = crate::common::occupations(&q, mission);
     (occ[at((0, 0))] / mission, occ[at((0, 1))] * r)
 }
 
@@ -628,7 +612,7 @@ fn two_of_four_shock_exact(mttr: f64, mission: f64) -> (f64, f64) {
             to(line[1..].to_vec(), mu);
         }
     }
-    let occ = occupations(&q, mission);
+    let occ = crate::common::occupations(&q, mission);
     let mut down = 0.0;
     let mut outages = 0.0;
     for (i, line) in states.iter().enumerate() {

@@ -152,16 +152,7 @@ fn data_losses_of_asynchronous_replication_are_estimated_under_the_weights() {
         [m, -(m + l), l],
         [0.0, 2.0 * m, -2.0 * m],
     ];
-    let n = q.len();
-    let mut big = vec![vec![0.0; 2 * n]; 2 * n];
-    for i in 0..n {
-        for j in 0..n {
-            big[i][j] = q[i][j] * t;
-        }
-        big[i][n + i] = t;
-    }
-    let e = expm(&big);
-    let occ: Vec<f64> = (0..n).map(|j| e[0][n + j]).collect();
+    let occ = crate::common::occupations(&q, t);
     let losses = l * occ[0] + m * occ[2];
     let doc = json!({
         "format": "redsim/1", "name": "pair", "mission": t,
