@@ -204,8 +204,8 @@ pub struct CheckArgs {
     /// Rare-event simulation, as for `run`: `auto` runs a plain pilot (the
     /// first trials of the first look, at most 2,000) and switches to
     /// failure biasing when it projects too few outages for one look's
-    /// intervals (it stays plain, with a note, with --plot, --html or a
-    /// max_p_outage_over_rto target); `on` biases from the start, `off` never.
+    /// intervals (it stays plain, with a note, with --plot or --html); `on`
+    /// biases from the start, `off` never.
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: the probability, aimed for, that the next
@@ -1195,16 +1195,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     for spec in &args.targets {
         targets.push(parse_target(m, spec)?);
     }
-    // The RTO figures are not estimated under the weights yet.
-    let rto_target = targets.iter().any(|t| t.metric == chk::Metric::MaxPOutageOverRto);
     let req = rare_request(
         args.rare,
         args.rare_bias,
-        &[
-            (args.plot.is_some(), "--plot"),
-            (args.html.is_some(), "--html"),
-            (rto_target, "max_p_outage_over_rto"),
-        ],
+        &[(args.plot.is_some(), "--plot"), (args.html.is_some(), "--html")],
     )?;
     if targets.is_empty() {
         anyhow::bail!(
