@@ -168,53 +168,13 @@ fn std_error(m: &Moments, n: u64) -> f64 {
 /// in `K`. With nothing observed the
 /// bound is one-sided: the mean is at most the chance that a trial sees
 /// anything, whose exact bound with zero events in `n` trials is
-/// `1 − α^(1/n)` (Clopper–Pearson). For down time, where the longest
-/// outage is known, [`down_time_mean`] is tighter.
+/// `1 − α^(1/n)` (Clopper–Pearson).
 pub fn bounded_mean(m: &Moments, n: u64, bound: f64, scale: f64, confidence: f64) -> Estimate {
-    let (sum, sum_sq, _) = sums(m, n, bound);
-    let a = allowance(
-        effective_events(m),
-        sum_sq / sum,
-        allowance_threshold(confidence),
-        1.0,
-    );
-    gamma_bounded(m, n, bound, scale, confidence, a)
-}
-
-/// Down time per trial in `[0, bound]`, as [`bounded_mean`], given
-/// `longest`, the longest single outage the trials saw (in the values'
-/// unit): from [`allowance_threshold`] effective outages on, the allowance
-/// is one more outage as long as the longest seen (Fay and Feuer's own
-/// allowance, one more event of the largest weight), or the typical share
-/// times `K₀/K` where that is larger; below it, a whole mission. The
-/// longest outage adapts the allowance to the tail of the durations: a
-/// heavy tail keeps it large, light-tailed outages make it small as soon
-/// as the data can rule out a mission-long one (the coverage study in
-/// docs/methodology.md compares the two).
-pub fn down_time_mean(
-    m: &Moments,
-    n: u64,
-    bound: f64,
-    scale: f64,
-    confidence: f64,
-    longest: f64,
-) -> Estimate {
-    let (sum, sum_sq, _) = sums(m, n, bound);
-    let (effective, k0) = (effective_events(m), allowance_threshold(confidence));
-    let a = if effective < k0 {
-        1.0
-    } else {
-        (longest / bound).max(sum_sq / sum * k0 / effective).min(1.0)
-    };
-    gamma_bounded(m, n, bound, scale, confidence, a)
-}
-
-/// The gamma interval of shares of `bound` with the allowance `allowance`
-/// (a share), times `bound · scale`.
-fn gamma_bounded(m: &Moments, n: u64, bound: f64, scale: f64, confidence: f64, allowance: f64) -> Estimate {
     let nf = n as f64;
-    let (sum, _, centred) = sums(m, n, bound);
+    let (sum, sum_sq, centred) = sums(m, n, bound);
     let alpha = 1.0 - confidence;
+    let (effective, threshold) = (effective_events(m), allowance_threshold(confidence));
+    let allowance = allowance(effective, sum_sq / sum, threshold, 1.0);
     let zero_high = -(alpha.ln() / nf).exp_m1();
     let (low, high) = fay_feuer(sum, centred, allowance, n, confidence, zero_high);
     let k = bound * scale;
@@ -440,30 +400,6 @@ mod tests {
         let high = |k: usize| bounded_mean(&moments(&vec![1000; k]), n, 1e6, 1e-6, 0.95).ci_high;
         let (below, above) = (high(38), high(39));
         assert!(above > 0.8 * below, "{below} then {above}");
-    }
-
-    #[test]
-    fn past_the_threshold_down_time_allows_for_one_more_outage_as_long_as_the_longest() {
-        // 101 outages of 10^-3 of the mission in 10^3 trials, one of them of
-        // 10^-2: the upper end is the gamma quantile with the longest
-        // outage's share as the allowance, and far below the whole mission's.
-        let n = 1000u64;
-        let mut values = vec![1000u64; 100];
-        values.push(10_000);
-        let m = moments(&values);
-        let e = down_time_mean(&m, n, 1e6, 1e-6, 0.95, 10_000.0);
-        let (sum, _, centred) = sums(&m, n, 1e6);
-        assert!(effective_events(&m) >= allowance_threshold(0.95));
-        let want = gamma_by_moments(0.975, sum + 1e-2, centred + 1e-4) / n as f64;
-        assert_rel("high", e.ci_high, want, 1e-12);
-        let mission = bounded_mean(&m, n, 1e6, 1e-6, 0.95);
-        assert!(e.ci_high < 0.5 * mission.ci_high, "{e:?} vs {mission:?}");
-        // Below the threshold it allows for a whole mission, as bounded_mean.
-        let few = moments(&[1000; 5]);
-        assert_eq!(
-            down_time_mean(&few, n, 1e6, 1e-6, 0.95, 1000.0),
-            bounded_mean(&few, n, 1e6, 1e-6, 0.95)
-        );
     }
 
     #[test]

@@ -416,34 +416,13 @@ pub fn summarize_with(
             let n = tally.trials;
             let mission_ticks = model.mission * TICKS_PER_HOUR;
             let per_year = HOURS_PER_YEAR / model.mission;
-            // Down time in a mission is at most the mission, and no outage
-            // of a part is longer than the longest of all.
-            let down_per_year = |m: &Moments| {
-                intervals::down_time_mean(
-                    m,
-                    n,
-                    mission_ticks,
-                    per_year / TICKS_PER_HOUR,
-                    confidence,
-                    t.durations.max as f64,
-                )
-            };
+            // Down time in a mission is at most the mission.
+            let down_per_year =
+                |m: &Moments| bounded_mean(m, n, mission_ticks, per_year / TICKS_PER_HOUR, confidence);
             if model.has_planned() {
                 sum.planned = Some(PlannedSummary {
                     counts_against_availability: s.planned_counts,
-                    // Planned outages are not among the counted ones (and
-                    // not bounded by their longest) when they do not count.
-                    planned_downtime_hours_per_year: if s.planned_counts {
-                        down_per_year(&t.planned_down)
-                    } else {
-                        bounded_mean(
-                            &t.planned_down,
-                            n,
-                            mission_ticks,
-                            per_year / TICKS_PER_HOUR,
-                            confidence,
-                        )
-                    },
+                    planned_downtime_hours_per_year: down_per_year(&t.planned_down),
                     unplanned_downtime_hours_per_year: down_per_year(&t.unplanned_down),
                     planned_outages_observed: t.planned_outages,
                 });
@@ -498,14 +477,7 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<Cau
                 model,
                 e,
                 c.outages,
-                intervals::down_time_mean(
-                    &c.down,
-                    n,
-                    mission_ticks,
-                    per_year,
-                    confidence,
-                    t.durations.max as f64,
-                ),
+                bounded_mean(&c.down, n, mission_ticks, per_year, confidence),
                 if total > 0 {
                     c.down.sum as f64 / total as f64
                 } else {
@@ -597,15 +569,14 @@ fn loss_estimate(model: &Model, replicated: &[usize], e: Estimate) -> Estimate {
 
 /// A service's unavailability over `n` trials of `mission` hours: the mean
 /// share of each mission spent down, with an interval valid however few
-/// outages were seen ([`intervals::down_time_mean`]; a one-sided bound without any).
+/// outages were seen ([`bounded_mean`]; a one-sided bound without any).
 pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> Estimate {
-    intervals::down_time_mean(
+    bounded_mean(
         &t.down,
         n,
         TICKS_PER_HOUR * mission,
         1.0 / (TICKS_PER_HOUR * mission),
         confidence,
-        t.durations.max as f64,
     )
 }
 
