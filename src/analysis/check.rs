@@ -117,11 +117,12 @@ pub struct Decision {
 /// one look) and the services' single points of failure.
 pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<String>]) -> Vec<Decision> {
     // Under failure biasing the mean likelihood ratio must be 1; where its
-    // interval misses 1 the weights have degenerated (a long mission of
-    // many degraded periods) and no weighted interval can be trusted.
+    // interval (at the strict level of the run report's check, whatever
+    // one look's confidence) misses 1 the weights have degenerated (a long
+    // mission of many degraded periods) and no weighted interval can be trusted.
     let degenerate = run
-        .likelihood_ratio
-        .filter(|l| run.method == Method::FailureBiasing && (l.ci_low > 1.0 || l.ci_high < 1.0))
+        .degenerate_likelihood
+        .filter(|_| run.method == Method::FailureBiasing)
         .map(|l| {
             format!(
                 "the mean likelihood ratio is {:.3} [{:.3}, {:.3}], not 1: the failure-biasing weights have \

@@ -370,6 +370,10 @@ pub struct RunSummary {
     /// Under failure biasing, the mean likelihood ratio per trial (1 in
     /// expectation: a diagnostic of the change of measure).
     pub likelihood_ratio: Option<Estimate>,
+    /// Under failure biasing, the mean likelihood ratio at
+    /// [`weighted::DEGENERACY_CONFIDENCE`] when that interval misses 1:
+    /// the weights have degenerated and no weighted interval can be trusted.
+    pub degenerate_likelihood: Option<Estimate>,
     pub services: Vec<ServiceSummary>,
 }
 
@@ -460,6 +464,7 @@ pub fn summarize_with(
         events: tally.events,
         method: Method::Plain,
         likelihood_ratio: None,
+        degenerate_likelihood: None,
         services,
     }
 }

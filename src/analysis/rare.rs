@@ -9,17 +9,18 @@
 //!
 //! The rule ([`choose`]): each service that can go down gets its pilot's
 //! effective number of outages (Kish, [`effective_events`] of its
-//! per-trial down time) scaled to the trials the estimate will rest on;
+//! per-trial down time), taken at the low end of its Garwood interval and
+//! scaled to the trials the estimate will rest on;
 //! when the fewest is below [`allowance_threshold`] at the confidence of
 //! the intervals (39 at 95 %), plain intervals would be widened by the
 //! allowance for an unseen outage, and failure biasing is chosen, provided
 //! the model has something to bias and its pilot trials average at most
 //! [`MAX_EVENTS_PER_TRIAL`] events.
 
-use super::intervals::{allowance_threshold, effective_events};
+use super::intervals::{allowance_threshold, effective_events, garwood};
 use super::structure::Structure;
 use crate::engine::{self, EngineError, RunConfig, Tally};
-use crate::model::{Distribution, Model};
+use crate::model::Model;
 
 /// The most trials a pilot runs.
 pub const PILOT_TRIALS: u64 = 2_000;
@@ -39,19 +40,6 @@ pub const MAX_EVENTS_PER_TRIAL: u64 = 200;
 /// trials `0 .. pilot_trials(trials)`.
 pub fn pilot_trials(trials: u64) -> u64 {
     trials.min(PILOT_TRIALS)
-}
-
-/// Whether failure biasing changes anything in `model`: some element's
-/// failure law is exponential or Weibull, the laws it scales.
-pub fn biasable(model: &Model) -> bool {
-    model.elements.iter().any(|e| {
-        e.life.as_ref().is_some_and(|l| {
-            matches!(
-                l.failure,
-                Distribution::Exponential { .. } | Distribution::Weibull { .. }
-            )
-        })
-    })
 }
 
 /// The choice of `--rare auto`, with its evidence.
@@ -87,7 +75,12 @@ pub fn choose(model: &Model, pilot: &Tally, services: &[usize], trials: u64, con
         .iter()
         .copied()
         .filter(|&s| !(st.relevant(s).is_empty() && model.maintenance.is_empty()))
-        .map(|s| (s, effective_events(&pilot.services[s].down) * scale))
+        .map(|s| {
+            (
+                s,
+                projection(effective_events(&pilot.services[s].down), scale, confidence),
+            )
+        })
         .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let Some((s, projected)) = fewest else {
         return Auto {
@@ -101,8 +94,10 @@ pub fn choose(model: &Model, pilot: &Tally, services: &[usize], trials: u64, con
     let id = crate::model::printable(&model.services[s].id);
     let seen = format!(
         "the plain pilot of {} trials saw {} outage(s) of `{id}`, projecting {projected:.1} effective outages \
-         in {trials} trials",
-        pilot.trials, pilot.services[s].outages.sum
+         in {trials} trials (the low end of their {:.0} % interval)",
+        pilot.trials,
+        pilot.services[s].outages.sum,
+        100.0 * confidence,
     );
     let few = projected < threshold;
     let events = pilot.events / pilot.trials.max(1);
@@ -116,12 +111,12 @@ pub fn choose(model: &Model, pilot: &Tally, services: &[usize], trials: u64, con
                  {MAX_EVENTS_PER_TRIAL}: too many degraded periods for the likelihood ratio, and too costly)"
             ),
         )
-    } else if !biasable(model) {
+    } else if !engine::biases_anything(model) {
         (
             false,
             format!(
-                "{seen}, fewer than {threshold}, but no element has an exponential or Weibull failure law \
-                 (the laws failure biasing scales)"
+                "{seen}, fewer than {threshold}, but no element's failure law and no shock's is one failure \
+                 biasing scales (exponential, Weibull, lognormal, gamma)"
             ),
         )
     } else {
@@ -134,6 +129,20 @@ pub fn choose(model: &Model, pilot: &Tally, services: &[usize], trials: u64, con
         threshold,
         why,
     }
+}
+
+/// The effective outages a run `scale` times as long as the pilot can
+/// count on, from the pilot's `effective` ones: the low end of Garwood's
+/// interval at `confidence` on the pilot's (whole) effective count, scaled.
+/// A pilot that saw one outage in 2,000 trials does not promise 50 in
+/// 100,000: it is as consistent with a rate forty times lower, and a plain
+/// run of a design that rare would rest on a handful of outages.
+fn projection(effective: f64, scale: f64, confidence: f64) -> f64 {
+    let k = effective.floor() as u64;
+    if k == 0 {
+        return 0.0;
+    }
+    garwood(k, confidence).0 * scale
 }
 
 /// Runs the plain pilot of a run whose estimate rests on `trials` trials

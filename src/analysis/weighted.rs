@@ -217,6 +217,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
         events: tally.events,
         method: Method::FailureBiasing,
         likelihood_ratio: Some(likelihood),
+        degenerate_likelihood: (strict.ci_low > 1.0 || strict.ci_high < 1.0).then_some(strict),
         services,
     }
 }

@@ -165,8 +165,8 @@ fn max_time_is_honoured_under_failure_biasing() {
 
 #[test]
 fn a_biased_check_that_saw_no_outage_decides_nothing() {
-    // Gamma failure laws are not biased, and 100 trials of this pair see
-    // no outage: the weighted interval is a point at 100 %, which says
+    // 100 biased trials of this pair of gamma lives see no outage (a
+    // 100 h mission, 1,000 h lives): the weighted interval is a point at 100 %, which says
     // nothing about the design (plain simulation's bound, 97 %, cannot
     // clear 99 % either). It was met.
     let dir = tempfile::tempdir().unwrap();
@@ -198,7 +198,14 @@ fn a_biased_check_that_saw_no_outage_decides_nothing() {
         d["reason"].as_str().unwrap().contains("no outage was seen"),
         "{json}"
     );
-    // Auto does not bias a model with nothing to bias.
+    // Auto does not bias a model with nothing to bias (uniform lives).
+    std::fs::write(
+        &file,
+        r#"{"format": "redsim/1", "name": "uniform pair", "mission": "100h",
+            "components": [{"id": "g", "count": 2, "failure": {"uniform": {"min": "500h", "max": "1500h"}}, "mttr": "1h"}],
+            "services": [{"id": "s", "requires": {"any": ["g-*"]}}]}"#,
+    )
+    .unwrap();
     let mut args = vec![f];
     args.extend(budget);
     let (code, json, _) = check_json(&args);
@@ -472,4 +479,46 @@ fn an_rto_target_is_decided_under_failure_biasing() {
         d["estimate"]["ci_high"].as_f64().unwrap(),
     );
     assert!(lo <= over && over <= hi, "exact {over} outside [{lo}, {hi}]");
+}
+
+#[test]
+fn auto_does_not_trust_a_pilot_that_saw_a_handful_of_outages() {
+    // The eight-nines two-region design: the pilot's 2,000 trials see one
+    // outage. Scaled to 100,000 trials that "projects" 50 effective
+    // outages, past the threshold, but one outage is as consistent with a
+    // rate forty times lower; a plain run there rests on a handful of
+    // outages of very different lengths (4.4 nines where the design has
+    // eight). The low end of the pilot's Garwood interval keeps it biased.
+    let f = scenario("two-region.json");
+    let out = redsim(&["run", &f, "--trials", "100000", "--format", "json"]);
+    assert_exit(&out, 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["method"], "failure-biasing", "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("low end"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn auto_biases_lognormal_lives() {
+    // Lognormal lives are scaled by failure biasing: auto must not call a
+    // model with nothing else "nothing to bias".
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("logn.json");
+    std::fs::write(
+        &file,
+        r#"{"format": "redsim/1", "name": "lognormal 1-of-3", "mission": "2000h", "repair": {"crews": 1},
+            "components": [{"id": "c", "count": 3, "failure": {"lognormal": {"mean": "1000h", "sd": "800h"}}, "mttr": "1.2h"}],
+            "services": [{"id": "s", "requires": {"at_least": 1, "of": ["c-1", "c-2", "c-3"]}}]}"#,
+    )
+    .unwrap();
+    let out = redsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--trials",
+        "2000",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&out, 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["method"], "failure-biasing", "{}", text(&out.stderr));
 }

@@ -310,6 +310,8 @@ fn ids_with_markup_or_that_sanitise_alike_are_escaped_and_anchor_distinct_elemen
         "--trials",
         "50",
         "-q",
+        "--rare",
+        "off",
         "--format",
         "json",
         "--html",

@@ -429,7 +429,16 @@ fn services_whose_ids_sanitise_alike_or_are_very_long_get_their_own_plot_files()
     .unwrap();
     let d = dir.path().join("plots");
     let o = Command::new(env!("CARGO_BIN_EXE_redsim"))
-        .args(["run", file.to_str().unwrap(), "--trials", "50", "-q", "--plot"])
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--trials",
+            "50",
+            "-q",
+            "--rare",
+            "off",
+            "--plot",
+        ])
         .arg(&d)
         .output()
         .unwrap();

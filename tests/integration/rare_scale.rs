@@ -393,7 +393,10 @@ fn the_weighted_part_of_a_shard_file_is_checked_on_reading() {
     set(&mut doc, &bins, serde_json::json!([]));
     let path = sealed(d, "bins.json", &doc);
     let e = fails(d, &["report", &path]);
-    assert!(e.contains("weighted outage durations in other bins than the outages its trials saw"), "{e}");
+    assert!(
+        e.contains("weighted outage durations in other bins than the outages its trials saw"),
+        "{e}"
+    );
     // A weighted outage where no trial saw one.
     let mut doc = good.clone();
     let svc = "/segments/0/tally/services/0";
