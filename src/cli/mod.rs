@@ -462,8 +462,8 @@ fn rare_request(
             Ok(RareRequest::Off)
         }
         Rare::On if !blocked.is_empty() => anyhow::bail!(
-            "--rare on cannot be used with {} yet: failure-biased runs do not support {} in this \
-             version; drop {} or run with --rare off",
+            "--rare on cannot be used with {} yet: this command does not give {} of failure-biased \
+             estimates in this version (`run` does); drop {} or run with --rare off",
             blocked.join(", "),
             unsupported_words(&blocked),
             if blocked.len() == 1 { "it" } else { "them" }

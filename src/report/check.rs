@@ -172,12 +172,13 @@ impl CheckReport<'_> {
         let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
         let _ = writeln!(
             o,
-            "seed       {}   trials {}   confidence {}% overall ({}% per look, {} looks)   stopped: {}",
+            "seed       {}   trials {}   confidence {}% overall ({}% per look, {} look{})   stopped: {}",
             self.seed,
             self.trials,
             level(self.confidence),
             level(self.confidence_per_look),
             self.looks,
+            if self.looks == 1 { "" } else { "s" },
             self.stopped
         );
         let _ = writeln!(o, "method     {}\n", self.method);
