@@ -447,6 +447,22 @@ pub(crate) struct BiasState {
     ends_fold_at: usize,
 }
 
+/// Sums the two values of the entries with the same two keys, in key order.
+fn fold(list: &mut Vec<(u32, u32, f64, f64)>) {
+    if list.len() < 2 {
+        return;
+    }
+    list.sort_by_key(|&(a, b, _, _)| (a, b));
+    list.dedup_by(|later, kept| {
+        let same = (later.0, later.1) == (kept.0, kept.1);
+        if same {
+            kept.2 += later.2;
+            kept.3 += later.3;
+        }
+        same
+    });
+}
+
 /// `causes` is folded from this length on, so that a runaway trial's list
 /// stays about twice the distinct (service, cause) pairs.
 const FOLD_FROM: usize = 1024;
@@ -514,34 +530,12 @@ impl BiasState {
 
     /// Sums the entries of each (service, cause) pair, in order.
     pub(super) fn fold_causes(&mut self) {
-        if self.causes.len() < 2 {
-            return;
-        }
-        self.causes.sort_by_key(|&(s, c, _, _)| (s, c));
-        self.causes.dedup_by(|later, kept| {
-            let same = (later.0, later.1) == (kept.0, kept.1);
-            if same {
-                kept.2 += later.2;
-                kept.3 += later.3;
-            }
-            same
-        });
+        fold(&mut self.causes);
     }
 
     /// Sums the entries of each (service, bin) pair, in order.
     pub(super) fn fold_ends(&mut self) {
-        if self.ends.len() < 2 {
-            return;
-        }
-        self.ends.sort_by_key(|&(s, b, _, _)| (s, b));
-        self.ends.dedup_by(|later, kept| {
-            let same = (later.0, later.1) == (kept.0, kept.1);
-            if same {
-                kept.2 += later.2;
-                kept.3 += later.3;
-            }
-            same
-        });
+        fold(&mut self.ends);
     }
 
     /// Element `e` begins a new life at `t` with sampled age at failure `age`.
