@@ -46,10 +46,20 @@ pub fn goal_text(metric: Metric, goal: f64) -> String {
     }
 }
 
-/// A percentage with the digits a goal like 99.995 % needs.
+/// A percentage with the digits a goal like 99.995 % needs: six
+/// decimals, or more where the rest to 100 % needs them for three
+/// significant digits (99.99999877 % at eight nines, where six decimals
+/// would show a goal and an interval that differ as equal).
 fn sig_pct(x: f64) -> String {
     let p = x * 100.0;
-    let mut s = format!("{p:.6}");
+    let rest = 100.0 - p;
+    let needed = if rest > 0.0 && rest.is_finite() {
+        (2 - rest.log10().floor() as i32).clamp(0, 12) as usize
+    } else {
+        6
+    };
+    let d = needed.max(6);
+    let mut s = format!("{p:.d$}");
     while s.ends_with('0') {
         s.pop();
     }
@@ -303,5 +313,20 @@ impl CheckReport<'_> {
             );
         }
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sig_pct;
+
+    #[test]
+    fn percentages_keep_three_digits_of_what_is_left_to_100() {
+        assert_eq!(sig_pct(0.9995), "99.95");
+        assert_eq!(sig_pct(0.99986609), "99.986609");
+        // Eight nines: six decimals would print 99.999999 for both.
+        assert_eq!(sig_pct(1.0 - 1.2e-8), "99.9999988");
+        assert_eq!(sig_pct(1.0 - 1.25e-8), "99.99999875");
+        assert_eq!(sig_pct(1.0), "100");
     }
 }
