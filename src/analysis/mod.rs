@@ -420,13 +420,34 @@ pub fn summarize_with(
             let n = tally.trials;
             let mission_ticks = model.mission * TICKS_PER_HOUR;
             let per_year = HOURS_PER_YEAR / model.mission;
-            // Down time in a mission is at most the mission.
-            let down_per_year =
-                |m: &Moments| bounded_mean(m, n, mission_ticks, per_year / TICKS_PER_HOUR, confidence);
+            // Down time in a mission is at most the mission, and no outage
+            // of a part is longer than the longest of all.
+            let down_per_year = |m: &Moments| {
+                intervals::down_time_mean(
+                    m,
+                    n,
+                    mission_ticks,
+                    per_year / TICKS_PER_HOUR,
+                    confidence,
+                    t.durations.max as f64,
+                )
+            };
             if model.has_planned() {
                 sum.planned = Some(PlannedSummary {
                     counts_against_availability: s.planned_counts,
-                    planned_downtime_hours_per_year: down_per_year(&t.planned_down),
+                    // Planned outages are not among the counted ones (and
+                    // not bounded by their longest) when they do not count.
+                    planned_downtime_hours_per_year: if s.planned_counts {
+                        down_per_year(&t.planned_down)
+                    } else {
+                        bounded_mean(
+                            &t.planned_down,
+                            n,
+                            mission_ticks,
+                            per_year / TICKS_PER_HOUR,
+                            confidence,
+                        )
+                    },
                     unplanned_downtime_hours_per_year: down_per_year(&t.unplanned_down),
                     planned_outages_observed: t.planned_outages,
                 });
@@ -482,7 +503,14 @@ fn by_cause(model: &Model, t: &ServiceTally, n: u64, confidence: f64) -> Vec<Cau
                 model,
                 e,
                 c.outages,
-                bounded_mean(&c.down, n, mission_ticks, per_year, confidence),
+                intervals::down_time_mean(
+                    &c.down,
+                    n,
+                    mission_ticks,
+                    per_year,
+                    confidence,
+                    t.durations.max as f64,
+                ),
                 if total > 0 {
                     c.down.sum as f64 / total as f64
                 } else {
@@ -576,12 +604,13 @@ fn loss_estimate(model: &Model, replicated: &[usize], e: Estimate) -> Estimate {
 /// share of each mission spent down, with an interval valid however few
 /// outages were seen ([`bounded_mean`]; a one-sided bound without any).
 pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> Estimate {
-    bounded_mean(
+    intervals::down_time_mean(
         &t.down,
         n,
         TICKS_PER_HOUR * mission,
         1.0 / (TICKS_PER_HOUR * mission),
         confidence,
+        t.durations.max as f64,
     )
 }
 
