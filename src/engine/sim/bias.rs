@@ -680,6 +680,28 @@ impl Trial {
         members.iter().any(|&m| self.el[m as usize].phase == Phase::Up)
     }
 
+    /// Puts `θ` of slot `e` (an element, or a shock after the elements) to
+    /// `theta` at `t`: the hazard accrued so far is charged at the old one,
+    /// and in a biased period the age at failure is re-derived from the
+    /// budget left. The age left to failure when it was re-derived; `None`
+    /// when `θ` does not change or the period is plain (the hazards in
+    /// force do not change).
+    fn bias_retarget(&mut self, plan: &Plan, e: usize, t: f64, theta: f64) -> Option<f64> {
+        if theta == self.bias.el[e].theta {
+            return None;
+        }
+        self.bias_advance(plan, e, t);
+        self.bias.el[e].theta = theta;
+        if !self.bias.on {
+            return None;
+        }
+        let law = bias_plan(plan).law[e];
+        let age = self.bias_age(plan, e, t);
+        let st = &mut self.bias.el[e];
+        st.target = law.h_inv(st.h_last + st.budget / theta).max(age);
+        Some(st.target - age)
+    }
+
     /// After an instant in which an element went down or came back: each
     /// up element's `θ` is chosen again for the new state, and those whose
     /// `θ` changes are rescheduled from the hazard budget they have left.
@@ -722,20 +744,9 @@ impl Trial {
             } else {
                 1.0
             };
-            if theta == self.bias.el[e].theta {
+            let Some(left) = self.bias_retarget(plan, e, t, theta) else {
                 continue;
-            }
-            self.bias_advance(plan, e, t);
-            self.bias.el[e].theta = theta;
-            if !self.bias.on {
-                // A plain period: the hazards in force do not change.
-                continue;
-            }
-            let law = b.law[e];
-            let age = self.bias_age(plan, e, t);
-            let st = &mut self.bias.el[e];
-            st.target = law.h_inv(st.h_last + st.budget / theta).max(age);
-            let left = st.target - age;
+            };
             let dt = if plan.aging[e] {
                 let a = &mut self.aging[e];
                 (a.left, a.since) = (left, t);
@@ -761,20 +772,9 @@ impl Trial {
             } else {
                 1.0
             };
-            if theta == self.bias.el[slot].theta {
-                continue;
+            if let Some(dt) = self.bias_retarget(plan, slot, t, theta) {
+                self.schedule_shock(plan, k, t, dt, mission);
             }
-            self.bias_advance(plan, slot, t);
-            self.bias.el[slot].theta = theta;
-            if !self.bias.on {
-                continue;
-            }
-            let law = b.law[slot];
-            let age = self.bias_age(plan, slot, t);
-            let st = &mut self.bias.el[slot];
-            st.target = law.h_inv(st.h_last + st.budget / theta).max(age);
-            let dt = st.target - age;
-            self.schedule_shock(plan, k, t, dt, mission);
         }
         if down == 0 && self.bias.in_period {
             // The period ended (every element up, every theta back to 1):
