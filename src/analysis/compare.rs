@@ -160,6 +160,17 @@ fn t_interval(mean: f64, var: f64, n: u64, confidence: f64) -> Estimate {
     }
 }
 
+/// A design's estimate of `q`, clamped to what the quantity can be.
+fn design_value(q: Quantity, e: Estimate) -> Value {
+    Value {
+        quantity: q,
+        estimate: match q {
+            Quantity::Availability => e.clamped(0.0, 1.0),
+            _ => e.clamped(0.0, f64::INFINITY),
+        },
+    }
+}
+
 /// Mean and variance of a quantity of one design, from its integer moments.
 fn design_stats(m: &Moments, n: u64, (offset, scale): (f64, f64)) -> (f64, f64) {
     let (mean, var) = mean_var(m, n);
@@ -252,13 +263,7 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
                     Quantity::ALL
                         .iter()
                         .zip(vals)
-                        .map(|(&q, &e)| Value {
-                            quantity: q,
-                            estimate: match q {
-                                Quantity::Availability => e.clamped(0.0, 1.0),
-                                _ => e.clamped(0.0, f64::INFINITY),
-                            },
-                        })
+                        .map(|(&q, &e)| design_value(q, e))
                         .collect()
                 })
                 .collect();
@@ -321,14 +326,7 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                         .iter()
                         .map(|&q| {
                             let (mean, var) = design_stats(q.of(o), n, q.affine(mission));
-                            let e = t_interval(mean, var, n, confidence);
-                            Value {
-                                quantity: q,
-                                estimate: match q {
-                                    Quantity::Availability => e.clamped(0.0, 1.0),
-                                    _ => e.clamped(0.0, f64::INFINITY),
-                                },
-                            }
+                            design_value(q, t_interval(mean, var, n, confidence))
                         })
                         .collect()
                 })
