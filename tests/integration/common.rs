@@ -28,6 +28,20 @@ pub fn simulate(model: &Model, trials: u64, seed: u64) -> RunSummary {
     analysis::summarize(model, &tally, 0.95)
 }
 
+/// Simulates `trials` trials at `seed` with failure biasing (default
+/// settings) and summarises at 95 %.
+pub fn simulate_rare(model: &Model, trials: u64, seed: u64) -> RunSummary {
+    let cfg = RunConfig {
+        seed,
+        first_trial: 0,
+        trials,
+        threads: None,
+    };
+    let parts =
+        engine::run_rare(model, &cfg, &engine::RareOptions::default(), &[], &|_| {}).expect("thread pool");
+    analysis::summarize(model, &parts[0], 0.95)
+}
+
 /// Asserts that `exact` lies within `k` standard errors of the estimate and
 /// inside its confidence interval.
 #[track_caller]

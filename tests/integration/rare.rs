@@ -72,9 +72,7 @@ fn cfg(trials: u64, threads: Option<usize>) -> RunConfig {
 
 /// Simulates with failure biasing (default settings) and summarises at 95 %.
 fn rare(m: &Model, trials: u64) -> RunSummary {
-    let parts =
-        engine::run_rare(m, &cfg(trials, None), &RareOptions::default(), &[], &|_| {}).expect("thread pool");
-    analysis::summarize(m, &parts[0], 0.95)
+    crate::common::simulate_rare(m, trials, engine::DEFAULT_SEED)
 }
 
 /// The relative half-width of the unavailability interval (infinite when
@@ -188,6 +186,33 @@ fn weibull_elements_agree_with_plain_simulation() {
     assert!(l.ci_low <= 1.0 && 1.0 <= l.ci_high, "mean likelihood ratio {l:?}");
 }
 
+/// Asserts that a biased and a plain run of a model with a shock `surge`
+/// agree on the unavailability, the outages per mission, the degraded
+/// fraction and the downtime the shock began, each within 4 combined
+/// standard errors.
+#[track_caller]
+fn agree_with_plain(b: &redsim::analysis::ServiceSummary, p: &redsim::analysis::ServiceSummary) {
+    agree(
+        "unavailability",
+        &b.availability.complement(),
+        &p.availability.complement(),
+    );
+    agree(
+        "outages per mission",
+        &b.outages_per_mission,
+        &p.outages_per_mission,
+    );
+    agree("degraded fraction", &b.degraded_fraction, &p.degraded_fraction);
+    let surge = |s: &redsim::analysis::ServiceSummary| {
+        s.downtime_by_cause
+            .iter()
+            .find(|c| c.shock.as_deref() == Some("surge"))
+            .map(|c| c.downtime_hours_per_year)
+            .expect("outages begun by the shock")
+    };
+    agree("downtime begun by the shock", &surge(b), &surge(p));
+}
+
 /// Asserts that a biased and a plain estimate agree within 4 combined standard errors.
 #[track_caller]
 fn agree(what: &str, biased: &Estimate, plain: &Estimate) {
@@ -261,26 +286,8 @@ fn crews_logistics_shocks_and_an_ageing_standby_keep_their_laws() {
         "plain saw {} outages",
         p.outages_observed
     );
-    agree(
-        "unavailability",
-        &b.availability.complement(),
-        &p.availability.complement(),
-    );
-    agree(
-        "outages per mission",
-        &b.outages_per_mission,
-        &p.outages_per_mission,
-    );
-    agree("degraded fraction", &b.degraded_fraction, &p.degraded_fraction);
-    // Downtime by cause: the shock's share agrees with plain simulation's.
-    let surge = |s: &redsim::analysis::ServiceSummary| {
-        s.downtime_by_cause
-            .iter()
-            .find(|c| c.shock.as_deref() == Some("surge"))
-            .map(|c| c.downtime_hours_per_year)
-            .expect("outages begun by the shock")
-    };
-    agree("downtime begun by the shock", &surge(b), &surge(p));
+    // Downtime by cause too: the shock's share agrees with plain simulation's.
+    agree_with_plain(b, p);
     let l = biased.likelihood_ratio.unwrap();
     assert!(l.ci_low <= 1.0 && 1.0 <= l.ci_high, "mean likelihood ratio {l:?}");
 }
@@ -684,25 +691,7 @@ fn two_of_four_with_a_shock_agrees_with_plain_simulation_where_plain_can_measure
         "plain saw {} outages",
         p.outages_observed
     );
-    agree(
-        "unavailability",
-        &b.availability.complement(),
-        &p.availability.complement(),
-    );
-    agree(
-        "outages per mission",
-        &b.outages_per_mission,
-        &p.outages_per_mission,
-    );
-    agree("degraded fraction", &b.degraded_fraction, &p.degraded_fraction);
-    let surge = |s: &redsim::analysis::ServiceSummary| {
-        s.downtime_by_cause
-            .iter()
-            .find(|c| c.shock.as_deref() == Some("surge"))
-            .map(|c| c.downtime_hours_per_year)
-            .expect("outages begun by the shock")
-    };
-    agree("downtime begun by the shock", &surge(b), &surge(p));
+    agree_with_plain(b, p);
     let (u, _) = two_of_four_shock_exact(mttr, 2000.0);
     within_4_se("biased", &b.availability.complement(), u);
     within_4_se("plain", &p.availability.complement(), u);

@@ -3,36 +3,12 @@
 //! against exact answers: each outage or loss counts with its likelihood
 //! ratio, so these describe the design, not the biased trials.
 
-use redsim::analysis::{self, Estimate, RunSummary};
-use redsim::engine::{self, RareOptions, RunConfig};
+use redsim::analysis::Estimate;
 use redsim::model::Model;
 use serde_json::json;
 
-use crate::common::{expm, mission_averages, model};
-
-fn rare(m: &Model, trials: u64, seed: u64) -> RunSummary {
-    let cfg = RunConfig {
-        seed,
-        first_trial: 0,
-        trials,
-        threads: None,
-    };
-    let parts = engine::run_rare(m, &cfg, &RareOptions::default(), &[], &|_| {}).expect("thread pool");
-    analysis::summarize(m, &parts[0], 0.95)
-}
-
-/// Asserts that `exact` lies within 4 standard errors of the estimate.
-#[track_caller]
-fn within_4_se(what: &str, est: &Estimate, exact: f64) {
-    let se = est.std_error.expect("a standard error");
-    assert!(se > 0.0, "{what}: no spread ({est:?})");
-    let z = (est.point - exact) / se;
-    assert!(
-        z.abs() <= 4.0,
-        "{what}: {} is {z:.2} standard errors from the exact {exact}",
-        est.point
-    );
-}
+use crate::common::{expm, mission_averages, model, simulate_rare};
+use crate::rare::within_4_se;
 
 #[track_caller]
 fn inside(what: &str, est: &Estimate, exact: f64) {
@@ -87,7 +63,7 @@ fn outage_durations_rto_and_mtbo_are_estimated_under_the_weights() {
         vec![0.0, 0.0, 2.0 * m, -2.0 * m],
     ];
     let exact = mission_averages(&q, &[true, true, false, false], MISSION);
-    let run = rare(&two_of_three(), 40_000, 7);
+    let run = simulate_rare(&two_of_three(), 40_000, 7);
     let s = &run.services[0];
     // The outages per mission (the ones cut by the mission's end included).
     within_4_se("outages per mission", &s.outages_per_mission, exact.outages);
@@ -161,7 +137,7 @@ fn data_losses_of_asynchronous_replication_are_estimated_under_the_weights() {
                     "replication": {"mode": "async", "lag": {"exponential": {"mean": "4s"}}}}],
         "services": [{"id": "s", "requires": "group:p", "rpo": "6s"}]
     });
-    let run = rare(&model(&doc.to_string()), 20_000, 13);
+    let run = simulate_rare(&model(&doc.to_string()), 20_000, 13);
     let d = run.services[0].data_loss.as_ref().expect("an async group");
     let per_year = 8760.0 / t;
     within_4_se("data losses per year", &d.events_per_year, losses * per_year);

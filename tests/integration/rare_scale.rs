@@ -3,32 +3,10 @@
 //! `sweep` under failure biasing against the exact 1-of-3 chain.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use crate::common::{set, text};
 use crate::rare::{one_of_three, one_of_three_exact};
-
-/// `redsim ARGS` in `dir`, with no scheduler variables in its environment.
-fn redsim_in(dir: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_redsim"));
-    c.current_dir(dir).args(args);
-    for v in redsim::shard::INDEX_VARIABLES {
-        c.env_remove(v);
-    }
-    c.output().unwrap()
-}
-
-/// Standard output of a command that must succeed.
-#[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = redsim_in(dir, args);
-    assert!(
-        out.status.success(),
-        "redsim {args:?} failed: {}",
-        text(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::shard::{ok, redsim_in};
 
 /// Standard error of a command that must fail with exit code 2, and write nothing.
 #[track_caller]

@@ -11,7 +11,7 @@ fn scenario(name: &str) -> String {
 }
 
 /// `redsim ARGS` in `dir`, with no scheduler variables in its environment.
-fn redsim_in(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn redsim_in(dir: &Path, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_redsim"));
     c.current_dir(dir).args(args);
     for v in redsim::shard::INDEX_VARIABLES {
@@ -22,7 +22,7 @@ fn redsim_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Standard output of a command that must succeed.
 #[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
     let out = redsim_in(dir, args);
     assert!(
         out.status.success(),

@@ -23,8 +23,8 @@
 
 use std::path::Path;
 
-use redsim::analysis::{self, Method, RunSummary};
-use redsim::engine::{self, RareOptions, RunConfig};
+use redsim::analysis::{Method, RunSummary};
+use redsim::engine;
 use redsim::model::{Distribution, Expr, GroupMode, Model, Standby};
 
 use crate::common::{assert_exit, mission_averages};
@@ -301,14 +301,7 @@ fn exact_unavailability(m: &Model) -> f64 {
 }
 
 fn rare(m: &Model, trials: u64) -> RunSummary {
-    let cfg = RunConfig {
-        seed: engine::DEFAULT_SEED,
-        first_trial: 0,
-        trials,
-        threads: None,
-    };
-    let parts = engine::run_rare(m, &cfg, &RareOptions::default(), &[], &|_| {}).expect("thread pool");
-    analysis::summarize(m, &parts[0], 0.95)
+    crate::common::simulate_rare(m, trials, engine::DEFAULT_SEED)
 }
 
 #[test]
