@@ -1,7 +1,8 @@
 //! Failure biasing (`run --rare on`) to a 10 % relative half-width: the
 //! 1-of-3 hot-standby set and the 2-of-4 group with a shock of
 //! `tests/integration/rare.rs`, each at unavailabilities of about 1e-6,
-//! 1e-8 and 1e-10, on all cores. Each benchmark times one whole run
+//! 1e-8 and 1e-10, and the 1-of-3 set over one day (failure forcing), on
+//! all cores. Each benchmark times one whole run
 //! (`engine::run_rare` and its summary) at the trial count that reaches
 //! the precision, and prints the relative half-width it reached. Results
 //! and the command are in docs/performance.md.
@@ -36,6 +37,17 @@ fn two_of_four_shock(mttr: f64) -> Model {
     ))
 }
 
+/// The 1-of-3 set (MTTR 5.5 h) over a one-day mission: failure forcing's
+/// regime, where plain trials and balanced biasing alone almost never
+/// leave the all-up state.
+fn one_of_three_one_day() -> Model {
+    parse(
+        r#"{"format": "redsim/1", "name": "1-of-3, 1 day", "mission": "24h", "repair": {"crews": 1},
+            "components": [{"id": "c", "count": 3, "mtbf": "1000h", "mttr": 5.5}],
+            "services": [{"id": "s", "requires": {"at_least": 1, "of": ["c-1", "c-2", "c-3"]}}]}"#,
+    )
+}
+
 fn parse(json: &str) -> Model {
     redsim::scenario::parse(json).expect("a valid scenario")
 }
@@ -65,6 +77,7 @@ fn bench(c: &mut Criterion) {
         ("2-of-4-shock-1e-6", two_of_four_shock(0.7), 170_000),
         ("2-of-4-shock-1e-8", two_of_four_shock(0.07), 170_000),
         ("2-of-4-shock-1e-10", two_of_four_shock(0.007), 170_000),
+        ("1-of-3-1-day", one_of_three_one_day(), 70_000),
     ];
     for (name, model, trials) in &cases {
         let run = rare(model, *trials);

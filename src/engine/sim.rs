@@ -1705,6 +1705,9 @@ impl Trial {
                 self.group_timer(plan, g, 0.0, mission, obs);
             }
         }
+        if BIAS {
+            self.bias_force_start(plan, mission);
+        }
         for (p, st) in plan.services.iter().zip(&mut self.reach) {
             if let (PlanService::Reach(rp), Some(st)) = (p, st) {
                 rp.reset(st, &self.func);

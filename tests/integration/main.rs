@@ -21,6 +21,7 @@ mod outputs;
 mod plots;
 mod rare;
 mod rare_figures;
+mod rare_force;
 mod rare_scale;
 mod rto;
 mod scenarios;

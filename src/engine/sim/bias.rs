@@ -9,9 +9,18 @@
 //! failure is about `p_bias / (1 − p_bias)` times as likely as a repair to
 //! come next, spread evenly over these failure transitions ("balanced
 //! failure biasing", Shahabuddin 1994). When every element is up, hazards
-//! are left alone. Everything else (repairs, crews, logistics, spares,
+//! are left alone, except under failure forcing (below). Everything else (repairs, crews, logistics, spares,
 //! groups, maintenance, a shock's chance of failing each member, uniform
 //! and fixed laws) keeps its own law.
+//!
+//! Failure forcing (Nakayama & Shahabuddin 2004): a trial whose all-up
+//! cumulative hazard over the whole mission is below [`FORCING`] (`c`)
+//! scales, each time every element is up, every up element's and live
+//! shock's hazard by `θ0 = c / ΔH`, `ΔH` the all-up cumulative hazard left
+//! to the mission's end, until something goes down. Its ratio is bounded
+//! (`e^c` at most for a stretch that reaches the end), so it is not mixed
+//! with the plain measure; longer missions are never forced, and run as
+//! before bit for bit.
 //!
 //! Each biased element (and shock) carries its cumulative-hazard budget:
 //! the plain engine samples its age at failure `A` (a shock: the time to
@@ -259,6 +268,12 @@ pub const DEFAULT_P_BIAS: f64 = 0.2;
 /// Default [`RareOptions::mixture`]: one degraded period in four is biased.
 pub const DEFAULT_MIXTURE: f64 = 0.25;
 
+/// Failure forcing's `c`: a trial whose all-up cumulative hazard over the
+/// whole mission is below it scales every up element's hazard while all is
+/// up so that `c` of it is left to spend before the mission ends
+/// (docs/methodology.md, "Failure forcing").
+pub const FORCING: f64 = 2.0;
+
 impl Default for RareOptions {
     fn default() -> Self {
         Self {
@@ -316,6 +331,9 @@ pub(crate) struct BiasPlan {
     n_elements: usize,
     /// The shocks with a biasable law, and their members.
     shocks: Vec<(u32, Vec<u32>)>,
+    /// [`FORCING`]: the cumulative hazard a forced all-up stretch spends,
+    /// in expectation, before the mission ends.
+    force: f64,
 }
 
 impl BiasPlan {
@@ -365,6 +383,7 @@ impl BiasPlan {
             biased,
             n_elements: n,
             shocks,
+            force: FORCING,
         }
     }
 
@@ -425,6 +444,14 @@ pub(crate) struct BiasState {
     in_period: bool,
     /// The period under way is biased (its hazards are scaled).
     on: bool,
+    /// This trial forces failures from the all-up state (its all-up
+    /// cumulative hazard over the whole mission is below [`FORCING`]).
+    forcing: bool,
+    /// A forced all-up stretch is under way, every up element's (and live
+    /// shock's) hazard scaled by `theta0`.
+    forced: bool,
+    /// The hazard multiplier of the forced stretch under way (1 when none).
+    theta0: f64,
     /// `ln ℓ` of the period under way: plain over fully biased, along the path.
     log_ell: f64,
     /// `ln L` of the periods that ended.
@@ -475,6 +502,9 @@ impl BiasState {
                 coin: rng::stream(0, 0, 0),
                 in_period: false,
                 on: false,
+                forcing: false,
+                forced: false,
+                theta0: 1.0,
                 log_ell: 0.0,
                 log_done: 0.0,
                 l: 1.0,
@@ -490,6 +520,9 @@ impl BiasState {
                 coin: rng::stream(0, 0, 0),
                 in_period: false,
                 on: false,
+                forcing: false,
+                forced: false,
+                theta0: 1.0,
                 log_ell: 0.0,
                 log_done: 0.0,
                 l: 1.0,
@@ -583,6 +616,7 @@ impl Trial {
         let st = &mut self.bias;
         st.coin = rng::stream(seed, trial, rng::fnv1a64(COIN_KEY));
         (st.in_period, st.on) = (false, false);
+        (st.forcing, st.forced, st.theta0) = (false, false, 1.0);
         (st.log_ell, st.log_done) = (0.0, 0.0);
         self.bias.l = 1.0;
         self.bias.changed = false;
@@ -672,6 +706,10 @@ impl Trial {
     /// `ln L` of the degraded period under way: that of the mixture of the
     /// biased measure (weight `q`) and the plain one, `−ln(q/ℓ + 1 − q)`.
     fn period_log_l(&self, plan: &Plan) -> f64 {
+        if self.bias.forced {
+            // A forced stretch is always forced: its ratio is bounded without a mixture.
+            return self.bias.log_ell;
+        }
         mixture_log_l(bias_plan(plan).mixture, self.bias.log_ell)
     }
 
@@ -731,9 +769,14 @@ impl Trial {
         let transitions = (up + shocks_live) as f64;
         if down > 0 && !self.bias.in_period {
             // A degraded period begins: biased or plain, at random.
+            let on = b.mixture >= 1.0 || self.bias.coin.random::<f64>() < b.mixture;
+            if self.bias.forced {
+                self.bias_force_end(plan, t, mission, on);
+            }
             self.bias.in_period = true;
-            self.bias.on = b.mixture >= 1.0 || self.bias.coin.random::<f64>() < b.mixture;
+            self.bias.on = on;
         }
+        let all_up = self.bias.theta0;
         for &e in &b.biased {
             let e = e as usize;
             if self.el[e].phase != Phase::Up {
@@ -742,46 +785,150 @@ impl Trial {
             let theta = if down > 0 {
                 (b.odds * repair / (transitions * b.rate[e])).max(1.0)
             } else {
-                1.0
+                all_up
             };
-            let Some(left) = self.bias_retarget(plan, e, t, theta) else {
-                continue;
-            };
-            let dt = if plan.aging[e] {
-                let a = &mut self.aging[e];
-                (a.left, a.since) = (left, t);
-                if a.rate > 0.0 {
-                    left / a.rate
-                } else {
-                    f64::INFINITY
-                }
-            } else {
-                left
-            };
-            if dt.is_finite() {
-                self.schedule(e, t, dt, mission);
-            } else {
-                self.el[e].pending_seq = 0;
-            }
+            self.bias_set_element(plan, e, t, theta, mission);
         }
         for (k, members) in &b.shocks {
             let k = *k as usize;
             let slot = b.n_elements + k;
-            let theta = if down > 0 && self.strikes_any(members) {
+            let live = self.strikes_any(members);
+            let theta = if down > 0 && live {
                 (b.odds * repair / (transitions * b.rate[slot])).max(1.0)
+            } else if down == 0 && live {
+                all_up
             } else {
                 1.0
             };
-            if let Some(dt) = self.bias_retarget(plan, slot, t, theta) {
-                self.schedule_shock(plan, k, t, dt, mission);
-            }
+            self.bias_set_shock(plan, k, t, theta, mission);
         }
         if down == 0 && self.bias.in_period {
             // The period ended (every element up, every theta back to 1):
             // its likelihood ratio is settled.
             self.bias.log_done += self.period_log_l(plan);
             (self.bias.log_ell, self.bias.in_period, self.bias.on) = (0.0, false, false);
+            if self.bias.forcing {
+                self.bias_force_begin(plan, t, mission);
+            }
         }
+    }
+
+    /// Puts element `e`'s (up) `θ` to `theta` at `t` and reschedules its
+    /// failure when the hazard in force changes.
+    fn bias_set_element(&mut self, plan: &Plan, e: usize, t: f64, theta: f64, mission: f64) {
+        let Some(left) = self.bias_retarget(plan, e, t, theta) else {
+            return;
+        };
+        let dt = if plan.aging[e] {
+            let a = &mut self.aging[e];
+            (a.left, a.since) = (left, t);
+            if a.rate > 0.0 {
+                left / a.rate
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            left
+        };
+        if dt.is_finite() {
+            self.schedule(e, t, dt, mission);
+        } else {
+            self.el[e].pending_seq = 0;
+        }
+    }
+
+    /// Puts shock `k`'s `θ` to `theta` at `t` and reschedules its next
+    /// strike when the hazard in force changes.
+    fn bias_set_shock(&mut self, plan: &Plan, k: usize, t: f64, theta: f64, mission: f64) {
+        let slot = plan.n_elements + k;
+        if let Some(dt) = self.bias_retarget(plan, slot, t, theta) {
+            self.schedule_shock(plan, k, t, dt, mission);
+        }
+    }
+
+    /// The trial begins (every element up, at `t = 0`): it forces failures
+    /// from the all-up state when the cumulative hazard of its whole
+    /// mission is below [`FORCING`], and then begins its first forced stretch.
+    pub(super) fn bias_force_start(&mut self, plan: &Plan, mission: f64) {
+        self.bias.forcing = self.bias_force_begin(plan, 0.0, mission);
+    }
+
+    /// Every element is up at `t`: when the cumulative hazard left to the
+    /// mission's end, `ΔH`, summed over the up elements and live shocks,
+    /// is below `c` ([`FORCING`]), a forced stretch begins with every such
+    /// hazard scaled by `θ0 = c / ΔH`, so that about `1 − e^−c` of trials
+    /// see a failure before the end. Whether it began.
+    fn bias_force_begin(&mut self, plan: &Plan, t: f64, mission: f64) -> bool {
+        let b = bias_plan(plan);
+        let mut left = 0.0;
+        for &e in &b.biased {
+            let e = e as usize;
+            if self.el[e].phase != Phase::Up {
+                return false;
+            }
+            let law = b.law[e];
+            let now = self.bias_age(plan, e, t).max(0.0);
+            let end = self.bias_age(plan, e, mission).max(now);
+            left += law.h(end) - law.h(now);
+        }
+        for (k, members) in &b.shocks {
+            if self.strikes_any(members) {
+                let slot = b.n_elements + *k as usize;
+                let law = b.law[slot];
+                let now = self.bias_age(plan, slot, t).max(0.0);
+                let end = self.bias_age(plan, slot, mission).max(now);
+                left += law.h(end) - law.h(now);
+            }
+        }
+        if !(left > 0.0 && left < b.force) {
+            return false;
+        }
+        let theta = b.force / left;
+        (self.bias.forced, self.bias.on, self.bias.theta0) = (true, true, theta);
+        for &e in &b.biased {
+            self.bias_set_element(plan, e as usize, t, theta, mission);
+        }
+        for (k, members) in &b.shocks {
+            if self.strikes_any(members) {
+                self.bias_set_shock(plan, *k as usize, t, theta, mission);
+            }
+        }
+        true
+    }
+
+    /// The forced stretch under way ends at `t` (something went down),
+    /// and a degraded period begins, biased (`on`) or plain: the hazards
+    /// in force go from `θ0` to the period's, and the stretch's ratio,
+    /// `Π 1/θ0 · exp((θ0 − 1)·ΔH)`, is settled.
+    fn bias_force_end(&mut self, plan: &Plan, t: f64, mission: f64, on: bool) {
+        let b = bias_plan(plan);
+        for &e in &b.biased {
+            let e = e as usize;
+            if self.el[e].phase != Phase::Up || self.bias.el[e].theta == 1.0 {
+                continue;
+            }
+            if on {
+                // The period's own factors are put in force from here.
+                self.bias_advance(plan, e, t);
+            } else {
+                self.bias_set_element(plan, e, t, 1.0, mission);
+            }
+        }
+        for (k, _) in &b.shocks {
+            let k = *k as usize;
+            let slot = b.n_elements + k;
+            if self.bias.el[slot].theta == 1.0 {
+                continue;
+            }
+            if on {
+                self.bias_advance(plan, slot, t);
+            } else {
+                self.bias_set_shock(plan, k, t, 1.0, mission);
+            }
+        }
+        self.bias.log_done += self.bias.log_ell;
+        self.bias.log_ell = 0.0;
+        (self.bias.forced, self.bias.theta0) = (false, 1.0);
     }
 }
 
