@@ -9,9 +9,9 @@
 //! failure is about `p_bias / (1 − p_bias)` times as likely as a repair to
 //! come next, spread evenly over these failure transitions ("balanced
 //! failure biasing", Shahabuddin 1994). When every element is up, hazards
-//! are left alone, except under failure forcing (below). Everything else (repairs, crews, logistics, spares,
-//! groups, maintenance, a shock's chance of failing each member, uniform
-//! and fixed laws) keeps its own law.
+//! are left alone, except under failure forcing (below). Everything else
+//! (repairs, crews, logistics, spares, groups, maintenance, a shock's
+//! chance of failing each member, uniform and fixed laws) keeps its own law.
 //!
 //! Failure forcing (Nakayama & Shahabuddin 2004): a trial whose all-up
 //! cumulative hazard over the whole mission is below [`FORCING`] (`c`)
