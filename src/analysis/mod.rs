@@ -266,6 +266,12 @@ pub struct ServiceSummary {
     pub downtime_by_cause: Vec<CauseShare>,
     /// Plain-language cautions about these numbers.
     pub warnings: Vec<String>,
+    /// Under failure biasing, when the biased trials saw no outage of this
+    /// service: its estimates are those of the first this many trials run
+    /// plain (the pilot of `--rare auto`), one-sided bounds where those saw
+    /// none either ([`rare::bound_unseen`]). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plain_trials: Option<u64>,
 }
 
 /// How often outages outlast the recovery time objective.
@@ -679,6 +685,7 @@ fn summarize_service(
         exact: structure::Exact::NotApplicable { reasons: Vec::new() },
         downtime_by_cause: Vec::new(),
         warnings,
+        plain_trials: None,
     }
 }
 

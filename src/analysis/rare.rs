@@ -19,6 +19,7 @@
 
 use super::intervals::{allowance_threshold, effective_events, garwood};
 use super::structure::Structure;
+use super::{Method, RunSummary};
 use crate::engine::{self, EngineError, RunConfig, Tally};
 use crate::model::Model;
 
@@ -167,6 +168,70 @@ pub fn run_pilot(
         ..cfg.clone()
     };
     engine::run_segmented_until(model, &pilot, ends, progress, stop)
+}
+
+/// Gives every service that the failure-biased trials of `run` (a
+/// summary of `seed`) saw no outage of the estimates of the plain pilot
+/// instead: trials `0 .. pilot_trials(run.trials)` run plain, whose
+/// intervals stay valid with few outages or none (a one-sided bound,
+/// "less than x", where they saw none too). A biased run's weighted
+/// interval with no outage is a point at zero, which bounds nothing: the
+/// weights are all zero whatever the design. The pilot is the same trials
+/// for a single run and for merged shards (a pure function of the model,
+/// `seed` and the trials), so both report the same bytes; under `auto` it
+/// is the pilot that chose biasing. Each such service says so in its
+/// warnings and in [`ServiceSummary::plain_trials`](super::ServiceSummary).
+/// Nothing is run when every service saw an outage, or `run` is plain.
+///
+/// # Errors
+/// As [`engine::run`].
+pub fn bound_unseen(model: &Model, run: &mut RunSummary, seed: u64) -> Result<(), EngineError> {
+    if run.method != Method::FailureBiasing || run.services.iter().all(|s| s.outages_observed > 0) {
+        return Ok(());
+    }
+    let cfg = RunConfig {
+        seed,
+        first_trial: 0,
+        trials: pilot_trials(run.trials),
+        threads: None,
+    };
+    let pilot = engine::run(model, &cfg, &|_| {})?;
+    let plain = super::summarize(model, &pilot, run.confidence);
+    let unseen = super::weighted::unseen_warning(run.trials);
+    for (s, p) in run.services.iter_mut().zip(plain.services) {
+        if s.outages_observed > 0 {
+            continue;
+        }
+        let bound = if p.outages_observed == 0 {
+            format!(
+                "unavailability less than {:.3e} at {:.0} %",
+                1.0 - p.availability.ci_low,
+                100.0 * run.confidence
+            )
+        } else {
+            format!("they saw {} outage(s)", p.outages_observed)
+        };
+        let mut warnings: Vec<String> = s.warnings.drain(..).filter(|w| *w != unseen).collect();
+        warnings.push(format!(
+            "failure biasing saw no outage in {} trials: these figures are from the first {} trials run \
+             plain ({bound}); the outages of this service need failures biasing does not reach, or more \
+             trials (e.g. --trials {})",
+            run.trials,
+            pilot.trials,
+            run.trials.saturating_mul(10)
+        ));
+        if p.outages_observed > 0 {
+            // With none, the plain warning repeats the bound above, and its
+            // advice (more trials) does not reach past the pilot's cap.
+            warnings.extend(p.warnings.iter().cloned());
+        }
+        *s = super::ServiceSummary {
+            warnings,
+            plain_trials: Some(pilot.trials),
+            ..p
+        };
+    }
+    Ok(())
 }
 
 /// Appends the segments `more` of the trials from `at` on to `segments`

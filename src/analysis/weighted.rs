@@ -80,6 +80,17 @@ pub fn relative_error(e: &Estimate) -> Option<f64> {
     (e.point > 0.0 && half.is_finite()).then(|| half / e.point)
 }
 
+/// The warning of a service that `n` biased trials saw no outage of (its
+/// weighted interval is a point, which [`super::rare::bound_unseen`]
+/// replaces with the plain pilot's bound where it can).
+pub(crate) fn unseen_warning(n: u64) -> String {
+    format!(
+        "no outage was observed in {n} biased trials: the interval collapses to a point; \
+         run more trials (e.g. --trials {})",
+        n.saturating_mul(10)
+    )
+}
+
 /// Summarises a failure-biasing run's tally (`tally.weighted` must be
 /// present), with each service's exact values already computed.
 ///
@@ -169,11 +180,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
                 );
             }
             if observed == 0 {
-                warnings.push(format!(
-                    "no outage was observed in {n} biased trials: the interval collapses to a point; \
-                     run more trials (e.g. --trials {})",
-                    n.saturating_mul(10)
-                ));
+                warnings.push(unseen_warning(n));
             }
             ServiceSummary {
                 id: s.id.clone(),
@@ -207,6 +214,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
                 exact: exact[i].clone(),
                 downtime_by_cause: by_cause(model, ws, &tally.services[i], n, confidence),
                 warnings,
+                plain_trials: None,
             }
         })
         .collect();

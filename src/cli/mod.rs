@@ -2030,7 +2030,8 @@ fn report_run(
         tally.merge(s);
     }
     let m = result.model;
-    let summary = analysis::summarize(m, &tally, result.confidence);
+    let mut summary = analysis::summarize(m, &tally, result.confidence);
+    analysis::rare::bound_unseen(m, &mut summary, result.seed)?;
     let rep = RunReport::new(result.provenance, result.seed, &summary);
     let text = match format {
         Format::Table => rep.to_table(),

@@ -23,6 +23,7 @@ mod rare;
 mod rare_figures;
 mod rare_force;
 mod rare_scale;
+mod rare_unseen;
 mod rto;
 mod scenarios;
 mod shard;

@@ -26,7 +26,7 @@ fn design(dir: &Path, name: &str, mttr: f64) -> String {
 
 /// Runs the `count` shards of `cmd` (without `--shard`) into `dir`, and
 /// returns their paths in index order.
-fn shards(dir: &Path, cmd: &[&str], count: u64, tag: &str) -> Vec<String> {
+pub(crate) fn shards(dir: &Path, cmd: &[&str], count: u64, tag: &str) -> Vec<String> {
     (0..count)
         .map(|k| {
             let file = dir
@@ -43,7 +43,7 @@ fn shards(dir: &Path, cmd: &[&str], count: u64, tag: &str) -> Vec<String> {
 }
 
 /// `redsim merge FILES EXTRA...`.
-fn merge(dir: &Path, files: &[String], extra: &[&str]) -> String {
+pub(crate) fn merge(dir: &Path, files: &[String], extra: &[&str]) -> String {
     let mut args = vec!["merge", "-q"];
     args.extend(files.iter().map(String::as_str));
     args.extend(extra);
