@@ -194,14 +194,16 @@ fn a_biased_run_plots_its_weighted_estimates_and_nothing_of_the_biased_trials() 
         "the biased trials saw outages"
     );
     let plots = redsim::plot::figures::run(&m, &summary, &tally, &segments);
-    // No outage durations (the biased trials' are not the design's), and
-    // the convergence ends at the report's weighted availability.
+    // The outage durations under the weights (the biased trials' own are
+    // not the design's), then the convergence, ending at the report's
+    // weighted availability.
     assert!(
-        plots.iter().all(|p| !matches!(p.kind, Kind::Durations { .. })),
+        matches!(plots[0].kind, Kind::WeightedDurations { .. }),
         "{:?}",
         plots.iter().map(|p| &p.name).collect::<Vec<_>>()
     );
-    let Some(Kind::Convergence { points, .. }) = plots.iter().map(|p| &p.kind).next() else {
+    assert!(plots.iter().all(|p| !matches!(p.kind, Kind::Durations { .. })));
+    let Some(Kind::Convergence { points, .. }) = plots.get(1).map(|p| &p.kind) else {
         panic!("a convergence plot")
     };
     let last = points.last().unwrap();
@@ -209,7 +211,9 @@ fn a_biased_run_plots_its_weighted_estimates_and_nothing_of_the_biased_trials() 
     assert_eq!(last.1, summary.services[0].availability);
     let plain = analysis::unavailability(&tally.services[0], 2_000, m.mission, 0.95).complement();
     assert_ne!(last.1.point, plain.point, "not the biased trials' own figure");
-    assert!(plots[0].title.contains("failure biasing"), "{}", plots[0].title);
+    for p in &plots {
+        assert!(p.title.contains("failure biasing"), "{}", p.title);
+    }
 }
 
 #[test]
@@ -243,7 +247,15 @@ fn merged_biased_runs_draw_the_same_plots_and_html_as_the_single_run() {
     );
     let plots = files_in(&sp);
     let names: Vec<&str> = plots.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["convergence-s.png", "convergence-s.svg"]);
+    assert_eq!(
+        names,
+        [
+            "convergence-s.png",
+            "convergence-s.svg",
+            "durations-s.png",
+            "durations-s.svg"
+        ]
+    );
     let page = std::fs::read_to_string(&sh).unwrap();
     assert!(
         page.contains("failure-biasing (importance sampling"),
