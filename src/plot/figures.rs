@@ -285,8 +285,13 @@ fn estimate(s: &ServiceSummary, q: Quantity) -> Estimate {
 /// Sweep curves: per service, each quantity against the first parameter,
 /// one curve per combination of the other parameters' values. `points` are
 /// in grid order (the last parameter varies fastest), each with its
-/// `PATH=VALUE` settings and per-service summaries.
-pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])]) -> Vec<Plot> {
+/// `PATH=VALUE` settings and per-service summaries, estimated by `method`
+/// (named in the title under failure biasing: weighted estimates).
+pub fn sweep(
+    parameters: &[String],
+    points: &[(Vec<String>, &[ServiceSummary])],
+    method: analysis::Method,
+) -> Vec<Plot> {
     let value = |set: &str| set.split_once('=').map_or(set, |(_, v)| v).to_string();
     let Some((_, first)) = points.first() else {
         return Vec::new();
@@ -353,9 +358,14 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
             Plot {
                 name: format!("sweep-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
+                // The method before the parameters, which a long title loses first.
                 title: format!(
-                    "{}: sweep of {}",
+                    "{}: sweep {}of {}",
                     shorten(&svc.id, ID_CHARS),
+                    match method {
+                        analysis::Method::Plain => "",
+                        analysis::Method::FailureBiasing => "(failure biasing: weighted estimates) ",
+                    },
                     parameters.join(" × ")
                 ),
                 kind: Kind::Panels { panels, lines: true },
@@ -365,9 +375,18 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
 }
 
 /// Compare bars: per service, each design's downtime and outages per year,
-/// then each design's paired difference from the first.
-pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> {
+/// then each design's difference from the first: paired on common random
+/// numbers (`Method::Plain`), or of independent failure-biasing runs'
+/// weighted estimates (Welch's interval), as the titles say.
+pub fn compare(designs: &[String], services: &[ServiceComparison], method: analysis::Method) -> Vec<Plot> {
     let quantities = [Quantity::DowntimeHoursPerYear, Quantity::OutagesPerYear];
+    let (how, trials) = match method {
+        analysis::Method::Plain => ("on common random numbers", "paired trials"),
+        analysis::Method::FailureBiasing => (
+            "by failure biasing (independent weighted runs)",
+            "independent runs",
+        ),
+    };
     services
         .iter()
         .map(|svc| {
@@ -403,7 +422,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
                 let mut p = quantity_panel(
                     q,
                     designs[1..].to_vec(),
-                    &format!("design (difference from {}, paired trials)", designs[0]),
+                    &format!("design (difference from {}, {trials})", designs[0]),
                     vec![("difference from the baseline".to_string(), values)],
                     vec![few_diff.clone()],
                 );
@@ -414,10 +433,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
             Plot {
                 name: format!("compare-{}", stem(&svc.service)),
                 service: Some(svc.service.clone()),
-                title: format!(
-                    "{}: designs compared on common random numbers",
-                    shorten(&svc.service, ID_CHARS)
-                ),
+                title: format!("{}: designs compared {how}", shorten(&svc.service, ID_CHARS)),
                 kind: Kind::Panels { panels, lines: false },
             }
         })

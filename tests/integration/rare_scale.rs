@@ -505,21 +505,43 @@ fn compare_under_failure_biasing_against_the_exact_chain() {
         let files = shards(d, shard_cmd, count, "cmp");
         assert_eq!(merge(d, &files, &["--format", "json"]), one, "{count} shard(s)");
     }
-    // Plots and HTML are not drawn from biased designs yet: refused, nothing written.
-    let e = fails(d, &[&cmd[..], &["--plot", "figs"]].concat());
-    assert!(e.contains("--rare on cannot be used with --plot"), "{e}");
+    // Plots and HTML are drawn from the weighted estimates, and merged
+    // shards draw the same ones as the single command.
+    let (fig, page) = (d.join("figs"), d.join("page.html"));
+    ok(
+        d,
+        &[
+            &cmd[..],
+            &["--plot", fig.to_str().unwrap(), "--html", page.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     let files = shards(d, shard_cmd, 2, "fig");
-    let e = fails(d, &["merge", &files[0], &files[1], "--plot", "figs"]);
-    assert!(
-        e.contains("--plot cannot be used with a failure-biasing result"),
-        "{e}"
+    let (mfig, mpage) = (d.join("merged-figs"), d.join("merged.html"));
+    merge(
+        d,
+        &files,
+        &[
+            "--plot",
+            mfig.to_str().unwrap(),
+            "--html",
+            mpage.to_str().unwrap(),
+        ],
     );
-    let e = fails(d, &["report", &files[0], "--html", "page.html"]);
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    for name in ["compare-s.svg", "compare-s.png"] {
+        assert!(read(&fig.join(name)) == read(&mfig.join(name)), "{name} differs");
+    }
+    assert!(read(&page) == read(&mpage), "the merged page differs");
+    let svg = String::from_utf8(read(&fig.join("compare-s.svg"))).unwrap();
+    assert!(svg.contains("failure biasing"), "the figure names the method");
+    let rpage = d.join("report.html");
+    ok(d, &["report", &files[0], "--html", rpage.to_str().unwrap(), "-q"]);
     assert!(
-        e.contains("--html cannot be used with a failure-biasing result"),
-        "{e}"
+        std::fs::read_to_string(&rpage)
+            .unwrap()
+            .contains("failure-biasing (importance sampling")
     );
-    assert!(!d.join("figs").exists() && !d.join("page.html").exists());
 }
 
 #[test]
