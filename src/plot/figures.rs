@@ -142,7 +142,7 @@ pub fn weighted_durations(
         name: format!("durations-{}", stem(service)),
         service: Some(service.to_string()),
         title: format!(
-            "{}: outage durations (failure biasing: weighted, {} outages in {trials} biased trials)",
+            "{}: weighted outage durations (failure biasing; {} outages in {trials} trials)",
             shorten(service, ID_CHARS),
             summary.outages_observed
         ),

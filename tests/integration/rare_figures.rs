@@ -236,7 +236,8 @@ fn a_biased_runs_duration_histogram_is_the_designs_distribution() {
     assert_eq!((*p50, *p95), (d.p50, d.p95));
     let svg = p.svg().unwrap();
     assert!(
-        svg.contains("failure biasing: weighted") && svg.contains("weighted share of outages"),
+        svg.contains("s: weighted outage durations (failure biasing;")
+            && svg.contains("weighted share of outages"),
         "the figure says it is weighted"
     );
 }
