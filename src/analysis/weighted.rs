@@ -230,6 +230,17 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
     }
 }
 
+/// The weighted outages of a service by the bin of their duration (the
+/// bins of [`DurationHist`], ascending; bin 0 holds outages of zero
+/// length): per bin, the sum over the counted outages in it of the
+/// likelihood ratio at each one's end. Over `n` trials, a bin's sum over
+/// `n` estimates the outages per mission with a duration in the bin; the
+/// shares of the bins are the design's duration distribution, from which
+/// the report's weighted quantiles are taken.
+pub fn duration_bins(w: &WeightedService) -> Vec<(u32, f64)> {
+    w.durations.iter().map(|(&b, m)| (b, m.total())).collect()
+}
+
 /// Outage durations under the weights: each counted outage counts with
 /// the likelihood ratio at its end. Quantiles by weighted nearest rank over
 /// the duration bins of [`DurationHist`] (the geometric middle of the bin,
@@ -237,7 +248,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
 /// of the outages over their weighted count, and `max` the longest outage
 /// the biased trials saw. `None` without a counted outage.
 fn durations(w: &WeightedService, t: &ServiceTally) -> Option<Durations> {
-    let mass: Vec<(u32, f64)> = w.durations.iter().map(|(&b, m)| (b, m.total())).collect();
+    let mass = duration_bins(w);
     let total: f64 = mass.iter().map(|m| m.1).sum();
     if t.durations.count == 0 || total <= 0.0 {
         return None;

@@ -204,8 +204,8 @@ pub struct CheckArgs {
     /// Rare-event simulation, as for `run`: `auto` runs a plain pilot (the
     /// first trials of the first look, at most 2,000) and switches to
     /// failure biasing when it projects too few outages for one look's
-    /// intervals (it stays plain, with a note, with --plot or --html); `on`
-    /// biases from the start, `off` never.
+    /// intervals (plots and HTML then drawn from the weighted estimates);
+    /// `on` biases from the start, `off` never.
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: the probability, aimed for, that the next
@@ -238,7 +238,7 @@ pub struct CompareArgs {
     /// likelihood ratio, so designs cannot share trials), and each
     /// difference gets the interval of two independent means; `auto` runs
     /// each design's plain pilot and biases them all when one projects too
-    /// few outages (plain, with a note, under --plot or --html).
+    /// few outages.
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: as for `run`.
@@ -270,7 +270,7 @@ pub struct SweepArgs {
     /// Rare-event simulation, as for `run`: `on` simulates every point with
     /// failure biasing, its estimates from the weighted sums; `auto` runs
     /// each point's plain pilot and biases them all when one projects too
-    /// few outages (plain, with a note, under --plot or --html).
+    /// few outages.
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: as for `run`.
@@ -480,8 +480,6 @@ fn unsupported_words(flags: &[&str]) -> String {
         .map(|f| match *f {
             "--shard" => "sharding",
             "--precision" => "a precision target",
-            "--plot" => "plots",
-            "--html" => "HTML reports",
             "max_p_outage_over_rto" => "the RTO figures",
             other => other,
         })
@@ -533,25 +531,6 @@ fn settle_auto(
         );
     }
     None
-}
-
-/// Refuses to draw the plots or the HTML page of a failure-biasing sweep
-/// or comparison result (`merge`, `report`): their figures would show
-/// numbers of the biased trials as the designs'. A run's are drawn from
-/// its weighted estimates.
-fn refuse_biased_figures(rare: bool, out: &RunOutput) -> anyhow::Result<()> {
-    let given = [(out.plot.is_some(), "--plot"), (out.html.is_some(), "--html")];
-    if rare && given.iter().any(|g| g.0) {
-        let flags: Vec<&str> = given.iter().filter(|g| g.0).map(|g| g.1).collect();
-        anyhow::bail!(
-            "{} cannot be used with a failure-biasing result yet (this version draws no {} of weighted \
-             estimates); drop {}",
-            flags.join(", "),
-            unsupported_words(&flags),
-            if flags.len() == 1 { "it" } else { "them" }
-        );
-    }
-    Ok(())
 }
 
 /// How a report is written: shared by `run`, `compare`, `sweep`, `merge` and `report`.
@@ -1195,11 +1174,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     for spec in &args.targets {
         targets.push(parse_target(m, spec)?);
     }
-    let req = rare_request(
-        args.rare,
-        args.rare_bias,
-        &[(args.plot.is_some(), "--plot"), (args.html.is_some(), "--html")],
-    )?;
+    let req = rare_request(args.rare, args.rare_bias, &[])?;
     if targets.is_empty() {
         anyhow::bail!(
             "{}: no targets: add \"targets\" to a service (e.g. {{\"availability\": \"99.95%\"}}) or pass --target SERVICE=99.95%",
@@ -1536,17 +1511,8 @@ fn rare_over_models(
     Ok(chosen.and_then(|auto| settle_auto(&auto, opts, &blocked, quiet)))
 }
 
-/// `--rare` of `compare` or `sweep`, whose biased figures are not drawn yet.
-fn figures_rare_request(rare: Rare, bias: Option<f64>, out: &RunOutput) -> anyhow::Result<RareRequest> {
-    rare_request(
-        rare,
-        bias,
-        &[(out.plot.is_some(), "--plot"), (out.html.is_some(), "--html")],
-    )
-}
-
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
-    let req = figures_rare_request(args.rare, args.rare_bias, &args.out)?;
+    let req = rare_request(args.rare, args.rare_bias, &[])?;
     let scs: Vec<scenario::Scenario> = args
         .files
         .iter()
@@ -1631,7 +1597,7 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
 }
 
 fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
-    let req = figures_rare_request(args.rare, args.rare_bias, &args.out)?;
+    let req = rare_request(args.rare, args.rare_bias, &[])?;
     let params = sweep_parameters(&args.set)?;
     // The grid's size is checked before anything else is read or made.
     let grid = scenario::grid(&params)?;
@@ -2099,7 +2065,7 @@ fn report_compare(
             format!("{}: {stem}", report::design_tag(i))
         })
         .collect();
-    let plots = || crate::plot::figures::compare(&names, &services);
+    let plots = || crate::plot::figures::compare(&names, &services, method(result.rare));
     put_plots(outs, slots.plot, plots)?;
     if let Some(html) = slots.html {
         outs.put(
@@ -2123,13 +2089,18 @@ pub struct SweepResult<'a> {
     pub rare: bool,
 }
 
+/// The method of a result simulated with failure biasing or not.
+fn method(rare: bool) -> analysis::Method {
+    if rare {
+        analysis::Method::FailureBiasing
+    } else {
+        analysis::Method::Plain
+    }
+}
+
 /// The method's name in reports.
 fn method_of(rare: bool) -> &'static str {
-    if rare {
-        analysis::Method::FailureBiasing.as_str()
-    } else {
-        analysis::Method::Plain.as_str()
-    }
+    method(rare).as_str()
 }
 
 /// Writes the report of a finished sweep, for `sweep` and `merge` alike.
@@ -2171,7 +2142,7 @@ fn report_sweep(
     let plots = || {
         let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> =
             rep.points.iter().map(|p| (p.set.clone(), p.services)).collect();
-        crate::plot::figures::sweep(&rep.parameters, &pts)
+        crate::plot::figures::sweep(&rep.parameters, &pts, method(result.rare))
     };
     put_plots(outs, slots.plot, plots)?;
     if let Some(html) = slots.html {

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use super::Progress;
 use super::{
     CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, ReportArgs, RunArgs, RunResult,
-    RunSlots, SimOptions, SweepResult, compare_tally, refuse_biased_figures, report_compare, report_run,
-    report_sweep, speed_note,
+    RunSlots, SimOptions, SweepResult, compare_tally, report_compare, report_run, report_sweep, speed_note,
 };
 use crate::engine::{self, RareOptions, RunConfig, Tally};
 use crate::model::Model;
@@ -177,7 +176,6 @@ pub(super) fn merge(args: &MergeArgs) -> anyhow::Result<u8> {
     let result = args.result.as_deref().map(|p| outs.file("--result", p));
     outs.check()?;
     let merged = crate::shard::merge(&args.shards)?;
-    refuse_biased_figures(biased_figures(&merged.shard), &args.out)?;
     if !args.quiet {
         for n in &merged.notes {
             note!("redsim: note: {n}");
@@ -197,7 +195,6 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
     let shard = Shard::read(&args.file)?;
-    refuse_biased_figures(biased_figures(&shard), &args.out)?;
     if shard.first == shard.end {
         anyhow::bail!(
             "{}: shard {} of {} holds no trials (there are more shards than trials): nothing to report",
@@ -220,13 +217,6 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
     print(&shard, args.out.format, &mut outs, &slots)?;
     outs.commit(args.quiet)?;
     Ok(EXIT_OK)
-}
-
-/// Whether the shard's figures would have to be drawn from failure-biased
-/// sweep points or designs, which this version cannot yet do (a run's are
-/// drawn from its weighted estimates).
-fn biased_figures(shard: &Shard) -> bool {
-    shard.settings.rare.is_some() && shard.kind() != Kind::Run
 }
 
 fn provenance(s: &Source) -> Provenance {

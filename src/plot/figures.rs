@@ -4,7 +4,7 @@ use super::{Kind, Panel, Plot, Row, Span, shorten};
 use crate::analysis::compare::{Quantity, ServiceComparison};
 use crate::analysis::structure::Exact;
 use crate::analysis::{self, Estimate, MIN_OUTAGES, RunSummary, ServiceSummary};
-use crate::engine::{DurationHist, ServiceState, TICKS_PER_HOUR, Tally, TraceEvent};
+use crate::engine::{DurationHist, ServiceState, TICKS_PER_HOUR, Tally, TraceEvent, WeightedService};
 use crate::model::Model;
 
 /// Element rows shown at most in a timeline; the others are counted.
@@ -63,16 +63,17 @@ fn stem(id: &str) -> String {
     out
 }
 
-/// The outage durations of one service over `trials` trials; `None` without outages.
-pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot> {
-    if hist.count == 0 {
-        return None;
-    }
-    // Regroup the tally's 1 % bins into 5 per decade (in hours), by each
-    // tally bin's geometric middle.
-    let mut counts: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
-    let mut zero_length = 0;
-    for (&b, &c) in &hist.bins {
+/// The tally's 1 % duration bins (`(bin, outages)`, bin 0 of zero length)
+/// regrouped into 5 per decade (in hours) by each tally bin's geometric
+/// middle: the display bins `(low, high, outages)`, contiguous from the
+/// first to the last that holds any, and the outages of zero length.
+fn regroup<T>(tally_bins: impl IntoIterator<Item = (u32, T)>) -> (Vec<(f64, f64, T)>, T)
+where
+    T: Copy + Default + std::ops::AddAssign,
+{
+    let mut counts: std::collections::BTreeMap<i64, T> = std::collections::BTreeMap::new();
+    let mut zero_length = T::default();
+    for (b, c) in tally_bins {
         if b == 0 {
             zero_length += c;
             continue;
@@ -85,15 +86,24 @@ pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot
         }
         *counts
             .entry((hours.log10() * BINS_PER_DECADE).floor() as i64)
-            .or_insert(0) += c;
+            .or_default() += c;
     }
     let edge = |k: i64| 10f64.powf(k as f64 / BINS_PER_DECADE);
     let bins = match (counts.keys().next(), counts.keys().next_back()) {
         (Some(&a), Some(&b)) => (a..=b)
-            .map(|k| (edge(k), edge(k + 1), counts.get(&k).copied().unwrap_or(0)))
+            .map(|k| (edge(k), edge(k + 1), counts.get(&k).copied().unwrap_or_default()))
             .collect(),
         _ => Vec::new(),
     };
+    (bins, zero_length)
+}
+
+/// The outage durations of one service over `trials` trials; `None` without outages.
+pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot> {
+    if hist.count == 0 {
+        return None;
+    }
+    let (bins, zero_length) = regroup(hist.bins.iter().map(|(&b, &c)| (b, c)));
     let h = |q: f64| hist.quantile(q).unwrap_or(0.0) / TICKS_PER_HOUR;
     Some(Plot {
         name: format!("durations-{}", stem(service)),
@@ -108,6 +118,40 @@ pub fn durations(service: &str, hist: &DurationHist, trials: u64) -> Option<Plot
             zero_length,
             p50: h(0.5),
             p95: h(0.95),
+        },
+    })
+}
+
+/// The outage durations of one service of a failure-biasing run of
+/// `trials` trials, under the weights: each outage counts with the
+/// likelihood ratio at its end ([`analysis::weighted::duration_bins`]),
+/// and the lines mark the report's weighted median and 95th percentile
+/// (`summary`). `None` without a counted outage of any weight.
+pub fn weighted_durations(
+    service: &str,
+    weighted: &WeightedService,
+    summary: &ServiceSummary,
+    trials: u64,
+) -> Option<Plot> {
+    let q = summary.outage_hours.as_ref()?;
+    let (bins, zero_length) = regroup(analysis::weighted::duration_bins(weighted));
+    if bins.iter().map(|b| b.2).sum::<f64>() + zero_length <= 0.0 {
+        return None;
+    }
+    Some(Plot {
+        name: format!("durations-{}", stem(service)),
+        service: Some(service.to_string()),
+        title: format!(
+            "{}: weighted outage durations (failure biasing; {} outages in {trials} trials)",
+            shorten(service, ID_CHARS),
+            summary.outages_observed
+        ),
+        kind: Kind::WeightedDurations {
+            bins,
+            zero_length,
+            p50: q.p50,
+            p95: q.p95,
+            seen: summary.outages_observed,
         },
     })
 }
@@ -188,18 +232,19 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
 }
 
 /// The plots of a run: per service, its outage durations and its
-/// convergence. Under failure biasing the durations plot is left out (it
-/// draws the biased trials' outages, which are not the design's; the
-/// report's weighted quantiles are) and the convergence shows the weighted
-/// estimates.
+/// convergence. Under failure biasing both are drawn from the weighted
+/// estimates: the durations with each outage weighted by its likelihood
+/// ratio (the biased trials' own outages are not the design's), the
+/// convergence as the running weighted estimate.
 pub fn run(model: &Model, summary: &RunSummary, tally: &Tally, segments: &[Tally]) -> Vec<Plot> {
-    let plain = tally.weighted.is_none();
     let mut out: Vec<Plot> = model
         .services
         .iter()
-        .zip(&tally.services)
-        .filter(|_| plain)
-        .filter_map(|(svc, t)| durations(&svc.id, &t.durations, tally.trials))
+        .enumerate()
+        .filter_map(|(s, svc)| match &tally.weighted {
+            Some(w) => weighted_durations(&svc.id, &w.services[s], &summary.services[s], tally.trials),
+            None => durations(&svc.id, &tally.services[s].durations, tally.trials),
+        })
         .collect();
     out.extend(convergence(model, segments, summary.confidence, summary));
     out
@@ -240,8 +285,13 @@ fn estimate(s: &ServiceSummary, q: Quantity) -> Estimate {
 /// Sweep curves: per service, each quantity against the first parameter,
 /// one curve per combination of the other parameters' values. `points` are
 /// in grid order (the last parameter varies fastest), each with its
-/// `PATH=VALUE` settings and per-service summaries.
-pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])]) -> Vec<Plot> {
+/// `PATH=VALUE` settings and per-service summaries, estimated by `method`
+/// (named in the title under failure biasing: weighted estimates).
+pub fn sweep(
+    parameters: &[String],
+    points: &[(Vec<String>, &[ServiceSummary])],
+    method: analysis::Method,
+) -> Vec<Plot> {
     let value = |set: &str| set.split_once('=').map_or(set, |(_, v)| v).to_string();
     let Some((_, first)) = points.first() else {
         return Vec::new();
@@ -308,9 +358,14 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
             Plot {
                 name: format!("sweep-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
+                // The method before the parameters, which a long title loses first.
                 title: format!(
-                    "{}: sweep of {}",
+                    "{}: sweep {}of {}",
                     shorten(&svc.id, ID_CHARS),
+                    match method {
+                        analysis::Method::Plain => "",
+                        analysis::Method::FailureBiasing => "(failure biasing: weighted estimates) ",
+                    },
                     parameters.join(" × ")
                 ),
                 kind: Kind::Panels { panels, lines: true },
@@ -320,9 +375,18 @@ pub fn sweep(parameters: &[String], points: &[(Vec<String>, &[ServiceSummary])])
 }
 
 /// Compare bars: per service, each design's downtime and outages per year,
-/// then each design's paired difference from the first.
-pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> {
+/// then each design's difference from the first: paired on common random
+/// numbers (`Method::Plain`), or of independent failure-biasing runs'
+/// weighted estimates (Welch's interval), as the titles say.
+pub fn compare(designs: &[String], services: &[ServiceComparison], method: analysis::Method) -> Vec<Plot> {
     let quantities = [Quantity::DowntimeHoursPerYear, Quantity::OutagesPerYear];
+    let (how, trials) = match method {
+        analysis::Method::Plain => ("on common random numbers", "paired trials"),
+        analysis::Method::FailureBiasing => (
+            "by failure biasing (independent weighted runs)",
+            "independent runs",
+        ),
+    };
     services
         .iter()
         .map(|svc| {
@@ -358,7 +422,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
                 let mut p = quantity_panel(
                     q,
                     designs[1..].to_vec(),
-                    &format!("design (difference from {}, paired trials)", designs[0]),
+                    &format!("design (difference from {}, {trials})", designs[0]),
                     vec![("difference from the baseline".to_string(), values)],
                     vec![few_diff.clone()],
                 );
@@ -369,10 +433,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison]) -> Vec<Plot> 
             Plot {
                 name: format!("compare-{}", stem(&svc.service)),
                 service: Some(svc.service.clone()),
-                title: format!(
-                    "{}: designs compared on common random numbers",
-                    shorten(&svc.service, ID_CHARS)
-                ),
+                title: format!("{}: designs compared {how}", shorten(&svc.service, ID_CHARS)),
                 kind: Kind::Panels { panels, lines: false },
             }
         })

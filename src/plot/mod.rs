@@ -90,6 +90,21 @@ pub enum Kind {
         p50: f64,
         p95: f64,
     },
+    /// The outage durations of a failure-biasing run on a log axis: each
+    /// outage counts with the likelihood ratio at its end, so the bars are
+    /// the design's distribution, not the biased trials'.
+    WeightedDurations {
+        /// `(low, high, weighted outages)` per bin [h], ascending: the sums
+        /// of the likelihood ratios of the outages in each bin.
+        bins: Vec<(f64, f64, f64)>,
+        /// Weighted outages of zero length (left out of the bars).
+        zero_length: f64,
+        /// The weighted median and 95th percentile [h] (the report's), marked by lines.
+        p50: f64,
+        p95: f64,
+        /// Outages the biased trials saw.
+        seen: u64,
+    },
     /// An estimate as trials accumulate, with its interval band.
     Convergence {
         y_label: String,
@@ -262,7 +277,50 @@ impl Plot {
                 zero_length,
                 p50,
                 p95,
-            } => draw_durations(&root, bins, *zero_length, *p50, *p95),
+            } => {
+                let total: u64 = bins.iter().map(|b| b.2).sum::<u64>() + zero_length;
+                let bins: Vec<(f64, f64, f64)> = bins.iter().map(|&(a, b, c)| (a, b, c as f64)).collect();
+                let legend = if *zero_length > 0 {
+                    format!("outages ({total} in all; {zero_length} of zero length not shown)")
+                } else {
+                    format!("outages ({total} in all)")
+                };
+                draw_durations(
+                    &root,
+                    &bins,
+                    *zero_length as f64,
+                    legend,
+                    "share of outages [%]",
+                    *p50,
+                    *p95,
+                )
+            }
+            Kind::WeightedDurations {
+                bins,
+                zero_length,
+                p50,
+                p95,
+                seen,
+            } => {
+                let mut legend =
+                    format!("outages weighted by their likelihood ratios ({seen} seen in the biased trials)");
+                if *zero_length > 0.0 {
+                    let total = bins.iter().map(|b| b.2).sum::<f64>() + zero_length;
+                    legend.push_str(&format!(
+                        "; {:.1} % of the weight of zero length, not shown",
+                        100.0 * zero_length / total
+                    ));
+                }
+                draw_durations(
+                    &root,
+                    bins,
+                    *zero_length,
+                    legend,
+                    "weighted share of outages [%]",
+                    *p50,
+                    *p95,
+                )
+            }
             Kind::Convergence {
                 y_label,
                 points,
@@ -456,17 +514,22 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
     }
 }
 
+/// A histogram of outage durations: `bins` are `(low, high, outages)`,
+/// plain counts or weighted ones, drawn as shares of all outages
+/// (`zero_length` included); `legend` describes the bars.
 fn draw_durations<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    bins: &[(f64, f64, u64)],
-    zero_length: u64,
+    bins: &[(f64, f64, f64)],
+    zero_length: f64,
+    legend_text: String,
+    y_desc: &str,
     p50: f64,
     p95: f64,
 ) -> Drawn<DB> {
-    let total: u64 = bins.iter().map(|b| b.2).sum::<u64>() + zero_length;
+    let total: f64 = bins.iter().map(|b| b.2).sum::<f64>() + zero_length;
     let lo = bins.first().map_or(1.0 / 60.0, |b| b.0);
     let hi = bins.last().map_or(1.0, |b| b.1).max(lo * 10.0);
-    let share = |c: u64| 100.0 * c as f64 / total.max(1) as f64;
+    let share = |c: f64| if total > 0.0 { 100.0 * c / total } else { 0.0 };
     let top = bins.iter().map(|b| share(b.2)).fold(1.0, f64::max) * 1.08;
     let (root, legend) = root.split_horizontally(WIDTH - SIDE_LEGEND);
     let mut chart = ChartBuilder::on(&root)
@@ -477,7 +540,7 @@ fn draw_durations<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("outage duration (log scale)")
-        .y_desc("share of outages [%]")
+        .y_desc(y_desc)
         .axis_desc_style(label_font())
         .label_style(tick_font())
         .x_label_formatter(&|h| short_hours(*h))
@@ -495,14 +558,7 @@ fn draw_durations<DB: DrawingBackend>(
         bins.iter()
             .map(|&(a, b, c)| Rectangle::new([(a, 0.0), (b, share(c))], PALETTE[0].mix(0.75).filled())),
     )?;
-    let mut entries = vec![(
-        Swatch::Block(PALETTE[0].mix(0.75)),
-        if zero_length > 0 {
-            format!("outages ({total} in all; {zero_length} of zero length not shown)")
-        } else {
-            format!("outages ({total} in all)")
-        },
-    )];
+    let mut entries = vec![(Swatch::Block(PALETTE[0].mix(0.75)), legend_text)];
     for (name, v, c) in [("median", p50, PALETTE[1]), ("95th percentile", p95, PALETTE[6])] {
         if v > 0.0 {
             chart.draw_series(std::iter::once(PathElement::new(

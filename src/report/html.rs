@@ -486,6 +486,15 @@ pub fn check_page(
         ),
         ("stopped", rep.stopped.to_string()),
     ]);
+    if rep.method != crate::analysis::Method::Plain.as_str() {
+        meta.push((
+            "method",
+            format!(
+                "{} (importance sampling: every verdict, estimate and plot from the weighted trials)",
+                rep.method
+            ),
+        ));
+    }
     page.meta(&meta);
     page.h(2, "Verdicts", Some("verdicts"));
     let all: Vec<&Decision> = rep.decisions.iter().collect();
@@ -501,9 +510,14 @@ pub fn check_page(
 /// # Errors
 /// When a plot cannot be drawn.
 pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotError> {
+    let plain = rep.method == crate::analysis::Method::Plain.as_str();
     let mut page = Page::new(
         "redsim comparison",
-        "Designs side by side on common random numbers: each difference from the baseline (A) has an interval from the paired trials.",
+        if plain {
+            "Designs side by side on common random numbers: each difference from the baseline (A) has an interval from the paired trials."
+        } else {
+            "Designs side by side, each simulated on its own with failure biasing (importance sampling): every estimate is a weighted one, and each difference from the baseline (A) has the interval of two independent weighted means (Welch)."
+        },
     );
     let designs: Vec<Vec<String>> = rep
         .designs
@@ -512,11 +526,25 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
         .map(|(i, d)| vec![design_tag(i), d.file.clone(), d.name.clone(), d.sha256.clone()])
         .collect();
     page.table("designs", &["design", "file", "scenario", "sha256"], &designs);
-    page.meta(&[
-        ("seed", rep.seed.to_string()),
-        ("trials", format!("{} per design, paired", rep.trials)),
+    let mut meta = vec![
+        (
+            "trials",
+            format!(
+                "{} per design, {}",
+                rep.trials,
+                if plain { "paired" } else { "independent runs" }
+            ),
+        ),
         ("confidence", format!("{} %", level(rep.confidence))),
-    ]);
+    ];
+    meta.insert(0, ("seed", rep.seed.to_string()));
+    if !plain {
+        meta.push((
+            "method",
+            format!("{} (importance sampling: independent weighted runs)", rep.method),
+        ));
+    }
+    page.meta(&meta);
     for s in rep.services {
         page.h(
             2,
@@ -531,18 +559,26 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
             for (i, vals) in s.designs.iter().enumerate() {
                 if let Some(v) = vals.iter().find(|v| v.quantity == q) {
                     let tag = design_tag(i);
+                    // Under failure biasing, each design's relative error (half-width over point).
+                    let note = match crate::analysis::weighted::relative_error(&v.estimate) {
+                        Some(r) if !plain && q != Quantity::Availability => {
+                            format!("relative error {}", pct(r))
+                        }
+                        _ => String::new(),
+                    };
                     rows.push(vec![
                         quantity_name(q).to_string(),
                         tag,
                         show(q, &v.estimate, false),
-                        String::new(),
+                        note,
                     ]);
                 }
             }
             for d in s.differences.iter().filter(|d| d.quantity == q) {
-                let narrow = match d.narrowing {
-                    Some(x) => format!("{x:.1}x narrower than independent runs"),
-                    None => "the same difference in every trial".into(),
+                let narrow = match (d.narrowing, plain) {
+                    (_, false) => "independent runs (Welch)".into(),
+                    (Some(x), true) => format!("{x:.1}x narrower than independent runs"),
+                    (None, true) => "the same difference in every trial".into(),
                 };
                 rows.push(vec![
                     quantity_name(q).to_string(),
@@ -554,7 +590,12 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
         }
         page.table(
             "comparison",
-            &["quantity", "design", "estimate [interval]", "pairing"],
+            &[
+                "quantity",
+                "design",
+                "estimate [interval]",
+                if plain { "pairing" } else { "relative error, runs" },
+            ],
             &rows,
         );
         for p in plots
@@ -572,9 +613,14 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
 /// # Errors
 /// When a plot cannot be drawn.
 pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError> {
+    let plain = rep.method == crate::analysis::Method::Plain.as_str();
     let mut page = Page::new(
         &format!("redsim sweep: {}", rep.scenario.name),
-        "Each point of the grid simulated on common random numbers (the same trials at every point), with its confidence intervals.",
+        if plain {
+            "Each point of the grid simulated on common random numbers (the same trials at every point), with its confidence intervals."
+        } else {
+            "Each point of the grid simulated with failure biasing (importance sampling) on the same seeds: every estimate is a weighted one, with its confidence interval and relative error."
+        },
     );
     let mut meta = scenario_rows(rep.scenario);
     meta.extend([
@@ -583,6 +629,15 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
         ("trials", format!("{} per point", rep.trials)),
         ("confidence", format!("{} %", level(rep.confidence))),
     ]);
+    if !plain {
+        meta.push((
+            "method",
+            format!(
+                "{} (importance sampling at every point: every estimate from the weighted trials)",
+                rep.method
+            ),
+        ));
+    }
     page.meta(&meta);
     let ids: Vec<&str> = rep
         .points
@@ -596,31 +651,41 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
             .iter()
             .map(|p| {
                 let s = &p.services[k];
-                vec![
+                let mut row = vec![
                     p.set.join(", "),
                     show(Quantity::Availability, &s.availability, false),
                     show(Quantity::DowntimeHoursPerYear, &s.downtime_hours_per_year, false),
                     show(Quantity::OutagesPerYear, &s.outages_per_year, false),
                     s.outages_observed.to_string(),
-                ]
+                ];
+                if !plain {
+                    row.push(s.relative_error.map_or_else(|| "none".into(), pct));
+                }
+                row
             })
             .collect();
-        page.table(
-            "sweep",
-            &[
-                "point",
-                "availability",
-                "downtime per year",
-                "outages per year",
-                "outages observed",
-            ],
-            &rows,
-        );
+        let mut head = vec![
+            "point",
+            "availability",
+            "downtime per year",
+            "outages per year",
+            "outages observed",
+        ];
+        if !plain {
+            head[4] = "outages seen (biased trials)";
+            head.push("relative error");
+        }
+        page.table("sweep", &head, &rows);
         for p in plots.iter().filter(|p| p.service.as_deref() == Some(*id)) {
             page.figure(p)?;
         }
     }
     Ok(page.finish(&format!("redsim sweep: {}", rep.scenario.name)))
+}
+
+/// A relative error as a percentage, to three significant digits.
+fn pct(r: f64) -> String {
+    format!("{} %", sig(100.0 * r))
 }
 
 #[cfg(test)]

@@ -292,71 +292,48 @@ fn the_pilot_keeps_the_convergence_plot_and_precision_runs_of_a_plain_run() {
 }
 
 #[test]
-fn auto_stays_plain_with_a_note_where_biasing_cannot_be_used_yet() {
+fn auto_biases_with_html_as_without_it() {
     let dir = tempfile::tempdir().unwrap();
     let f = standby(&dir, 1.2);
-    // `run` draws a biased run's page from its weighted estimates.
-    let html = dir.path().join("r.html");
-    let out = redsim(&[
-        "run",
-        &f,
-        "--trials",
-        "2000",
-        "--html",
-        html.to_str().unwrap(),
-        "--format",
-        "json",
-        "-q",
-    ]);
-    assert_exit(&out, 0);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["method"], "failure-biasing");
-    // A comparison's page is not drawn from weighted estimates yet.
-    let html = dir.path().join("cmp.html");
-    let out = redsim(&[
-        "compare",
-        &f,
-        &f,
-        "--trials",
-        "2000",
-        "--html",
-        html.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_exit(&out, 0);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["method"], "plain");
-    let err = text(&out.stderr);
-    let note: Vec<&str> = err.lines().filter(|l| l.contains("--rare auto")).collect();
-    assert_eq!(note.len(), 1, "{err}");
-    assert!(
-        note[0].contains("HTML reports (--html)") && note[0].contains("plain"),
-        "{err}"
-    );
-    // The same on check, and quiet says nothing.
-    let html = dir.path().join("c.html");
-    let out = redsim(&[
-        "check",
-        &f,
-        "--target",
-        "s=99%",
-        "--html",
-        html.to_str().unwrap(),
-        "--format",
-        "json",
-        "-q",
-    ]);
-    assert_exit(&out, 0);
-    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["method"], "plain");
-    // Asked for outright, biasing with an HTML report is refused.
-    let out = redsim(&[
-        "check", &f, "--target", "s=99%", "--rare", "on", "--html", "x.html",
-    ]);
-    assert_exit(&out, 2);
-    assert!(text(&out.stderr).contains("--html"));
+    // run, compare and check: with an HTML page, auto chooses failure
+    // biasing as it does without one, and says so once; quiet says nothing.
+    for (args, quiet) in [
+        (vec!["run", &f, "--trials", "2000"], true),
+        (vec!["compare", &f, &f, "--trials", "2000"], false),
+        (vec!["check", &f, "--target", "s=99%"], false),
+        (vec!["check", &f, "--target", "s=99%"], true),
+    ] {
+        let html = dir.path().join("page.html");
+        let mut all = args.clone();
+        all.extend(["--html", html.to_str().unwrap(), "--format", "json"]);
+        if quiet {
+            all.push("-q");
+        }
+        let out = redsim(&all);
+        assert_exit(&out, 0);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["method"], "failure-biasing", "{args:?}");
+        let without = {
+            let mut all = all.clone();
+            let at = all.iter().position(|a| *a == "--html").unwrap();
+            all.drain(at..at + 2);
+            redsim(&all)
+        };
+        assert_eq!(
+            out.stdout, without.stdout,
+            "{args:?}: the report changed with --html"
+        );
+        let err = text(&out.stderr);
+        let note: Vec<&str> = err.lines().filter(|l| l.contains("--rare auto")).collect();
+        if quiet {
+            assert!(note.is_empty(), "{err}");
+        } else {
+            assert_eq!(note.len(), 1, "{err}");
+            assert!(note[0].ends_with("failure biasing"), "{err}");
+        }
+        let page = std::fs::read_to_string(&html).unwrap();
+        assert!(page.contains("failure-biasing (importance sampling"), "{args:?}");
+    }
 }
 
 #[test]

@@ -192,6 +192,9 @@ fn the_compare_and_check_pages_load_cleanly_and_show_the_reported_numbers() {
         &b,
         "--trials",
         "2000",
+        // The paired comparison's page (--rare auto would bias these designs).
+        "--rare",
+        "off",
         "--format",
         "json",
         "--html",

@@ -217,7 +217,7 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
     }
     let rows: Vec<(Vec<String>, &[analysis::ServiceSummary])> =
         points.iter().map(|(s, v)| (s.clone(), v.as_slice())).collect();
-    let plots = figures::sweep(&["repair.crews".into()], &rows);
+    let plots = figures::sweep(&["repair.crews".into()], &rows, analysis::Method::Plain);
     assert_eq!(plots.len(), m.services.len());
     let Kind::Panels { panels, lines } = &plots[0].kind else {
         panic!("panels")
@@ -253,7 +253,11 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
     let paired = engine::run_paired(&models, &matched, &cfg(1_000), &|_| {}).unwrap();
     let paired = analysis::compare::CompareTally::Paired(paired);
     let services = analysis::compare::compare(&models, &paired, 0.95);
-    let plots = figures::compare(&["A: parallel".into(), "B: active-passive".into()], &services);
+    let plots = figures::compare(
+        &["A: parallel".into(), "B: active-passive".into()],
+        &services,
+        analysis::Method::Plain,
+    );
     let Kind::Panels { panels, lines } = &plots[0].kind else {
         panic!("panels")
     };

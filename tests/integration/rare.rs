@@ -356,29 +356,136 @@ fn rare_reports_are_the_same_bytes_on_one_and_two_threads() {
 }
 
 #[test]
-fn rare_on_refuses_what_it_cannot_honour_yet() {
+fn rare_bias_is_refused_without_biasing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.json");
     std::fs::write(&file, one_of_three(1.2)).unwrap();
     let f = file.to_str().unwrap();
-    for (args, flag) in [
-        (vec!["compare", f, f, "--html", "x.html"], "--html"),
-        (
-            vec!["sweep", f, "--set", "mission=10h,20h", "--plot", "figs"],
-            "--plot",
-        ),
-    ] {
-        let mut args = args.clone();
-        args.extend(["--rare", "on", "--trials", "10"]);
-        let out = redsim(&args);
-        assert_exit(&out, 2);
-        let err = text(&out.stderr);
-        assert!(err.contains(flag) && err.contains("--rare off"), "{err}");
-        assert!(out.stdout.is_empty());
-    }
     let out = redsim(&["run", f, "--rare", "off", "--rare-bias", "0.3", "--trials", "10"]);
     assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("--rare on"));
+}
+
+/// The SVG files in `dir`, sorted by name, with their contents.
+fn svgs(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn check_compare_and_sweep_draw_plots_and_html_from_weighted_estimates() {
+    // MTTR 1.2 h: the plain pilot of --rare auto sees too few outages, so
+    // auto biases as --rare on does, with --plot and --html as without.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("s.json");
+    std::fs::write(&file, one_of_three(1.2)).unwrap();
+    let f = file.to_str().unwrap();
+    let commands: [(&str, Vec<&str>, &[&str]); 3] = [
+        (
+            "check",
+            vec!["check", f, "--target", "s=99%"],
+            &["convergence-s", "durations-s"],
+        ),
+        (
+            "compare",
+            vec!["compare", f, f, "--trials", "2000"],
+            &["compare-s"],
+        ),
+        (
+            "sweep",
+            vec!["sweep", f, "--set", "mission=1000h,2000h", "--trials", "2000"],
+            &["sweep-s"],
+        ),
+    ];
+    for (name, args, plots) in commands {
+        for rare in ["on", "auto"] {
+            let (fig, page) = (
+                d.join(format!("{name}-{rare}")),
+                d.join(format!("{name}-{rare}.html")),
+            );
+            let mut all = args.clone();
+            all.extend([
+                "--rare",
+                rare,
+                "--format",
+                "json",
+                "-q",
+                "--plot",
+                fig.to_str().unwrap(),
+                "--html",
+                page.to_str().unwrap(),
+            ]);
+            let out = redsim(&all);
+            assert_exit(&out, 0);
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["method"], "failure-biasing", "{name} --rare {rare}");
+            // Every figure is there and names the method in its title.
+            let drawn = svgs(&fig);
+            let names: Vec<&str> = drawn.iter().map(|(n, _)| n.trim_end_matches(".svg")).collect();
+            assert_eq!(names, plots, "{name} --rare {rare}");
+            for (n, svg) in &drawn {
+                assert!(
+                    svg.contains("failure biasing"),
+                    "{name}: {n} does not name the method"
+                );
+            }
+            // The page names the method and holds the same figures.
+            let html = std::fs::read_to_string(&page).unwrap();
+            assert!(
+                html.contains("failure-biasing (importance sampling"),
+                "{name} --rare {rare}: the page does not name the method"
+            );
+            for p in plots {
+                assert!(
+                    html.contains(&format!("id=\"plot-{p}\"")),
+                    "{name}: no {p} on the page"
+                );
+            }
+            if name != "check" {
+                assert!(
+                    html.contains("relative error"),
+                    "{name}: no relative error on the page"
+                );
+            }
+        }
+        // Outputs stay atomic: a --plot that cannot be a directory is
+        // refused before any work, and the page is not written either.
+        let (blocker, page) = (
+            d.join(format!("{name}-blocker")),
+            d.join(format!("{name}-refused.html")),
+        );
+        std::fs::write(&blocker, "a file").unwrap();
+        let mut all = args.clone();
+        all.extend([
+            "--rare",
+            "on",
+            "-q",
+            "--plot",
+            blocker.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ]);
+        let out = redsim(&all);
+        assert_exit(&out, 2);
+        assert!(text(&out.stderr).contains("--plot"), "{}", text(&out.stderr));
+        assert!(
+            out.stdout.is_empty() && !page.exists(),
+            "{name}: something was written"
+        );
+        assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "a file");
+    }
 }
 
 #[test]

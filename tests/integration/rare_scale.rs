@@ -194,14 +194,16 @@ fn a_biased_run_plots_its_weighted_estimates_and_nothing_of_the_biased_trials() 
         "the biased trials saw outages"
     );
     let plots = redsim::plot::figures::run(&m, &summary, &tally, &segments);
-    // No outage durations (the biased trials' are not the design's), and
-    // the convergence ends at the report's weighted availability.
+    // The outage durations under the weights (the biased trials' own are
+    // not the design's), then the convergence, ending at the report's
+    // weighted availability.
     assert!(
-        plots.iter().all(|p| !matches!(p.kind, Kind::Durations { .. })),
+        matches!(plots[0].kind, Kind::WeightedDurations { .. }),
         "{:?}",
         plots.iter().map(|p| &p.name).collect::<Vec<_>>()
     );
-    let Some(Kind::Convergence { points, .. }) = plots.iter().map(|p| &p.kind).next() else {
+    assert!(plots.iter().all(|p| !matches!(p.kind, Kind::Durations { .. })));
+    let Some(Kind::Convergence { points, .. }) = plots.get(1).map(|p| &p.kind) else {
         panic!("a convergence plot")
     };
     let last = points.last().unwrap();
@@ -209,7 +211,9 @@ fn a_biased_run_plots_its_weighted_estimates_and_nothing_of_the_biased_trials() 
     assert_eq!(last.1, summary.services[0].availability);
     let plain = analysis::unavailability(&tally.services[0], 2_000, m.mission, 0.95).complement();
     assert_ne!(last.1.point, plain.point, "not the biased trials' own figure");
-    assert!(plots[0].title.contains("failure biasing"), "{}", plots[0].title);
+    for p in &plots {
+        assert!(p.title.contains("failure biasing"), "{}", p.title);
+    }
 }
 
 #[test]
@@ -243,7 +247,15 @@ fn merged_biased_runs_draw_the_same_plots_and_html_as_the_single_run() {
     );
     let plots = files_in(&sp);
     let names: Vec<&str> = plots.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["convergence-s.png", "convergence-s.svg"]);
+    assert_eq!(
+        names,
+        [
+            "convergence-s.png",
+            "convergence-s.svg",
+            "durations-s.png",
+            "durations-s.svg"
+        ]
+    );
     let page = std::fs::read_to_string(&sh).unwrap();
     assert!(
         page.contains("failure-biasing (importance sampling"),
@@ -493,21 +505,43 @@ fn compare_under_failure_biasing_against_the_exact_chain() {
         let files = shards(d, shard_cmd, count, "cmp");
         assert_eq!(merge(d, &files, &["--format", "json"]), one, "{count} shard(s)");
     }
-    // Plots and HTML are not drawn from biased designs yet: refused, nothing written.
-    let e = fails(d, &[&cmd[..], &["--plot", "figs"]].concat());
-    assert!(e.contains("--rare on cannot be used with --plot"), "{e}");
+    // Plots and HTML are drawn from the weighted estimates, and merged
+    // shards draw the same ones as the single command.
+    let (fig, page) = (d.join("figs"), d.join("page.html"));
+    ok(
+        d,
+        &[
+            &cmd[..],
+            &["--plot", fig.to_str().unwrap(), "--html", page.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     let files = shards(d, shard_cmd, 2, "fig");
-    let e = fails(d, &["merge", &files[0], &files[1], "--plot", "figs"]);
-    assert!(
-        e.contains("--plot cannot be used with a failure-biasing result"),
-        "{e}"
+    let (mfig, mpage) = (d.join("merged-figs"), d.join("merged.html"));
+    merge(
+        d,
+        &files,
+        &[
+            "--plot",
+            mfig.to_str().unwrap(),
+            "--html",
+            mpage.to_str().unwrap(),
+        ],
     );
-    let e = fails(d, &["report", &files[0], "--html", "page.html"]);
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    for name in ["compare-s.svg", "compare-s.png"] {
+        assert!(read(&fig.join(name)) == read(&mfig.join(name)), "{name} differs");
+    }
+    assert!(read(&page) == read(&mpage), "the merged page differs");
+    let svg = String::from_utf8(read(&fig.join("compare-s.svg"))).unwrap();
+    assert!(svg.contains("failure biasing"), "the figure names the method");
+    let rpage = d.join("report.html");
+    ok(d, &["report", &files[0], "--html", rpage.to_str().unwrap(), "-q"]);
     assert!(
-        e.contains("--html cannot be used with a failure-biasing result"),
-        "{e}"
+        std::fs::read_to_string(&rpage)
+            .unwrap()
+            .contains("failure-biasing (importance sampling")
     );
-    assert!(!d.join("figs").exists() && !d.join("page.html").exists());
 }
 
 #[test]
