@@ -835,6 +835,11 @@ impl Probe {
         self.trial.eval_service(plan, s) != ServiceState::Down
     }
 
+    /// Service `s`'s state now: up, degraded or down.
+    pub fn state(&mut self, plan: &Plan, s: usize) -> ServiceState {
+        self.trial.eval_service(plan, s)
+    }
+
     /// Targets of reachability service `s` reached now (`None` for a logical service).
     pub fn reached(&mut self, plan: &Plan, s: usize) -> Option<usize> {
         let PlanService::Reach(rp) = &plan.services[s] else {

@@ -22,6 +22,7 @@ mod plots;
 mod rare;
 mod rare_figures;
 mod rare_scale;
+mod reach;
 mod rto;
 mod scenarios;
 mod shard;
