@@ -1153,10 +1153,7 @@ impl Trial {
                         else {
                             unreachable!("reach entries name reachability services")
                         };
-                        match role {
-                            Role::Core => st.stale = true,
-                            Role::Pendant(anchor) => rp.recount(st, anchor, &self.func),
-                        }
+                        rp.changed(st, role, &self.func);
                         self.mark(s);
                     }
                     Action::Owner(x) => {
