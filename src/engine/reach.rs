@@ -121,8 +121,12 @@ pub(super) struct ReachPlan {
     /// Core adjacency: `adj[adj_start[i]..adj_start[i + 1]]` = (neighbour core index, core link index).
     adj_start: Vec<u32>,
     adj: Vec<(u32, u32)>,
-    /// Core links: (end, end, element).
-    links: Vec<(u32, u32, u32)>,
+    /// Core links: (end, end) core indices. A core link is one link element,
+    /// or a series chain of relays (non-target nodes with two core links)
+    /// and their links: `link_members[link_members_start[i]..link_members_start[i + 1]]`.
+    links: Vec<(u32, u32)>,
+    link_members_start: Vec<u32>,
+    link_members: Vec<u32>,
     /// Pendant targets, grouped by anchor: `pendants[pend_start[a]..pend_start[a + 1]]`.
     pend_start: Vec<u32>,
     pendants: Vec<Pendant>,
@@ -154,6 +158,8 @@ pub(super) struct ReachState {
     first_child: Vec<u32>,
     next_sib: Vec<u32>,
     prev_sib: Vec<u32>,
+    /// Per core link: its elements that are not functional (live at 0).
+    link_down: Vec<u32>,
     /// Per pendant: it and its link are functional.
     live: Vec<bool>,
     /// Per core node: capacity and count of its live pendant targets.
@@ -173,6 +179,13 @@ pub(super) struct ReachState {
 }
 
 const LINK: u32 = 1 << 31;
+/// A chain that loops back to where it started: no part of the service.
+const SKIP: u32 = u32::MAX - 1;
+
+/// The element id of the other end of core link (a, b), seen from core node `here`.
+fn self_end(a: u32, b: u32, here: u32, core: &[u32]) -> u32 {
+    core[if a == here { b } else { a } as usize]
+}
 
 impl ReachPlan {
     /// Compiles a reachability service. `adj_of(c)` lists (neighbour, link)
@@ -203,10 +216,28 @@ impl ReachPlan {
         }
         order.sort_unstable();
         let pendant = |v: usize| v != from && adj_of(v).len() == 1;
+        let mut in_core = vec![false; n];
+        order
+            .iter()
+            .filter(|&&v| !pendant(v))
+            .for_each(|&v| in_core[v] = true);
+        // A relay is a core node that only passes traffic along a series
+        // chain: not `from`, not a target, exactly two links into the core and
+        // no pendant target. A chain of relays between two other core nodes
+        // becomes one core link, up while all of its elements are.
+        let relay = |v: usize| {
+            let a = adj_of(v);
+            v != from
+                && !is_target[v]
+                && a.iter().filter(|&&(w, _)| in_core[w as usize]).count() == 2
+                && a.iter()
+                    .all(|&(w, _)| in_core[w as usize] || !is_target[w as usize])
+        };
+        let is_relay: Vec<bool> = (0..n).map(|v| in_core[v] && relay(v)).collect();
         let mut core_index = vec![NONE; n];
         let core: Vec<u32> = order
             .iter()
-            .filter(|&&v| !pendant(v))
+            .filter(|&&v| in_core[v] && !is_relay[v])
             .map(|&v| v as u32)
             .collect();
         for (ci, &v) in core.iter().enumerate() {
@@ -218,20 +249,51 @@ impl ReachPlan {
         let mut link_index = vec![NONE; n];
         let (mut adj_start, mut adj, mut links, mut pend_start, mut pendants) =
             (vec![0], Vec::new(), Vec::new(), vec![0], Vec::new());
+        let mut link_members_start = vec![0u32];
+        let mut link_members = Vec::new();
         for (ci, &v) in core.iter().enumerate() {
             roles.push((v as usize, Role::Node(ci as u32)));
             for (w, l) in adj_of(v as usize) {
-                let cw = core_index[w as usize];
-                if cw != NONE {
-                    // Each core link is seen from both ends; number it at the first.
+                if in_core[w as usize] {
+                    // Each core link (or chain) is seen from both ends; number it at the first.
                     let mut li = link_index[l as usize];
-                    if li == NONE {
-                        li = links.len() as u32;
-                        links.push((ci as u32, cw, l));
-                        link_index[l as usize] = li;
-                        roles.push((l as usize, Role::Link(li)));
+                    if li == SKIP {
+                        continue;
                     }
-                    adj.push((cw, li));
+                    let mut end = w;
+                    if li == NONE {
+                        // Follow a chain of relays to the next core node.
+                        let mut members = vec![l];
+                        let mut last = l;
+                        while is_relay[end as usize] {
+                            members.push(end);
+                            let (next, l2) = adj_of(end as usize)
+                                .into_iter()
+                                .find(|&(x, l2)| l2 != last && in_core[x as usize])
+                                .expect("a relay has two core links");
+                            members.push(l2);
+                            (end, last) = (next, l2);
+                        }
+                        if end == v {
+                            // A loop back to `v` carries nothing.
+                            link_index[l as usize] = SKIP;
+                            link_index[last as usize] = SKIP;
+                            continue;
+                        }
+                        li = links.len() as u32;
+                        links.push((ci as u32, core_index[end as usize]));
+                        link_index[l as usize] = li;
+                        link_index[last as usize] = li;
+                        for &m in &members {
+                            roles.push((m as usize, Role::Link(li)));
+                        }
+                        link_members.extend_from_slice(&members);
+                        link_members_start.push(link_members.len() as u32);
+                    } else {
+                        let (a, b) = links[li as usize];
+                        end = self_end(a, b, ci as u32, &core);
+                    }
+                    adj.push((core_index[end as usize], li));
                 } else if is_target[w as usize] {
                     let p = pendants.len() as u32;
                     pendants.push(Pendant {
@@ -264,6 +326,8 @@ impl ReachPlan {
             adj_start,
             adj,
             links,
+            link_members_start,
+            link_members,
             pend_start,
             pendants,
             fixed,
@@ -291,6 +355,7 @@ impl ReachPlan {
             first_child: vec![NONE; k],
             next_sib: vec![NONE; k],
             prev_sib: vec![NONE; k],
+            link_down: vec![0; self.links.len()],
             live: vec![false; self.pendants.len()],
             live_weight: vec![0; k],
             live_count: vec![0; k],
@@ -305,13 +370,25 @@ impl ReachPlan {
         }
     }
 
-    /// Element `role` changed its functional state (`func` is up to date for it).
+    /// An element of `role` became functional (`up`) or stopped being so
+    /// (`func` is up to date for it).
     #[inline]
-    pub(super) fn changed(&self, st: &mut ReachState, role: Role, func: &[bool]) {
+    pub(super) fn changed(&self, st: &mut ReachState, role: Role, up: bool, func: &[bool]) {
         match role {
             Role::Pendant(p) => self.pendant_changed(st, p, func),
             Role::Node(c) => self.queue_change(st, c),
-            Role::Link(l) => self.queue_change(st, l | LINK),
+            Role::Link(l) => {
+                let down = &mut st.link_down[l as usize];
+                let was = *down == 0;
+                if up {
+                    *down -= 1;
+                } else {
+                    *down += 1;
+                }
+                if (*down == 0) != was {
+                    self.queue_change(st, l | LINK);
+                }
+            }
         }
     }
 
@@ -368,6 +445,11 @@ impl ReachPlan {
                 st.live_count[pd.anchor as usize] += 1;
             }
         }
+        for (li, down) in st.link_down.iter_mut().enumerate() {
+            let m = &self.link_members
+                [self.link_members_start[li] as usize..self.link_members_start[li + 1] as usize];
+            *down = m.iter().filter(|&&e| !func[e as usize]).count() as u32;
+        }
         st.full = true;
         st.pending.clear();
     }
@@ -383,8 +465,8 @@ impl ReachPlan {
         for i in 0..st.pending.len() {
             let x = st.pending[i];
             if x & LINK != 0 {
-                let (a, b, l) = self.links[(x & !LINK) as usize];
-                if !func[l as usize] {
+                let (a, b) = self.links[(x & !LINK) as usize];
+                if st.link_down[(x & !LINK) as usize] != 0 {
                     for c in [a, b] {
                         if st.reached[c as usize] && st.plink[c as usize] == x & !LINK {
                             self.cut(st, c, func);
@@ -404,8 +486,8 @@ impl ReachPlan {
             let x = st.pending[i];
             if x & LINK != 0 {
                 let li = x & !LINK;
-                let (a, b, l) = self.links[li as usize];
-                if !func[l as usize] || st.reached[a as usize] == st.reached[b as usize] {
+                let (a, b) = self.links[li as usize];
+                if st.link_down[li as usize] != 0 || st.reached[a as usize] == st.reached[b as usize] {
                     continue;
                 }
                 let (r, u) = if st.reached[a as usize] { (a, b) } else { (b, a) };
@@ -417,7 +499,7 @@ impl ReachPlan {
                 if x as usize == from {
                     self.attach(st, x, NONE, NONE);
                     self.grow(st, func);
-                } else if let Some((w, li)) = self.reached_neighbour(st, x, func) {
+                } else if let Some((w, li)) = self.reached_neighbour(st, x) {
                     self.attach(st, x, w, li);
                     self.grow(st, func);
                 }
@@ -427,12 +509,12 @@ impl ReachPlan {
     }
 
     /// A reached neighbour of `v` over a functional link.
-    fn reached_neighbour(&self, st: &ReachState, v: u32, func: &[bool]) -> Option<(u32, u32)> {
+    fn reached_neighbour(&self, st: &ReachState, v: u32) -> Option<(u32, u32)> {
         let v = v as usize;
         self.adj[self.adj_start[v] as usize..self.adj_start[v + 1] as usize]
             .iter()
             .copied()
-            .find(|&(w, li)| st.reached[w as usize] && func[self.links[li as usize].2 as usize])
+            .find(|&(w, li)| st.reached[w as usize] && st.link_down[li as usize] == 0)
     }
 
     /// A new search from `from` over the whole core.
@@ -464,8 +546,7 @@ impl ReachPlan {
             i += 1;
             for &(w, li) in &self.adj[self.adj_start[v] as usize..self.adj_start[v + 1] as usize] {
                 let wi = w as usize;
-                if !st.reached[wi] && func[self.links[li as usize].2 as usize] && func[self.core[wi] as usize]
-                {
+                if !st.reached[wi] && st.link_down[li as usize] == 0 && func[self.core[wi] as usize] {
                     self.attach(st, w, v as u32, li);
                 }
             }
@@ -560,7 +641,7 @@ impl ReachPlan {
             if st.reached[v as usize] || !func[self.core[v as usize] as usize] {
                 continue;
             }
-            if let Some((w, li)) = self.reached_neighbour(st, v, func) {
+            if let Some((w, li)) = self.reached_neighbour(st, v) {
                 self.attach(st, v, w, li);
                 self.grow(st, func);
             }

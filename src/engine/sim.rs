@@ -1153,7 +1153,7 @@ impl Trial {
                         else {
                             unreachable!("reach entries name reachability services")
                         };
-                        rp.changed(st, role, &self.func);
+                        rp.changed(st, role, v, &self.func);
                         self.mark(s);
                     }
                     Action::Owner(x) => {

@@ -47,14 +47,14 @@ fn random_case(rng: &mut Rng) -> Case {
     let mut nodes = Vec::new();
     let n_psu = 1 + rng.below(3);
     let psus: Vec<String> = (0..n_psu).map(|i| format!("psu-{i}")).collect();
-    let mut power = |rng: &mut Rng| rng.chance(0.3).then(|| rng.below(n_psu));
+    let power = |rng: &mut Rng| rng.chance(0.3).then(|| rng.below(n_psu));
     nodes.push(("src".to_string(), power(rng)));
     let n_core = 1 + rng.below(10);
     for i in 0..n_core {
         nodes.push((format!("c-{i}"), power(rng)));
     }
     let mut links = Vec::new();
-    let mut link = |links: &mut Vec<(String, usize, usize)>, a: usize, b: usize| {
+    let link = |links: &mut Vec<(String, usize, usize)>, a: usize, b: usize| {
         let id = format!("l-{}", links.len());
         links.push((id, a, b));
     };
