@@ -21,6 +21,10 @@
 //! - a repair that joins a reached node to an unreached live one grows the
 //!   search from there; any other repair changes nothing.
 //!
+//! A series chain of relays (core nodes that are not targets and have two
+//! core links) is one core link, live while all of its elements are: the
+//! core sees a chain's change only when the chain goes down or comes back.
+//!
 //! A multi-homed target (a server on two switches) is a core node, but a
 //! tree leaf, so its events cost its degree. Totals are kept in fixed point
 //! ([`Fixed`]), so they are exact and do not depend on the order of events.
