@@ -34,8 +34,11 @@ struct Case {
     /// Links: (id, end, end).
     links: Vec<(String, usize, usize)>,
     /// Services: (from, targets with capacity, criterion).
-    services: Vec<(usize, Vec<(usize, f64)>, Crit)>,
+    services: Vec<(usize, Targets, Crit)>,
 }
+
+/// A service's targets with their capacities.
+type Targets = Vec<(usize, f64)>;
 
 #[derive(Clone, Copy)]
 enum Crit {
