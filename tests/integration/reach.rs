@@ -1,6 +1,7 @@
 //! Property test of the incremental reachability engine: on random graphs
 //! (cycles, bridges, parallel links, single- and multi-homed targets, targets
-//! that carry traffic for others, nodes that share a power supply) and random
+//! that carry traffic for others, nodes that share a power supply, capacity,
+//! an active-active group as one target) and random
 //! failure/repair sequences, after every change each service's state and
 //! reached-target count equal a plain search over the live graph.
 
@@ -35,6 +36,8 @@ struct Case {
     links: Vec<(String, usize, usize)>,
     /// Services: (from, targets with capacity, criterion).
     services: Vec<(usize, Targets, Crit)>,
+    /// Members of the active-active group `g` (empty: no group).
+    group: Vec<usize>,
 }
 
 /// A service's targets with their capacities.
@@ -43,6 +46,8 @@ type Targets = Vec<(usize, f64)>;
 #[derive(Clone, Copy)]
 enum Crit {
     Need(usize),
+    /// Need this many units: the group counts once, reached through any member.
+    Units(usize),
     Demand(f64),
 }
 
@@ -102,7 +107,13 @@ fn random_case(rng: &mut Rng) -> Case {
         link(&mut links, rng.below(n_core + 1), v);
     }
     // Core nodes as targets too, sometimes.
-    let mut pool: Vec<usize> = targets.clone();
+    // Sometimes the first targets form a group, a target of the last service only.
+    let group: Vec<usize> = if targets.len() >= 3 && rng.chance(0.5) {
+        targets[..2 + rng.below(2)].to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut pool: Vec<usize> = targets.iter().copied().filter(|t| !group.contains(t)).collect();
     for c in 1..=n_core {
         if rng.chance(0.2) {
             pool.push(c);
@@ -110,6 +121,9 @@ fn random_case(rng: &mut Rng) -> Case {
     }
     let mut services = Vec::new();
     for k in 0..3 {
+        if pool.is_empty() {
+            break;
+        }
         let mut to: Vec<usize> = pool.iter().copied().filter(|_| rng.chance(0.7)).collect();
         if to.is_empty() {
             to.push(pool[0]);
@@ -143,11 +157,18 @@ fn random_case(rng: &mut Rng) -> Case {
         };
         services.push((from, with, crit));
     }
+    if !group.is_empty() {
+        let others: Vec<usize> = pool.iter().copied().filter(|_| rng.chance(0.5)).collect();
+        let need = 1 + rng.below(1 + others.len());
+        let to = group.iter().chain(&others).map(|&t| (t, 1.0)).collect();
+        services.push((0, to, Crit::Units(need)));
+    }
     Case {
         nodes,
         psus,
         links,
         services,
+        group,
     }
 }
 
@@ -188,6 +209,16 @@ fn scenario(case: &Case) -> Value {
             let mut s = json!({"id": format!("s-{i}"), "from": case.nodes[*from].0, "to": ids});
             match crit {
                 Crit::Need(k) => s["need"] = json!(k),
+                Crit::Units(k) => {
+                    let mut ids = vec![json!("group:g")];
+                    ids.extend(
+                        to.iter()
+                            .filter(|(t, _)| !case.group.contains(t))
+                            .map(|&(t, _)| json!(case.nodes[t].0)),
+                    );
+                    s["to"] = Value::Array(ids);
+                    s["need"] = json!(k);
+                }
                 Crit::Demand(d) => {
                     let caps: serde_json::Map<String, Value> = to
                         .iter()
@@ -200,8 +231,13 @@ fn scenario(case: &Case) -> Value {
             s
         })
         .collect();
-    json!({"format": "redsim/1", "name": "random graph", "mission": "1y",
-        "components": components, "links": links, "services": services})
+    let mut doc = json!({"format": "redsim/1", "name": "random graph", "mission": "1y",
+        "components": components, "links": links, "services": services});
+    if !case.group.is_empty() {
+        let members: Vec<&str> = case.group.iter().map(|&m| case.nodes[m].0.as_str()).collect();
+        doc["groups"] = json!([{"id": "g", "members": members, "mode": "active-active"}]);
+    }
+    doc
 }
 
 /// Plain search over the live graph: (state, targets reached) of service `s`.
@@ -240,9 +276,19 @@ fn reference(
         }
     }
     let found = to.iter().filter(|&&(t, _)| reached[t]).count();
-    let all = found == to.len();
+    let mut all = found == to.len();
     let met = match crit {
         Crit::Need(k) => found >= *k,
+        Crit::Units(k) => {
+            let group = usize::from(case.group.iter().any(|&m| reached[m]));
+            let others = to
+                .iter()
+                .filter(|&&(t, _)| !case.group.contains(&t) && reached[t])
+                .count();
+            let units = 1 + to.len() - case.group.len();
+            all = group + others == units;
+            group + others >= *k
+        }
         Crit::Demand(d) => {
             let got: f64 = to.iter().filter(|&&(t, _)| reached[t]).map(|&(_, c)| c).sum();
             got >= d * (1.0 - 1e-9)
@@ -260,7 +306,7 @@ fn reference(
 
 #[test]
 fn incremental_reachability_equals_a_plain_search_after_every_change() {
-    let mut checks = 0u64;
+    let (mut checks, mut unit_checks) = (0u64, 0u64);
     for case_no in 0..1000u64 {
         let mut rng = Rng(case_no);
         let case = random_case(&mut rng);
@@ -307,8 +353,12 @@ fn incremental_reachability_equals_a_plain_search_after_every_change() {
                 );
                 assert_eq!(got, want, "case {case_no}, step {step}, service s-{s}\n{doc}");
                 checks += 1;
+                unit_checks += u64::from(matches!(case.services[s].2, Crit::Units(_)));
             }
         }
     }
-    assert!(checks > 100_000, "{checks} checks");
+    assert!(
+        checks > 100_000 && unit_checks > 10_000,
+        "{checks} checks, {unit_checks} of units"
+    );
 }
