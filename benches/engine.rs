@@ -84,6 +84,106 @@ fn data_centre(c: &mut Criterion) {
     per_event(c, "leaf-spine-dc", &load("scenarios/leaf-spine-dc.json"), 20);
 }
 
+/// The reference model written as a network: `src`, two chains of ten
+/// components (`a-1`..`a-10`, `b-1`..`b-10`) and `dst`, joined by 22 perfect
+/// links; one service from `src` to `dst`. The same failures and repairs as
+/// `reference`, so the two ns/event figures compare the reachability engine
+/// with the logical one.
+fn reference_links_model() -> Model {
+    let mut links = Vec::new();
+    for branch in ["a", "b"] {
+        links.push(serde_json::json!({"between": ["src", format!("{branch}-1")]}));
+        for i in 1..10 {
+            links.push(
+                serde_json::json!({"between": [format!("{branch}-{i}"), format!("{branch}-{}", i + 1)]}),
+            );
+        }
+        links.push(serde_json::json!({"between": [format!("{branch}-10"), "dst"]}));
+    }
+    let doc = serde_json::json!({
+        "format": "redsim/1", "name": "reference model with links", "mission": "87600h",
+        "templates": {"c": {"mtbf": "50000h", "mttr": "8h"}},
+        "components": [
+            {"id": "src", "kind": "external"}, {"id": "dst", "kind": "external"},
+            {"id": "a", "count": 10, "template": "c"}, {"id": "b", "count": 10, "template": "c"}],
+        "links": links,
+        "services": [{"id": "s", "from": "src", "to": ["dst"]}]
+    });
+    redsim::scenario::parse(&doc.to_string()).expect("valid")
+}
+
+fn reference_links(c: &mut Criterion) {
+    per_event(c, "reference-links", &reference_links_model(), 1000);
+}
+
+/// A storage cluster: 32 racks of 48 nodes (1,536), two switches per rack,
+/// both uplinked to the core router; each node linked to both switches of its
+/// rack (`dual`) or to the first only. Nodes, switches and node links fail;
+/// the service needs 1,490 of the 1,536 nodes reachable from the router.
+fn storage_model(dual: bool) -> Model {
+    let mut components = vec![serde_json::json!({"id": "core", "kind": "external"})];
+    let mut links = Vec::new();
+    for r in 1..=32 {
+        components.push(serde_json::json!({"id": format!("r{r}-sw"), "count": 2, "template": "switch"}));
+        components.push(serde_json::json!({"id": format!("r{r}-node"), "count": 48, "template": "node"}));
+        links.push(serde_json::json!({"between": ["core", format!("r{r}-sw-*")]}));
+        let switches = if dual {
+            format!("r{r}-sw-*")
+        } else {
+            format!("r{r}-sw-1")
+        };
+        links.push(serde_json::json!({"between": [switches, format!("r{r}-node-*")], "template": "nic"}));
+    }
+    let doc = serde_json::json!({
+        "format": "redsim/1", "name": "storage cluster", "mission": "8760h",
+        "templates": {
+            "switch": {"kind": "switch", "mtbf": "150000h", "mttr": "6h"},
+            "node": {"kind": "server", "mtbf": "50000h", "mttr": "8h"},
+            "nic": {"kind": "nic", "mtbf": "200000h", "mttr": "4h"}},
+        "components": components,
+        "links": links,
+        "services": [{"id": "storage", "from": "core", "to": ["r*-node-*"], "need": 1490}]
+    });
+    redsim::scenario::parse(&doc.to_string()).expect("valid")
+}
+
+fn storage(c: &mut Criterion) {
+    per_event(c, "storage-dual-homed", &storage_model(true), 10);
+    per_event(c, "storage-single-homed", &storage_model(false), 10);
+}
+
+/// The bundled generator's leaf-spine data centre with `leaves` leaves of 36 servers.
+fn leaf_spine_model(leaves: u32) -> Model {
+    let script = format!("{}/scenarios/gen_leaf_spine.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .args([
+            script.as_str(),
+            "--leaves",
+            &leaves.to_string(),
+            "--servers-per-leaf",
+            "36",
+            "-o",
+            "-",
+        ])
+        .output()
+        .expect("python3 runs the bundled generator");
+    assert!(out.status.success(), "gen_leaf_spine.py failed");
+    redsim::scenario::parse(std::str::from_utf8(&out.stdout).expect("UTF-8")).expect("valid")
+}
+
+/// ns/event against size: 288 to 18,432 servers.
+fn leaf_spine(c: &mut Criterion) {
+    for leaves in [8u32, 32, 128, 512] {
+        let trials = u64::from((640 / leaves).max(1));
+        per_event(
+            c,
+            &format!("leaf-spine-{leaves}"),
+            &leaf_spine_model(leaves),
+            trials,
+        );
+    }
+}
+
 fn threads(c: &mut Criterion) {
     let model = reference_model();
     let mut g = c.benchmark_group("threads");
@@ -109,6 +209,9 @@ criterion_group!(
     reference_general,
     reference_groups,
     data_centre,
+    reference_links,
+    storage,
+    leaf_spine,
     threads
 );
 criterion_main!(benches);

@@ -4,26 +4,112 @@
 //! *pendant targets*: targets with a single link (a server on its access
 //! switch). A pendant target never carries traffic to anything else, so its
 //! reachability is "its anchor is reached, and it and its link are
-//! functional". A change to a pendant target or its link only recounts the
-//! targets hanging off its anchor; only a change in the core needs a new
-//! search, and that search covers the core alone. Pendant nodes that are not
-//! targets cannot affect the service at all.
+//! functional": a change to one is O(1). Pendant nodes that are not targets
+//! cannot affect the service at all.
+//!
+//! The core keeps the set of reached nodes with a spanning tree of it (parent
+//! pointers and child lists, grown breadth-first from `from`), and running
+//! totals of the targets, capacity and units reached. Changes are queued as
+//! they happen and settled when the service is evaluated, failures first:
+//!
+//! - a failure off the tree (an unreached node, a link no node hangs from)
+//!   changes nothing; a failed tree leaf is just unreached;
+//! - a failure on the tree detaches the subtree below it; each detached node
+//!   that still has a live link to a reached node is re-attached and the
+//!   search grows from it, so the cost is the detached subtree's, not the
+//!   core's;
+//! - a repair that joins a reached node to an unreached live one grows the
+//!   search from there; any other repair changes nothing.
+//!
+//! A series chain of relays (core nodes that are not targets and have two
+//! core links) is one core link, live while all of its elements are: the
+//! core sees a chain's change only when the chain goes down or comes back.
+//!
+//! A multi-homed target (a server on two switches) is a core node, but a
+//! tree leaf, so its events cost its degree. Totals are kept in fixed point
+//! ([`Fixed`]), so they are exact and do not depend on the order of events.
 
 use super::sim::ServiceState;
 use crate::model::CAPACITY_TOLERANCE;
 
 const NONE: u32 = u32::MAX;
 
-/// A pendant target: (node, link, capacity).
-type Pendant = (u32, u32, f64);
-
 /// What an element is to a reachability service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Role {
-    /// A core node or a link between core nodes: a change needs a new search.
-    Core,
-    /// A pendant target or its link, hanging off this core index.
+    /// A core node: its core index.
+    Node(u32),
+    /// A link between core nodes: its index in the plan's core links.
+    Link(u32),
+    /// A pendant target or its link: the pendant's index.
     Pendant(u32),
+}
+
+/// Capacities in fixed point: `value × 2^scale` as an integer, so sums are
+/// exact and independent of the order they are made in.
+#[derive(Debug, Clone, Copy)]
+struct Fixed {
+    scale: i32,
+}
+
+impl Fixed {
+    /// The finest scale at which every weight is an integer, as long as the
+    /// sum of all of them fits in an `i128` (otherwise the finest that fits:
+    /// the rounding is then below 2^-100 of the largest weight).
+    fn for_weights(weights: &[f64]) -> Self {
+        let (mut need, mut top) = (0i32, i32::MIN);
+        for &w in weights.iter().filter(|&&w| w > 0.0 && w.is_finite()) {
+            let (m, e) = mantissa(w);
+            need = need.max(-e);
+            top = top.max(64 - m.leading_zeros() as i32 + e);
+        }
+        let room = 124 - (64 - (weights.len() as u64).leading_zeros() as i32);
+        let scale = if top == i32::MIN { 0 } else { need.min(room - top) };
+        Self { scale }
+    }
+
+    fn of(self, w: f64) -> i128 {
+        if w <= 0.0 || !w.is_finite() {
+            return 0;
+        }
+        let (m, e) = mantissa(w);
+        let shift = e + self.scale;
+        if shift >= 0 {
+            i128::from(m) << shift
+        } else if shift > -64 {
+            i128::from(m >> -shift)
+        } else {
+            0
+        }
+    }
+
+    fn value(self, x: i128) -> f64 {
+        let half = self.scale / 2;
+        x as f64 * 2f64.powi(-half) * 2f64.powi(-(self.scale - half))
+    }
+}
+
+/// `w = m × 2^e` with `m` odd (`w` > 0, finite).
+fn mantissa(w: f64) -> (u64, i32) {
+    let bits = w.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1 << 52) - 1);
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1 << 52), exp - 1075)
+    };
+    let tz = m.trailing_zeros();
+    (m >> tz, e + tz as i32)
+}
+
+/// A pendant target.
+#[derive(Debug, Clone, Copy)]
+struct Pendant {
+    node: u32,
+    link: u32,
+    weight: i128,
+    anchor: u32,
 }
 
 /// A reachability service compiled for incremental evaluation.
@@ -34,14 +120,21 @@ pub(super) struct ReachPlan {
     /// Element id of each core node.
     core: Vec<u32>,
     /// Per core node: capacity it contributes as a target (0 if not one).
-    core_weight: Vec<f64>,
+    core_weight: Vec<i128>,
     core_target: Vec<bool>,
-    /// Core adjacency: `adj[adj_start[i]..adj_start[i + 1]]` = (neighbour core index, link element).
+    /// Core adjacency: `adj[adj_start[i]..adj_start[i + 1]]` = (neighbour core index, core link index).
     adj_start: Vec<u32>,
     adj: Vec<(u32, u32)>,
-    /// Pendant targets of each core node, same layout.
+    /// Core links: (end, end) core indices. A core link is one link element,
+    /// or a series chain of relays (non-target nodes with two core links)
+    /// and their links: `link_members[link_members_start[i]..link_members_start[i + 1]]`.
+    links: Vec<(u32, u32)>,
+    link_members_start: Vec<u32>,
+    link_members: Vec<u32>,
+    /// Pendant targets, grouped by anchor: `pendants[pend_start[a]..pend_start[a + 1]]`.
     pend_start: Vec<u32>,
     pendants: Vec<Pendant>,
+    fixed: Fixed,
     n_targets: usize,
     need: f64,
     /// Unit of each element that is a target (`NONE` otherwise), when targets
@@ -53,17 +146,49 @@ pub(super) struct ReachPlan {
 }
 
 /// Per-trial state of one reachability service.
+///
+/// Invariants once settled: `reached` is the set of core nodes connected to
+/// `from` through functional nodes and links; every reached node but `from`
+/// has a parent, reached, through a functional link (`parent`, `plink`), and
+/// is in its parent's child list; `got`, `found` and `unit_count` sum the
+/// reached targets (core targets, and live pendants of reached anchors).
+/// Between settlements, `pending` lists the core nodes and links whose
+/// functional state changed.
 #[derive(Debug, Clone)]
 pub(super) struct ReachState {
     reached: Vec<bool>,
+    parent: Vec<u32>,
+    plink: Vec<u32>,
+    first_child: Vec<u32>,
+    next_sib: Vec<u32>,
+    prev_sib: Vec<u32>,
+    /// Per core link: its elements that are not functional (live at 0).
+    link_down: Vec<u32>,
+    /// Per pendant: it and its link are functional.
+    live: Vec<bool>,
     /// Per core node: capacity and count of its live pendant targets.
-    live_weight: Vec<f64>,
+    live_weight: Vec<i128>,
     live_count: Vec<u32>,
-    /// The core changed since the last search.
-    pub stale: bool,
-    stack: Vec<u32>,
-    /// Units reached in this evaluation (targets in units only).
-    unit_hit: Vec<bool>,
+    got: i128,
+    found: usize,
+    /// Per unit: its reached targets; units with at least one.
+    unit_count: Vec<u32>,
+    units_found: usize,
+    /// Changed core elements: a node's core index, or a link's index | `LINK`.
+    pending: Vec<u32>,
+    /// Everything is to be searched anew.
+    full: bool,
+    queue: Vec<u32>,
+    detached: Vec<u32>,
+}
+
+const LINK: u32 = 1 << 31;
+/// A chain that loops back to where it started: no part of the service.
+const SKIP: u32 = u32::MAX - 1;
+
+/// The element id of the other end of core link (a, b), seen from core node `here`.
+fn self_end(a: u32, b: u32, here: u32, core: &[u32]) -> u32 {
+    core[if a == here { b } else { a } as usize]
 }
 
 impl ReachPlan {
@@ -95,33 +220,94 @@ impl ReachPlan {
         }
         order.sort_unstable();
         let pendant = |v: usize| v != from && adj_of(v).len() == 1;
+        let mut in_core = vec![false; n];
+        order
+            .iter()
+            .filter(|&&v| !pendant(v))
+            .for_each(|&v| in_core[v] = true);
+        // A relay is a core node that only passes traffic along a series
+        // chain: not `from`, not a target, exactly two links into the core and
+        // no pendant target. A chain of relays between two other core nodes
+        // becomes one core link, up while all of its elements are.
+        let relay = |v: usize| {
+            let a = adj_of(v);
+            v != from
+                && !is_target[v]
+                && a.iter().filter(|&&(w, _)| in_core[w as usize]).count() == 2
+                && a.iter()
+                    .all(|&(w, _)| in_core[w as usize] || !is_target[w as usize])
+        };
+        let is_relay: Vec<bool> = (0..n).map(|v| in_core[v] && relay(v)).collect();
         let mut core_index = vec![NONE; n];
         let core: Vec<u32> = order
             .iter()
-            .filter(|&&v| !pendant(v))
+            .filter(|&&v| in_core[v] && !is_relay[v])
             .map(|&v| v as u32)
             .collect();
         for (ci, &v) in core.iter().enumerate() {
             core_index[v as usize] = ci as u32;
         }
+        let target_weights: Vec<f64> = (0..n).filter(|&e| is_target[e]).map(|e| weight[e]).collect();
+        let fixed = Fixed::for_weights(&target_weights);
         let mut roles = Vec::new();
-        let (mut adj_start, mut adj, mut pend_start, mut pendants) =
-            (vec![0], Vec::new(), vec![0], Vec::new());
-        for &v in &core {
-            roles.push((v as usize, Role::Core));
+        let mut link_index = vec![NONE; n];
+        let (mut adj_start, mut adj, mut links, mut pend_start, mut pendants) =
+            (vec![0], Vec::new(), Vec::new(), vec![0], Vec::new());
+        let mut link_members_start = vec![0u32];
+        let mut link_members = Vec::new();
+        for (ci, &v) in core.iter().enumerate() {
+            roles.push((v as usize, Role::Node(ci as u32)));
             for (w, l) in adj_of(v as usize) {
-                let cw = core_index[w as usize];
-                if cw != NONE {
-                    adj.push((cw, l));
-                    // Each core link is seen from both ends; record it once.
-                    if v < w {
-                        roles.push((l as usize, Role::Core));
+                if in_core[w as usize] {
+                    // Each core link (or chain) is seen from both ends; number it at the first.
+                    let mut li = link_index[l as usize];
+                    if li == SKIP {
+                        continue;
                     }
+                    let mut end = w;
+                    if li == NONE {
+                        // Follow a chain of relays to the next core node.
+                        let mut members = vec![l];
+                        let mut last = l;
+                        while is_relay[end as usize] {
+                            members.push(end);
+                            let (next, l2) = adj_of(end as usize)
+                                .into_iter()
+                                .find(|&(x, l2)| l2 != last && in_core[x as usize])
+                                .expect("a relay has two core links");
+                            members.push(l2);
+                            (end, last) = (next, l2);
+                        }
+                        if end == v {
+                            // A loop back to `v` carries nothing.
+                            link_index[l as usize] = SKIP;
+                            link_index[last as usize] = SKIP;
+                            continue;
+                        }
+                        li = links.len() as u32;
+                        links.push((ci as u32, core_index[end as usize]));
+                        link_index[l as usize] = li;
+                        link_index[last as usize] = li;
+                        for &m in &members {
+                            roles.push((m as usize, Role::Link(li)));
+                        }
+                        link_members.extend_from_slice(&members);
+                        link_members_start.push(link_members.len() as u32);
+                    } else {
+                        let (a, b) = links[li as usize];
+                        end = self_end(a, b, ci as u32, &core);
+                    }
+                    adj.push((core_index[end as usize], li));
                 } else if is_target[w as usize] {
-                    let anchor = core_index[v as usize];
-                    pendants.push((w, l, weight[w as usize]));
-                    roles.push((w as usize, Role::Pendant(anchor)));
-                    roles.push((l as usize, Role::Pendant(anchor)));
+                    let p = pendants.len() as u32;
+                    pendants.push(Pendant {
+                        node: w,
+                        link: l,
+                        weight: fixed.of(weight[w as usize]),
+                        anchor: ci as u32,
+                    });
+                    roles.push((w as usize, Role::Pendant(p)));
+                    roles.push((l as usize, Role::Pendant(p)));
                 }
             }
             adj_start.push(adj.len() as u32);
@@ -133,9 +319,9 @@ impl ReachPlan {
                 .iter()
                 .map(|&v| {
                     if is_target[v as usize] {
-                        weight[v as usize]
+                        fixed.of(weight[v as usize])
                     } else {
-                        0.0
+                        0
                     }
                 })
                 .collect(),
@@ -143,8 +329,12 @@ impl ReachPlan {
             core,
             adj_start,
             adj,
+            links,
+            link_members_start,
+            link_members,
             pend_start,
             pendants,
+            fixed,
             n_targets: match &units {
                 Some(u) => u
                     .iter()
@@ -164,73 +354,324 @@ impl ReachPlan {
         let k = self.core.len();
         ReachState {
             reached: vec![false; k],
-            live_weight: vec![0.0; k],
+            parent: vec![NONE; k],
+            plink: vec![NONE; k],
+            first_child: vec![NONE; k],
+            next_sib: vec![NONE; k],
+            prev_sib: vec![NONE; k],
+            link_down: vec![0; self.links.len()],
+            live: vec![false; self.pendants.len()],
+            live_weight: vec![0; k],
             live_count: vec![0; k],
-            stale: true,
-            stack: Vec::with_capacity(k),
-            unit_hit: vec![false; if self.units.is_some() { self.n_targets } else { 0 }],
+            got: 0,
+            found: 0,
+            unit_count: vec![0; if self.units.is_some() { self.n_targets } else { 0 }],
+            units_found: 0,
+            pending: Vec::new(),
+            full: true,
+            queue: Vec::with_capacity(k),
+            detached: Vec::new(),
         }
     }
 
-    /// Recounts the live pendant targets of core node `a`.
-    pub(super) fn recount(&self, st: &mut ReachState, a: u32, func: &[bool]) {
-        let a = a as usize;
-        let (mut w, mut c) = (0.0, 0);
-        for &(v, l, cap) in &self.pendants[self.pend_start[a] as usize..self.pend_start[a + 1] as usize] {
-            if func[v as usize] && func[l as usize] {
-                w += cap;
-                c += 1;
+    /// An element of `role` became functional (`up`) or stopped being so
+    /// (`func` is up to date for it).
+    #[inline]
+    pub(super) fn changed(&self, st: &mut ReachState, role: Role, up: bool, func: &[bool]) {
+        match role {
+            Role::Pendant(p) => self.pendant_changed(st, p, func),
+            Role::Node(c) => self.queue_change(st, c),
+            Role::Link(l) => {
+                let down = &mut st.link_down[l as usize];
+                let was = *down == 0;
+                if up {
+                    *down -= 1;
+                } else {
+                    *down += 1;
+                }
+                if (*down == 0) != was {
+                    self.queue_change(st, l | LINK);
+                }
             }
         }
-        st.live_weight[a] = w;
-        st.live_count[a] = c;
+    }
+
+    fn queue_change(&self, st: &mut ReachState, x: u32) {
+        if st.full {
+            return;
+        }
+        if st.pending.len() > self.core.len() + self.links.len() {
+            // Cheaper to search anew than to replay.
+            st.full = true;
+            st.pending.clear();
+        } else {
+            st.pending.push(x);
+        }
+    }
+
+    fn pendant_changed(&self, st: &mut ReachState, p: u32, func: &[bool]) {
+        let pd = self.pendants[p as usize];
+        let live = func[pd.node as usize] && func[pd.link as usize];
+        if live == st.live[p as usize] {
+            return;
+        }
+        st.live[p as usize] = live;
+        let a = pd.anchor as usize;
+        let sign = if live { 1 } else { -1 };
+        st.live_weight[a] += sign * pd.weight;
+        if live {
+            st.live_count[a] += 1;
+        } else {
+            st.live_count[a] -= 1;
+        }
+        if st.reached[a] {
+            st.got += sign * pd.weight;
+            if live {
+                st.found += 1;
+            } else {
+                st.found -= 1;
+            }
+            if let Some(units) = &self.units {
+                unit_step(st, units[pd.node as usize], live);
+            }
+        }
     }
 
     /// Resets the state for a new trial.
     pub(super) fn reset(&self, st: &mut ReachState, func: &[bool]) {
-        for a in 0..self.core.len() {
-            self.recount(st, a as u32, func);
+        st.live_weight.fill(0);
+        st.live_count.fill(0);
+        for (p, pd) in self.pendants.iter().enumerate() {
+            let live = func[pd.node as usize] && func[pd.link as usize];
+            st.live[p] = live;
+            if live {
+                st.live_weight[pd.anchor as usize] += pd.weight;
+                st.live_count[pd.anchor as usize] += 1;
+            }
         }
-        st.stale = true;
+        for (li, down) in st.link_down.iter_mut().enumerate() {
+            let m = &self.link_members
+                [self.link_members_start[li] as usize..self.link_members_start[li + 1] as usize];
+            *down = m.iter().filter(|&&e| !func[e as usize]).count() as u32;
+        }
+        st.full = true;
+        st.pending.clear();
+    }
+
+    /// Brings `reached`, the tree and the totals up to date with `func`.
+    fn settle(&self, st: &mut ReachState, func: &[bool]) {
+        if st.full {
+            self.search_all(st, func);
+            return;
+        }
+        let from = self.from as usize;
+        // Failures first: afterwards every reached node and tree link is functional.
+        for i in 0..st.pending.len() {
+            let x = st.pending[i];
+            if x & LINK != 0 {
+                let (a, b) = self.links[(x & !LINK) as usize];
+                if st.link_down[(x & !LINK) as usize] != 0 {
+                    for c in [a, b] {
+                        if st.reached[c as usize] && st.plink[c as usize] == x & !LINK {
+                            self.cut(st, c, func);
+                        }
+                    }
+                }
+            } else if st.reached[x as usize] && !func[self.core[x as usize] as usize] {
+                if x as usize == from {
+                    self.search_all(st, func);
+                    return;
+                }
+                self.cut(st, x, func);
+            }
+        }
+        // Then repairs that join an unreached live node to a reached one.
+        for i in 0..st.pending.len() {
+            let x = st.pending[i];
+            if x & LINK != 0 {
+                let li = x & !LINK;
+                let (a, b) = self.links[li as usize];
+                if st.link_down[li as usize] != 0 || st.reached[a as usize] == st.reached[b as usize] {
+                    continue;
+                }
+                let (r, u) = if st.reached[a as usize] { (a, b) } else { (b, a) };
+                if func[self.core[u as usize] as usize] {
+                    self.attach(st, u, r, li);
+                    self.grow(st, func);
+                }
+            } else if !st.reached[x as usize] && func[self.core[x as usize] as usize] {
+                if x as usize == from {
+                    self.attach(st, x, NONE, NONE);
+                    self.grow(st, func);
+                } else if let Some((w, li)) = self.reached_neighbour(st, x) {
+                    self.attach(st, x, w, li);
+                    self.grow(st, func);
+                }
+            }
+        }
+        st.pending.clear();
+    }
+
+    /// A reached neighbour of `v` over a functional link.
+    fn reached_neighbour(&self, st: &ReachState, v: u32) -> Option<(u32, u32)> {
+        let v = v as usize;
+        self.adj[self.adj_start[v] as usize..self.adj_start[v + 1] as usize]
+            .iter()
+            .copied()
+            .find(|&(w, li)| st.reached[w as usize] && st.link_down[li as usize] == 0)
+    }
+
+    /// A new search from `from` over the whole core.
+    fn search_all(&self, st: &mut ReachState, func: &[bool]) {
+        st.full = false;
+        st.pending.clear();
+        st.reached.fill(false);
+        st.parent.fill(NONE);
+        st.plink.fill(NONE);
+        st.first_child.fill(NONE);
+        st.next_sib.fill(NONE);
+        st.prev_sib.fill(NONE);
+        st.got = 0;
+        st.found = 0;
+        st.unit_count.fill(0);
+        st.units_found = 0;
+        if func[self.core[self.from as usize] as usize] {
+            self.attach(st, self.from, NONE, NONE);
+            self.grow(st, func);
+        }
+    }
+
+    /// Breadth-first from the nodes in `st.queue`, attaching every unreached
+    /// live node found over a live link.
+    fn grow(&self, st: &mut ReachState, func: &[bool]) {
+        let mut i = 0;
+        while i < st.queue.len() {
+            let v = st.queue[i] as usize;
+            i += 1;
+            for &(w, li) in &self.adj[self.adj_start[v] as usize..self.adj_start[v + 1] as usize] {
+                let wi = w as usize;
+                if !st.reached[wi] && st.link_down[li as usize] == 0 && func[self.core[wi] as usize] {
+                    self.attach(st, w, v as u32, li);
+                }
+            }
+        }
+        st.queue.clear();
+    }
+
+    /// Marks `v` reached, hanging from `parent` over link `li` (`NONE` for
+    /// `from`), counts its targets, and queues it for [`Self::grow`].
+    fn attach(&self, st: &mut ReachState, v: u32, parent: u32, li: u32) {
+        let vi = v as usize;
+        st.reached[vi] = true;
+        st.parent[vi] = parent;
+        st.plink[vi] = li;
+        if parent != NONE {
+            let head = st.first_child[parent as usize];
+            st.next_sib[vi] = head;
+            st.prev_sib[vi] = NONE;
+            if head != NONE {
+                st.prev_sib[head as usize] = v;
+            }
+            st.first_child[parent as usize] = v;
+        }
+        self.count(st, v, true);
+        st.queue.push(v);
+    }
+
+    /// Adds (`on`) or removes core node `v`'s targets to or from the totals.
+    fn count(&self, st: &mut ReachState, v: u32, on: bool) {
+        let vi = v as usize;
+        let w = self.core_weight[vi] + st.live_weight[vi];
+        let n = usize::from(self.core_target[vi]) + st.live_count[vi] as usize;
+        if on {
+            st.got += w;
+            st.found += n;
+        } else {
+            st.got -= w;
+            st.found -= n;
+        }
+        if let Some(units) = &self.units {
+            if self.core_target[vi] {
+                unit_step(st, units[self.core[vi] as usize], on);
+            }
+            for p in self.pend_start[vi]..self.pend_start[vi + 1] {
+                if st.live[p as usize] {
+                    unit_step(st, units[self.pendants[p as usize].node as usize], on);
+                }
+            }
+        }
+    }
+
+    /// `c` lost its way to `from` (it failed, or the link to its parent did):
+    /// unreaches its subtree, then re-attaches what still has a live link to
+    /// a reached node and grows the search from there.
+    fn cut(&self, st: &mut ReachState, c: u32, func: &[bool]) {
+        // Off its parent's child list.
+        let ci = c as usize;
+        let (p, prev, next) = (st.parent[ci], st.prev_sib[ci], st.next_sib[ci]);
+        if prev != NONE {
+            st.next_sib[prev as usize] = next;
+        } else if p != NONE {
+            st.first_child[p as usize] = next;
+        }
+        if next != NONE {
+            st.prev_sib[next as usize] = prev;
+        }
+        // The subtree, top first.
+        st.detached.clear();
+        st.detached.push(c);
+        let mut i = 0;
+        while i < st.detached.len() {
+            let mut ch = st.first_child[st.detached[i] as usize];
+            while ch != NONE {
+                st.detached.push(ch);
+                ch = st.next_sib[ch as usize];
+            }
+            i += 1;
+        }
+        for j in 0..st.detached.len() {
+            let v = st.detached[j];
+            let vi = v as usize;
+            st.reached[vi] = false;
+            st.parent[vi] = NONE;
+            st.plink[vi] = NONE;
+            st.first_child[vi] = NONE;
+            st.next_sib[vi] = NONE;
+            st.prev_sib[vi] = NONE;
+            self.count(st, v, false);
+        }
+        for j in 0..st.detached.len() {
+            let v = st.detached[j];
+            if st.reached[v as usize] || !func[self.core[v as usize] as usize] {
+                continue;
+            }
+            if let Some((w, li)) = self.reached_neighbour(st, v) {
+                self.attach(st, v, w, li);
+                self.grow(st, func);
+            }
+        }
     }
 
     /// The service's state now; `nat(e)` is group member `e`'s natural state
     /// (up, in service, requirement met, carrying or not).
     pub(super) fn eval(&self, st: &mut ReachState, func: &[bool], nat: impl Fn(u32) -> bool) -> ServiceState {
-        if st.stale {
-            st.stale = false;
-            st.reached.fill(false);
-            let from = self.from as usize;
-            if func[self.core[from] as usize] {
-                st.reached[from] = true;
-                st.stack.clear();
-                st.stack.push(self.from);
-                while let Some(c) = st.stack.pop() {
-                    let c = c as usize;
-                    for &(w, l) in &self.adj[self.adj_start[c] as usize..self.adj_start[c + 1] as usize] {
-                        let wi = w as usize;
-                        if !st.reached[wi] && func[l as usize] && func[self.core[wi] as usize] {
-                            st.reached[wi] = true;
-                            st.stack.push(w);
-                        }
-                    }
-                }
-            }
-        }
+        self.settle(st, func);
         if !st.reached[self.from as usize] {
             return ServiceState::Down;
         }
-        if let Some(units) = &self.units {
-            return self.eval_units(st, func, units, nat);
+        if self.units.is_some() {
+            // A group is at full strength when every member is up and in service.
+            let found = st.units_found;
+            return if (found as f64) < self.need {
+                ServiceState::Down
+            } else if found < self.n_targets || self.members.iter().any(|&m| !nat(m)) {
+                ServiceState::Degraded
+            } else {
+                ServiceState::Up
+            };
         }
-        // Summed in core order, so the total depends only on the state.
-        let (mut got, mut found) = (0.0, 0usize);
-        for (i, &r) in st.reached.iter().enumerate() {
-            if r {
-                got += self.core_weight[i] + st.live_weight[i];
-                found += usize::from(self.core_target[i]) + st.live_count[i] as usize;
-            }
-        }
+        let got = self.fixed.value(st.got);
+        let mut found = st.found;
         // Capacities are decimal numbers summed in binary: 8 × 0.1 must meet a
         // demand of 0.8, so the comparison allows a relative 1e-9.
         // An idle standby is not a missing target.
@@ -252,52 +693,22 @@ impl ReachPlan {
 
     /// Targets reached at the last evaluation.
     pub(super) fn found(&self, st: &ReachState) -> usize {
-        st.reached
-            .iter()
-            .enumerate()
-            .filter(|&(_, &r)| r)
-            .map(|(i, _)| usize::from(self.core_target[i]) + st.live_count[i] as usize)
-            .sum()
+        st.found
     }
+}
 
-    /// The service's state when targets form units: counts the units with a
-    /// reached target (after the search, which `eval` has done).
-    fn eval_units(
-        &self,
-        st: &mut ReachState,
-        func: &[bool],
-        units: &[u32],
-        nat: impl Fn(u32) -> bool,
-    ) -> ServiceState {
-        st.unit_hit.fill(false);
-        let mut found = 0usize;
-        let mut hit = |u: u32, hits: &mut Vec<bool>| {
-            if !hits[u as usize] {
-                hits[u as usize] = true;
-                found += 1;
-            }
-        };
-        for (i, &r) in st.reached.iter().enumerate() {
-            if !r {
-                continue;
-            }
-            if self.core_target[i] {
-                hit(units[self.core[i] as usize], &mut st.unit_hit);
-            }
-            let pend = &self.pendants[self.pend_start[i] as usize..self.pend_start[i + 1] as usize];
-            for &(v, l, _) in pend {
-                if func[v as usize] && func[l as usize] {
-                    hit(units[v as usize], &mut st.unit_hit);
-                }
-            }
+/// A target of unit `u` was reached (`on`) or lost.
+fn unit_step(st: &mut ReachState, u: u32, on: bool) {
+    let c = &mut st.unit_count[u as usize];
+    if on {
+        *c += 1;
+        if *c == 1 {
+            st.units_found += 1;
         }
-        // A group is at full strength when every member is up and in service.
-        if (found as f64) < self.need {
-            ServiceState::Down
-        } else if found < self.n_targets || self.members.iter().any(|&m| !nat(m)) {
-            ServiceState::Degraded
-        } else {
-            ServiceState::Up
+    } else {
+        *c -= 1;
+        if *c == 0 {
+            st.units_found -= 1;
         }
     }
 }

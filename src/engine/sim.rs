@@ -835,6 +835,11 @@ impl Probe {
         self.trial.eval_service(plan, s) != ServiceState::Down
     }
 
+    /// Service `s`'s state now: up, degraded or down.
+    pub fn state(&mut self, plan: &Plan, s: usize) -> ServiceState {
+        self.trial.eval_service(plan, s)
+    }
+
     /// Targets of reachability service `s` reached now (`None` for a logical service).
     pub fn reached(&mut self, plan: &Plan, s: usize) -> Option<usize> {
         let PlanService::Reach(rp) = &plan.services[s] else {
@@ -1148,10 +1153,7 @@ impl Trial {
                         else {
                             unreachable!("reach entries name reachability services")
                         };
-                        match role {
-                            Role::Core => st.stale = true,
-                            Role::Pendant(anchor) => rp.recount(st, anchor, &self.func),
-                        }
+                        rp.changed(st, role, v, &self.func);
                         self.mark(s);
                     }
                     Action::Owner(x) => {

@@ -24,6 +24,7 @@ mod rare_figures;
 mod rare_force;
 mod rare_scale;
 mod rare_unseen;
+mod reach;
 mod rto;
 mod scenarios;
 mod shard;

@@ -1,0 +1,364 @@
+//! Property test of the incremental reachability engine: on random graphs
+//! (cycles, bridges, parallel links, single- and multi-homed targets, targets
+//! that carry traffic for others, nodes that share a power supply, capacity,
+//! an active-active group as one target) and random
+//! failure/repair sequences, after every change each service's state and
+//! reached-target count equal a plain search over the live graph.
+
+use redsim::engine::{Plan, Probe, ServiceState};
+use serde_json::{Value, json};
+
+/// splitmix64: a small seeded generator, so each case is reproducible from its number.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// A random topology as the test sees it, beside the scenario it is written as.
+struct Case {
+    /// Component ids; component `i`'s power supply (an index into `psus`), if any.
+    nodes: Vec<(String, Option<usize>)>,
+    psus: Vec<String>,
+    /// Links: (id, end, end).
+    links: Vec<(String, usize, usize)>,
+    /// Services: (from, targets with capacity, criterion).
+    services: Vec<(usize, Targets, Crit)>,
+    /// Members of the active-active group `g` (empty: no group).
+    group: Vec<usize>,
+}
+
+/// A service's targets with their capacities.
+type Targets = Vec<(usize, f64)>;
+
+#[derive(Clone, Copy)]
+enum Crit {
+    Need(usize),
+    /// Need this many units: the group counts once, reached through any member.
+    Units(usize),
+    Demand(f64),
+}
+
+fn random_case(rng: &mut Rng) -> Case {
+    let mut nodes = Vec::new();
+    let n_psu = 1 + rng.below(3);
+    let psus: Vec<String> = (0..n_psu).map(|i| format!("psu-{i}")).collect();
+    let power = |rng: &mut Rng| rng.chance(0.3).then(|| rng.below(n_psu));
+    nodes.push(("src".to_string(), power(rng)));
+    let n_core = 1 + rng.below(10);
+    for i in 0..n_core {
+        nodes.push((format!("c-{i}"), power(rng)));
+    }
+    let mut links = Vec::new();
+    let link = |links: &mut Vec<(String, usize, usize)>, a: usize, b: usize| {
+        let id = format!("l-{}", links.len());
+        links.push((id, a, b));
+    };
+    // A random tree over src and the core (bridges), then extra edges (cycles,
+    // parallel links).
+    for i in 1..=n_core {
+        let p = rng.below(i);
+        link(&mut links, p, i);
+    }
+    for _ in 0..rng.below(2 * n_core + 1) {
+        let (a, b) = (rng.below(n_core + 1), rng.below(n_core + 1));
+        if a != b {
+            link(&mut links, a, b);
+        }
+    }
+    // Targets with 1 to 3 uplinks into the core (or to src), some chained to
+    // an earlier target (which then carries traffic).
+    let n_targets = 1 + rng.below(10);
+    let mut targets = Vec::new();
+    for i in 0..n_targets {
+        let t = nodes.len();
+        nodes.push((format!("t-{i}"), power(rng)));
+        let uplinks = match rng.below(10) {
+            0..=4 => 1,
+            5..=7 => 2,
+            _ => 3,
+        };
+        for _ in 0..uplinks {
+            let a = if !targets.is_empty() && rng.chance(0.15) {
+                targets[rng.below(targets.len())]
+            } else {
+                rng.below(n_core + 1)
+            };
+            link(&mut links, a, t);
+        }
+        targets.push(t);
+    }
+    // Pendant nodes that are not targets.
+    for i in 0..rng.below(3) {
+        let v = nodes.len();
+        nodes.push((format!("x-{i}"), power(rng)));
+        link(&mut links, rng.below(n_core + 1), v);
+    }
+    // Core nodes as targets too, sometimes.
+    // Sometimes the first targets form a group, a target of the last service only.
+    let group: Vec<usize> = if targets.len() >= 3 && rng.chance(0.5) {
+        targets[..2 + rng.below(2)].to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut pool: Vec<usize> = targets.iter().copied().filter(|t| !group.contains(t)).collect();
+    for c in 1..=n_core {
+        if rng.chance(0.2) {
+            pool.push(c);
+        }
+    }
+    let mut services = Vec::new();
+    for k in 0..3 {
+        if pool.is_empty() {
+            break;
+        }
+        let mut to: Vec<usize> = pool.iter().copied().filter(|_| rng.chance(0.7)).collect();
+        if to.is_empty() {
+            to.push(pool[0]);
+        }
+        let from = if k == 2 { rng.below(n_core + 1) } else { 0 };
+        to.retain(|&t| t != from);
+        if to.is_empty() {
+            continue;
+        }
+        let caps = [0.0, 0.1, 0.1, 0.5, 1.0, 2.5];
+        let (with, crit) = if k == 1 {
+            let mut with: Vec<(usize, f64)> = to.iter().map(|&t| (t, caps[rng.below(caps.len())])).collect();
+            if with.iter().all(|&(_, c)| c == 0.0) {
+                with[0].1 = 0.1;
+            }
+            // A demand equal to the capacity of a random subset (at least one
+            // target with capacity), so ties with the exact sum occur.
+            let mut demand = 0.0;
+            for &(_, c) in &with {
+                if rng.chance(0.6) {
+                    demand += c;
+                }
+            }
+            if demand == 0.0 {
+                demand = with.iter().map(|&(_, c)| c).fold(0.0, f64::max);
+            }
+            (with, Crit::Demand(demand))
+        } else {
+            let need = 1 + rng.below(to.len());
+            (to.iter().map(|&t| (t, 1.0)).collect(), Crit::Need(need))
+        };
+        services.push((from, with, crit));
+    }
+    if !group.is_empty() {
+        let others: Vec<usize> = pool.iter().copied().filter(|_| rng.chance(0.5)).collect();
+        let need = 1 + rng.below(1 + others.len());
+        let to = group.iter().chain(&others).map(|&t| (t, 1.0)).collect();
+        services.push((0, to, Crit::Units(need)));
+    }
+    Case {
+        nodes,
+        psus,
+        links,
+        services,
+        group,
+    }
+}
+
+fn scenario(case: &Case) -> Value {
+    let life = |v: &mut Value| {
+        v["mtbf"] = json!("1000h");
+        v["mttr"] = json!("10h");
+    };
+    let mut components = Vec::new();
+    for p in &case.psus {
+        let mut c = json!({"id": p, "kind": "psu"});
+        life(&mut c);
+        components.push(c);
+    }
+    for (id, psu) in &case.nodes {
+        let mut c = json!({"id": id, "kind": "node"});
+        life(&mut c);
+        if let Some(p) = psu {
+            c["requires"] = json!(case.psus[*p]);
+        }
+        components.push(c);
+    }
+    let links: Vec<Value> = case
+        .links
+        .iter()
+        .map(|(id, a, b)| {
+            let mut l = json!({"id": id, "between": [case.nodes[*a].0, case.nodes[*b].0]});
+            life(&mut l);
+            l
+        })
+        .collect();
+    let services: Vec<Value> = case
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, (from, to, crit))| {
+            let ids: Vec<&str> = to.iter().map(|&(t, _)| case.nodes[t].0.as_str()).collect();
+            let mut s = json!({"id": format!("s-{i}"), "from": case.nodes[*from].0, "to": ids});
+            match crit {
+                Crit::Need(k) => s["need"] = json!(k),
+                Crit::Units(k) => {
+                    let mut ids = vec![json!("group:g")];
+                    ids.extend(
+                        to.iter()
+                            .filter(|(t, _)| !case.group.contains(t))
+                            .map(|&(t, _)| json!(case.nodes[t].0)),
+                    );
+                    s["to"] = Value::Array(ids);
+                    s["need"] = json!(k);
+                }
+                Crit::Demand(d) => {
+                    let caps: serde_json::Map<String, Value> = to
+                        .iter()
+                        .map(|&(t, c)| (case.nodes[t].0.clone(), json!(c)))
+                        .collect();
+                    s["capacity"] = Value::Object(caps);
+                    s["demand"] = json!(d);
+                }
+            }
+            s
+        })
+        .collect();
+    let mut doc = json!({"format": "redsim/1", "name": "random graph", "mission": "1y",
+        "components": components, "links": links, "services": services});
+    if !case.group.is_empty() {
+        let members: Vec<&str> = case.group.iter().map(|&m| case.nodes[m].0.as_str()).collect();
+        doc["groups"] = json!([{"id": "g", "members": members, "mode": "active-active"}]);
+    }
+    doc
+}
+
+/// Plain search over the live graph: (state, targets reached) of service `s`.
+fn reference(
+    case: &Case,
+    s: usize,
+    node_up: &[bool],
+    psu_up: &[bool],
+    link_up: &[bool],
+) -> (ServiceState, usize) {
+    let func: Vec<bool> = case
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (_, p))| node_up[i] && p.is_none_or(|p| psu_up[p]))
+        .collect();
+    let (from, to, crit) = &case.services[s];
+    let mut reached = vec![false; case.nodes.len()];
+    if func[*from] {
+        reached[*from] = true;
+        let mut stack = vec![*from];
+        while let Some(v) = stack.pop() {
+            for (l, &(_, a, b)) in case.links.iter().enumerate() {
+                let w = if a == v {
+                    b
+                } else if b == v {
+                    a
+                } else {
+                    continue;
+                };
+                if link_up[l] && func[w] && !reached[w] {
+                    reached[w] = true;
+                    stack.push(w);
+                }
+            }
+        }
+    }
+    let found = to.iter().filter(|&&(t, _)| reached[t]).count();
+    let mut all = found == to.len();
+    let met = match crit {
+        Crit::Need(k) => found >= *k,
+        Crit::Units(k) => {
+            let group = usize::from(case.group.iter().any(|&m| reached[m]));
+            let others = to
+                .iter()
+                .filter(|&&(t, _)| !case.group.contains(&t) && reached[t])
+                .count();
+            let units = 1 + to.len() - case.group.len();
+            all = group + others == units;
+            group + others >= *k
+        }
+        Crit::Demand(d) => {
+            let got: f64 = to.iter().filter(|&&(t, _)| reached[t]).map(|&(_, c)| c).sum();
+            got >= d * (1.0 - 1e-9)
+        }
+    };
+    let state = if !func[*from] || !met {
+        ServiceState::Down
+    } else if all {
+        ServiceState::Up
+    } else {
+        ServiceState::Degraded
+    };
+    (state, if func[*from] { found } else { 0 })
+}
+
+#[test]
+fn incremental_reachability_equals_a_plain_search_after_every_change() {
+    let (mut checks, mut unit_checks) = (0u64, 0u64);
+    for case_no in 0..1000u64 {
+        let mut rng = Rng(case_no);
+        let case = random_case(&mut rng);
+        let doc = scenario(&case);
+        let model = redsim::scenario::parse(&doc.to_string())
+            .unwrap_or_else(|e| panic!("case {case_no}: {e:?}\n{doc}"));
+        let plan = Plan::new(&model);
+        let mut probe = Probe::new(&plan);
+        let id = |s: &str| model.element_by_id(s).expect("element");
+        let node_el: Vec<usize> = case.nodes.iter().map(|(n, _)| id(n)).collect();
+        let psu_el: Vec<usize> = case.psus.iter().map(|p| id(p)).collect();
+        let link_el: Vec<usize> = case.links.iter().map(|(l, _, _)| id(l)).collect();
+        // Nodes, then power supplies, then links.
+        let els: Vec<usize> = node_el.iter().chain(&psu_el).chain(&link_el).copied().collect();
+        let (n_nodes, n_psus) = (node_el.len(), psu_el.len());
+        let mut up = vec![true; els.len()];
+        let mut down = 0usize;
+        for step in 0..300 {
+            // Fail a random up element, or repair a random failed one: about a
+            // fifth down at equilibrium, so searches meet both cuts and detours.
+            // A power supply takes several nodes at once.
+            let repair = down > 0 && rng.chance(down as f64 / (els.len() as f64 / 5.0 + 1.0));
+            let k = loop {
+                let k = rng.below(els.len());
+                if up[k] == repair {
+                    continue;
+                }
+                break k;
+            };
+            up[k] = !up[k];
+            if repair {
+                down -= 1;
+            } else {
+                down += 1;
+            }
+            probe.set(&plan, els[k], !up[k]);
+            let (node_up, rest) = up.split_at(n_nodes);
+            let (psu_up, link_up) = rest.split_at(n_psus);
+            for s in 0..case.services.len() {
+                let want = reference(&case, s, node_up, psu_up, link_up);
+                let got = (
+                    probe.state(&plan, s),
+                    probe.reached(&plan, s).expect("reachability"),
+                );
+                assert_eq!(got, want, "case {case_no}, step {step}, service s-{s}\n{doc}");
+                checks += 1;
+                unit_checks += u64::from(matches!(case.services[s].2, Crit::Units(_)));
+            }
+        }
+    }
+    assert!(
+        checks > 100_000 && unit_checks > 10_000,
+        "{checks} checks, {unit_checks} of units"
+    );
+}
