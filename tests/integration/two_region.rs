@@ -781,3 +781,35 @@ fn one_crew_per_region_matches_a_plain_simulation_of_one_region() {
         unlimited.availability
     );
 }
+
+#[test]
+fn the_bundled_checks_decide_at_their_first_look() {
+    // The cookbook's gates: two-region.json met against its 99.999 %, and
+    // two-region-lean.json met against its 99.9998 % and missed against
+    // 99.99995 %, each at the first look (2,000 biased trials).
+    let check = |name: &str, extra: &[&str]| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+        let mut args = vec!["check", path.to_str().unwrap(), "-q", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .args(&args)
+            .output()
+            .expect("run redsim");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["trials"], 2000, "{name}: the first look decides");
+        assert_eq!(json["method"], "failure-biasing", "{name}");
+        let verdicts: Vec<String> = json["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["verdict"].as_str().unwrap().to_string())
+            .collect();
+        (out, verdicts)
+    };
+    let (out, verdicts) = check("two-region.json", &[]);
+    assert_exit(&out, 0);
+    assert_eq!(verdicts, ["met"]);
+    let (out, verdicts) = check("two-region-lean.json", &["--target", "checkout=99.99995%"]);
+    assert_exit(&out, 1);
+    assert_eq!(verdicts, ["met", "missed"]);
+}
