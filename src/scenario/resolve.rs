@@ -2550,7 +2550,7 @@ fn repair_policy(
             Some(c) => crews_in(
                 c,
                 &format!("{at}.crews"),
-                "a pool has at least one crew; leave `repair_pool` out of elements for unlimited crews",
+                "a pool has at least one crew; elements without a `repair_pool` use the scenario-wide crews",
                 probs,
             ),
             None if spoilt(name) => None,
