@@ -332,6 +332,13 @@ fn a_crew_pool_per_site_matches_the_sites_chains_side_by_side() {
     let s = &run.services[0];
     assert!(s.outages_observed > 1000, "{} outages", s.outages_observed);
     assert_close("pools: availability", &s.availability, exact.availability, 4.0);
+    // No product form: the exact solution names both pools as the reason.
+    let why = redsim::analysis::structure::disqualifications(&model(&two_sites(t, "fifo", "fifo", None)), 0);
+    assert!(
+        why.iter().any(|w| w.contains("crew pool `east` has 1 crew"))
+            && why.iter().any(|w| w.contains("crew pool `west` has 1 crew")),
+        "{why:?}"
+    );
     assert_close("pools: outages", &s.outages_per_mission, exact.outages, 4.0);
 
     // One crew shared by both sites is another answer, far outside the noise:
@@ -370,15 +377,15 @@ fn unlimited_site(lambda: &[f64], mu: &[f64], k: usize) -> (Vec<Vec<f64>>, Vec<b
     let n = lambda.len();
     let m = 1 << n;
     let mut q = vec![vec![0.0; m]; m];
-    for s in 0..m {
+    for (s, row) in q.iter_mut().enumerate() {
         for c in 0..n {
             let (to, rate) = if s & (1 << c) == 0 {
                 (s | (1 << c), lambda[c])
             } else {
                 (s & !(1 << c), mu[c])
             };
-            q[s][to] += rate;
-            q[s][s] -= rate;
+            row[to] += rate;
+            row[s] -= rate;
         }
     }
     let up = (0..m).map(|s: usize| n - s.count_ones() as usize >= k).collect();
