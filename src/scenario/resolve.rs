@@ -1080,7 +1080,9 @@ struct Pools {
     broken: HashSet<String>,
     /// The crew pools of `repair.pools`, by name.
     crews: BTreeMap<String, usize>,
-    /// Crew pools reported as invalid (not reported again where named).
+    /// Crew pools reported as invalid (not reported again where named);
+    /// `*` (which no pool name holds): `repair.pools` could not be read as a
+    /// whole, so no name is reported as unknown.
     broken_crews: HashSet<String>,
 }
 
@@ -1141,7 +1143,7 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
         None => Ok(None),
         Some(name) => match pools.crews.get(name) {
             Some(&i) => Ok(Some(i)),
-            None if pools.broken_crews.contains(name) => Err(()),
+            None if pools.broken_crews.contains(name) || pools.broken_crews.contains("*") => Err(()),
             None => {
                 let hint = did_you_mean(name, pools.crews.keys().map(String::as_str), "pool names");
                 let listed = if pools.crews.is_empty() {
@@ -2493,10 +2495,10 @@ fn repair_policy(
         // the file is refused then, so what the policy would be is moot.
         .and_then(|v| take_partial::<RepairPolicySpec>(v, "repair", None, probs))
     else {
-        // Names of pools in a `repair` that could not be read at all are not
-        // reported again where elements name them.
-        if let Some(Value::Object(p)) = top.get("repair").and_then(|r| r.get("pools")) {
-            broken.extend(p.keys().cloned());
+        // A `repair` that could not be read at all (already reported): no
+        // pool name is reported again where elements name one.
+        if top.get("repair").is_some_and(|v| !v.is_null()) {
+            broken.insert("*".to_string());
         }
         return (RepairPolicy::default(), (index, broken));
     };
@@ -2535,9 +2537,16 @@ fn repair_policy(
             .and_then(|p| p.get(name))
             .is_none_or(|v| serde_json::from_value::<super::wire::CrewPoolSpec>(v.clone()).is_err())
     };
-    if let Some(Value::Object(given)) = raw_pools {
+    match raw_pools {
         // Pools taken out whole (not an object, a bad key): reported already.
-        broken.extend(given.keys().filter(|k| !r.pools.contains_key(*k)).cloned());
+        Some(Value::Object(given)) => {
+            broken.extend(given.keys().filter(|k| !r.pools.contains_key(*k)).cloned());
+        }
+        // `pools` itself is not an object (reported already).
+        Some(v) if !v.is_null() => {
+            broken.insert("*".to_string());
+        }
+        _ => {}
     }
     let mut pools = Vec::new();
     for (name, p) in &r.pools {

@@ -2585,6 +2585,18 @@ fn bad_crew_pools_are_reported_once_each_and_all_at_once() {
     );
     expect(&ps, "repair.crews", None, &["got 0"]);
     assert_eq!(ps.len(), 5, "{}", listing(&ps));
+    // `pools`, or `repair`, that is not an object: one problem, not one
+    // more at every element that names a pool.
+    for (ptr, bad, path) in [
+        ("/repair/pools", json!(3), "repair.pools"),
+        ("/repair", json!(5), "repair"),
+    ] {
+        let mut v = with_pools();
+        set(&mut v, ptr, bad);
+        let ps = problems_in(&v.to_string());
+        assert_eq!(ps.len(), 1, "{ptr}: {}", listing(&ps));
+        assert_eq!(ps[0].path, path, "{}", listing(&ps));
+    }
 }
 
 #[test]
