@@ -3,12 +3,17 @@
 //! exact mission unavailability, estimated with failure biasing.
 //!
 //! The regions share nothing: no element, no shock, no maintenance, and no
-//! crew pool (repairs start at once). Each region is an active-passive pair
-//! of app servers (hot standby, exponential detection, switchover and manual
-//! failover) in series with an uplink and a load balancer, so its state is a
-//! small continuous-time Markov chain: the pair's eleven-state failover chain
-//! (`groups::failover_chain`) and the two series elements' two-state chains,
-//! side by side (a Kronecker sum). The service is down exactly while both
+//! crew (each has a crew pool of its own, `repair.pools`). Each region is an
+//! active-passive pair of app servers (hot standby, exponential detection,
+//! switchover and manual failover) in series with an uplink and a load
+//! balancer, repaired by the region's one crew first come first served, so
+//! its state is a continuous-time Markov chain over the pair's failover
+//! stage and the crew's line of failed elements (184 states), enumerated by
+//! [`region_chain`] from the engine's rules. Without a crew (each repair at
+//! once) the same enumeration is checked against the pair's lumped
+//! eleven-state chain (`groups::failover_chain`) beside the two series
+//! elements' two-state chains, and with one crew against a plain run of one
+//! region at high rates. The service is down exactly while both
 //! regions are, and the regions are independent, so its mission
 //! unavailability is `(1/T) ∫_0^T pE(t)·pW(t) dt`, with pE and pW the
 //! transient probabilities that each region is down, both regions starting
