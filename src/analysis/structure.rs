@@ -888,6 +888,22 @@ pub fn disqualifications(model: &Model, s: usize) -> Vec<String> {
             "repair crews are limited ({c}): a repair may wait for another"
         ));
     }
+    // A named pool that repairs something the service depends on.
+    for (i, pool) in model.repair.pools.iter().enumerate() {
+        let used = model
+            .elements
+            .iter()
+            .zip(&deps)
+            .any(|(e, &d)| d && e.life.as_ref().is_some_and(|l| l.crew_pool == Some(i)));
+        if used {
+            why.push(format!(
+                "crew pool `{}` has {} crew{}: a repair may wait for another",
+                pool.name,
+                pool.crews,
+                if pool.crews == 1 { "" } else { "s" }
+            ));
+        }
+    }
     if !model.spare_pools.is_empty() {
         why.push("repairs wait for spares from shared pools".into());
     }

@@ -141,8 +141,10 @@ enum Step {
     Repaired,
 }
 
-/// Key of the random stream that picks among waiting repairs. It contains a
-/// space, which no element id can, so it never collides with an element's stream.
+/// Key of the random stream that picks among waiting repairs of the
+/// scenario-wide crews; a named pool's is this, a space and its name. It
+/// contains a space, which no element id can, so it never collides with an
+/// element's stream.
 const DISPATCH_KEY: &str = "repair dispatch";
 
 /// Most element state changes one trial may simulate. A trial that needs
@@ -234,9 +236,13 @@ pub struct Plan {
     logistics: Vec<Option<Sampler>>,
     /// Repair priority of each element.
     priority: Vec<i64>,
-    /// Repair crews (`None`: unlimited) and their discipline.
-    crews: Option<u32>,
-    discipline: Discipline,
+    /// Crew pools: 0 is the scenario-wide crews, `1 + i` the named pool `i`.
+    crew_pools: Vec<PlanCrews>,
+    /// Crew pool of each element (an index in `crew_pools`).
+    crew_pool: Vec<u32>,
+    /// Whether some repair may wait for a crew (else a repair that ends
+    /// frees no crew anyone waits for).
+    limited: bool,
     /// Common-cause shocks; shock `k` is event slot `n_elements + k`.
     shocks: Vec<PlanShock>,
     /// Each service's RTO [h], if it has one.
@@ -293,6 +299,16 @@ pub struct Plan {
     init: InitState,
     /// The change of measure of a failure-biasing run (`None`: plain).
     bias: Option<bias::BiasPlan>,
+}
+
+/// A pool of repair crews compiled for the engine.
+#[derive(Debug)]
+struct PlanCrews {
+    /// Number of crews (`None`: unlimited).
+    crews: Option<u32>,
+    discipline: Discipline,
+    /// Key of the random stream that picks among its waiting repairs.
+    key: u64,
 }
 
 /// A failover group compiled for the engine.
@@ -689,7 +705,7 @@ impl Plan {
         let (cone, planned_services, member_cone) = groups::planned_cones(model, wanted);
 
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let full = model.repair.crews.is_some()
+        let full = model.repair.limited()
             || !model.common_cause.is_empty()
             || !model.spare_pools.is_empty()
             || !model.groups.is_empty()
@@ -705,8 +721,28 @@ impl Plan {
             life,
             logistics,
             priority,
-            crews: model.repair.crews,
-            discipline: model.repair.discipline,
+            crew_pools: std::iter::once(PlanCrews {
+                crews: model.repair.crews,
+                discipline: model.repair.discipline,
+                key: rng::fnv1a64(DISPATCH_KEY),
+            })
+            .chain(model.repair.pools.iter().map(|p| PlanCrews {
+                crews: Some(p.crews),
+                discipline: p.discipline,
+                key: rng::fnv1a64(&format!("{DISPATCH_KEY} {}", p.name)),
+            }))
+            .collect(),
+            crew_pool: model
+                .elements
+                .iter()
+                .map(|e| {
+                    e.life
+                        .as_ref()
+                        .and_then(|l| l.crew_pool)
+                        .map_or(0, |p| p as u32 + 1)
+                })
+                .collect(),
+            limited: model.repair.limited(),
             shocks: model
                 .common_cause
                 .iter()
@@ -958,13 +994,15 @@ pub struct Trial {
     /// Elements waiting for a spare, per pool, first come first served.
     spare_waiters: Vec<std::collections::VecDeque<u32>>,
     pool_rngs: Vec<StreamRng>,
-    /// Crews at work.
-    busy: u32,
-    /// Elements waiting for a crew, best first: (-priority or 0, arrival order, element).
-    waiting: BinaryHeap<Reverse<(i64, u64, u32)>>,
-    /// Elements waiting for a crew under the random discipline.
-    waiting_random: Vec<u32>,
-    dispatcher: StreamRng,
+    /// Crews at work, per crew pool (as [`Plan::crew_pools`]).
+    busy: Vec<u32>,
+    /// Elements waiting for a crew, per crew pool, best first: (-priority
+    /// or 0, arrival order, element).
+    waiting: Vec<BinaryHeap<Reverse<(i64, u64, u32)>>>,
+    /// Elements waiting for a crew, per crew pool under the random discipline.
+    waiting_random: Vec<Vec<u32>>,
+    /// Per crew pool: the stream that picks among its waiting repairs.
+    dispatcher: Vec<StreamRng>,
     /// Per element: the trial-independent part of its stream seed, for `seeded_for`.
     key_seeds: Vec<u64>,
     seeded_for: Option<u64>,
@@ -1037,10 +1075,10 @@ impl Trial {
                 .map(|_| std::collections::VecDeque::new())
                 .collect(),
             pool_rngs: plan.pools.iter().map(|_| rng::stream(0, 0, 0)).collect(),
-            busy: 0,
-            waiting: BinaryHeap::new(),
-            waiting_random: Vec::new(),
-            dispatcher: rng::stream(0, 0, 0),
+            busy: vec![0; plan.crew_pools.len()],
+            waiting: plan.crew_pools.iter().map(|_| BinaryHeap::new()).collect(),
+            waiting_random: plan.crew_pools.iter().map(|_| Vec::new()).collect(),
+            dispatcher: plan.crew_pools.iter().map(|_| rng::stream(0, 0, 0)).collect(),
             key_seeds: vec![0; n],
             seeded_for: None,
             queue: BinaryHeap::with_capacity(n),
@@ -1339,7 +1377,8 @@ impl Trial {
 
     /// Element `e` takes a free crew (returns its repair time [h]) or joins the line.
     fn take_crew(&mut self, plan: &Plan, e: usize) -> Option<f64> {
-        if plan.crews.is_none_or(|c| self.busy < c) {
+        let p = plan.crew_pool[e] as usize;
+        if plan.crew_pools[p].crews.is_none_or(|c| self.busy[p] < c) {
             Some(self.start_repair(plan, e))
         } else {
             self.wait_for_crew(plan, e);
@@ -1347,9 +1386,9 @@ impl Trial {
         }
     }
 
-    /// A crew starts repairing element `e`; returns the repair time [h].
+    /// A crew of its pool starts repairing element `e`; returns the repair time [h].
     fn start_repair(&mut self, plan: &Plan, e: usize) -> f64 {
-        self.busy += 1;
+        self.busy[plan.crew_pool[e] as usize] += 1;
         let el = &mut self.el[e];
         el.phase = Phase::Repairing;
         let repair = plan.life[e]
@@ -1460,29 +1499,30 @@ impl Trial {
         }
     }
 
-    /// Puts failed element `e` in line for a crew.
+    /// Puts failed element `e` in line for a crew of its pool.
     fn wait_for_crew(&mut self, plan: &Plan, e: usize) {
         self.el[e].phase = Phase::Queued;
         self.seq += 1;
-        match plan.discipline {
-            Discipline::Random => self.waiting_random.push(e as u32),
-            Discipline::Fifo => self.waiting.push(Reverse((0, self.seq, e as u32))),
+        let p = plan.crew_pool[e] as usize;
+        match plan.crew_pools[p].discipline {
+            Discipline::Random => self.waiting_random[p].push(e as u32),
+            Discipline::Fifo => self.waiting[p].push(Reverse((0, self.seq, e as u32))),
             Discipline::Priority => {
-                self.waiting
-                    .push(Reverse((-plan.priority[e], self.seq, e as u32)));
+                self.waiting[p].push(Reverse((-plan.priority[e], self.seq, e as u32)));
             }
         }
     }
 
-    /// A crew came free at `t`: it starts on the next waiting repair, if any.
-    fn dispatch(&mut self, plan: &Plan, t: f64, mission: f64, obs: &mut impl Observer) {
-        let next = match plan.discipline {
-            Discipline::Random if !self.waiting_random.is_empty() => {
-                let i = self.dispatcher.random_range(0..self.waiting_random.len());
-                Some(self.waiting_random.swap_remove(i))
+    /// A crew of pool `p` came free at `t`: it starts on the pool's next
+    /// waiting repair, if any.
+    fn dispatch(&mut self, plan: &Plan, p: usize, t: f64, mission: f64, obs: &mut impl Observer) {
+        let next = match plan.crew_pools[p].discipline {
+            Discipline::Random if !self.waiting_random[p].is_empty() => {
+                let i = self.dispatcher[p].random_range(0..self.waiting_random[p].len());
+                Some(self.waiting_random[p].swap_remove(i))
             }
             Discipline::Random => None,
-            Discipline::Fifo | Discipline::Priority => self.waiting.pop().map(|Reverse((_, _, e))| e),
+            Discipline::Fifo | Discipline::Priority => self.waiting[p].pop().map(|Reverse((_, _, e))| e),
         };
         let Some(f) = next else { return };
         let f = f as usize;
@@ -1633,11 +1673,13 @@ impl Trial {
             el.carry = true;
             el.nat = f;
         }
-        self.busy = 0;
-        self.waiting.clear();
-        self.waiting_random.clear();
-        if plan.discipline == Discipline::Random {
-            self.dispatcher = rng::stream(seed, trial, rng::fnv1a64(DISPATCH_KEY));
+        self.busy.fill(0);
+        for (p, c) in plan.crew_pools.iter().enumerate() {
+            self.waiting[p].clear();
+            self.waiting_random[p].clear();
+            if c.discipline == Discipline::Random {
+                self.dispatcher[p] = rng::stream(seed, trial, c.key);
+            }
         }
         if BIAS {
             self.bias_start(seed, trial);
@@ -1790,9 +1832,12 @@ impl Trial {
                     self.propagate::<FULL>(plan, e);
                 }
                 // With unlimited crews nobody ever waits: skip the bookkeeping.
-                if step == Step::Repaired && plan.crews.is_some() {
-                    self.busy -= 1;
-                    self.dispatch(plan, t, mission, obs);
+                if step == Step::Repaired && plan.limited {
+                    let p = plan.crew_pool[e] as usize;
+                    if plan.crew_pools[p].crews.is_some() {
+                        self.busy[p] -= 1;
+                        self.dispatch(plan, p, t, mission, obs);
+                    }
                 }
             } else {
                 // A stale event: its element was failed by a shock, or its

@@ -104,6 +104,9 @@ pub struct Life {
     pub priority: i64,
     /// Index of the spare pool a repair takes a spare from, if any.
     pub spare_pool: Option<usize>,
+    /// Index in [`RepairPolicy::pools`] of the crew pool that repairs it;
+    /// `None`: the scenario-wide crews.
+    pub crew_pool: Option<usize>,
 }
 
 impl Life {
@@ -115,6 +118,7 @@ impl Life {
             logistics: None,
             priority: 0,
             spare_pool: None,
+            crew_pool: None,
         }
     }
 }
@@ -248,11 +252,36 @@ pub struct Maintenance {
     pub rolling: bool,
 }
 
-/// Who repairs failed elements.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Who repairs failed elements: the scenario-wide crews, and named pools
+/// of crews (one per site, say) for the elements that name one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepairPolicy {
-    /// Number of repair crews; `None`: as many as needed (every repair starts at once).
+    /// Number of scenario-wide repair crews; `None`: as many as needed
+    /// (every repair starts at once).
     pub crews: Option<u32>,
+    /// Discipline of the scenario-wide crews.
+    pub discipline: Discipline,
+    /// Named crew pools, sorted by name; [`Life::crew_pool`] indexes them.
+    pub pools: Vec<CrewPool>,
+}
+
+impl RepairPolicy {
+    /// Whether some repair may wait for a crew (scenario-wide crews are
+    /// limited, or a named pool repairs something).
+    pub fn limited(&self) -> bool {
+        self.crews.is_some() || !self.pools.is_empty()
+    }
+}
+
+/// A named pool of repair crews: only the elements that name it use its
+/// crews, and they use no other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrewPool {
+    /// Its name in `repair.pools` (it keys the pool's random stream).
+    pub name: String,
+    /// Number of crews, at least 1.
+    pub crews: u32,
+    /// Who gets the pool's next free crew.
     pub discipline: Discipline,
 }
 

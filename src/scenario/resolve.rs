@@ -11,7 +11,7 @@ use super::wire::{
 };
 use super::{Problem, shown};
 use crate::model::{
-    CommonCause, Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life,
+    CommonCause, CrewPool, Criterion, Discipline, Distribution, Element, ElementId, ElementRole, Expr, Life,
     ModelBuilder, ModelError, ParamError, RepairPolicy, Service, ServiceKind, SparePool,
 };
 use crate::model::{HOURS_PER_YEAR, Model};
@@ -792,6 +792,7 @@ fn merge_life(
         logistics: own.logistics.or(t.logistics),
         repair_priority: own.repair_priority.or(t.repair_priority),
         spares: own.spares.or(t.spares),
+        repair_pool: own.repair_pool.or(t.repair_pool),
     };
     (life, src)
 }
@@ -1072,11 +1073,17 @@ fn failure_law(
 }
 
 /// Builds the failure/repair law from the merged fields. `Some(None)`: never fails.
-/// The spare pools by id, and the ids of pools already reported as invalid.
+/// The spare pools and crew pools by id, and the ids of pools already reported as invalid.
 struct Pools {
     index: HashMap<String, usize>,
     /// A reference to one of these is not reported again: one mistake, one problem.
     broken: HashSet<String>,
+    /// The crew pools of `repair.pools`, by name.
+    crews: BTreeMap<String, usize>,
+    /// Crew pools reported as invalid (not reported again where named);
+    /// `*` (which no pool name holds): `repair.pools` could not be read as a
+    /// whole, so no name is reported as unknown.
+    broken_crews: HashSet<String>,
 }
 
 fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -> Option<Option<Life>> {
@@ -1132,7 +1139,35 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
             }
         },
     };
-    let (Ok(failure), Ok(repair), Ok(logistics), Ok(spare_pool)) = (failure, repair, logistics, spare_pool)
+    let crew_pool = match &f.repair_pool {
+        None => Ok(None),
+        Some(name) => match pools.crews.get(name) {
+            Some(&i) => Ok(Some(i)),
+            None if pools.broken_crews.contains(name) || pools.broken_crews.contains("*") => Err(()),
+            None => {
+                let hint = did_you_mean(name, pools.crews.keys().map(String::as_str), "pool names");
+                let listed = if pools.crews.is_empty() {
+                    "the scenario declares none".to_string()
+                } else {
+                    let names: Vec<String> = pools.crews.keys().map(|k| format!("`{k}`")).collect();
+                    format!("the pools are {}", names.join(", "))
+                };
+                probs.add(
+                    format!("{path}.repair_pool"),
+                    id,
+                    format!("unknown crew pool `{name}`: {listed}"),
+                    hint.or_else(|| {
+                        Some(format!(
+                            "declare it in `repair.pools` (e.g. \"repair\": {{\"pools\": {{\"{name}\": {{\"crews\": 1}}}}}}), or leave `repair_pool` out for the scenario-wide crews"
+                        ))
+                    }),
+                );
+                Err(())
+            }
+        },
+    };
+    let (Ok(failure), Ok(repair), Ok(logistics), Ok(spare_pool), Ok(crew_pool)) =
+        (failure, repair, logistics, spare_pool, crew_pool)
     else {
         return None;
     };
@@ -1142,6 +1177,7 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
             logistics,
             priority: f.repair_priority.unwrap_or(0),
             spare_pool,
+            crew_pool,
             ..Life::new(failure, repair)
         })),
         (Some(_), None) | (None, Some(_)) if src.unread => None,
@@ -1492,35 +1528,15 @@ pub fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
             .map(|(i, p)| (p.id.clone(), i))
             .collect(),
         broken: broken_pools,
+        crews: BTreeMap::new(),
+        broken_crews: HashSet::new(),
     };
-    let repair = top
-        .get("repair")
-        .filter(|v| !v.is_null())
-        // Read without its bad keys (a bad `discipline` hides no bad `crews`);
-        // the file is refused then, so what the policy would be is moot.
-        .and_then(|v| take_partial::<RepairPolicySpec>(v, "repair", None, &mut probs))
-        .map(|(r, _)| {
-            let crews = match r.crews {
-                None => None,
-                Some(c) if (1..=u64::from(u32::MAX)).contains(&c) => Some(c as u32),
-                Some(c) => {
-                    probs.add(
-                        "repair.crews",
-                        None,
-                        format!("crews must be from 1 to {} (got {c})", u32::MAX),
-                        Some("leave `crews` out for as many crews as needed".into()),
-                    );
-                    None
-                }
-            };
-            let discipline = match r.discipline.unwrap_or(DisciplineSpec::Fifo) {
-                DisciplineSpec::Fifo => Discipline::Fifo,
-                DisciplineSpec::Priority => Discipline::Priority,
-                DisciplineSpec::Random => Discipline::Random,
-            };
-            RepairPolicy { crews, discipline }
-        })
-        .unwrap_or_default();
+    let (repair, crew_pools) = repair_policy(top, &mut probs);
+    let pools = Pools {
+        crews: crew_pools.0,
+        broken_crews: crew_pools.1,
+        ..pools
+    };
 
     let mut templates: BTreeMap<String, Template> = BTreeMap::new();
     // Templates already reported as invalid: entries naming them are left out quietly.
@@ -2461,6 +2477,124 @@ fn targets(
         max_p_outage_over_rto: t.max_p_outage_over_rto,
         no_spof: t.no_spof.unwrap_or(false),
     }
+}
+
+/// The repair policy of `repair`: the scenario-wide crews and the named
+/// crew pools (their index by name, and the names of those that are invalid,
+/// already reported).
+fn repair_policy(
+    top: &serde_json::Map<String, Value>,
+    probs: &mut Problems,
+) -> (RepairPolicy, (BTreeMap<String, usize>, HashSet<String>)) {
+    let mut index = BTreeMap::new();
+    let mut broken = HashSet::new();
+    let Some((r, _)) = top
+        .get("repair")
+        .filter(|v| !v.is_null())
+        // Read without its bad keys (a bad `discipline` hides no bad `crews`);
+        // the file is refused then, so what the policy would be is moot.
+        .and_then(|v| take_partial::<RepairPolicySpec>(v, "repair", None, probs))
+    else {
+        // A `repair` that could not be read at all (already reported): no
+        // pool name is reported again where elements name one.
+        if top.get("repair").is_some_and(|v| !v.is_null()) {
+            broken.insert("*".to_string());
+        }
+        return (RepairPolicy::default(), (index, broken));
+    };
+    let discipline_of = |d: DisciplineSpec| match d {
+        DisciplineSpec::Fifo => Discipline::Fifo,
+        DisciplineSpec::Priority => Discipline::Priority,
+        DisciplineSpec::Random => Discipline::Random,
+    };
+    let crews_in = |c: u64, path: &str, hint: &str, probs: &mut Problems| {
+        if (1..=u64::from(u32::MAX)).contains(&c) {
+            Some(c as u32)
+        } else {
+            probs.add(
+                path,
+                None,
+                format!("crews must be from 1 to {} (got {c})", u32::MAX),
+                Some(hint.into()),
+            );
+            None
+        }
+    };
+    let crews = r.crews.and_then(|c| {
+        crews_in(
+            c,
+            "repair.crews",
+            "leave `crews` out for as many crews as needed",
+            probs,
+        )
+    });
+    let discipline = discipline_of(r.discipline.unwrap_or(DisciplineSpec::Fifo));
+    // Pools whose entry lost a key to a problem already reported (it does
+    // not read on its own).
+    let raw_pools = top.get("repair").and_then(|r| r.get("pools"));
+    let spoilt = |name: &str| {
+        raw_pools
+            .and_then(|p| p.get(name))
+            .is_none_or(|v| serde_json::from_value::<super::wire::CrewPoolSpec>(v.clone()).is_err())
+    };
+    match raw_pools {
+        // Pools taken out whole (not an object, a bad key): reported already.
+        Some(Value::Object(given)) => {
+            broken.extend(given.keys().filter(|k| !r.pools.contains_key(*k)).cloned());
+        }
+        // `pools` itself is not an object (reported already).
+        Some(v) if !v.is_null() => {
+            broken.insert("*".to_string());
+        }
+        _ => {}
+    }
+    let mut pools = Vec::new();
+    for (name, p) in &r.pools {
+        let at = super::key_path("repair.pools", name);
+        let before = probs.0.len();
+        if let Some(why) = id_problem(name) {
+            probs.add(&at, None, format!("crew pool name: {why}"), None);
+        }
+        let crews = match p.crews {
+            Some(c) => crews_in(
+                c,
+                &format!("{at}.crews"),
+                "a pool has at least one crew; elements without a `repair_pool` use the scenario-wide crews",
+                probs,
+            ),
+            None if spoilt(name) => None,
+            None => {
+                probs.add(
+                    &at,
+                    None,
+                    "missing `crews`: how many crews the pool has",
+                    Some(format!("e.g. {at}.crews = 1")),
+                );
+                None
+            }
+        };
+        match crews {
+            Some(crews) if probs.0.len() == before && !spoilt(name) => {
+                index.insert(name.clone(), pools.len());
+                pools.push(CrewPool {
+                    name: name.clone(),
+                    crews,
+                    discipline: discipline_of(p.discipline.or(r.discipline).unwrap_or(DisciplineSpec::Fifo)),
+                });
+            }
+            _ => {
+                broken.insert(name.clone());
+            }
+        }
+    }
+    (
+        RepairPolicy {
+            crews,
+            discipline,
+            pools,
+        },
+        (index, broken),
+    )
 }
 
 /// The spare pools, and the ids of those that are invalid (already reported).

@@ -31,6 +31,7 @@ macro_rules! life_fields {
                     logistics: self.logistics.clone(),
                                         repair_priority: self.repair_priority,
                     spares: self.spares.clone(),
+                    repair_pool: self.repair_pool.clone(),
                 }
             }
         }
@@ -166,6 +167,8 @@ pub struct Template {
     pub repair_priority: Option<i64>,
     /// The spare pool a repair takes a spare from.
     pub spares: Option<SpareRef>,
+    /// The crew pool (a name in `repair.pools`) that repairs it (default: the scenario-wide crews).
+    pub repair_pool: Option<String>,
     pub requires: Option<Requirement>,
     pub domains: Option<Vec<String>>,
 }
@@ -191,6 +194,8 @@ pub struct LifeFields {
     pub repair_priority: Option<i64>,
     /// The spare pool a repair takes a spare from.
     pub spares: Option<SpareRef>,
+    /// The crew pool (a name in `repair.pools`) that repairs it (default: the scenario-wide crews).
+    pub repair_pool: Option<String>,
 }
 
 /// One component, or `count` numbered copies of it.
@@ -223,6 +228,8 @@ pub struct ComponentEntry {
     pub repair_priority: Option<i64>,
     /// The spare pool a repair takes a spare from.
     pub spares: Option<SpareRef>,
+    /// The crew pool (a name in `repair.pools`) that repairs it (default: the scenario-wide crews).
+    pub repair_pool: Option<String>,
     /// What must be functional for this component to be functional.
     pub requires: Option<Requirement>,
     /// Failure domains (rack, feed, site): sugar for also requiring each.
@@ -255,6 +262,8 @@ pub struct LinkEntry {
     pub repair_priority: Option<i64>,
     /// The spare pool a repair takes a spare from.
     pub spares: Option<SpareRef>,
+    /// The crew pool (a name in `repair.pools`) that repairs it (default: the scenario-wide crews).
+    pub repair_pool: Option<String>,
 }
 
 /// What availability is measured for: reachability (`from`/`to`) or a
@@ -508,6 +517,23 @@ pub struct RepairPolicySpec {
     #[serde(default, deserialize_with = "positive_u64")]
     pub crews: Option<u64>,
     /// Who gets the next free crew (default "fifo").
+    pub discipline: Option<DisciplineSpec>,
+    /// Named pools of crews (one per site, say), by name: an element that
+    /// names one in `repair_pool` is repaired by its crews only; the others
+    /// by the scenario-wide `crews`.
+    #[serde(default)]
+    pub pools: BTreeMap<String, CrewPoolSpec>,
+}
+
+/// A named pool of repair crews.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrewPoolSpec {
+    /// Number of crews in the pool (required, at least 1).
+    #[schemars(range(min = 1))]
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub crews: Option<u64>,
+    /// Who gets the pool's next free crew (default: `repair.discipline`, else "fifo").
     pub discipline: Option<DisciplineSpec>,
 }
 

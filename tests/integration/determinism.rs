@@ -273,3 +273,40 @@ fn checkpoints_rise_on_a_log_scale_to_the_total() {
         assert!((w[1] as f64 / w[0] as f64 / r - 1.0).abs() < 0.05, "{w:?}");
     }
 }
+
+/// Two sites with a crew pool each (one at random, one by priority) beside
+/// scenario-wide crews at random: three dispatch streams.
+const POOLS: &str = r#"{
+  "format": "redsim/1", "name": "pools", "mission": "2000h",
+  "repair": {"crews": 1, "discipline": "random", "pools": {
+    "east": {"crews": 1, "discipline": "random"},
+    "west": {"crews": 1, "discipline": "priority"}
+  }},
+  "components": [
+    {"id": "e", "count": 3, "mtbf": "80h", "mttr": "20h", "repair_pool": "east"},
+    {"id": "w", "count": 3, "mtbf": "90h", "mttr": "15h", "repair_pool": "west", "repair_priority": 1},
+    {"id": "core", "count": 2, "mtbf": "70h", "mttr": "25h"}
+  ],
+  "services": [
+    {"id": "s", "requires": {"all": [{"any": [{"at_least": 2, "of": ["e-*"]}, {"at_least": 2, "of": ["w-*"]}]}, {"any": ["core-*"]}]}}
+  ]
+}"#;
+
+#[test]
+fn crew_pools_give_the_same_tallies_on_any_threads_and_split() {
+    let model = common::model(POOLS);
+    let seed = 12;
+    let one = tally(&model, seed, 0, TRIALS, Some(1));
+    let four = tally(&model, seed, 0, TRIALS, Some(4));
+    assert!(one.services[0].outages.sum > 1000, "{one:?}");
+    assert_eq!(one, four, "tallies differ between 1 and 4 threads");
+    let k = 1_234;
+    let mut merged = tally(&model, seed, k, TRIALS - k, Some(2));
+    merged.merge(&tally(&model, seed, 0, k, Some(3)));
+    assert_eq!(merged, one, "a split run differs from the whole run");
+    let (s1, s4) = (
+        analysis::summarize(&model, &one, 0.95),
+        analysis::summarize(&model, &four, 0.95),
+    );
+    assert_eq!(report(&model, seed, &s1), report(&model, seed, &s4));
+}

@@ -119,6 +119,31 @@ fn every_statistic_survives_the_file() {
 }
 
 #[test]
+fn crew_pools_shards_merge_to_the_single_run() {
+    // Crew pools per region (plain and biased), and pools that pick at random.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let random = d.join("random-pools.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario("two-region-lean.json")).unwrap()).unwrap();
+    v["repair"]["pools"]["east"] = serde_json::json!({"crews": 1, "discipline": "random"});
+    v["repair"]["pools"]["west"] = serde_json::json!({"crews": 1, "discipline": "random"});
+    v["mission"] = serde_json::json!("20y");
+    std::fs::write(&random, v.to_string()).unwrap();
+    let random = random.display().to_string();
+    for (s, rare) in [
+        (scenario("two-region.json"), "on"),
+        (scenario("two-region-lean.json"), "off"),
+        (random, "off"),
+    ] {
+        let cmd = ["run", &s, "--trials", "900", "--seed", "5", "-q", "--rare", rare];
+        let files = shards(d, &cmd, 3);
+        let json = ok(d, &[&cmd[..], &["--format", "json"]].concat());
+        assert_eq!(merge(d, &files, &["--format", "json"]), json, "{s}");
+    }
+}
+
+#[test]
 fn sweep_and_compare_shards_merge_to_the_single_command() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -2416,3 +2416,239 @@ fn a_bad_restock_hides_no_spare_pool_size_out_of_range() {
         ],
     );
 }
+
+/// The base scenario with crew pools `east` (2 crews, priority) and `west`
+/// (1 crew, the scenario-wide discipline, random), `psu-1` in `west` through
+/// its template and the link `nic-a` in `east`.
+fn with_pools() -> Value {
+    let mut v = base();
+    set(
+        &mut v,
+        "/repair",
+        json!({"discipline": "random", "pools": {
+            "west": {"crews": 1},
+            "east": {"crews": 2, "discipline": "priority"}
+        }}),
+    );
+    set(&mut v, "/templates/psu/repair_pool", json!("west"));
+    set(&mut v, "/links/2/repair_pool", json!("east"));
+    v
+}
+
+#[test]
+fn crew_pools_are_read_and_named_by_elements_or_their_templates() {
+    use redsim::model::Discipline;
+    let m = parse(&with_pools().to_string()).unwrap_or_else(|ps| panic!("rejected:\n{}", listing(&ps)));
+    let pools: Vec<_> = m
+        .repair
+        .pools
+        .iter()
+        .map(|p| (p.name.as_str(), p.crews, p.discipline))
+        .collect();
+    assert_eq!(
+        pools,
+        [("east", 2, Discipline::Priority), ("west", 1, Discipline::Random)],
+        "sorted by name; west takes repair.discipline"
+    );
+    assert_eq!(m.repair.crews, None, "the scenario-wide crews stay unlimited");
+    let pool_of = |id: &str| {
+        m.elements[m.element_by_id(id).unwrap()]
+            .life
+            .as_ref()
+            .unwrap()
+            .crew_pool
+    };
+    assert_eq!(pool_of("psu-1"), Some(1));
+    assert_eq!(pool_of("nic-a"), Some(0));
+    assert_eq!(pool_of("srv"), None);
+    // An entry's own `repair_pool` wins over its template's.
+    let mut v = with_pools();
+    set(&mut v, "/components/4/repair_pool", json!("east"));
+    let m = parse(&v.to_string()).unwrap();
+    assert_eq!(m.elements[4].life.as_ref().unwrap().crew_pool, Some(0));
+    // A pool nobody names is accepted, as an unused spare pool or template is.
+    let mut v = base();
+    set(&mut v, "/repair", json!({"pools": {"spare-team": {"crews": 1}}}));
+    assert!(parse(&v.to_string()).is_ok());
+    // Without a discipline anywhere a pool is first come, first served.
+    assert_eq!(
+        parse(&v.to_string()).unwrap().repair.pools[0].discipline,
+        Discipline::Fifo
+    );
+}
+
+#[test]
+fn an_unknown_crew_pool_is_named_with_the_pools_there_are() {
+    let mut v = with_pools();
+    set(&mut v, "/components/1/repair_pool", json!("est"));
+    only(
+        &problems_in(&v.to_string()),
+        "components[1].repair_pool",
+        Some("isp-a"),
+        &[
+            "unknown crew pool `est`",
+            "the pools are `east`, `west`",
+            "did you mean `east`?",
+        ],
+    );
+    // Named in a template: reported at each entry that takes it.
+    let mut v = with_pools();
+    set(&mut v, "/templates/psu/repair_pool", json!("north"));
+    only(
+        &problems_in(&v.to_string()),
+        "components[4].repair_pool",
+        Some("psu-1"),
+        &["unknown crew pool `north`", "declare it in `repair.pools`"],
+    );
+    // No pools at all.
+    let ps = with("/components/1/repair_pool", json!("east"));
+    only(
+        &ps,
+        "components[1].repair_pool",
+        Some("isp-a"),
+        &[
+            "unknown crew pool `east`",
+            "declares none",
+            "\"pools\": {\"east\": {\"crews\": 1}}",
+        ],
+    );
+}
+
+#[test]
+fn bad_crew_pools_are_reported_once_each_and_all_at_once() {
+    let cases: [(&str, Value, &str, &[&str]); 6] = [
+        (
+            "zero",
+            json!({"crews": 0}),
+            "repair.pools.east.crews",
+            &["crews must be from 1", "got 0"],
+        ),
+        (
+            "negative",
+            json!({"crews": -1}),
+            "repair.pools.east.crews",
+            &["-1", "at least 1"],
+        ),
+        (
+            "fraction",
+            json!({"crews": 1.5}),
+            "repair.pools.east.crews",
+            &["1.5 is not a whole number"],
+        ),
+        (
+            "missing",
+            json!({"discipline": "fifo"}),
+            "repair.pools.east",
+            &["missing `crews`"],
+        ),
+        (
+            "discipline",
+            json!({"crews": 1, "discipline": "lifo"}),
+            "repair.pools.east.discipline",
+            &["lifo"],
+        ),
+        (
+            "unknown key",
+            json!({"crews": 1, "crew": 2}),
+            "repair.pools.east",
+            &["crew"],
+        ),
+    ];
+    for (what, east, path, needles) in cases {
+        let mut v = with_pools();
+        set(&mut v, "/repair/pools/east", east);
+        // `nic-a` names the broken pool: not a second problem.
+        let ps = problems_in(&v.to_string());
+        assert_eq!(ps.len(), 1, "{what}: one problem; got:\n{}", listing(&ps));
+        assert!(
+            ps[0].path.starts_with(path) && needles.iter().all(|n| ps[0].to_string().contains(n)),
+            "{what}: got:\n{}",
+            listing(&ps)
+        );
+    }
+    // A bad name, and every problem at once.
+    let mut v = with_pools();
+    set(&mut v, "/repair/pools/east", json!({"crews": 0}));
+    set(&mut v, "/repair/pools/west", json!({}));
+    set(&mut v, "/repair/pools/north pole", json!({"crews": 1}));
+    set(&mut v, "/components/1/repair_pool", json!("south"));
+    set(&mut v, "/repair/crews", json!(0));
+    let ps = problems_in(&v.to_string());
+    expect(&ps, "repair.pools.east.crews", None, &["got 0"]);
+    expect(&ps, "repair.pools.west", None, &["missing `crews`"]);
+    expect(&ps, "repair.pools[\"north pole\"]", None, &["white space"]);
+    expect(
+        &ps,
+        "components[1].repair_pool",
+        Some("isp-a"),
+        &["unknown crew pool `south`"],
+    );
+    expect(&ps, "repair.crews", None, &["got 0"]);
+    assert_eq!(ps.len(), 5, "{}", listing(&ps));
+    // `pools`, or `repair`, that is not an object: one problem, not one
+    // more at every element that names a pool.
+    for (ptr, bad, path) in [
+        ("/repair/pools", json!(3), "repair.pools"),
+        ("/repair", json!(5), "repair"),
+    ] {
+        let mut v = with_pools();
+        set(&mut v, ptr, bad);
+        let ps = problems_in(&v.to_string());
+        assert_eq!(ps.len(), 1, "{ptr}: {}", listing(&ps));
+        assert_eq!(ps[0].path, path, "{}", listing(&ps));
+    }
+}
+
+#[test]
+fn crew_pools_take_set_paths_and_bad_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pools.json");
+    std::fs::write(&file, with_pools().to_string()).unwrap();
+    let sets = [
+        "repair.pools.east.crews=3".to_string(),
+        "components.isp-a.repair_pool=west".to_string(),
+        "repair.pools.north.crews=1".to_string(),
+    ];
+    let m = redsim::scenario::load_with(&file, &sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .model;
+    assert_eq!(
+        m.repair.pools.iter().map(|p| p.crews).collect::<Vec<_>>(),
+        [3, 1, 1]
+    );
+    assert_eq!(m.repair.pools[1].name, "north");
+    assert_eq!(m.elements[1].life.as_ref().unwrap().crew_pool, Some(2));
+    let redsim = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .args(args)
+            .output()
+            .expect("run redsim")
+    };
+    let f = file.to_str().unwrap();
+    let out = redsim(&[
+        "run",
+        f,
+        "--trials",
+        "10",
+        "-q",
+        "--set",
+        "components.isp-a.repair_pool=nowhere",
+    ]);
+    crate::common::assert_exit(&out, 2);
+    let err = crate::common::text(&out.stderr);
+    assert!(
+        err.contains("components[1].repair_pool") && err.contains("unknown crew pool `nowhere`"),
+        "{err}"
+    );
+    let out = redsim(&[
+        "run",
+        f,
+        "--trials",
+        "10",
+        "-q",
+        "--set",
+        "repair.pools.east.crews=0",
+    ]);
+    crate::common::assert_exit(&out, 2);
+    assert!(crate::common::text(&out.stderr).contains("repair.pools.east.crews"));
+}
