@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::weighted::weighted_mean;
-use super::{Estimate, MIN_OUTAGES, mean_var, mean_var_signed};
+use super::{Estimate, MIN_OUTAGES, count_mean, mean_var, mean_var_signed};
 use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR, Tally, WeightedService};
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -171,6 +171,25 @@ fn design_value(q: Quantity, e: Estimate) -> Value {
     }
 }
 
+/// A plain design's three quantities, with the intervals `run` gives them
+/// ([`unavailability`](super::unavailability), [`count_mean`]): valid on
+/// few outages. `longest` is its longest outage [ticks].
+fn design_values(o: &Outcomes<Moments>, longest: u64, n: u64, mission: f64, confidence: f64) -> Vec<Value> {
+    let unavail = super::unavailability_of(&o.down, longest, n, mission, confidence);
+    let outages = count_mean(&o.outages, n, 1.0, confidence).scaled(HOURS_PER_YEAR / mission);
+    Quantity::ALL
+        .iter()
+        .map(|&q| Value {
+            quantity: q,
+            estimate: match q {
+                Quantity::Availability => unavail.complement(),
+                Quantity::DowntimeHoursPerYear => unavail.scaled(HOURS_PER_YEAR),
+                Quantity::OutagesPerYear => outages,
+            },
+        })
+        .collect()
+}
+
 /// Mean and variance of a quantity of one design, from its integer moments.
 fn design_stats(m: &Moments, n: u64, (offset, scale): (f64, f64)) -> (f64, f64) {
     let (mean, var) = mean_var(m, n);
@@ -316,20 +335,13 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
         .iter()
         .zip(&paired.services)
         .map(|((id, _), ps)| {
-            // Each design's own estimates stay in range, as in the run report.
+            // Each design's own estimates are those `run` prints for it.
             let designs = ps
                 .designs
                 .iter()
                 .zip(&missions)
-                .map(|(o, &mission)| {
-                    Quantity::ALL
-                        .iter()
-                        .map(|&q| {
-                            let (mean, var) = design_stats(q.of(o), n, q.affine(mission));
-                            design_value(q, t_interval(mean, var, n, confidence))
-                        })
-                        .collect()
-                })
+                .zip(&ps.longest)
+                .map(|((o, &mission), &longest)| design_values(o, longest, n, mission, confidence))
                 .collect();
             let warnings = ps
                 .designs

@@ -604,13 +604,25 @@ fn loss_estimate(model: &Model, replicated: &[usize], e: Estimate) -> Estimate {
 /// share of each mission spent down, with an interval valid however few
 /// outages were seen ([`bounded_mean`]; a one-sided bound without any).
 pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> Estimate {
+    unavailability_of(&t.down, t.durations.max, n, mission, confidence)
+}
+
+/// [`unavailability`] from the down time per trial [ticks] and the longest
+/// outage [ticks] alone: what a comparison keeps of each design.
+pub(crate) fn unavailability_of(
+    down: &Moments,
+    longest: u64,
+    n: u64,
+    mission: f64,
+    confidence: f64,
+) -> Estimate {
     intervals::down_time_mean(
-        &t.down,
+        down,
         n,
         TICKS_PER_HOUR * mission,
         1.0 / (TICKS_PER_HOUR * mission),
         confidence,
-        t.durations.max as f64,
+        longest as f64,
     )
 }
 
