@@ -9,8 +9,9 @@
 
 use serde::Serialize;
 
-use super::weighted::weighted_mean;
-use super::{Estimate, MIN_OUTAGES, count_mean, mean_var, mean_var_signed};
+use super::intervals::{effective_events, too_few_outages};
+use super::weighted::{effective_weighted, weighted_mean};
+use super::{Estimate, count_mean, mean_var, mean_var_signed};
 use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR, Tally, WeightedService};
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -137,6 +138,30 @@ pub struct ServiceComparison {
     pub outages_observed: Vec<u64>,
     /// Cautions: designs with too few outages for their intervals to be trusted.
     pub warnings: Vec<String>,
+    /// Per design: its intervals rest on too few outages
+    /// ([`too_few_outages`](super::intervals::too_few_outages)); not in the
+    /// JSON, whose `warnings` say it.
+    #[serde(skip)]
+    pub few_outages: Vec<bool>,
+}
+
+/// The caution for design `d` whose `seen` outages in `n` trials count as
+/// `effective` ones, too few (`biased`: under failure biasing).
+fn few_outages_warning(d: usize, seen: u64, effective: f64, n: u64, confidence: f64, biased: bool) -> String {
+    let trials = if biased { "biased trials" } else { "trials" };
+    if seen == 0 && biased {
+        return format!(
+            "design {} saw no outage in {n} biased trials: its intervals, and those of its differences, \
+             collapse to its point; run more trials",
+            design_tag(d)
+        );
+    }
+    format!(
+        "design {} saw only {seen} outage(s) in {n} {trials} ({effective:.1} effective, fewer than {}): its \
+         intervals, and those of its differences, rest on too few outages to be narrow; run more trials",
+        design_tag(d),
+        super::intervals::allowance_threshold(confidence)
+    )
 }
 
 /// Student-t critical value of a two-sided interval at `confidence` over `n` trials.
@@ -305,17 +330,14 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
                 .zip(&idx)
                 .map(|(t, &s)| t.services[s].outages.sum as u64)
                 .collect();
-            let warnings = outages_observed
+            let effective: Vec<f64> = weighted.iter().map(|w| effective_weighted(&w.down)).collect();
+            let few_outages: Vec<bool> = effective
                 .iter()
-                .enumerate()
-                .filter(|&(_, &seen)| seen == 0)
-                .map(|(d, _)| {
-                    format!(
-                        "design {} saw no outage in {n} biased trials: its intervals, and those of its \
-                         differences, collapse to its point; run more trials",
-                        design_tag(d)
-                    )
-                })
+                .map(|&k| too_few_outages(k, confidence))
+                .collect();
+            let warnings = (0..few_outages.len())
+                .filter(|&d| few_outages[d])
+                .map(|d| few_outages_warning(d, outages_observed[d], effective[d], n, confidence, true))
                 .collect();
             ServiceComparison {
                 service: id,
@@ -323,6 +345,7 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
                 differences,
                 outages_observed,
                 warnings,
+                few_outages,
             }
         })
         .collect()
@@ -343,19 +366,16 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                 .zip(&ps.longest)
                 .map(|((o, &mission), &longest)| design_values(o, longest, n, mission, confidence))
                 .collect();
-            let warnings = ps
-                .designs
+            let effective: Vec<f64> = ps.designs.iter().map(|o| effective_events(&o.down)).collect();
+            let few_outages: Vec<bool> = effective
                 .iter()
-                .enumerate()
-                .filter_map(|(d, o)| {
-                    let seen = o.outages.sum;
-                    (seen < u128::from(MIN_OUTAGES)).then(|| {
-                        format!(
-                            "design {} saw only {seen} outage(s) in {n} trials: its intervals, and those of its \
-                             differences, rest on too few outages to be trusted; run more trials",
-                            design_tag(d)
-                        )
-                    })
+                .map(|&k| too_few_outages(k, confidence))
+                .collect();
+            let warnings = (0..few_outages.len())
+                .filter(|&d| few_outages[d])
+                .map(|d| {
+                    let seen = ps.designs[d].outages.sum as u64;
+                    few_outages_warning(d, seen, effective[d], n, confidence, false)
                 })
                 .collect();
             let mut differences = Vec::new();
@@ -403,6 +423,7 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                 differences,
                 outages_observed: ps.designs.iter().map(|o| o.outages.sum as u64).collect(),
                 warnings,
+                few_outages,
             }
         })
         .collect()

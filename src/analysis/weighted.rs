@@ -39,7 +39,7 @@ pub fn weighted_mean(m: &WeightedMoments, n: u64, scale: f64, confidence: f64) -
     let nf = n as f64;
     let (sum, sum_sq) = (m.total(), m.total_sq());
     let centred = if var.is_finite() { var * (nf - 1.0) } else { 0.0 };
-    let effective = if sum_sq > 0.0 { sum * sum / sum_sq } else { 0.0 };
+    let effective = effective_weighted(m);
     let typical = if sum > 0.0 { sum_sq / sum } else { 0.0 };
     let allowance = intervals::allowance(
         effective,
@@ -59,6 +59,13 @@ pub fn weighted_mean(m: &WeightedMoments, n: u64, scale: f64, confidence: f64) -
         ci_high: high.max(mean) * scale,
         confidence,
     }
+}
+
+/// Kish's effective number of weighted per-trial values, `(Σw)²/Σw²` (0
+/// when all are 0): the count [`intervals::too_few_outages`] judges.
+pub fn effective_weighted(m: &WeightedMoments) -> f64 {
+    let (sum, sum_sq) = (m.total(), m.total_sq());
+    if sum_sq > 0.0 { sum * sum / sum_sq } else { 0.0 }
 }
 
 /// The mean of weighted per-trial values with a Student-t interval: for
@@ -168,14 +175,25 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
                         .to_string(),
                 );
             }
+            let effective = effective_weighted(&ws.down);
+            let few_outages = intervals::too_few_outages(effective, confidence);
             if observed == 0 {
                 warnings.push(format!(
                     "no outage was observed in {n} biased trials: the interval collapses to a point; \
                      run more trials (e.g. --trials {})",
                     n.saturating_mul(10)
                 ));
+            } else if few_outages {
+                let threshold = intervals::allowance_threshold(confidence);
+                warnings.push(format!(
+                    "the weighted outages of {n} biased trials count as only {effective:.1} effective ones (fewer \
+                     than {threshold}): the intervals allow for one more trial as heavy as the heaviest seen, and \
+                     the mean time between outages rests on these few; more trials tighten them (e.g. --trials {})",
+                    n.saturating_mul((threshold / effective.max(1.0)).ceil() as u64)
+                ));
             }
             ServiceSummary {
+                few_outages,
                 id: s.id.clone(),
                 nines: nines(&availability),
                 availability,
