@@ -68,8 +68,8 @@ pub fn allowance_threshold(confidence: f64) -> f64 {
 /// count below which the intervals allow for an unseen outage as long as
 /// the mission.
 pub fn too_few_outages(effective: f64, confidence: f64) -> bool {
-    // Written so that a NaN count is too few.
-    !(effective >= allowance_threshold(confidence))
+    // A NaN count is too few.
+    effective.is_nan() || effective < allowance_threshold(confidence)
 }
 
 /// How many times [`allowance_threshold`] effective outages it takes for
