@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! cargo run --release --example coverage -- [--seeds 1000] [--first-seed 0] [--trials 1000] [--confidence 0.95]
-//!     [--regimes exp,heavy,check,rare]
+//!     [--regimes exp,heavy,check,rare,compare]
 //! ```
 //!
 //! Groups of regimes (all by default, a few minutes on two cores): `exp`, the
@@ -18,7 +18,10 @@
 //! `mixed`) around the allowance's switch; `check`, `check`'s own decision
 //! (doubling looks, Bonferroni) against goals near the exact value, counting
 //! wrong verdicts; `rare`, failure biasing on a 1-of-3 hot standby with one
-//! crew, exact from its Markov chain.
+//! crew, exact from its Markov chain; `compare`, the interval of the
+//! difference between two designs: plain and paired (one component, MTTR
+//! 4 h against 8 h, on common random numbers) and under failure biasing
+//! (two 1-of-3 sets, independent runs, Welch's interval).
 //!
 //! Models (mission one year, MTTR 4 h, exponential laws, all up at the start):
 //! `single`, one component; `pair`, two components in parallel
@@ -428,7 +431,7 @@ struct Args {
 }
 
 /// The groups of regimes `--regimes` selects from.
-const GROUPS: [&str; 4] = ["exp", "heavy", "check", "rare"];
+const GROUPS: [&str; 5] = ["exp", "heavy", "check", "rare", "compare"];
 
 fn args() -> Args {
     let mut a = Args {
@@ -693,6 +696,122 @@ fn rare_regimes(a: &Args) -> f64 {
     lowest
 }
 
+/// One component of failure rate `lambda` and mean repair `mttr` [h].
+fn single_with(lambda: f64, mttr: f64) -> Model {
+    let text = format!(
+        r#"{{"format": "redsim/1", "name": "coverage", "mission": {MISSION},
+            "components": [{{"id": "a", "mtbf": {}, "mttr": {mttr}}}], "services": [{{"id": "s", "requires": "a"}}]}}"#,
+        1.0 / lambda
+    );
+    redsim::scenario::parse(&text).unwrap_or_else(|p| panic!("{p:?}"))
+}
+
+/// The availability difference `B − A` of a comparison, with its interval.
+fn availability_difference(
+    models: &[&Model],
+    tally: &analysis::compare::CompareTally,
+    confidence: f64,
+) -> Estimate {
+    let c = analysis::compare::compare(models, tally, confidence);
+    *c[0]
+        .differences
+        .iter()
+        .find(|d| d.quantity == analysis::compare::Quantity::Availability)
+        .expect("an availability difference")
+        .estimate()
+}
+
+/// Coverage of compare's difference intervals: plain paired (one
+/// component, MTTR 4 h against 8 h, few to many outages per run) and
+/// failure-biased Welch (1-of-3 sets of MTTR 1.2 h against 2 h).
+fn compare_regimes(a: &Args) -> f64 {
+    println!(
+        "\nDifferences between two designs (`compare`), availability B − A: {} seeds per regime.\n",
+        a.seeds
+    );
+    println!("| designs | outages per run (A) | trials | coverage | misses above (B − A overstated) |");
+    println!("|---|---|---|---|---|");
+    let mut lowest = 1.0f64;
+    let report = |name: &str, outages: String, trials: u64, runs: &[(bool, bool)], lowest: &mut f64| {
+        let k = runs.len() as f64;
+        let cov = runs.iter().filter(|r| r.0).count() as f64 / k;
+        let above = runs.iter().filter(|r| r.1).count();
+        *lowest = lowest.min(cov);
+        println!("| {name} | {outages} | {trials} | {cov:.3} | {above} |");
+    };
+    for outages in [2.0, 7.0, 40.0, 400.0] {
+        let lambda = rate_for(Kind::Single, outages, a.trials);
+        let (ma, mb) = (single_with(lambda, MTTR), single_with(lambda, 2.0 * MTTR));
+        let want = averages_with(lambda, MTTR, MISSION).0 - averages_with(lambda, 2.0 * MTTR, MISSION).0;
+        let models = [&ma, &mb];
+        let runs: Vec<(bool, bool)> = (a.first_seed..a.first_seed + a.seeds)
+            .into_par_iter()
+            .map(|seed| {
+                let cfg = RunConfig {
+                    seed,
+                    first_trial: 0,
+                    trials: a.trials,
+                    threads: Some(1),
+                };
+                let paired = engine::run_paired(&models, &[vec![0, 0]], &cfg, &|_| {}).expect("a run");
+                let d = availability_difference(
+                    &models,
+                    &analysis::compare::CompareTally::Paired(paired),
+                    a.confidence,
+                );
+                (covers(&d, want), d.ci_low > want)
+            })
+            .collect();
+        report(
+            "single, MTTR 4 h / 8 h, plain paired",
+            outages.to_string(),
+            a.trials,
+            &runs,
+            &mut lowest,
+        );
+    }
+    for trials in [300u64, 1000, 4000] {
+        let (ma, mb) = (one_of_three(1.2), one_of_three(2.0));
+        let want = one_of_three_unavailability(1.2) - one_of_three_unavailability(2.0);
+        let models = [&ma, &mb];
+        let runs: Vec<(bool, bool)> = (a.first_seed..a.first_seed + a.seeds)
+            .into_par_iter()
+            .map(|seed| {
+                let tallies: Vec<engine::Tally> = models
+                    .iter()
+                    .enumerate()
+                    .map(|(d, m)| {
+                        let cfg = RunConfig {
+                            seed: seed + d as u64 * 1_000_000_007,
+                            first_trial: 0,
+                            trials,
+                            threads: Some(1),
+                        };
+                        engine::run_rare(m, &cfg, &engine::RareOptions::default(), &[], &|_| {})
+                            .expect("a run")
+                            .swap_remove(0)
+                    })
+                    .collect();
+                let d = availability_difference(
+                    &models,
+                    &analysis::compare::CompareTally::Independent(tallies),
+                    a.confidence,
+                );
+                (covers(&d, want), d.ci_low > want)
+            })
+            .collect();
+        report(
+            "1-of-3, MTTR 1.2 h / 2 h, biased Welch",
+            "-".into(),
+            trials,
+            &runs,
+            &mut lowest,
+        );
+    }
+    println!("\nLowest coverage of a difference: {lowest:.3}.");
+    lowest
+}
+
 fn main() {
     let a = args();
     let started = Instant::now();
@@ -813,5 +932,8 @@ fn main() {
     }
     if a.regimes.iter().any(|g| g == "rare") {
         rare_regimes(&a);
+    }
+    if a.regimes.iter().any(|g| g == "compare") {
+        compare_regimes(&a);
     }
 }

@@ -9,9 +9,10 @@
 
 use serde::Serialize;
 
-use super::weighted::weighted_mean;
-use super::{Estimate, MIN_OUTAGES, mean_var, mean_var_signed};
-use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR, Tally, WeightedService};
+use super::intervals::{effective_events, too_few_outages};
+use super::weighted::{effective_weighted, weighted_mean};
+use super::{Estimate, count_mean, mean_var, mean_var_signed};
+use crate::engine::{Moments, Outcomes, PairedTally, TICKS_PER_HOUR, Tally, WeightedService, Wide};
 use crate::model::{HOURS_PER_YEAR, Model};
 
 /// The statistics of a comparison.
@@ -137,6 +138,30 @@ pub struct ServiceComparison {
     pub outages_observed: Vec<u64>,
     /// Cautions: designs with too few outages for their intervals to be trusted.
     pub warnings: Vec<String>,
+    /// Per design: its intervals rest on too few outages
+    /// ([`too_few_outages`](super::intervals::too_few_outages)); not in the
+    /// JSON, whose `warnings` say it.
+    #[serde(skip)]
+    pub few_outages: Vec<bool>,
+}
+
+/// The caution for design `d` whose `seen` outages in `n` trials count as
+/// `effective` ones, too few (`biased`: under failure biasing).
+fn few_outages_warning(d: usize, seen: u64, effective: f64, n: u64, confidence: f64, biased: bool) -> String {
+    let trials = if biased { "biased trials" } else { "trials" };
+    if seen == 0 && biased {
+        return format!(
+            "design {} saw no outage in {n} biased trials: its intervals, and those of its differences, \
+             collapse to its point; run more trials",
+            design_tag(d)
+        );
+    }
+    format!(
+        "design {} saw only {seen} outage(s) in {n} {trials} ({effective:.1} effective, fewer than {}): its \
+         intervals, and those of its differences, rest on too few outages to be narrow; run more trials",
+        design_tag(d),
+        super::intervals::allowance_threshold(confidence)
+    )
 }
 
 /// Student-t critical value of a two-sided interval at `confidence` over `n` trials.
@@ -168,6 +193,66 @@ fn design_value(q: Quantity, e: Estimate) -> Value {
             Quantity::Availability => e.clamped(0.0, 1.0),
             _ => e.clamped(0.0, f64::INFINITY),
         },
+    }
+}
+
+/// A plain design's three quantities, with the intervals `run` gives them
+/// ([`unavailability`](super::unavailability), [`count_mean`]): valid on
+/// few outages. `longest` is its longest outage [ticks].
+fn design_values(o: &Outcomes<Moments>, longest: u64, n: u64, mission: f64, confidence: f64) -> Vec<Value> {
+    let unavail = super::unavailability_of(&o.down, longest, n, mission, confidence);
+    let outages = count_mean(&o.outages, n, 1.0, confidence).scaled(HOURS_PER_YEAR / mission);
+    Quantity::ALL
+        .iter()
+        .map(|&q| Value {
+            quantity: q,
+            estimate: match q {
+                Quantity::Availability => unavail.complement(),
+                Quantity::DowntimeHoursPerYear => unavail.scaled(HOURS_PER_YEAR),
+                Quantity::OutagesPerYear => outages,
+            },
+        })
+        .collect()
+}
+
+/// Room for one more outage in a design, in the units of its per-trial
+/// count `x` (down time [ticks] or outages): the allowance of its own
+/// intervals ([`allowance`](super::intervals::allowance)), from `effective`
+/// outages of size-biased mean `typical` and the largest single one
+/// `largest` (the longest outage; one outage; the heaviest weighted trial):
+/// `largest` below K₀ effective outages, fading to nearly nothing past 4·K₀.
+fn unseen(effective: f64, typical: f64, largest: f64, confidence: f64) -> f64 {
+    super::intervals::allowance(
+        effective,
+        typical,
+        super::intervals::allowance_threshold(confidence),
+        largest,
+    )
+}
+
+/// Widens the interval of the difference `B − A` of a quantity whose
+/// per-trial values are `offset + scale·x` by one more unseen outage in
+/// either design (`room_a`, `room_b` from [`unseen`], with the scales
+/// `scale_a`, `scale_b`) over `n` trials: a difference resting on few
+/// outages of either design covers no better than its designs' own
+/// intervals would without that room (0.66 on two outages a run, the
+/// coverage study), and one resting on many is widened by a sliver.
+fn with_room(e: Estimate, (scale_a, room_a): (f64, f64), (scale_b, room_b): (f64, f64), n: u64) -> Estimate {
+    let nf = n as f64;
+    let (from_b, from_a) = (scale_b * room_b / nf, -scale_a * room_a / nf);
+    Estimate {
+        ci_low: e.ci_low + from_b.min(0.0) + from_a.min(0.0),
+        ci_high: e.ci_high + from_b.max(0.0) + from_a.max(0.0),
+        ..e
+    }
+}
+
+/// Size-biased mean `Σx²/Σx` of per-trial values (0 when all are 0).
+fn typical(m: &Moments) -> f64 {
+    if m.sum > 0 {
+        m.sum_sq.to_f64() / m.sum as f64
+    } else {
+        0.0
     }
 }
 
@@ -286,17 +371,14 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
                 .zip(&idx)
                 .map(|(t, &s)| t.services[s].outages.sum as u64)
                 .collect();
-            let warnings = outages_observed
+            let effective: Vec<f64> = weighted.iter().map(|w| effective_weighted(&w.down)).collect();
+            let few_outages: Vec<bool> = effective
                 .iter()
-                .enumerate()
-                .filter(|&(_, &seen)| seen == 0)
-                .map(|(d, _)| {
-                    format!(
-                        "design {} saw no outage in {n} biased trials: its intervals, and those of its \
-                         differences, collapse to its point; run more trials",
-                        design_tag(d)
-                    )
-                })
+                .map(|&k| too_few_outages(k, confidence))
+                .collect();
+            let warnings = (0..few_outages.len())
+                .filter(|&d| few_outages[d])
+                .map(|d| few_outages_warning(d, outages_observed[d], effective[d], n, confidence, true))
                 .collect();
             ServiceComparison {
                 service: id,
@@ -304,6 +386,7 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
                 differences,
                 outages_observed,
                 warnings,
+                few_outages,
             }
         })
         .collect()
@@ -316,34 +399,24 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
         .iter()
         .zip(&paired.services)
         .map(|((id, _), ps)| {
-            // Each design's own estimates stay in range, as in the run report.
+            // Each design's own estimates are those `run` prints for it.
             let designs = ps
                 .designs
                 .iter()
                 .zip(&missions)
-                .map(|(o, &mission)| {
-                    Quantity::ALL
-                        .iter()
-                        .map(|&q| {
-                            let (mean, var) = design_stats(q.of(o), n, q.affine(mission));
-                            design_value(q, t_interval(mean, var, n, confidence))
-                        })
-                        .collect()
-                })
+                .zip(&ps.longest)
+                .map(|((o, &mission), &longest)| design_values(o, longest, n, mission, confidence))
                 .collect();
-            let warnings = ps
-                .designs
+            let effective: Vec<f64> = ps.designs.iter().map(|o| effective_events(&o.down)).collect();
+            let few_outages: Vec<bool> = effective
                 .iter()
-                .enumerate()
-                .filter_map(|(d, o)| {
-                    let seen = o.outages.sum;
-                    (seen < u128::from(MIN_OUTAGES)).then(|| {
-                        format!(
-                            "design {} saw only {seen} outage(s) in {n} trials: its intervals, and those of its \
-                             differences, rest on too few outages to be trusted; run more trials",
-                            design_tag(d)
-                        )
-                    })
+                .map(|&k| too_few_outages(k, confidence))
+                .collect();
+            let warnings = (0..few_outages.len())
+                .filter(|&d| few_outages[d])
+                .map(|d| {
+                    let seen = ps.designs[d].outages.sum as u64;
+                    few_outages_warning(d, seen, effective[d], n, confidence, false)
                 })
                 .collect();
             let mut differences = Vec::new();
@@ -367,8 +440,31 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                         let cov = (vx + vy - vd) / 2.0;
                         (mb - ma, (va + vb - 2.0 * sa * sb * cov).max(0.0))
                     };
-                    let paired = t_interval(mean, var, n, confidence);
-                    let half = paired.ci_high - paired.point;
+                    let plain = t_interval(mean, var, n, confidence);
+                    let room = |d: usize| {
+                        let (o, scale) = (&ps.designs[d], q.affine(missions[d]).1);
+                        let m = q.of(o);
+                        // The longest outage either design saw; a whole
+                        // mission when neither saw one.
+                        let longest = ps.longest[0].max(ps.longest[d]) as f64;
+                        let largest = match q {
+                            Quantity::OutagesPerYear => 1.0,
+                            _ if longest > 0.0 => longest,
+                            _ => missions[d] * TICKS_PER_HOUR,
+                        };
+                        (
+                            scale,
+                            unseen(effective_events(m), typical(m), largest, confidence),
+                        )
+                    };
+                    // Designs that differed in no trial (a design against
+                    // itself) would share an unseen outage too: no room.
+                    let paired = if q.of(diff).sum_sq == Wide::default() {
+                        plain
+                    } else {
+                        with_room(plain, room(0), room(d), n)
+                    };
+                    let half = plain.ci_high - plain.point;
                     let t = if paired.std_error.is_some_and(|s| s > 0.0) {
                         half / paired.std_error.unwrap_or(1.0)
                     } else {
@@ -381,7 +477,8 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                         paired: Some(paired),
                         independent: None,
                         independent_half_width: independent,
-                        narrowing: (half > 0.0).then(|| independent / half),
+                        // Against the printed (upper) half-width, room included.
+                        narrowing: (half > 0.0).then(|| independent / (paired.ci_high - paired.point)),
                     });
                 }
             }
@@ -391,6 +488,7 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                 differences,
                 outages_observed: ps.designs.iter().map(|o| o.outages.sum as u64).collect(),
                 warnings,
+                few_outages,
             }
         })
         .collect()
@@ -442,6 +540,23 @@ mod tests {
             ci_high: point + 2.0 * se,
             confidence: 0.95,
         }
+    }
+
+    #[test]
+    fn a_difference_on_few_outages_has_room_for_one_more_and_on_many_hardly_any() {
+        let t = est(-1e-3, 1e-4);
+        // Few effective outages (5 < K₀ = 39): one more outage as long as
+        // the longest (100 ticks) in either design, over 1,000 trials, on
+        // the side it would push the difference (B − A of down time).
+        let few = unseen(5.0, 20.0, 100.0, 0.95);
+        assert_eq!(few, 100.0);
+        let e = with_room(t, (1.0, few), (1.0, few), 1000);
+        assert!((e.ci_low - (t.ci_low - 0.1)).abs() < 1e-12, "{e:?}");
+        assert!((e.ci_high - (t.ci_high + 0.1)).abs() < 1e-12, "{e:?}");
+        assert_eq!(e.point, t.point);
+        // 4,000 effective outages of typical size 20: a sliver (20·39/4000).
+        let many = unseen(4000.0, 20.0, 100.0, 0.95);
+        assert!(many < 0.2, "{many}");
     }
 
     #[test]

@@ -61,6 +61,17 @@ pub fn allowance_threshold(confidence: f64) -> f64 {
     (2.0 / (1.0 - confidence)).ceil() - 1.0
 }
 
+/// Whether intervals rest on too few outages to be narrow, the one rule
+/// behind every few-outages warning, plot flag and hollow bar: fewer
+/// `effective` outages (Kish's, of the down time per trial, weighted under
+/// failure biasing; 0 when none was seen) than [`allowance_threshold`], the
+/// count below which the intervals allow for an unseen outage as long as
+/// the mission.
+pub fn too_few_outages(effective: f64, confidence: f64) -> bool {
+    // A NaN count is too few.
+    effective.is_nan() || effective < allowance_threshold(confidence)
+}
+
 /// How many times [`allowance_threshold`] effective outages it takes for
 /// the allowance to shrink from a whole mission to the faded typical share.
 /// Heavy-tailed durations (a lognormal repair of σ 1.5, or a few very long

@@ -17,10 +17,6 @@ use crate::engine::{Moments, ServiceTally, SignedMoments, TICKS_PER_HOUR, Tally,
 use crate::model::{GroupMode, HOURS_PER_YEAR, Model, Replication};
 pub use intervals::{bounded_mean, clopper_pearson, count_mean};
 
-/// Below this many observed outages (over all trials) an interval is flagged
-/// as not to be trusted.
-pub const MIN_OUTAGES: u64 = 30;
-
 /// A point estimate with its confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {
@@ -272,6 +268,11 @@ pub struct ServiceSummary {
     /// none either ([`rare::bound_unseen`]). Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plain_trials: Option<u64>,
+    /// The intervals rest on too few outages to be narrow
+    /// ([`intervals::too_few_outages`]): flagged in plots and tables. Not in
+    /// the JSON, whose `warnings` say it.
+    #[serde(skip)]
+    pub few_outages: bool,
 }
 
 /// How often outages outlast the recovery time objective.
@@ -610,13 +611,25 @@ fn loss_estimate(model: &Model, replicated: &[usize], e: Estimate) -> Estimate {
 /// share of each mission spent down, with an interval valid however few
 /// outages were seen ([`bounded_mean`]; a one-sided bound without any).
 pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -> Estimate {
+    unavailability_of(&t.down, t.durations.max, n, mission, confidence)
+}
+
+/// [`unavailability`] from the down time per trial [ticks] and the longest
+/// outage [ticks] alone: what a comparison keeps of each design.
+pub(crate) fn unavailability_of(
+    down: &Moments,
+    longest: u64,
+    n: u64,
+    mission: f64,
+    confidence: f64,
+) -> Estimate {
     intervals::down_time_mean(
-        &t.down,
+        down,
         n,
         TICKS_PER_HOUR * mission,
         1.0 / (TICKS_PER_HOUR * mission),
         confidence,
-        t.durations.max as f64,
+        longest as f64,
     )
 }
 
@@ -655,6 +668,7 @@ fn summarize_service(
     });
     let warnings = few_outages_warnings(t, n, total_outages, &unavail);
     ServiceSummary {
+        few_outages: intervals::too_few_outages(intervals::effective_events(&t.down), confidence),
         id: id.to_string(),
         nines: nines(&availability),
         relative_error: None,
@@ -699,7 +713,7 @@ fn few_outages_warnings(t: &ServiceTally, n: u64, total_outages: u64, unavail: &
     let confidence = unavail.confidence;
     let threshold = intervals::allowance_threshold(confidence);
     let effective = intervals::effective_events(&t.down);
-    if total_outages > 0 && effective >= threshold {
+    if !intervals::too_few_outages(effective, confidence) {
         return Vec::new();
     }
     let level = format!("{}%", (confidence * 100.0 * 1e4).round() / 1e4);
@@ -716,9 +730,9 @@ fn few_outages_warnings(t: &ServiceTally, n: u64, total_outages: u64, unavail: &
         )
     } else {
         format!(
-            "only {total_outages} outage(s) were observed in {n} trials: the intervals allow for an unseen outage \
-             as long as the mission, and the mean time between outages rests on these few; more trials tighten \
-             them (e.g. --trials {suggest})"
+            "only {total_outages} outage(s) were observed in {n} trials ({effective:.1} effective, fewer than \
+             {threshold}): the intervals allow for an unseen outage as long as the mission, and the mean time \
+             between outages rests on these few; more trials tighten them (e.g. --trials {suggest})"
         )
     }]
 }
@@ -948,6 +962,38 @@ pub(crate) mod tests {
         let all = wilson(10, 10, 0.95);
         assert_eq!(all.ci_high, 1.0);
         assert!(all.ci_low < 1.0);
+    }
+
+    /// A service over 1,000 trials of 100 h whose outages of 1 h fall
+    /// `per_trial` at a time into `trials_hit` trials.
+    fn hit(trials_hit: u64, per_trial: u64) -> ServiceSummary {
+        let mut t = ServiceTally::default();
+        for i in 0..1000u64 {
+            let k = if i < trials_hit { per_trial } else { 0 };
+            t.down.add(crate::engine::tally::ticks(k as f64));
+            t.outages.add(k);
+            t.degraded.add(0);
+            t.no_outage += u64::from(k == 0);
+            for _ in 0..k {
+                t.durations.add(crate::engine::tally::ticks(1.0));
+            }
+        }
+        summarize_service("s", None, &t, 1000, 100.0, 0.95)
+    }
+
+    #[test]
+    fn one_few_outages_rule_on_effective_outages() {
+        // K₀ = 39 at 95 %: 38 outages one per trial are too few, 39 are not.
+        assert!(hit(38, 1).few_outages);
+        assert!(!hit(39, 1).few_outages);
+        assert!(hit(38, 1).warnings.len() == 1 && hit(39, 1).warnings.is_empty());
+        // 60 outages in 3 trials are 3 effective ones: too few, however many
+        // were counted (a count of 30 or more passed before).
+        let clustered = hit(3, 20);
+        assert_eq!(clustered.outages_observed, 60);
+        assert!(clustered.few_outages && clustered.warnings.len() == 1);
+        // None at all: too few.
+        assert!(hit(0, 0).few_outages);
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: the probability, aimed for, that the next
-    /// event of a biased degraded system is a failure (between 0 and 1;
+    /// event of a biased degraded system is a failure (above 0, at most 0.9;
     /// default 0.2).
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
@@ -394,7 +394,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Rare::Auto)]
     pub rare: Rare,
     /// With `--rare on` or `auto`: the probability, aimed for, that the next
-    /// event of a biased degraded system is a failure (between 0 and 1;
+    /// event of a biased degraded system is a failure (above 0, at most 0.9;
     /// default 0.2).
     #[arg(long, value_name = "P", value_parser = parse_p_bias)]
     pub rare_bias: Option<f64>,
@@ -411,11 +411,22 @@ pub enum Rare {
     Off,
 }
 
+/// The largest `--rare-bias`: a failure 9 times as likely as a repair in a
+/// biased degraded state. Past it trials grow long fast (0.8 already costs
+/// hundreds of times 0.2's events on `two-region.json`) for no gain.
+const MAX_P_BIAS: f64 = 0.9;
+
 fn parse_p_bias(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
-        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        Ok(p) if p > 0.0 && p <= MAX_P_BIAS => Ok(p),
+        Ok(p) if p > MAX_P_BIAS && p < 1.0 => Err(format!(
+            "`{s}` is above {MAX_P_BIAS}: a biased degraded system would fail again {:.0} times as often as \
+             it is repaired, so trials run far longer (0.999999 runs hundreds of millions of events) and \
+             the weights degenerate; give at most {MAX_P_BIAS} (0.2, the default, to 0.5 serves most models)",
+            p / (1.0 - p)
+        )),
         _ => Err(format!(
-            "`{s}` is not a bias probability: give a number strictly between 0 and 1, e.g. 0.33"
+            "`{s}` is not a bias probability: give a number above 0 and at most {MAX_P_BIAS}, e.g. 0.33"
         )),
     }
 }
@@ -432,6 +443,8 @@ enum RareRequest {
     Auto {
         opts: engine::RareOptions,
         blocked: Vec<&'static str>,
+        /// `--rare-bias`, when given: noted as unused if the run stays plain.
+        bias: Option<f64>,
     },
 }
 
@@ -469,7 +482,7 @@ fn rare_request(
             if blocked.len() == 1 { "it" } else { "them" }
         ),
         Rare::On => Ok(RareRequest::On(opts)),
-        Rare::Auto => Ok(RareRequest::Auto { opts, blocked }),
+        Rare::Auto => Ok(RareRequest::Auto { opts, blocked, bias }),
     }
 }
 
@@ -503,6 +516,31 @@ fn pilot_progress(quiet: bool, trials: u64) -> Progress {
 /// the pilot saw too few outages (biasing chosen, or kept plain by a flag
 /// in `blocked` or by the model).
 fn settle_auto(
+    auto: &analysis::rare::Auto,
+    opts: engine::RareOptions,
+    blocked: &[&str],
+    bias: Option<f64>,
+    quiet: bool,
+) -> Option<engine::RareOptions> {
+    let chosen = settle_auto_quietly(auto, opts, blocked, quiet);
+    if chosen.is_none() {
+        note_unused_bias(bias, quiet);
+    }
+    chosen
+}
+
+/// Notes on standard error, unless `quiet`, that `--rare-bias` (when
+/// given) went unused: `--rare auto` kept the command plain.
+fn note_unused_bias(bias: Option<f64>, quiet: bool) {
+    if let (Some(p), false) = (bias, quiet) {
+        note!(
+            "redsim: --rare auto stayed plain: --rare-bias {p} has no effect (it sets how strongly failure \
+             biasing favours failures; --rare on biases from the start)"
+        );
+    }
+}
+
+fn settle_auto_quietly(
     auto: &analysis::rare::Auto,
     opts: engine::RareOptions,
     blocked: &[&str],
@@ -1231,7 +1269,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         _ if !needs_simulation => {}
         RareRequest::Off => {}
         RareRequest::On(opts) => rare = Some(opts),
-        RareRequest::Auto { opts, blocked } => {
+        RareRequest::Auto { opts, blocked, bias } => {
             let pilot_bar = pilot_progress(args.quiet, looks_at[0]);
             let head =
                 analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|k| pilot_bar.inc(k), &out_of_time)?;
@@ -1252,6 +1290,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                         &analysis::rare::choose(m, &pilot, &services, looks_at[0], args.confidence),
                         opts,
                         &blocked,
+                        bias,
                         args.quiet,
                     );
                     if rare.is_none() {
@@ -1486,10 +1525,10 @@ fn rare_over_models(
     sim: &SimOptions,
     quiet: bool,
 ) -> anyhow::Result<Option<engine::RareOptions>> {
-    let (opts, blocked) = match req {
+    let (opts, blocked, bias) = match req {
         RareRequest::Off => return Ok(None),
         RareRequest::On(opts) => return Ok(Some(opts)),
-        RareRequest::Auto { opts, blocked } => (opts, blocked),
+        RareRequest::Auto { opts, blocked, bias } => (opts, blocked, bias),
     };
     let never = || false;
     let cfg = sim.config();
@@ -1508,7 +1547,11 @@ fn rare_over_models(
             break;
         }
     }
-    Ok(chosen.and_then(|auto| settle_auto(&auto, opts, &blocked, quiet)))
+    let settled = chosen.and_then(|auto| settle_auto(&auto, opts, &blocked, None, quiet));
+    if settled.is_none() {
+        note_unused_bias(bias, quiet);
+    }
+    Ok(settled)
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
@@ -1790,7 +1833,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         let rare = match req {
             RareRequest::Off => None,
             RareRequest::On(opts) => Some(opts),
-            RareRequest::Auto { opts, blocked } => {
+            RareRequest::Auto { opts, blocked, bias } => {
                 let cfg = args.sim.config();
                 let pilot = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &[], &|_| {}, &never)?
                     .expect("a run that is never stopped ends");
@@ -1798,6 +1841,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     &analysis::rare::choose(m, &pilot[0], &all, args.sim.trials, args.sim.confidence),
                     opts,
                     &blocked,
+                    bias,
                     args.quiet,
                 )
             }
@@ -1821,7 +1865,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let (rare, head) = match req {
         RareRequest::Off => (None, Vec::new()),
         RareRequest::On(opts) => (Some(opts), Vec::new()),
-        RareRequest::Auto { opts, blocked } => {
+        RareRequest::Auto { opts, blocked, bias } => {
             let pilot_bar = pilot_progress(args.quiet, args.sim.trials);
             let head =
                 analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|k| pilot_bar.inc(k), &never)?
@@ -1833,6 +1877,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 &analysis::rare::choose(m, &pilot, &all, args.sim.trials, args.sim.confidence),
                 opts,
                 &blocked,
+                bias,
                 args.quiet,
             );
             match chosen {

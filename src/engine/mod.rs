@@ -463,9 +463,15 @@ pub fn run_paired(
             |trials, acc, _, i| {
                 // A runaway element is numbered across the designs, in order.
                 let mut offset = 0;
-                for ((plan, trial), m) in plans.iter().zip(trials.iter_mut()).zip(models) {
+                // Per design and service: the trial's longest outage [ticks].
+                let mut longest: Vec<Vec<u64>> = models.iter().map(|m| vec![0; m.services.len()]).collect();
+                for (((plan, trial), m), seen) in
+                    plans.iter().zip(trials.iter_mut()).zip(models).zip(&mut longest)
+                {
                     trial
-                        .run(plan, cfg.seed, i, &mut NoObserver, |_, _, _| {})
+                        .run(plan, cfg.seed, i, &mut NoObserver, |s, d, _| {
+                            seen[s] = seen[s].max(tally::ticks(d));
+                        })
                         .map_err(|r| Runaway {
                             element: offset + r.element,
                             ..r
@@ -476,6 +482,8 @@ pub fn run_paired(
                 for (k, idx) in matched.iter().enumerate() {
                     for (d, &s) in idx.iter().enumerate() {
                         row[d] = outcome(&plans[d], s, &trials[d].results[s]);
+                        let max = &mut acc.services[k].longest[d];
+                        *max = (*max).max(longest[d][s]);
                     }
                     acc.services[k].add(&row);
                 }

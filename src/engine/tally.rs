@@ -357,6 +357,9 @@ pub struct Outcomes<M> {
 pub struct PairedService {
     pub designs: Vec<Outcomes<Moments>>,
     pub differences: Vec<Outcomes<SignedMoments>>,
+    /// Per design: its longest outage [ticks] over all trials (as a run's
+    /// `durations.max`), which its down-time intervals allow one more of.
+    pub longest: Vec<u64>,
 }
 
 impl PairedService {
@@ -381,6 +384,12 @@ impl PairedService {
             a.down.merge(&b.down);
             a.outages.merge(&b.outages);
         }
+        if self.longest.len() < o.longest.len() {
+            self.longest.resize(o.longest.len(), 0);
+        }
+        for (a, &b) in self.longest.iter_mut().zip(&o.longest) {
+            *a = (*a).max(b);
+        }
     }
 }
 
@@ -397,6 +406,7 @@ impl PairedTally {
         let service = PairedService {
             designs: vec![Outcomes::default(); designs],
             differences: vec![Outcomes::default(); designs.saturating_sub(1)],
+            longest: vec![0; designs],
         };
         Self {
             trials: 0,

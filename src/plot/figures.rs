@@ -3,7 +3,7 @@
 use super::{Kind, Panel, Plot, Row, Span, shorten};
 use crate::analysis::compare::{Quantity, ServiceComparison};
 use crate::analysis::structure::Exact;
-use crate::analysis::{self, Estimate, MIN_OUTAGES, RunSummary, ServiceSummary};
+use crate::analysis::{self, Estimate, RunSummary, ServiceSummary};
 use crate::engine::{DurationHist, ServiceState, TICKS_PER_HOUR, Tally, TraceEvent, WeightedService};
 use crate::model::Model;
 
@@ -208,9 +208,9 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
                         "{}: availability as trials accumulate (failure biasing: weighted estimates)",
                         shorten(&svc.id, ID_CHARS)
                     )
-                } else if sum.outages_observed < MIN_OUTAGES {
+                } else if sum.few_outages {
                     format!(
-                        "{}: availability as trials accumulate (only {} outages: too few to trust)",
+                        "{}: availability as trials accumulate ({} outages: too few effective ones to trust)",
                         shorten(&svc.id, ID_CHARS),
                         sum.outages_observed
                     )
@@ -348,7 +348,7 @@ pub fn sweep(
                         .map(|curve| {
                             at(curve)
                                 .iter()
-                                .map(|p| p.is_some_and(|p| p.outages_observed < MIN_OUTAGES))
+                                .map(|p| p.is_some_and(|p| p.few_outages))
                                 .collect()
                         })
                         .collect();
@@ -390,7 +390,7 @@ pub fn compare(designs: &[String], services: &[ServiceComparison], method: analy
     services
         .iter()
         .map(|svc| {
-            let few: Vec<bool> = svc.outages_observed.iter().map(|&o| o < MIN_OUTAGES).collect();
+            let few: Vec<bool> = svc.few_outages.clone();
             // A difference is as trustworthy as the less trustworthy of its two designs.
             let few_diff: Vec<bool> = few.iter().skip(1).map(|&f| f || few[0]).collect();
             let mut panels: Vec<Panel> = quantities

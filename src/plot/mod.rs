@@ -145,9 +145,9 @@ pub struct Panel {
     pub percent: bool,
     /// Draw a line at zero (differences).
     pub zero_line: bool,
-    /// `few[series][category]`: the estimate rests on fewer than
-    /// [`MIN_OUTAGES`](crate::analysis::MIN_OUTAGES) outages, too few to
-    /// trust; drawn hollow. Empty when none does.
+    /// `few[series][category]`: the estimate rests on too few outages to
+    /// trust ([`too_few_outages`](crate::analysis::intervals::too_few_outages));
+    /// drawn hollow. Empty when none does.
     pub few: Vec<Vec<bool>>,
 }
 
@@ -816,10 +816,7 @@ fn draw_panel<DB: DrawingBackend>(
     if panel.few.iter().flatten().any(|&f| f) {
         entries.push((
             Swatch::Hollow(BLACK.to_rgba()),
-            format!(
-                "hollow: fewer than {} outages, too few to trust",
-                crate::analysis::MIN_OUTAGES
-            ),
+            "hollow: effective outages, too few to trust".to_string(),
         ));
     }
     side_legend(&legend, 24, &entries)

@@ -714,12 +714,11 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                             ));
                         }
                         let d = resolved.len();
-                        if p.services
-                            .iter()
-                            .any(|s| s.designs.len() != d || s.differences.len() + 1 != d)
-                        {
+                        if p.services.iter().any(|s| {
+                            s.designs.len() != d || s.differences.len() + 1 != d || s.longest.len() != d
+                        }) {
                             problems.push(format!(
-                                "`paired`: every service needs {d} designs and {} differences",
+                                "`paired`: every service needs {d} designs, {} differences and {d} longest outages",
                                 d.saturating_sub(1)
                             ));
                         }

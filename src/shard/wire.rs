@@ -478,6 +478,8 @@ pub struct PairedServiceW {
     pub designs: Vec<OutcomesW<MomentsW>>,
     /// Per design after the first: its per-trial difference from the first.
     pub differences: Vec<OutcomesW<SignedMomentsW>>,
+    /// Per design: its longest outage [ticks].
+    pub longest: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -776,6 +778,7 @@ impl Paired {
                     service: id.clone(),
                     designs: s.designs.iter().map(Into::into).collect(),
                     differences: s.differences.iter().map(Into::into).collect(),
+                    longest: s.longest.clone(),
                 })
                 .collect(),
         }
@@ -790,6 +793,7 @@ impl Paired {
                 .map(|s| PairedService {
                     designs: s.designs.iter().map(Into::into).collect(),
                     differences: s.differences.iter().map(Into::into).collect(),
+                    longest: s.longest.clone(),
                 })
                 .collect(),
         }

@@ -177,3 +177,50 @@ fn a_27th_design_is_named_aa() {
     assert!(text.contains("    AA - A"), "{text}");
     assert!(!text.contains("  [  "), "a design named `[`: {text}");
 }
+
+/// `redsim run FILE --format json` with `args`, parsed.
+fn run_json(file: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .arg("run")
+        .arg(file)
+        .args(args)
+        .args(["--format", "json", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn each_designs_intervals_are_those_run_prints() {
+    // Design A sees 5 outages in 10,000 trials: its interval must allow for
+    // an unseen outage as `run`'s does, not be a t interval of width ~0.
+    // Design B sees ~80, a busier network ~thousands: the same numbers too.
+    for (a, b, trials) in [
+        ("two-region.json", "two-region-lean.json", "10000"),
+        ("seed-network.json", "seed-network-one-firewall.json", "2000"),
+    ] {
+        let flags = ["--trials", trials, "--rare", "off"];
+        let mut args = vec![scenario(a), scenario(b)];
+        args.extend(flags.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let j = json(&args);
+        for (k, file) in [a, b].into_iter().enumerate() {
+            let run = run_json(&scenario(file), &flags);
+            for (s, svc) in j["services"].as_array().unwrap().iter().enumerate() {
+                let id = &svc["service"];
+                let r = run["services"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| &r["id"] == id)
+                    .unwrap();
+                let values = svc["designs"][k].as_array().unwrap();
+                for v in values {
+                    let q = v["quantity"].as_str().unwrap();
+                    assert_eq!(v["estimate"], r[q], "{file} service {s} {q}");
+                }
+            }
+        }
+    }
+}

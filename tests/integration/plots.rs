@@ -233,9 +233,11 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
         );
         assert_eq!(panels[2].series[0].1[i], Some(services[0].outages_per_year));
     }
-    // A point on fewer than 30 outages is flagged (drawn hollow), the others not.
+    // A point on too few effective outages (the one whose run warns so) is
+    // flagged (drawn hollow), the others not.
     for (i, (_, services)) in points.iter().enumerate() {
-        let few = services[0].outages_observed < analysis::MIN_OUTAGES;
+        let few = services[0].few_outages;
+        assert_eq!(few, !services[0].warnings.is_empty(), "point {i}");
         assert!(panels.iter().all(|p| p.few[0][i] == few), "point {i}");
     }
     assert_drawn(
@@ -273,11 +275,9 @@ fn sweep_and_compare_plots_carry_the_reported_estimates() {
     assert!(panels[2].zero_line);
     // The parallel design sees almost no outages in 1000 trials: its bars,
     // and the differences from it, are flagged as too few to trust.
-    let observed = &services[0].outages_observed;
-    assert!(
-        observed[0] < analysis::MIN_OUTAGES && observed[1] >= analysis::MIN_OUTAGES,
-        "{observed:?}"
-    );
+    assert_eq!(services[0].few_outages, vec![true, false]);
+    assert_eq!(services[0].warnings.len(), 1, "{:?}", services[0].warnings);
+    assert!(services[0].warnings[0].starts_with("design A saw only"));
     assert_eq!(panels[0].few, vec![vec![true, false]]);
     assert_eq!(
         panels[2].few,

@@ -910,3 +910,46 @@ fn biased_shocks_and_gamma_lives_give_the_same_sums_on_any_threads_and_split() {
     );
     assert!(!w.services.is_empty());
 }
+
+#[test]
+fn rare_bias_is_bounded_and_noted_when_auto_stays_plain() {
+    let file = format!("{}/scenarios/seed-network.json", env!("CARGO_MANIFEST_DIR"));
+    // Past 0.9 trials run far longer for nothing: bad input, exit 2, with why.
+    for p in ["0.95", "0.999999"] {
+        let out = redsim(&["run", &file, "--rare-bias", p, "--trials", "10"]);
+        assert_exit(&out, 2);
+        let e = text(&out.stderr);
+        assert!(
+            e.contains("is above 0.9") && e.contains("give at most 0.9"),
+            "{e}"
+        );
+    }
+    let out = redsim(&[
+        "run",
+        &file,
+        "--rare",
+        "on",
+        "--rare-bias",
+        "0.9",
+        "--trials",
+        "10",
+        "-q",
+    ]);
+    assert_exit(&out, 0);
+    // seed-network sees thousands of outages in 5,000 trials: auto stays
+    // plain, and says that the bias given did nothing (run and compare).
+    let said = "--rare auto stayed plain: --rare-bias 0.3 has no effect";
+    let out = redsim(&["run", &file, "--rare-bias", "0.3", "--trials", "5000"]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stderr).contains(said), "{}", text(&out.stderr));
+    let out = redsim(&["compare", &file, &file, "--rare-bias", "0.3", "--trials", "5000"]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stderr).contains(said), "{}", text(&out.stderr));
+    // Without --rare-bias, no such note.
+    let out = redsim(&["run", &file, "--trials", "5000"]);
+    assert!(
+        !text(&out.stderr).contains("--rare-bias"),
+        "{}",
+        text(&out.stderr)
+    );
+}
