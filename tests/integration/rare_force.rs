@@ -138,3 +138,24 @@ fn rare_auto_forces_a_one_day_mission_whose_pilot_sees_nothing() {
         "{point} ± {se} against the exact {u}"
     );
 }
+
+#[test]
+fn forcing_a_law_whose_hazard_left_underflows_keeps_the_weights_sound() {
+    // An element that essentially never fails (MTBF 1.5e308 h, the largest
+    // duration the format reads) over an hour: the hazard left, 6.7e-309,
+    // is below the smallest normal number, and forcing it by c/ΔH would
+    // scale its hazard by infinity (every trial's ratio 0, failures at
+    // dt = 0 over and over). Such a stretch is left unforced.
+    let m = model(
+        r#"{"format": "redsim/1", "name": "never", "mission": "1h",
+            "components": [{"id": "a", "mtbf": "1.5e308h", "mttr": "1h"}],
+            "services": [{"id": "s", "requires": "a"}]}"#,
+    );
+    let run = crate::common::simulate_rare(&m, 2_000, engine::DEFAULT_SEED);
+    let l = run.likelihood_ratio.expect("a biased run's likelihood ratio");
+    assert!(
+        l.point.is_finite() && (l.point - 1.0).abs() < 1e-9,
+        "mean likelihood ratio {l:?}"
+    );
+    assert_eq!(run.services[0].outages_observed, 0);
+}

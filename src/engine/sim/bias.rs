@@ -884,6 +884,12 @@ impl Trial {
             return false;
         }
         let theta = b.force / left;
+        if !theta.is_finite() {
+            // A hazard left below c/f64::MAX (subnormal): no finite scale
+            // forces it, and an infinite one would fail at once with ratio
+            // 0. Left alone: a failure this unlikely weighs nothing.
+            return false;
+        }
         (self.bias.forced, self.bias.on, self.bias.theta0) = (true, true, theta);
         for &e in &b.biased {
             self.bias_set_element(plan, e as usize, t, theta, mission);
