@@ -705,7 +705,7 @@ impl Plan {
         let (cone, planned_services, member_cone) = groups::planned_cones(model, wanted);
 
         static NEXT_PLAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let full = model.repair.limited()
+        let full = model.repairs_may_wait()
             || !model.common_cause.is_empty()
             || !model.spare_pools.is_empty()
             || !model.groups.is_empty()
@@ -742,7 +742,7 @@ impl Plan {
                         .map_or(0, |p| p as u32 + 1)
                 })
                 .collect(),
-            limited: model.repair.limited(),
+            limited: model.repairs_may_wait(),
             shocks: model
                 .common_cause
                 .iter()

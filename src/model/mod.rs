@@ -265,14 +265,6 @@ pub struct RepairPolicy {
     pub pools: Vec<CrewPool>,
 }
 
-impl RepairPolicy {
-    /// Whether some repair may wait for a crew (scenario-wide crews are
-    /// limited, or a named pool repairs something).
-    pub fn limited(&self) -> bool {
-        self.crews.is_some() || !self.pools.is_empty()
-    }
-}
-
 /// A named pool of repair crews: only the elements that name it use its
 /// crews, and they use no other.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,6 +445,17 @@ impl Model {
     /// Element index by id.
     pub fn element_by_id(&self, id: &str) -> Option<ElementId> {
         self.elements.iter().position(|e| e.id == id)
+    }
+
+    /// Whether some repair may wait for a crew: the scenario-wide crews are
+    /// limited, or some element names a crew pool (a pool nobody names
+    /// repairs nothing).
+    pub fn repairs_may_wait(&self) -> bool {
+        self.repair.crews.is_some()
+            || self
+                .elements
+                .iter()
+                .any(|e| e.life.as_ref().is_some_and(|l| l.crew_pool.is_some()))
     }
 
     /// Which elements service `s` can depend on: those its expression names,

@@ -471,3 +471,15 @@ fn an_element_never_waits_for_a_crew_busy_in_another_pool() {
     assert!(started_while_other_busy > 50, "{started_while_other_busy}");
     assert!(waited > 50, "{waited}");
 }
+
+#[test]
+fn a_pool_nobody_names_makes_no_repair_wait() {
+    // A declared pool that no element names repairs nothing: the model's
+    // repairs start at once, as without it (the engine keeps its fast path).
+    let base = r#"{"format": "redsim/1", "name": "p", "mission": "1y",
+        "repair": {"pools": {"idle": {"crews": 1}}},
+        "components": [{"id": "a", "mtbf": "100h", "mttr": "1h" REPLACE}],
+        "services": [{"id": "s", "requires": "a"}]}"#;
+    assert!(!crate::common::model(&base.replace("REPLACE", "")).repairs_may_wait());
+    assert!(crate::common::model(&base.replace("REPLACE", r#", "repair_pool": "idle""#)).repairs_may_wait());
+}
