@@ -19,8 +19,8 @@
 //! shock's hazard by `θ0 = c / ΔH`, `ΔH` the all-up cumulative hazard left
 //! to the mission's end, until something goes down. Its ratio is bounded
 //! (`e^c` at most for a stretch that reaches the end), so it is not mixed
-//! with the plain measure; longer missions are never forced, and run as
-//! before bit for bit.
+//! with the plain measure; a trial whose all-up hazard over the mission
+//! is at least `c` is never forced, and runs as before bit for bit.
 //!
 //! Each biased element (and shock) carries its cumulative-hazard budget:
 //! the plain engine samples its age at failure `A` (a shock: the time to
