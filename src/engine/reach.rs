@@ -432,7 +432,7 @@ impl ReachPlan {
 
     /// An element of `role` became functional (`up`) or stopped being so
     /// (`func` is up to date for it).
-    #[inline]
+    #[inline(always)]
     pub(super) fn changed(&self, st: &mut ReachState, role: Role, up: bool, func: &[bool]) {
         match role {
             Role::Pendant(p) => self.pendant_changed(st, p, func),
@@ -463,6 +463,7 @@ impl ReachPlan {
         }
     }
 
+    #[inline]
     fn queue_change(&self, st: &mut ReachState, x: u32) {
         if st.full {
             return;
@@ -725,8 +726,12 @@ impl ReachPlan {
 
     /// The service's state now; `nat(e)` is group member `e`'s natural state
     /// (up, in service, requirement met, carrying or not).
+    #[inline]
     pub(super) fn eval(&self, st: &mut ReachState, func: &[bool], nat: impl Fn(u32) -> bool) -> ServiceState {
-        self.settle(st, func);
+        // Most events change no core link (one of two parallel paths, a pendant).
+        if st.full || !st.pending.is_empty() {
+            self.settle(st, func);
+        }
         if !st.reached[self.from as usize] {
             return ServiceState::Down;
         }
