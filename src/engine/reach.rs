@@ -199,10 +199,13 @@ const LINK: u32 = 1 << 31;
 /// A chain that loops back to where it started: no part of the service.
 const SKIP: u32 = u32::MAX - 1;
 
+/// Core links' ends, each chain's core link, `adj_start`, `adj`.
+type CoreLinks = (Vec<(u32, u32)>, Vec<u32>, Vec<u32>, Vec<(u32, u32)>);
+
 /// Groups `chains` (end, end) between the same two of `k` core nodes into
 /// core links: returns the core links' ends, each chain's core link, and the
 /// core adjacency (`adj_start`, `adj`: neighbour, core link).
-fn parallel_links(k: usize, chains: &[(u32, u32)]) -> (Vec<(u32, u32)>, Vec<u32>, Vec<u32>, Vec<(u32, u32)>) {
+fn parallel_links(k: usize, chains: &[(u32, u32)]) -> CoreLinks {
     let mut index = std::collections::HashMap::new();
     let mut links = Vec::new();
     let chain_link: Vec<u32> = chains
