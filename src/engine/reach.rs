@@ -24,6 +24,9 @@
 //! A series chain of relays (core nodes that are not targets and have two
 //! core links) is one core link, live while all of its elements are: the
 //! core sees a chain's change only when the chain goes down or comes back.
+//! Chains (or single links) in parallel between the same two core nodes are
+//! one core link, live while any of them is: losing one of two parallel
+//! paths changes nothing in the core.
 //!
 //! A multi-homed target (a server on two switches) is a core node, but a
 //! tree leaf, so its events cost its degree. Totals are kept in fixed point
@@ -39,7 +42,8 @@ const NONE: u32 = u32::MAX;
 pub(super) enum Role {
     /// A core node: its core index.
     Node(u32),
-    /// A link between core nodes: its index in the plan's core links.
+    /// A member of a chain between core nodes (a link, or a relay and its
+    /// links): the chain's index.
     Link(u32),
     /// A pendant target or its link: the pendant's index.
     Pendant(u32),
@@ -125,16 +129,23 @@ pub(super) struct ReachPlan {
     /// Core adjacency: `adj[adj_start[i]..adj_start[i + 1]]` = (neighbour core index, core link index).
     adj_start: Vec<u32>,
     adj: Vec<(u32, u32)>,
-    /// Core links: (end, end) core indices. A core link is one link element,
-    /// or a series chain of relays (non-target nodes with two core links)
-    /// and their links: `link_members[link_members_start[i]..link_members_start[i + 1]]`.
+    /// Core links: (end, end) core indices. A core link is the chains in
+    /// parallel between its two ends, live while any of them is.
     links: Vec<(u32, u32)>,
+    /// Chains: one link element, or a series chain of relays (non-target
+    /// nodes with two core links) and their links,
+    /// `link_members[link_members_start[i]..link_members_start[i + 1]]`,
+    /// live while all of them are functional; `chain_link[i]` is its core link.
+    chain_link: Vec<u32>,
     link_members_start: Vec<u32>,
     link_members: Vec<u32>,
     /// Pendant targets, grouped by anchor: `pendants[pend_start[a]..pend_start[a + 1]]`.
     pend_start: Vec<u32>,
     pendants: Vec<Pendant>,
-    fixed: Fixed,
+    /// The least reached capacity (fixed point) that meets the demand:
+    /// capacities are decimal numbers summed in binary, so 8 × 0.1 must meet
+    /// a demand of 0.8: the demand is lowered by a relative 1e-9.
+    need_fixed: i128,
     n_targets: usize,
     need: f64,
     /// Unit of each element that is a target (`NONE` otherwise), when targets
@@ -162,8 +173,10 @@ pub(super) struct ReachState {
     first_child: Vec<u32>,
     next_sib: Vec<u32>,
     prev_sib: Vec<u32>,
-    /// Per core link: its elements that are not functional (live at 0).
+    /// Per chain: its elements that are not functional (live at 0).
     link_down: Vec<u32>,
+    /// Per core link: its live chains (live above 0).
+    link_live: Vec<u32>,
     /// Per pendant: it and its link are functional.
     live: Vec<bool>,
     /// Per core node: capacity and count of its live pendant targets.
@@ -186,9 +199,57 @@ const LINK: u32 = 1 << 31;
 /// A chain that loops back to where it started: no part of the service.
 const SKIP: u32 = u32::MAX - 1;
 
-/// The element id of the other end of core link (a, b), seen from core node `here`.
-fn self_end(a: u32, b: u32, here: u32, core: &[u32]) -> u32 {
-    core[if a == here { b } else { a } as usize]
+/// Core links' ends, each chain's core link, `adj_start`, `adj`.
+type CoreLinks = (Vec<(u32, u32)>, Vec<u32>, Vec<u32>, Vec<(u32, u32)>);
+
+/// Groups `chains` (end, end) between the same two of `k` core nodes into
+/// core links: returns the core links' ends, each chain's core link, and the
+/// core adjacency (`adj_start`, `adj`: neighbour, core link).
+fn parallel_links(k: usize, chains: &[(u32, u32)]) -> CoreLinks {
+    let mut index = std::collections::HashMap::new();
+    let mut links = Vec::new();
+    let chain_link: Vec<u32> = chains
+        .iter()
+        .map(|&(a, b)| {
+            *index.entry((a.min(b), a.max(b))).or_insert_with(|| {
+                links.push((a, b));
+                links.len() as u32 - 1
+            })
+        })
+        .collect();
+    let mut adj_start = vec![0u32; k + 1];
+    for &(a, b) in &links {
+        adj_start[a as usize + 1] += 1;
+        adj_start[b as usize + 1] += 1;
+    }
+    for i in 0..k {
+        adj_start[i + 1] += adj_start[i];
+    }
+    let mut fill = adj_start.clone();
+    let mut adj = vec![(0, 0); adj_start[k] as usize];
+    for (li, &(a, b)) in links.iter().enumerate() {
+        for (x, y) in [(a, b), (b, a)] {
+            adj[fill[x as usize] as usize] = (y, li as u32);
+            fill[x as usize] += 1;
+        }
+    }
+    (links, chain_link, adj_start, adj)
+}
+
+/// The least fixed-point capacity in `0..=total` whose value is at least
+/// `need` (`total + 1` if none): [`Fixed::value`] is non-decreasing, so a
+/// reached capacity meets `need` exactly when it is at least this.
+fn least_meeting(fixed: Fixed, total: i128, need: f64) -> i128 {
+    let (mut lo, mut hi) = (0i128, total + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if fixed.value(mid) >= need {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
 }
 
 impl ReachPlan {
@@ -251,21 +312,16 @@ impl ReachPlan {
         let fixed = Fixed::for_weights(&target_weights);
         let mut roles = Vec::new();
         let mut link_index = vec![NONE; n];
-        let (mut adj_start, mut adj, mut links, mut pend_start, mut pendants) =
-            (vec![0], Vec::new(), Vec::new(), vec![0], Vec::new());
+        let (mut chains, mut pend_start, mut pendants) = (Vec::new(), vec![0], Vec::new());
         let mut link_members_start = vec![0u32];
         let mut link_members = Vec::new();
         for (ci, &v) in core.iter().enumerate() {
             roles.push((v as usize, Role::Node(ci as u32)));
             for (w, l) in adj_of(v as usize) {
                 if in_core[w as usize] {
-                    // Each core link (or chain) is seen from both ends; number it at the first.
-                    let mut li = link_index[l as usize];
-                    if li == SKIP {
-                        continue;
-                    }
-                    let mut end = w;
-                    if li == NONE {
+                    // Each chain is seen from both ends; number it at the first.
+                    if link_index[l as usize] == NONE {
+                        let mut end = w;
                         // Follow a chain of relays to the next core node.
                         let mut members = vec![l];
                         let mut last = l;
@@ -284,20 +340,16 @@ impl ReachPlan {
                             link_index[last as usize] = SKIP;
                             continue;
                         }
-                        li = links.len() as u32;
-                        links.push((ci as u32, core_index[end as usize]));
-                        link_index[l as usize] = li;
-                        link_index[last as usize] = li;
+                        let chain = chains.len() as u32;
+                        chains.push((ci as u32, core_index[end as usize]));
+                        link_index[l as usize] = chain;
+                        link_index[last as usize] = chain;
                         for &m in &members {
-                            roles.push((m as usize, Role::Link(li)));
+                            roles.push((m as usize, Role::Link(chain)));
                         }
                         link_members.extend_from_slice(&members);
                         link_members_start.push(link_members.len() as u32);
-                    } else {
-                        let (a, b) = links[li as usize];
-                        end = self_end(a, b, ci as u32, &core);
                     }
-                    adj.push((core_index[end as usize], li));
                 } else if is_target[w as usize] {
                     let p = pendants.len() as u32;
                     pendants.push(Pendant {
@@ -310,9 +362,14 @@ impl ReachPlan {
                     roles.push((l as usize, Role::Pendant(p)));
                 }
             }
-            adj_start.push(adj.len() as u32);
             pend_start.push(pendants.len() as u32);
         }
+        let (links, chain_link, adj_start, adj) = parallel_links(core.len(), &chains);
+        let total: i128 = (0..n)
+            .filter(|&e| is_target[e])
+            .map(|e| fixed.of(weight[e]))
+            .sum();
+        let need_fixed = least_meeting(fixed, total, need * (1.0 - CAPACITY_TOLERANCE));
         let plan = Self {
             from: core_index[from],
             core_weight: core
@@ -330,11 +387,12 @@ impl ReachPlan {
             adj_start,
             adj,
             links,
+            chain_link,
             link_members_start,
             link_members,
             pend_start,
             pendants,
-            fixed,
+            need_fixed,
             n_targets: match &units {
                 Some(u) => u
                     .iter()
@@ -359,7 +417,8 @@ impl ReachPlan {
             first_child: vec![NONE; k],
             next_sib: vec![NONE; k],
             prev_sib: vec![NONE; k],
-            link_down: vec![0; self.links.len()],
+            link_down: vec![0; self.chain_link.len()],
+            link_live: vec![0; self.links.len()],
             live: vec![false; self.pendants.len()],
             live_weight: vec![0; k],
             live_count: vec![0; k],
@@ -376,13 +435,13 @@ impl ReachPlan {
 
     /// An element of `role` became functional (`up`) or stopped being so
     /// (`func` is up to date for it).
-    #[inline]
+    #[inline(always)]
     pub(super) fn changed(&self, st: &mut ReachState, role: Role, up: bool, func: &[bool]) {
         match role {
             Role::Pendant(p) => self.pendant_changed(st, p, func),
             Role::Node(c) => self.queue_change(st, c),
-            Role::Link(l) => {
-                let down = &mut st.link_down[l as usize];
+            Role::Link(c) => {
+                let down = &mut st.link_down[c as usize];
                 let was = *down == 0;
                 if up {
                     *down -= 1;
@@ -390,12 +449,24 @@ impl ReachPlan {
                     *down += 1;
                 }
                 if (*down == 0) != was {
-                    self.queue_change(st, l | LINK);
+                    // The chain went down or came back: its core link does
+                    // so when it was the last live chain, or the first.
+                    let li = self.chain_link[c as usize];
+                    let live = &mut st.link_live[li as usize];
+                    if was {
+                        *live -= 1;
+                    } else {
+                        *live += 1;
+                    }
+                    if *live == u32::from(!was) {
+                        self.queue_change(st, li | LINK);
+                    }
                 }
             }
         }
     }
 
+    #[inline]
     fn queue_change(&self, st: &mut ReachState, x: u32) {
         if st.full {
             return;
@@ -449,10 +520,14 @@ impl ReachPlan {
                 st.live_count[pd.anchor as usize] += 1;
             }
         }
-        for (li, down) in st.link_down.iter_mut().enumerate() {
+        st.link_live.fill(0);
+        for (c, down) in st.link_down.iter_mut().enumerate() {
             let m = &self.link_members
-                [self.link_members_start[li] as usize..self.link_members_start[li + 1] as usize];
+                [self.link_members_start[c] as usize..self.link_members_start[c + 1] as usize];
             *down = m.iter().filter(|&&e| !func[e as usize]).count() as u32;
+            if *down == 0 {
+                st.link_live[self.chain_link[c] as usize] += 1;
+            }
         }
         st.full = true;
         st.pending.clear();
@@ -470,7 +545,7 @@ impl ReachPlan {
             let x = st.pending[i];
             if x & LINK != 0 {
                 let (a, b) = self.links[(x & !LINK) as usize];
-                if st.link_down[(x & !LINK) as usize] != 0 {
+                if st.link_live[(x & !LINK) as usize] == 0 {
                     for c in [a, b] {
                         if st.reached[c as usize] && st.plink[c as usize] == x & !LINK {
                             self.cut(st, c, func);
@@ -491,7 +566,7 @@ impl ReachPlan {
             if x & LINK != 0 {
                 let li = x & !LINK;
                 let (a, b) = self.links[li as usize];
-                if st.link_down[li as usize] != 0 || st.reached[a as usize] == st.reached[b as usize] {
+                if st.link_live[li as usize] == 0 || st.reached[a as usize] == st.reached[b as usize] {
                     continue;
                 }
                 let (r, u) = if st.reached[a as usize] { (a, b) } else { (b, a) };
@@ -518,7 +593,7 @@ impl ReachPlan {
         self.adj[self.adj_start[v] as usize..self.adj_start[v + 1] as usize]
             .iter()
             .copied()
-            .find(|&(w, li)| st.reached[w as usize] && st.link_down[li as usize] == 0)
+            .find(|&(w, li)| st.reached[w as usize] && st.link_live[li as usize] != 0)
     }
 
     /// A new search from `from` over the whole core.
@@ -550,7 +625,7 @@ impl ReachPlan {
             i += 1;
             for &(w, li) in &self.adj[self.adj_start[v] as usize..self.adj_start[v + 1] as usize] {
                 let wi = w as usize;
-                if !st.reached[wi] && st.link_down[li as usize] == 0 && func[self.core[wi] as usize] {
+                if !st.reached[wi] && st.link_live[li as usize] != 0 && func[self.core[wi] as usize] {
                     self.attach(st, w, v as u32, li);
                 }
             }
@@ -654,8 +729,12 @@ impl ReachPlan {
 
     /// The service's state now; `nat(e)` is group member `e`'s natural state
     /// (up, in service, requirement met, carrying or not).
+    #[inline]
     pub(super) fn eval(&self, st: &mut ReachState, func: &[bool], nat: impl Fn(u32) -> bool) -> ServiceState {
-        self.settle(st, func);
+        // Most events change no core link (one of two parallel paths, a pendant).
+        if st.full || !st.pending.is_empty() {
+            self.settle(st, func);
+        }
         if !st.reached[self.from as usize] {
             return ServiceState::Down;
         }
@@ -670,10 +749,7 @@ impl ReachPlan {
                 ServiceState::Up
             };
         }
-        let got = self.fixed.value(st.got);
         let mut found = st.found;
-        // Capacities are decimal numbers summed in binary: 8 × 0.1 must meet a
-        // demand of 0.8, so the comparison allows a relative 1e-9.
         // An idle standby is not a missing target.
         if found < self.n_targets {
             found += self
@@ -682,7 +758,7 @@ impl ReachPlan {
                 .filter(|&&m| nat(m) && !func[m as usize])
                 .count();
         }
-        if got < self.need * (1.0 - CAPACITY_TOLERANCE) {
+        if st.got < self.need_fixed {
             ServiceState::Down
         } else if found < self.n_targets {
             ServiceState::Degraded

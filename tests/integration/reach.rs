@@ -1,7 +1,8 @@
 //! Property test of the incremental reachability engine: on random graphs
 //! (cycles, bridges, parallel links, single- and multi-homed targets, targets
 //! that carry traffic for others, nodes that share a power supply, capacity,
-//! an active-active group as one target) and random
+//! an active-active group as one target, series chains of relays in
+//! parallel between the same two nodes) and random
 //! failure/repair sequences, after every change each service's state and
 //! reached-target count equal a plain search over the live graph.
 
@@ -38,6 +39,8 @@ struct Case {
     services: Vec<(usize, Targets, Crit)>,
     /// Members of the active-active group `g` (empty: no group).
     group: Vec<usize>,
+    /// Some two nodes have series chains in parallel between them.
+    parallel: bool,
 }
 
 /// A service's targets with their capacities.
@@ -163,12 +166,35 @@ fn random_case(rng: &mut Rng) -> Case {
         let to = group.iter().chain(&others).map(|&t| (t, 1.0)).collect();
         services.push((0, to, Crit::Units(need)));
     }
+    // Series chains of 0 to 3 relays (one link, or relays and their links)
+    // between two nodes of the core, often several between the same two:
+    // the engine folds them into one core link, live while any chain is.
+    let (mut relays, mut parallel) = (0, false);
+    for _ in 0..rng.below(4) {
+        let (a, b) = (rng.below(n_core + 1), rng.below(n_core + 1));
+        let n_chains = 1 + rng.below(3);
+        parallel |= a != b && n_chains > 1;
+        for _ in 0..n_chains {
+            let mut at = a;
+            for _ in 0..rng.below(4) {
+                let r = nodes.len();
+                nodes.push((format!("r-{relays}"), power(rng)));
+                relays += 1;
+                link(&mut links, at, r);
+                at = r;
+            }
+            if at != b {
+                link(&mut links, at, b);
+            }
+        }
+    }
     Case {
         nodes,
         psus,
         links,
         services,
         group,
+        parallel,
     }
 }
 
@@ -306,11 +332,12 @@ fn reference(
 
 #[test]
 fn incremental_reachability_equals_a_plain_search_after_every_change() {
-    let (mut checks, mut unit_checks) = (0u64, 0u64);
+    let (mut checks, mut unit_checks, mut parallel) = (0u64, 0u64, 0u64);
     for case_no in 0..1000u64 {
         let mut rng = Rng(case_no);
         let case = random_case(&mut rng);
         let doc = scenario(&case);
+        parallel += u64::from(case.parallel);
         let model = redsim::scenario::parse(&doc.to_string())
             .unwrap_or_else(|e| panic!("case {case_no}: {e:?}\n{doc}"));
         let plan = Plan::new(&model);
@@ -358,7 +385,7 @@ fn incremental_reachability_equals_a_plain_search_after_every_change() {
         }
     }
     assert!(
-        checks > 100_000 && unit_checks > 10_000,
-        "{checks} checks, {unit_checks} of units"
+        checks > 100_000 && unit_checks > 10_000 && parallel > 300,
+        "{checks} checks, {unit_checks} of units, {parallel} cases with parallel chains"
     );
 }
