@@ -447,9 +447,7 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Prob
             .map(|p| p.keys().map(String::as_str).collect())
             .unwrap_or_default();
         declared.sort_unstable();
-        // Names may contain dots: the longest that names a pool wins.
-        let named = (3..segs.len()).any(|k| declared.contains(&segs[2..k].join(".").as_str()));
-        if !named {
+        if !declared.contains(&segs[2]) {
             let listed = if declared.is_empty() {
                 "the scenario declares none".to_string()
             } else {
@@ -464,10 +462,7 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Prob
                 ),
             };
             return Err(bad(
-                format!(
-                    "no pool of `repair.pools` is named by `{}`: {listed}",
-                    segs[2..segs.len() - 1].join(".")
-                ),
+                format!("no pool of `repair.pools` is named `{}`: {listed}", segs[2]),
                 Some(hint),
             ));
         }
@@ -543,24 +538,23 @@ mod tests {
 
     #[test]
     fn set_refuses_a_key_of_a_crew_pool_the_file_does_not_declare() {
-        let file = serde_json::json!({"repair": {"pools": {"east": {"crews": 1}, "west.2": {"crews": 1}}}});
+        let file = serde_json::json!({"repair": {"pools": {"east": {"crews": 1}, "west": {"crews": 1}}}});
         let mut doc = file.clone();
         let p = set_value(&mut doc, "repair.pools.esat.crews=2").unwrap_err();
         assert_eq!(p.path, "--set repair.pools.esat.crews=2");
         assert!(
-            p.message.contains("no pool of `repair.pools` is named by `esat`")
-                && p.message.contains("the pools are `east`, `west.2`"),
+            p.message.contains("no pool of `repair.pools` is named `esat`")
+                && p.message.contains("the pools are `east`, `west`"),
             "{p}"
         );
         assert_eq!(p.hint.as_deref(), Some("did you mean `east`?"));
         assert_eq!(doc, file, "nothing is created");
-        // Declared pools (names with dots too), and a pool set whole, are fine.
+        // A declared pool, and a pool set whole, are fine.
         assert_eq!(
             set_value(&mut doc, "repair.pools.east.crews=2").unwrap(),
             "repair.pools.east.crews"
         );
-        assert!(set_value(&mut doc, "repair.pools.west.2.crews=3").is_ok());
-        assert_eq!(doc["repair"]["pools"]["west.2"]["crews"], 3);
+        assert_eq!(doc["repair"]["pools"]["east"]["crews"], 2);
         assert!(set_value(&mut doc, r#"repair.pools.north={"crews": 1}"#).is_ok());
         assert!(set_value(&mut doc, "repair.pools.north.discipline=fifo").is_ok());
         // No pools at all.
