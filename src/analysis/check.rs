@@ -86,6 +86,19 @@ pub fn scenario_targets(model: &Model) -> Vec<Target> {
     out
 }
 
+/// The targets to check: the file's, where a command-line target for the
+/// same service and metric replaces the file's (one verdict each), then
+/// the command line's, in their order.
+pub fn with_command_line(file: Vec<Target>, given: Vec<Target>) -> Vec<Target> {
+    let same = |a: &Target, b: &Target| a.service == b.service && a.metric == b.metric;
+    let mut out: Vec<Target> = file
+        .into_iter()
+        .filter(|f| !given.iter().any(|g| same(f, g)))
+        .collect();
+    out.extend(given);
+    out
+}
+
 /// Whether a target holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -228,6 +241,33 @@ pub fn schedule(first: u64, max: u64) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_line_target_replaces_the_files_for_its_service_and_metric() {
+        let t = |service, metric, goal| Target {
+            service,
+            metric,
+            goal,
+        };
+        let file = vec![
+            t(0, Metric::Availability, 0.99),
+            t(0, Metric::NoSpof, 0.0),
+            t(1, Metric::Availability, 0.99),
+        ];
+        let given = vec![
+            t(0, Metric::Availability, 0.999),
+            t(0, Metric::MaxOutagesPerYear, 1.0),
+        ];
+        assert_eq!(
+            with_command_line(file, given),
+            [
+                t(0, Metric::NoSpof, 0.0),
+                t(1, Metric::Availability, 0.99),
+                t(0, Metric::Availability, 0.999),
+                t(0, Metric::MaxOutagesPerYear, 1.0),
+            ]
+        );
+    }
 
     #[test]
     fn looks_double_up_to_the_cap() {

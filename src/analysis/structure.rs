@@ -883,19 +883,36 @@ pub fn long_run_unavailability(model: &Model, e: ElementId) -> f64 {
 pub fn disqualifications(model: &Model, s: usize) -> Vec<String> {
     let deps = model.depends_on(s);
     let mut why = Vec::new();
-    if let Some(c) = model.repair.crews {
+    // Crews make a repair wait only when fewer than the elements they
+    // repair (all of them, the service's or not, can be down at once); as
+    // many crews as elements is as good as unlimited. `None`: the
+    // scenario-wide crews.
+    let repaired_by = |pool: Option<usize>| {
+        model
+            .elements
+            .iter()
+            .filter(|e| e.life.as_ref().is_some_and(|l| l.crew_pool == pool))
+            .count()
+    };
+    // Whether the service depends on an element the crews repair.
+    let used = |pool: Option<usize>| {
+        model
+            .elements
+            .iter()
+            .zip(&deps)
+            .any(|(e, &d)| d && e.life.as_ref().is_some_and(|l| l.crew_pool == pool))
+    };
+    if let Some(c) = model.repair.crews
+        && (c as usize) < repaired_by(None)
+        && used(None)
+    {
         why.push(format!(
             "repair crews are limited ({c}): a repair may wait for another"
         ));
     }
-    // A named pool that repairs something the service depends on.
+    // A named pool, short of crews, that repairs something the service depends on.
     for (i, pool) in model.repair.pools.iter().enumerate() {
-        let used = model
-            .elements
-            .iter()
-            .zip(&deps)
-            .any(|(e, &d)| d && e.life.as_ref().is_some_and(|l| l.crew_pool == Some(i)));
-        if used {
+        if (pool.crews as usize) < repaired_by(Some(i)) && used(Some(i)) {
             why.push(format!(
                 "crew pool `{}` has {} crew{}: a repair may wait for another",
                 pool.name,

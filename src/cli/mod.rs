@@ -1208,10 +1208,12 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     use analysis::check::{self as chk, Verdict};
     let sc = load_set(&args.file, &args.set)?;
     let m = &sc.model;
-    let mut targets = chk::scenario_targets(m);
-    for spec in &args.targets {
-        targets.push(parse_target(m, spec)?);
-    }
+    let given = args
+        .targets
+        .iter()
+        .map(|spec| parse_target(m, spec))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let targets = chk::with_command_line(chk::scenario_targets(m), given);
     let req = rare_request(args.rare, args.rare_bias, &[])?;
     if targets.is_empty() {
         anyhow::bail!(

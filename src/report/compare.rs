@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours, level, pretty_json, sig};
+use super::{Provenance, availability_interval, hours, level, pretty_json, sig};
 use crate::analysis::Estimate;
 pub use crate::analysis::compare::design_tag;
 use crate::analysis::compare::{Quantity, ServiceComparison};
@@ -32,15 +32,7 @@ pub struct CompareReport<'a> {
 pub(super) fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
     let sign = |x: f64| if signed && x > 0.0 { "+" } else { "" };
     match q {
-        Quantity::Availability => format!(
-            "{}{:.5} % [{}{:.5}, {}{:.5}]",
-            sign(e.point),
-            e.point * 100.0,
-            sign(e.ci_low),
-            e.ci_low * 100.0,
-            sign(e.ci_high),
-            e.ci_high * 100.0
-        ),
+        Quantity::Availability => availability_interval(e, signed),
         Quantity::DowntimeHoursPerYear => {
             let h = |x: f64| {
                 if x < 0.0 {

@@ -461,6 +461,25 @@ fn availability_decimals(a: &Estimate) -> usize {
     decimals((a.ci_high - a.ci_low) * 100.0, 2)
 }
 
+/// An availability (or a difference of two) and its interval as
+/// percentages, `99.99999898 % [99.99999828, 99.99999935]`, for the tables
+/// of `compare` and `sweep`: at least five decimals, more when the
+/// interval is narrower (as `run` does), the ends rounded outwards. With
+/// `signed`, positive values carry a `+`.
+pub(crate) fn availability_interval(e: &Estimate, signed: bool) -> String {
+    let d = decimals((e.ci_high - e.ci_low) * 100.0, 5);
+    let show = |x: f64, r: Round| {
+        let v = round_pct(x, d, r);
+        if signed && x > 0.0 { format!("+{v}") } else { v }
+    };
+    format!(
+        "{} % [{}, {}]",
+        show(e.point, Round::Nearest),
+        show(e.ci_low, Round::Down),
+        show(e.ci_high, Round::Up)
+    )
+}
+
 /// A fraction as a percentage with `d` decimals, rounded as asked, so that an
 /// interval's ends are never rounded inwards.
 fn round_pct(x: f64, d: usize, r: Round) -> String {
@@ -519,6 +538,32 @@ fn hours_interval(point: f64, low: f64, high: f64) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn availability_intervals_get_the_digits_their_width_needs() {
+        let e = |point, ci_low, ci_high| Estimate {
+            point,
+            std_error: None,
+            ci_low,
+            ci_high,
+            confidence: 0.95,
+        };
+        // Narrow: as many digits as `run` would print, not `100.00000`.
+        assert_eq!(
+            availability_interval(&e(0.999_999_989_81, 0.999_999_982_81, 0.999_999_993_49), false),
+            "99.99999898 % [99.99999828, 99.99999935]"
+        );
+        // Wide: five decimals, as before.
+        assert_eq!(
+            availability_interval(&e(0.999_100_04, 0.997_991_23, 0.999_501_27), false),
+            "99.91000 % [99.79912, 99.95013]"
+        );
+        // Differences keep their sign.
+        assert_eq!(
+            availability_interval(&e(1.0e-9, -1.99e-9, 3.99e-9), true),
+            "+0.00000010 % [-0.00000020, +0.00000040]"
+        );
+    }
 
     #[test]
     fn percentages_round_outwards() {

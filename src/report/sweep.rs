@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours, level, pretty_json, sig};
+use super::{Provenance, availability_interval, hours, level, pretty_json, sig};
 use crate::analysis::ServiceSummary;
 
 /// Format tag of JSON sweeps.
@@ -77,21 +77,23 @@ impl SweepReport<'_> {
                 .max()
                 .unwrap_or(0)
                 .max(5);
+            let aw = self
+                .points
+                .iter()
+                .map(|p| availability_interval(&p.services[s].availability, false).len())
+                .max()
+                .unwrap_or(0)
+                .max(36);
             let _ = writeln!(
                 o,
-                "  {:<width$}  {:<36} {:<30} outages per year",
+                "  {:<width$}  {:<aw$} {:<30} outages per year",
                 "point", "availability", "downtime per year"
             );
             let mut warned = false;
             for p in &self.points {
                 let v = &p.services[s];
                 let (a, d, f) = (&v.availability, &v.downtime_hours_per_year, &v.outages_per_year);
-                let avail = format!(
-                    "{:.5} % [{:.5}, {:.5}]",
-                    a.point * 100.0,
-                    a.ci_low * 100.0,
-                    a.ci_high * 100.0
-                );
+                let avail = availability_interval(a, false);
                 let down = format!("{} [{}, {}]", hours(d.point), hours(d.ci_low), hours(d.ci_high));
                 // `*`: too few outages for the intervals to be trusted (see
                 // the JSON's warnings).
@@ -99,7 +101,7 @@ impl SweepReport<'_> {
                 let flag = if flagged { "  *" } else { "" };
                 let _ = writeln!(
                     o,
-                    "  {:<width$}  {avail:<36} {down:<30} {} [{}, {}]{flag}",
+                    "  {:<width$}  {avail:<aw$} {down:<30} {} [{}, {}]{flag}",
                     p.set.join("  "),
                     sig(f.point),
                     sig(f.ci_low),

@@ -436,6 +436,37 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Prob
     let Some(top) = doc.as_object_mut() else {
         return Err(bad("the scenario is not a JSON object".into(), None));
     };
+    // A key of a crew pool the file does not declare would make a pool that
+    // nothing names, silently: a typo, as for `components`. (A pool set whole,
+    // `repair.pools.NAME={"crews": 1}`, declares one.)
+    if segs.len() > 3 && segs[..2] == ["repair", "pools"] {
+        let mut declared: Vec<&str> = top
+            .get("repair")
+            .and_then(|r| r.get("pools"))
+            .and_then(Value::as_object)
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        declared.sort_unstable();
+        if !declared.contains(&segs[2]) {
+            let listed = if declared.is_empty() {
+                "the scenario declares none".to_string()
+            } else {
+                let names: Vec<String> = declared.iter().map(|k| format!("`{k}`")).collect();
+                format!("the pools are {}", names.join(", "))
+            };
+            let hint = match resolve::suggest(segs[2], declared.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "write repair.pools.NAME.KEY=VALUE with a pool of the file, or declare one whole: --set 'repair.pools.{}={{\"crews\": 1}}'",
+                    segs[2]
+                ),
+            };
+            return Err(bad(
+                format!("no pool of `repair.pools` is named `{}`: {listed}", segs[2]),
+                Some(hint),
+            ));
+        }
+    }
     let (mut node, rest, mut at): (&mut Value, &[&str], String) = if BY_ID.contains(&segs[0])
         || segs[0] == "templates"
     {
@@ -504,6 +535,34 @@ pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Prob
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_refuses_a_key_of_a_crew_pool_the_file_does_not_declare() {
+        let file = serde_json::json!({"repair": {"pools": {"east": {"crews": 1}, "west": {"crews": 1}}}});
+        let mut doc = file.clone();
+        let p = set_value(&mut doc, "repair.pools.esat.crews=2").unwrap_err();
+        assert_eq!(p.path, "--set repair.pools.esat.crews=2");
+        assert!(
+            p.message.contains("no pool of `repair.pools` is named `esat`")
+                && p.message.contains("the pools are `east`, `west`"),
+            "{p}"
+        );
+        assert_eq!(p.hint.as_deref(), Some("did you mean `east`?"));
+        assert_eq!(doc, file, "nothing is created");
+        // A declared pool, and a pool set whole, are fine.
+        assert_eq!(
+            set_value(&mut doc, "repair.pools.east.crews=2").unwrap(),
+            "repair.pools.east.crews"
+        );
+        assert_eq!(doc["repair"]["pools"]["east"]["crews"], 2);
+        assert!(set_value(&mut doc, r#"repair.pools.north={"crews": 1}"#).is_ok());
+        assert!(set_value(&mut doc, "repair.pools.north.discipline=fifo").is_ok());
+        // No pools at all.
+        let mut doc = serde_json::json!({"repair": {"crews": 2}});
+        let p = set_value(&mut doc, "repair.pools.east.crews=2").unwrap_err();
+        assert!(p.message.contains("the scenario declares none"), "{p}");
+        assert!(p.hint.unwrap().contains("repair.pools.east="));
+    }
 
     #[test]
     fn keys_that_are_not_plain_are_quoted_in_paths() {

@@ -1145,11 +1145,19 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
             Some(&i) => Ok(Some(i)),
             None if pools.broken_crews.contains(name) || pools.broken_crews.contains("*") => Err(()),
             None => {
-                let hint = did_you_mean(name, pools.crews.keys().map(String::as_str), "pool names");
-                let listed = if pools.crews.is_empty() {
+                // Every declared pool, the invalid ones too (reported where declared).
+                let mut declared: Vec<&str> = pools
+                    .crews
+                    .keys()
+                    .chain(pools.broken_crews.iter().filter(|k| *k != "*"))
+                    .map(String::as_str)
+                    .collect();
+                declared.sort_unstable();
+                let hint = did_you_mean(name, declared.iter().copied(), "pool names");
+                let listed = if declared.is_empty() {
                     "the scenario declares none".to_string()
                 } else {
-                    let names: Vec<String> = pools.crews.keys().map(|k| format!("`{k}`")).collect();
+                    let names: Vec<String> = declared.iter().map(|k| format!("`{k}`")).collect();
                     format!("the pools are {}", names.join(", "))
                 };
                 probs.add(
@@ -1172,6 +1180,15 @@ fn life(f: &LifeFields, src: &LifeSource, pools: &Pools, probs: &mut Problems) -
         return None;
     };
     match (failure, repair) {
+        (None, None) if f.repair_pool.is_some() && !src.unread => {
+            probs.add(
+                format!("{path}.repair_pool"),
+                id,
+                "has a `repair_pool` but never fails (no failure law), so no crew ever repairs it",
+                Some("leave `repair_pool` out, or give it a failure and repair law".into()),
+            );
+            None
+        }
         (None, None) => Some(None),
         (Some(failure), Some(repair)) => Some(Some(Life {
             logistics,

@@ -99,7 +99,13 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     positive(d, super::resolve::MAX_COUNT)
 }
 
-/// `need` and `crews`: [`positive`], any whole number of 64 bits.
+/// `crews` (scenario-wide and of a pool): [`positive`], up to `u32::MAX`
+/// (the limit validation holds them to, so that every message tells the same one).
+fn crews<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    positive(d, u64::from(u32::MAX))
+}
+
+/// `need`: [`positive`], any whole number of 64 bits.
 fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     positive(d, u64::MAX)
 }
@@ -513,8 +519,8 @@ pub struct MaintenanceSpec {
 #[serde(deny_unknown_fields)]
 pub struct RepairPolicySpec {
     /// Number of crews (default: unlimited).
-    #[schemars(range(min = 1))]
-    #[serde(default, deserialize_with = "positive_u64")]
+    #[schemars(range(min = 1, max = u32::MAX))]
+    #[serde(default, deserialize_with = "crews")]
     pub crews: Option<u64>,
     /// Who gets the next free crew (default "fifo").
     pub discipline: Option<DisciplineSpec>,
@@ -530,8 +536,8 @@ pub struct RepairPolicySpec {
 #[serde(deny_unknown_fields)]
 pub struct CrewPoolSpec {
     /// Number of crews in the pool (required, at least 1).
-    #[schemars(range(min = 1))]
-    #[serde(default, deserialize_with = "positive_u64")]
+    #[schemars(range(min = 1, max = u32::MAX))]
+    #[serde(default, deserialize_with = "crews")]
     pub crews: Option<u64>,
     /// Who gets the pool's next free crew (default: `repair.discipline`, else "fifo").
     pub discipline: Option<DisciplineSpec>,

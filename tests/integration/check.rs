@@ -165,6 +165,35 @@ fn targets_in_the_scenario_are_checked_and_reported_for_ci() {
     assert_eq!((code1, &text1), (code2, &text2));
 }
 
+// Issue 13 (tester), point 5.
+#[test]
+fn a_command_line_target_replaces_the_files_for_the_same_service_and_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"format": "redsim/1", "name": "pair",
+            "components": [{"id": "a", "mtbf": "100h", "mttr": "1h"}, {"id": "b", "mtbf": "100h", "mttr": "1h"}],
+            "services": [{"id": "s", "requires": {"all": ["a", "b"]},
+                          "targets": {"availability": "99%", "no_spof": true}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    for (goal, shown) in [("99%", "99 %"), ("90%", "90 %")] {
+        let junit = dir.path().join("junit.xml");
+        let target = format!("s={goal}");
+        let (_, text) = check(
+            &[f, "--target", &target, "-q", "--junit", junit.to_str().unwrap()],
+            false,
+        );
+        assert_eq!(text.matches("availability >=").count(), 1, "one verdict:\n{text}");
+        assert!(text.contains(&format!("availability >= {shown}")), "{text}");
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    }
+}
+
 #[test]
 fn bad_targets_are_refused() {
     let (code, _) = check(&[&scenario("series.json"), "--target", "nope=99%"], false);

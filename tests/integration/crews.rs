@@ -483,3 +483,49 @@ fn a_pool_nobody_names_makes_no_repair_wait() {
     assert!(!crate::common::model(&base.replace("REPLACE", "")).repairs_may_wait());
     assert!(crate::common::model(&base.replace("REPLACE", r#", "repair_pool": "idle""#)).repairs_may_wait());
 }
+
+// A tester: crews that can never make a repair wait are
+// no reason against the exact answer, and a service is told only of the
+// crews of elements it depends on.
+#[test]
+fn crews_as_many_as_their_elements_are_no_reason_against_the_exact_answer() {
+    use redsim::analysis::structure::disqualifications;
+    let mut v: serde_json::Value = serde_json::from_str(&two_sites(2000.0, "fifo", "fifo", None)).unwrap();
+    // Three crews for east's three elements; west keeps one for two.
+    v["repair"]["pools"]["east"]["crews"] = json!(3);
+    // A second service on east alone.
+    v["services"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "east-only", "requires": {"at_least": 2, "of": ["e1", "e2", "e3"]}}));
+    let m = model(&v.to_string());
+    let why = disqualifications(&m, 0);
+    assert!(
+        why.len() == 1 && why[0].contains("crew pool `west` has 1 crew"),
+        "{why:?}"
+    );
+    assert_eq!(
+        disqualifications(&m, 1),
+        Vec::<String>::new(),
+        "east-only depends on no short pool"
+    );
+    // With east short of crews, east-only is told of east, not west.
+    v["repair"]["pools"]["east"]["crews"] = json!(2);
+    let why = disqualifications(&model(&v.to_string()), 1);
+    assert!(
+        why.len() == 1 && why[0].contains("crew pool `east` has 2 crews"),
+        "{why:?}"
+    );
+    // Scenario-wide crews: 5 for 5 elements is unlimited, 4 is not.
+    for e in v["components"].as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("repair_pool");
+    }
+    v["repair"] = json!({"crews": 5});
+    assert_eq!(disqualifications(&model(&v.to_string()), 0), Vec::<String>::new());
+    v["repair"] = json!({"crews": 4});
+    let why = disqualifications(&model(&v.to_string()), 0);
+    assert!(
+        why.len() == 1 && why[0].contains("repair crews are limited (4)"),
+        "{why:?}"
+    );
+}

@@ -1212,7 +1212,7 @@ fn whole_numbers_may_be_written_with_an_exponent_and_huge_ones_are_shown_as_writ
         &ps,
         "repair.crews",
         None,
-        &["18446744073709551616 is too large: expected a whole number from 1 to 18446744073709551615"],
+        &["18446744073709551616 is too large: expected a whole number from 1 to 4294967295"],
     );
 }
 
@@ -2514,6 +2514,64 @@ fn an_unknown_crew_pool_is_named_with_the_pools_there_are() {
     );
 }
 
+// Issue 13 (tester), point 4.
+#[test]
+fn crew_counts_tell_one_limit_and_unknown_pools_list_every_declared_one() {
+    for (crews, needle) in [
+        (
+            json!(1.5),
+            "1.5 is not a whole number: expected a whole number from 1 to 4294967295",
+        ),
+        (json!(0), "crews must be from 1 to 4294967295 (got 0)"),
+        (json!(5e9), "crews must be from 1 to 4294967295 (got 5000000000)"),
+    ] {
+        for (ptr, path) in [
+            ("/repair/crews", "repair.crews"),
+            ("/repair/pools/east/crews", "repair.pools.east.crews"),
+        ] {
+            let mut v = with_pools();
+            set(&mut v, ptr, crews.clone());
+            let ps = problems_in(&v.to_string());
+            only(&ps, path, None, &[needle]);
+        }
+    }
+    // `west` is invalid (reported where declared) but still one of the pools.
+    let mut v = with_pools();
+    set(&mut v, "/repair/pools/west", json!({"crews": 0}));
+    set(&mut v, "/components/1/repair_pool", json!("south"));
+    let ps = problems_in(&v.to_string());
+    expect(
+        &ps,
+        "components[1].repair_pool",
+        Some("isp-a"),
+        &["unknown crew pool `south`: the pools are `east`, `west`"],
+    );
+    assert_eq!(ps.len(), 2, "{}", listing(&ps));
+}
+
+// Issue 13 (tester), point 4: a crew pool for an element that never fails.
+#[test]
+fn a_repair_pool_on_an_element_that_never_fails_is_an_error() {
+    let mut v = with_pools();
+    set(&mut v, "/components/0/repair_pool", json!("east"));
+    let ps = problems_in(&v.to_string());
+    only(
+        &ps,
+        "components[0].repair_pool",
+        Some("internet"),
+        &["never fails", "leave `repair_pool` out"],
+    );
+    // A link that cannot fail, likewise.
+    let mut v = with_pools();
+    set(&mut v, "/links/0/repair_pool", json!("east"));
+    let ps = problems_in(&v.to_string());
+    assert!(
+        ps.len() == 1 && ps[0].path == "links[0].repair_pool" && ps[0].message.contains("never fails"),
+        "{}",
+        listing(&ps)
+    );
+}
+
 #[test]
 fn bad_crew_pools_are_reported_once_each_and_all_at_once() {
     let cases: [(&str, Value, &str, &[&str]); 6] = [
@@ -2607,7 +2665,8 @@ fn crew_pools_take_set_paths_and_bad_input_exits_2() {
     let sets = [
         "repair.pools.east.crews=3".to_string(),
         "components.isp-a.repair_pool=west".to_string(),
-        "repair.pools.north.crews=1".to_string(),
+        // A new pool is set whole (a key of an undeclared pool is refused).
+        r#"repair.pools.north={"crews": 1}"#.to_string(),
     ];
     let m = redsim::scenario::load_with(&file, &sets)
         .unwrap_or_else(|e| panic!("{e}"))
