@@ -505,9 +505,12 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                             unseen(effective_events(m), typical(m), largest, confidence),
                         )
                     };
-                    // Designs that differed in no trial (a design against
-                    // itself) would share an unseen outage too: no room.
-                    let paired = if q.of(diff).sum_sq == Wide::default() {
+                    // Designs that saw outages and differed in no trial (a
+                    // design against itself) would share an unseen outage
+                    // too: no room. Designs that saw none differed in no
+                    // trial because nothing happened: room for one.
+                    let seen = q.of(&ps.designs[0]).sum > 0 || q.of(&ps.designs[d]).sum > 0;
+                    let paired = if seen && q.of(diff).sum_sq == Wide::default() {
                         plain
                     } else {
                         with_room(plain, room(0), room(d), n)
@@ -669,6 +672,39 @@ mod tests {
         );
         let widened = (e.ci_high - e.ci_low) / (welch.ci_high - welch.ci_low);
         assert!(widened > 1.0 && widened < 1.02, "{widened}");
+    }
+
+    #[test]
+    fn designs_that_saw_no_outage_keep_room_for_one_in_either() {
+        // Neither design saw an outage in 1,000 trials: they differed in no
+        // trial because nothing happened, not because they are the same, so
+        // the difference keeps room for one outage of a whole mission in
+        // either design (a point at 0 missed every such run: most of the
+        // 0.888 coverage at 2 outages a run).
+        let model = |mttr: u32| {
+            crate::scenario::parse(&format!(
+                r#"{{"format": "redsim/1", "name": "n", "mission": 100, "components": [{{"id": "a",
+                    "mtbf": 1000000, "mttr": {mttr}}}], "services": [{{"id": "s", "requires": "a"}}]}}"#
+            ))
+            .expect("a scenario")
+        };
+        let (a, b) = (model(4), model(8));
+        let mut tally = PairedTally::new(1, 2);
+        tally.trials = 1000;
+        let c = compare(&[&a, &b], &CompareTally::Paired(tally), 0.95);
+        for d in &c[0].differences {
+            let e = d.estimate();
+            assert_eq!(e.point, 0.0);
+            let one = match d.quantity {
+                Quantity::Availability => 1.0 / 1000.0,
+                Quantity::DowntimeHoursPerYear => HOURS_PER_YEAR / 1000.0,
+                Quantity::OutagesPerYear => HOURS_PER_YEAR / 100.0 / 1000.0,
+            };
+            assert!(
+                (e.ci_high - one).abs() < 1e-9 * one && (e.ci_low + one).abs() < 1e-9 * one,
+                "{d:?}"
+            );
+        }
     }
 
     #[test]
