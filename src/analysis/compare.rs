@@ -679,8 +679,8 @@ mod tests {
         // Neither design saw an outage in 1,000 trials: they differed in no
         // trial because nothing happened, not because they are the same, so
         // the difference keeps room for one outage of a whole mission in
-        // either design (a point at 0 missed every such run: most of the
-        // 0.888 coverage at 2 outages a run).
+        // either design (it was a point at 0, which misses any true
+        // difference).
         let model = |mttr: u32| {
             crate::scenario::parse(&format!(
                 r#"{{"format": "redsim/1", "name": "n", "mission": 100, "components": [{{"id": "a",
