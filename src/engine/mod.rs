@@ -248,11 +248,26 @@ fn in_pool<T: Send>(
     work: impl FnOnce() -> Result<T, Runaway> + Send,
 ) -> Result<T, EngineError> {
     let result = match threads {
-        Some(threads) => rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|source| EngineError::Threads { threads, source })?
-            .install(work),
+        Some(threads) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|source| EngineError::Threads { threads, source })?;
+            if rayon::current_thread_index().is_some() {
+                // Called from a worker of another pool: `install` would let
+                // that worker run its own pool's queued jobs while it waits,
+                // on top of this run's frames, and a loop of runs would nest
+                // until the stack overflowed. A plain thread waits instead,
+                // and the worker blocks on it without taking other work.
+                std::thread::scope(|s| {
+                    s.spawn(|| pool.install(work))
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+            } else {
+                pool.install(work)
+            }
+        }
         None => work(),
     };
     result.map_err(|r| EngineError::Runaway {
@@ -707,6 +722,43 @@ mod tests {
     /// Every unit of `units`, in order.
     fn all(units: &Units) -> Vec<(usize, u64, u64)> {
         (0..units.len()).map(|u| units.get(u)).collect()
+    }
+
+    #[test]
+    fn a_run_on_its_own_pool_inside_another_pool_does_not_nest_that_pools_work() {
+        // Rayon lets a worker that waits on another pool run its own pool's
+        // queued jobs meanwhile, on top of its stack: a loop of runs (each on
+        // a pool of its own) inside a parallel loop nested one run in the
+        // wait of another until the stack overflowed (the coverage study's
+        // biased comparisons). The queued job here must run after the run,
+        // not inside it.
+        let model = crate::scenario::parse(
+            r#"{"format": "redsim/1", "name": "n", "mission": 1000,
+                "components": [{"id": "a", "mtbf": 10, "mttr": 1}], "services": [{"id": "s", "requires": "a"}]}"#,
+        )
+        .expect("a scenario");
+        let cfg = RunConfig {
+            seed: 1,
+            first_trial: 0,
+            trials: 20_000,
+            threads: Some(1),
+        };
+        let running = std::sync::atomic::AtomicBool::new(false);
+        let outer = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a pool");
+        let (_, nested) = outer.install(|| {
+            rayon::join(
+                || {
+                    running.store(true, std::sync::atomic::Ordering::SeqCst);
+                    run(&model, &cfg, &|_| {}).expect("a run");
+                    running.store(false, std::sync::atomic::Ordering::SeqCst);
+                },
+                || running.load(std::sync::atomic::Ordering::SeqCst),
+            )
+        });
+        assert!(!nested, "the outer pool's queued job ran inside the run's wait");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Sharded runs: a run, sweep or comparison split into contiguous ranges of
 //! its trials, each range run anywhere and written to a shard file
-//! (`redsim-shard/3`), the files merged exactly into the result of one run.
+//! (`redsim-shard/4`), the files merged exactly into the result of one run.
 //!
 //! Trial `i` depends only on (seed, i, element ids, the failure-biasing
 //! settings), and every statistic is an integer sum (under failure biasing
@@ -23,7 +23,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use wire::{FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, Part, Source, checksum};
+pub use wire::{FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, PRE_LONGEST_FORMAT, Part, Source, checksum};
 
 use num_bigint::BigUint;
 
@@ -57,11 +57,16 @@ pub enum ShardError {
     )]
     NotShard { file: PathBuf, found: String },
     #[error(
-        "{}: written by an older redsim (format `{found}`, without a checksum); this redsim reads \
+        "{}: written by an older redsim (format `{found}`, {lacks}); this redsim reads \
          `{FORMAT}`: regenerate it by running its shards again with this redsim (and merging them again)",
         crate::model::shown_path(file)
     )]
-    Older { file: PathBuf, found: String },
+    Older {
+        file: PathBuf,
+        found: String,
+        /// What the older format lacks.
+        lacks: &'static str,
+    },
     #[error("{}: {}", crate::model::shown_path(file), list(problems))]
     Invalid { file: PathBuf, problems: Vec<String> },
     #[error("cannot merge the shards: {}", list(problems))]
@@ -444,11 +449,21 @@ impl Shard {
         let doc: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| not_shard(format!("not JSON: {e}")))?;
         match doc.get("format").and_then(serde_json::Value::as_str) {
-            Some(FORMAT | PLAIN_FORMAT) => {}
+            Some(old @ (PLAIN_FORMAT | PRE_LONGEST_FORMAT))
+                if doc.get("kind").and_then(serde_json::Value::as_str) == Some("compare") =>
+            {
+                return Err(ShardError::Older {
+                    file: path.into(),
+                    found: old.into(),
+                    lacks: "its compare files without each design's `longest` outage",
+                });
+            }
+            Some(FORMAT | PRE_LONGEST_FORMAT | PLAIN_FORMAT) => {}
             Some(old) if OLDER_FORMATS.contains(&old) => {
                 return Err(ShardError::Older {
                     file: path.into(),
                     found: old.into(),
+                    lacks: "without a checksum",
                 });
             }
             Some(other) => return Err(not_shard(format!("its format is `{other}`, not `{FORMAT}`"))),
@@ -1908,7 +1923,7 @@ mod tests {
 
     #[test]
     fn inconsistent_files_are_refused_not_panicked_on() {
-        let head = r#""format": "redsim-shard/2", "redsim_version": "0.1.0", "scenario_sha256": "x",
+        let head = r#""format": "redsim-shard/4", "redsim_version": "0.1.0", "scenario_sha256": "x",
             "seed": 1, "trials": 10, "range": {"first": 0, "end": 10}, "shard": {"index": 0, "count": 1},
             "confidence": 0.95, "generator": "g", "scenarios": []"#;
         for body in [
@@ -1937,6 +1952,35 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("written by an older redsim"), "{e}");
+    }
+
+    #[test]
+    fn compare_files_before_the_longest_outage_are_refused_as_older_and_run_files_read() {
+        // `redsim-shard/2` and `/3` compare files lack each design's
+        // `longest`: the clear "older redsim" error, not a missing field.
+        for old in ["redsim-shard/2", "redsim-shard/3"] {
+            let mut doc = serde_json::json!({"format": old, "kind": "compare", "paired": {"trials": 1, "services": []}});
+            doc["checksum"] = checksum(&doc).into();
+            let e = Shard::parse(Path::new("f.json"), doc.to_string().as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("written by an older redsim (format `{old}`"))
+                    && e.contains("longest")
+                    && e.contains("regenerate")
+                    && e.contains(FORMAT),
+                "{e}"
+            );
+        }
+        assert_eq!(FORMAT, "redsim-shard/4");
+        // Their run and sweep files are those of this format: read.
+        let e = Shard::parse(
+            Path::new("f.json"),
+            br#"{"format": "redsim-shard/3", "kind": "run"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("missing field") && !e.contains("older"), "{e}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The shard file format `redsim-shard/3`: serde wire types, kept apart from
+//! The shard file format `redsim-shard/4`: serde wire types, kept apart from
 //! the engine's tallies (the file is a public interface; the tallies are
 //! not). Integers that may pass 2^53 (sums in ticks, sums of squares, the
 //! big-integer weighted sums of a failure-biasing run) are decimal strings,
@@ -18,10 +18,16 @@ use crate::engine::{
 };
 
 /// Format tag of shard and result files (documented in `docs/report-format.md`).
-pub const FORMAT: &str = "redsim-shard/3";
+pub const FORMAT: &str = "redsim-shard/4";
+
+/// The format before compare files kept each design's longest outage
+/// (`paired.services[].longest`): its run and sweep files are read, being
+/// those of this format; its compare files are refused as older.
+pub const PRE_LONGEST_FORMAT: &str = "redsim-shard/3";
 
 /// The format before failure biasing (`method`, `rare` and weighted sums):
-/// still read, its files being plain runs of this one's layout.
+/// its run and sweep files still read, being plain runs of this one's
+/// layout; its compare files are refused as older (no `longest`).
 pub const PLAIN_FORMAT: &str = "redsim-shard/2";
 
 /// Format tags of shard files written by older redsim versions (without a checksum).
