@@ -310,15 +310,15 @@ pub fn bound_unseen(model: &Model, run: &mut RunSummary, seed: u64) -> Result<()
         let mut warnings: Vec<String> = s.warnings.drain(..).filter(|w| *w != unseen).collect();
         warnings.push(format!(
             "failure biasing saw no outage in {} trials: these figures are from the first {} trials run \
-             plain ({bound}); the outages of this service need failures biasing does not reach, or more \
-             trials (e.g. --trials {})",
-            run.trials,
-            pilot.trials,
-            run.trials.saturating_mul(10)
+             plain ({bound}); the outages of this service need failures biasing does not reach, and these \
+             figures stay at {} trials however many the run has: run with --rare off, whose bound tightens with \
+             every trial",
+            run.trials, pilot.trials, pilot.trials
         ));
         if p.outages_observed > 0 {
             // With none, the plain warning repeats the bound above, and its
             // advice (more trials) does not reach past the pilot's cap.
+            // With some, its warnings are about the pilot's own figures.
             warnings.extend(p.warnings.iter().cloned());
         }
         *s = super::ServiceSummary {

@@ -146,3 +146,41 @@ fn auto_stays_plain_where_biasing_does_not_reach_the_outages() {
     };
     assert!(bound("20000") > bound("4000"));
 }
+
+#[test]
+fn a_biased_run_that_saw_nothing_says_so_and_advises_plain_simulation() {
+    // Only the pair of uniform lives behind both services: the biased trials see no outage of
+    // any service, so every figure is the plain pilot's.
+    let pair_only = TESTER.replace(r#"{"all": ["x", {"any": ["g-*"]}]}"#, r#"{"all": ["g-*"]}"#);
+    assert_ne!(pair_only, TESTER);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pair.json"), pair_only).unwrap();
+    let out = redsim(d, &["run", "pair.json", "--rare", "on", "--trials", "5000", "-q"]);
+    assert!(out.status.success(), "{out:?}");
+    let table = crate::common::text(&out.stdout);
+    assert!(
+        table.contains("method     failure-biasing (no outage seen: plain pilot figures)\n"),
+        "{table}"
+    );
+    // More trials cannot help what biasing does not reach: --rare off can.
+    assert!(!table.contains("--trials"), "{table}");
+    assert!(table.contains("--rare off"), "{table}");
+    // The JSON key keeps its meaning: the run was biased.
+    let out = redsim(
+        d,
+        &[
+            "run",
+            "pair.json",
+            "--rare",
+            "on",
+            "--trials",
+            "5000",
+            "-q",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["method"], "failure-biasing");
+}
