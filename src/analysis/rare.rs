@@ -16,9 +16,19 @@
 //! allowance for an unseen outage, and failure biasing is chosen, provided
 //! the model has something to bias and its pilot trials average at most
 //! [`MAX_EVENTS_PER_TRIAL`] events.
+//!
+//! Then [`choose_reaching`] checks that biasing reaches those outages: a
+//! failure-biased pilot of the same trials `0 .. P` must see, for every
+//! service that needed it, more effective outages (Kish, of the weighted
+//! down time) than the plain pilot did; else the run stays plain. An
+//! outage biasing cannot reach (uniform lives, say) is never seen by the
+//! biased trials, whose estimate of it is then the plain pilot's, fixed
+//! at `P` trials whatever the run's length, while a plain run's bound
+//! tightens with every trial.
 
 use super::intervals::{allowance_threshold, effective_events, garwood};
 use super::structure::Structure;
+use super::weighted::effective_weighted;
 use super::{Method, RunSummary};
 use crate::engine::{self, EngineError, RunConfig, Tally};
 use crate::model::Model;
@@ -132,6 +142,92 @@ pub fn choose(model: &Model, pilot: &Tally, services: &[usize], trials: u64, con
     }
 }
 
+/// [`choose`], and, where it chooses biasing, a failure-biased pilot (with
+/// `opts`) of the same trials as the plain `pilot` (trials `0 ..
+/// pilot_trials(trials)` of `cfg.seed`, whatever `cfg.first_trial`) to
+/// see whether biasing reaches the outages ([`reaches`]).
+///
+/// # Errors
+/// As [`engine::run`].
+pub fn choose_reaching(
+    model: &Model,
+    cfg: &RunConfig,
+    opts: &engine::RareOptions,
+    pilot: &Tally,
+    services: &[usize],
+    trials: u64,
+    confidence: f64,
+) -> Result<Auto, EngineError> {
+    let auto = choose(model, pilot, services, trials, confidence);
+    if !auto.bias {
+        return Ok(auto);
+    }
+    let biased_cfg = RunConfig {
+        first_trial: 0,
+        trials: pilot.trials,
+        ..cfg.clone()
+    };
+    let mut biased = engine::run_rare(model, &biased_cfg, opts, &[], &|_| {})?;
+    let biased = biased.pop().expect("one segment");
+    Ok(reaches(model, auto, pilot, &biased, services, trials, confidence))
+}
+
+/// Keeps the choice of biasing in `auto` (from the plain `pilot`) only if
+/// the failure-biased pilot `biased` of the same trials saw, for every one
+/// of the `services` whose projected effective outages were below the
+/// threshold, more effective outages (Kish, of the weighted down time)
+/// than the plain pilot saw; else stays plain, saying why. A service
+/// biasing does not reach would be left with the plain pilot's figures
+/// (and a check on it could never decide), while a plain run's estimate
+/// of it keeps improving with trials.
+pub fn reaches(
+    model: &Model,
+    auto: Auto,
+    pilot: &Tally,
+    biased: &Tally,
+    services: &[usize],
+    trials: u64,
+    confidence: f64,
+) -> Auto {
+    if !auto.bias {
+        return auto;
+    }
+    let Some(weighted) = biased.weighted.as_deref() else {
+        return auto;
+    };
+    let st = Structure::new(model);
+    let scale = trials as f64 / pilot.trials.max(1) as f64;
+    let unreached = services
+        .iter()
+        .copied()
+        .filter(|&s| !(st.relevant(s).is_empty() && model.maintenance.is_empty()))
+        .filter(|&s| {
+            projection(effective_events(&pilot.services[s].down), scale, confidence) < auto.threshold
+        })
+        .map(|s| {
+            (
+                s,
+                effective_events(&pilot.services[s].down),
+                effective_weighted(&weighted.services[s].down),
+            )
+        })
+        .find(|&(_, plain, biased)| biased <= plain);
+    let Some((s, plain, reached)) = unreached else {
+        return auto;
+    };
+    let id = crate::model::printable(&model.services[s].id);
+    Auto {
+        bias: false,
+        why: format!(
+            "{}, but failure biasing did not reach the outages: a failure-biased pilot of the same {} trials \
+             saw {reached:.1} effective outages of `{id}`, no more than the plain pilot's {plain:.1} (its \
+             outages need failures biasing does not scale)",
+            auto.why, biased.trials
+        ),
+        ..auto
+    }
+}
+
 /// The effective outages a run `scale` times as long as the pilot can
 /// count on, from the pilot's `effective` ones: the low end of Garwood's
 /// interval at `confidence` on the pilot's (whole) effective count, scaled.
@@ -214,15 +310,15 @@ pub fn bound_unseen(model: &Model, run: &mut RunSummary, seed: u64) -> Result<()
         let mut warnings: Vec<String> = s.warnings.drain(..).filter(|w| *w != unseen).collect();
         warnings.push(format!(
             "failure biasing saw no outage in {} trials: these figures are from the first {} trials run \
-             plain ({bound}); the outages of this service need failures biasing does not reach, or more \
-             trials (e.g. --trials {})",
-            run.trials,
-            pilot.trials,
-            run.trials.saturating_mul(10)
+             plain ({bound}); the outages of this service need failures biasing does not reach, and these \
+             figures stay at {} trials however many the run has: run with --rare off, whose bound tightens with \
+             every trial",
+            run.trials, pilot.trials, pilot.trials
         ));
         if p.outages_observed > 0 {
             // With none, the plain warning repeats the bound above, and its
             // advice (more trials) does not reach past the pilot's cap.
+            // With some, its warnings are about the pilot's own figures.
             warnings.extend(p.warnings.iter().cloned());
         }
         *s = super::ServiceSummary {

@@ -1289,7 +1289,15 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                     services.sort_unstable();
                     services.dedup();
                     rare = settle_auto(
-                        &analysis::rare::choose(m, &pilot, &services, looks_at[0], args.confidence),
+                        &analysis::rare::choose_reaching(
+                            m,
+                            &base,
+                            &opts,
+                            &pilot,
+                            &services,
+                            looks_at[0],
+                            args.confidence,
+                        )?,
                         opts,
                         &blocked,
                         bias,
@@ -1540,7 +1548,8 @@ fn rare_over_models(
         let pilot = analysis::rare::run_pilot(&m, &cfg, sim.trials, &[], &|_| {}, &never)?
             .expect("a run that is never stopped ends");
         let all: Vec<usize> = (0..m.services.len()).collect();
-        let auto = analysis::rare::choose(&m, &pilot[0], &all, sim.trials, sim.confidence);
+        let auto =
+            analysis::rare::choose_reaching(&m, &cfg, &opts, &pilot[0], &all, sim.trials, sim.confidence)?;
         let stop = auto.bias;
         if stop || chosen.as_ref().is_none_or(|c| auto.few && !c.few) {
             chosen = Some(auto);
@@ -1840,7 +1849,15 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 let pilot = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &[], &|_| {}, &never)?
                     .expect("a run that is never stopped ends");
                 settle_auto(
-                    &analysis::rare::choose(m, &pilot[0], &all, args.sim.trials, args.sim.confidence),
+                    &analysis::rare::choose_reaching(
+                        m,
+                        &cfg,
+                        &opts,
+                        &pilot[0],
+                        &all,
+                        args.sim.trials,
+                        args.sim.confidence,
+                    )?,
                     opts,
                     &blocked,
                     bias,
@@ -1876,7 +1893,15 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
             let mut pilot = engine::Tally::new(m.services.len());
             head.iter().for_each(|t| pilot.merge(t));
             let chosen = settle_auto(
-                &analysis::rare::choose(m, &pilot, &all, args.sim.trials, args.sim.confidence),
+                &analysis::rare::choose_reaching(
+                    m,
+                    &cfg,
+                    &opts,
+                    &pilot,
+                    &all,
+                    args.sim.trials,
+                    args.sim.confidence,
+                )?,
                 opts,
                 &blocked,
                 bias,

@@ -122,6 +122,16 @@ impl<'a> RunReport<'a> {
             None => {
                 let _ = writeln!(o, "method     {}", self.method);
             }
+            // Every figure below is the plain pilot's (`bound_unseen`).
+            Some(_)
+                if !self.services.is_empty() && self.services.iter().all(|s| s.plain_trials.is_some()) =>
+            {
+                let _ = writeln!(
+                    o,
+                    "method     {} (no outage seen: plain pilot figures)",
+                    self.method
+                );
+            }
             Some(l) => {
                 let _ = writeln!(
                     o,
