@@ -438,32 +438,21 @@ enum RareRequest {
     Off,
     /// Failure biasing with these settings.
     On(engine::RareOptions),
-    /// A plain pilot decides; biasing with `opts` if it switches, unless a
-    /// flag in `blocked` (which biasing cannot honour yet) keeps it plain.
+    /// A plain pilot decides; biasing with `opts` if it switches.
     Auto {
         opts: engine::RareOptions,
-        blocked: Vec<&'static str>,
         /// `--rare-bias`, when given: noted as unused if the run stays plain.
         bias: Option<f64>,
     },
 }
 
-/// The failure-biasing settings of `run` or `check`, or why they cannot be
-/// honoured: what `--rare on` does not support yet (`unsupported`: given,
-/// flag) is refused; under `auto` it keeps the command plain.
-fn rare_request(
-    rare: Rare,
-    bias: Option<f64>,
-    unsupported: &[(bool, &'static str)],
-) -> anyhow::Result<RareRequest> {
+/// The failure-biasing settings of a simulating command, or why they
+/// cannot be honoured (`--rare-bias` with `--rare off`).
+fn rare_request(rare: Rare, bias: Option<f64>) -> anyhow::Result<RareRequest> {
     let opts = engine::RareOptions {
         p_bias: bias.unwrap_or(engine::DEFAULT_P_BIAS),
         ..Default::default()
     };
-    let blocked: Vec<&'static str> = unsupported
-        .iter()
-        .filter_map(|&(given, flag)| given.then_some(flag))
-        .collect();
     match rare {
         Rare::Off => {
             if bias.is_some() {
@@ -474,33 +463,8 @@ fn rare_request(
             }
             Ok(RareRequest::Off)
         }
-        Rare::On if !blocked.is_empty() => anyhow::bail!(
-            "--rare on cannot be used with {} yet: this command does not give {} of failure-biased \
-             estimates in this version (`run` does); drop {} or run with --rare off",
-            blocked.join(", "),
-            unsupported_words(&blocked),
-            if blocked.len() == 1 { "it" } else { "them" }
-        ),
         Rare::On => Ok(RareRequest::On(opts)),
-        Rare::Auto => Ok(RareRequest::Auto { opts, blocked, bias }),
-    }
-}
-
-/// What the flags that biasing cannot honour yet ask for, in words.
-fn unsupported_words(flags: &[&str]) -> String {
-    let words: Vec<&str> = flags
-        .iter()
-        .map(|f| match *f {
-            "--shard" => "sharding",
-            "--precision" => "a precision target",
-            "max_p_outage_over_rto" => "the RTO figures",
-            other => other,
-        })
-        .collect();
-    match words.as_slice() {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        Rare::Auto => Ok(RareRequest::Auto { opts, bias }),
     }
 }
 
@@ -513,16 +477,15 @@ fn pilot_progress(quiet: bool, trials: u64) -> Progress {
 
 /// Settles `--rare auto` from its pilot's choice: failure biasing (`opts`)
 /// or plain (`None`), with a note on standard error unless `quiet` when
-/// the pilot saw too few outages (biasing chosen, or kept plain by a flag
-/// in `blocked` or by the model).
+/// the pilot saw too few outages (biasing chosen, or kept plain by the
+/// model).
 fn settle_auto(
     auto: &analysis::rare::Auto,
     opts: engine::RareOptions,
-    blocked: &[&str],
     bias: Option<f64>,
     quiet: bool,
 ) -> Option<engine::RareOptions> {
-    let chosen = settle_auto_quietly(auto, opts, blocked, quiet);
+    let chosen = settle_auto_quietly(auto, opts, quiet);
     if chosen.is_none() {
         note_unused_bias(bias, quiet);
     }
@@ -543,7 +506,6 @@ fn note_unused_bias(bias: Option<f64>, quiet: bool) {
 fn settle_auto_quietly(
     auto: &analysis::rare::Auto,
     opts: engine::RareOptions,
-    blocked: &[&str],
     quiet: bool,
 ) -> Option<engine::RareOptions> {
     if !auto.bias {
@@ -552,23 +514,10 @@ fn settle_auto_quietly(
         }
         return None;
     }
-    if blocked.is_empty() {
-        if !quiet {
-            note!("redsim: --rare auto: {}: failure biasing", auto.why);
-        }
-        return Some(opts);
-    }
     if !quiet {
-        note!(
-            "redsim: --rare auto: {}; failure biasing does not support {} ({}) yet: plain simulation \
-             (drop {} for biasing)",
-            auto.why,
-            unsupported_words(blocked),
-            blocked.join(", "),
-            if blocked.len() == 1 { "it" } else { "them" }
-        );
+        note!("redsim: --rare auto: {}: failure biasing", auto.why);
     }
-    None
+    Some(opts)
 }
 
 /// How a report is written: shared by `run`, `compare`, `sweep`, `merge` and `report`.
@@ -1214,7 +1163,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         .map(|spec| parse_target(m, spec))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let targets = chk::with_command_line(chk::scenario_targets(m), given);
-    let req = rare_request(args.rare, args.rare_bias, &[])?;
+    let req = rare_request(args.rare, args.rare_bias)?;
     if targets.is_empty() {
         anyhow::bail!(
             "{}: no targets: add \"targets\" to a service (e.g. {{\"availability\": \"99.95%\"}}) or pass --target SERVICE=99.95%",
@@ -1271,7 +1220,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         _ if !needs_simulation => {}
         RareRequest::Off => {}
         RareRequest::On(opts) => rare = Some(opts),
-        RareRequest::Auto { opts, blocked, bias } => {
+        RareRequest::Auto { opts, bias } => {
             let pilot_bar = pilot_progress(args.quiet, looks_at[0]);
             let head =
                 analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|k| pilot_bar.inc(k), &out_of_time)?;
@@ -1299,7 +1248,6 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                             args.confidence,
                         )?,
                         opts,
-                        &blocked,
                         bias,
                         args.quiet,
                     );
@@ -1535,10 +1483,10 @@ fn rare_over_models(
     sim: &SimOptions,
     quiet: bool,
 ) -> anyhow::Result<Option<engine::RareOptions>> {
-    let (opts, blocked, bias) = match req {
+    let (opts, bias) = match req {
         RareRequest::Off => return Ok(None),
         RareRequest::On(opts) => return Ok(Some(opts)),
-        RareRequest::Auto { opts, blocked, bias } => (opts, blocked, bias),
+        RareRequest::Auto { opts, bias } => (opts, bias),
     };
     let never = || false;
     let cfg = sim.config();
@@ -1558,7 +1506,7 @@ fn rare_over_models(
             break;
         }
     }
-    let settled = chosen.and_then(|auto| settle_auto(&auto, opts, &blocked, None, quiet));
+    let settled = chosen.and_then(|auto| settle_auto(&auto, opts, None, quiet));
     if settled.is_none() {
         note_unused_bias(bias, quiet);
     }
@@ -1566,7 +1514,7 @@ fn rare_over_models(
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
-    let req = rare_request(args.rare, args.rare_bias, &[])?;
+    let req = rare_request(args.rare, args.rare_bias)?;
     let scs: Vec<scenario::Scenario> = args
         .files
         .iter()
@@ -1651,7 +1599,7 @@ fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>
 }
 
 fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
-    let req = rare_request(args.rare, args.rare_bias, &[])?;
+    let req = rare_request(args.rare, args.rare_bias)?;
     let params = sweep_parameters(&args.set)?;
     // The grid's size is checked before anything else is read or made.
     let grid = scenario::grid(&params)?;
@@ -1827,7 +1775,7 @@ fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let req = rare_request(args.rare, args.rare_bias, &[])?;
+    let req = rare_request(args.rare, args.rare_bias)?;
     let sc = load_set(&args.file, &args.set)?;
     let m = &sc.model;
     let all: Vec<usize> = (0..m.services.len()).collect();
@@ -1844,7 +1792,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
         let rare = match req {
             RareRequest::Off => None,
             RareRequest::On(opts) => Some(opts),
-            RareRequest::Auto { opts, blocked, bias } => {
+            RareRequest::Auto { opts, bias } => {
                 let cfg = args.sim.config();
                 let pilot = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &[], &|_| {}, &never)?
                     .expect("a run that is never stopped ends");
@@ -1859,7 +1807,6 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                         args.sim.confidence,
                     )?,
                     opts,
-                    &blocked,
                     bias,
                     args.quiet,
                 )
@@ -1884,7 +1831,7 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let (rare, head) = match req {
         RareRequest::Off => (None, Vec::new()),
         RareRequest::On(opts) => (Some(opts), Vec::new()),
-        RareRequest::Auto { opts, blocked, bias } => {
+        RareRequest::Auto { opts, bias } => {
             let pilot_bar = pilot_progress(args.quiet, args.sim.trials);
             let head =
                 analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|k| pilot_bar.inc(k), &never)?
@@ -1903,7 +1850,6 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     args.sim.confidence,
                 )?,
                 opts,
-                &blocked,
                 bias,
                 args.quiet,
             );
