@@ -28,8 +28,13 @@ pub(crate) fn within_4_se(what: &str, est: &Estimate, exact: f64) {
 /// A 1-of-3 hot-standby set of exponential elements (MTBF 1000 h, the given
 /// MTTR) with one repair crew, over a 2000 h mission.
 pub(crate) fn one_of_three(mttr: f64) -> String {
+    one_of_three_over(mttr, 2000.0)
+}
+
+/// The 1-of-3 set of [`one_of_three`] over a mission of `hours`.
+pub(crate) fn one_of_three_over(mttr: f64, hours: f64) -> String {
     format!(
-        r#"{{"format": "redsim/1", "name": "1-of-3", "mission": "2000h", "repair": {{"crews": 1}},
+        r#"{{"format": "redsim/1", "name": "1-of-3", "mission": "{hours}h", "repair": {{"crews": 1}},
             "components": [{{"id": "c", "count": 3, "mtbf": "1000h", "mttr": {mttr}}}],
             "services": [{{"id": "s", "requires": {{"at_least": 1, "of": ["c-1", "c-2", "c-3"]}}}}]}}"#
     )

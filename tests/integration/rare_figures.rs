@@ -52,16 +52,23 @@ fn longer_than(x: f64) -> f64 {
     e[0][0] + e[0][1]
 }
 
-#[test]
-fn outage_durations_rto_and_mtbo_are_estimated_under_the_weights() {
+/// The 2-of-3 design's chain on the number failed (failures at `(3 − k)·λ`,
+/// repairs by its two crews), started all up; the service is up in states
+/// 0 and 1.
+fn two_of_three_chain() -> Vec<Vec<f64>> {
     let (l, m) = (1.0 / MTBF, 1.0 / MTTR);
-    // The chain on the number failed, started all up.
-    let q = vec![
+    vec![
         vec![-3.0 * l, 3.0 * l, 0.0, 0.0],
         vec![m, -(m + 2.0 * l), 2.0 * l, 0.0],
         vec![0.0, 2.0 * m, -(2.0 * m + l), l],
         vec![0.0, 0.0, 2.0 * m, -2.0 * m],
-    ];
+    ]
+}
+
+#[test]
+fn outage_durations_rto_and_mtbo_are_estimated_under_the_weights() {
+    let (l, m) = (1.0 / MTBF, 1.0 / MTTR);
+    let q = two_of_three_chain();
     let exact = mission_averages(&q, &[true, true, false, false], MISSION);
     let run = simulate_rare(&two_of_three(), 40_000, 7);
     let s = &run.services[0];
@@ -195,13 +202,7 @@ fn a_biased_runs_duration_histogram_is_the_designs_distribution() {
     // Over the trials, the weighted outages estimate the outages per
     // mission (each weighted at its end rather than its start: the same
     // expectation, a similar spread).
-    let (l, mu) = (1.0 / MTBF, 1.0 / MTTR);
-    let q = vec![
-        vec![-3.0 * l, 3.0 * l, 0.0, 0.0],
-        vec![mu, -(mu + 2.0 * l), 2.0 * l, 0.0],
-        vec![0.0, 2.0 * mu, -(2.0 * mu + l), l],
-        vec![0.0, 0.0, 2.0 * mu, -2.0 * mu],
-    ];
+    let q = two_of_three_chain();
     let exact = mission_averages(&q, &[true, true, false, false], MISSION);
     let per_mission = total / 40_000.0;
     let se = s.outages_per_mission.std_error.unwrap();
@@ -249,13 +250,7 @@ fn the_weighted_mean_time_between_outages_is_not_overstated_on_few_outages() {
     // weighted outages overstates the mean time between outages there
     // (E[1/N] > 1/E[N]), as the plain ratio does. Over 400 seeds its
     // estimator's mean must lie near the exact value, not above it.
-    let (l, m) = (1.0 / MTBF, 1.0 / MTTR);
-    let q = vec![
-        vec![-3.0 * l, 3.0 * l, 0.0, 0.0],
-        vec![m, -(m + 2.0 * l), 2.0 * l, 0.0],
-        vec![0.0, 2.0 * m, -(2.0 * m + l), l],
-        vec![0.0, 0.0, 2.0 * m, -2.0 * m],
-    ];
+    let q = two_of_three_chain();
     let exact = mission_averages(&q, &[true, true, false, false], MISSION);
     let mtbo = exact.availability * MISSION / exact.outages;
     let model = two_of_three();

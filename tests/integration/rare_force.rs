@@ -9,17 +9,7 @@ use redsim::analysis::{Method, RunSummary};
 use redsim::engine;
 
 use crate::common::{assert_exit, model, text};
-use crate::rare::{one_of_three_exact, within_4_se};
-
-/// The 1-of-3 hot-standby set of `rare::one_of_three` (MTBF 1000 h, the
-/// given MTTR, one crew) over a mission of `hours`.
-fn one_of_three_over(mttr: f64, hours: f64) -> String {
-    format!(
-        r#"{{"format": "redsim/1", "name": "1-of-3", "mission": "{hours}h", "repair": {{"crews": 1}},
-            "components": [{{"id": "c", "count": 3, "mtbf": "1000h", "mttr": {mttr}}}],
-            "services": [{{"id": "s", "requires": {{"at_least": 1, "of": ["c-1", "c-2", "c-3"]}}}}]}}"#
-    )
-}
+use crate::rare::{one_of_three_exact, one_of_three_over, within_4_se};
 
 fn rel(run: &RunSummary) -> f64 {
     run.services[0].relative_error.unwrap_or(f64::INFINITY)
