@@ -1,16 +1,16 @@
-//! Validation of `groups` and `maintenance`.
+//! Phase `groups`: active-passive and active-active groups, and the
+//! `group:ID` references that the later phases resolve through them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use serde_json::Value;
-
-use super::{
-    Ids, Problems, bad_id, bad_id_message, dist, entries, id_of, shown, suggest, take, take_partial,
-};
-use crate::model::{Distribution, ElementId, Failover, Group, GroupMode, Maintenance, Replication, Standby};
-use crate::scenario::wire::{
-    DelaySpec, GroupModeSpec, GroupSpec, MaintenanceSpec, ReplicationModeSpec, StandbySpec,
-};
+use super::ids::{Ids, Unresolved, bad_id, bad_id_message};
+use super::laws::dist;
+use super::read::{entries, id_of, take_partial};
+use super::suggest::suggest;
+use super::{Problems, Resolver};
+use crate::model::{Distribution, ElementId, Failover, Group, GroupMode, Replication, Standby};
+use crate::scenario::shown;
+use crate::scenario::wire::{DelaySpec, GroupModeSpec, GroupSpec, ReplicationModeSpec, StandbySpec};
 
 /// Prefix that names a group where an id is expected: `group:web`.
 pub(super) const GROUP_PREFIX: &str = "group:";
@@ -32,7 +32,7 @@ pub(super) fn delay(
 }
 
 /// Resolves a member list: component ids or globs, each named once.
-fn members(
+pub(super) fn members(
     list: &[String],
     ids: &Ids,
     path: &str,
@@ -71,73 +71,74 @@ fn members(
     ok.then_some(out)
 }
 
-/// Reads `groups`. Returns the valid groups; their ids (valid or not, so
-/// that references to a broken group are not reported twice) go to `ids`.
-pub(super) fn groups(
-    top: &serde_json::Map<String, Value>,
-    ids: &mut Ids,
-    probs: &mut Problems,
-) -> Vec<Group> {
-    let mut out: Vec<Group> = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    let mut member_of: HashMap<ElementId, String> = HashMap::new();
-    for (path, v) in entries(top, "groups", probs) {
-        // Read without its bad keys (a bad `failover.detection` hides no bad
-        // `failover.success`); a group with a key left unread is not built.
-        let Some((g, unread)) = take_partial::<GroupSpec>(v, &path, id_of(v), probs) else {
-            if let Some(id) = id_of(v) {
-                ids.broken_groups.push(id.to_string());
+impl Resolver<'_> {
+    /// Reads `groups`. Returns the valid groups; their ids (valid or not, so
+    /// that references to a broken group are not reported twice) go to the ids.
+    pub(super) fn groups(&mut self) -> Vec<Group> {
+        let (top, ids, probs) = (self.top, &mut self.ids, &mut self.probs);
+        let mut out: Vec<Group> = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut member_of: HashMap<ElementId, String> = HashMap::new();
+        for (path, v) in entries(top, "groups", probs) {
+            // Read without its bad keys (a bad `failover.detection` hides no bad
+            // `failover.success`); a group with a key left unread is not built.
+            let Some((g, unread)) = take_partial::<GroupSpec>(v, &path, id_of(v), probs) else {
+                if let Some(id) = id_of(v) {
+                    ids.broken_groups.push(id.to_string());
+                }
+                // The members do not depend on what else is wrong with the group.
+                if let Some(list) = v
+                    .get("members")
+                    .and_then(|m| serde_json::from_value::<Vec<String>>(m.clone()).ok())
+                {
+                    members(&list, ids, &path, id_of(v), probs);
+                }
+                continue;
+            };
+            let id = Some(g.id.as_str());
+            let before = probs.0.len();
+            if bad_id(&g.id) {
+                probs.add(format!("{path}.id"), id, bad_id_message(&g.id), None);
+            } else if let Some(first) = seen.get(&g.id) {
+                probs.add(
+                    &path,
+                    id,
+                    format!("duplicate group id `{}` (first declared at {first})", g.id),
+                    None,
+                );
             }
-            // The members do not depend on what else is wrong with the group.
-            if let Some(list) = v
-                .get("members")
-                .and_then(|m| serde_json::from_value::<Vec<String>>(m.clone()).ok())
-            {
-                members(&list, ids, &path, id_of(v), probs);
-            }
-            continue;
-        };
-        let id = Some(g.id.as_str());
-        let before = probs.0.len();
-        if bad_id(&g.id) {
-            probs.add(format!("{path}.id"), id, bad_id_message(&g.id), None);
-        } else if let Some(first) = seen.get(&g.id) {
-            probs.add(
-                &path,
-                id,
-                format!("duplicate group id `{}` (first declared at {first})", g.id),
-                None,
-            );
-        }
-        seen.entry(g.id.clone()).or_insert_with(|| path.clone());
-        let mem = members(&g.members, ids, &path, id, probs);
-        if let Some(mem) = &mem {
-            for &m in mem {
-                if let Some(other) = member_of.get(&m) {
-                    probs.add(
-                        format!("{path}.members"),
-                        id,
-                        format!("`{}` is already a member of group `{other}`", ids.ids[m]),
-                        Some("a component belongs to one group at most".into()),
-                    );
+            seen.entry(g.id.clone()).or_insert_with(|| path.clone());
+            let mem = members(&g.members, ids, &path, id, probs);
+            if let Some(mem) = &mem {
+                for &m in mem {
+                    if let Some(other) = member_of.get(&m) {
+                        probs.add(
+                            format!("{path}.members"),
+                            id,
+                            format!("`{}` is already a member of group `{other}`", ids.ids[m]),
+                            Some("a component belongs to one group at most".into()),
+                        );
+                    }
+                }
+                for &m in mem {
+                    member_of.entry(m).or_insert_with(|| g.id.clone());
                 }
             }
-            for &m in mem {
-                member_of.entry(m).or_insert_with(|| g.id.clone());
+            let mode = mode(&g, mem.as_ref().map(Vec::len), &path, id, &unread, probs);
+            match (mem, mode) {
+                (Some(members), Some(mode)) if probs.0.len() == before && unread.is_empty() => {
+                    out.push(Group {
+                        id: g.id.clone(),
+                        members,
+                        mode,
+                    })
+                }
+                _ => ids.broken_groups.push(g.id.clone()),
             }
         }
-        let mode = mode(&g, mem.as_ref().map(Vec::len), &path, id, &unread, probs);
-        match (mem, mode) {
-            (Some(members), Some(mode)) if probs.0.len() == before && unread.is_empty() => out.push(Group {
-                id: g.id.clone(),
-                members,
-                mode,
-            }),
-            _ => ids.broken_groups.push(g.id.clone()),
-        }
+        ids.groups = out.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
+        out
     }
-    ids.groups = out.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
-    out
 }
 
 /// The mode-specific part of a group (`n_members`: how many members it
@@ -154,306 +155,224 @@ fn mode(
     unread: &[String],
     probs: &mut Problems,
 ) -> Option<GroupMode> {
-    let gone = |key: &str| unread.iter().any(|u| u == key);
-    let misplaced = |probs: &mut Problems, key: &str, mode: &str| {
-        probs.add(
-            format!("{path}.{key}"),
-            id,
-            format!("`{key}` applies only to {mode} groups"),
-            Some(format!("drop it, or make the group {mode}")),
-        );
-    };
     match g.mode {
-        GroupModeSpec::ActiveActive => {
-            let before = probs.0.len();
-            if g.standby.is_some() {
-                misplaced(probs, "standby", "active-passive");
-            }
-            if g.standby_aging.is_some() {
-                misplaced(probs, "standby_aging", "active-passive");
-            }
-            if g.failover.is_some() {
-                misplaced(probs, "failover", "active-passive");
-            }
-            if g.failback.is_some() {
-                misplaced(probs, "failback", "active-passive");
-            }
-            if g.replication.is_some() {
-                misplaced(probs, "replication", "active-passive");
-            }
-            let reconvergence = delay(
-                g.reconvergence.as_ref(),
-                &format!("{path}.reconvergence"),
-                id,
-                probs,
-            );
-            match reconvergence {
-                Ok(reconvergence) if probs.0.len() == before => {
-                    Some(GroupMode::ActiveActive { reconvergence })
-                }
-                _ => None,
-            }
+        GroupModeSpec::ActiveActive => active_active(g, path, id, probs),
+        GroupModeSpec::ActivePassive => active_passive(g, n_members, path, id, unread, probs),
+    }
+}
+
+/// Reports `key`, which only groups of `mode` may have.
+fn misplaced(probs: &mut Problems, path: &str, id: Option<&str>, key: &str, mode: &str) {
+    probs.add(
+        format!("{path}.{key}"),
+        id,
+        format!("`{key}` applies only to {mode} groups"),
+        Some(format!("drop it, or make the group {mode}")),
+    );
+}
+
+/// An active-active group: its reconvergence delay.
+fn active_active(g: &GroupSpec, path: &str, id: Option<&str>, probs: &mut Problems) -> Option<GroupMode> {
+    let before = probs.0.len();
+    if g.standby.is_some() {
+        misplaced(probs, path, id, "standby", "active-passive");
+    }
+    if g.standby_aging.is_some() {
+        misplaced(probs, path, id, "standby_aging", "active-passive");
+    }
+    if g.failover.is_some() {
+        misplaced(probs, path, id, "failover", "active-passive");
+    }
+    if g.failback.is_some() {
+        misplaced(probs, path, id, "failback", "active-passive");
+    }
+    if g.replication.is_some() {
+        misplaced(probs, path, id, "replication", "active-passive");
+    }
+    let reconvergence = delay(
+        g.reconvergence.as_ref(),
+        &format!("{path}.reconvergence"),
+        id,
+        probs,
+    );
+    match reconvergence {
+        Ok(reconvergence) if probs.0.len() == before => Some(GroupMode::ActiveActive { reconvergence }),
+        _ => None,
+    }
+}
+
+/// An active-passive group: standby, failover, failback and replication (see [`mode`]).
+fn active_passive(
+    g: &GroupSpec,
+    n_members: Option<usize>,
+    path: &str,
+    id: Option<&str>,
+    unread: &[String],
+    probs: &mut Problems,
+) -> Option<GroupMode> {
+    let gone = |key: &str| unread.iter().any(|u| u == key);
+    let before = probs.0.len();
+    if g.reconvergence.is_some() {
+        misplaced(probs, path, id, "reconvergence", "active-active");
+    }
+    // Counted after glob expansion: `db-*` may match a single component.
+    if n_members == Some(1) {
+        probs.add(
+            format!("{path}.members"),
+            id,
+            "an active-passive group needs at least two members",
+            Some("add a standby, or drop the group".into()),
+        );
+    }
+    let standby = standby(g, path, id, unread, probs);
+    let f = g.failover.as_ref();
+    let fp = format!("{path}.failover");
+    let detection = delay(
+        f.and_then(|f| f.detection.as_ref()),
+        &format!("{fp}.detection"),
+        id,
+        probs,
+    );
+    let switchover = delay(
+        f.and_then(|f| f.switchover.as_ref()),
+        &format!("{fp}.switchover"),
+        id,
+        probs,
+    );
+    let manual = delay(
+        f.and_then(|f| f.manual.as_ref()),
+        &format!("{fp}.manual"),
+        id,
+        probs,
+    );
+    let success = f.and_then(|f| f.success).unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&success) {
+        probs.add(
+            format!("{fp}.success"),
+            id,
+            format!(
+                "success must be a probability between 0 and 1 (got {})",
+                shown(success)
+            ),
+            None,
+        );
+    }
+    // An out-of-range `success` is reported above, once.
+    if (0.0..1.0).contains(&success) && matches!(manual, Ok(None)) && !gone("failover") {
+        probs.add(
+            &fp,
+            id,
+            "a switch that can fail (success < 1) needs `manual`: the delay of the manual failover",
+            Some("e.g. \"manual\": {\"lognormal\": {\"mean\": \"45m\", \"sd\": \"20m\"}}".into()),
+        );
+    }
+    let replication = replication(g, path, id, probs);
+    let zero = || Distribution::fixed(0.0).expect("zero is a valid duration");
+    match (detection, switchover, manual, replication) {
+        (Ok(detection), Ok(switchover), Ok(manual), Ok(replication)) if probs.0.len() == before => {
+            Some(GroupMode::ActivePassive {
+                standby,
+                failover: Failover {
+                    detection: detection.unwrap_or_else(zero),
+                    switchover: switchover.unwrap_or_else(zero),
+                    success,
+                    manual: manual.unwrap_or_else(zero),
+                },
+                failback: g.failback.unwrap_or(false),
+                replication,
+            })
         }
-        GroupModeSpec::ActivePassive => {
-            let before = probs.0.len();
-            if g.reconvergence.is_some() {
-                misplaced(probs, "reconvergence", "active-active");
-            }
-            // Counted after glob expansion: `db-*` may match a single component.
-            if n_members == Some(1) {
-                probs.add(
-                    format!("{path}.members"),
-                    id,
-                    "an active-passive group needs at least two members",
-                    Some("add a standby, or drop the group".into()),
-                );
-            }
-            let standby = match (g.standby, g.standby_aging) {
-                _ if gone("standby") || gone("standby_aging") => Standby::Hot,
-                (None | Some(StandbySpec::Hot), None) => Standby::Hot,
-                (Some(StandbySpec::Cold), None) => Standby::Cold,
-                (Some(StandbySpec::Warm), Some(f)) if f > 0.0 && f < 1.0 => Standby::Warm(f),
-                (Some(StandbySpec::Warm), Some(f)) => {
-                    probs.add(
-                        format!("{path}.standby_aging"),
-                        id,
-                        format!(
-                            "standby_aging must be strictly between 0 and 1 (got {})",
-                            shown(f)
-                        ),
-                        Some("0 is a cold standby, 1 a hot one".into()),
-                    );
-                    Standby::Hot
-                }
-                (Some(StandbySpec::Warm), None) => {
-                    probs.add(
-                        path,
-                        id,
-                        "a warm standby needs `standby_aging`",
-                        Some("e.g. \"standby_aging\": 0.2 (ages at a fifth of the active rate)".into()),
-                    );
-                    Standby::Hot
-                }
-                (_, Some(_)) => {
-                    probs.add(
-                        format!("{path}.standby_aging"),
-                        id,
-                        "`standby_aging` applies only to a warm standby",
-                        Some("set \"standby\": \"warm\", or drop it".into()),
-                    );
-                    Standby::Hot
-                }
-            };
-            let f = g.failover.as_ref();
-            let fp = format!("{path}.failover");
-            let detection = delay(
-                f.and_then(|f| f.detection.as_ref()),
-                &format!("{fp}.detection"),
+        _ => None,
+    }
+}
+
+/// The standby of an active-passive group (hot when invalid, reported).
+fn standby(g: &GroupSpec, path: &str, id: Option<&str>, unread: &[String], probs: &mut Problems) -> Standby {
+    let gone = |key: &str| unread.iter().any(|u| u == key);
+    match (g.standby, g.standby_aging) {
+        _ if gone("standby") || gone("standby_aging") => Standby::Hot,
+        (None | Some(StandbySpec::Hot), None) => Standby::Hot,
+        (Some(StandbySpec::Cold), None) => Standby::Cold,
+        (Some(StandbySpec::Warm), Some(f)) if f > 0.0 && f < 1.0 => Standby::Warm(f),
+        (Some(StandbySpec::Warm), Some(f)) => {
+            probs.add(
+                format!("{path}.standby_aging"),
                 id,
-                probs,
+                format!(
+                    "standby_aging must be strictly between 0 and 1 (got {})",
+                    shown(f)
+                ),
+                Some("0 is a cold standby, 1 a hot one".into()),
             );
-            let switchover = delay(
-                f.and_then(|f| f.switchover.as_ref()),
-                &format!("{fp}.switchover"),
+            Standby::Hot
+        }
+        (Some(StandbySpec::Warm), None) => {
+            probs.add(
+                path,
                 id,
-                probs,
+                "a warm standby needs `standby_aging`",
+                Some("e.g. \"standby_aging\": 0.2 (ages at a fifth of the active rate)".into()),
             );
-            let manual = delay(
-                f.and_then(|f| f.manual.as_ref()),
-                &format!("{fp}.manual"),
+            Standby::Hot
+        }
+        (_, Some(_)) => {
+            probs.add(
+                format!("{path}.standby_aging"),
                 id,
-                probs,
+                "`standby_aging` applies only to a warm standby",
+                Some("set \"standby\": \"warm\", or drop it".into()),
             );
-            let success = f.and_then(|f| f.success).unwrap_or(1.0);
-            if !(0.0..=1.0).contains(&success) {
-                probs.add(
-                    format!("{fp}.success"),
-                    id,
-                    format!(
-                        "success must be a probability between 0 and 1 (got {})",
-                        shown(success)
-                    ),
-                    None,
-                );
-            }
-            // An out-of-range `success` is reported above, once.
-            if (0.0..1.0).contains(&success) && matches!(manual, Ok(None)) && !gone("failover") {
-                probs.add(
-                    &fp,
-                    id,
-                    "a switch that can fail (success < 1) needs `manual`: the delay of the manual failover",
-                    Some("e.g. \"manual\": {\"lognormal\": {\"mean\": \"45m\", \"sd\": \"20m\"}}".into()),
-                );
-            }
-            let replication = match &g.replication {
-                None => Ok(None),
-                Some(r) => {
-                    let rp = format!("{path}.replication");
-                    match (r.mode, &r.lag) {
-                        (ReplicationModeSpec::Sync, None) => Ok(Some(Replication::Sync)),
-                        (ReplicationModeSpec::Sync, Some(_)) => {
-                            probs.add(
-                                format!("{rp}.lag"),
-                                id,
-                                "synchronous replication has no lag",
-                                Some("drop `lag`, or use \"mode\": \"async\"".into()),
-                            );
-                            Err(())
-                        }
-                        (ReplicationModeSpec::Async, None) => {
-                            probs.add(
-                                &rp,
-                                id,
-                                "asynchronous replication needs `lag`",
-                                Some("e.g. \"lag\": \"5s\"".into()),
-                            );
-                            Err(())
-                        }
-                        (ReplicationModeSpec::Async, Some(l)) => {
-                            delay(Some(l), &format!("{rp}.lag"), id, probs).map(|lag| {
-                                Some(Replication::Async {
-                                    lag: lag.expect("given"),
-                                })
-                            })
-                        }
-                    }
-                }
-            };
-            let zero = || Distribution::fixed(0.0).expect("zero is a valid duration");
-            match (detection, switchover, manual, replication) {
-                (Ok(detection), Ok(switchover), Ok(manual), Ok(replication)) if probs.0.len() == before => {
-                    Some(GroupMode::ActivePassive {
-                        standby,
-                        failover: Failover {
-                            detection: detection.unwrap_or_else(zero),
-                            switchover: switchover.unwrap_or_else(zero),
-                            success,
-                            manual: manual.unwrap_or_else(zero),
-                        },
-                        failback: g.failback.unwrap_or(false),
-                        replication,
-                    })
-                }
-                _ => None,
-            }
+            Standby::Hot
         }
     }
 }
 
-/// Reads `maintenance`.
-pub(super) fn maintenance(
-    top: &serde_json::Map<String, Value>,
-    ids: &Ids,
-    mission: f64,
+/// The replication of an active-passive group: `Ok(None)` when not given,
+/// `Err` when invalid (reported).
+fn replication(
+    g: &GroupSpec,
+    path: &str,
+    id: Option<&str>,
     probs: &mut Problems,
-) -> Vec<Maintenance> {
-    let mut out: Vec<Maintenance> = Vec::new();
-    // Every id declared, valid schedule or not, so that a duplicate is
-    // reported together with the first schedule's own problems.
-    let mut seen: HashSet<String> = HashSet::new();
-    for (path, v) in entries(top, "maintenance", probs) {
-        let Some(m) = take::<MaintenanceSpec>(v, &path, id_of(v), probs) else {
-            // The members do not depend on what else is wrong with the schedule.
-            if let Some(list) = v
-                .get("members")
-                .and_then(|m| serde_json::from_value::<Vec<String>>(m.clone()).ok())
-            {
-                members(&list, ids, &path, id_of(v), probs);
+) -> Result<Option<Replication>, ()> {
+    match &g.replication {
+        None => Ok(None),
+        Some(r) => {
+            let rp = format!("{path}.replication");
+            match (r.mode, &r.lag) {
+                (ReplicationModeSpec::Sync, None) => Ok(Some(Replication::Sync)),
+                (ReplicationModeSpec::Sync, Some(_)) => {
+                    probs.add(
+                        format!("{rp}.lag"),
+                        id,
+                        "synchronous replication has no lag",
+                        Some("drop `lag`, or use \"mode\": \"async\"".into()),
+                    );
+                    Err(())
+                }
+                (ReplicationModeSpec::Async, None) => {
+                    probs.add(
+                        &rp,
+                        id,
+                        "asynchronous replication needs `lag`",
+                        Some("e.g. \"lag\": \"5s\"".into()),
+                    );
+                    Err(())
+                }
+                (ReplicationModeSpec::Async, Some(l)) => {
+                    delay(Some(l), &format!("{rp}.lag"), id, probs).map(|lag| {
+                        Some(Replication::Async {
+                            lag: lag.expect("given"),
+                        })
+                    })
+                }
             }
-            continue;
-        };
-        let id = Some(m.id.as_str());
-        let before = probs.0.len();
-        if bad_id(&m.id) {
-            probs.add(format!("{path}.id"), id, bad_id_message(&m.id), None);
-        } else if !seen.insert(m.id.clone()) {
-            probs.add(&path, id, format!("duplicate maintenance id `{}`", m.id), None);
-        }
-        let mem = members(&m.members, ids, &path, id, probs);
-        let rolling = m.rolling.unwrap_or(true);
-        let (every, duration) = (m.every.0, m.duration.0);
-        if every <= 0.0 {
-            probs.add(format!("{path}.every"), id, "`every` must be longer than 0", None);
-        }
-        if duration <= 0.0 {
-            probs.add(
-                format!("{path}.duration"),
-                id,
-                "`duration` must be longer than 0",
-                None,
-            );
-        }
-        let start = m.start.map_or(every, |s| s.0);
-        if let Some(mem) = &mem
-            && every > 0.0
-            && duration > 0.0
-        {
-            let round = if rolling {
-                duration * mem.len() as f64
-            } else {
-                duration
-            };
-            if round >= every {
-                let what = if rolling {
-                    format!(
-                        "a rolling round takes {} × {} h = {} h",
-                        mem.len(),
-                        shown(duration),
-                        shown(round)
-                    )
-                } else {
-                    format!("a round takes {} h", shown(duration))
-                };
-                probs.add(
-                    &path,
-                    id,
-                    format!(
-                        "{what}, not less than `every` ({} h): rounds would overlap",
-                        shown(every)
-                    ),
-                    Some("shorten `duration`, lengthen `every`, or split the members".into()),
-                );
-            }
-        }
-        if start >= mission && probs.0.len() == before {
-            // Without `start`, the first round starts one `every` in: blame the key that is there.
-            let (key, hint) = match m.start {
-                Some(_) => ("start", "start earlier, or lengthen `mission`"),
-                None => (
-                    "every",
-                    "without `start` the first round starts one `every` in: \
-                     give an earlier `start`, shorten `every`, or lengthen `mission`",
-                ),
-            };
-            probs.add(
-                format!("{path}.{key}"),
-                id,
-                format!(
-                    "the first round starts at {} h, after the mission ({} h) ends",
-                    shown(start),
-                    shown(mission)
-                ),
-                Some(hint.into()),
-            );
-        }
-        if let Some(members) = mem
-            && probs.0.len() == before
-        {
-            out.push(Maintenance {
-                id: m.id,
-                members,
-                every,
-                duration,
-                start,
-                rolling,
-            });
         }
     }
-    out
 }
 
 /// `Some(result)` when `r` names a group (`group:ID`): its members, or why not.
-pub(super) fn group_ref(ids: &Ids, r: &str) -> Option<Result<Vec<ElementId>, super::Unresolved>> {
+pub(super) fn group_ref(ids: &Ids, r: &str) -> Option<Result<Vec<ElementId>, Unresolved>> {
     let name = r.strip_prefix(GROUP_PREFIX)?;
     Some(match ids.groups.get(name) {
         Some(m) => Ok(m.clone()),
@@ -461,7 +380,7 @@ pub(super) fn group_ref(ids: &Ids, r: &str) -> Option<Result<Vec<ElementId>, sup
             let hint = suggest(name, ids.groups.keys().map(String::as_str))
                 .map(|s| format!("did you mean `{GROUP_PREFIX}{s}`?"))
                 .or_else(|| Some("declare it in `groups`".into()));
-            Err(super::Unresolved {
+            Err(Unresolved {
                 message: format!("unknown group `{name}`"),
                 hint,
                 // A group (or component) given the invalid id `group:NAME` is
