@@ -81,6 +81,7 @@ pub const MAX_SERVICES: usize = 10_000;
 /// and `count` expansion (a glob over N ids required by N copies is N² terms).
 pub const MAX_REQUIREMENT_TERMS: usize = 5_000_000;
 
+/// The problems found so far, in the order found.
 #[derive(Default)]
 struct Problems(Vec<Problem>);
 

@@ -75,14 +75,13 @@ impl Pools {
         id: Option<&str>,
         probs: &mut Problems,
     ) -> Result<Option<usize>, ()> {
-        let pools = self;
         match spares {
             None => Ok(None),
-            Some(r) => match pools.index.get(&r.pool) {
+            Some(r) => match self.index.get(&r.pool) {
                 Some(&i) => Ok(Some(i)),
-                None if pools.broken.contains(&r.pool) => Err(()),
+                None if self.broken.contains(&r.pool) => Err(()),
                 None => {
-                    let hint = did_you_mean(&r.pool, pools.index.keys().map(String::as_str), "ids");
+                    let hint = did_you_mean(&r.pool, self.index.keys().map(String::as_str), "ids");
                     probs.add(
                         format!("{path}.spares.pool"),
                         id,
@@ -104,18 +103,17 @@ impl Pools {
         id: Option<&str>,
         probs: &mut Problems,
     ) -> Result<Option<usize>, ()> {
-        let pools = self;
         match repair_pool {
             None => Ok(None),
-            Some(name) => match pools.crews.get(name) {
+            Some(name) => match self.crews.get(name) {
                 Some(&i) => Ok(Some(i)),
-                None if pools.broken_crews.contains(name) || pools.broken_crews.contains("*") => Err(()),
+                None if self.broken_crews.contains(name) || self.broken_crews.contains("*") => Err(()),
                 None => {
                     // Every declared pool, the invalid ones too (reported where declared).
-                    let mut declared: Vec<&str> = pools
+                    let mut declared: Vec<&str> = self
                         .crews
                         .keys()
-                        .chain(pools.broken_crews.iter().filter(|k| *k != "*"))
+                        .chain(self.broken_crews.iter().filter(|k| *k != "*"))
                         .map(String::as_str)
                         .collect();
                     declared.sort_unstable();
