@@ -232,6 +232,13 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
             shard.end,
             shard.settings.trials
         );
+        if let Data::Run { pilot: Some(p), .. } = &shard.data {
+            note!(
+                "redsim: note: the services its failure-biased trials never saw down are given the run's plain \
+                 pilot figures (trials 0..{}, carried in the file): its own weighted trials bound nothing",
+                p.iter().map(|t| t.trials).sum::<u64>()
+            );
+        }
     }
     print(&shard, args.out.format, &mut outs, &slots)?;
     outs.commit(args.quiet)?;

@@ -240,6 +240,12 @@ fn a_biased_shard_carries_the_runs_pilot_and_report_only_reads_it() {
             )),
         "{s}"
     );
+    let out = redsim(d, &["report", &files[1]]);
+    let err = crate::common::text(&out.stderr);
+    assert!(
+        err.contains("given the run's plain pilot figures (trials 0..2000, carried in the file)"),
+        "{err}"
+    );
     // Reading only: without its pilot the file is refused, not re-simulated.
     rewrite(&files[1], |doc| {
         doc.as_object_mut().unwrap().remove("pilot");
