@@ -855,6 +855,42 @@ mod tests {
     }
 
     #[test]
+    fn a_difference_with_a_pilot_side_is_never_narrower_than_the_pilots_interval() {
+        // A pilot that saw no outage: a point at 0 with a one-sided bound of 2.
+        let pilot = Estimate {
+            point: 0.0,
+            std_error: Some(0.0),
+            ci_low: 0.0,
+            ci_high: 2.0,
+            confidence: 0.95,
+        };
+        let other = Estimate {
+            point: 1.0,
+            std_error: Some(0.1),
+            ci_low: 0.8,
+            ci_high: 1.2,
+            confidence: 0.95,
+        };
+        let q = Quantity::DowntimeHoursPerYear;
+        // B - A with A the pilot: A may be as high as 2, so B - A as low as 1 - 2.
+        let e = mixed_difference(q, Side::Pilot(pilot, 2000), Side::Pilot(other, 3000), 3000, 0.95);
+        assert_eq!(e.point, 1.0);
+        assert!(e.ci_low <= 1.0 - 2.0 + 1e-12, "{e:?}");
+        assert!(e.ci_high >= 1.0 + 0.1, "{e:?}");
+        // With B the pilot, the bound widens the upper side.
+        let e = mixed_difference(q, Side::Pilot(other, 3000), Side::Pilot(pilot, 2000), 3000, 0.95);
+        assert_eq!(e.point, -1.0);
+        assert!(e.ci_high >= -1.0 + 2.0 - 1e-12, "{e:?}");
+        // Welch's degrees of freedom follow each side's own trials.
+        let few = welch(&other, 3, &pilot, 2000, 0.95);
+        let many = welch(&other, 3000, &pilot, 2000, 0.95);
+        assert!(
+            few.ci_high - few.point > many.ci_high - many.point,
+            "{few:?} {many:?}"
+        );
+    }
+
+    #[test]
     fn an_independent_difference_has_welchs_interval() {
         // Equal standard errors: Welch's degrees of freedom are 2(n − 1).
         let (a, b) = (est(1.0, 0.3), est(2.5, 0.3));
