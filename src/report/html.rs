@@ -646,11 +646,23 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
         ("confidence", format!("{} %", level(rep.confidence))),
     ]);
     if !plain {
+        // Services a point's biased trials never saw down are that point's
+        // plain pilot's (`bound_unseen`).
+        let pilot = rep
+            .points
+            .iter()
+            .any(|p| p.services.iter().any(|s| s.plain_trials.is_some()));
         meta.push((
             "method",
             format!(
-                "{} (importance sampling at every point: every estimate from the weighted trials)",
-                rep.method
+                "{} (importance sampling at every point: every estimate from the weighted trials{})",
+                rep.method,
+                if pilot {
+                    ", but those of a service a point's biased trials never saw down: its plain pilot's (see \
+                     its warnings)"
+                } else {
+                    ""
+                }
             ),
         ));
     }

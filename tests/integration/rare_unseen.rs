@@ -373,6 +373,13 @@ fn sweep_under_biasing_gives_a_point_biasing_never_saw_down_its_run_figures() {
     }
     let files = shards(d, &cmd, 2, "sweep");
     assert_eq!(merge(d, &files, &["--format", "json"]), single);
+    let html = d.join("sweep.html").display().to_string();
+    ok(d, &[&cmd[..], &["--html", &html]].concat());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("but those of a service a point's biased trials never saw down: its plain pilot's"),
+        "{page}"
+    );
 }
 
 #[test]
