@@ -166,6 +166,26 @@ fn few_outages_warning(d: usize, seen: u64, effective: f64, n: u64, confidence: 
     )
 }
 
+/// The caution for design `d` whose `n` biased trials saw no outage of a
+/// service, reported from the plain pilot's summary `p` of `pilot` trials.
+fn pilot_warning(d: usize, p: &super::ServiceSummary, n: u64, pilot: u64, confidence: f64) -> String {
+    let bound = if p.outages_observed == 0 {
+        format!(
+            "unavailability less than {:.3e} at {:.0} %",
+            1.0 - p.availability.ci_low,
+            100.0 * confidence
+        )
+    } else {
+        format!("they saw {} outage(s)", p.outages_observed)
+    };
+    format!(
+        "design {}: failure biasing saw no outage in {n} trials: its figures, and its differences, are from its \
+         first {pilot} trials run plain ({bound}), as `run --rare on` gives them; its outages need failures \
+         biasing does not reach: compare with --rare off, whose intervals tighten with every trial",
+        design_tag(d)
+    )
+}
+
 /// Student-t critical value of a two-sided interval at `confidence` over `n` trials.
 fn t_quantile(n: u64, confidence: f64) -> f64 {
     super::student_t_quantile(n.saturating_sub(1).max(1), 0.5 + confidence / 2.0)
@@ -274,9 +294,29 @@ fn design_stats(m: &Moments, n: u64, (offset, scale): (f64, f64)) -> (f64, f64) 
 /// # Panics
 /// When an independent design's tally has no weighted sums.
 pub fn compare(models: &[&Model], tally: &CompareTally, confidence: f64) -> Vec<ServiceComparison> {
+    compare_with_pilots(models, tally, &[], confidence)
+}
+
+/// [`compare`], where under failure biasing `pilots[d]` is design `d`'s
+/// plain pilot (trials `0 .. pilot_trials(T)` on its own seed,
+/// [`super::rare::run_unseen_pilot`]) when its trials saw no outage of a
+/// service: such a design's figures for that service are its pilot's, as
+/// `run --rare on` gives them ([`super::rare::bound_unseen`]), and its
+/// differences rest on them (Welch on the pilot's estimate and trials,
+/// never narrower than the pilot's own interval). Missing or `None`
+/// entries leave a design's weighted figures.
+///
+/// # Panics
+/// As [`compare`].
+pub fn compare_with_pilots(
+    models: &[&Model],
+    tally: &CompareTally,
+    pilots: &[Option<Tally>],
+    confidence: f64,
+) -> Vec<ServiceComparison> {
     match tally {
         CompareTally::Paired(p) => compare_paired(models, p, confidence),
-        CompareTally::Independent(t) => compare_independent(models, t, confidence),
+        CompareTally::Independent(t) => compare_independent(models, t, pilots, confidence),
     }
 }
 
@@ -285,18 +325,26 @@ pub fn compare(models: &[&Model], tally: &CompareTally, confidence: f64) -> Vec<
 /// Welch–Satterthwaite degrees of freedom (rounded down, at least 1) on the
 /// standard error `√(se_a² + se_b²)` (Welch 1947).
 pub fn independent_difference(a: &Estimate, b: &Estimate, n: u64, confidence: f64) -> Estimate {
+    welch(a, n, b, n, confidence)
+}
+
+/// [`independent_difference`] of means over `na` and `nb` trials.
+fn welch(a: &Estimate, na: u64, b: &Estimate, nb: u64, confidence: f64) -> Estimate {
     let (va, vb) = (
         a.std_error.unwrap_or(0.0).powi(2),
         b.std_error.unwrap_or(0.0).powi(2),
     );
     let se = (va + vb).sqrt();
-    let nu = n.saturating_sub(1).max(1) as f64;
-    let df = (va + vb).powi(2) / (va * va / nu + vb * vb / nu);
+    let (nua, nub) = (
+        na.saturating_sub(1).max(1) as f64,
+        nb.saturating_sub(1).max(1) as f64,
+    );
+    let df = (va + vb).powi(2) / (va * va / nua + vb * vb / nub);
     // Both without spread: any t gives a point, the largest df is as good as any.
     let df = if df.is_finite() {
         df.floor().max(1.0) as u64
     } else {
-        n.saturating_sub(1).max(1)
+        na.max(nb).saturating_sub(1).max(1)
     };
     let t = super::student_t_quantile(df, 0.5 + confidence / 2.0);
     let point = b.point - a.point + 0.0;
@@ -359,11 +407,96 @@ fn biased_difference(
     with_room(welch, room(a, mission_a), room(b, mission_b), n)
 }
 
-fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) -> Vec<ServiceComparison> {
+/// One side of a difference under failure biasing: a design's weighted
+/// service and mission, or (failure biasing saw no outage of the service)
+/// its plain pilot's estimate of the quantity and the pilot's trials.
+#[derive(Clone, Copy)]
+enum Side<'a> {
+    Weighted(&'a WeightedService, f64),
+    Pilot(Estimate, u64),
+}
+
+/// The difference `B − A` of a quantity where either side may be a plain
+/// pilot's: Welch's interval on each side's estimate and trials, with a
+/// weighted side's room ([`biased_difference`]), and never narrower on
+/// either side than a pilot's own interval (which allows for its unseen
+/// outage: a one-sided bound when it saw none, where Welch on a standard
+/// error of 0 would give a point).
+fn mixed_difference(q: Quantity, a: Side, b: Side, n: u64, confidence: f64) -> Estimate {
+    if let (Side::Weighted(wa, ma), Side::Weighted(wb, mb)) = (a, b) {
+        return biased_difference(q, (wa, ma), (wb, mb), n, confidence);
+    }
+    let est = |s: Side| match s {
+        Side::Weighted(w, mission) => (weighted_quantity(q, w, n, mission, confidence), n),
+        Side::Pilot(e, trials) => (e, trials),
+    };
+    let ((ea, na), (eb, nb)) = (est(a), est(b));
+    let mut e = welch(&ea, na, &eb, nb, confidence);
+    let room = |w: &WeightedService, mission: f64| {
+        let (m, scale) = weighted_of(q, w, mission);
+        let (sum, sum_sq) = (m.total(), m.total_sq());
+        let typical = if sum > 0.0 { sum_sq / sum } else { 0.0 };
+        (scale, unseen(effective_weighted(m), typical, m.max(), confidence))
+    };
+    match a {
+        Side::Weighted(w, mission) => e = with_room(e, room(w, mission), (0.0, 0.0), n),
+        Side::Pilot(p, _) => {
+            e.ci_low = e.ci_low.min(e.point - (p.ci_high - p.point));
+            e.ci_high = e.ci_high.max(e.point + (p.point - p.ci_low));
+        }
+    }
+    match b {
+        Side::Weighted(w, mission) => e = with_room(e, (0.0, 0.0), room(w, mission), n),
+        Side::Pilot(p, _) => {
+            e.ci_low = e.ci_low.min(e.point - (p.point - p.ci_low));
+            e.ci_high = e.ci_high.max(e.point + (p.ci_high - p.point));
+        }
+    }
+    e
+}
+
+/// A plain pilot's estimate of a quantity, from its service summary.
+fn pilot_quantity(q: Quantity, s: &super::ServiceSummary) -> Estimate {
+    match q {
+        Quantity::Availability => s.availability,
+        Quantity::DowntimeHoursPerYear => s.downtime_hours_per_year,
+        Quantity::OutagesPerYear => s.outages_per_year,
+    }
+}
+
+fn compare_independent(
+    models: &[&Model],
+    tallies: &[Tally],
+    pilots: &[Option<Tally>],
+    confidence: f64,
+) -> Vec<ServiceComparison> {
     let n = tallies.first().map_or(0, |t| t.trials);
+    // Each design's pilot, summarised as `run` summarises it.
+    let plain: Vec<Option<(super::RunSummary, u64)>> = models
+        .iter()
+        .enumerate()
+        .map(|(d, m)| {
+            pilots
+                .get(d)
+                .and_then(Option::as_ref)
+                .map(|p| (super::summarize(m, p, confidence), p.trials))
+        })
+        .collect();
     shared_services(models)
         .into_iter()
         .map(|(id, idx)| {
+            // The designs whose trials saw no outage of the service, with their pilot's figures.
+            let from_pilot: Vec<Option<(&super::ServiceSummary, u64)>> = tallies
+                .iter()
+                .zip(&idx)
+                .zip(&plain)
+                .map(|((t, &s), p)| match p {
+                    Some((sum, trials)) if t.services[s].outages.sum == 0 => {
+                        Some((&sum.services[s], *trials))
+                    }
+                    _ => None,
+                })
+                .collect();
             let weighted: Vec<&WeightedService> = tallies
                 .iter()
                 .zip(&idx)
@@ -377,13 +510,21 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
             let raw: Vec<Vec<Estimate>> = weighted
                 .iter()
                 .zip(models)
-                .map(|(w, m)| {
+                .zip(&from_pilot)
+                .map(|((w, m), p)| {
                     Quantity::ALL
                         .iter()
-                        .map(|&q| weighted_quantity(q, w, n, m.mission, confidence))
+                        .map(|&q| match p {
+                            Some((s, _)) => pilot_quantity(q, s),
+                            None => weighted_quantity(q, w, n, m.mission, confidence),
+                        })
                         .collect()
                 })
                 .collect();
+            let side = |d: usize, q: Quantity| match from_pilot[d] {
+                Some((s, trials)) => Side::Pilot(pilot_quantity(q, s), trials),
+                None => Side::Weighted(weighted[d], models[d].mission),
+            };
             let designs = raw
                 .iter()
                 .map(|vals| {
@@ -397,13 +538,7 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
             let mut differences = Vec::new();
             for d in 1..raw.len() {
                 for q in Quantity::ALL {
-                    let e = biased_difference(
-                        q,
-                        (weighted[0], models[0].mission),
-                        (weighted[d], models[d].mission),
-                        n,
-                        confidence,
-                    );
+                    let e = mixed_difference(q, side(0, q), side(d, q), n, confidence);
                     differences.push(Difference {
                         quantity: q,
                         design: d,
@@ -417,16 +552,28 @@ fn compare_independent(models: &[&Model], tallies: &[Tally], confidence: f64) ->
             let outages_observed: Vec<u64> = tallies
                 .iter()
                 .zip(&idx)
-                .map(|(t, &s)| t.services[s].outages.sum as u64)
+                .zip(&from_pilot)
+                .map(|((t, &s), p)| match p {
+                    Some((p, _)) => p.outages_observed,
+                    None => t.services[s].outages.sum as u64,
+                })
                 .collect();
             let effective: Vec<f64> = weighted.iter().map(|w| effective_weighted(&w.down)).collect();
             let few_outages: Vec<bool> = effective
                 .iter()
-                .map(|&k| too_few_outages(k, confidence))
+                .zip(&from_pilot)
+                .map(|(&k, p)| match p {
+                    Some((p, _)) => p.few_outages,
+                    None => too_few_outages(k, confidence),
+                })
                 .collect();
             let warnings = (0..few_outages.len())
-                .filter(|&d| few_outages[d])
-                .map(|d| few_outages_warning(d, outages_observed[d], effective[d], n, confidence, true))
+                .filter_map(|d| match from_pilot[d] {
+                    Some((p, trials)) => Some(pilot_warning(d, p, n, trials, confidence)),
+                    None => few_outages[d].then(|| {
+                        few_outages_warning(d, outages_observed[d], effective[d], n, confidence, true)
+                    }),
+                })
                 .collect();
             ServiceComparison {
                 service: id,
@@ -705,6 +852,42 @@ mod tests {
                 "{d:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_difference_with_a_pilot_side_is_never_narrower_than_the_pilots_interval() {
+        // A pilot that saw no outage: a point at 0 with a one-sided bound of 2.
+        let pilot = Estimate {
+            point: 0.0,
+            std_error: Some(0.0),
+            ci_low: 0.0,
+            ci_high: 2.0,
+            confidence: 0.95,
+        };
+        let other = Estimate {
+            point: 1.0,
+            std_error: Some(0.1),
+            ci_low: 0.8,
+            ci_high: 1.2,
+            confidence: 0.95,
+        };
+        let q = Quantity::DowntimeHoursPerYear;
+        // B - A with A the pilot: A may be as high as 2, so B - A as low as 1 - 2.
+        let e = mixed_difference(q, Side::Pilot(pilot, 2000), Side::Pilot(other, 3000), 3000, 0.95);
+        assert_eq!(e.point, 1.0);
+        assert!(e.ci_low <= 1.0 - 2.0 + 1e-12, "{e:?}");
+        assert!(e.ci_high >= 1.0 + 0.1, "{e:?}");
+        // With B the pilot, the bound widens the upper side.
+        let e = mixed_difference(q, Side::Pilot(other, 3000), Side::Pilot(pilot, 2000), 3000, 0.95);
+        assert_eq!(e.point, -1.0);
+        assert!(e.ci_high >= -1.0 + 2.0 - 1e-12, "{e:?}");
+        // Welch's degrees of freedom follow each side's own trials.
+        let few = welch(&other, 3, &pilot, 2000, 0.95);
+        let many = welch(&other, 3000, &pilot, 2000, 0.95);
+        assert!(
+            few.ci_high - few.point > many.ci_high - many.point,
+            "{few:?} {many:?}"
+        );
     }
 
     #[test]

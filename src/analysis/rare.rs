@@ -266,55 +266,80 @@ pub fn run_pilot(
     engine::run_segmented_until(model, &pilot, ends, progress, stop)
 }
 
-/// Gives every service that the failure-biased trials of `run` (a
-/// summary of `seed`) saw no outage of the estimates of the plain pilot
-/// instead: trials `0 .. pilot_trials(run.trials)` run plain, whose
-/// intervals stay valid with few outages or none (a one-sided bound,
-/// "less than x", where they saw none too). A biased run's weighted
-/// interval with no outage is a point at zero, which bounds nothing: the
-/// weights are all zero whatever the design. The pilot is the same trials
-/// for a single run and for merged shards (a pure function of the model,
-/// `seed` and the trials), so both report the same bytes; under `auto` it
-/// is the pilot that chose biasing. Each such service says so in its
-/// warnings and in [`ServiceSummary::plain_trials`](super::ServiceSummary).
-/// Nothing is run when every service saw an outage, or `run` is plain.
+/// Whether the failure-biased `tally` saw no outage of some service: its
+/// report then needs the plain pilot ([`bound_unseen`]), which a run
+/// carries in its result (and a shard in its file) exactly then. A plain
+/// tally never does.
+pub fn needs_pilot(tally: &Tally) -> bool {
+    tally.weighted.is_some() && tally.services.iter().any(|s| s.outages.sum == 0)
+}
+
+/// Runs the plain pilot [`bound_unseen`] reports from, for a run of
+/// `trials` trials of `cfg.seed` (on `cfg.threads`): trials `0 .. pilot_trials(trials)`, whatever
+/// part of the run is at hand, split at [`engine::checkpoints`]`(trials)`
+/// as the run's own segments are (so its convergence can be drawn). A pure
+/// function of (model, seed, trials): the same tallies in every shard of a
+/// run, and the same as `--rare auto`'s pilot of the same run.
 ///
 /// # Errors
 /// As [`engine::run`].
-pub fn bound_unseen(model: &Model, run: &mut RunSummary, seed: u64) -> Result<(), EngineError> {
-    if run.method != Method::FailureBiasing || run.services.iter().all(|s| s.outages_observed > 0) {
-        return Ok(());
+pub fn run_unseen_pilot(model: &Model, cfg: &RunConfig, trials: u64) -> Result<Vec<Tally>, EngineError> {
+    let never = || false;
+    Ok(
+        run_pilot(model, cfg, trials, &engine::checkpoints(trials), &|_| {}, &never)?
+            .expect("a run that is never stopped ends"),
+    )
+}
+
+/// The plain pilot of [`run_unseen_pilot`] as one tally, when the
+/// failure-biased `tally` of a run of `trials` trials of `cfg.seed` needs
+/// it ([`needs_pilot`]); `None` otherwise (nothing is run).
+///
+/// # Errors
+/// As [`engine::run`].
+pub fn unseen_pilot_for(
+    model: &Model,
+    tally: &Tally,
+    cfg: &RunConfig,
+    trials: u64,
+) -> Result<Option<Tally>, EngineError> {
+    if !needs_pilot(tally) {
+        return Ok(None);
     }
-    let cfg = RunConfig {
-        seed,
-        first_trial: 0,
-        trials: pilot_trials(run.trials),
-        threads: None,
-    };
-    let pilot = engine::run(model, &cfg, &|_| {})?;
-    let plain = super::summarize(model, &pilot, run.confidence);
+    let mut pilot = Tally::new(model.services.len());
+    run_unseen_pilot(model, cfg, trials)?
+        .iter()
+        .for_each(|t| pilot.merge(t));
+    Ok(Some(pilot))
+}
+
+/// Gives every service that the failure-biased trials of `run` saw no
+/// outage of the estimates of the plain `pilot` instead (trials `0 ..
+/// pilot_trials(T)` of the whole run of `T` trials, [`run_unseen_pilot`]),
+/// whose intervals stay valid with few outages or none (a one-sided bound,
+/// "less than x", where they saw none too). A biased run's weighted
+/// interval with no outage is a point at zero, which bounds nothing: the
+/// weights are all zero whatever the design. The pilot is part of the
+/// run's result (and of every shard file that needs it), so a single run,
+/// merged shards and `redsim report` give the same bytes and nothing is
+/// simulated to report; the report of one shard whose trials saw no
+/// outage of a service gives the whole run's pilot figures for it, said
+/// plainly (its own biased trials bound nothing). Each such service says
+/// so in its warnings and in
+/// [`ServiceSummary::plain_trials`](super::ServiceSummary). Nothing
+/// changes when every service saw an outage, or `run` is plain.
+pub fn bound_unseen(model: &Model, run: &mut RunSummary, pilot: &Tally) {
+    if run.method != Method::FailureBiasing || run.services.iter().all(|s| s.outages_observed > 0) {
+        return;
+    }
+    let plain = super::summarize(model, pilot, run.confidence);
     let unseen = super::weighted::unseen_warning(run.trials);
     for (s, p) in run.services.iter_mut().zip(plain.services) {
         if s.outages_observed > 0 {
             continue;
         }
-        let bound = if p.outages_observed == 0 {
-            format!(
-                "unavailability less than {:.3e} at {:.0} %",
-                1.0 - p.availability.ci_low,
-                100.0 * run.confidence
-            )
-        } else {
-            format!("they saw {} outage(s)", p.outages_observed)
-        };
         let mut warnings: Vec<String> = s.warnings.drain(..).filter(|w| *w != unseen).collect();
-        warnings.push(format!(
-            "failure biasing saw no outage in {} trials: these figures are from the first {} trials run \
-             plain ({bound}); the outages of this service need failures biasing does not reach, and these \
-             figures stay at {} trials however many the run has: run with --rare off, whose bound tightens with \
-             every trial",
-            run.trials, pilot.trials, pilot.trials
-        ));
+        warnings.push(unseen_from_pilot(&p, run.trials, pilot.trials, run.confidence));
         if p.outages_observed > 0 {
             // With none, the plain warning repeats the bound above, and its
             // advice (more trials) does not reach past the pilot's cap.
@@ -327,7 +352,26 @@ pub fn bound_unseen(model: &Model, run: &mut RunSummary, seed: u64) -> Result<()
             ..p
         };
     }
-    Ok(())
+}
+
+/// The warning of a service that `trials` biased trials saw no outage of,
+/// reported from the plain pilot's summary `p` of `pilot` trials.
+fn unseen_from_pilot(p: &super::ServiceSummary, trials: u64, pilot: u64, confidence: f64) -> String {
+    let bound = if p.outages_observed == 0 {
+        format!(
+            "unavailability less than {:.3e} at {:.0} %",
+            1.0 - p.availability.ci_low,
+            100.0 * confidence
+        )
+    } else {
+        format!("they saw {} outage(s)", p.outages_observed)
+    };
+    format!(
+        "failure biasing saw no outage in {trials} trials: these figures are from the run's first {pilot} trials \
+         run plain ({bound}); the outages of this service need failures biasing does not reach, and these \
+         figures stay at {pilot} trials however many the run has: run with --rare off, whose bound tightens with \
+         every trial"
+    )
 }
 
 /// Appends the segments `more` of the trials from `at` on to `segments`

@@ -1539,6 +1539,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     let slots = RunSlots::plan(&mut outs, &args.out);
     outs.check()?;
     let tally = compare_tally(&models, &matched, &args.sim.config(), rare.as_ref(), args.quiet)?;
+    let pilots = design_pilots(&models, &tally, &args.sim)?;
     let provs: Vec<Provenance> = args
         .files
         .iter()
@@ -1550,6 +1551,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
         models: &models,
         seed: args.sim.seed,
         tally: &tally,
+        pilots: &pilots,
         confidence: args.sim.confidence,
         rare: rare.is_some(),
     };
@@ -1579,6 +1581,29 @@ fn compare_tally(
     };
     bar.finish();
     Ok(tally)
+}
+
+/// Under failure biasing, each design's plain pilot where its trials saw no
+/// outage of a service (trials `0 .. pilot_trials(T)` of the whole
+/// comparison `sim`, on the design's own seed, as `run_rare_independent`
+/// runs it): what `run --rare on` reports that service from.
+fn design_pilots(
+    models: &[&crate::model::Model],
+    tally: &analysis::compare::CompareTally,
+    sim: &SimOptions,
+) -> anyhow::Result<Vec<Option<engine::Tally>>> {
+    let analysis::compare::CompareTally::Independent(tallies) = tally else {
+        return Ok(Vec::new());
+    };
+    let mut pilots = Vec::new();
+    for (d, (m, t)) in models.iter().zip(tallies).enumerate() {
+        let cfg = RunConfig {
+            seed: engine::rng::design_seed(sim.seed, d),
+            ..sim.config()
+        };
+        pilots.push(analysis::rare::unseen_pilot_for(m, t, &cfg, sim.trials)?);
+    }
+    Ok(pilots)
 }
 
 /// The swept parameters of `--set PATH=v1,v2,...`, in order.
@@ -1627,10 +1652,14 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
                     .pop()
                     .expect("one segment"),
             };
+            // The point's plain pilot is of the whole sweep's trials, whatever the shard.
+            let pilot =
+                analysis::rare::unseen_pilot_for(&sc.model, &tally, &args.sim.config(), args.sim.trials)?;
             points.push(crate::shard::SweepPoint {
                 set,
                 model: sc.model,
                 tally,
+                pilot,
             });
         }
         bar.finish();
@@ -1827,7 +1856,9 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     });
     let started = std::time::Instant::now();
     // Under --rare auto the pilot is the start of the plain run: kept when
-    // the run stays plain.
+    // the run stays plain, and kept aside when it is biased, for the
+    // services the biased trials may not see down.
+    let mut kept_pilot: Option<Vec<engine::Tally>> = None;
     let (rare, head) = match req {
         RareRequest::Off => (None, Vec::new()),
         RareRequest::On(opts) => (Some(opts), Vec::new()),
@@ -1854,7 +1885,10 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 args.quiet,
             );
             match chosen {
-                Some(opts) => (Some(opts), Vec::new()),
+                Some(opts) => {
+                    kept_pilot = Some(head);
+                    (Some(opts), Vec::new())
+                }
                 None => (None, head),
             }
         }
@@ -1962,12 +1996,26 @@ fn run(args: &RunArgs) -> anyhow::Result<u8> {
     if !args.quiet {
         speed_note(&segments, started);
     }
+    let mut tally = engine::Tally::new(m.services.len());
+    segments.iter().for_each(|t| tally.merge(t));
+    // Auto's pilot is the one needed when it ran the same trials, split
+    // at the same checkpoints (not under --precision, whose total was not
+    // known in advance).
+    let pilot = if analysis::rare::needs_pilot(&tally) {
+        match kept_pilot {
+            Some(pilot) if args.precision.is_none() => Some(pilot),
+            _ => Some(analysis::rare::run_unseen_pilot(m, &cfg, tally.trials)?),
+        }
+    } else {
+        None
+    };
     let prov = provenance(&args.file, &sc);
     let result = RunResult {
         model: m,
         provenance: &prov,
         seed: args.sim.seed,
         segments: &segments,
+        pilot: pilot.as_deref(),
         confidence: args.sim.confidence,
     };
     report_run(&result, args.out.format, &mut outs, &slots)?;
@@ -1997,6 +2045,10 @@ pub struct RunResult<'a> {
     /// [`engine::checkpoints`] of the total: merged, the whole run; their
     /// running sums, the estimates as trials accumulate.
     pub segments: &'a [engine::Tally],
+    /// The plain pilot (trials `0 .. pilot_trials(T)`, split as the run's
+    /// segments are) when the failure-biased run saw no outage of a service
+    /// ([`analysis::rare::needs_pilot`]): those services are reported from it.
+    pub pilot: Option<&'a [engine::Tally]>,
     pub confidence: f64,
 }
 
@@ -2015,14 +2067,26 @@ fn report_run(
     }
     let m = result.model;
     let mut summary = analysis::summarize(m, &tally, result.confidence);
-    analysis::rare::bound_unseen(m, &mut summary, result.seed)?;
+    let pilot = result.pilot.map(|segments| {
+        let mut pilot = engine::Tally::new(m.services.len());
+        segments.iter().for_each(|t| pilot.merge(t));
+        pilot
+    });
+    match &pilot {
+        Some(pilot) => analysis::rare::bound_unseen(m, &mut summary, pilot),
+        // A run, and a shard file's reader, carry the pilot whenever it is needed.
+        None if analysis::rare::needs_pilot(&tally) => {
+            anyhow::bail!("a failure-biased result that saw no outage of a service lacks its plain pilot")
+        }
+        None => {}
+    }
     let rep = RunReport::new(result.provenance, result.seed, &summary);
     let text = match format {
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
     outs.put(slots.report, text, "written to");
-    let plots = || crate::plot::figures::run(m, &summary, &tally, result.segments);
+    let plots = || crate::plot::figures::run_with_pilot(m, &summary, &tally, result.segments, result.pilot);
     put_plots(outs, slots.plot, plots)?;
     if let Some(html) = slots.html {
         let targets = analysis::check::scenario_targets(m);
@@ -2042,6 +2106,9 @@ pub struct CompareResult<'a> {
     pub seed: u64,
     /// Paired (plain) or independent (failure biasing).
     pub tally: &'a analysis::compare::CompareTally,
+    /// Under failure biasing, per design, its plain pilot where its trials
+    /// saw no outage of a service (empty when paired).
+    pub pilots: &'a [Option<engine::Tally>],
     pub confidence: f64,
     /// Whether the designs were simulated with failure biasing.
     pub rare: bool,
@@ -2054,7 +2121,8 @@ fn report_compare(
     outs: &mut Outputs,
     slots: &RunSlots,
 ) -> anyhow::Result<()> {
-    let services = analysis::compare::compare(result.models, result.tally, result.confidence);
+    let services =
+        analysis::compare::compare_with_pilots(result.models, result.tally, result.pilots, result.confidence);
     let rep = report::CompareReport {
         format: report::COMPARE_FORMAT,
         redsim_version: env!("CARGO_PKG_VERSION"),
@@ -2131,7 +2199,13 @@ fn report_sweep(
     let summaries: Vec<analysis::RunSummary> = result
         .points
         .iter()
-        .map(|p| analysis::summarize(&p.model, &p.tally, result.confidence))
+        .map(|p| {
+            let mut summary = analysis::summarize(&p.model, &p.tally, result.confidence);
+            if let Some(pilot) = &p.pilot {
+                analysis::rare::bound_unseen(&p.model, &mut summary, pilot);
+            }
+            summary
+        })
         .collect();
     let rep = report::SweepReport {
         format: report::SWEEP_FORMAT,

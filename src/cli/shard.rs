@@ -8,6 +8,7 @@ use super::{
     CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, ReportArgs, RunArgs, RunResult,
     RunSlots, SimOptions, SweepResult, compare_tally, report_compare, report_run, report_sweep, speed_note,
 };
+use crate::analysis;
 use crate::engine::{self, RareOptions, RunConfig, Tally};
 use crate::model::Model;
 use crate::report::Provenance;
@@ -72,6 +73,7 @@ pub(super) fn run(
         speed_note(&segments, started);
     }
     let data = Data::Run {
+        pilot: unseen_pilot(&sc.model, &segments, &args.sim)?,
         model: Box::new(sc.model.clone()),
         segments,
     };
@@ -86,6 +88,22 @@ pub(super) fn run(
     );
     outs.commit(args.quiet)?;
     Ok(EXIT_OK)
+}
+
+/// The plain pilot of the whole run `sim` that a shard whose failure-biased
+/// `segments` saw no outage of a service carries for its report
+/// ([`analysis::rare::needs_pilot`]): the same in every shard of the run.
+fn unseen_pilot(model: &Model, segments: &[Tally], sim: &SimOptions) -> anyhow::Result<Option<Vec<Tally>>> {
+    let mut total = Tally::new(model.services.len());
+    segments.iter().for_each(|t| total.merge(t));
+    if !analysis::rare::needs_pilot(&total) {
+        return Ok(None);
+    }
+    Ok(Some(analysis::rare::run_unseen_pilot(
+        model,
+        &sim.config(),
+        sim.trials,
+    )?))
 }
 
 /// `compare --shard`: runs the shard's trials on every design (paired, or
@@ -111,6 +129,7 @@ pub(super) fn compare(
     let cfg = config(&args.sim, part);
     let tally = compare_tally(&models, matched, &cfg, rare, args.quiet)?;
     let data = Data::Compare {
+        pilots: super::design_pilots(&models, &tally, &args.sim)?,
         models: models.into_iter().cloned().collect(),
         tally,
     };
@@ -213,6 +232,13 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
             shard.end,
             shard.settings.trials
         );
+        if let Data::Run { pilot: Some(p), .. } = &shard.data {
+            note!(
+                "redsim: note: the services its failure-biased trials never saw down are given the run's plain \
+                 pilot figures (trials 0..{}, carried in the file): its own weighted trials bound nothing",
+                p.iter().map(|t| t.trials).sum::<u64>()
+            );
+        }
     }
     print(&shard, args.out.format, &mut outs, &slots)?;
     outs.commit(args.quiet)?;
@@ -234,13 +260,18 @@ fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) ->
     let confidence = shard.settings.confidence;
     let rare = shard.settings.rare.is_some();
     match &shard.data {
-        Data::Run { model, segments } => {
+        Data::Run {
+            model,
+            segments,
+            pilot,
+        } => {
             let prov = provenance(&shard.scenarios[0]);
             let result = RunResult {
                 model,
                 provenance: &prov,
                 seed,
                 segments,
+                pilot: pilot.as_deref(),
                 confidence,
             };
             report_run(&result, format, outs, slots)
@@ -258,7 +289,11 @@ fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) ->
             };
             report_sweep(&result, format, outs, slots)
         }
-        Data::Compare { models, tally } => {
+        Data::Compare {
+            models,
+            tally,
+            pilots,
+        } => {
             let provs: Vec<Provenance> = shard.scenarios.iter().map(provenance).collect();
             let models: Vec<&Model> = models.iter().collect();
             let result = CompareResult {
@@ -266,6 +301,7 @@ fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) ->
                 models: &models,
                 seed,
                 tally,
+                pilots,
                 confidence,
                 rare,
             };

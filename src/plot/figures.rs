@@ -160,27 +160,33 @@ pub fn weighted_durations(
 /// (the segments in trial order, from trial 0), with the exact long-run
 /// value and the availability target where there are.
 pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: &RunSummary) -> Vec<Plot> {
-    let mut running = Tally::new(model.services.len());
-    let mut points: Vec<Vec<(u64, Estimate)>> = vec![Vec::new(); model.services.len()];
-    for seg in segments {
-        running.merge(seg);
-        if running.trials < 2 {
-            continue;
-        }
-        for (s, t) in running.services.iter().enumerate() {
-            // Under failure biasing the estimate is the weighted mean, as
-            // in the report; the biased trials' own down time is not the design's.
-            let u = match &running.weighted {
-                Some(w) => analysis::weighted::weighted_mean(
-                    &w.services[s].down,
-                    running.trials,
-                    1.0 / model.mission,
-                    confidence,
-                )
-                .clamped(0.0, 1.0),
-                None => analysis::unavailability(t, running.trials, model.mission, confidence),
-            };
-            points[s].push((running.trials, u.complement()));
+    convergence_with_pilot(model, segments, None, confidence, summary)
+}
+
+/// [`convergence`], where a service reported from the plain `pilot`'s
+/// segments (failure biasing saw no outage of it: its
+/// [`plain_trials`](analysis::ServiceSummary::plain_trials)) is drawn from
+/// the pilot's running plain estimate, the figures its report gives, not
+/// from the biased trials' weighted zero.
+pub fn convergence_with_pilot(
+    model: &Model,
+    segments: &[Tally],
+    pilot: Option<&[Tally]>,
+    confidence: f64,
+    summary: &RunSummary,
+) -> Vec<Plot> {
+    let mut points = running_availability(model, segments, confidence);
+    let from_pilot: Vec<bool> = summary
+        .services
+        .iter()
+        .map(|s| pilot.is_some() && s.plain_trials.is_some())
+        .collect();
+    if let Some(pilot) = pilot {
+        let plain = running_availability(model, pilot, confidence);
+        for ((p, q), &from) in points.iter_mut().zip(plain).zip(&from_pilot) {
+            if from {
+                *p = q;
+            }
         }
     }
     let biased = summary.method == analysis::Method::FailureBiasing;
@@ -189,7 +195,8 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
         .iter()
         .zip(points)
         .zip(&summary.services)
-        .map(|((svc, points), sum)| {
+        .zip(from_pilot)
+        .map(|(((svc, points), sum), from_pilot)| {
             let mut references = Vec::new();
             if let Exact::Solved(x) = &sum.exact {
                 references.push((
@@ -203,7 +210,13 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
             Plot {
                 name: format!("convergence-{}", stem(&svc.id)),
                 service: Some(svc.id.clone()),
-                title: if biased {
+                title: if from_pilot {
+                    format!(
+                        "{}: availability as the plain pilot's trials accumulate (failure biasing saw no \
+                         outage: the pilot's figures)",
+                        shorten(&svc.id, ID_CHARS)
+                    )
+                } else if biased {
                     format!(
                         "{}: availability as trials accumulate (failure biasing: weighted estimates)",
                         shorten(&svc.id, ID_CHARS)
@@ -231,12 +244,56 @@ pub fn convergence(model: &Model, segments: &[Tally], confidence: f64, summary: 
         .collect()
 }
 
+/// Each service's running availability estimate at the end of each of
+/// `segments` (from trial 0), weighted under failure biasing.
+fn running_availability(model: &Model, segments: &[Tally], confidence: f64) -> Vec<Vec<(u64, Estimate)>> {
+    let mut running = Tally::new(model.services.len());
+    let mut points: Vec<Vec<(u64, Estimate)>> = vec![Vec::new(); model.services.len()];
+    for seg in segments {
+        running.merge(seg);
+        if running.trials < 2 {
+            continue;
+        }
+        for (s, t) in running.services.iter().enumerate() {
+            // Under failure biasing the estimate is the weighted mean, as
+            // in the report; the biased trials' own down time is not the design's.
+            let u = match &running.weighted {
+                Some(w) => analysis::weighted::weighted_mean(
+                    &w.services[s].down,
+                    running.trials,
+                    1.0 / model.mission,
+                    confidence,
+                )
+                .clamped(0.0, 1.0),
+                None => analysis::unavailability(t, running.trials, model.mission, confidence),
+            };
+            points[s].push((running.trials, u.complement()));
+        }
+    }
+    points
+}
+
 /// The plots of a run: per service, its outage durations and its
 /// convergence. Under failure biasing both are drawn from the weighted
 /// estimates: the durations with each outage weighted by its likelihood
 /// ratio (the biased trials' own outages are not the design's), the
 /// convergence as the running weighted estimate.
 pub fn run(model: &Model, summary: &RunSummary, tally: &Tally, segments: &[Tally]) -> Vec<Plot> {
+    run_with_pilot(model, summary, tally, segments, None)
+}
+
+/// [`run`], with the plain `pilot`'s segments that the services failure
+/// biasing saw no outage of are reported from
+/// ([`crate::analysis::rare::bound_unseen`]): their convergence is the
+/// pilot's ([`convergence_with_pilot`]); their duration histogram, with no
+/// weighted outage, is left out as under [`run`].
+pub fn run_with_pilot(
+    model: &Model,
+    summary: &RunSummary,
+    tally: &Tally,
+    segments: &[Tally],
+    pilot: Option<&[Tally]>,
+) -> Vec<Plot> {
     let mut out: Vec<Plot> = model
         .services
         .iter()
@@ -246,7 +303,13 @@ pub fn run(model: &Model, summary: &RunSummary, tally: &Tally, segments: &[Tally
             None => durations(&svc.id, &tally.services[s].durations, tally.trials),
         })
         .collect();
-    out.extend(convergence(model, segments, summary.confidence, summary));
+    out.extend(convergence_with_pilot(
+        model,
+        segments,
+        pilot,
+        summary.confidence,
+        summary,
+    ));
     out
 }
 

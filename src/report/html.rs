@@ -14,7 +14,7 @@ use super::{
 };
 use crate::analysis::check::{Decision, Verdict};
 use crate::analysis::structure::{Exact, ServiceStructure};
-use crate::analysis::{RunSummary, compare::Quantity};
+use crate::analysis::{RunSummary, ServiceSummary, compare::Quantity};
 use crate::plot::{Plot, PlotError};
 
 /// Cut sets and importance rows shown per service.
@@ -398,16 +398,32 @@ fn run_meta(rep: &RunReport) -> Vec<(&'static str, String)> {
         ("generator", rep.generator.to_string()),
     ]);
     if let Some(l) = &rep.likelihood_ratio {
-        rows.push((
-            "method",
+        // Services failure biasing saw no outage of are the plain pilot's
+        // (`bound_unseen`), as the table says.
+        let pilot: Vec<&ServiceSummary> = rep.services.iter().filter(|s| s.plain_trials.is_some()).collect();
+        let method = if !pilot.is_empty() && pilot.len() == rep.services.len() {
+            format!("{} (no outage seen: plain pilot figures)", rep.method)
+        } else {
+            let which = if pilot.is_empty() {
+                "every estimate from the weighted trials".to_string()
+            } else {
+                let ids: Vec<String> = pilot.iter().map(|s| format!("`{}`", s.id)).collect();
+                format!(
+                    "every estimate from the weighted trials but those of {} (no outage seen: plain pilot \
+                     figures, its first {} trials)",
+                    ids.join(", "),
+                    pilot[0].plain_trials.unwrap_or_default()
+                )
+            };
             format!(
-                "{} (importance sampling: every estimate from the weighted trials; mean likelihood ratio {} [{}, {}], 1 expected)",
+                "{} (importance sampling: {which}; mean likelihood ratio {} [{}, {}], 1 expected)",
                 rep.method,
                 sig(l.point),
                 sig(l.ci_low),
                 sig(l.ci_high)
-            ),
-        ));
+            )
+        };
+        rows.push(("method", method));
     }
     rows
 }
@@ -630,11 +646,23 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
         ("confidence", format!("{} %", level(rep.confidence))),
     ]);
     if !plain {
+        // Services a point's biased trials never saw down are that point's
+        // plain pilot's (`bound_unseen`).
+        let pilot = rep
+            .points
+            .iter()
+            .any(|p| p.services.iter().any(|s| s.plain_trials.is_some()));
         meta.push((
             "method",
             format!(
-                "{} (importance sampling at every point: every estimate from the weighted trials)",
-                rep.method
+                "{} (importance sampling at every point: every estimate from the weighted trials{})",
+                rep.method,
+                if pilot {
+                    ", but those of a service a point's biased trials never saw down: its plain pilot's (see \
+                     its warnings)"
+                } else {
+                    ""
+                }
             ),
         ));
     }

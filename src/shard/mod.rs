@@ -1,6 +1,6 @@
 //! Sharded runs: a run, sweep or comparison split into contiguous ranges of
 //! its trials, each range run anywhere and written to a shard file
-//! (`redsim-shard/4`), the files merged exactly into the result of one run.
+//! (`redsim-shard/5`), the files merged exactly into the result of one run.
 //!
 //! Trial `i` depends only on (seed, i, element ids, the failure-biasing
 //! settings), and every statistic is an integer sum (under failure biasing
@@ -23,11 +23,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use wire::{FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, PRE_LONGEST_FORMAT, Part, Source, checksum};
+pub use wire::{
+    FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, PRE_LONGEST_FORMAT, PRE_PILOT_FORMAT, Part, Source, checksum,
+};
 
 use num_bigint::BigUint;
 
 use crate::analysis::compare::{CompareTally, shared_services};
+use crate::analysis::rare::{needs_pilot, pilot_trials};
 use crate::engine::{
     self, DurationHist, PairedTally, RareOptions, ServiceTally, Tally, WeightedMoments, Wide,
 };
@@ -234,6 +237,11 @@ pub enum Data {
         model: Box<Model>,
         /// Split at the run's checkpoints within the range, and at its end (none when empty).
         segments: Vec<Tally>,
+        /// Under failure biasing, when the segments saw no outage of a
+        /// service ([`needs_pilot`]): the plain pilot of the whole run
+        /// ([`crate::analysis::rare::run_unseen_pilot`]), which the report
+        /// gives that service's figures from.
+        pilot: Option<Vec<Tally>>,
     },
     Sweep {
         parameters: Vec<(String, Vec<String>)>,
@@ -244,6 +252,10 @@ pub enum Data {
         /// Paired on common random numbers (plain), or each design's own
         /// tally (failure biasing: independent runs).
         tally: CompareTally,
+        /// Under failure biasing, per design: its plain pilot where its
+        /// tally saw no outage of a service ([`needs_pilot`]); empty when
+        /// paired.
+        pilots: Vec<Option<Tally>>,
     },
 }
 
@@ -253,6 +265,9 @@ pub struct SweepPoint {
     pub set: Vec<String>,
     pub model: Model,
     pub tally: Tally,
+    /// Under failure biasing, when the tally saw no outage of a service
+    /// ([`needs_pilot`]): the point's plain pilot.
+    pub pilot: Option<Tally>,
 }
 
 impl Source {
@@ -370,23 +385,27 @@ impl Shard {
             scenarios: self.scenarios.clone(),
             parameters: Vec::new(),
             segments: None,
+            pilot: None,
             points: None,
             paired: None,
             designs: None,
+            pilots: None,
             checksum: String::new(),
         };
         match &self.data {
-            Data::Run { segments, .. } => {
-                let mut end = self.first;
-                file.segments = Some(
+            Data::Run { segments, pilot, .. } => {
+                let split = |first: u64, segments: &[Tally]| -> Vec<Segment> {
+                    let mut end = first;
                     segments
                         .iter()
                         .map(|t| {
                             end += t.trials;
                             Segment { end, tally: t.into() }
                         })
-                        .collect(),
-                );
+                        .collect()
+                };
+                file.segments = Some(split(self.first, segments));
+                file.pilot = pilot.as_deref().map(|p| split(0, p));
             }
             Data::Sweep { parameters, points } => {
                 file.parameters = parameters
@@ -402,11 +421,16 @@ impl Shard {
                         .map(|p| Point {
                             set: p.set.clone(),
                             tally: (&p.tally).into(),
+                            pilot: p.pilot.as_ref().map(Into::into),
                         })
                         .collect(),
                 );
             }
-            Data::Compare { models, tally } => match tally {
+            Data::Compare {
+                models,
+                tally,
+                pilots,
+            } => match tally {
                 CompareTally::Paired(paired) => {
                     let refs: Vec<&Model> = models.iter().collect();
                     let ids: Vec<String> = shared_services(&refs).into_iter().map(|(id, _)| id).collect();
@@ -414,6 +438,10 @@ impl Shard {
                 }
                 CompareTally::Independent(tallies) => {
                     file.designs = Some(tallies.iter().map(Into::into).collect());
+                    file.pilots = pilots
+                        .iter()
+                        .any(Option::is_some)
+                        .then(|| pilots.iter().map(|p| p.as_ref().map(Into::into)).collect());
                 }
             },
         }
@@ -458,7 +486,17 @@ impl Shard {
                     lacks: "its compare files without each design's `longest` outage",
                 });
             }
-            Some(FORMAT | PRE_LONGEST_FORMAT | PLAIN_FORMAT) => {}
+            Some(old @ (PRE_PILOT_FORMAT | PRE_LONGEST_FORMAT))
+                if doc.get("method").and_then(serde_json::Value::as_str) == Some("failure-biasing") =>
+            {
+                return Err(ShardError::Older {
+                    file: path.into(),
+                    found: old.into(),
+                    lacks: "its failure-biasing files without the plain pilot that a service the biased \
+                            trials never saw down is reported from",
+                });
+            }
+            Some(FORMAT | PRE_PILOT_FORMAT | PRE_LONGEST_FORMAT | PLAIN_FORMAT) => {}
             Some(old) if OLDER_FORMATS.contains(&old) => {
                 return Err(ShardError::Older {
                     file: path.into(),
@@ -592,7 +630,8 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             only("parameters", !f.parameters.is_empty(), &mut problems);
             only("points", f.points.is_some(), &mut problems);
             only("paired", f.paired.is_some(), &mut problems);
-            let segments = f.segments.unwrap_or_default();
+            only("pilots", f.pilots.is_some(), &mut problems);
+            let segments = f.segments.clone().unwrap_or_default();
             let tallies: Vec<Tally> = segments.iter().map(|s| Tally::from(&s.tally)).collect();
             // The segments end at the run's checkpoints inside the range, then at its end.
             let mut ends: Vec<u64> = engine::checkpoints(f.trials)
@@ -622,15 +661,56 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 let refs: Vec<&Tally> = tallies.iter().collect();
                 counts_add_up(&refs, "the segments' ", &mut problems);
             }
+            let mut pilot = None;
+            if let (true, Some(model)) = (scenarios_ok, resolved.first()) {
+                let mut total = Tally::new(model.services.len());
+                tallies.iter().for_each(|t| total.merge(t));
+                pilot_present(needs_pilot(&total), f.pilot.is_some(), "pilot", &mut problems);
+                if let Some(segs) = &f.pilot {
+                    let p = pilot_trials(f.trials);
+                    let mut ends: Vec<u64> = engine::checkpoints(f.trials)
+                        .into_iter()
+                        .filter(|&c| c < p)
+                        .collect();
+                    ends.push(p);
+                    let got: Vec<u64> = segs.iter().map(|s| s.end).collect();
+                    if got != ends {
+                        problems.push(format!(
+                            "`pilot` segments end at {got:?}, but the pilot's trials 0..{p} of a run of {} split \
+                             at {ends:?}",
+                            f.trials
+                        ));
+                    }
+                    let mut from = 0;
+                    let mut out = Vec::new();
+                    for (i, s) in segs.iter().enumerate() {
+                        let at = format!("pilot[{i}]");
+                        out.push(check_pilot(
+                            &s.tally,
+                            model,
+                            s.end.saturating_sub(from),
+                            &at,
+                            &mut problems,
+                        ));
+                        from = s.end;
+                    }
+                    let refs: Vec<&Tally> = out.iter().collect();
+                    counts_add_up(&refs, "the pilot's ", &mut problems);
+                    pilot = Some(out);
+                }
+            }
             resolved.first().cloned().map(|model| Data::Run {
                 model: Box::new(model),
                 segments: tallies,
+                pilot,
             })
         }
         Kind::Sweep => {
             expect("exactly one scenario", f.scenarios.len() == 1, &mut problems);
             expect("parameters", !f.parameters.is_empty(), &mut problems);
             only("segments", f.segments.is_some(), &mut problems);
+            only("pilot", f.pilot.is_some(), &mut problems);
+            only("pilots", f.pilots.is_some(), &mut problems);
             only("paired", f.paired.is_some(), &mut problems);
             let parameters: Vec<(String, Vec<String>)> = f
                 .parameters
@@ -666,10 +746,26 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                             repeated_causes(&p.tally, &at, &mut problems);
                             check_tally(&tally, &sc.model, n, &at, &mut problems);
                             check_weighted(&tally, biased, &sc.model, &at, &mut problems);
+                            pilot_present(
+                                needs_pilot(&tally),
+                                p.pilot.is_some(),
+                                &format!("{at}.pilot"),
+                                &mut problems,
+                            );
+                            let pilot = p.pilot.as_ref().map(|w| {
+                                check_pilot(
+                                    w,
+                                    &sc.model,
+                                    pilot_trials(f.trials),
+                                    &format!("{at}.pilot"),
+                                    &mut problems,
+                                )
+                            });
                             out.push(SweepPoint {
                                 set: p.set.clone(),
                                 model: sc.model,
                                 tally,
+                                pilot,
                             });
                         }
                         Err(e) => problems.push(format!("points[{i}]: {e}")),
@@ -689,6 +785,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             );
             only("parameters", !f.parameters.is_empty(), &mut problems);
             only("segments", f.segments.is_some(), &mut problems);
+            only("pilot", f.pilot.is_some(), &mut problems);
             only("points", f.points.is_some(), &mut problems);
             if biased {
                 // Independent runs: each design's own tally.
@@ -704,20 +801,36 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                     ));
                 }
                 let tallies: Vec<Tally> = designs.iter().map(Tally::from).collect();
+                let mut pilots = Vec::new();
+                if let Some(p) = &f.pilots
+                    && p.len() != designs.len()
+                {
+                    problems.push(format!(
+                        "`pilots` holds {} entries for {} designs",
+                        p.len(),
+                        designs.len()
+                    ));
+                }
                 if scenarios_ok && tallies.len() == resolved.len() {
                     for (d, ((w, t), m)) in designs.iter().zip(&tallies).zip(&resolved).enumerate() {
                         let at = format!("designs[{d}]");
                         repeated_causes(w, &at, &mut problems);
                         check_tally(t, m, n, &at, &mut problems);
                         check_weighted(t, true, m, &at, &mut problems);
+                        let w = f.pilots.as_ref().and_then(|p| p.get(d)).and_then(Option::as_ref);
+                        let at = format!("pilots[{d}]");
+                        pilot_present(needs_pilot(t), w.is_some(), &at, &mut problems);
+                        pilots.push(w.map(|w| check_pilot(w, m, pilot_trials(f.trials), &at, &mut problems)));
                     }
                 }
                 f.designs.is_some().then_some(Data::Compare {
                     models: resolved,
                     tally: CompareTally::Independent(tallies),
+                    pilots,
                 })
             } else {
                 only("designs", f.designs.is_some(), &mut problems);
+                only("pilots", f.pilots.is_some(), &mut problems);
                 match (&f.paired, scenarios_ok) {
                     (Some(p), true) => {
                         let refs: Vec<&Model> = resolved.iter().collect();
@@ -766,6 +879,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                 f.paired.as_ref().map(|p| Data::Compare {
                     models: resolved,
                     tally: CompareTally::Paired(p.tally()),
+                    pilots: Vec::new(),
                 })
             }
         }
@@ -794,6 +908,32 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
         }
         _ => Err(problems),
     }
+}
+
+/// Checks that a plain pilot (at `at`) is present exactly when the tally
+/// it serves needs one ([`needs_pilot`]): a failure-biased tally that saw no
+/// outage of a service.
+fn pilot_present(needed: bool, present: bool, at: &str, problems: &mut Vec<String>) {
+    match (needed, present) {
+        (true, false) => problems.push(format!(
+            "`{at}` is missing: a failure-biased tally that saw no outage of a service carries the plain pilot \
+             its report takes that service's figures from; regenerate the file"
+        )),
+        (false, true) => problems.push(format!(
+            "`{at}` does not belong here: only a failure-biased tally that saw no outage of a service carries \
+             a plain pilot"
+        )),
+        _ => {}
+    }
+}
+
+/// A plain pilot's tally read from `w` (at `at`): `trials` plain trials of `model`.
+fn check_pilot(w: &wire::TallyW, model: &Model, trials: u64, at: &str, problems: &mut Vec<String>) -> Tally {
+    let t = Tally::from(w);
+    repeated_causes(w, at, problems);
+    check_tally(&t, model, trials, at, problems);
+    check_weighted(&t, false, model, at, problems);
+    t
 }
 
 /// The failure-biasing settings of a file, checked: `method` and `rare`
@@ -1791,9 +1931,22 @@ fn merge_data(shards: &[&Shard]) -> Data {
                     }
                 }
             }
+            // Every shard of a run that needs the pilot carries the same one;
+            // the merged tally needs it only if each of them did.
+            let mut total = Tally::new(model.services.len());
+            segments.iter().for_each(|t| total.merge(t));
+            let pilot = needs_pilot(&total)
+                .then(|| {
+                    shards.iter().find_map(|s| match &s.data {
+                        Data::Run { pilot, .. } => pilot.clone(),
+                        _ => None,
+                    })
+                })
+                .flatten();
             Data::Run {
                 model: model.clone(),
                 segments,
+                pilot,
             }
         }
         Data::Sweep { parameters, points } => {
@@ -1802,7 +1955,15 @@ fn merge_data(shards: &[&Shard]) -> Data {
                 if let Data::Sweep { points: theirs, .. } = &s.data {
                     for (p, q) in points.iter_mut().zip(theirs) {
                         p.tally.merge(&q.tally);
+                        if p.pilot.is_none() {
+                            p.pilot.clone_from(&q.pilot);
+                        }
                     }
+                }
+            }
+            for p in &mut points {
+                if !needs_pilot(&p.tally) {
+                    p.pilot = None;
                 }
             }
             Data::Sweep {
@@ -1810,16 +1971,38 @@ fn merge_data(shards: &[&Shard]) -> Data {
                 points,
             }
         }
-        Data::Compare { models, tally } => {
+        Data::Compare {
+            models,
+            tally,
+            pilots,
+        } => {
             let mut tally = tally.clone();
+            let mut pilots = pilots.clone();
             for s in &shards[1..] {
-                if let Data::Compare { tally: t, .. } = &s.data {
+                if let Data::Compare {
+                    tally: t, pilots: p, ..
+                } = &s.data
+                {
                     tally.merge(t);
+                    pilots.resize(p.len().max(pilots.len()), None);
+                    for (mine, theirs) in pilots.iter_mut().zip(p) {
+                        if mine.is_none() {
+                            mine.clone_from(theirs);
+                        }
+                    }
+                }
+            }
+            if let CompareTally::Independent(designs) = &tally {
+                for (p, t) in pilots.iter_mut().zip(designs) {
+                    if !needs_pilot(t) {
+                        *p = None;
+                    }
                 }
             }
             Data::Compare {
                 models: models.clone(),
                 tally,
+                pilots,
             }
         }
     }
@@ -1923,7 +2106,7 @@ mod tests {
 
     #[test]
     fn inconsistent_files_are_refused_not_panicked_on() {
-        let head = r#""format": "redsim-shard/4", "redsim_version": "0.1.0", "scenario_sha256": "x",
+        let head = r#""format": "redsim-shard/5", "redsim_version": "0.1.0", "scenario_sha256": "x",
             "seed": 1, "trials": 10, "range": {"first": 0, "end": 10}, "shard": {"index": 0, "count": 1},
             "confidence": 0.95, "generator": "g", "scenarios": []"#;
         for body in [
@@ -1972,7 +2155,7 @@ mod tests {
                 "{e}"
             );
         }
-        assert_eq!(FORMAT, "redsim-shard/4");
+        assert_eq!(FORMAT, "redsim-shard/5");
         // Their run and sweep files are those of this format: read.
         let e = Shard::parse(
             Path::new("f.json"),

@@ -1,4 +1,4 @@
-//! The shard file format `redsim-shard/4`: serde wire types, kept apart from
+//! The shard file format `redsim-shard/5`: serde wire types, kept apart from
 //! the engine's tallies (the file is a public interface; the tallies are
 //! not). Integers that may pass 2^53 (sums in ticks, sums of squares, the
 //! big-integer weighted sums of a failure-biasing run) are decimal strings,
@@ -18,7 +18,13 @@ use crate::engine::{
 };
 
 /// Format tag of shard and result files (documented in `docs/report-format.md`).
-pub const FORMAT: &str = "redsim-shard/4";
+pub const FORMAT: &str = "redsim-shard/5";
+
+/// The format before failure-biasing files carried the plain pilot their
+/// report needs (`pilot`, `points[].pilot`, `pilots`): its plain files are
+/// read, being those of this format; its failure-biasing files are refused
+/// as older.
+pub const PRE_PILOT_FORMAT: &str = "redsim-shard/4";
 
 /// The format before compare files kept each design's longest outage
 /// (`paired.services[].longest`): its run and sweep files are read, being
@@ -107,6 +113,12 @@ pub struct ShardFile {
     /// Run: the tally split at the run's checkpoints that fall in the range, and at its end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<Segment>>,
+    /// Run under failure biasing whose trials saw no outage of a service:
+    /// the plain pilot (trials `0 .. min(trials, 2000)` of the whole run),
+    /// split at the run's checkpoints, which the report gives that service's
+    /// figures from. The same in every shard of a run that has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot: Option<Vec<Segment>>,
     /// Sweep: one tally per point of the grid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<Point>>,
@@ -116,6 +128,11 @@ pub struct ShardFile {
     /// Compare under failure biasing: each design's own tally (independent runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub designs: Option<Vec<TallyW>>,
+    /// Compare under failure biasing: per design, its plain pilot (on its
+    /// own seed) where its trials saw no outage of a service, else `null`;
+    /// absent when no design needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilots: Option<Vec<Option<TallyW>>>,
     /// SHA-256 of the rest of the file: see [`checksum`] (checked before
     /// the file is deserialized, so a missing one is reported there).
     #[serde(default)]
@@ -179,6 +196,10 @@ pub struct Segment {
 pub struct Point {
     pub set: Vec<String>,
     pub tally: TallyW,
+    /// Under failure biasing, where the point's trials saw no outage of a
+    /// service: its plain pilot (as `pilot` of a run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot: Option<TallyW>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -190,6 +190,7 @@ fn free_shard(file: &Path, model: &Model, total: u64, index: u64, count: u64) ->
     let data = Data::Run {
         model: Box::new(model.clone()),
         segments: free_segments(first, end, total),
+        pilot: None,
     };
     Shard::new(settings, part, vec![Source::of(file, &sc)], data).to_json()
 }

@@ -1,6 +1,8 @@
 //! Zero outages under failure biasing: a service the biased trials never
 //! saw down is reported from the plain pilot's trials (a one-sided bound),
-//! never as a point, the same from a single run and from merged shards.
+//! never as a point, the same from a single run and from merged shards
+//! (which carry the pilot: `merge` and `report` simulate nothing), and
+//! so are a compare design's and a sweep point's.
 
 use crate::rare_scale::{merge, shards};
 use crate::shard::ok;
@@ -45,8 +47,8 @@ fn a_biased_run_that_saw_no_outage_reports_the_plain_pilots_bound() {
         .collect();
     assert!(
         warnings.iter().any(|w| w.starts_with(
-            "failure biasing saw no outage in 3000 trials: these figures are from the first 2000 trials run \
-             plain (unavailability less than"
+            "failure biasing saw no outage in 3000 trials: these figures are from the run's first 2000 trials \
+             run plain (unavailability less than"
         )),
         "{warnings:?}"
     );
@@ -60,10 +62,10 @@ fn a_biased_run_that_saw_no_outage_reports_the_plain_pilots_bound() {
     assert!(t["outages_observed"].as_u64().unwrap() > 0);
     assert!(single_table.contains("95% bound <"), "{single_table}");
     assert!(
-        single_table.contains("from the first 2000 trials run plain"),
+        single_table.contains("from the run's first 2000 trials run plain"),
         "{single_table}"
     );
-    // Merged shards recompute the same pilot: the same bytes.
+    // Merged shards carry the same pilot: the same bytes.
     for count in [2, 3] {
         let files = shards(d, &cmd, count, "pair");
         assert_eq!(
@@ -183,4 +185,299 @@ fn a_biased_run_that_saw_nothing_says_so_and_advises_plain_simulation() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["method"], "failure-biasing");
+}
+
+/// Writes the uniform pair to `DIR/pair.json` and returns its path.
+fn pair_file(d: &std::path::Path) -> String {
+    let file = d.join("pair.json").display().to_string();
+    std::fs::write(&file, UNIFORM_PAIR).unwrap();
+    file
+}
+
+/// Rewrites the shard file at `path` with `change` and a checksum that matches again.
+fn rewrite(path: &str, change: impl FnOnce(&mut serde_json::Value)) {
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    change(&mut doc);
+    doc["checksum"] = serde_json::Value::String(redsim::shard::checksum(&doc));
+    std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn a_biased_shard_carries_the_runs_pilot_and_report_only_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = pair_file(d);
+    let cmd = ["run", &file, "--rare", "on", "--trials", "3000", "-q"];
+    let single: serde_json::Value =
+        serde_json::from_str(&ok(d, &[&cmd[..], &["--format", "json"]].concat())).unwrap();
+    let files = shards(d, &cmd, 2, "pair");
+    // Each shard carries the whole run's pilot (trials 0..2000), the same in both.
+    let pilots: Vec<serde_json::Value> = files
+        .iter()
+        .map(|f| {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            assert_eq!(v["format"], "redsim-shard/5");
+            let pilot = v["pilot"].clone();
+            assert_eq!(pilot.as_array().unwrap().last().unwrap()["end"], 2000, "{pilot}");
+            pilot
+        })
+        .collect();
+    assert_eq!(pilots[0], pilots[1]);
+    // The report of shard 1 (trials 1500..3000) gives `s` the run's pilot
+    // figures, said plainly: not a pilot of its own 1,500 trials.
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(d, &["report", &files[1], "-q", "--format", "json"])).unwrap();
+    let s = &report["services"][0];
+    assert_eq!(s["plain_trials"], 2000, "{s}");
+    assert_eq!(s["availability"], single["services"][0]["availability"], "{s}");
+    assert!(
+        s["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with(
+                "failure biasing saw no outage in 1500 trials: these figures are from the run's first 2000 trials run plain"
+            )),
+        "{s}"
+    );
+    let out = redsim(d, &["report", &files[1]]);
+    let err = crate::common::text(&out.stderr);
+    assert!(
+        err.contains("given the run's plain pilot figures (trials 0..2000, carried in the file)"),
+        "{err}"
+    );
+    // Reading only: without its pilot the file is refused, not re-simulated.
+    rewrite(&files[1], |doc| {
+        doc.as_object_mut().unwrap().remove("pilot");
+    });
+    let out = redsim(d, &["report", &files[1], "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = crate::common::text(&out.stderr);
+    assert!(err.contains("`pilot` is missing"), "{err}");
+    // A failure-biasing file of the format before the pilot is refused as older.
+    rewrite(&files[0], |doc| doc["format"] = "redsim-shard/4".into());
+    let out = redsim(d, &["report", &files[0], "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = crate::common::text(&out.stderr);
+    assert!(
+        err.contains("written by an older redsim (format `redsim-shard/4`, its failure-biasing files without the plain pilot"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_plain_shard_of_the_format_before_the_pilot_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = pair_file(d);
+    let cmd = ["run", &file, "--trials", "300", "-q"];
+    let files = shards(d, &cmd, 1, "plain");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert!(v.get("pilot").is_none(), "{v}");
+    let before = ok(d, &["report", &files[0], "-q"]);
+    rewrite(&files[0], |doc| doc["format"] = "redsim-shard/4".into());
+    assert_eq!(ok(d, &["report", &files[0], "-q"]), before);
+}
+
+#[test]
+fn compare_under_biasing_gives_a_design_biasing_never_saw_down_its_run_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = pair_file(d);
+    let seed = 7u64;
+    let seed_s = seed.to_string();
+    let cmd = [
+        "compare", &file, &file, "--rare", "on", "--trials", "3000", "--seed", &seed_s, "-q", "--format",
+        "json",
+    ];
+    let single = ok(d, &cmd);
+    let v: serde_json::Value = serde_json::from_str(&single).unwrap();
+    let s = &v["services"][0];
+    assert_eq!(s["service"], "s");
+    // Each design's row is what `run --rare on` prints for it, on the design's own seed.
+    for design in 0..2 {
+        let own = redsim::engine::rng::design_seed(seed, design).to_string();
+        let run: serde_json::Value = serde_json::from_str(&ok(
+            d,
+            &[
+                "run", &file, "--rare", "on", "--trials", "3000", "--seed", &own, "-q", "--format", "json",
+            ],
+        ))
+        .unwrap();
+        let r = &run["services"][0];
+        assert_eq!(r["plain_trials"], 2000, "{r}");
+        let row = &s["designs"][design];
+        assert_eq!(row[0]["estimate"], r["availability"], "design {design}: {row}");
+        assert_eq!(
+            row[1]["estimate"], r["downtime_hours_per_year"],
+            "design {design}: {row}"
+        );
+        assert_eq!(
+            row[2]["estimate"], r["outages_per_year"],
+            "design {design}: {row}"
+        );
+    }
+    let a = &s["designs"][0][0]["estimate"];
+    assert!(a["ci_low"].as_f64().unwrap() < 1.0, "{a}");
+    // The difference rests on the pilots: not a point, and at least as wide as a design's own interval.
+    let diff = &s["differences"][0]["independent"];
+    let width = 1.0 - a["ci_low"].as_f64().unwrap();
+    assert!(diff["ci_high"].as_f64().unwrap() >= width, "{diff}");
+    assert!(diff["ci_low"].as_f64().unwrap() <= -width, "{diff}");
+    let warnings = s["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .starts_with("design A: failure biasing saw no outage in 3000 trials: its figures, and its differences, are from its first 2000 trials run plain")),
+        "{warnings:?}"
+    );
+    // Merged compare shards carry each design's pilot: the same bytes.
+    let unflagged = &cmd[..cmd.len() - 3];
+    let files = shards(d, unflagged, 2, "cmp");
+    let f: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert_eq!(f["pilots"].as_array().unwrap().len(), 2, "{f}");
+    assert_eq!(merge(d, &files, &["--format", "json"]), single);
+}
+
+#[test]
+fn sweep_under_biasing_gives_a_point_biasing_never_saw_down_its_run_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = pair_file(d);
+    let cmd = [
+        "sweep",
+        &file,
+        "--set",
+        "components.g.mttr=1h,3h",
+        "--rare",
+        "on",
+        "--trials",
+        "3000",
+        "-q",
+    ];
+    let json = [&cmd[..], &["--format", "json"]].concat();
+    let single = ok(d, &json);
+    let v: serde_json::Value = serde_json::from_str(&single).unwrap();
+    for (k, mttr) in ["1h", "3h"].into_iter().enumerate() {
+        let set = format!("components.g.mttr={mttr}");
+        let run: serde_json::Value = serde_json::from_str(&ok(
+            d,
+            &[
+                "run", &file, "--set", &set, "--rare", "on", "--trials", "3000", "-q", "--format", "json",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(run["services"][0]["plain_trials"], 2000);
+        assert_eq!(v["points"][k]["services"], run["services"], "point {k}");
+    }
+    let files = shards(d, &cmd, 2, "sweep");
+    assert_eq!(merge(d, &files, &["--format", "json"]), single);
+    let html = d.join("sweep.html").display().to_string();
+    ok(d, &[&cmd[..], &["--html", &html]].concat());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("but those of a service a point's biased trials never saw down: its plain pilot's"),
+        "{page}"
+    );
+}
+
+#[test]
+fn html_and_plots_say_which_services_are_the_plain_pilots() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = pair_file(d);
+    let html = d.join("r.html").display().to_string();
+    let plots = d.join("plots").display().to_string();
+    ok(
+        d,
+        &[
+            "run", &file, "--rare", "on", "--trials", "3000", "-q", "--html", &html, "--plot", &plots,
+        ],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains(
+            "importance sampling: every estimate from the weighted trials but those of `s` (no outage seen: plain \
+             pilot figures, its first 2000 trials)"
+        ),
+        "{page}"
+    );
+    let svg = std::fs::read_to_string(d.join("plots").join("convergence-s.svg")).unwrap();
+    assert!(svg.contains("plain pilot"), "{svg}");
+    let svg = std::fs::read_to_string(d.join("plots").join("convergence-t.svg")).unwrap();
+    assert!(!svg.contains("plain pilot"), "{svg}");
+    // Every service unseen: the method row says what the table says.
+    let pair_only = TESTER.replace(r#"{"all": ["x", {"any": ["g-*"]}]}"#, r#"{"all": ["g-*"]}"#);
+    std::fs::write(d.join("only.json"), pair_only).unwrap();
+    ok(
+        d,
+        &[
+            "run",
+            "only.json",
+            "--rare",
+            "on",
+            "--trials",
+            "3000",
+            "-q",
+            "--html",
+            &html,
+        ],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("failure-biasing (no outage seen: plain pilot figures)"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("every estimate from the weighted trials"),
+        "{page}"
+    );
+}
+
+#[test]
+fn the_convergence_of_a_service_from_the_pilot_is_the_pilots() {
+    use redsim::plot::Kind;
+    let m = crate::common::model(UNIFORM_PAIR);
+    let trials = 3000;
+    let cfg = redsim::engine::RunConfig {
+        seed: 3,
+        first_trial: 0,
+        trials,
+        threads: None,
+    };
+    let ends = redsim::engine::checkpoints(trials);
+    let segments =
+        redsim::engine::run_rare(&m, &cfg, &redsim::engine::RareOptions::default(), &ends, &|_| {}).unwrap();
+    let mut tally = redsim::engine::Tally::new(m.services.len());
+    segments.iter().for_each(|t| tally.merge(t));
+    assert!(redsim::analysis::rare::needs_pilot(&tally));
+    let pilot = redsim::analysis::rare::run_unseen_pilot(&m, &cfg, trials).unwrap();
+    let mut whole = redsim::engine::Tally::new(m.services.len());
+    pilot.iter().for_each(|t| whole.merge(t));
+    assert_eq!(whole.trials, 2000);
+    let mut summary = redsim::analysis::summarize(&m, &tally, 0.95);
+    redsim::analysis::rare::bound_unseen(&m, &mut summary, &whole);
+    let plots = redsim::plot::figures::run_with_pilot(&m, &summary, &tally, &segments, Some(&pilot));
+    let conv = |id: &str| {
+        let p = plots
+            .iter()
+            .find(|p| p.name == format!("convergence-{id}"))
+            .unwrap();
+        let Kind::Convergence { points, .. } = &p.kind else {
+            unreachable!()
+        };
+        (p.title.clone(), points.clone())
+    };
+    // `s`: the pilot's running plain estimate, ending at its 2,000 trials on the reported figure.
+    let (title, points) = conv("s");
+    assert!(title.contains("plain pilot"), "{title}");
+    let (n, last) = points.last().unwrap();
+    assert_eq!(*n, 2000);
+    assert_eq!(*last, summary.services[0].availability);
+    // `t`: the weighted estimate over all 3,000 trials.
+    let (_, points) = conv("t");
+    let (n, last) = points.last().unwrap();
+    assert_eq!(*n, 3000);
+    assert_eq!(*last, summary.services[1].availability);
 }

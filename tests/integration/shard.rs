@@ -206,7 +206,7 @@ fn a_shard_run_again_is_the_same_file() {
     let names: Vec<PathBuf> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(names, vec![file], "no temporary file left behind");
     let head: serde_json::Value = serde_json::from_slice(&first).unwrap();
-    assert_eq!(head["format"], "redsim-shard/4");
+    assert_eq!(head["format"], "redsim-shard/5");
     assert_eq!(head["method"], "plain");
     assert!(head.get("rare").is_none());
     let sum = head["checksum"].as_str().unwrap();
