@@ -13,72 +13,13 @@
 //! No I/O and no serde here: the file format lives in `scenario`.
 
 mod dist;
+pub mod escape;
 
 pub use dist::{Distribution, ParamError, Sampler};
+// The terminal and JSON escapers under their long-standing paths.
+pub use escape::{json_escaped, printable, shown_path, unprintable};
 
 use petgraph::graph::{NodeIndex, UnGraph};
-
-/// Whether `c` must never reach a terminal or a file as itself: a control
-/// character (an ESC starts a terminal sequence, a newline could forge a
-/// line of output, a NUL ends a C string), a Unicode non-character (U+FFFE
-/// is not allowed in XML), or a bidirectional-text control (it reorders
-/// what is shown around it).
-pub fn unprintable(c: char) -> bool {
-    let u = c as u32;
-    c.is_control()
-        || (0xFDD0..=0xFDEF).contains(&u)
-        || (u & 0xFFFE) == 0xFFFE
-        || (0x202A..=0x202E).contains(&u)
-        || (0x2066..=0x2069).contains(&u)
-}
-
-/// JSON text with every [`unprintable`] character that serde_json writes
-/// raw (DEL, C1 controls such as U+009B, bidirectional overrides,
-/// non-characters) written as a `\uXXXX` escape instead: the same JSON
-/// value, but one that cannot drive a terminal it is printed on. Such
-/// characters stand only inside strings, where the escape means the same.
-pub fn json_escaped(json: String) -> String {
-    if !json.chars().any(unprintable) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if unprintable(c) && !matches!(c, '\n' | '\t' | '\r') {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A file's path as shown in a message: escaped as [`printable`] escapes
-/// text, so that a name holding an ESC sequence or a newline cannot colour
-/// the terminal or forge a line of output.
-pub fn shown_path(p: impl AsRef<std::path::Path>) -> String {
-    printable(&p.as_ref().display().to_string()).into_owned()
-}
-
-/// Text from a scenario (a name, a kind, an id in a message) made safe to
-/// print: each [`unprintable`] character is written as its Rust escape
-/// (`\u{1b}`, `\n`), everything else as it is.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(unprintable) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unprintable(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
-}
 
 /// Relative tolerance when a reachable capacity is compared with a demand:
 /// capacities are decimal numbers summed in binary, and 8 × 0.1 must meet 0.8.
@@ -768,18 +709,6 @@ mod tests {
             let up = |i: usize| mask & (1 << i) != 0;
             assert_eq!(e.eval(&up), mask.count_ones() >= 2, "mask {mask:b}");
         }
-    }
-
-    #[test]
-    fn unprintable_characters_are_escaped() {
-        assert_eq!(printable("web-1"), "web-1");
-        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(printable("x\ny"), "x\\ny");
-        assert_eq!(
-            printable("s\u{fffe}\u{fdd0}\u{10ffff}"),
-            "s\\u{fffe}\\u{fdd0}\\u{10ffff}"
-        );
-        assert_eq!(printable("naïve ✓"), "naïve ✓");
     }
 
     #[test]

@@ -2,19 +2,12 @@
 
 use std::fmt::Write as _;
 
+use crate::model::escape::dot;
 use crate::model::{ElementRole, GroupMode, Model};
-
-/// Escapes a string for the inside of a DOT quoted string; control
-/// characters (a NUL would end the string for Graphviz) are shown escaped.
-fn esc(s: &str) -> String {
-    crate::model::printable(s)
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-}
 
 /// Quotes a string for DOT.
 fn q(s: &str) -> String {
-    format!("\"{}\"", esc(s))
+    format!("\"{}\"", dot(s))
 }
 
 /// DOT text of the topology: components as nodes, links as solid edges,
@@ -36,7 +29,7 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         let el = &model.elements[e];
         // `\n` is DOT's line break inside a label.
         let label = match &el.kind {
-            Some(k) => format!("\"{}\\n({})\"", esc(&el.id), esc(k)),
+            Some(k) => format!("\"{}\\n({})\"", dot(&el.id), dot(k)),
             None => q(&el.id),
         };
         let mut attrs = vec![format!("label={label}")];
