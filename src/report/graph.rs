@@ -47,19 +47,17 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     // A failure domain (feed, rack, site): required by others, in no traffic
     // path; drawn as a tab-shaped node.
     let mut required = vec![false; model.elements.len()];
-    let mut linked = vec![false; model.elements.len()];
     for el in &model.elements {
         if let Some(r) = &el.requires {
             let mut xs = Vec::new();
             r.elements(&mut xs);
             xs.into_iter().for_each(|x| required[x] = true);
         }
-        if let ElementRole::Link { a, b } = el.role {
-            (linked[a], linked[b]) = (true, true);
-        }
     }
     let domain: Vec<bool> = (0..model.elements.len())
-        .map(|e| required[e] && !linked[e] && model.elements[e].role == ElementRole::Component)
+        .map(|e| {
+            required[e] && model.links_at(e).is_empty() && model.elements[e].role == ElementRole::Component
+        })
         .collect();
     let mut in_group = vec![false; model.elements.len()];
     for (gi, g) in model.groups.iter().enumerate() {
