@@ -973,7 +973,8 @@ pub fn disqualifications(model: &Model, s: usize) -> Vec<String> {
     }
     // Fixed failure and repair times keep elements that start together in
     // step for ever: their states are not independent.
-    let fixed = |d: &crate::model::Distribution| matches!(d, crate::model::Distribution::Fixed { .. });
+    let fixed =
+        |d: &crate::model::Distribution| matches!(d.parameters(), crate::model::Parameters::Fixed { .. });
     if let Some(e) = of(&|l| {
         fixed(&l.failure) && l.repair.as_ref().is_some_and(fixed) && l.logistics.as_ref().is_none_or(fixed)
     }) {

@@ -15,7 +15,7 @@
 mod dist;
 pub mod escape;
 
-pub use dist::{Distribution, ParamError, Sampler};
+pub use dist::{Distribution, ParamError, Parameters, Sampler};
 // The terminal and JSON escapers under their long-standing paths.
 pub use escape::{json_escaped, printable, shown_path, unprintable};
 
