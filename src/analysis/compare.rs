@@ -186,18 +186,13 @@ fn pilot_warning(d: usize, p: &super::ServiceSummary, n: u64, pilot: u64, confid
     )
 }
 
-/// Student-t critical value of a two-sided interval at `confidence` over `n` trials.
-fn t_quantile(n: u64, confidence: f64) -> f64 {
-    super::student_t_quantile(n.saturating_sub(1).max(1), 0.5 + confidence / 2.0)
-}
-
 /// A mean of `n` trials with sample variance `var`, with a Student-t interval at `confidence`.
 fn t_interval(mean: f64, var: f64, n: u64, confidence: f64) -> Estimate {
     let var = if n > 1 { var } else { 0.0 };
     // `+ 0.0` turns the -0.0 of a zero difference scaled by a negative factor into 0.
     let mean = mean + 0.0;
     let se = (var / n as f64).sqrt();
-    let t = t_quantile(n, confidence);
+    let t = super::t_critical(n, confidence);
     Estimate {
         point: mean,
         std_error: Some(se),
@@ -666,7 +661,7 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                     let t = if paired.std_error.is_some_and(|s| s > 0.0) {
                         half / paired.std_error.unwrap_or(1.0)
                     } else {
-                        t_quantile(n, confidence)
+                        super::t_critical(n, confidence)
                     };
                     let independent = t * ((va + vb) / n as f64).sqrt();
                     differences.push(Difference {

@@ -100,8 +100,14 @@ fn centred(sum: f64, abs: u128, sum_sq: Wide, n: u64) -> (f64, f64) {
     (mean, num / (nf * (nf - 1.0)))
 }
 
-/// Two-sided Student-t critical value for `confidence` with `n - 1` degrees of freedom.
-/// Returns in constant time for every `n` (see [`student_t_quantile`]).
+/// Two-sided Student-t critical value for `confidence` over `n` trials
+/// (`n - 1` degrees of freedom): the one t-quantile of the crate, used by every
+/// t interval. Returns in constant time for every `n` (see
+/// [`student_t_quantile`]).
+///
+/// Fewer than 2 trials give no estimate of the spread, so no interval:
+/// `n < 2` returns `f64::INFINITY` (the limit of the quantile as the degrees
+/// of freedom fall to 0), never a finite value that would pass for one.
 pub fn t_critical(n: u64, confidence: f64) -> f64 {
     let q = 1.0 - (1.0 - confidence) / 2.0;
     if n < 2 {
@@ -883,6 +889,19 @@ pub(crate) mod tests {
             3.290_526_731_491_894_8,
             1e-14,
         );
+    }
+
+    #[test]
+    fn t_critical_is_infinite_below_two_trials() {
+        for confidence in [0.8, 0.95, 0.999] {
+            assert_eq!(t_critical(0, confidence), f64::INFINITY);
+            assert_eq!(t_critical(1, confidence), f64::INFINITY);
+            assert_eq!(
+                t_critical(2, confidence),
+                student_t_quantile(1, 0.5 + confidence / 2.0)
+            );
+        }
+        assert!((t_critical(2, 0.95) - 12.706_204_736_174_7).abs() < 1e-9);
     }
 
     #[test]

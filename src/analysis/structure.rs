@@ -22,8 +22,6 @@ pub const RUN_EXACT_WORK: u64 = 20_000_000;
 /// A model's services as functions of which elements are failed.
 pub struct Structure<'a> {
     model: &'a Model,
-    /// Per component: (link, other end) of each of its links.
-    adj: Vec<Vec<(ElementId, ElementId)>>,
     /// Per service: the model compiled for incremental evaluation of that
     /// service alone, built when first needed, so that probing a service
     /// costs nothing for the others.
@@ -34,16 +32,8 @@ pub struct Structure<'a> {
 
 impl<'a> Structure<'a> {
     pub fn new(model: &'a Model) -> Self {
-        let mut adj = vec![Vec::new(); model.elements.len()];
-        for (i, e) in model.elements.iter().enumerate() {
-            if let ElementRole::Link { a, b } = e.role {
-                adj[a].push((i, b));
-                adj[b].push((i, a));
-            }
-        }
         Self {
             model,
-            adj,
             plans: (0..model.services.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
@@ -106,7 +96,7 @@ impl<'a> Structure<'a> {
                 reached[*from] = true;
                 let mut stack = vec![*from];
                 while let Some(c) = stack.pop() {
-                    for &(l, v) in &self.adj[c] {
+                    for &(l, v) in m.links_at(c) {
                         if !reached[v] && func[l] && func[v] {
                             reached[v] = true;
                             stack.push(v);
@@ -710,9 +700,9 @@ impl Structure<'_> {
         }
         targets
             .iter()
-            .filter(|&&t| t != *from && self.adj[t].len() == 1 && !required[t])
+            .filter(|&&t| t != *from && m.links_at(t).len() == 1 && !required[t])
             .filter_map(|&t| {
-                let (l, _) = self.adj[t][0];
+                let (l, _) = m.links_at(t)[0];
                 (!required[l]).then_some((t, Some(l)))
             })
             .collect()
@@ -983,7 +973,8 @@ pub fn disqualifications(model: &Model, s: usize) -> Vec<String> {
     }
     // Fixed failure and repair times keep elements that start together in
     // step for ever: their states are not independent.
-    let fixed = |d: &crate::model::Distribution| matches!(d, crate::model::Distribution::Fixed { .. });
+    let fixed =
+        |d: &crate::model::Distribution| matches!(d.parameters(), crate::model::Parameters::Fixed { .. });
     if let Some(e) = of(&|l| {
         fixed(&l.failure) && l.repair.as_ref().is_some_and(fixed) && l.logistics.as_ref().is_none_or(fixed)
     }) {
@@ -1026,9 +1017,7 @@ fn member_named_alone(model: &Model, s: usize, members: &[ElementId]) -> Option<
         return Some(format!("the service names `{}` on its own", name(e)));
     }
     if let ServiceKind::Reach { .. } = &model.services[s].kind
-        && let Some(&e) = members
-            .iter()
-            .find(|&&m| model.node_of[m].is_some() && deps[m] && is_in_topology(model, s, m))
+        && let Some(&e) = members.iter().find(|&&m| deps[m] && is_in_topology(model, s, m))
     {
         return Some(format!(
             "`{}` is in the service's topology, where a path must lead to the member that carries",
@@ -1054,10 +1043,7 @@ fn is_in_topology(model: &Model, s: usize, m: ElementId) -> bool {
     let ServiceKind::Reach { from, .. } = &model.services[s].kind else {
         return false;
     };
-    let (Some(a), Some(b)) = (model.node_of[*from], model.node_of[m]) else {
-        return false;
-    };
-    petgraph::algo::has_path_connecting(&model.graph, a, b, None)
+    model.connected_to(*from)[m]
 }
 
 /// The exact long-run availability of a service, or why there is none.

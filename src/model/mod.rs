@@ -13,72 +13,11 @@
 //! No I/O and no serde here: the file format lives in `scenario`.
 
 mod dist;
+pub mod escape;
 
-pub use dist::{Distribution, ParamError, Sampler};
-
-use petgraph::graph::{NodeIndex, UnGraph};
-
-/// Whether `c` must never reach a terminal or a file as itself: a control
-/// character (an ESC starts a terminal sequence, a newline could forge a
-/// line of output, a NUL ends a C string), a Unicode non-character (U+FFFE
-/// is not allowed in XML), or a bidirectional-text control (it reorders
-/// what is shown around it).
-pub fn unprintable(c: char) -> bool {
-    let u = c as u32;
-    c.is_control()
-        || (0xFDD0..=0xFDEF).contains(&u)
-        || (u & 0xFFFE) == 0xFFFE
-        || (0x202A..=0x202E).contains(&u)
-        || (0x2066..=0x2069).contains(&u)
-}
-
-/// JSON text with every [`unprintable`] character that serde_json writes
-/// raw (DEL, C1 controls such as U+009B, bidirectional overrides,
-/// non-characters) written as a `\uXXXX` escape instead: the same JSON
-/// value, but one that cannot drive a terminal it is printed on. Such
-/// characters stand only inside strings, where the escape means the same.
-pub fn json_escaped(json: String) -> String {
-    if !json.chars().any(unprintable) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if unprintable(c) && !matches!(c, '\n' | '\t' | '\r') {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A file's path as shown in a message: escaped as [`printable`] escapes
-/// text, so that a name holding an ESC sequence or a newline cannot colour
-/// the terminal or forge a line of output.
-pub fn shown_path(p: impl AsRef<std::path::Path>) -> String {
-    printable(&p.as_ref().display().to_string()).into_owned()
-}
-
-/// Text from a scenario (a name, a kind, an id in a message) made safe to
-/// print: each [`unprintable`] character is written as its Rust escape
-/// (`\u{1b}`, `\n`), everything else as it is.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(unprintable) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unprintable(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
-}
+pub use dist::{Distribution, ParamError, Parameters, Sampler};
+// The terminal and JSON escapers under their long-standing paths.
+pub use escape::{json_escaped, printable, shown_path, unprintable};
 
 /// Relative tolerance when a reachable capacity is compared with a demand:
 /// capacities are decimal numbers summed in binary, and 8 × 0.1 must meet 0.8.
@@ -434,17 +373,43 @@ pub struct Model {
     pub maintenance: Vec<Maintenance>,
     /// Elements ordered so that each comes after everything it requires.
     pub topo_order: Vec<ElementId>,
-    /// Topology: one node per component (weight: element id), one edge per
-    /// link (weight: element id).
-    pub graph: UnGraph<ElementId, ElementId>,
-    /// Graph node of each element (`None` for links).
-    pub node_of: Vec<Option<NodeIndex>>,
+    /// The topology as an adjacency list, the crate's one: per element, the
+    /// `(link, other end)` of each link at it, in link order (empty for a
+    /// link and for a component without links). Built once by
+    /// [`ModelBuilder::build`]; read through [`Model::links_at`].
+    links_at: Vec<Vec<(ElementId, ElementId)>>,
 }
 
 impl Model {
     /// Element index by id.
     pub fn element_by_id(&self, id: &str) -> Option<ElementId> {
         self.elements.iter().position(|e| e.id == id)
+    }
+
+    /// The links at component `c`, each as `(link, other end)`, in the
+    /// order of the links' indices; empty for a link.
+    pub fn links_at(&self, c: ElementId) -> &[(ElementId, ElementId)] {
+        &self.links_at[c]
+    }
+
+    /// Which components are connected to component `from` by links,
+    /// whatever their state (`from` included): its connected component of
+    /// the topology. All `false` when `from` is a link.
+    pub fn connected_to(&self, from: ElementId) -> Vec<bool> {
+        let mut seen = vec![false; self.elements.len()];
+        if self.elements[from].role != ElementRole::Component {
+            return seen;
+        }
+        seen[from] = true;
+        let mut stack = vec![from];
+        while let Some(c) = stack.pop() {
+            for &(_, v) in &self.links_at[c] {
+                if !std::mem::replace(&mut seen[v], true) {
+                    stack.push(v);
+                }
+            }
+        }
+        seen
     }
 
     /// Whether some repair may wait for a crew: the scenario-wide crews are
@@ -468,13 +433,10 @@ impl Model {
         match &self.services[s].kind {
             ServiceKind::Logic { expr } => expr.elements(&mut stack),
             ServiceKind::Reach { from, .. } => {
-                let Some(start) = self.node_of[*from] else {
-                    return seen;
-                };
-                let mut dfs = petgraph::visit::Dfs::new(&self.graph, start);
-                while let Some(node) = dfs.next(&self.graph) {
-                    stack.push(self.graph[node]);
-                    stack.extend(self.graph.edges(node).map(|e| *e.weight()));
+                let reached = self.connected_to(*from);
+                for c in (0..n).filter(|&c| reached[c]) {
+                    stack.push(c);
+                    stack.extend(self.links_at[c].iter().map(|&(l, _)| l));
                 }
             }
         }
@@ -603,7 +565,7 @@ impl ModelBuilder {
         });
     }
 
-    /// Checks the invariants and builds the topology graph.
+    /// Checks the invariants and builds the topology's adjacency list.
     ///
     /// # Errors
     /// Duplicate ids, a `requires` cycle, a bad mission, or an impossible
@@ -663,22 +625,22 @@ impl ModelBuilder {
             }
         }
         let topo_order = topo_order(&self.elements)?;
-        let mut graph = UnGraph::default();
-        let mut node_of = vec![None; self.elements.len()];
-        for (i, e) in self.elements.iter().enumerate() {
-            if e.role == ElementRole::Component {
-                node_of[i] = Some(graph.add_node(i));
-            }
-        }
+        let mut links_at = vec![Vec::new(); self.elements.len()];
         for (i, e) in self.elements.iter().enumerate() {
             if let ElementRole::Link { a, b } = e.role {
-                let (Some(na), Some(nb)) = (node_of[a], node_of[b]) else {
+                let component = |x: ElementId| {
+                    self.elements
+                        .get(x)
+                        .is_some_and(|e| e.role == ElementRole::Component)
+                };
+                if !(component(a) && component(b)) {
                     return Err(ModelError::Service {
                         service: e.id.clone(),
                         message: "a link must connect two components".into(),
                     });
-                };
-                graph.add_edge(na, nb, i);
+                }
+                links_at[a].push((i, b));
+                links_at[b].push((i, a));
             }
         }
         Ok(Model {
@@ -693,8 +655,7 @@ impl ModelBuilder {
             groups: self.groups,
             maintenance: self.maintenance,
             topo_order,
-            graph,
-            node_of,
+            links_at,
         })
     }
 }
@@ -771,15 +732,34 @@ mod tests {
     }
 
     #[test]
-    fn unprintable_characters_are_escaped() {
-        assert_eq!(printable("web-1"), "web-1");
-        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(printable("x\ny"), "x\\ny");
-        assert_eq!(
-            printable("s\u{fffe}\u{fdd0}\u{10ffff}"),
-            "s\\u{fffe}\\u{fdd0}\\u{10ffff}"
+    fn the_adjacency_list_holds_each_link_at_both_ends() {
+        let mut b = ModelBuilder::new("t", 10.0);
+        let [x, y, z, w] = ["x", "y", "z", "w"].map(|id| b.component(id, None, None));
+        let xy = b.link("xy", x, y, None);
+        let yz = b.link("yz", y, z, None);
+        let xz = b.link("xz", x, z, None);
+        let m = b.build().unwrap();
+        assert_eq!(m.links_at(x), [(xy, y), (xz, z)]);
+        assert_eq!(m.links_at(y), [(xy, x), (yz, z)]);
+        assert_eq!(m.links_at(z), [(yz, y), (xz, x)]);
+        assert!(m.links_at(w).is_empty() && m.links_at(xy).is_empty());
+        let on = |v: Vec<bool>| (0..v.len()).filter(|&i| v[i]).collect::<Vec<_>>();
+        assert_eq!(on(m.connected_to(y)), [x, y, z]);
+        assert_eq!(on(m.connected_to(w)), [w]);
+        assert_eq!(on(m.connected_to(xy)), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_link_must_join_two_components() {
+        let mut b = ModelBuilder::new("t", 10.0);
+        let [x, y] = ["x", "y"].map(|id| b.component(id, None, None));
+        let xy = b.link("xy", x, y, None);
+        b.link("l", x, xy, None);
+        let got = b.build();
+        assert!(
+            matches!(got, Err(ModelError::Service { ref service, .. }) if service == "l"),
+            "{got:?}"
         );
-        assert_eq!(printable("naïve ✓"), "naïve ✓");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Provenance, hours, level, pretty_json, sig};
 use crate::analysis::check::{Decision, Metric, Verdict};
+use crate::model::escape::{workflow_data, xml};
 
 /// Format tag of JSON check reports.
 pub const CHECK_FORMAT: &str = "redsim-check/1";
@@ -112,56 +113,6 @@ pub(super) fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Missed => "MISSED",
         Verdict::Undecided => "undecided",
     }
-}
-
-/// Escapes text for XML, attributes included. Tabs, line ends and the other
-/// [`unprintable`] characters that XML 1.0 can hold become character
-/// references (`&#10;`, `&#x202E;`), so a value keeps its lines and cannot
-/// reorder or forge what a viewer shows; the C0 controls and the Unicode
-/// non-characters, which XML cannot hold even as references (or should not:
-/// U+FDD0..U+FDEF), become U+FFFD.
-///
-/// [`unprintable`]: crate::model::unprintable
-fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        let u = c as u32;
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\t' | '\n' | '\r' => {
-                let _ = write!(o, "&#{u};");
-            }
-            _ if (u < 0x20) || (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE => o.push('\u{FFFD}'),
-            _ if crate::model::unprintable(c) => {
-                let _ = write!(o, "&#x{u:X};");
-            }
-            _ => o.push(c),
-        }
-    }
-    o
-}
-
-/// Escapes text for a GitHub Actions workflow command: `%`, CR and LF as
-/// GitHub decodes them (`%25`, `%0D`, `%0A`), every other [`unprintable`]
-/// character as [`printable`] writes it, so the raw line holds no ESC.
-///
-/// [`unprintable`]: crate::model::unprintable
-/// [`printable`]: crate::model::printable
-fn workflow_data(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => o.push_str("%25"),
-            '\r' => o.push_str("%0D"),
-            '\n' => o.push_str("%0A"),
-            _ if crate::model::unprintable(c) => o.extend(c.escape_default()),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 impl CheckReport<'_> {

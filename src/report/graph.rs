@@ -2,19 +2,12 @@
 
 use std::fmt::Write as _;
 
+use crate::model::escape::dot;
 use crate::model::{ElementRole, GroupMode, Model};
-
-/// Escapes a string for the inside of a DOT quoted string; control
-/// characters (a NUL would end the string for Graphviz) are shown escaped.
-fn esc(s: &str) -> String {
-    crate::model::printable(s)
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-}
 
 /// Quotes a string for DOT.
 fn q(s: &str) -> String {
-    format!("\"{}\"", esc(s))
+    format!("\"{}\"", dot(s))
 }
 
 /// DOT text of the topology: components as nodes, links as solid edges,
@@ -36,7 +29,7 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         let el = &model.elements[e];
         // `\n` is DOT's line break inside a label.
         let label = match &el.kind {
-            Some(k) => format!("\"{}\\n({})\"", esc(&el.id), esc(k)),
+            Some(k) => format!("\"{}\\n({})\"", dot(&el.id), dot(k)),
             None => q(&el.id),
         };
         let mut attrs = vec![format!("label={label}")];
@@ -54,19 +47,17 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     // A failure domain (feed, rack, site): required by others, in no traffic
     // path; drawn as a tab-shaped node.
     let mut required = vec![false; model.elements.len()];
-    let mut linked = vec![false; model.elements.len()];
     for el in &model.elements {
         if let Some(r) = &el.requires {
             let mut xs = Vec::new();
             r.elements(&mut xs);
             xs.into_iter().for_each(|x| required[x] = true);
         }
-        if let ElementRole::Link { a, b } = el.role {
-            (linked[a], linked[b]) = (true, true);
-        }
     }
     let domain: Vec<bool> = (0..model.elements.len())
-        .map(|e| required[e] && !linked[e] && model.elements[e].role == ElementRole::Component)
+        .map(|e| {
+            required[e] && model.links_at(e).is_empty() && model.elements[e].role == ElementRole::Component
+        })
         .collect();
     let mut in_group = vec![false; model.elements.len()];
     for (gi, g) in model.groups.iter().enumerate() {

@@ -15,6 +15,7 @@ use super::{
 use crate::analysis::check::{Decision, Verdict};
 use crate::analysis::structure::{Exact, ServiceStructure};
 use crate::analysis::{RunSummary, ServiceSummary, compare::Quantity};
+use crate::model::escape::html as esc;
 use crate::plot::{Plot, PlotError};
 
 /// Cut sets and importance rows shown per service.
@@ -39,17 +40,6 @@ figure { margin: 1rem 0; }
 figure svg { max-width: 100%; height: auto; }
 code { background: #f2f2f2; padding: 0 0.2rem; }
 ";
-
-/// Escapes text for HTML, its control characters first written as
-/// [`crate::model::printable`] writes them for a terminal (a raw ESC or
-/// newline in a name must not reach the page either).
-fn esc(s: &str) -> String {
-    crate::model::printable(s)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// A page under construction.
 struct Page {
@@ -714,17 +704,4 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
 /// A relative error as a percentage, to three significant digits.
 fn pct(r: f64) -> String {
     format!("{} %", sig(100.0 * r))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            esc("<a href=\"x\">&</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
-        );
-    }
 }

@@ -2,7 +2,6 @@
 //! small topologies, every service state change the engine reports must be
 //! exactly what recomputing everything from scratch after each event gives.
 
-use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
 use redsim::analysis::structure::{Exact, Structure, long_run_availability};
 use redsim::engine::{Observer, Plan, ServiceState, Trial};
@@ -40,7 +39,7 @@ fn functional(model: &Model, up: &[bool]) -> Vec<bool> {
     func
 }
 
-/// A service's state from scratch: reachability by breadth-first search on the petgraph topology.
+/// A service's state from scratch: reachability by a plain search of the model's adjacency list.
 fn state(model: &Model, s: usize, func: &[bool]) -> ServiceState {
     match &model.services[s].kind {
         ServiceKind::Logic { expr } => {
@@ -61,20 +60,13 @@ fn state(model: &Model, s: usize, func: &[bool]) -> ServiceState {
         } => {
             let mut reached = vec![false; func.len()];
             if func[*from] {
-                let mut stack = vec![model.node_of[*from].unwrap()];
+                let mut stack = vec![*from];
                 reached[*from] = true;
                 while let Some(n) = stack.pop() {
-                    for edge in model.graph.edges(n) {
-                        let link = *edge.weight();
-                        let other = if edge.source() == n {
-                            edge.target()
-                        } else {
-                            edge.source()
-                        };
-                        let v = model.graph[other];
+                    for &(link, v) in model.links_at(n) {
                         if func[link] && func[v] && !reached[v] {
                             reached[v] = true;
-                            stack.push(other);
+                            stack.push(v);
                         }
                     }
                 }

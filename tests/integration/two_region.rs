@@ -30,7 +30,7 @@ use std::path::Path;
 
 use redsim::analysis::{Method, RunSummary};
 use redsim::engine;
-use redsim::model::{Discipline, Distribution, Expr, GroupMode, Model, Standby};
+use redsim::model::{Discipline, Distribution, Expr, GroupMode, Model, Parameters, Standby};
 
 use crate::common::{assert_exit, mission_averages};
 use crate::groups::{failover_chain, generator};
@@ -189,8 +189,8 @@ fn both_down(a: &Chain, b: &Chain, t: f64) -> f64 {
 
 /// The mean of an exponential law, or a panic saying why the chain needs one.
 fn exponential(d: &Distribution, what: &str) -> f64 {
-    match d {
-        Distribution::Exponential { mean } => *mean,
+    match d.parameters() {
+        Parameters::Exponential { mean } => *mean,
         other => panic!("{what} is {other:?}: the region's chain needs an exponential law"),
     }
 }

@@ -693,6 +693,21 @@ fn distribution_parameters_are_checked_where_they_are_written() {
         Some("srv"),
         &["shape", "got 0"],
     );
+    // Parameters each valid but far apart give a law that cannot be
+    // simulated (a gamma scale of 0, a lognormal sigma of infinity): said
+    // at the law, not at a `scale` or `sigma` the file does not hold.
+    for (law, family) in [
+        (json!({"gamma": {"shape": 1e300, "mean": 1e-30}}), "gamma"),
+        (json!({"lognormal": {"mean": 1e-300, "sd": 1e300}}), "lognormal"),
+    ] {
+        let ps = with("/components/5/repair", law);
+        only(
+            &ps,
+            &format!("components[5].repair.{family}"),
+            Some("srv"),
+            &["cannot be simulated", "check the shape and spread"],
+        );
+    }
     let ps = with("/components/5/repair", json!({"exponential": {"mean": "0s"}}));
     only(
         &ps,

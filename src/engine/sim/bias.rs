@@ -58,7 +58,7 @@ use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
 
 use super::super::rng::{self, StreamRng};
 use super::{Phase, Plan, Trial};
-use crate::model::{Distribution, Model};
+use crate::model::{Distribution, Model, Parameters};
 
 /// Key of the random stream that decides which degraded periods are
 /// biased. It contains spaces, which no element id can.
@@ -83,12 +83,12 @@ enum Law {
 impl Law {
     /// The law of `d` as far as biasing goes.
     fn of(d: &Distribution) -> Self {
-        match *d {
-            Distribution::Exponential { mean } => Self::Exponential { mean },
-            Distribution::Weibull { shape, scale } => Self::Weibull { shape, scale },
-            Distribution::LogNormal { mu, sigma } => Self::LogNormal { mu, sigma },
-            Distribution::Gamma { shape, scale } => Self::Gamma { shape, scale },
-            Distribution::Uniform { .. } | Distribution::Fixed { .. } => Self::None,
+        match *d.parameters() {
+            Parameters::Exponential { mean } => Self::Exponential { mean },
+            Parameters::Weibull { shape, scale } => Self::Weibull { shape, scale },
+            Parameters::LogNormal { mu, sigma } => Self::LogNormal { mu, sigma },
+            Parameters::Gamma { shape, scale } => Self::Gamma { shape, scale },
+            Parameters::Uniform { .. } | Parameters::Fixed { .. } => Self::None,
         }
     }
 

@@ -216,6 +216,25 @@ fn checked(
             );
             None
         }
+        // A gamma's scale (`mean / shape`) or a lognormal's sigma from `mean`
+        // and `sd` is derived: only values far apart make it 0 or infinite.
+        Err(ParamError::NotPositive { name, value })
+            if matches!(
+                (spec, name),
+                (DistSpec::Gamma(_), "scale") | (DistSpec::Lognormal(_), "sigma")
+            ) && !matches!(spec, DistSpec::Lognormal(l) if l.sigma.is_some()) =>
+        {
+            probs.add(
+                at,
+                id,
+                format!(
+                    "these parameters give a {family} {name} of {}, which cannot be simulated",
+                    shown(value)
+                ),
+                Some("check the shape and spread parameters: they are too far apart".into()),
+            );
+            None
+        }
         Err(ref e @ (ParamError::NotPositive { name, value } | ParamError::Negative { name, value })) => {
             let sub = if family == "fixed" {
                 at
@@ -236,6 +255,11 @@ fn checked(
                 ),
                 None,
             );
+            None
+        }
+        // Only a lognormal's `mu` can be infinite without being negative; the file gives none.
+        Err(e @ ParamError::NotFinite { .. }) => {
+            probs.add(at, id, e.to_string(), None);
             None
         }
         Err(ParamError::EmptyRange { min, max }) => {
