@@ -886,7 +886,9 @@ impl Probe {
         Self { trial }
     }
 
-    /// Fails element `e` (`down`) or repairs it.
+    /// Fails element `e` (`down`) or repairs it. `e` is an element that can
+    /// fail (has a failure law): one that cannot may be compiled out of the
+    /// services (a perfect link is, see `ReachPlan::new`'s passive elements).
     pub fn set(&mut self, plan: &Plan, e: usize, down: bool) {
         self.trial.el[e].up = !down;
         self.trial.propagate::<false>(plan, e);
@@ -1011,6 +1013,8 @@ pub struct Trial {
     /// Per service: the failure that began the outage under way, as in
     /// `instant_cause` (`u32::MAX`: none).
     cause: Vec<u32>,
+    /// Per element: functional now. A passive link that nothing reads is
+    /// not kept up to date (its gate is out of propagation, see `Plan::new`).
     func: Vec<bool>,
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
