@@ -111,6 +111,7 @@ fn mantissa(w: f64) -> (u64, i32) {
 #[derive(Debug, Clone, Copy)]
 struct Pendant {
     node: u32,
+    /// Its link, or `node` again when the link is passive.
     link: u32,
     weight: i128,
     anchor: u32,
@@ -254,14 +255,20 @@ fn least_meeting(fixed: Fixed, total: i128, need: f64) -> i128 {
 
 impl ReachPlan {
     /// Compiles a reachability service. `adj_of(c)` lists (neighbour, link)
-    /// of component `c`; `weight[e]`/`is_target[e]` describe the targets.
+    /// of component `c`; `weight[e]`/`is_target[e]` describe the targets;
+    /// `passive[e]` says that element `e` never changes the service by
+    /// itself: a component that is always functional, or a link that is
+    /// functional exactly when both of its ends are (a path over it needs
+    /// both anyway). Passive elements get no role and are never read.
     /// Returns the plan and the role of every element that can affect it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         n: usize,
         from: usize,
         adj_of: &dyn Fn(usize) -> Vec<(u32, u32)>,
         weight: &[f64],
         is_target: &[bool],
+        passive: &[bool],
         need: f64,
         units: Option<Vec<u32>>,
     ) -> (Self, Vec<(usize, Role)>) {
@@ -316,7 +323,9 @@ impl ReachPlan {
         let mut link_members_start = vec![0u32];
         let mut link_members = Vec::new();
         for (ci, &v) in core.iter().enumerate() {
-            roles.push((v as usize, Role::Node(ci as u32)));
+            if !passive[v as usize] {
+                roles.push((v as usize, Role::Node(ci as u32)));
+            }
             for (w, l) in adj_of(v as usize) {
                 if in_core[w as usize] {
                     // Each chain is seen from both ends; number it at the first.
@@ -344,6 +353,7 @@ impl ReachPlan {
                         chains.push((ci as u32, core_index[end as usize]));
                         link_index[l as usize] = chain;
                         link_index[last as usize] = chain;
+                        members.retain(|&m| !passive[m as usize]);
                         for &m in &members {
                             roles.push((m as usize, Role::Link(chain)));
                         }
@@ -354,12 +364,17 @@ impl ReachPlan {
                     let p = pendants.len() as u32;
                     pendants.push(Pendant {
                         node: w,
-                        link: l,
+                        // A passive link is functional whenever its anchor
+                        // is reached and the target is functional.
+                        link: if passive[l as usize] { w } else { l },
                         weight: fixed.of(weight[w as usize]),
                         anchor: ci as u32,
                     });
-                    roles.push((w as usize, Role::Pendant(p)));
-                    roles.push((l as usize, Role::Pendant(p)));
+                    for e in [w, l] {
+                        if !passive[e as usize] {
+                            roles.push((e as usize, Role::Pendant(p)));
+                        }
+                    }
                 }
             }
             pend_start.push(pendants.len() as u32);

@@ -506,6 +506,20 @@ impl Plan {
             }
         }
         let adj_of = |c: usize| adj_lists[c].clone();
+        // Elements whose functional state follows from their ends' (a link)
+        // or never changes (a component): they never fail, require nothing
+        // more and are in no group or maintenance schedule.
+        let mut passive: Vec<bool> = model
+            .elements
+            .iter()
+            .map(|e| e.life.is_none() && e.requires.is_none())
+            .collect();
+        for &m in model.groups.iter().flat_map(|g| &g.members) {
+            passive[m] = false;
+        }
+        for &m in model.maintenance.iter().flat_map(|k| &k.members) {
+            passive[m] = false;
+        }
 
         let mut services = Vec::new();
         let mut reach_readers: Vec<Vec<(u32, Role)>> = vec![Vec::new(); n];
@@ -537,7 +551,8 @@ impl Plan {
                             *need as f64
                         }
                     };
-                    let (plan, roles) = ReachPlan::new(n, *from, &adj_of, &weight, &is_target, need, units);
+                    let (plan, roles) =
+                        ReachPlan::new(n, *from, &adj_of, &weight, &is_target, &passive, need, units);
                     for (e, role) in roles {
                         reach_readers[e].push((si as u32, role));
                     }
@@ -590,6 +605,20 @@ impl Plan {
         for (e, &r) in req_gate.iter().enumerate() {
             if r != u32::MAX {
                 actions[n + r as usize].push(Action::Owner(e as u32).pack());
+            }
+        }
+        // A passive link that nothing reads (a reachability service has no
+        // role for it) need not follow its ends: its gate is left out of
+        // propagation, and its functional state stays as it was at t = 0.
+        for (e, el) in model.elements.iter().enumerate() {
+            if let ElementRole::Link { a, b } = el.role
+                && passive[e]
+                && actions[e].is_empty()
+            {
+                let gate = Action::Gate(req_gate[e]).pack();
+                for end in [a, b] {
+                    actions[end].retain(|&x| x != gate);
+                }
             }
         }
 
@@ -857,7 +886,9 @@ impl Probe {
         Self { trial }
     }
 
-    /// Fails element `e` (`down`) or repairs it.
+    /// Fails element `e` (`down`) or repairs it. `e` is an element that can
+    /// fail (has a failure law): one that cannot may be compiled out of the
+    /// services (a perfect link is, see `ReachPlan::new`'s passive elements).
     pub fn set(&mut self, plan: &Plan, e: usize, down: bool) {
         self.trial.el[e].up = !down;
         self.trial.propagate::<false>(plan, e);
@@ -982,6 +1013,8 @@ pub struct Trial {
     /// Per service: the failure that began the outage under way, as in
     /// `instant_cause` (`u32::MAX`: none).
     cause: Vec<u32>,
+    /// Per element: functional now. A passive link that nothing reads is
+    /// not kept up to date (its gate is out of propagation, see `Plan::new`).
     func: Vec<bool>,
     gates: Vec<Gate>,
     nonfunc: Vec<u32>,
@@ -1923,5 +1956,68 @@ impl Trial {
             self.bias.fold_ends();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(doc: serde_json::Value) -> Model {
+        crate::scenario::parse(&doc.to_string()).expect("a valid scenario")
+    }
+
+    /// `src - a-1 - a-2 - dst` over perfect links, and `extra` services.
+    fn chain(extra: serde_json::Value) -> Model {
+        let mut services = vec![serde_json::json!({"id": "s", "from": "src", "to": ["dst"]})];
+        services.extend(extra.as_array().expect("services").iter().cloned());
+        parse(serde_json::json!({
+            "format": "redsim/1", "name": "chain", "mission": "1000h",
+            "components": [{"id": "src", "kind": "external"}, {"id": "dst", "kind": "external"},
+                {"id": "a", "count": 2, "mtbf": "100h", "mttr": "1h"}],
+            "links": [{"id": "l-1", "between": ["src", "a-1"]}, {"id": "l-2", "between": ["a-1", "a-2"]},
+                {"id": "l-3", "between": ["a-2", "dst"]}],
+            "services": services
+        }))
+    }
+
+    #[test]
+    fn a_failure_on_a_chain_of_perfect_links_sets_off_only_its_reachability_entry() {
+        // The links never fail and nothing reads them: the reachability
+        // service needs both ends of a link anyway, so the links' gates are
+        // left out of propagation and a failure is one action, as under
+        // `requires`. Each used to flip two link gates, and each link then
+        // changed the chain too.
+        let model = chain(serde_json::json!([]));
+        let plan = Plan::new(&model);
+        let id = |s: &str| model.element_by_id(s).expect("element");
+        for c in ["a-1", "a-2"] {
+            let row: Vec<Action> = plan
+                .actions
+                .row(id(c))
+                .iter()
+                .map(|&x| Action::unpack(x))
+                .collect();
+            assert!(matches!(row[..], [Action::Reach(_)]), "{c}: {row:?}");
+        }
+        let mut probe = Probe::new(&plan);
+        probe.set(&plan, id("a-2"), true);
+        assert_eq!(probe.state(&plan, 0), ServiceState::Down);
+        probe.set(&plan, id("a-2"), false);
+        assert_eq!(probe.state(&plan, 0), ServiceState::Up);
+    }
+
+    #[test]
+    fn a_perfect_link_that_a_logical_service_reads_still_follows_its_ends() {
+        let model = chain(serde_json::json!([{"id": "t", "requires": "l-2"}]));
+        let plan = Plan::new(&model);
+        let id = |s: &str| model.element_by_id(s).expect("element");
+        let mut probe = Probe::new(&plan);
+        assert_eq!(probe.state(&plan, 1), ServiceState::Up);
+        probe.set(&plan, id("a-1"), true);
+        assert_eq!(probe.state(&plan, 0), ServiceState::Down);
+        assert_eq!(probe.state(&plan, 1), ServiceState::Down);
+        probe.set(&plan, id("a-1"), false);
+        assert_eq!(probe.state(&plan, 1), ServiceState::Up);
     }
 }

@@ -2,8 +2,10 @@
 //! (cycles, bridges, parallel links, single- and multi-homed targets, targets
 //! that carry traffic for others, nodes that share a power supply, capacity,
 //! an active-active group as one target, series chains of relays in
-//! parallel between the same two nodes) and random
-//! failure/repair sequences, after every change each service's state and
+//! parallel between the same two nodes, links and nodes that never fail,
+//! services from any node) and random failure/repair sequences applied in
+//! batches of one to five changes (an element failed and repaired again
+//! within one batch among them), after every batch each service's state and
 //! reached-target count equal a plain search over the live graph.
 
 use redsim::engine::{Plan, Probe, ServiceState};
@@ -35,6 +37,8 @@ struct Case {
     psus: Vec<String>,
     /// Links: (id, end, end).
     links: Vec<(String, usize, usize)>,
+    /// Nodes, then links, that never fail (no failure law).
+    perfect: Vec<bool>,
     /// Services: (from, targets with capacity, criterion).
     services: Vec<(usize, Targets, Crit)>,
     /// Members of the active-active group `g` (empty: no group).
@@ -109,7 +113,29 @@ fn random_case(rng: &mut Rng) -> Case {
         nodes.push((format!("x-{i}"), power(rng)));
         link(&mut links, rng.below(n_core + 1), v);
     }
-    // Core nodes as targets too, sometimes.
+    // Series chains of 0 to 3 relays (one link, or relays and their links)
+    // between two nodes of the core, often several between the same two:
+    // the engine folds them into one core link, live while any chain is.
+    let (mut relays, mut parallel, mut relay_nodes) = (0, false, Vec::new());
+    for _ in 0..rng.below(4) {
+        let (a, b) = (rng.below(n_core + 1), rng.below(n_core + 1));
+        let n_chains = 1 + rng.below(3);
+        parallel |= a != b && n_chains > 1;
+        for _ in 0..n_chains {
+            let mut at = a;
+            for _ in 0..rng.below(4) {
+                let r = nodes.len();
+                relay_nodes.push(r);
+                nodes.push((format!("r-{relays}"), power(rng)));
+                relays += 1;
+                link(&mut links, at, r);
+                at = r;
+            }
+            if at != b {
+                link(&mut links, at, b);
+            }
+        }
+    }
     // Sometimes the first targets form a group, a target of the last service only.
     let group: Vec<usize> = if targets.len() >= 3 && rng.chance(0.5) {
         targets[..2 + rng.below(2)].to_vec()
@@ -117,11 +143,14 @@ fn random_case(rng: &mut Rng) -> Case {
         Vec::new()
     };
     let mut pool: Vec<usize> = targets.iter().copied().filter(|t| !group.contains(t)).collect();
+    // Core nodes as targets too, sometimes, and a relay now and then (which
+    // then is no relay).
     for c in 1..=n_core {
         if rng.chance(0.2) {
             pool.push(c);
         }
     }
+    pool.extend(relay_nodes.into_iter().filter(|_| rng.chance(0.1)));
     let mut services = Vec::new();
     for k in 0..3 {
         if pool.is_empty() {
@@ -131,7 +160,12 @@ fn random_case(rng: &mut Rng) -> Case {
         if to.is_empty() {
             to.push(pool[0]);
         }
-        let from = if k == 2 { rng.below(n_core + 1) } else { 0 };
+        // The root, or any node (a core node, a target, a relay, a pendant).
+        let from = if k == 2 || rng.chance(0.2) {
+            rng.below(nodes.len())
+        } else {
+            0
+        };
         to.retain(|&t| t != from);
         if to.is_empty() {
             continue;
@@ -166,32 +200,16 @@ fn random_case(rng: &mut Rng) -> Case {
         let to = group.iter().chain(&others).map(|&t| (t, 1.0)).collect();
         services.push((0, to, Crit::Units(need)));
     }
-    // Series chains of 0 to 3 relays (one link, or relays and their links)
-    // between two nodes of the core, often several between the same two:
-    // the engine folds them into one core link, live while any chain is.
-    let (mut relays, mut parallel) = (0, false);
-    for _ in 0..rng.below(4) {
-        let (a, b) = (rng.below(n_core + 1), rng.below(n_core + 1));
-        let n_chains = 1 + rng.below(3);
-        parallel |= a != b && n_chains > 1;
-        for _ in 0..n_chains {
-            let mut at = a;
-            for _ in 0..rng.below(4) {
-                let r = nodes.len();
-                nodes.push((format!("r-{relays}"), power(rng)));
-                relays += 1;
-                link(&mut links, at, r);
-                at = r;
-            }
-            if at != b {
-                link(&mut links, at, b);
-            }
-        }
+    // Some nodes (not power supplies or group members) and links never fail.
+    let mut perfect: Vec<bool> = (0..nodes.len() + links.len()).map(|_| rng.chance(0.15)).collect();
+    for &m in &group {
+        perfect[m] = false;
     }
     Case {
         nodes,
         psus,
         links,
+        perfect,
         services,
         group,
         parallel,
@@ -209,9 +227,11 @@ fn scenario(case: &Case) -> Value {
         life(&mut c);
         components.push(c);
     }
-    for (id, psu) in &case.nodes {
+    for (i, (id, psu)) in case.nodes.iter().enumerate() {
         let mut c = json!({"id": id, "kind": "node"});
-        life(&mut c);
+        if !case.perfect[i] {
+            life(&mut c);
+        }
         if let Some(p) = psu {
             c["requires"] = json!(case.psus[*p]);
         }
@@ -220,9 +240,12 @@ fn scenario(case: &Case) -> Value {
     let links: Vec<Value> = case
         .links
         .iter()
-        .map(|(id, a, b)| {
+        .enumerate()
+        .map(|(i, (id, a, b))| {
             let mut l = json!({"id": id, "between": [case.nodes[*a].0, case.nodes[*b].0]});
-            life(&mut l);
+            if !case.perfect[case.nodes.len() + i] {
+                life(&mut l);
+            }
             l
         })
         .collect();
@@ -331,13 +354,16 @@ fn reference(
 }
 
 #[test]
-fn incremental_reachability_equals_a_plain_search_after_every_change() {
+fn incremental_reachability_equals_a_plain_search_after_every_batch_of_changes() {
     let (mut checks, mut unit_checks, mut parallel) = (0u64, 0u64, 0u64);
+    let (mut batched, mut flip_backs, mut off_root, mut perfect) = (0u64, 0u64, 0u64, 0u64);
     for case_no in 0..1000u64 {
         let mut rng = Rng(case_no);
         let case = random_case(&mut rng);
         let doc = scenario(&case);
         parallel += u64::from(case.parallel);
+        off_root += case.services.iter().filter(|(from, _, _)| *from != 0).count() as u64;
+        perfect += case.perfect.iter().filter(|&&p| p).count() as u64;
         let model = redsim::scenario::parse(&doc.to_string())
             .unwrap_or_else(|e| panic!("case {case_no}: {e:?}\n{doc}"));
         let plan = Plan::new(&model);
@@ -346,33 +372,57 @@ fn incremental_reachability_equals_a_plain_search_after_every_change() {
         let node_el: Vec<usize> = case.nodes.iter().map(|(n, _)| id(n)).collect();
         let psu_el: Vec<usize> = case.psus.iter().map(|p| id(p)).collect();
         let link_el: Vec<usize> = case.links.iter().map(|(l, _, _)| id(l)).collect();
-        // Nodes, then power supplies, then links.
+        // Nodes, then power supplies, then links; only those that can fail change.
         let els: Vec<usize> = node_el.iter().chain(&psu_el).chain(&link_el).copied().collect();
         let (n_nodes, n_psus) = (node_el.len(), psu_el.len());
+        let fallible: Vec<usize> = (0..els.len())
+            .filter(|&k| match k.checked_sub(n_nodes) {
+                None => !case.perfect[k],
+                Some(j) => j < n_psus || !case.perfect[n_nodes + j - n_psus],
+            })
+            .collect();
         let mut up = vec![true; els.len()];
         let mut down = 0usize;
+        let mut batch = Vec::new();
         for step in 0..300 {
-            // Fail a random up element, or repair a random failed one: about a
-            // fifth down at equilibrium, so searches meet both cuts and detours.
-            // A power supply takes several nodes at once.
-            let repair = down > 0 && rng.chance(down as f64 / (els.len() as f64 / 5.0 + 1.0));
-            let k = loop {
-                let k = rng.below(els.len());
-                if up[k] == repair {
-                    continue;
+            // One to five changes before the services are evaluated: each
+            // fails a random up element or repairs a random failed one (about
+            // a fifth down at equilibrium, so searches meet both cuts and
+            // detours; a power supply takes several nodes at once), or undoes
+            // an earlier change of the batch (an element failed and repaired,
+            // or repaired and failed, between two evaluations).
+            batch.clear();
+            for _ in 0..1 + rng.below(5) {
+                let k = if !batch.is_empty() && rng.chance(0.25) {
+                    flip_backs += 1;
+                    batch[rng.below(batch.len())]
+                } else {
+                    let repair = down > 0 && rng.chance(down as f64 / (fallible.len() as f64 / 5.0 + 1.0));
+                    loop {
+                        let k = fallible[rng.below(fallible.len())];
+                        if up[k] != repair {
+                            break k;
+                        }
+                    }
+                };
+                up[k] = !up[k];
+                if up[k] {
+                    down -= 1;
+                } else {
+                    down += 1;
                 }
-                break k;
-            };
-            up[k] = !up[k];
-            if repair {
-                down -= 1;
-            } else {
-                down += 1;
+                probe.set(&plan, els[k], !up[k]);
+                batch.push(k);
             }
-            probe.set(&plan, els[k], !up[k]);
+            batched += u64::from(batch.len() > 1);
             let (node_up, rest) = up.split_at(n_nodes);
             let (psu_up, link_up) = rest.split_at(n_psus);
             for s in 0..case.services.len() {
+                // Now and then a service is left unevaluated, so its changes
+                // pile up over several batches.
+                if rng.chance(0.2) {
+                    continue;
+                }
                 let want = reference(&case, s, node_up, psu_up, link_up);
                 let got = (
                     probe.state(&plan, s),
@@ -385,7 +435,15 @@ fn incremental_reachability_equals_a_plain_search_after_every_change() {
         }
     }
     assert!(
-        checks > 100_000 && unit_checks > 10_000 && parallel > 300,
-        "{checks} checks, {unit_checks} of units, {parallel} cases with parallel chains"
+        checks > 100_000
+            && unit_checks > 10_000
+            && parallel > 300
+            && batched > 200_000
+            && flip_backs > 100_000
+            && off_root > 1_000
+            && perfect > 2_000,
+        "{checks} checks, {unit_checks} of units, {parallel} cases with parallel chains, \
+         {batched} batches of several changes, {flip_backs} flip-backs, {off_root} services \
+         not from the root, {perfect} elements that never fail"
     );
 }
