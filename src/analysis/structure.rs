@@ -92,17 +92,7 @@ impl<'a> Structure<'a> {
                 if !func[*from] {
                     return false;
                 }
-                let mut reached = vec![false; m.elements.len()];
-                reached[*from] = true;
-                let mut stack = vec![*from];
-                while let Some(c) = stack.pop() {
-                    for &(l, v) in m.links_at(c) {
-                        if !reached[v] && func[l] && func[v] {
-                            reached[v] = true;
-                            stack.push(v);
-                        }
-                    }
-                }
+                let reached = m.reached_from(*from, |e| func[e]);
                 match criterion {
                     Criterion::Need(k) => targets.iter().filter(|&&t| reached[t]).count() >= *k,
                     Criterion::Capacity { capacity, demand } => {

@@ -19,6 +19,9 @@ pub use dist::{Distribution, ParamError, Parameters, Sampler};
 // The terminal and JSON escapers under their long-standing paths.
 pub use escape::{json_escaped, printable, shown_path, unprintable};
 
+use petgraph::graph::{NodeIndex, UnGraph};
+use petgraph::visit::{Dfs, EdgeFiltered, EdgeRef};
+
 /// Relative tolerance when a reachable capacity is compared with a demand:
 /// capacities are decimal numbers summed in binary, and 8 × 0.1 must meet 0.8.
 pub const CAPACITY_TOLERANCE: f64 = 1e-9;
@@ -373,11 +376,12 @@ pub struct Model {
     pub maintenance: Vec<Maintenance>,
     /// Elements ordered so that each comes after everything it requires.
     pub topo_order: Vec<ElementId>,
-    /// The topology as an adjacency list, the crate's one: per element, the
-    /// `(link, other end)` of each link at it, in link order (empty for a
-    /// link and for a component without links). Built once by
-    /// [`ModelBuilder::build`]; read through [`Model::links_at`].
-    links_at: Vec<Vec<(ElementId, ElementId)>>,
+    /// The topology, the crate's one adjacency structure: a petgraph graph
+    /// with one node per element (node index = element id; links are
+    /// isolated nodes) and one edge per link between its two ends (weight:
+    /// the link's id). Built once by [`ModelBuilder::build`]; read through
+    /// [`Model::links_at`] and [`Model::connected_to`].
+    graph: UnGraph<(), ElementId>,
 }
 
 impl Model {
@@ -388,26 +392,44 @@ impl Model {
 
     /// The links at component `c`, each as `(link, other end)`, in the
     /// order of the links' indices; empty for a link.
-    pub fn links_at(&self, c: ElementId) -> &[(ElementId, ElementId)] {
-        &self.links_at[c]
+    pub fn links_at(&self, c: ElementId) -> Vec<(ElementId, ElementId)> {
+        let mut at: Vec<_> = self
+            .graph
+            .edges(NodeIndex::new(c))
+            .map(|e| {
+                let other = if e.source().index() == c {
+                    e.target()
+                } else {
+                    e.source()
+                };
+                (*e.weight(), other.index())
+            })
+            .collect();
+        at.sort_unstable();
+        at
     }
 
     /// Which components are connected to component `from` by links,
     /// whatever their state (`from` included): its connected component of
     /// the topology. All `false` when `from` is a link.
     pub fn connected_to(&self, from: ElementId) -> Vec<bool> {
+        self.reached_from(from, |_| true)
+    }
+
+    /// Which components component `from` reaches over links for which
+    /// `up` holds of the link and of both its ends (`from` included when
+    /// `up(from)`). All `false` when `from` is a link or not up.
+    pub fn reached_from(&self, from: ElementId, up: impl Fn(ElementId) -> bool) -> Vec<bool> {
         let mut seen = vec![false; self.elements.len()];
-        if self.elements[from].role != ElementRole::Component {
+        if self.elements[from].role != ElementRole::Component || !up(from) {
             return seen;
         }
-        seen[from] = true;
-        let mut stack = vec![from];
-        while let Some(c) = stack.pop() {
-            for &(_, v) in &self.links_at[c] {
-                if !std::mem::replace(&mut seen[v], true) {
-                    stack.push(v);
-                }
-            }
+        let live = EdgeFiltered::from_fn(&self.graph, |e| {
+            up(*e.weight()) && up(e.source().index()) && up(e.target().index())
+        });
+        let mut dfs = Dfs::new(&live, NodeIndex::new(from));
+        while let Some(c) = dfs.next(&live) {
+            seen[c.index()] = true;
         }
         seen
     }
@@ -436,7 +458,7 @@ impl Model {
                 let reached = self.connected_to(*from);
                 for c in (0..n).filter(|&c| reached[c]) {
                     stack.push(c);
-                    stack.extend(self.links_at[c].iter().map(|&(l, _)| l));
+                    stack.extend(self.links_at(c).into_iter().map(|(l, _)| l));
                 }
             }
         }
@@ -580,6 +602,33 @@ impl ModelBuilder {
                 return Err(ModelError::DuplicateId(e.id.clone()));
             }
         }
+        // Every index an element names must be an element: a library
+        // caller's model is checked here, not left to panic later.
+        let n = self.elements.len();
+        for e in &self.elements {
+            if let Some(&bad) = direct_requirements(e).iter().find(|&&x| x >= n) {
+                return Err(ModelError::Service {
+                    service: e.id.clone(),
+                    message: format!("names element index {bad}, but the model has {n} elements"),
+                });
+            }
+        }
+        for s in &self.services {
+            let mut named = Vec::new();
+            match &s.kind {
+                ServiceKind::Logic { expr } => expr.elements(&mut named),
+                ServiceKind::Reach { from, targets, .. } => {
+                    named.push(*from);
+                    named.extend(targets);
+                }
+            }
+            if let Some(&bad) = named.iter().find(|&&x| x >= n) {
+                return Err(ModelError::Service {
+                    service: s.id.clone(),
+                    message: format!("names element index {bad}, but the model has {n} elements"),
+                });
+            }
+        }
         for s in &self.services {
             let bad = |message: String| ModelError::Service {
                 service: s.id.clone(),
@@ -624,8 +673,10 @@ impl ModelBuilder {
                 ServiceKind::Logic { .. } => {}
             }
         }
-        let topo_order = topo_order(&self.elements)?;
-        let mut links_at = vec![Vec::new(); self.elements.len()];
+        let mut graph = UnGraph::with_capacity(self.elements.len(), 0);
+        for _ in &self.elements {
+            graph.add_node(());
+        }
         for (i, e) in self.elements.iter().enumerate() {
             if let ElementRole::Link { a, b } = e.role {
                 let component = |x: ElementId| {
@@ -639,10 +690,10 @@ impl ModelBuilder {
                         message: "a link must connect two components".into(),
                     });
                 }
-                links_at[a].push((i, b));
-                links_at[b].push((i, a));
+                graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), i);
             }
         }
+        let topo_order = topo_order(&self.elements)?;
         Ok(Model {
             name: self.name,
             description: self.description,
@@ -655,7 +706,7 @@ impl ModelBuilder {
             groups: self.groups,
             maintenance: self.maintenance,
             topo_order,
-            links_at,
+            graph,
         })
     }
 }
@@ -747,6 +798,25 @@ mod tests {
         assert_eq!(on(m.connected_to(y)), [x, y, z]);
         assert_eq!(on(m.connected_to(w)), [w]);
         assert_eq!(on(m.connected_to(xy)), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn an_index_past_the_elements_is_an_error_not_a_panic() {
+        let mut b = ModelBuilder::new("t", 10.0);
+        let x = b.component("x", None, None);
+        b.link("l", x, 99, None);
+        let got = b.build();
+        assert!(
+            matches!(got, Err(ModelError::Service { ref service, .. }) if service == "l"),
+            "{got:?}"
+        );
+        let mut b = ModelBuilder::new("t", 10.0);
+        b.component("x", None, Some(Expr::Elem(7)));
+        let got = b.build();
+        assert!(
+            matches!(got, Err(ModelError::Service { ref service, .. }) if service == "x"),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn state(model: &Model, s: usize, func: &[bool]) -> ServiceState {
                 let mut stack = vec![*from];
                 reached[*from] = true;
                 while let Some(n) = stack.pop() {
-                    for &(link, v) in model.links_at(n) {
+                    for (link, v) in model.links_at(n) {
                         if func[link] && func[v] && !reached[v] {
                             reached[v] = true;
                             stack.push(v);
