@@ -711,14 +711,28 @@ fn availability_difference(
     models: &[&Model],
     tally: &analysis::compare::CompareTally,
     confidence: f64,
-) -> Estimate {
+) -> analysis::compare::Difference {
     let c = analysis::compare::compare(models, tally, confidence);
-    *c[0]
-        .differences
+    c[0].differences
         .iter()
         .find(|d| d.quantity == analysis::compare::Quantity::Availability)
         .expect("an availability difference")
-        .estimate()
+        .clone()
+}
+
+/// One run's difference against the exact one: whether it covers, whether
+/// it misses above, its width over the exact difference's size, and its
+/// narrowing (where it has one).
+type DifferenceRun = (bool, bool, f64, Option<f64>);
+
+fn difference_run(d: &analysis::compare::Difference, want: f64) -> DifferenceRun {
+    let e = d.estimate();
+    (
+        covers(e, want),
+        e.ci_low > want,
+        (e.ci_high - e.ci_low) / want.abs(),
+        d.narrowing,
+    )
 }
 
 /// Coverage of compare's difference intervals: plain paired (one
@@ -729,22 +743,34 @@ fn compare_regimes(a: &Args) -> f64 {
         "\nDifferences between two designs (`compare`), availability B − A: {} seeds per regime.\n",
         a.seeds
     );
-    println!("| designs | outages per run (A) | trials | coverage | misses above (B − A overstated) |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| designs | outages per run (A) | trials | coverage | misses above (B − A overstated) | median width / |B − A| | mean narrowing |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let mut lowest = 1.0f64;
-    let report = |name: &str, outages: String, trials: u64, runs: &[(bool, bool)], lowest: &mut f64| {
+    let report = |name: &str, outages: String, trials: u64, runs: &[DifferenceRun], lowest: &mut f64| {
         let k = runs.len() as f64;
         let cov = runs.iter().filter(|r| r.0).count() as f64 / k;
         let above = runs.iter().filter(|r| r.1).count();
+        // The median: a run without outages has room for a whole mission.
+        let mut widths: Vec<f64> = runs.iter().map(|r| r.2).collect();
+        widths.sort_by(f64::total_cmp);
+        let width = widths[widths.len() / 2];
+        let narrowings: Vec<f64> = runs.iter().filter_map(|r| r.3).collect();
+        let narrowing = if narrowings.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:.3}", narrowings.iter().sum::<f64>() / narrowings.len() as f64)
+        };
         *lowest = lowest.min(cov);
-        println!("| {name} | {outages} | {trials} | {cov:.3} | {above} |");
+        println!("| {name} | {outages} | {trials} | {cov:.3} | {above} | {width:.3} | {narrowing} |");
     };
     for outages in [2.0, 7.0, 40.0, 400.0] {
         let lambda = rate_for(Kind::Single, outages, a.trials);
         let (ma, mb) = (single_with(lambda, MTTR), single_with(lambda, 2.0 * MTTR));
         let want = averages_with(lambda, MTTR, MISSION).0 - averages_with(lambda, 2.0 * MTTR, MISSION).0;
         let models = [&ma, &mb];
-        let runs: Vec<(bool, bool)> = (a.first_seed..a.first_seed + a.seeds)
+        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
             .into_par_iter()
             .map(|seed| {
                 let cfg = RunConfig {
@@ -759,7 +785,7 @@ fn compare_regimes(a: &Args) -> f64 {
                     &analysis::compare::CompareTally::Paired(paired),
                     a.confidence,
                 );
-                (covers(&d, want), d.ci_low > want)
+                difference_run(&d, want)
             })
             .collect();
         report(
@@ -774,7 +800,7 @@ fn compare_regimes(a: &Args) -> f64 {
         let (ma, mb) = (one_of_three(1.2), one_of_three(2.0));
         let want = one_of_three_unavailability(1.2) - one_of_three_unavailability(2.0);
         let models = [&ma, &mb];
-        let runs: Vec<(bool, bool)> = (a.first_seed..a.first_seed + a.seeds)
+        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
             .into_par_iter()
             .map(|seed| {
                 let tallies: Vec<engine::Tally> = models
@@ -797,7 +823,7 @@ fn compare_regimes(a: &Args) -> f64 {
                     &analysis::compare::CompareTally::Independent(tallies),
                     a.confidence,
                 );
-                (covers(&d, want), d.ci_low > want)
+                difference_run(&d, want)
             })
             .collect();
         report(
