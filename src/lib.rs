@@ -11,7 +11,7 @@
 //! - [`plot`]: figures of finished results (durations, convergence, sweeps,
 //!   comparisons, a trial's timeline) drawn as SVG or PNG with an embedded font.
 //! - [`report`]: text tables, JSON reports and self-contained HTML pages of finished results.
-//! - [`shard`]: sharded runs: shard files (`redsim-shard/4`) and their exact merge.
+//! - [`shard`]: sharded runs: shard files (`redsim-shard/5`) and their exact merge.
 //! - [`cli`]: the command-line interface (the `redsim` binary is a thin shell over it).
 
 pub mod analysis;

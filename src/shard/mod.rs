@@ -1,6 +1,6 @@
 //! Sharded runs: a run, sweep or comparison split into contiguous ranges of
 //! its trials, each range run anywhere and written to a shard file
-//! (`redsim-shard/4`), the files merged exactly into the result of one run.
+//! (`redsim-shard/5`), the files merged exactly into the result of one run.
 //!
 //! Trial `i` depends only on (seed, i, element ids, the failure-biasing
 //! settings), and every statistic is an integer sum (under failure biasing
@@ -23,7 +23,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use wire::{FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, PRE_LONGEST_FORMAT, Part, Source, checksum};
+pub use wire::{
+    FORMAT, Kind, OLDER_FORMATS, PLAIN_FORMAT, PRE_LONGEST_FORMAT, PRE_PARTS_FORMAT, Part, Source, checksum,
+};
 
 use num_bigint::BigUint;
 
@@ -458,7 +460,16 @@ impl Shard {
                     lacks: "its compare files without each design's `longest` outage",
                 });
             }
-            Some(FORMAT | PRE_LONGEST_FORMAT | PLAIN_FORMAT) => {}
+            Some(old @ PRE_PARTS_FORMAT)
+                if doc.get("kind").and_then(serde_json::Value::as_str) == Some("compare") =>
+            {
+                return Err(ShardError::Older {
+                    file: path.into(),
+                    found: old.into(),
+                    lacks: "its compare files without the positive part of each difference",
+                });
+            }
+            Some(FORMAT | PRE_PARTS_FORMAT | PRE_LONGEST_FORMAT | PLAIN_FORMAT) => {}
             Some(old) if OLDER_FORMATS.contains(&old) => {
                 return Err(ShardError::Older {
                     file: path.into(),
@@ -985,8 +996,14 @@ fn check_paired(t: &PairedTally, ids: &[String], models: &[Model], problems: &mu
             moments_agree(o.down.sum, o.down.sum_sq, n, false)
                 && moments_agree(o.outages.sum, o.outages.sum_sq, n, false)
         }) && s.differences.iter().all(|o| {
-            moments_agree(o.down.sum.unsigned_abs(), o.down.sum_sq, n, true)
-                && moments_agree(o.outages.sum.unsigned_abs(), o.outages.sum_sq, n, true)
+            [&o.down, &o.outages].iter().all(|m| {
+                // Each part is a non-negative per-trial value of its own.
+                let parts = m.negative().is_some_and(|neg| {
+                    moments_agree(m.pos.sum, m.pos.sum_sq, n, false)
+                        && moments_agree(neg.sum, neg.sum_sq, n, false)
+                });
+                parts && moments_agree(m.sum.unsigned_abs(), m.sum_sq, n, true)
+            })
         });
         if !agree {
             bad(&format!("its sums cannot come from {n} trials"));
@@ -1010,6 +1027,20 @@ fn check_paired(t: &PairedTally, ids: &[String], models: &[Model], problems: &mu
         });
         if !differences_hold {
             bad("a difference's sum is not its design's less the first design's");
+        }
+        // Trial by trial the positive part is at most the design's value and
+        // the negative part at most the first design's.
+        let parts_hold = s.designs[1..].iter().zip(&s.differences).all(|(o, d)| {
+            let within = |m: &engine::SignedMoments, mine: &engine::Moments, first: &engine::Moments| {
+                m.negative()
+                    .is_some_and(|neg| m.pos.sum <= mine.sum && neg.sum <= first.sum)
+            };
+            within(&d.down, &o.down, &first.down) && within(&d.outages, &o.outages, &first.outages)
+        });
+        if !parts_hold {
+            bad(
+                "a difference's positive part is more than its design's sum, or its negative part more than the first design's",
+            );
         }
     }
 }
@@ -1923,7 +1954,7 @@ mod tests {
 
     #[test]
     fn inconsistent_files_are_refused_not_panicked_on() {
-        let head = r#""format": "redsim-shard/4", "redsim_version": "0.1.0", "scenario_sha256": "x",
+        let head = r#""format": "redsim-shard/5", "redsim_version": "0.1.0", "scenario_sha256": "x",
             "seed": 1, "trials": 10, "range": {"first": 0, "end": 10}, "shard": {"index": 0, "count": 1},
             "confidence": 0.95, "generator": "g", "scenarios": []"#;
         for body in [
@@ -1972,15 +2003,28 @@ mod tests {
                 "{e}"
             );
         }
-        assert_eq!(FORMAT, "redsim-shard/4");
+        assert_eq!(FORMAT, "redsim-shard/5");
+        // `redsim-shard/4` compare files lack each difference's positive
+        // part: refused as older too.
+        let mut doc = serde_json::json!({"format": "redsim-shard/4", "kind": "compare", "paired": {"trials": 1, "services": []}});
+        doc["checksum"] = checksum(&doc).into();
+        let e = Shard::parse(Path::new("f.json"), doc.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("written by an older redsim (format `redsim-shard/4`")
+                && e.contains("positive part")
+                && e.contains(FORMAT),
+            "{e}"
+        );
         // Their run and sweep files are those of this format: read.
-        let e = Shard::parse(
-            Path::new("f.json"),
-            br#"{"format": "redsim-shard/3", "kind": "run"}"#,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("missing field") && !e.contains("older"), "{e}");
+        for old in ["redsim-shard/3", "redsim-shard/4"] {
+            let text = format!(r#"{{"format": "{old}", "kind": "run"}}"#);
+            let e = Shard::parse(Path::new("f.json"), text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("missing field") && !e.contains("older"), "{e}");
+        }
     }
 
     #[test]

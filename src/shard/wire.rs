@@ -1,4 +1,4 @@
-//! The shard file format `redsim-shard/4`: serde wire types, kept apart from
+//! The shard file format `redsim-shard/5`: serde wire types, kept apart from
 //! the engine's tallies (the file is a public interface; the tallies are
 //! not). Integers that may pass 2^53 (sums in ticks, sums of squares, the
 //! big-integer weighted sums of a failure-biasing run) are decimal strings,
@@ -18,7 +18,12 @@ use crate::engine::{
 };
 
 /// Format tag of shard and result files (documented in `docs/report-format.md`).
-pub const FORMAT: &str = "redsim-shard/4";
+pub const FORMAT: &str = "redsim-shard/5";
+
+/// The format before compare files kept the positive part of each paired
+/// difference (`differences[].down.pos`): its run and sweep files are read,
+/// being those of this format; its compare files are refused as older.
+pub const PRE_PARTS_FORMAT: &str = "redsim-shard/4";
 
 /// The format before compare files kept each design's longest outage
 /// (`paired.services[].longest`): its run and sweep files are read, being
@@ -447,6 +452,8 @@ pub struct MomentsW {
 pub struct SignedMomentsW {
     pub sum: Dec<i128>,
     pub sum_sq: Dec<Wide>,
+    /// Sum and sum of squares of the positive part `max(x, 0)`.
+    pub pos: MomentsW,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -623,6 +630,7 @@ impl From<&SignedMoments> for SignedMomentsW {
         Self {
             sum: Dec(m.sum),
             sum_sq: Dec(m.sum_sq),
+            pos: (&m.pos).into(),
         }
     }
 }
@@ -632,6 +640,7 @@ impl From<&SignedMomentsW> for SignedMoments {
         Self {
             sum: m.sum.0,
             sum_sq: m.sum_sq.0,
+            pos: (&m.pos).into(),
         }
     }
 }

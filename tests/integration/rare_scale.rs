@@ -80,7 +80,7 @@ fn biased_run_shards_merge_to_the_single_run_byte_for_byte() {
         let files = shards(d, &cmd, 2, "head");
         let head: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
-        assert_eq!(head["format"], "redsim-shard/4");
+        assert_eq!(head["format"], "redsim-shard/5");
         assert_eq!(head["method"], "failure-biasing");
         assert_eq!(head["rare"]["p_bias"], bias.map_or(0.2, |b| b.parse().unwrap()));
         let weighted = &head["segments"][0]["tally"]["weighted"];
