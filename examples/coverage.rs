@@ -20,7 +20,8 @@
 //! wrong verdicts; `rare`, failure biasing on a 1-of-3 hot standby with one
 //! crew, exact from its Markov chain; `compare`, the interval of the
 //! difference between two designs: plain and paired (one component, MTTR
-//! 4 h against 8 h, on common random numbers) and under failure biasing
+//! 4 h against 8 h, and one component against a pair of it, on common
+//! random numbers) and under failure biasing
 //! (two 1-of-3 sets, independent runs, Welch's interval).
 //!
 //! Models (mission one year, MTTR 4 h, exponential laws, all up at the start):
