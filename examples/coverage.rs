@@ -20,7 +20,8 @@
 //! wrong verdicts; `rare`, failure biasing on a 1-of-3 hot standby with one
 //! crew, exact from its Markov chain; `compare`, the interval of the
 //! difference between two designs: plain and paired (one component, MTTR
-//! 4 h against 8 h, on common random numbers) and under failure biasing
+//! 4 h against 8 h, and one component against a pair of it, on common
+//! random numbers) and under failure biasing
 //! (two 1-of-3 sets, independent runs, Welch's interval).
 //!
 //! Models (mission one year, MTTR 4 h, exponential laws, all up at the start):
@@ -711,14 +712,28 @@ fn availability_difference(
     models: &[&Model],
     tally: &analysis::compare::CompareTally,
     confidence: f64,
-) -> Estimate {
+) -> analysis::compare::Difference {
     let c = analysis::compare::compare(models, tally, confidence);
-    *c[0]
-        .differences
+    c[0].differences
         .iter()
         .find(|d| d.quantity == analysis::compare::Quantity::Availability)
         .expect("an availability difference")
-        .estimate()
+        .clone()
+}
+
+/// One run's difference against the exact one: whether it covers, whether
+/// it misses above, its width over the exact difference's size, and its
+/// narrowing (where it has one).
+type DifferenceRun = (bool, bool, f64, Option<f64>);
+
+fn difference_run(d: &analysis::compare::Difference, want: f64) -> DifferenceRun {
+    let e = d.estimate();
+    (
+        covers(e, want),
+        e.ci_low > want,
+        (e.ci_high - e.ci_low) / want.abs(),
+        d.narrowing,
+    )
 }
 
 /// Coverage of compare's difference intervals: plain paired (one
@@ -729,22 +744,34 @@ fn compare_regimes(a: &Args) -> f64 {
         "\nDifferences between two designs (`compare`), availability B − A: {} seeds per regime.\n",
         a.seeds
     );
-    println!("| designs | outages per run (A) | trials | coverage | misses above (B − A overstated) |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| designs | outages per run (A) | trials | coverage | misses above (B − A larger than the truth) | median width / |B − A| | mean narrowing |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let mut lowest = 1.0f64;
-    let report = |name: &str, outages: String, trials: u64, runs: &[(bool, bool)], lowest: &mut f64| {
+    let report = |name: &str, outages: String, trials: u64, runs: &[DifferenceRun], lowest: &mut f64| {
         let k = runs.len() as f64;
         let cov = runs.iter().filter(|r| r.0).count() as f64 / k;
         let above = runs.iter().filter(|r| r.1).count();
+        // The median: a run without outages has room for a whole mission.
+        let mut widths: Vec<f64> = runs.iter().map(|r| r.2).collect();
+        widths.sort_by(f64::total_cmp);
+        let width = widths[widths.len() / 2];
+        let narrowings: Vec<f64> = runs.iter().filter_map(|r| r.3).collect();
+        let narrowing = if narrowings.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:.3}", narrowings.iter().sum::<f64>() / narrowings.len() as f64)
+        };
         *lowest = lowest.min(cov);
-        println!("| {name} | {outages} | {trials} | {cov:.3} | {above} |");
+        println!("| {name} | {outages} | {trials} | {cov:.3} | {above} | {width:.3} | {narrowing} |");
     };
     for outages in [2.0, 7.0, 40.0, 400.0] {
         let lambda = rate_for(Kind::Single, outages, a.trials);
         let (ma, mb) = (single_with(lambda, MTTR), single_with(lambda, 2.0 * MTTR));
         let want = averages_with(lambda, MTTR, MISSION).0 - averages_with(lambda, 2.0 * MTTR, MISSION).0;
         let models = [&ma, &mb];
-        let runs: Vec<(bool, bool)> = (a.first_seed..a.first_seed + a.seeds)
+        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
             .into_par_iter()
             .map(|seed| {
                 let cfg = RunConfig {
@@ -759,7 +786,7 @@ fn compare_regimes(a: &Args) -> f64 {
                     &analysis::compare::CompareTally::Paired(paired),
                     a.confidence,
                 );
-                (covers(&d, want), d.ci_low > want)
+                difference_run(&d, want)
             })
             .collect();
         report(
@@ -770,11 +797,48 @@ fn compare_regimes(a: &Args) -> f64 {
             &mut lowest,
         );
     }
+    // Designs that differ by whole outages rather than their lengths: the
+    // single component against a pair of them (`a` shared), where B is
+    // down only when both are, so most trials that differ lose one of A's
+    // outages and the longest outage seen is A's, no longer than the
+    // largest difference.
+    for outages in [2.0, 7.0, 40.0, 400.0] {
+        let lambda = rate_for(Kind::Single, outages, a.trials);
+        let (ma, mb) = (model(Kind::Single, lambda), model(Kind::Pair, lambda));
+        let (u1, u2) = averages(lambda, MISSION);
+        let want = u1 - u2;
+        let models = [&ma, &mb];
+        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
+            .into_par_iter()
+            .map(|seed| {
+                let cfg = RunConfig {
+                    seed,
+                    first_trial: 0,
+                    trials: a.trials,
+                    threads: Some(1),
+                };
+                let paired = engine::run_paired(&models, &[vec![0, 0]], &cfg, &|_| {}).expect("a run");
+                let d = availability_difference(
+                    &models,
+                    &analysis::compare::CompareTally::Paired(paired),
+                    a.confidence,
+                );
+                difference_run(&d, want)
+            })
+            .collect();
+        report(
+            "single against a pair of it, plain paired",
+            outages.to_string(),
+            a.trials,
+            &runs,
+            &mut lowest,
+        );
+    }
     for trials in [300u64, 1000, 4000] {
         let (ma, mb) = (one_of_three(1.2), one_of_three(2.0));
         let want = one_of_three_unavailability(1.2) - one_of_three_unavailability(2.0);
         let models = [&ma, &mb];
-        let runs: Vec<(bool, bool)> = (a.first_seed..a.first_seed + a.seeds)
+        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
             .into_par_iter()
             .map(|seed| {
                 let tallies: Vec<engine::Tally> = models
@@ -797,7 +861,7 @@ fn compare_regimes(a: &Args) -> f64 {
                     &analysis::compare::CompareTally::Independent(tallies),
                     a.confidence,
                 );
-                (covers(&d, want), d.ci_low > want)
+                difference_run(&d, want)
             })
             .collect();
         report(

@@ -9,11 +9,12 @@
 
 use serde::Serialize;
 
-use super::intervals::{effective_events, too_few_outages};
+use super::intervals::{allowance_threshold, effective_events, part_interval, too_few_outages};
 use super::weighted::{effective_weighted, weighted_mean};
 use super::{Estimate, count_mean, mean_var, mean_var_signed};
 use crate::engine::{
-    Moments, Outcomes, PairedTally, TICKS_PER_HOUR, Tally, WeightedMoments, WeightedService, Wide,
+    Moments, Outcomes, PairedTally, SignedMoments, TICKS_PER_HOUR, Tally, WeightedMoments, WeightedService,
+    Wide,
 };
 use crate::model::{HOURS_PER_YEAR, Model};
 
@@ -260,6 +261,75 @@ fn with_room(e: Estimate, (scale_a, room_a): (f64, f64), (scale_b, room_b): (f64
     Estimate {
         ci_low: e.ci_low + from_b.min(0.0) + from_a.min(0.0),
         ci_high: e.ci_high + from_b.max(0.0) + from_a.max(0.0),
+        ..e
+    }
+}
+
+/// The interval of the mean of per-trial differences from their parts, in
+/// the unit of the counts: the positive part `D⁺ = max(D, 0)` and the
+/// negative part `D⁻ = max(−D, 0)` are each a non-negative, rare,
+/// heavy-tailed per-trial value like a design's own down time, and each
+/// gets the gamma interval of [`part_interval`] with the allowance
+/// [`unseen`] for one more value as large as `largest`; the difference
+/// lies in `[L⁺ − U⁻, U⁺ − L⁻]`. `None` when the parts do not fit together.
+fn split_difference(diff: &SignedMoments, largest: f64, n: u64, confidence: f64) -> Option<(f64, f64)> {
+    let neg = diff.negative()?;
+    let part = |m: &Moments| {
+        let a = unseen(effective_events(m), typical(m), largest, confidence);
+        part_interval(m, n, a, confidence)
+    };
+    let ((low_pos, high_pos), (low_neg, high_neg)) = (part(&diff.pos), part(&neg));
+    Some((low_pos - high_neg, high_pos - low_neg))
+}
+
+/// Kish's effective number of trials in which designs differ, from the
+/// magnitudes of the per-trial differences: `(Σ|D|)²/ΣD²`.
+fn effective_differing(diff: &SignedMoments) -> f64 {
+    let Some(neg) = diff.negative() else {
+        return 0.0;
+    };
+    let sum_sq = diff.sum_sq.to_f64();
+    if sum_sq > 0.0 {
+        (diff.pos.sum as f64 + neg.sum as f64).powi(2) / sum_sq
+    } else {
+        0.0
+    }
+}
+
+/// The interval `e` of a difference whose per-trial values are
+/// `scale · D` (`D` the difference of the counts, `diff` its moments),
+/// widened to that from its parts ([`split_difference`], with room for one
+/// more value as large as `largest`) while fewer than K₀ trials differ
+/// (Kish's effective number, [`effective_differing`]). There every miss of
+/// the t interval with room was a too-small difference (0.888 on two
+/// outages a run, the coverage study): trials where one design's few
+/// outages fall where the other's do not are a rare, heavy-tailed value
+/// whose sum the gamma interval bounds as it does a design's own down
+/// time. From K₀ on the room of [`with_room`] fades and `e` is kept.
+/// With two missions (one scale per design) the parts of the counts are
+/// not those of the quantity: the caller keeps `e`.
+fn few_differing(
+    e: Estimate,
+    diff: &SignedMoments,
+    largest: f64,
+    scale: f64,
+    n: u64,
+    confidence: f64,
+) -> Estimate {
+    if effective_differing(diff) >= allowance_threshold(confidence) {
+        return e;
+    }
+    let Some((low, high)) = split_difference(diff, largest, n, confidence) else {
+        return e;
+    };
+    let (low, high) = if scale < 0.0 {
+        (scale * high, scale * low)
+    } else {
+        (scale * low, scale * high)
+    };
+    Estimate {
+        ci_low: e.ci_low.min(low),
+        ci_high: e.ci_high.max(high),
         ..e
     }
 }
@@ -631,20 +701,20 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                         (mb - ma, (va + vb - 2.0 * sa * sb * cov).max(0.0))
                     };
                     let plain = t_interval(mean, var, n, confidence);
+                    // The longest outage either design saw; a whole
+                    // mission when neither saw one.
+                    let longest = ps.longest[0].max(ps.longest[d]) as f64;
+                    let largest = |d: usize| match q {
+                        Quantity::OutagesPerYear => 1.0,
+                        _ if longest > 0.0 => longest,
+                        _ => missions[d] * TICKS_PER_HOUR,
+                    };
                     let room = |d: usize| {
                         let (o, scale) = (&ps.designs[d], q.affine(missions[d]).1);
                         let m = q.of(o);
-                        // The longest outage either design saw; a whole
-                        // mission when neither saw one.
-                        let longest = ps.longest[0].max(ps.longest[d]) as f64;
-                        let largest = match q {
-                            Quantity::OutagesPerYear => 1.0,
-                            _ if longest > 0.0 => longest,
-                            _ => missions[d] * TICKS_PER_HOUR,
-                        };
                         (
                             scale,
-                            unseen(effective_events(m), typical(m), largest, confidence),
+                            unseen(effective_events(m), typical(m), largest(d), confidence),
                         )
                     };
                     // Designs that saw outages and differed in no trial (a
@@ -656,6 +726,21 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                         plain
                     } else {
                         with_room(plain, room(0), room(d), n)
+                    };
+                    // Few differing trials: the wider of that and the
+                    // interval from the difference's parts.
+                    let differed = q.of(diff).sum_sq != Wide::default();
+                    let paired = if seen && differed && missions[d] == missions[0] {
+                        few_differing(
+                            paired,
+                            q.of(diff),
+                            largest(0),
+                            q.affine(missions[0]).1,
+                            n,
+                            confidence,
+                        )
+                    } else {
+                        paired
                     };
                     let half = plain.ci_high - plain.point;
                     let t = if paired.std_error.is_some_and(|s| s > 0.0) {
@@ -847,6 +932,160 @@ mod tests {
                 "{d:?}"
             );
         }
+    }
+
+    /// One component of MTBF 10⁶ h and `mttr` [h] over a mission of 100 h.
+    fn one_component(mttr: u32) -> Model {
+        crate::scenario::parse(&format!(
+            r#"{{"format": "redsim/1", "name": "n", "mission": 100, "components": [{{"id": "a",
+                "mtbf": 1000000, "mttr": {mttr}}}], "services": [{{"id": "s", "requires": "a"}}]}}"#
+        ))
+        .expect("a scenario")
+    }
+
+    /// A paired tally of two designs over `n` trials, from the trials in
+    /// which something happened: `(A's down [h], A's outages, B's down [h],
+    /// B's outages)`, one outage being the longest of its trial.
+    fn paired_tally(n: u64, rows: &[(f64, u64, f64, u64)]) -> PairedTally {
+        use crate::engine::TrialOutcome;
+        let mut t = PairedTally::new(1, 2);
+        t.trials = n;
+        let ticks = |h: f64| (h * TICKS_PER_HOUR) as u64;
+        let quiet = TrialOutcome { down: 0, outages: 0 };
+        let s = &mut t.services[0];
+        for &(a, na, b, nb) in rows {
+            s.add(&[
+                TrialOutcome {
+                    down: ticks(a),
+                    outages: na,
+                },
+                TrialOutcome {
+                    down: ticks(b),
+                    outages: nb,
+                },
+            ]);
+            s.longest[0] = s.longest[0].max(ticks(a));
+            s.longest[1] = s.longest[1].max(ticks(b));
+        }
+        for _ in rows.len() as u64..n {
+            s.add(&[quiet, quiet]);
+        }
+        t
+    }
+
+    fn downtime_difference(models: [&Model; 2], t: &PairedTally) -> Estimate {
+        let c = compare(&models, &CompareTally::Paired(t.clone()), 0.95);
+        *c[0]
+            .differences
+            .iter()
+            .find(|d| d.quantity == Quantity::DowntimeHoursPerYear)
+            .expect("a down-time difference")
+            .estimate()
+    }
+
+    #[test]
+    fn a_difference_in_one_trial_reaches_what_the_t_interval_with_room_missed() {
+        // The coverage study's two-outage regime (MTTR 4 h against 8 h):
+        // B − A is about 8 h of down time over 1,000 trials. A run that saw
+        // one outage, of 1 h in A and 2 h in B, differs in one trial by
+        // 1 h. The t interval with room for one more longest outage (2 h)
+        // ends near 5 h over the trials and missed the 8 h; the gamma
+        // interval of the positive part (one value of 1 h, allowance 2 h:
+        // shape 1.8) reaches past it.
+        let (a, b) = (one_component(4), one_component(8));
+        let n = 1000u64;
+        let t = paired_tally(n, &[(1.0, 1, 2.0, 1)]);
+        let per_year = HOURS_PER_YEAR / 100.0;
+        let truth = 8.0 / n as f64 * per_year;
+        let ticks = TICKS_PER_HOUR;
+        let diff = &t.services[0].differences[0].down;
+        let (mean, var) = mean_var_signed(diff, n);
+        let scale = per_year / ticks;
+        let before = with_room(
+            t_interval(scale * mean, scale * scale * var, n, 0.95),
+            (scale, 2.0 * ticks),
+            (scale, 2.0 * ticks),
+            n,
+        );
+        assert!(before.ci_high < truth, "{before:?}");
+        let now = downtime_difference([&a, &b], &t);
+        assert!(now.ci_high > truth, "{now:?} against {truth}");
+        // The point and the low end (room for one unseen longest outage of
+        // A, as before) are unchanged; only the missing side grew.
+        assert_eq!(now.point, before.point);
+        assert!(
+            (now.ci_low - before.ci_low).abs() < 1e-12 * per_year,
+            "{now:?} {before:?}"
+        );
+        // The high end is the gamma quantile of mean 1 + 2 h and variance
+        // (centred sum of squares, nearly 1) + 2² h², over the trials.
+        let centred = (1.0 - 1.0 / n as f64) * 1.0;
+        let high =
+            super::super::intervals::gamma_quantile(0.975, 9.0 / (centred + 4.0)) * (centred + 4.0) / 3.0;
+        assert!(
+            (now.ci_high / (high / n as f64 * per_year) - 1.0).abs() < 1e-6,
+            "{now:?} {high}"
+        );
+    }
+
+    #[test]
+    fn a_design_against_itself_differs_by_exactly_nothing() {
+        // Outages in a few trials, the same in both designs: no trial
+        // differs, so neither the room nor the parts widen the point.
+        let a = one_component(4);
+        let t = paired_tally(1000, &[(1.0, 1, 1.0, 1), (3.0, 2, 3.0, 2)]);
+        let c = compare(&[&a, &a], &CompareTally::Paired(t), 0.95);
+        for d in &c[0].differences {
+            let e = d.estimate();
+            assert_eq!((e.point, e.ci_low, e.ci_high), (0.0, 0.0, 0.0), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn a_difference_in_many_trials_keeps_the_t_interval_with_room() {
+        // 400 trials differ (B 1 h or 2 h longer in turn): effective
+        // differing trials ≈ 360, past K₀ = 39, so the interval is the t
+        // interval with the designs' faded room, to the last bit; and the
+        // positive part's gamma interval, had it been used, is as wide as
+        // the t interval to 0.5 %.
+        let (a, b) = (one_component(4), one_component(8));
+        let n = 4000u64;
+        let rows: Vec<(f64, u64, f64, u64)> = (0..400)
+            .map(|i| {
+                let extra = if i % 2 == 0 { 1.0 } else { 2.0 };
+                (2.0, 1, 2.0 + extra, 1)
+            })
+            .collect();
+        let t = paired_tally(n, &rows);
+        let diff = &t.services[0].differences[0].down;
+        assert!(effective_differing(diff) > 300.0);
+        let ps = &t.services[0];
+        let scale = HOURS_PER_YEAR / 100.0 / TICKS_PER_HOUR;
+        let (mean, var) = mean_var_signed(diff, n);
+        let room = |o: &Outcomes<Moments>| {
+            (
+                scale,
+                unseen(
+                    effective_events(&o.down),
+                    typical(&o.down),
+                    4.0 * TICKS_PER_HOUR,
+                    0.95,
+                ),
+            )
+        };
+        let t_room = with_room(
+            t_interval(scale * mean, scale * scale * var, n, 0.95),
+            room(&ps.designs[0]),
+            room(&ps.designs[1]),
+            n,
+        );
+        assert_eq!(downtime_difference([&a, &b], &t), t_room);
+        let (low, high) = part_interval(&diff.pos, n, 0.0, 0.95);
+        let plain = t_interval(mean, var, n, 0.95);
+        // The gamma's skew (shape ≈ 400) moves both ends up by about 2 %
+        // of the half-width; its width is the t interval's.
+        let ratio = (high - low) / (plain.ci_high - plain.ci_low);
+        assert!((ratio - 1.0).abs() < 0.005, "{ratio}");
     }
 
     #[test]

@@ -250,6 +250,17 @@ pub fn count_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate 
     }
 }
 
+/// The gamma interval of [`fay_feuer`] for the mean over `n` trials of a
+/// non-negative per-trial value (a part of a paired difference, in its own
+/// unit), with `allowance` for one more unseen value; when no trial had any,
+/// `[0, allowance/n]`: room for exactly one, as the difference of designs
+/// that saw nothing has.
+pub(crate) fn part_interval(m: &Moments, n: u64, allowance: f64, confidence: f64) -> (f64, f64) {
+    let (sum, _, centred) = sums(m, n, 1.0);
+    let nf = n as f64;
+    fay_feuer(sum, centred, allowance, n, confidence, allowance / nf)
+}
+
 /// Garwood's exact interval for the mean of a Poisson count `k` (Garwood
 /// 1936, Biometrika 28:437): chi-square quantiles, two-sided at
 /// `confidence`; one-sided (`[0, −ln α]`) for `k = 0`.

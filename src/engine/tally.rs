@@ -317,11 +317,18 @@ impl Tally {
 }
 
 /// Sum and sum of squares of a per-trial signed integer quantity (a paired
-/// difference of two designs' non-negative 64-bit values).
+/// difference of two designs' non-negative 64-bit values), and the moments
+/// of its positive part `max(x, 0)`: those of the negative part
+/// `max(−x, 0)` follow ([`negative`](Self::negative)), as a trial's value is
+/// one or the other. Each part is a rare, heavy-tailed non-negative value
+/// like a design's own down time, which the difference's interval needs
+/// when few trials differ.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SignedMoments {
     pub sum: i128,
     pub sum_sq: Wide,
+    /// Moments of the positive part `max(x, 0)`.
+    pub pos: Moments,
 }
 
 impl SignedMoments {
@@ -336,11 +343,27 @@ impl SignedMoments {
         let a = x.unsigned_abs();
         self.sum += x;
         self.sum_sq.add(a * a);
+        if x > 0 {
+            self.pos.sum += a;
+            self.pos.sum_sq.add(a * a);
+        }
     }
 
     pub fn merge(&mut self, o: &Self) {
         self.sum += o.sum;
         self.sum_sq.merge(&o.sum_sq);
+        self.pos.merge(&o.pos);
+    }
+
+    /// Moments of the negative part `max(−x, 0)`: the positive part's less
+    /// the whole's. `None` when they do not fit together (a file's tally
+    /// whose positive part exceeds the whole).
+    pub fn negative(&self) -> Option<Moments> {
+        let sum = i128::try_from(self.pos.sum).ok()?.checked_sub(self.sum)?;
+        Some(Moments {
+            sum: u128::try_from(sum).ok()?,
+            sum_sq: self.sum_sq.checked_sub(self.pos.sum_sq)?,
+        })
     }
 }
 
@@ -501,6 +524,26 @@ mod tests {
             Some(Wide { hi: 1, lo: m - 1 })
         );
         assert_eq!(Wide { hi: 0, lo: 1 }.checked_sub(Wide { hi: 0, lo: 2 }), None);
+    }
+
+    #[test]
+    fn a_difference_keeps_its_positive_and_negative_parts_exactly() {
+        let mut a = SignedMoments::default();
+        let mut b = SignedMoments::default();
+        for x in [3i128, -5, 0, 7] {
+            a.add(x);
+        }
+        b.add(-2);
+        a.merge(&b);
+        assert_eq!(a.sum, 3);
+        assert_eq!(a.pos.sum, 10);
+        assert_eq!(a.pos.sum_sq.to_u128(), Some(9 + 49));
+        let neg = a.negative().expect("parts that fit");
+        assert_eq!(neg.sum, 7);
+        assert_eq!(neg.sum_sq.to_u128(), Some(25 + 4));
+        // A positive part larger than the whole's squares cannot be.
+        a.pos.sum_sq.add(1000);
+        assert_eq!(a.negative(), None);
     }
 
     #[test]

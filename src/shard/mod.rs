@@ -496,6 +496,15 @@ impl Shard {
                             trials never saw down is reported from",
                 });
             }
+            Some(old @ PRE_PILOT_FORMAT)
+                if doc.get("kind").and_then(serde_json::Value::as_str) == Some("compare") =>
+            {
+                return Err(ShardError::Older {
+                    file: path.into(),
+                    found: old.into(),
+                    lacks: "its compare files without the positive part of each difference",
+                });
+            }
             Some(FORMAT | PRE_PILOT_FORMAT | PRE_LONGEST_FORMAT | PLAIN_FORMAT) => {}
             Some(old) if OLDER_FORMATS.contains(&old) => {
                 return Err(ShardError::Older {
@@ -1125,8 +1134,14 @@ fn check_paired(t: &PairedTally, ids: &[String], models: &[Model], problems: &mu
             moments_agree(o.down.sum, o.down.sum_sq, n, false)
                 && moments_agree(o.outages.sum, o.outages.sum_sq, n, false)
         }) && s.differences.iter().all(|o| {
-            moments_agree(o.down.sum.unsigned_abs(), o.down.sum_sq, n, true)
-                && moments_agree(o.outages.sum.unsigned_abs(), o.outages.sum_sq, n, true)
+            [&o.down, &o.outages].iter().all(|m| {
+                // Each part is a non-negative per-trial value of its own.
+                let parts = m.negative().is_some_and(|neg| {
+                    moments_agree(m.pos.sum, m.pos.sum_sq, n, false)
+                        && moments_agree(neg.sum, neg.sum_sq, n, false)
+                });
+                parts && moments_agree(m.sum.unsigned_abs(), m.sum_sq, n, true)
+            })
         });
         if !agree {
             bad(&format!("its sums cannot come from {n} trials"));
@@ -1150,6 +1165,20 @@ fn check_paired(t: &PairedTally, ids: &[String], models: &[Model], problems: &mu
         });
         if !differences_hold {
             bad("a difference's sum is not its design's less the first design's");
+        }
+        // Trial by trial the positive part is at most the design's value and
+        // the negative part at most the first design's.
+        let parts_hold = s.designs[1..].iter().zip(&s.differences).all(|(o, d)| {
+            let within = |m: &engine::SignedMoments, mine: &engine::Moments, first: &engine::Moments| {
+                m.negative()
+                    .is_some_and(|neg| m.pos.sum <= mine.sum && neg.sum <= first.sum)
+            };
+            within(&d.down, &o.down, &first.down) && within(&d.outages, &o.outages, &first.outages)
+        });
+        if !parts_hold {
+            bad(
+                "a difference's positive part is more than its design's sum, or its negative part more than the first design's",
+            );
         }
     }
 }
@@ -2156,14 +2185,27 @@ mod tests {
             );
         }
         assert_eq!(FORMAT, "redsim-shard/5");
+        // `redsim-shard/4` compare files lack each difference's positive
+        // part: refused as older too.
+        let mut doc = serde_json::json!({"format": "redsim-shard/4", "kind": "compare", "paired": {"trials": 1, "services": []}});
+        doc["checksum"] = checksum(&doc).into();
+        let e = Shard::parse(Path::new("f.json"), doc.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("written by an older redsim (format `redsim-shard/4`")
+                && e.contains("positive part")
+                && e.contains(FORMAT),
+            "{e}"
+        );
         // Their run and sweep files are those of this format: read.
-        let e = Shard::parse(
-            Path::new("f.json"),
-            br#"{"format": "redsim-shard/3", "kind": "run"}"#,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("missing field") && !e.contains("older"), "{e}");
+        for old in ["redsim-shard/3", "redsim-shard/4"] {
+            let text = format!(r#"{{"format": "{old}", "kind": "run"}}"#);
+            let e = Shard::parse(Path::new("f.json"), text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("missing field") && !e.contains("older"), "{e}");
+        }
     }
 
     #[test]

@@ -21,9 +21,10 @@ use crate::engine::{
 pub const FORMAT: &str = "redsim-shard/5";
 
 /// The format before failure-biasing files carried the plain pilot their
-/// report needs (`pilot`, `points[].pilot`, `pilots`): its plain files are
-/// read, being those of this format; its failure-biasing files are refused
-/// as older.
+/// report needs (`pilot`, `points[].pilot`, `pilots`) and compare files kept
+/// the positive part of each paired difference (`differences[].down.pos`):
+/// its plain run and sweep files are read, being those of this format; its
+/// failure-biasing files and its compare files are refused as older.
 pub const PRE_PILOT_FORMAT: &str = "redsim-shard/4";
 
 /// The format before compare files kept each design's longest outage
@@ -468,6 +469,8 @@ pub struct MomentsW {
 pub struct SignedMomentsW {
     pub sum: Dec<i128>,
     pub sum_sq: Dec<Wide>,
+    /// Sum and sum of squares of the positive part `max(x, 0)`.
+    pub pos: MomentsW,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -644,6 +647,7 @@ impl From<&SignedMoments> for SignedMomentsW {
         Self {
             sum: Dec(m.sum),
             sum_sq: Dec(m.sum_sq),
+            pos: (&m.pos).into(),
         }
     }
 }
@@ -653,6 +657,7 @@ impl From<&SignedMomentsW> for SignedMoments {
         Self {
             sum: m.sum.0,
             sum_sq: m.sum_sq.0,
+            pos: (&m.pos).into(),
         }
     }
 }

@@ -1212,3 +1212,42 @@ fn every_tie_the_engine_keeps_between_a_services_counts_is_checked() {
         }
     }
 }
+
+#[test]
+fn a_compare_file_whose_difference_parts_cannot_be_is_refused() {
+    // Sealed edits (checksum made to match) of a difference's positive
+    // part: one that exceeds the whole difference's squares, and one more
+    // than the design's own down time (trial by trial it is at most that).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (a, b) = (
+        scenario("seed-network.json"),
+        scenario("seed-network-one-firewall.json"),
+    );
+    let cmd = [
+        "compare", &a, &b, "--trials", "300", "--seed", "5", "--rare", "off",
+    ];
+    let file = shards(d, &cmd, 1).remove(0);
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(good["format"], "redsim-shard/5");
+    let diff = "/paired/services/0/differences/0/down";
+    let design = good
+        .pointer("/paired/services/0/designs/1/down/sum")
+        .and_then(serde_json::Value::as_str)
+        .unwrap()
+        .parse::<u128>()
+        .unwrap();
+    let mut squares = good.clone();
+    *squares.pointer_mut(&format!("{diff}/pos/sum_sq")).unwrap() =
+        "1000000000000000000000000000000000000000000000000000000".into();
+    let mut more = good.clone();
+    *more.pointer_mut(&format!("{diff}/pos/sum")).unwrap() = (design + 1).to_string().into();
+    for (name, doc, says) in [
+        ("squares.json", squares, "its sums cannot come from 300 trials"),
+        ("more.json", more, "positive part is more than its design's sum"),
+    ] {
+        let p = write_doc(d, name, &doc, true);
+        let err = fails(d, &["merge", &p]);
+        assert!(err.contains(says), "{name}: {err}");
+    }
+}
