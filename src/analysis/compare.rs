@@ -655,6 +655,7 @@ fn compare_independent(
 fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> Vec<ServiceComparison> {
     let n = paired.trials;
     let missions: Vec<f64> = models.iter().map(|m| m.mission).collect();
+    let same: Vec<bool> = models.iter().map(|m| m.same_system(models[0])).collect();
     shared_services(models)
         .iter()
         .zip(&paired.services)
@@ -717,12 +718,12 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                             unseen(effective_events(m), typical(m), largest(d), confidence),
                         )
                     };
-                    // Designs that saw outages and differed in no trial (a
-                    // design against itself) would share an unseen outage
-                    // too: no room. Designs that saw none differed in no
-                    // trial because nothing happened: room for one.
-                    let seen = q.of(&ps.designs[0]).sum > 0 || q.of(&ps.designs[d]).sum > 0;
-                    let paired = if seen && q.of(diff).sum_sq == Wide::default() {
+                    // The same system against itself differs in no trial,
+                    // seen or unseen: no room. Designs that differ keep room
+                    // even where no trial differed: an unseen outage may be
+                    // one design's alone (a part only B needs), whether or
+                    // not they saw outages they share.
+                    let paired = if same[d] && q.of(diff).sum_sq == Wide::default() {
                         plain
                     } else {
                         with_room(plain, room(0), room(d), n)
@@ -730,7 +731,7 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                     // Few differing trials: the wider of that and the
                     // interval from the difference's parts.
                     let differed = q.of(diff).sum_sq != Wide::default();
-                    let paired = if seen && differed && missions[d] == missions[0] {
+                    let paired = if differed && missions[d] == missions[0] {
                         few_differing(
                             paired,
                             q.of(diff),

@@ -390,6 +390,22 @@ impl Model {
         self.elements.iter().position(|e| e.id == id)
     }
 
+    /// Whether `other` is the same system: the same mission, elements,
+    /// services, repair policy, shocks, spare pools, groups and
+    /// maintenance (names and descriptions aside; the topology and the
+    /// order are built from the elements). Two such models give the same
+    /// trials from the same seed.
+    pub fn same_system(&self, other: &Model) -> bool {
+        self.mission == other.mission
+            && self.elements == other.elements
+            && self.services == other.services
+            && self.repair == other.repair
+            && self.common_cause == other.common_cause
+            && self.spare_pools == other.spare_pools
+            && self.groups == other.groups
+            && self.maintenance == other.maintenance
+    }
+
     /// The links at component `c`, each as `(link, other end)`, in the
     /// order of the links' indices; empty for a link.
     pub fn links_at(&self, c: ElementId) -> Vec<(ElementId, ElementId)> {

@@ -224,3 +224,37 @@ fn each_designs_intervals_are_those_run_prints() {
         }
     }
 }
+
+#[test]
+fn designs_that_differ_keep_room_even_where_no_trial_differed() {
+    // B needs a part A does not: a rare failure (MTBF 5,000,000 h, 500 h to
+    // repair) that 1,000 trials of 30 days almost never see. Both designs
+    // share every outage of `unit`, so no trial differs; yet an unseen
+    // outage of `z` would be B's alone, and B is worse (0.87 h a year, from
+    // `exact`). The difference must not collapse to the point 0.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, requires: &str| {
+        let path = dir.path().join(name);
+        let text = format!(
+            r#"{{"format":"redsim/1","name":"{name}","mission":"30d",
+             "components":[{{"id":"unit","mtbf":"2000h","mttr":"10h"}},{{"id":"z","mtbf":"5000000h","mttr":"500h"}}],
+             "services":[{{"id":"system","requires":{requires}}}]}}"#
+        );
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (a, b) = (
+        write("a.json", r#""unit""#),
+        write("b.json", r#"{"all":["unit","z"]}"#),
+    );
+    let j = json(&[&a, &b, "--trials", "1000", "--seed", "1"]);
+    let d = diff(&j, "downtime_hours_per_year");
+    assert_eq!(d["paired"]["point"], 0.0, "{d}");
+    assert!(d["paired"]["ci_high"].as_f64().unwrap() > 0.0, "{d}");
+    let d = diff(&j, "availability");
+    assert!(d["paired"]["ci_low"].as_f64().unwrap() < 0.0, "{d}");
+    // A design against itself still differs by exactly nothing.
+    let j = json(&[&a, &a, "--trials", "1000", "--seed", "1"]);
+    let d = diff(&j, "downtime_hours_per_year");
+    assert_eq!(d["paired"]["ci_high"], 0.0, "{d}");
+}
