@@ -158,12 +158,14 @@ impl Distribution {
     ///
     /// # Errors
     /// When either parameter is not finite and positive, or they are so far
-    /// apart that `sigma` is not (`NotPositive` naming `sigma`: 0 when `sd`
-    /// is below about 10^-8 of `mean`, infinite when far above it).
+    /// apart that `sigma` is not (`NotPositive` naming `sigma`: infinite
+    /// when `sd` is far above `mean`; 0 only when `sd/mean` is below about
+    /// 1e-154, its square underflowing: `ln(1 + x)` is taken as `ln_1p(x)`,
+    /// so a nearly fixed duration keeps its small sigma).
     pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, ParamError> {
         let mean = positive("mean", mean)?;
         let sd = positive("sd", sd)?;
-        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+        let sigma2 = (sd / mean).powi(2).ln_1p();
         Self::new(Parameters::LogNormal {
             mu: mean.ln() - sigma2 / 2.0,
             sigma: sigma2.sqrt(),
@@ -392,9 +394,16 @@ mod tests {
             })
         );
         assert!(matches!(
-            Distribution::lognormal_mean_sd(1000.0, 1e-7),
+            Distribution::lognormal_mean_sd(1000.0, 1e-160),
             Err(ParamError::NotPositive { name: "sigma", .. })
         ));
+        // A nearly fixed duration is a valid law: sd 1e-8 of the mean gives
+        // sigma 1e-8 (ln(1 + x) rounded to 0 refused it).
+        let d = Distribution::lognormal_mean_sd(10_000.0, 1e-4).unwrap();
+        let Parameters::LogNormal { sigma, .. } = d.parameters() else {
+            panic!("{d:?}")
+        };
+        assert!((sigma / 1e-8 - 1.0).abs() < 1e-9, "{sigma}");
     }
 
     /// Whatever the numbers, a constructor returns an error or a

@@ -531,6 +531,11 @@ pub enum ModelError {
     Mission(f64),
     #[error("service `{service}`: {message}")]
     Service { service: String, message: String },
+    /// An element, group, shock, maintenance schedule or pool that breaks an
+    /// invariant (an index past the model's, a shock on an element without a
+    /// failure law, a link between non-components).
+    #[error("`{id}`: {message}")]
+    Element { id: String, message: String },
 }
 
 /// Assembles a [`Model`] and checks its invariants.
@@ -603,6 +608,75 @@ impl ModelBuilder {
         });
     }
 
+    /// Every index the model names is in range: each element's
+    /// requirements and link ends, each service's elements, each group's,
+    /// shock's and maintenance schedule's members, each element's spare and
+    /// crew pool; and every shock member has a failure law (a shock fails
+    /// it, and only what fails is repaired). A library caller's model is
+    /// checked here rather than left to panic in the engine.
+    fn check_indices(&self) -> Result<(), ModelError> {
+        let n = self.elements.len();
+        let past = |what: &str, id: &str, bad: usize, len: usize| ModelError::Element {
+            id: id.to_string(),
+            message: format!("names {what} index {bad}, but the model has {len}"),
+        };
+        let first_past = |xs: &[ElementId], len: usize| xs.iter().copied().find(|&x| x >= len);
+        for e in &self.elements {
+            if let Some(bad) = first_past(&direct_requirements(e), n) {
+                return Err(past("element", &e.id, bad, n));
+            }
+            if let Some(life) = &e.life {
+                if let Some(p) = life.spare_pool.filter(|&p| p >= self.spare_pools.len()) {
+                    return Err(past("spare pool", &e.id, p, self.spare_pools.len()));
+                }
+                if let Some(p) = life.crew_pool.filter(|&p| p >= self.repair.pools.len()) {
+                    return Err(past("crew pool", &e.id, p, self.repair.pools.len()));
+                }
+            }
+        }
+        for s in &self.services {
+            let mut named = Vec::new();
+            match &s.kind {
+                ServiceKind::Logic { expr } => expr.elements(&mut named),
+                ServiceKind::Reach { from, targets, .. } => {
+                    named.push(*from);
+                    named.extend(targets);
+                }
+            }
+            if let Some(bad) = first_past(&named, n) {
+                return Err(ModelError::Service {
+                    service: s.id.clone(),
+                    message: format!("names element index {bad}, but the model has {n} elements"),
+                });
+            }
+        }
+        for g in &self.groups {
+            if let Some(bad) = first_past(&g.members, n) {
+                return Err(past("element", &g.id, bad, n));
+            }
+        }
+        for m in &self.maintenance {
+            if let Some(bad) = first_past(&m.members, n) {
+                return Err(past("element", &m.id, bad, n));
+            }
+        }
+        for c in &self.common_cause {
+            if let Some(bad) = first_past(&c.members, n) {
+                return Err(past("element", &c.id, bad, n));
+            }
+            if let Some(&m) = c.members.iter().find(|&&m| self.elements[m].life.is_none()) {
+                return Err(ModelError::Element {
+                    id: c.id.clone(),
+                    message: format!(
+                        "strikes `{}`, which has no failure law: a shock may strike only what fails and is repaired",
+                        self.elements[m].id
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the invariants and builds the topology's adjacency list.
     ///
     /// # Errors
@@ -618,33 +692,7 @@ impl ModelBuilder {
                 return Err(ModelError::DuplicateId(e.id.clone()));
             }
         }
-        // Every index an element names must be an element: a library
-        // caller's model is checked here, not left to panic later.
-        let n = self.elements.len();
-        for e in &self.elements {
-            if let Some(&bad) = direct_requirements(e).iter().find(|&&x| x >= n) {
-                return Err(ModelError::Service {
-                    service: e.id.clone(),
-                    message: format!("names element index {bad}, but the model has {n} elements"),
-                });
-            }
-        }
-        for s in &self.services {
-            let mut named = Vec::new();
-            match &s.kind {
-                ServiceKind::Logic { expr } => expr.elements(&mut named),
-                ServiceKind::Reach { from, targets, .. } => {
-                    named.push(*from);
-                    named.extend(targets);
-                }
-            }
-            if let Some(&bad) = named.iter().find(|&&x| x >= n) {
-                return Err(ModelError::Service {
-                    service: s.id.clone(),
-                    message: format!("names element index {bad}, but the model has {n} elements"),
-                });
-            }
-        }
+        self.check_indices()?;
         for s in &self.services {
             let bad = |message: String| ModelError::Service {
                 service: s.id.clone(),
@@ -701,8 +749,8 @@ impl ModelBuilder {
                         .is_some_and(|e| e.role == ElementRole::Component)
                 };
                 if !(component(a) && component(b)) {
-                    return Err(ModelError::Service {
-                        service: e.id.clone(),
+                    return Err(ModelError::Element {
+                        id: e.id.clone(),
                         message: "a link must connect two components".into(),
                     });
                 }
@@ -823,16 +871,56 @@ mod tests {
         b.link("l", x, 99, None);
         let got = b.build();
         assert!(
-            matches!(got, Err(ModelError::Service { ref service, .. }) if service == "l"),
+            matches!(got, Err(ModelError::Element { ref id, .. }) if id == "l"),
             "{got:?}"
         );
         let mut b = ModelBuilder::new("t", 10.0);
         b.component("x", None, Some(Expr::Elem(7)));
         let got = b.build();
         assert!(
-            matches!(got, Err(ModelError::Service { ref service, .. }) if service == "x"),
+            matches!(got, Err(ModelError::Element { ref id, .. }) if id == "x"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn members_and_pools_past_the_model_and_shocks_on_what_never_fails_are_errors() {
+        let base = || {
+            let mut b = ModelBuilder::new("t", 10.0);
+            b.component("x", None, None);
+            b
+        };
+        let shock = |members: Vec<ElementId>| CommonCause {
+            id: "s".into(),
+            interval: Distribution::exponential(100.0).unwrap(),
+            members,
+            probability: 1.0,
+        };
+        let named = |got: Result<Model, ModelError>, who: &str| {
+            assert!(
+                matches!(got, Err(ModelError::Element { ref id, .. }) if id == who),
+                "{got:?}"
+            );
+        };
+        let mut b = base();
+        b.maintenance.push(Maintenance {
+            id: "m".into(),
+            members: vec![99],
+            every: 100.0,
+            duration: 1.0,
+            start: 0.0,
+            rolling: false,
+        });
+        named(b.build(), "m");
+        let mut b = base();
+        b.common_cause.push(shock(vec![99]));
+        named(b.build(), "s");
+        // `x` has no failure law: a shock cannot fail it.
+        let mut b = base();
+        b.common_cause.push(shock(vec![0]));
+        let got = b.build();
+        assert!(format!("{:?}", got).contains("no failure law"), "{got:?}");
+        named(got, "s");
     }
 
     #[test]
@@ -843,7 +931,7 @@ mod tests {
         b.link("l", x, xy, None);
         let got = b.build();
         assert!(
-            matches!(got, Err(ModelError::Service { ref service, .. }) if service == "l"),
+            matches!(got, Err(ModelError::Element { ref id, .. }) if id == "l"),
             "{got:?}"
         );
     }

@@ -1857,6 +1857,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
     }
     if problems.is_empty() {
         counts_fit_merged(&mine, &mut problems);
+        pilots_agree(&mine, &mut problems);
     }
     if !problems.is_empty() {
         return Err(ShardError::Merge { problems });
@@ -1887,6 +1888,66 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, ShardError> {
         },
         notes,
     })
+}
+
+/// Checks that the shards of one run that carry a plain pilot carry the
+/// same one: it is a pure function of the scenario, seed and total trials,
+/// so two that differ mean a file was altered or written by another run
+/// (each is checked only against its own file when read).
+fn pilots_agree(mine: &[&(&Path, Shard)], problems: &mut Vec<String>) {
+    fn first_mismatch<'a, T: PartialEq + 'a>(
+        carried: impl Iterator<Item = (&'a Path, Option<&'a T>)>,
+    ) -> Option<(&'a Path, &'a Path)> {
+        let mut first: Option<(&Path, &T)> = None;
+        for (file, pilot) in carried {
+            let Some(pilot) = pilot else { continue };
+            match first {
+                None => first = Some((file, pilot)),
+                Some((f, p)) if p != pilot => return Some((f, file)),
+                Some(_) => {}
+            }
+        }
+        None
+    }
+    let mut disagree = |what: String, (a, b): (&Path, &Path)| {
+        problems.push(format!(
+            "{what}the shards disagree on the plain pilot: {} and {} carry different ones (regenerate them from one \
+             scenario, seed and trial count)",
+            crate::model::shown_path(a),
+            crate::model::shown_path(b)
+        ));
+    };
+    let width = match mine.first().map(|(_, s)| &s.data) {
+        Some(Data::Sweep { points, .. }) => points.len(),
+        Some(Data::Compare { pilots, .. }) => pilots.len(),
+        _ => 1,
+    };
+    for i in 0..width {
+        let run = first_mismatch(mine.iter().map(|(f, s)| match &s.data {
+            Data::Run { pilot, .. } if i == 0 => (*f, pilot.as_ref()),
+            _ => (*f, None),
+        }));
+        if let Some(pair) = run {
+            disagree(String::new(), pair);
+        }
+        let point = first_mismatch(mine.iter().map(|(f, s)| match &s.data {
+            Data::Sweep { points, .. } => (*f, points.get(i).and_then(|p| p.pilot.as_ref())),
+            _ => (*f, None),
+        }));
+        if let Some(pair) = point {
+            disagree(format!("points[{i}]: "), pair);
+        }
+        let design = first_mismatch(mine.iter().map(|(f, s)| match &s.data {
+            Data::Compare { pilots, .. } => (*f, pilots.get(i).and_then(Option::as_ref)),
+            _ => (*f, None),
+        }));
+        if let Some(pair) = design {
+            disagree(
+                format!("design {}: ", crate::analysis::compare::design_tag(i)),
+                pair,
+            );
+        }
+    }
 }
 
 /// Checks that the counts of shards of one run, added up, fit their 64 bits.

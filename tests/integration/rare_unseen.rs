@@ -266,6 +266,49 @@ fn a_biased_shard_carries_the_runs_pilot_and_report_only_reads_it() {
 }
 
 #[test]
+fn merge_refuses_shards_that_carry_different_pilots() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = pair_file(d);
+    let cmd = |seed: &'static str| {
+        [
+            "run",
+            "pair.json",
+            "--rare",
+            "on",
+            "--trials",
+            "3000",
+            "--seed",
+            seed,
+            "-q",
+        ]
+    };
+    let ours = shards(
+        d,
+        &cmd("1").map(|a| if a == "pair.json" { file.as_str() } else { a }),
+        2,
+        "one",
+    );
+    let theirs = shards(
+        d,
+        &cmd("2").map(|a| if a == "pair.json" { file.as_str() } else { a }),
+        2,
+        "two",
+    );
+    // Each file alone stays sound (its pilot fits its run), but shard 1 now
+    // carries another seed's pilot under this run's seed.
+    let other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&theirs[1]).unwrap()).unwrap();
+    rewrite(&ours[1], |doc| doc["pilot"] = other["pilot"].clone());
+    let out = redsim(d, &["report", &ours[1], "-q"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = redsim(d, &["merge", &ours[0], &ours[1], "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = crate::common::text(&out.stderr);
+    assert!(err.contains("the shards disagree on the plain pilot"), "{err}");
+}
+
+#[test]
 fn a_plain_shard_of_the_format_before_the_pilot_still_reads() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
