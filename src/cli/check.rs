@@ -10,7 +10,7 @@ use crate::engine::{self, DEFAULT_SEED, RunConfig};
 use crate::report::{self};
 use crate::scenario::{self};
 
-use super::common::{commit_decided, load_set, provenance, put_plots, spofs_for, thousands};
+use super::common::{commit_decided, load_set, provenance, put_plots, thousands};
 use super::options::{
     Format, Rare, parse_confidence, parse_index, parse_p_bias, parse_seconds, parse_threads, parse_trials,
 };
@@ -230,7 +230,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let plot = args.plot.as_deref().map(|d| outs.dir("--plot", d));
     outs.check()?;
     let st = analysis::structure::Structure::new(m);
-    let spofs = spofs_for(m, &st, &targets);
+    let spofs = chk::spofs_for(m, &st, &targets);
     // From a result: one look, at the full confidence, at trials already run.
     let (looks_at, seed, from_result) = match &args.result {
         Some(path) => {

@@ -17,6 +17,15 @@ pub enum Format {
     Json,
 }
 
+impl From<Format> for crate::report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => Self::Table,
+            Format::Json => Self::Json,
+        }
+    }
+}
+
 /// How a simulation runs.
 #[derive(Debug, clap::Args)]
 pub struct SimOptions {
