@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 
 use crate::analysis;
+use crate::analysis::adaptive::{AutoPilot, Batches, Ended};
 use crate::engine::{self, DEFAULT_SEED, RunConfig};
 use crate::report::{self};
 use crate::scenario::{self};
@@ -256,7 +257,6 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let mut decisions = Vec::new();
     // The exact values do not change from look to look.
     let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
-    let mut stopped = "decided";
     let base = RunConfig {
         seed,
         first_trial: 0,
@@ -274,39 +274,32 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         RareRequest::Off => {}
         RareRequest::On(opts) => rare = Some(opts),
         RareRequest::Auto { opts, bias } => {
+            let mut services: Vec<usize> = targets
+                .iter()
+                .filter(|t| t.metric.simulated())
+                .map(|t| t.service)
+                .collect();
+            services.sort_unstable();
+            services.dedup();
             let pilot_bar = pilot_progress(args.quiet, looks_at[0]);
-            let head =
-                analysis::rare::run_pilot(m, &base, looks_at[0], &ends, &|k| pilot_bar.inc(k), &out_of_time)?;
+            let piloted = AutoPilot {
+                model: m,
+                config: &base,
+                opts: &opts,
+                trials: looks_at[0],
+                services: &services,
+                confidence: args.confidence,
+                ends: &ends,
+            }
+            .run(&|k| pilot_bar.inc(k), &out_of_time)?;
             pilot_bar.finish();
-            match head {
+            match piloted {
                 None => out_of_time_in_pilot = true,
-                Some(head) => {
-                    let mut pilot = engine::Tally::new(m.services.len());
-                    head.iter().for_each(|t| pilot.merge(t));
-                    let mut services: Vec<usize> = targets
-                        .iter()
-                        .filter(|t| t.metric.simulated())
-                        .map(|t| t.service)
-                        .collect();
-                    services.sort_unstable();
-                    services.dedup();
-                    rare = settle_auto(
-                        &analysis::rare::choose_reaching(
-                            m,
-                            &base,
-                            &opts,
-                            &pilot,
-                            &services,
-                            looks_at[0],
-                            args.confidence,
-                        )?,
-                        opts,
-                        bias,
-                        args.quiet,
-                    );
+                Some(p) => {
+                    rare = settle_auto(&p.auto, opts, bias, args.quiet);
                     if rare.is_none() {
-                        tally = pilot;
-                        segments = head;
+                        tally = p.tally;
+                        segments = p.segments;
                     }
                 }
             }
@@ -315,76 +308,66 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     // The pilot's trials, when kept, are the first look's first.
     let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
     bar.inc(tally.trials);
-    for (i, &upto) in looks_at.iter().enumerate() {
-        if out_of_time_in_pilot {
-            stopped = "max_time";
-            break;
-        }
-        // The pilot may have run the whole first look.
-        if needs_simulation && upto > tally.trials {
-            let cfg = RunConfig {
-                first_trial: tally.trials,
-                trials: upto - tally.trials,
-                ..base.clone()
-            };
-            bar.set_length(upto);
-            let parts = match &rare {
-                Some(opts) => engine::run_rare_until(m, &cfg, opts, &ends, &|k| bar.inc(k), &out_of_time)?,
-                None => engine::run_segmented_until(m, &cfg, &ends, &|k| bar.inc(k), &out_of_time)?,
-            };
-            let Some(parts) = parts else {
-                stopped = "max_time";
-                break;
-            };
-            parts.iter().for_each(|part| tally.merge(part));
-            // Looks end segments of their own; a pilot that ended inside
-            // the first look does not.
-            if i == 0 {
-                analysis::rare::join_segments(&mut segments, parts, cfg.first_trial, &ends);
-            } else {
-                segments.extend(parts);
-            }
-        }
-        let summary = analysis::summarize_with(m, &tally, per_look, &exact);
-        decisions = chk::decide(m, &targets, &summary, &spofs);
-        let open = decisions
-            .iter()
-            .filter(|d| d.verdict == Verdict::Undecided)
-            .count();
-        if !needs_simulation || open == 0 {
-            break;
-        }
-        // The first undecided target's estimate: what the next look may settle.
-        let estimate = decisions
-            .iter()
-            .find(|d| d.verdict == Verdict::Undecided)
-            .and_then(|d| d.estimate.map(|e| (d, e)))
-            .map_or_else(String::new, |(d, e)| {
-                let v = |x: f64| match d.metric {
-                    chk::Metric::Availability => format!("{:.4} %", 100.0 * x),
-                    _ => format!("{x:.4}"),
-                };
-                format!(
-                    " ({}: {} [{}, {}] against {})",
-                    d.service,
-                    v(e.point),
-                    v(e.ci_low),
-                    v(e.ci_high),
-                    report::goal_text(d.metric, d.goal)
-                )
-            });
-        bar.set_message(format!(
-            "look {} of {looks}: {open} of {} targets undecided{estimate}",
-            i + 1,
-            decisions.len()
-        ));
-        if i + 1 == looks_at.len() {
-            stopped = "max_trials";
-        } else if out_of_time() {
-            stopped = "max_time";
-            break;
-        }
-    }
+    let batches = Batches {
+        model: m,
+        config: &base,
+        rare: rare.as_ref(),
+        schedule: &looks_at,
+        ends: &ends,
+        simulate: needs_simulation,
+    };
+    let ended = if out_of_time_in_pilot {
+        Ended::Stopped
+    } else {
+        batches.run(
+            &mut tally,
+            &mut segments,
+            &|upto| bar.set_length(upto),
+            &|k| bar.inc(k),
+            &out_of_time,
+            |i, tally| {
+                let summary = analysis::summarize_with(m, tally, per_look, &exact);
+                decisions = chk::decide(m, &targets, &summary, &spofs);
+                let open = decisions
+                    .iter()
+                    .filter(|d| d.verdict == Verdict::Undecided)
+                    .count();
+                if !needs_simulation || open == 0 {
+                    return true;
+                }
+                // The first undecided target's estimate: what the next look may settle.
+                let estimate = decisions
+                    .iter()
+                    .find(|d| d.verdict == Verdict::Undecided)
+                    .and_then(|d| d.estimate.map(|e| (d, e)))
+                    .map_or_else(String::new, |(d, e)| {
+                        let v = |x: f64| match d.metric {
+                            chk::Metric::Availability => format!("{:.4} %", 100.0 * x),
+                            _ => format!("{x:.4}"),
+                        };
+                        format!(
+                            " ({}: {} [{}, {}] against {})",
+                            d.service,
+                            v(e.point),
+                            v(e.ci_low),
+                            v(e.ci_high),
+                            report::goal_text(d.metric, d.goal)
+                        )
+                    });
+                bar.set_message(format!(
+                    "look {} of {looks}: {open} of {} targets undecided{estimate}",
+                    i + 1,
+                    decisions.len()
+                ));
+                false
+            },
+        )?
+    };
+    let mut stopped = match ended {
+        Ended::Done => "decided",
+        Ended::Budget => "max_trials",
+        Ended::Stopped => "max_time",
+    };
     bar.finish();
     if decisions.is_empty() {
         // Out of time before the first look ended: every target is

@@ -111,24 +111,8 @@ pub(super) fn rare_over_models(
         RareRequest::On(opts) => return Ok(Some(opts)),
         RareRequest::Auto { opts, bias } => (opts, bias),
     };
-    let never = || false;
-    let cfg = sim.config();
-    let mut chosen: Option<analysis::rare::Auto> = None;
-    for m in models {
-        let m = m?;
-        let pilot = analysis::rare::run_pilot(&m, &cfg, sim.trials, &[], &|_| {}, &never)?
-            .expect("a run that is never stopped ends");
-        let all: Vec<usize> = (0..m.services.len()).collect();
-        let auto =
-            analysis::rare::choose_reaching(&m, &cfg, &opts, &pilot[0], &all, sim.trials, sim.confidence)?;
-        let stop = auto.bias;
-        if stop || chosen.as_ref().is_none_or(|c| auto.few && !c.few) {
-            chosen = Some(auto);
-        }
-        if stop {
-            break;
-        }
-    }
+    let chosen =
+        analysis::adaptive::choose_over_models(models, &sim.config(), &opts, sim.trials, sim.confidence)?;
     let settled = chosen.and_then(|auto| settle_auto(&auto, opts, None, quiet));
     if settled.is_none() {
         note_unused_bias(bias, quiet);

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::analysis;
+use crate::analysis::adaptive::{AutoPilot, Batches, Ended, precise_enough};
 use crate::engine::{self, RunConfig};
 use crate::shard::PartSpec;
 
@@ -83,24 +84,6 @@ pub(super) fn parse_precision(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Whether every service's unavailability is estimated to relative
-/// half-width `precision` (none without downtime observed). Services that
-/// depend on nothing that can fail, and are never maintained, are never
-/// down and are left out.
-pub(super) fn precise_enough(
-    model: &crate::model::Model,
-    run: &analysis::RunSummary,
-    precision: f64,
-) -> bool {
-    let st = analysis::structure::Structure::new(model);
-    run.services.iter().enumerate().all(|(i, s)| {
-        let a = &s.availability;
-        let u = 1.0 - a.point;
-        let never_down = st.relevant(i).is_empty() && model.maintenance.is_empty();
-        never_down || (u > 0.0 && (a.ci_high - a.ci_low) / 2.0 <= precision * u)
-    })
-}
-
 pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
     let req = rare_request(args.rare, args.rare_bias)?;
     let sc = load_set(&args.file, &args.set)?;
@@ -121,22 +104,18 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
             RareRequest::On(opts) => Some(opts),
             RareRequest::Auto { opts, bias } => {
                 let cfg = args.sim.config();
-                let pilot = analysis::rare::run_pilot(m, &cfg, args.sim.trials, &[], &|_| {}, &never)?
-                    .expect("a run that is never stopped ends");
-                settle_auto(
-                    &analysis::rare::choose_reaching(
-                        m,
-                        &cfg,
-                        &opts,
-                        &pilot[0],
-                        &all,
-                        args.sim.trials,
-                        args.sim.confidence,
-                    )?,
-                    opts,
-                    bias,
-                    args.quiet,
-                )
+                let piloted = AutoPilot {
+                    model: m,
+                    config: &cfg,
+                    opts: &opts,
+                    trials: args.sim.trials,
+                    services: &all,
+                    confidence: args.sim.confidence,
+                    ends: &[],
+                }
+                .run(&|_| {}, &never)?
+                .expect("a run that is never stopped ends");
+                settle_auto(&piloted.auto, opts, bias, args.quiet)
             }
         };
         return shard::run(args, &sc, spec, rare.as_ref());
@@ -162,32 +141,24 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
         RareRequest::On(opts) => (Some(opts), Vec::new()),
         RareRequest::Auto { opts, bias } => {
             let pilot_bar = pilot_progress(args.quiet, args.sim.trials);
-            let head =
-                analysis::rare::run_pilot(m, &cfg, args.sim.trials, &ends, &|k| pilot_bar.inc(k), &never)?
-                    .expect("a run that is never stopped ends");
+            let piloted = AutoPilot {
+                model: m,
+                config: &cfg,
+                opts: &opts,
+                trials: args.sim.trials,
+                services: &all,
+                confidence: args.sim.confidence,
+                ends: &ends,
+            }
+            .run(&|k| pilot_bar.inc(k), &never)?
+            .expect("a run that is never stopped ends");
             pilot_bar.finish();
-            let mut pilot = engine::Tally::new(m.services.len());
-            head.iter().for_each(|t| pilot.merge(t));
-            let chosen = settle_auto(
-                &analysis::rare::choose_reaching(
-                    m,
-                    &cfg,
-                    &opts,
-                    &pilot,
-                    &all,
-                    args.sim.trials,
-                    args.sim.confidence,
-                )?,
-                opts,
-                bias,
-                args.quiet,
-            );
-            match chosen {
+            match settle_auto(&piloted.auto, opts, bias, args.quiet) {
                 Some(opts) => {
-                    kept_pilot = Some(head);
+                    kept_pilot = Some(piloted.segments);
                     (Some(opts), Vec::new())
                 }
-                None => (None, head),
+                None => (None, piloted.segments),
             }
         }
     };
@@ -239,43 +210,31 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
             segments.iter().for_each(|t| tally.merge(t));
             // The exact values do not change from batch to batch.
             let exact = analysis::structure::exact_all(m, analysis::structure::RUN_EXACT_WORK).0;
-            for upto in analysis::check::schedule(args.sim.trials, args.max_trials) {
-                bar.set_length(upto);
-                let batch = RunConfig {
-                    first_trial: tally.trials,
-                    trials: upto - tally.trials,
-                    ..cfg.clone()
-                };
-                let at = tally.trials;
-                // The pilot may have run the whole first batch.
-                if batch.trials > 0 {
-                    let more = match &rare {
-                        Some(opts) => engine::run_rare(m, &batch, opts, &ends, &|k| bar.inc(k))?,
-                        None => engine::run_segmented(m, &batch, &ends, &|k| bar.inc(k))?,
-                    };
-                    more.iter().for_each(|t| tally.merge(t));
-                    // Batches end segments of their own; a pilot that
-                    // ended inside the first batch does not.
-                    if at == done && done < args.sim.trials {
-                        analysis::rare::join_segments(&mut segments, more, at, &ends);
-                    } else {
-                        segments.extend(more);
-                    }
-                }
-                if precise_enough(
-                    m,
-                    &analysis::summarize_with(m, &tally, args.sim.confidence, &exact),
-                    p,
-                ) {
-                    break;
-                }
-            }
+            let schedule = analysis::check::schedule(args.sim.trials, args.max_trials);
+            let batches = Batches {
+                model: m,
+                config: &cfg,
+                rare: rare.as_ref(),
+                schedule: &schedule,
+                ends: &ends,
+                simulate: true,
+            };
+            let ended = batches.run(
+                &mut tally,
+                &mut segments,
+                &|upto| bar.set_length(upto),
+                &|k| bar.inc(k),
+                &never,
+                |_, tally| {
+                    precise_enough(
+                        m,
+                        &analysis::summarize_with(m, tally, args.sim.confidence, &exact),
+                        p,
+                    )
+                },
+            )?;
             if !args.quiet {
-                let done = precise_enough(
-                    m,
-                    &analysis::summarize_with(m, &tally, args.sim.confidence, &exact),
-                    p,
-                );
+                let done = ended == Ended::Done;
                 note!(
                     "redsim: precision {} % {} after {} trials",
                     p * 100.0,
