@@ -126,6 +126,19 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
+/// The single points of failure of the services that have a `no_spof`
+/// target (empty for the others), as [`decide`] takes them: element ids.
+pub fn spofs_for(model: &Model, st: &super::structure::Structure, targets: &[Target]) -> Vec<Vec<String>> {
+    let mut wanted = vec![false; model.services.len()];
+    for t in targets.iter().filter(|t| t.metric == Metric::NoSpof) {
+        wanted[t.service] = true;
+    }
+    st.spofs_where(&wanted)
+        .into_iter()
+        .map(|found| found.into_iter().map(|e| model.elements[e].id.clone()).collect())
+        .collect()
+}
+
 /// Decides each target from a run summary (estimates at the confidence of
 /// one look) and the services' single points of failure.
 pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<String>]) -> Vec<Decision> {

@@ -3,6 +3,7 @@
 //! Every estimate carries its point value, standard error where defined, a
 //! confidence interval with its level, and the method that produced it.
 
+pub mod adaptive;
 pub mod check;
 pub mod compare;
 pub mod intervals;

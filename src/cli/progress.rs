@@ -56,7 +56,7 @@ impl Progress {
         } else {
             let interval = std::env::var(INTERVAL_VAR)
                 .ok()
-                .and_then(|v| super::parse_seconds(&v).ok())
+                .and_then(|v| super::options::parse_seconds(&v).ok())
                 .unwrap_or(LINE_INTERVAL_S);
             let now = Instant::now();
             Shown::Lines(Lines {
@@ -141,8 +141,8 @@ impl Lines {
         };
         note!(
             "redsim: {} of {} trials ({:.1} %), {} elapsed{left}{message}",
-            super::thousands(done),
-            super::thousands(total),
+            super::common::thousands(done),
+            super::common::thousands(total),
             100.0 * done as f64 / total.max(1) as f64,
             seconds(elapsed)
         );

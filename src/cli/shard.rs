@@ -1,13 +1,17 @@
 //! Sharded runs on the command line: `--shard K/N` on `run`, `sweep` and
-//! `compare`, and the `merge` and `report` commands.
+//! `compare`, and the reports of shard and result files for `merge` and `report`.
 
 use std::path::{Path, PathBuf};
 
-use super::Progress;
-use super::{
-    CompareArgs, CompareResult, EXIT_OK, Format, MergeArgs, Out, Outputs, ReportArgs, RunArgs, RunResult,
-    RunSlots, SimOptions, SweepResult, compare_tally, report_compare, report_run, report_sweep, speed_note,
+use super::EXIT_OK;
+use super::common::{
+    CompareResult, RunResult, RunSlots, SweepResult, report_compare, report_run, report_sweep, speed_note,
 };
+use super::compare::{CompareArgs, compare_tally, design_pilots};
+use super::options::{Format, SimOptions};
+use super::output::{Out, Outputs};
+use super::progress::Progress;
+use super::run::RunArgs;
 use crate::analysis;
 use crate::engine::{self, RareOptions, RunConfig, Tally};
 use crate::model::Model;
@@ -129,7 +133,7 @@ pub(super) fn compare(
     let cfg = config(&args.sim, part);
     let tally = compare_tally(&models, matched, &cfg, rare, args.quiet)?;
     let data = Data::Compare {
-        pilots: super::design_pilots(&models, &tally, &args.sim)?,
+        pilots: design_pilots(&models, &tally, &args.sim)?,
         models: models.into_iter().cloned().collect(),
         tally,
     };
@@ -188,63 +192,6 @@ pub(super) fn put(
     outs.put(slot, shard.to_json(), note);
 }
 
-/// `merge`: checks and merges the shards, prints the report, and writes the result file.
-pub(super) fn merge(args: &MergeArgs) -> anyhow::Result<u8> {
-    let mut outs = Outputs::new(args.shards.iter().map(PathBuf::as_path));
-    let slots = RunSlots::plan(&mut outs, &args.out);
-    let result = args.result.as_deref().map(|p| outs.file("--result", p));
-    outs.check()?;
-    let merged = crate::shard::merge(&args.shards)?;
-    if !args.quiet {
-        for n in &merged.notes {
-            note!("redsim: note: {n}");
-        }
-    }
-    if let Some(result) = result {
-        outs.put(result, merged.shard.to_json(), "result written to");
-    }
-    print(&merged.shard, args.out.format, &mut outs, &slots)?;
-    outs.commit(args.quiet)?;
-    Ok(EXIT_OK)
-}
-
-/// `report`: the report of a result file, or of one shard's trials.
-pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
-    let mut outs = Outputs::new([args.file.as_path()]);
-    let slots = RunSlots::plan(&mut outs, &args.out);
-    outs.check()?;
-    let shard = Shard::read(&args.file)?;
-    if shard.first == shard.end {
-        anyhow::bail!(
-            "{}: shard {} of {} holds no trials (there are more shards than trials): nothing to report",
-            crate::model::shown_path(&args.file),
-            shard.part.index,
-            shard.part.count
-        );
-    }
-    if !shard.is_complete() && !args.quiet {
-        note!(
-            "redsim: note: {} is shard {} of {}: the report is of its trials {}..{} alone, not of the run's {}; merge the shards for the whole run",
-            crate::model::shown_path(&args.file),
-            shard.part.index,
-            shard.part.count,
-            shard.first,
-            shard.end,
-            shard.settings.trials
-        );
-        if let Data::Run { pilot: Some(p), .. } = &shard.data {
-            note!(
-                "redsim: note: the services its failure-biased trials never saw down are given the run's plain \
-                 pilot figures (trials 0..{}, carried in the file): its own weighted trials bound nothing",
-                p.iter().map(|t| t.trials).sum::<u64>()
-            );
-        }
-    }
-    print(&shard, args.out.format, &mut outs, &slots)?;
-    outs.commit(args.quiet)?;
-    Ok(EXIT_OK)
-}
-
 fn provenance(s: &Source) -> Provenance {
     Provenance {
         name: s.name.clone(),
@@ -255,7 +202,12 @@ fn provenance(s: &Source) -> Provenance {
 }
 
 /// Prints the report of a shard or result, as the command that made it would have.
-fn print(shard: &Shard, format: Format, outs: &mut Outputs, slots: &RunSlots) -> anyhow::Result<()> {
+pub(super) fn print(
+    shard: &Shard,
+    format: Format,
+    outs: &mut Outputs,
+    slots: &RunSlots,
+) -> anyhow::Result<()> {
     let seed = shard.settings.seed;
     let confidence = shard.settings.confidence;
     let rare = shard.settings.rare.is_some();

@@ -9,6 +9,7 @@ mod check;
 mod compare;
 mod graph;
 pub mod html;
+mod result;
 mod structure;
 mod sweep;
 mod trace;
@@ -16,6 +17,10 @@ mod trace;
 pub use check::{CHECK_FORMAT, CheckReport, goal_text};
 pub use compare::{COMPARE_FORMAT, CompareReport, design_tag};
 pub use graph::to_dot;
+pub use result::{
+    CompareResult, Format, ReportError, Reports, RunResult, SweepResult, Wanted, compare_reports,
+    run_reports, sweep_reports,
+};
 pub use structure::{SPOF_FORMAT, SpofReport};
 pub use sweep::{SWEEP_FORMAT, SweepPoint, SweepReport};
 pub use trace::{TRACE_FORMAT, TraceReport};
