@@ -8,30 +8,74 @@ use rand::RngExt;
 
 use super::{Observer, Phase, Plan, Step, Trial};
 
+/// What a pending event is addressed to. Each kind has its own index
+/// space: an element's index in the model, a shock's, a spare pool's, a
+/// group's or a maintenance schedule's index in its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot {
+    /// The element's next failure, end of logistics or end of repair.
+    Element(u32),
+    /// The common-cause shock's next strike.
+    Shock(u32),
+    /// A spare ordered for the pool arrives.
+    Spare(u32),
+    /// The group's timer (detection, switchover, reconvergence, failback).
+    Group(u32),
+    /// The maintenance schedule's next window begins or ends.
+    Maintenance(u32),
+}
+
 /// A pending event, ordered by time, then by the order it was scheduled in.
 /// Packs time (bits of a non-negative `f64`, which order like the numbers),
-/// a sequence number (40 bits) and the element (24 bits) into one key.
+/// a sequence number (37 bits: unique within a trial, so the slot never
+/// decides the order), the slot's kind (3 bits) and its index (24 bits)
+/// into one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Event(u128);
 
-const ELEM_BITS: u32 = 24;
+// The typed slot costs nothing: an event is still one 128-bit key.
+const _: () = assert!(std::mem::size_of::<Event>() == 16);
+
+/// Bits of a slot's index.
+const INDEX_BITS: u32 = 24;
+/// Bits of a slot: its kind above its index.
+const SLOT_BITS: u32 = INDEX_BITS + 3;
 
 impl Event {
     #[inline]
-    pub(super) fn new(time: f64, seq: u64, elem: usize) -> Self {
-        Self((u128::from(time.to_bits()) << 64) | (u128::from(seq) << ELEM_BITS) | elem as u128)
+    pub(super) fn new(time: f64, seq: u64, slot: Slot) -> Self {
+        let (kind, i) = match slot {
+            Slot::Element(i) => (0, i),
+            Slot::Shock(i) => (1, i),
+            Slot::Spare(i) => (2, i),
+            Slot::Group(i) => (3, i),
+            Slot::Maintenance(i) => (4, i),
+        };
+        debug_assert!(i < 1 << INDEX_BITS && seq < 1 << (64 - SLOT_BITS));
+        Self(
+            (u128::from(time.to_bits()) << 64)
+                | (u128::from(seq) << SLOT_BITS)
+                | u128::from(kind << INDEX_BITS | i),
+        )
     }
     #[inline]
     pub(super) fn time(self) -> f64 {
         f64::from_bits((self.0 >> 64) as u64)
     }
     #[inline]
-    pub(super) fn elem(self) -> usize {
-        (self.0 as usize) & ((1 << ELEM_BITS) - 1)
+    pub(super) fn slot(self) -> Slot {
+        let i = (self.0 as u32) & ((1 << INDEX_BITS) - 1);
+        match (self.0 as u32 >> INDEX_BITS) & 7 {
+            0 => Slot::Element(i),
+            1 => Slot::Shock(i),
+            2 => Slot::Spare(i),
+            3 => Slot::Group(i),
+            _ => Slot::Maintenance(i),
+        }
     }
     #[inline]
     pub(super) fn seq(self) -> u64 {
-        (self.0 as u64) >> ELEM_BITS
+        (self.0 as u64) >> SLOT_BITS
     }
 }
 
@@ -111,7 +155,7 @@ impl Trial {
                 if FULL {
                     self.el[e].pending_seq = self.seq;
                 }
-                *top = Reverse(Event::new(t + dt, self.seq, e));
+                *top = Reverse(Event::new(t + dt, self.seq, Slot::Element(e as u32)));
             }
             _ => {
                 if FULL {
@@ -147,7 +191,8 @@ impl Trial {
         if t + dt < mission {
             self.seq += 1;
             self.el[e].pending_seq = self.seq;
-            self.queue.push(Reverse(Event::new(t + dt, self.seq, e)));
+            self.queue
+                .push(Reverse(Event::new(t + dt, self.seq, Slot::Element(e as u32))));
         } else {
             self.el[e].pending_seq = 0;
         }
@@ -164,7 +209,7 @@ impl Trial {
             if t + dt < mission {
                 self.seq += 1;
                 self.shock_seq[k] = self.seq;
-                *top = Reverse(Event::new(t + dt, self.seq, plan.n_elements + k));
+                *top = Reverse(Event::new(t + dt, self.seq, Slot::Shock(k as u32)));
             } else {
                 self.shock_seq[k] = 0;
                 PeekMut::pop(top);
@@ -202,14 +247,44 @@ impl Trial {
 
     /// Schedules shock `k`'s next strike `dt` after `t` in place of the one
     /// pending, which becomes stale (failure biasing changed its hazard).
-    pub(super) fn schedule_shock(&mut self, plan: &Plan, k: usize, t: f64, dt: f64, mission: f64) {
+    pub(super) fn schedule_shock(&mut self, k: usize, t: f64, dt: f64, mission: f64) {
         if t + dt < mission {
             self.seq += 1;
             self.shock_seq[k] = self.seq;
             self.queue
-                .push(Reverse(Event::new(t + dt, self.seq, plan.n_elements + k)));
+                .push(Reverse(Event::new(t + dt, self.seq, Slot::Shock(k as u32))));
         } else {
             self.shock_seq[k] = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_keeps_its_slot_and_orders_by_time_then_sequence() {
+        let slots = [
+            Slot::Element(0),
+            Slot::Element((1 << INDEX_BITS) - 1),
+            Slot::Shock(3),
+            Slot::Spare(4),
+            Slot::Group(5),
+            Slot::Maintenance(6),
+        ];
+        let last_seq = (1 << (64 - SLOT_BITS)) - 1;
+        for (i, &slot) in slots.iter().enumerate() {
+            for seq in [1, i as u64 + 7, last_seq] {
+                let ev = Event::new(2.5, seq, slot);
+                assert_eq!((ev.time(), ev.seq(), ev.slot()), (2.5, seq, slot));
+            }
+        }
+        // The slot never decides the order: a later sequence number comes
+        // later whatever it is addressed to, and an earlier time first.
+        let a = Event::new(1.0, 2, Slot::Maintenance(9));
+        let b = Event::new(1.0, 3, Slot::Element(0));
+        let c = Event::new(0.5, last_seq, Slot::Maintenance((1 << INDEX_BITS) - 1));
+        assert!(c < a && a < b);
     }
 }

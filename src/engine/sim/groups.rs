@@ -11,7 +11,8 @@ use std::cmp::Reverse;
 use rand::RngExt;
 
 use super::{
-    Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, Rows, ServiceState, Trial, rng,
+    Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, Rows, ServiceState, Slot, Trial,
+    rng,
 };
 use crate::model::{GroupMode, Model, direct_requirements};
 
@@ -128,7 +129,7 @@ impl Trial {
             self.mstate[k].out.clear();
             if m.start < mission {
                 self.seq += 1;
-                let slot = plan.group_slot + plan.groups.len() + k;
+                let slot = Slot::Maintenance(k as u32);
                 self.queue.push(Reverse(Event::new(m.start, self.seq, slot)));
             }
         }
@@ -169,12 +170,12 @@ impl Trial {
     }
 
     /// Group `g`'s timer goes off `dt` after `t`, replacing any pending one.
-    fn schedule_group(&mut self, plan: &Plan, g: usize, t: f64, dt: f64, mission: f64) {
+    fn schedule_group(&mut self, g: usize, t: f64, dt: f64, mission: f64) {
         if t + dt < mission {
             self.seq += 1;
             self.gstate[g].pending_seq = self.seq;
             self.queue
-                .push(Reverse(Event::new(t + dt, self.seq, plan.group_slot + g)));
+                .push(Reverse(Event::new(t + dt, self.seq, Slot::Group(g as u32))));
         } else {
             self.gstate[g].pending_seq = 0;
         }
@@ -238,7 +239,7 @@ impl Trial {
                         } else {
                             self.gstate[g].stage = Stage::Detecting;
                             let dt = detection.sample(self.group_rng(g));
-                            self.schedule_group(plan, g, t, dt, mission);
+                            self.schedule_group(g, t, dt, mission);
                             obs.group(t, g, GroupEvent::Lost { member: m });
                         }
                     }
@@ -283,7 +284,7 @@ impl Trial {
                     }
                 }
                 self.gstate[g].until = until;
-                self.schedule_group(plan, g, t, until - t, mission);
+                self.schedule_group(g, t, until - t, mission);
             }
         }
     }
@@ -325,7 +326,7 @@ impl Trial {
                 self.gstate[g].stage = Stage::Switching { planned };
                 self.gstate[g].target = c;
                 let dt = switchover.sample(self.group_rng(g));
-                self.schedule_group(plan, g, t, dt, mission);
+                self.schedule_group(g, t, dt, mission);
                 obs.group(
                     t,
                     g,
@@ -358,7 +359,7 @@ impl Trial {
         // Every member of a group is in the same services' cones.
         self.open_planned(plan, plan.groups[g].members[0] as usize);
         let dt = switchover.sample(self.group_rng(g));
-        self.schedule_group(plan, g, t, dt, mission);
+        self.schedule_group(g, t, dt, mission);
         obs.group(t, g, GroupEvent::Failback { to: to as usize });
     }
 
@@ -460,7 +461,7 @@ impl Trial {
                 } else {
                     self.gstate[g].stage = Stage::Manual;
                     let dt = manual.sample(self.group_rng(g));
-                    self.schedule_group(plan, g, t, dt, mission);
+                    self.schedule_group(g, t, dt, mission);
                     obs.group(t, g, GroupEvent::SwitchFailed { to: target as usize });
                 }
             }
@@ -548,7 +549,7 @@ impl Trial {
     ) {
         self.queue.pop();
         let m = &plan.maint[k];
-        let slot = plan.group_slot + plan.groups.len() + k;
+        let slot = Slot::Maintenance(k as u32);
         let eligible = |tr: &Self, i: usize| tr.el[m.members[i]].phase == Phase::Up;
         let next_window = if m.rolling {
             // Each member has its own slot in the round: one down for repair

@@ -27,7 +27,7 @@ pub use bias::{
     DEFAULT_MIXTURE, DEFAULT_P_BIAS, RareOptions, WeightedTrialService, Weighting, biases_anything,
     scales_hazard,
 };
-use events::Event;
+use events::{Event, Slot};
 pub use plan::Plan;
 use plan::{Action, Gate, PlanGroup, PlanGroupKind, PlanService, Rows};
 pub use probe::Probe;
@@ -687,7 +687,7 @@ impl Trial {
                 if t < mission {
                     self.seq += 1;
                     self.el[e].pending_seq = self.seq;
-                    initial.push(Reverse(Event::new(t, self.seq, e)));
+                    initial.push(Reverse(Event::new(t, self.seq, Slot::Element(e as u32))));
                 }
             }
         }
@@ -705,7 +705,7 @@ impl Trial {
             if t < mission {
                 self.seq += 1;
                 self.shock_seq[k] = self.seq;
-                initial.push(Reverse(Event::new(t, self.seq, plan.n_elements + k)));
+                initial.push(Reverse(Event::new(t, self.seq, Slot::Shock(k as u32))));
             } else {
                 self.shock_seq[k] = 0;
             }
@@ -717,11 +717,12 @@ impl Trial {
             // Zero-delay failovers at t = 0 (a group whose first member starts
             // cut off) settle before the services are first judged.
             while let Some(&Reverse(ev)) = self.queue.peek() {
-                let g = ev.elem().wrapping_sub(plan.group_slot);
-                if ev.time() != 0.0 || g >= plan.groups.len() {
-                    break;
+                match ev.slot() {
+                    Slot::Group(g) if ev.time() == 0.0 => {
+                        self.group_timer(plan, g as usize, 0.0, mission, obs);
+                    }
+                    _ => break,
                 }
-                self.group_timer(plan, g, 0.0, mission, obs);
             }
         }
         if BIAS {
@@ -759,65 +760,75 @@ impl Trial {
                 let Some(Reverse(ev)) = self.queue.peek() else {
                     break;
                 };
-                (ev.time(), ev.elem())
+                (ev.time(), ev.slot())
             };
             self.events += 1;
             if self.events > MAX_EVENTS_PER_TRIAL || obs.full() {
-                return Err(Runaway {
-                    trial,
-                    element: slot.min(plan.n_elements - 1),
-                });
-            }
-            if FULL && slot >= plan.group_slot + plan.groups.len() {
-                self.maintenance_event(plan, slot - plan.group_slot - plan.groups.len(), t, mission, obs);
-            } else if FULL && slot >= plan.group_slot {
-                if !self.group_timer(plan, slot - plan.group_slot, t, mission, obs) {
-                    self.events -= 1;
-                }
-            } else if slot >= plan.n_elements + plan.shocks.len() {
-                self.spare_arrives(plan, slot - plan.n_elements - plan.shocks.len(), t, mission, obs);
-            } else if slot >= plan.n_elements {
-                let k = slot - plan.n_elements;
-                let stale = BIAS && {
-                    let Reverse(ev) = self.queue.peek().expect("the loop saw an event");
-                    ev.seq() != self.shock_seq[k]
+                let element = match slot {
+                    Slot::Element(e) => e as usize,
+                    _ => plan.n_elements - 1,
                 };
-                if stale {
-                    // Failure biasing rescheduled this shock since.
-                    self.queue.pop();
-                    self.events -= 1;
-                } else {
-                    self.shock(plan, k, t, mission, obs);
-                }
-            } else if let Some(step) = self.element_event::<FULL, BIAS>(plan, slot, t, mission) {
-                let e = slot;
-                if step == Step::Failed && self.instant_cause == u32::MAX {
-                    self.instant_cause = e as u32;
-                }
-                if FULL && step == Step::Failed {
-                    self.instant_failed.push(e as u32);
-                }
-                if step != Step::LogisticsDone {
-                    obs.element(t, e, step == Step::Repaired);
-                }
-                if step != Step::Repaired && self.el[e].phase == Phase::Repairing {
-                    obs.repair_started(t, e);
-                }
-                if step != Step::LogisticsDone {
-                    self.propagate::<FULL>(plan, e);
-                }
-                // With unlimited crews nobody ever waits: skip the bookkeeping.
-                if step == Step::Repaired && plan.limited {
-                    let p = plan.crew_pool[e] as usize;
-                    if plan.crew_pools[p].crews.is_some() {
-                        self.busy[p] -= 1;
-                        self.dispatch(plan, p, t, mission, obs);
+                return Err(Runaway { trial, element });
+            }
+            match slot {
+                // Only the general loop has groups and maintenance.
+                Slot::Maintenance(k) => {
+                    if FULL {
+                        self.maintenance_event(plan, k as usize, t, mission, obs);
                     }
                 }
-            } else {
-                // A stale event: its element was failed by a shock, or its
-                // ageing rate changed, and it was rescheduled.
-                self.events -= 1;
+                Slot::Group(g) => {
+                    if FULL && !self.group_timer(plan, g as usize, t, mission, obs) {
+                        self.events -= 1;
+                    }
+                }
+                Slot::Spare(p) => self.spare_arrives(plan, p as usize, t, mission, obs),
+                Slot::Shock(k) => {
+                    let k = k as usize;
+                    let stale = BIAS && {
+                        let Reverse(ev) = self.queue.peek().expect("the loop saw an event");
+                        ev.seq() != self.shock_seq[k]
+                    };
+                    if stale {
+                        // Failure biasing rescheduled this shock since.
+                        self.queue.pop();
+                        self.events -= 1;
+                    } else {
+                        self.shock(plan, k, t, mission, obs);
+                    }
+                }
+                Slot::Element(e) => {
+                    let e = e as usize;
+                    if let Some(step) = self.element_event::<FULL, BIAS>(plan, e, t, mission) {
+                        if step == Step::Failed && self.instant_cause == u32::MAX {
+                            self.instant_cause = e as u32;
+                        }
+                        if FULL && step == Step::Failed {
+                            self.instant_failed.push(e as u32);
+                        }
+                        if step != Step::LogisticsDone {
+                            obs.element(t, e, step == Step::Repaired);
+                        }
+                        if step != Step::Repaired && self.el[e].phase == Phase::Repairing {
+                            obs.repair_started(t, e);
+                        }
+                        if step != Step::LogisticsDone {
+                            self.propagate::<FULL>(plan, e);
+                        }
+                        // With unlimited crews nobody ever waits: skip the bookkeeping.
+                        if step == Step::Repaired && plan.limited {
+                            let p = plan.crew_pool[e] as usize;
+                            if plan.crew_pools[p].crews.is_some() {
+                                self.busy[p] -= 1;
+                                self.dispatch(plan, p, t, mission, obs);
+                            }
+                        }
+                    } else {
+                        // A stale event: its element was failed by a shock, or its
+                        // ageing rate changed, and it was rescheduled.
+                        self.events -= 1;
+                    }
+                }
             }
             if FULL && !self.group_queue.is_empty() {
                 self.settle_groups(plan, t, mission, obs);

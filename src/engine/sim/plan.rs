@@ -91,29 +91,28 @@ pub struct Plan {
     /// Whether some repair may wait for a crew (else a repair that ends
     /// frees no crew anyone waits for).
     pub(super) limited: bool,
-    /// Common-cause shocks; shock `k` is event slot `n_elements + k`.
+    /// Common-cause shocks (events: `Slot::Shock`).
     pub(super) shocks: Vec<PlanShock>,
     /// Each service's RTO [h], if it has one.
     pub(super) rto: Vec<Option<f64>>,
     /// Spare pool of each element, if it draws on one.
     pub(super) spare_pool: Vec<Option<u32>>,
-    /// Spare pools; pool `p` is event slot `n_elements + shocks + p`.
+    /// Spare pools (events: `Slot::Spare`).
     pub(super) pools: Vec<PlanPool>,
     /// Whether crews, logistics, shocks, groups or maintenance are in play
     /// (else the engine runs a leaner loop).
     pub(super) full: bool,
     /// Group of each element (`u32::MAX`: none).
     pub(super) group_of: Vec<u32>,
-    /// Failover groups; group `g` is event slot `group_slot + g`.
+    /// Failover groups (events: `Slot::Group`).
     pub(super) groups: Vec<PlanGroup>,
-    pub(super) group_slot: usize,
     /// Whether each element's ageing rate can change (an idle warm or cold standby).
     pub(super) aging: Vec<bool>,
     /// Services whose "degraded" follows each group member's natural state
     /// (not whether it carries): logical services it is a leaf of, and
     /// reachability services it is a target of.
     pub(super) member_leaves: Rows,
-    /// Maintenance schedules; schedule `k` is event slot `group_slot + groups + k`.
+    /// Maintenance schedules (events: `Slot::Maintenance`).
     pub(super) maint: Vec<crate::model::Maintenance>,
     /// Per group: the services that depend on it (they lose writes when it does).
     pub(super) group_services: Vec<Vec<u32>>,
@@ -390,7 +389,6 @@ impl Plan {
                 .collect(),
             full,
             group_of,
-            group_slot: n + model.common_cause.len() + model.spare_pools.len(),
             groups,
             aging,
             member_leaves: Rows::from_lists(&member_leaves),

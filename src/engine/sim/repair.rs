@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 
 use rand::RngExt;
 
-use super::{Event, Observer, Phase, Plan, Trial};
+use super::{Event, Observer, Phase, Plan, Slot, Trial};
 use crate::model::Discipline;
 
 impl Trial {
@@ -55,11 +55,8 @@ impl Trial {
         let dt = plan.pools[p].restock.sample(&mut self.pool_rngs[p]);
         if t + dt < mission {
             self.seq += 1;
-            self.queue.push(Reverse(Event::new(
-                t + dt,
-                self.seq,
-                plan.n_elements + plan.shocks.len() + p,
-            )));
+            self.queue
+                .push(Reverse(Event::new(t + dt, self.seq, Slot::Spare(p as u32))));
         }
     }
 
