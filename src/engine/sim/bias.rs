@@ -316,7 +316,7 @@ pub(crate) struct BiasPlan {
     mixture: f64,
     /// Each slot's failure law as far as biasing goes: the elements', then
     /// each shock's law of the time between shocks (shock `k` is slot
-    /// `n_elements + k`, as in the event queue).
+    /// `n_elements + k`, as in an outage's cause).
     law: Vec<Law>,
     /// Each slot's mean failure (or shock) rate [1/h] (0 when not biased).
     rate: Vec<f64>,
@@ -842,7 +842,7 @@ impl Trial {
     fn bias_set_shock(&mut self, plan: &Plan, k: usize, t: f64, theta: f64, mission: f64) {
         let slot = plan.n_elements + k;
         if let Some(dt) = self.bias_retarget(plan, slot, t, theta) {
-            self.schedule_shock(plan, k, t, dt, mission);
+            self.schedule_shock(k, t, dt, mission);
         }
     }
 

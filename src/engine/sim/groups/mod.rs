@@ -8,13 +8,13 @@
 
 use std::cmp::Reverse;
 
-use rand::RngExt;
-
-use super::{
-    Event, GroupEvent, Observer, Phase, Plan, PlanGroupKind, PlanService, Rows, ServiceState, Trial, rng,
-};
+use super::{Event, Observer, Phase, Plan, PlanGroupKind, PlanService, Rows, ServiceState, Slot, Trial, rng};
 use crate::model::{GroupMode, Model, direct_requirements};
 
+mod active_active;
+mod active_passive;
+
+/// No member (a group's `active` or `target`).
 const NONE: u32 = u32::MAX;
 
 /// Where a group is in its cycle.
@@ -128,7 +128,7 @@ impl Trial {
             self.mstate[k].out.clear();
             if m.start < mission {
                 self.seq += 1;
-                let slot = plan.group_slot + plan.groups.len() + k;
+                let slot = Slot::Maintenance(k as u32);
                 self.queue.push(Reverse(Event::new(m.start, self.seq, slot)));
             }
         }
@@ -169,12 +169,12 @@ impl Trial {
     }
 
     /// Group `g`'s timer goes off `dt` after `t`, replacing any pending one.
-    fn schedule_group(&mut self, plan: &Plan, g: usize, t: f64, dt: f64, mission: f64) {
+    fn schedule_group(&mut self, g: usize, t: f64, dt: f64, mission: f64) {
         if t + dt < mission {
             self.seq += 1;
             self.gstate[g].pending_seq = self.seq;
             self.queue
-                .push(Reverse(Event::new(t + dt, self.seq, plan.group_slot + g)));
+                .push(Reverse(Event::new(t + dt, self.seq, Slot::Group(g as u32))));
         } else {
             self.gstate[g].pending_seq = 0;
         }
@@ -222,68 +222,12 @@ impl Trial {
             self.mark(s);
         }
         let g = plan.group_of[m] as usize;
-        let pg = &plan.groups[g];
-        let m32 = m as u32;
-        match &pg.kind {
+        match &plan.groups[g].kind {
             PlanGroupKind::Passive {
                 detection, failback, ..
-            } => {
-                let (stage, active) = (self.gstate[g].stage, self.gstate[g].active);
-                match stage {
-                    Stage::Normal if m32 == active && !nat => {
-                        // Taken out for maintenance, its own or that of something it
-                        // needs: a planned switch, no detection.
-                        if self.el[m].maint > 0 || (self.instant_planned && self.lost_to_planned(plan, m)) {
-                            self.begin_switch(plan, g, t, mission, true, obs);
-                        } else {
-                            self.gstate[g].stage = Stage::Detecting;
-                            let dt = detection.sample(self.group_rng(g));
-                            self.schedule_group(plan, g, t, dt, mission);
-                            obs.group(t, g, GroupEvent::Lost { member: m });
-                        }
-                    }
-                    Stage::Normal if nat && *failback && rank(pg, m32) < rank(pg, active) => {
-                        self.begin_failback(plan, g, m32, t, mission, obs);
-                    }
-                    Stage::Switching { planned } if m32 == self.gstate[g].target && !nat => {
-                        // The target was lost during the switch: the next functional
-                        // member at once (a new switchover), or none.
-                        self.begin_switch(plan, g, t, mission, planned, obs);
-                    }
-                    Stage::Detecting if m32 == active && nat => {
-                        self.gstate[g].stage = Stage::Normal;
-                        self.gstate[g].pending_seq = 0;
-                        obs.group(t, g, GroupEvent::Resumed { member: m });
-                    }
-                    Stage::Down if nat => {
-                        // The best member functional now: several may have come back at once.
-                        let c = self.best_member(plan, g).unwrap_or(m32);
-                        let planned = self.gstate[g].down_planned;
-                        self.take_over(plan, g, c, t, mission, planned, false, obs);
-                    }
-                    _ => {}
-                }
-            }
+            } => self.passive_member_changed(plan, g, m, nat, detection, *failback, t, mission, obs),
             PlanGroupKind::Active { reconvergence } => {
-                // A member taken out for maintenance is drained first: no interruption.
-                if nat || self.el[m].maint > 0 {
-                    return;
-                }
-                let Some(r) = reconvergence.as_ref() else { return };
-                let until = t + r.sample(self.group_rng(g));
-                obs.group(t, g, GroupEvent::Reconverging { member: m });
-                if self.gstate[g].stage == Stage::Reconverging {
-                    if until <= self.gstate[g].until {
-                        return;
-                    }
-                } else {
-                    self.gstate[g].stage = Stage::Reconverging;
-                    for &x in &pg.members {
-                        self.set_carry(plan, x as usize, false);
-                    }
-                }
-                self.gstate[g].until = until;
-                self.schedule_group(plan, g, t, until - t, mission);
+                self.active_member_changed(plan, g, m, nat, reconvergence.as_ref(), t, mission, obs);
             }
         }
     }
@@ -293,137 +237,6 @@ impl Trial {
             .rng
             .as_mut()
             .expect("seeded at the start of the trial")
-    }
-
-    /// Starts a switchover of group `g` to its best functional member (or
-    /// marks it down when there is none).
-    fn begin_switch(
-        &mut self,
-        plan: &Plan,
-        g: usize,
-        t: f64,
-        mission: f64,
-        planned: bool,
-        obs: &mut impl Observer,
-    ) {
-        let PlanGroupKind::Passive { switchover, .. } = &plan.groups[g].kind else {
-            unreachable!("only active-passive groups switch")
-        };
-        let active = self.gstate[g].active;
-        if active != NONE {
-            self.set_carry(plan, active as usize, false);
-        }
-        match self.best_member(plan, g) {
-            None => {
-                self.gstate[g].stage = Stage::Down;
-                self.gstate[g].active = NONE;
-                self.gstate[g].pending_seq = 0;
-                self.gstate[g].down_planned = planned;
-                obs.group(t, g, GroupEvent::NoMember);
-            }
-            Some(c) => {
-                self.gstate[g].stage = Stage::Switching { planned };
-                self.gstate[g].target = c;
-                let dt = switchover.sample(self.group_rng(g));
-                self.schedule_group(plan, g, t, dt, mission);
-                obs.group(
-                    t,
-                    g,
-                    GroupEvent::Switching {
-                        to: c as usize,
-                        planned,
-                    },
-                );
-            }
-        }
-    }
-
-    /// A planned switch of group `g` back to its higher-priority member `to`.
-    fn begin_failback(
-        &mut self,
-        plan: &Plan,
-        g: usize,
-        to: u32,
-        t: f64,
-        mission: f64,
-        obs: &mut impl Observer,
-    ) {
-        let PlanGroupKind::Passive { switchover, .. } = &plan.groups[g].kind else {
-            unreachable!("only active-passive groups fail back")
-        };
-        self.gstate[g].stage = Stage::Failback;
-        self.gstate[g].target = to;
-        let active = self.gstate[g].active;
-        self.set_carry(plan, active as usize, false);
-        // Every member of a group is in the same services' cones.
-        self.open_planned(plan, plan.groups[g].members[0] as usize);
-        let dt = switchover.sample(self.group_rng(g));
-        self.schedule_group(plan, g, t, dt, mission);
-        obs.group(t, g, GroupEvent::Failback { to: to as usize });
-    }
-
-    /// Member `c` of group `g` takes over at `t`.
-    #[allow(clippy::too_many_arguments)]
-    fn take_over(
-        &mut self,
-        plan: &Plan,
-        g: usize,
-        c: u32,
-        t: f64,
-        mission: f64,
-        planned: bool,
-        manual: bool,
-        obs: &mut impl Observer,
-    ) {
-        let PlanGroupKind::Passive { idle_rate, lag, .. } = &plan.groups[g].kind else {
-            unreachable!("only active-passive groups take over")
-        };
-        let owner = self.gstate[g].owner;
-        let gs = &mut self.gstate[g];
-        gs.stage = Stage::Normal;
-        gs.active = c;
-        gs.owner = c;
-        gs.target = NONE;
-        gs.pending_seq = 0;
-        obs.group(
-            t,
-            g,
-            GroupEvent::TookOver {
-                member: c as usize,
-                manual,
-            },
-        );
-        for &x in &plan.groups[g].members {
-            self.set_rate(
-                plan,
-                x as usize,
-                if x == c { 1.0 } else { *idle_rate },
-                t,
-                mission,
-            );
-            self.set_carry(plan, x as usize, x == c);
-        }
-        // The new active member lacks the writes its predecessor had not yet sent.
-        if let Some(lag) = lag
-            && !planned
-            && owner != c
-        {
-            let lost = lag.sample(self.group_rng(g));
-            obs.group(t, g, GroupEvent::DataLoss { lost });
-            for &s in &plan.group_services[g] {
-                let r = &mut self.results[s as usize];
-                r.data_losses += 1;
-                r.lost_writes += lost;
-                r.over_rpo += u64::from(plan.rpo[s as usize].is_some_and(|rpo| lost > rpo));
-            }
-        }
-        // A higher-priority member may have come back while the switch ran.
-        if let PlanGroupKind::Passive { failback: true, .. } = plan.groups[g].kind
-            && let Some(b) = self.best_member(plan, g)
-            && rank(&plan.groups[g], b) < rank(&plan.groups[g], c)
-        {
-            self.begin_failback(plan, g, b, t, mission, obs);
-        }
     }
 
     /// Group `g`'s timer went off at `t` (the top event). Returns false when it was stale.
@@ -442,45 +255,10 @@ impl Trial {
             return false;
         }
         self.gstate[g].pending_seq = 0;
-        let target = self.gstate[g].target;
         match (&plan.groups[g].kind, self.gstate[g].stage) {
-            (PlanGroupKind::Active { .. }, Stage::Reconverging) => {
-                self.gstate[g].stage = Stage::Normal;
-                for &x in &plan.groups[g].members {
-                    self.set_carry(plan, x as usize, true);
-                }
-                obs.group(t, g, GroupEvent::Reconverged);
-            }
-            (_, Stage::Detecting) => self.begin_switch(plan, g, t, mission, false, obs),
-            (PlanGroupKind::Passive { success, manual, .. }, Stage::Switching { planned }) => {
-                // A target lost during the switch was replaced at once (`member_changed`).
-                debug_assert!(self.el[target as usize].nat, "switching to a lost target");
-                if planned || self.group_rng(g).random::<f64>() < *success {
-                    self.take_over(plan, g, target, t, mission, planned, false, obs);
-                } else {
-                    self.gstate[g].stage = Stage::Manual;
-                    let dt = manual.sample(self.group_rng(g));
-                    self.schedule_group(plan, g, t, dt, mission);
-                    obs.group(t, g, GroupEvent::SwitchFailed { to: target as usize });
-                }
-            }
-            (_, Stage::Manual) => {
-                let c = if self.el[target as usize].nat {
-                    Some(target)
-                } else {
-                    self.best_member(plan, g)
-                };
-                match c {
-                    Some(c) => self.take_over(plan, g, c, t, mission, false, true, obs),
-                    None => self.begin_switch(plan, g, t, mission, false, obs),
-                }
-            }
-            (_, Stage::Failback) => {
-                self.close_planned(plan, plan.groups[g].members[0] as usize);
-                match self.best_member(plan, g) {
-                    Some(c) => self.take_over(plan, g, c, t, mission, true, false, obs),
-                    None => self.begin_switch(plan, g, t, mission, false, obs),
-                }
+            (PlanGroupKind::Active { .. }, Stage::Reconverging) => self.reconverged(plan, g, t, obs),
+            (PlanGroupKind::Passive { success, manual, .. }, stage) => {
+                self.passive_timer(plan, g, stage, *success, manual, t, mission, obs);
             }
             (_, stage) => unreachable!("no timer runs in stage {stage:?}"),
         }
@@ -548,7 +326,7 @@ impl Trial {
     ) {
         self.queue.pop();
         let m = &plan.maint[k];
-        let slot = plan.group_slot + plan.groups.len() + k;
+        let slot = Slot::Maintenance(k as u32);
         let eligible = |tr: &Self, i: usize| tr.el[m.members[i]].phase == Phase::Up;
         let next_window = if m.rolling {
             // Each member has its own slot in the round: one down for repair
