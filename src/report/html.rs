@@ -583,7 +583,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
             for d in s.differences.iter().filter(|d| d.quantity == q) {
                 let narrow = match (d.narrowing, plain) {
                     (_, false) => "independent runs (Welch)".into(),
-                    (Some(x), true) => format!("{x:.1}x narrower than independent runs"),
+                    (Some(x), true) => super::compare::against_independent(x),
                     (None, true) => "the same difference in every trial".into(),
                 };
                 rows.push(vec![
