@@ -481,3 +481,70 @@ fn the_convergence_of_a_service_from_the_pilot_is_the_pilots() {
     assert_eq!(*n, 3000);
     assert_eq!(*last, summary.services[1].availability);
 }
+
+/// The tester's mix: a pair of units, a never-repaired disk and a power
+/// supply of uniform life (which failure biasing leaves alone); `psu`'s
+/// life is set per file.
+fn mix_file(d: &std::path::Path, name: &str, min: &str, max: &str) -> String {
+    let file = d.join(name).display().to_string();
+    let text = format!(
+        r#"{{"format":"redsim/1","name":"mix","mission":"1y",
+ "components":[
+   {{"id":"unit","count":2,"mtbf":"20000h","mttr":"8h"}},
+   {{"id":"disk","afr":"0.05%","repair":"never"}},
+   {{"id":"psu","failure":{{"uniform":{{"min":"{min}","max":"{max}"}}}},"repair":{{"fixed":"4h"}}}}
+ ],
+ "services":[
+   {{"id":"web","requires":{{"any":["unit-1","unit-2"]}}}},
+   {{"id":"vault","requires":"disk"}},
+   {{"id":"power","requires":"psu"}}
+ ]}}"#
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_difference_with_a_pilot_side_that_saw_nothing_has_its_bound_as_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let often = mix_file(d, "mix30.json", "1h", "30y");
+    let never = mix_file(d, "mix.json", "30000h", "90000h");
+    for (a, b, pilot) in [(&often, &never, 1), (&never, &often, 0)] {
+        let out = ok(
+            d,
+            &[
+                "compare", a, b, "--rare", "on", "--trials", "6000", "-q", "--format", "json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let s = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == "power")
+            .unwrap();
+        let end = |k: usize, e: &str| s["designs"][k][2]["estimate"][e].as_f64().unwrap();
+        // The pilot side saw no outage: 0 with a one-sided bound.
+        assert_eq!(end(pilot, "point"), 0.0, "{s}");
+        assert!(end(pilot, "ci_high") > 0.0, "{s}");
+        let diff = s["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["quantity"] == "outages_per_year")
+            .unwrap();
+        let (low, high) = (
+            diff["independent"]["ci_low"].as_f64().unwrap(),
+            diff["independent"]["ci_high"].as_f64().unwrap(),
+        );
+        // B − A reaches at least from A's high end to B's high end apart
+        // and from B's low end to A's high end: the pilot's bound is room
+        // on top of the other design's spread.
+        if pilot == 1 {
+            assert!(high >= end(1, "ci_high") - end(0, "ci_low"), "{diff} {s}");
+        } else {
+            assert!(low <= end(1, "ci_low") - end(0, "ci_high"), "{diff} {s}");
+        }
+    }
+}
