@@ -377,7 +377,10 @@ fn sweep_under_biasing_gives_a_point_biasing_never_saw_down_its_run_figures() {
     ok(d, &[&cmd[..], &["--html", &html]].concat());
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
-        page.contains("but those of a service a point's biased trials never saw down: its plain pilot's"),
+        page.contains(
+            "but those of `s` at components.g.mttr=1h; `s` at components.g.mttr=3h: the point's biased trials \
+             never saw the service down, and its figures are the point's plain pilot's"
+        ),
         "{page}"
     );
 }
@@ -602,4 +605,59 @@ fn a_sweep_flags_the_points_with_too_few_outages_not_those_with_warnings() {
     // Points whose pilot saw nothing are.
     let none = line("components.psu.failure.uniform.min=10000h  components.psu.failure.uniform.max=3000y");
     assert!(none.ends_with('*'), "{table}");
+}
+
+#[test]
+fn sweep_and_compare_pages_name_the_figures_that_are_a_pilots() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = mix_file(d, "mix2.json", "1h", "3000y");
+    let html = d.join("x.html").display().to_string();
+    ok(
+        d,
+        &[
+            "sweep",
+            &file,
+            "--set",
+            "components.psu.failure.uniform.min=1h,10000h",
+            "--set",
+            "components.psu.failure.uniform.max=3000y,30y",
+            "--rare",
+            "on",
+            "--trials",
+            "6000",
+            "-q",
+            "--html",
+            &html,
+        ],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    // The method row names each point and service whose figures are its pilot's.
+    let at = "`power` at components.psu.failure.uniform.min=10000h, components.psu.failure.uniform.max=3000y";
+    assert!(page.contains(at), "{page}");
+    assert!(!page.contains("(see its warnings)"), "{page}");
+    assert!(!page.contains("every estimate is a weighted one,"), "{page}");
+    // The service's section has the warning the row points to, and the
+    // count says whose it is.
+    let power = page.split("Service power").nth(1).unwrap();
+    assert!(
+        power.contains(
+            "Warning: at components.psu.failure.uniform.min=10000h, components.psu.failure.uniform.max=3000y: \
+             failure biasing saw no outage in 6000 trials"
+        ),
+        "{power}"
+    );
+    assert!(power.contains("0 (plain pilot, 2000 trials)"), "{power}");
+    // A comparison with a pilot side does not say every estimate is weighted.
+    let never = mix_file(d, "mix.json", "30000h", "90000h");
+    let often = mix_file(d, "mix30.json", "1h", "30y");
+    ok(
+        d,
+        &[
+            "compare", &often, &never, "--rare", "on", "--trials", "6000", "-q", "--html", &html,
+        ],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("every estimate is a weighted one,"), "{page}");
+    assert!(page.contains("design B: failure biasing saw no outage"), "{page}");
 }
