@@ -136,6 +136,18 @@ impl CompareReport<'_> {
     }
 }
 
+/// How a paired interval's width compares with independent runs', from
+/// its narrowing (independent half-width over paired): "1.7x narrower",
+/// or "1.7x wider" where pairing (with its room for one more outage) gave
+/// the wider interval.
+pub(crate) fn against_independent(narrowing: f64) -> String {
+    if narrowing < 1.0 {
+        format!("{:.1}x wider than independent runs", 1.0 / narrowing)
+    } else {
+        format!("{narrowing:.1}x narrower than independent runs")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::design_tag;
@@ -150,17 +162,5 @@ mod tests {
         assert!(tags.iter().all(|t| t.bytes().all(|b| b.is_ascii_uppercase())));
         let unique: std::collections::HashSet<&String> = tags.iter().collect();
         assert_eq!(unique.len(), tags.len());
-    }
-}
-
-/// How a paired interval's width compares with independent runs', from
-/// its narrowing (independent half-width over paired): "1.7x narrower",
-/// or "1.7x wider" where pairing (with its room for one more outage) gave
-/// the wider interval.
-pub(crate) fn against_independent(narrowing: f64) -> String {
-    if narrowing < 1.0 {
-        format!("{:.1}x wider than independent runs", 1.0 / narrowing)
-    } else {
-        format!("{narrowing:.1}x narrower than independent runs")
     }
 }
