@@ -1132,20 +1132,15 @@ mod tests {
         // The bound is room on top of the other side's spread, not the
         // wider of the two (the tester's outages per year: A at 0.034 ±
         // 0.006, B's pilot 0 [0, 0.0015], and B − A's upper end was A's alone).
-        let spread = welch(&pilot, 2000, &other, 3000, 0.95);
-        assert!(
-            (e.ci_low - (spread.ci_low - 2.0)).abs() < 1e-12,
-            "{e:?} {spread:?}"
-        );
+        // Both sides here are pilots: each one's interval counts in full
+        // (its t·se in Welch, the rest as room), B's 0.2 below and A's 2 above.
+        assert!((e.ci_low - (1.0 - 0.2 - 2.0)).abs() < 1e-12, "{e:?}");
         let small = Estimate {
             ci_high: 0.05,
             ..pilot
         };
         let e = mixed_difference(q, Side::Pilot(other, 3000), Side::Pilot(small, 2000), 3000, 0.95);
-        assert!(
-            (e.ci_high - (-1.0 + (1.0 - spread.ci_low) + 0.05)).abs() < 1e-12,
-            "{e:?}"
-        );
+        assert!((e.ci_high - (-1.0 + 0.2 + 0.05)).abs() < 1e-12, "{e:?}");
         // With B the pilot, the bound widens the upper side.
         let e = mixed_difference(q, Side::Pilot(other, 3000), Side::Pilot(pilot, 2000), 3000, 0.95);
         assert_eq!(e.point, -1.0);
