@@ -519,10 +519,11 @@ enum Side<'a> {
 
 /// The difference `B − A` of a quantity where either side may be a plain
 /// pilot's: Welch's interval on each side's estimate and trials, with a
-/// weighted side's room ([`biased_difference`]), and never narrower on
-/// either side than a pilot's own interval (which allows for its unseen
-/// outage: a one-sided bound when it saw none, where Welch on a standard
-/// error of 0 would give a point).
+/// weighted side's room ([`biased_difference`]), and a pilot side's room:
+/// what its own interval has beyond its t·se (which allows for its unseen
+/// outage: all of its one-sided bound when it saw none, where Welch on a
+/// standard error of 0 would give the other side's interval alone), added
+/// to the other side's spread; never narrower than a pilot's own interval.
 fn mixed_difference(q: Quantity, a: Side, b: Side, n: u64, confidence: f64) -> Estimate {
     if let (Side::Weighted(wa, ma), Side::Weighted(wb, mb)) = (a, b) {
         return biased_difference(q, (wa, ma), (wb, mb), n, confidence);
@@ -533,6 +534,21 @@ fn mixed_difference(q: Quantity, a: Side, b: Side, n: u64, confidence: f64) -> E
     };
     let ((ea, na), (eb, nb)) = (est(a), est(b));
     let mut e = welch(&ea, na, &eb, nb, confidence);
+    // The t quantile Welch used: a pilot's spread is already in the
+    // interval as t·se; what its own interval has beyond that (all of it
+    // when it saw no outage and has no spread: its one-sided bound) is
+    // room, added as a weighted side's is.
+    let t = match e.std_error {
+        Some(se) if se > 0.0 => (e.ci_high - e.point) / se,
+        _ => 0.0,
+    };
+    let beyond = |p: &Estimate| {
+        let se = p.std_error.unwrap_or(0.0);
+        (
+            (p.point - p.ci_low - t * se).max(0.0),
+            (p.ci_high - p.point - t * se).max(0.0),
+        )
+    };
     let room = |w: &WeightedService, mission: f64| {
         let (m, scale) = weighted_of(q, w, mission);
         let (sum, sum_sq) = (m.total(), m.total_sq());
@@ -542,15 +558,17 @@ fn mixed_difference(q: Quantity, a: Side, b: Side, n: u64, confidence: f64) -> E
     match a {
         Side::Weighted(w, mission) => e = with_room(e, room(w, mission), (0.0, 0.0), n),
         Side::Pilot(p, _) => {
-            e.ci_low = e.ci_low.min(e.point - (p.ci_high - p.point));
-            e.ci_high = e.ci_high.max(e.point + (p.point - p.ci_low));
+            let (below, above) = beyond(&p);
+            e.ci_low = (e.ci_low - above).min(e.point - (p.ci_high - p.point));
+            e.ci_high = (e.ci_high + below).max(e.point + (p.point - p.ci_low));
         }
     }
     match b {
         Side::Weighted(w, mission) => e = with_room(e, (0.0, 0.0), room(w, mission), n),
         Side::Pilot(p, _) => {
-            e.ci_low = e.ci_low.min(e.point - (p.point - p.ci_low));
-            e.ci_high = e.ci_high.max(e.point + (p.ci_high - p.point));
+            let (below, above) = beyond(&p);
+            e.ci_low = (e.ci_low - below).min(e.point - (p.point - p.ci_low));
+            e.ci_high = (e.ci_high + above).max(e.point + (p.ci_high - p.point));
         }
     }
     e
@@ -1207,6 +1225,18 @@ mod tests {
         assert_eq!(e.point, 1.0);
         assert!(e.ci_low <= 1.0 - 2.0 + 1e-12, "{e:?}");
         assert!(e.ci_high >= 1.0 + 0.1, "{e:?}");
+        // The bound is room on top of the other side's spread, not the
+        // wider of the two (the tester's outages per year: A at 0.034 ±
+        // 0.006, B's pilot 0 [0, 0.0015], and B − A's upper end was A's alone).
+        // Both sides here are pilots: each one's interval counts in full
+        // (its t·se in Welch, the rest as room), B's 0.2 below and A's 2 above.
+        assert!((e.ci_low - (1.0 - 0.2 - 2.0)).abs() < 1e-12, "{e:?}");
+        let small = Estimate {
+            ci_high: 0.05,
+            ..pilot
+        };
+        let e = mixed_difference(q, Side::Pilot(other, 3000), Side::Pilot(small, 2000), 3000, 0.95);
+        assert!((e.ci_high - (-1.0 + 0.2 + 0.05)).abs() < 1e-12, "{e:?}");
         // With B the pilot, the bound widens the upper side.
         let e = mixed_difference(q, Side::Pilot(other, 3000), Side::Pilot(pilot, 2000), 3000, 0.95);
         assert_eq!(e.point, -1.0);

@@ -98,6 +98,24 @@ pub(crate) fn unseen_warning(n: u64) -> String {
     )
 }
 
+/// The warning that failure biasing leaves the laws of `unscaled` (ids,
+/// quoted) alone while it scales others; `None` when it biases nothing or
+/// there are none.
+fn unscaled_warning(biasable: bool, unscaled: &[String]) -> Option<String> {
+    (biasable && !unscaled.is_empty()).then(|| {
+        const SHOWN: usize = 5;
+        let more = unscaled.len().saturating_sub(SHOWN);
+        let mut list = unscaled[..unscaled.len().min(SHOWN)].join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        format!(
+            "failure biasing does not scale uniform or fixed laws: {list} keep their law (sound, but \
+             outages that need their failures are sampled no faster than in a plain run)"
+        )
+    })
+}
+
 /// Summarises a failure-biasing run's tally (`tally.weighted` must be
 /// present), with each service's exact values already computed.
 ///
@@ -114,37 +132,33 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
     let likelihood = t_weighted_mean(&w.likelihood, n, 1.0, confidence);
     let biasable = crate::engine::biases_anything(model);
     // Lives failure biasing leaves alone while it scales others: sound, but
-    // a rare path through them is sampled no faster than plain.
-    let unscaled: Vec<String> = model
-        .elements
-        .iter()
-        .filter(|e| {
-            e.life
-                .as_ref()
-                .is_some_and(|l| !crate::engine::scales_hazard(&l.failure))
-        })
-        .map(|e| e.id.as_str())
-        .chain(
-            model
-                .common_cause
-                .iter()
-                .filter(|c| !crate::engine::scales_hazard(&c.interval))
-                .map(|c| c.id.as_str()),
-        )
-        .map(|id| format!("`{}`", crate::model::printable(id)))
-        .collect();
-    let unscaled = (biasable && !unscaled.is_empty()).then(|| {
-        const SHOWN: usize = 5;
-        let more = unscaled.len().saturating_sub(SHOWN);
-        let mut list = unscaled[..unscaled.len().min(SHOWN)].join(", ");
-        if more > 0 {
-            list.push_str(&format!(" and {more} more"));
-        }
-        format!(
-            "failure biasing does not scale uniform or fixed laws: {list} keep their law (sound, but \
-             outages that need their failures are sampled no faster than in a plain run)"
-        )
-    });
+    // a rare path through them is sampled no faster than plain. Said only
+    // of a service that depends on them (an element, or a shock hitting one).
+    let unscaled_for = |deps: &[bool]| -> Option<String> {
+        let unscaled: Vec<String> = model
+            .elements
+            .iter()
+            .zip(deps)
+            .filter(|&(e, &dep)| {
+                dep && e
+                    .life
+                    .as_ref()
+                    .is_some_and(|l| !crate::engine::scales_hazard(&l.failure))
+            })
+            .map(|(e, _)| e.id.as_str())
+            .chain(
+                model
+                    .common_cause
+                    .iter()
+                    .filter(|c| {
+                        !crate::engine::scales_hazard(&c.interval) && c.members.iter().any(|&m| deps[m])
+                    })
+                    .map(|c| c.id.as_str()),
+            )
+            .map(|id| format!("`{}`", crate::model::printable(id)))
+            .collect();
+        unscaled_warning(biasable, &unscaled)
+    };
     // E[L] = 1: a mean far from 1 shows the likelihood ratio has
     // degenerated (a few trials carry all the weight), and the other
     // intervals cannot be trusted either. The test is at a strict level of
@@ -177,7 +191,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
             let observed = t.outages.sum as u64;
             let mut warnings = Vec::new();
             warnings.extend(degenerate.clone());
-            warnings.extend(unscaled.clone());
+            warnings.extend(unscaled_for(&model.depends_on(i)));
             if !biasable {
                 warnings.push(
                     "no failure law or time between shocks is one that failure biasing scales \

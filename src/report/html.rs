@@ -522,7 +522,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
         if plain {
             "Designs side by side on common random numbers: each difference from the baseline (A) has an interval from the paired trials."
         } else {
-            "Designs side by side, each simulated on its own with failure biasing (importance sampling): every estimate is a weighted one, and each difference from the baseline (A) has the interval of two independent weighted means (Welch)."
+            "Designs side by side, each simulated on its own with failure biasing (importance sampling): every estimate is a weighted one but a design's whose biased trials never saw a service down (its plain pilot's figures, as that service's warning says), and each difference from the baseline (A) has the interval of two independent estimates (Welch)."
         },
     );
     let designs: Vec<Vec<String>> = rep
@@ -583,7 +583,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
             for d in s.differences.iter().filter(|d| d.quantity == q) {
                 let narrow = match (d.narrowing, plain) {
                     (_, false) => "independent runs (Welch)".into(),
-                    (Some(x), true) => format!("{x:.1}x narrower than independent runs"),
+                    (Some(x), true) => super::compare::against_independent(x),
                     (None, true) => "the same difference in every trial".into(),
                 };
                 rows.push(vec![
@@ -620,12 +620,26 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
 /// When a plot cannot be drawn.
 pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError> {
     let plain = rep.method == crate::analysis::Method::Plain.as_str();
+    // Services a point's biased trials never saw down are that point's
+    // plain pilot's (`bound_unseen`): named, each with its point.
+    let pilot: Vec<String> = rep
+        .points
+        .iter()
+        .flat_map(|p| {
+            p.services
+                .iter()
+                .filter(|s| s.plain_trials.is_some())
+                .map(move |s| format!("`{}` at {}", s.id, p.set.join(", ")))
+        })
+        .collect();
     let mut page = Page::new(
         &format!("redsim sweep: {}", rep.scenario.name),
         if plain {
             "Each point of the grid simulated on common random numbers (the same trials at every point), with its confidence intervals."
-        } else {
+        } else if pilot.is_empty() {
             "Each point of the grid simulated with failure biasing (importance sampling) on the same seeds: every estimate is a weighted one, with its confidence interval and relative error."
+        } else {
+            "Each point of the grid simulated with failure biasing (importance sampling) on the same seeds: every estimate is a weighted one but those the method row names (its plain pilot's, where a point's biased trials never saw a service down), with its confidence interval and relative error."
         },
     );
     let mut meta = scenario_rows(rep.scenario);
@@ -636,23 +650,20 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
         ("confidence", format!("{} %", level(rep.confidence))),
     ]);
     if !plain {
-        // Services a point's biased trials never saw down are that point's
-        // plain pilot's (`bound_unseen`).
-        let pilot = rep
-            .points
-            .iter()
-            .any(|p| p.services.iter().any(|s| s.plain_trials.is_some()));
+        let but = if pilot.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", but those of {}: the point's biased trials never saw the service down, and its figures are \
+                 the point's plain pilot's (see the service's warnings)",
+                pilot.join("; ")
+            )
+        };
         meta.push((
             "method",
             format!(
-                "{} (importance sampling at every point: every estimate from the weighted trials{})",
-                rep.method,
-                if pilot {
-                    ", but those of a service a point's biased trials never saw down: its plain pilot's (see \
-                     its warnings)"
-                } else {
-                    ""
-                }
+                "{} (importance sampling at every point: every estimate from the weighted trials{but})",
+                rep.method
             ),
         ));
     }
@@ -664,6 +675,11 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
         .unwrap_or_default();
     for (k, id) in ids.iter().enumerate() {
         page.h(2, &format!("Service {id}"), Some(&format!("service-{id}")));
+        for p in rep.points.iter().filter(|p| p.services[k].plain_trials.is_some()) {
+            for w in &p.services[k].warnings {
+                page.p(&format!("Warning: at {}: {w}", p.set.join(", ")), Some("warning"));
+            }
+        }
         let rows: Vec<Vec<String>> = rep
             .points
             .iter()
@@ -674,7 +690,11 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
                     show(Quantity::Availability, &s.availability, false),
                     show(Quantity::DowntimeHoursPerYear, &s.downtime_hours_per_year, false),
                     show(Quantity::OutagesPerYear, &s.outages_per_year, false),
-                    s.outages_observed.to_string(),
+                    match s.plain_trials {
+                        // The count is the pilot's, not the biased trials'.
+                        Some(n) => format!("{} (plain pilot, {n} trials)", s.outages_observed),
+                        None => s.outages_observed.to_string(),
+                    },
                 ];
                 if !plain {
                     row.push(s.relative_error.map_or_else(|| "none".into(), pct));

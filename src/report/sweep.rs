@@ -95,9 +95,10 @@ impl SweepReport<'_> {
                 let (a, d, f) = (&v.availability, &v.downtime_hours_per_year, &v.outages_per_year);
                 let avail = availability_interval(a, false);
                 let down = format!("{} [{}, {}]", hours(d.point), hours(d.ci_low), hours(d.ci_high));
-                // `*`: too few outages for the intervals to be trusted (see
-                // the JSON's warnings).
-                let flagged = !v.warnings.is_empty();
+                // `*`: too few outages for the intervals to be trusted (the
+                // few-outages rule; see the JSON's warnings). Other warnings
+                // (an unscaled law, say) do not make a point untrustworthy.
+                let flagged = v.few_outages;
                 let flag = if flagged { "  *" } else { "" };
                 let _ = writeln!(
                     o,
@@ -116,7 +117,8 @@ impl SweepReport<'_> {
                     if self.method == "plain" {
                         "too few outages at this point for its intervals to be trusted: run more trials"
                     } else {
-                        "this point's intervals are not to be trusted (see the JSON's warnings): run more trials"
+                        "too few (effective) outages at this point for its intervals to be trusted (see the \
+                         JSON's warnings)"
                     }
                 );
             }

@@ -257,4 +257,34 @@ fn designs_that_differ_keep_room_even_where_no_trial_differed() {
     let j = json(&[&a, &a, "--trials", "1000", "--seed", "1"]);
     let d = diff(&j, "downtime_hours_per_year");
     assert_eq!(d["paired"]["ci_high"], 0.0, "{d}");
+
+fn a_paired_interval_wider_than_independent_runs_says_wider() {
+    // A single unit against a pair of it over three days: few outages, and
+    // the paired interval (room for one more outage) is wider than Welch's.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("s3.json"), dir.path().join("p3.json"));
+    let head = r#"{"format":"redsim/1","name":"x","mission":"3d",
+ "components":[{"id":"unit","count":2,"mtbf":"5000h","mttr":"10h"}],
+ "services":[{"id":"system","requires":"#;
+    std::fs::write(&a, format!("{head}\"unit-1\"}}]}}")).unwrap();
+    std::fs::write(&b, format!("{head}{{\"any\":[\"unit-1\",\"unit-2\"]}}}}]}}")).unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let args = [a, b, "--rare", "off", "--trials", "1000"];
+    let j = json(&args);
+    let (code, text) = compare(&args);
+    assert_eq!(code, 0, "{text}");
+    let mut seen = 0;
+    for d in j["services"][0]["differences"].as_array().unwrap() {
+        let x = d["narrowing"].as_f64().unwrap();
+        let line = format!("({x:.1}x narrower than independent runs)");
+        let wide = format!("({:.1}x wider than independent runs)", 1.0 / x);
+        if x < 1.0 {
+            seen += 1;
+            assert!(!text.contains(&line), "{text}");
+            assert!(text.contains(&wide), "{wide} in {text}");
+        } else {
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+    }
+    assert!(seen > 0, "no difference wider than independent runs: {j}");
 }

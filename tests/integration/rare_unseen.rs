@@ -420,7 +420,10 @@ fn sweep_under_biasing_gives_a_point_biasing_never_saw_down_its_run_figures() {
     ok(d, &[&cmd[..], &["--html", &html]].concat());
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
-        page.contains("but those of a service a point's biased trials never saw down: its plain pilot's"),
+        page.contains(
+            "but those of `s` at components.g.mttr=1h; `s` at components.g.mttr=3h: the point's biased trials \
+             never saw the service down, and its figures are the point's plain pilot's"
+        ),
         "{page}"
     );
 }
@@ -523,4 +526,181 @@ fn the_convergence_of_a_service_from_the_pilot_is_the_pilots() {
     let (n, last) = points.last().unwrap();
     assert_eq!(*n, 3000);
     assert_eq!(*last, summary.services[1].availability);
+}
+
+/// The tester's mix: a pair of units, a never-repaired disk and a power
+/// supply of uniform life (which failure biasing leaves alone); `psu`'s
+/// life is set per file.
+fn mix_file(d: &std::path::Path, name: &str, min: &str, max: &str) -> String {
+    let file = d.join(name).display().to_string();
+    let text = format!(
+        r#"{{"format":"redsim/1","name":"mix","mission":"1y",
+ "components":[
+   {{"id":"unit","count":2,"mtbf":"20000h","mttr":"8h"}},
+   {{"id":"disk","afr":"0.05%","repair":"never"}},
+   {{"id":"psu","failure":{{"uniform":{{"min":"{min}","max":"{max}"}}}},"repair":{{"fixed":"4h"}}}}
+ ],
+ "services":[
+   {{"id":"web","requires":{{"any":["unit-1","unit-2"]}}}},
+   {{"id":"vault","requires":"disk"}},
+   {{"id":"power","requires":"psu"}}
+ ]}}"#
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_difference_with_a_pilot_side_that_saw_nothing_has_its_bound_as_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let often = mix_file(d, "mix30.json", "1h", "30y");
+    let never = mix_file(d, "mix.json", "30000h", "90000h");
+    for (a, b, pilot) in [(&often, &never, 1), (&never, &often, 0)] {
+        let out = ok(
+            d,
+            &[
+                "compare", a, b, "--rare", "on", "--trials", "6000", "-q", "--format", "json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let s = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == "power")
+            .unwrap();
+        let end = |k: usize, e: &str| s["designs"][k][2]["estimate"][e].as_f64().unwrap();
+        // The pilot side saw no outage: 0 with a one-sided bound.
+        assert_eq!(end(pilot, "point"), 0.0, "{s}");
+        assert!(end(pilot, "ci_high") > 0.0, "{s}");
+        let diff = s["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["quantity"] == "outages_per_year")
+            .unwrap();
+        let (low, high) = (
+            diff["independent"]["ci_low"].as_f64().unwrap(),
+            diff["independent"]["ci_high"].as_f64().unwrap(),
+        );
+        // B − A reaches at least from A's high end to B's high end apart
+        // and from B's low end to A's high end: the pilot's bound is room
+        // on top of the other design's spread.
+        if pilot == 1 {
+            assert!(high >= end(1, "ci_high") - end(0, "ci_low"), "{diff} {s}");
+        } else {
+            assert!(low <= end(1, "ci_low") - end(0, "ci_high"), "{diff} {s}");
+        }
+    }
+}
+
+#[test]
+fn a_warning_about_unscaled_laws_is_given_where_the_service_depends_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let never = mix_file(d, "mix.json", "30000h", "90000h");
+    let out = ok(
+        d,
+        &[
+            "run", &never, "--rare", "on", "--trials", "2000", "-q", "--format", "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for s in v["services"].as_array().unwrap() {
+        let unscaled = s["warnings"].as_array().unwrap().iter().any(|w| {
+            w.as_str()
+                .unwrap()
+                .starts_with("failure biasing does not scale uniform or fixed laws")
+        });
+        assert_eq!(unscaled, s["id"] == "power", "{s}");
+    }
+}
+
+#[test]
+fn a_sweep_flags_the_points_with_too_few_outages_not_those_with_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = mix_file(d, "mix2.json", "1h", "3000y");
+    let table = ok(
+        d,
+        &[
+            "sweep",
+            &file,
+            "--set",
+            "components.psu.failure.uniform.min=1h,10000h",
+            "--set",
+            "components.psu.failure.uniform.max=3000y,30y",
+            "--rare",
+            "on",
+            "--trials",
+            "6000",
+            "-q",
+        ],
+    );
+    let power = table.split("service power").nth(1).unwrap();
+    let line = |set: &str| power.lines().find(|l| l.trim_start().starts_with(set)).unwrap();
+    // psu failing about every 15 years: ~200 outages in 6000 trials, a
+    // tight interval; it carries the unscaled-laws warning but is no `*`.
+    let many = line("components.psu.failure.uniform.min=1h  components.psu.failure.uniform.max=30y");
+    assert!(many.contains("0.0340 [0.0281, 0.0405]"), "{table}");
+    assert!(!many.ends_with('*'), "{table}");
+    // Points whose pilot saw nothing are.
+    let none = line("components.psu.failure.uniform.min=10000h  components.psu.failure.uniform.max=3000y");
+    assert!(none.ends_with('*'), "{table}");
+}
+
+#[test]
+fn sweep_and_compare_pages_name_the_figures_that_are_a_pilots() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = mix_file(d, "mix2.json", "1h", "3000y");
+    let html = d.join("x.html").display().to_string();
+    ok(
+        d,
+        &[
+            "sweep",
+            &file,
+            "--set",
+            "components.psu.failure.uniform.min=1h,10000h",
+            "--set",
+            "components.psu.failure.uniform.max=3000y,30y",
+            "--rare",
+            "on",
+            "--trials",
+            "6000",
+            "-q",
+            "--html",
+            &html,
+        ],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    // The method row names each point and service whose figures are its pilot's.
+    let at = "`power` at components.psu.failure.uniform.min=10000h, components.psu.failure.uniform.max=3000y";
+    assert!(page.contains(at), "{page}");
+    assert!(!page.contains("(see its warnings)"), "{page}");
+    assert!(!page.contains("every estimate is a weighted one,"), "{page}");
+    // The service's section has the warning the row points to, and the
+    // count says whose it is.
+    let power = page.split("Service power").nth(1).unwrap();
+    assert!(
+        power.contains(
+            "Warning: at components.psu.failure.uniform.min=10000h, components.psu.failure.uniform.max=3000y: \
+             failure biasing saw no outage in 6000 trials"
+        ),
+        "{power}"
+    );
+    assert!(power.contains("0 (plain pilot, 2000 trials)"), "{power}");
+    // A comparison with a pilot side does not say every estimate is weighted.
+    let never = mix_file(d, "mix.json", "30000h", "90000h");
+    let often = mix_file(d, "mix30.json", "1h", "30y");
+    ok(
+        d,
+        &[
+            "compare", &often, &never, "--rare", "on", "--trials", "6000", "-q", "--html", &html,
+        ],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("every estimate is a weighted one,"), "{page}");
+    assert!(page.contains("design B: failure biasing saw no outage"), "{page}");
 }
