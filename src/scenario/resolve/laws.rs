@@ -438,6 +438,8 @@ pub(super) fn life(
             );
             None
         }
+        // A law of which a key could not be read is unknown, not "never fails".
+        (None, None) if src.unread => None,
         (None, None) => Some(None),
         (Some(failure), Some(repair)) => Some(Some(Life {
             logistics,
