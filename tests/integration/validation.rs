@@ -2820,3 +2820,101 @@ fn a_shock_member_with_a_bad_law_is_not_said_to_never_fail() {
         assert_eq!(paths, ["components[1].mtbf"], "{mtbf}: {}", listing(&ps));
     }
 }
+
+/// The engine's clock tick, which validation's shortest duration must match.
+#[test]
+fn the_shortest_duration_is_the_engines_tick() {
+    assert_eq!(
+        redsim::scenario::MIN_DURATION,
+        1.0 / redsim::engine::TICKS_PER_HOUR
+    );
+}
+
+/// A duration (or a law's mean) shorter than the engine's time step, one
+/// microsecond, is refused at its path with its value and the shortest
+/// accepted (/tmp/t15/ext.json, tiny.json ran with self-contradictory
+/// reports); 0 stays accepted where the format allows it.
+#[test]
+fn durations_below_the_time_step_are_refused() {
+    let step = format!("{:e}", redsim::scenario::MIN_DURATION);
+    for (ptr, value, at) in [
+        ("/components/1/mttr", json!("1e-12h"), "components[1].mttr"),
+        ("/components/1/mtbf", json!(1e-11), "components[1].mtbf"),
+        (
+            "/components/1/repair",
+            json!({"fixed": "1e-12h"}),
+            "components[1].repair.fixed",
+        ),
+        (
+            "/components/1/repair",
+            json!({"uniform": {"min": "0h", "max": "1e-12h"}}),
+            "components[1].repair.uniform",
+        ),
+        (
+            "/components/1/repair",
+            json!({"exponential": {"mean": "1e-10h"}}),
+            "components[1].repair.exponential",
+        ),
+        (
+            "/components/1/logistics",
+            json!("1e-12h"),
+            "components[1].logistics",
+        ),
+        ("/services/0/rto", json!("1e-12h"), "services[0].rto"),
+    ] {
+        let ps = problems(|v| {
+            if ptr.ends_with("repair") {
+                remove(v, "/components/1/mttr");
+            }
+            set(v, ptr, value.clone());
+        });
+        assert_eq!(ps.len(), 1, "{ptr} = {value}: {}", listing(&ps));
+        let (p, m) = (&ps[0], &ps[0].message);
+        assert_eq!(p.path, at, "{}", listing(&ps));
+        assert!(m.contains("time step") && m.contains("e-1"), "{}", listing(&ps));
+        assert!(
+            p.hint.as_deref().unwrap_or("").contains(&step),
+            "{}",
+            listing(&ps)
+        );
+    }
+    // Just above the step, and 0 where it means "none", are fine.
+    for (ptr, value) in [
+        ("/components/1/mttr", json!("1e-9h")),
+        ("/components/1/logistics", json!(0)),
+    ] {
+        let mut v = base();
+        set(&mut v, ptr, value.clone());
+        assert!(parse(&v.to_string()).is_ok(), "{ptr} = {value}");
+    }
+}
+
+/// The same for a group's delays and a maintenance schedule.
+#[test]
+fn group_and_maintenance_durations_below_the_time_step_are_refused() {
+    let group = |failover: Value| {
+        let mut v = base();
+        v["groups"] = json!([{"id": "g", "members": ["isp-a", "feed-a"], "mode": "active-passive",
+                              "failover": failover}]);
+        v.to_string()
+    };
+    assert!(parse(&group(json!({"detection": 0, "switchover": "1e-9h"}))).is_ok());
+    let ps = problems_in(&group(
+        json!({"detection": "1e-12h", "switchover": {"fixed": "1e-12h"}}),
+    ));
+    let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "groups[0].failover.detection",
+            "groups[0].failover.switchover.fixed"
+        ],
+        "{}",
+        listing(&ps)
+    );
+    let ps = problems(|v| {
+        v["maintenance"] = json!([{"id": "m", "members": ["srv"], "every": "1000h", "duration": "1e-12h"}]);
+    });
+    let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["maintenance[0].duration"], "{}", listing(&ps));
+}

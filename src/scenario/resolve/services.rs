@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::groups;
 use super::ids::{Ids, bad_id, bad_id_message, is_glob};
+use super::laws::below_step;
 use super::read::{entries, id_of, take_partial};
 use super::requirements::{expr_size, requirement};
 use super::{MAX_REQUIREMENT_TERMS, MAX_SERVICES, PendingRole, Problems, Resolver, Stop};
@@ -145,6 +146,7 @@ fn longer_than_zero(
     probs: &mut Problems,
 ) -> Option<f64> {
     match d {
+        Some(d) if below_step(d.0, key, &format!("{path}.{key}"), Some(id), probs) => None,
         Some(d) if d.0 > 0.0 => Some(d.0),
         Some(_) => {
             probs.add(
