@@ -64,7 +64,7 @@ pub(super) fn below_step(h: f64, what: &str, path: &str, id: Option<&str>, probs
                  so it cannot be simulated"
             ),
             Some(format!(
-                "use at least {MIN_DURATION:e} h (one microsecond, \"0.000001s\")"
+                "use at least {MIN_DURATION:.4e} h (one microsecond, \"0.000001s\")"
             )),
         );
     }
