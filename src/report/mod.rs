@@ -170,14 +170,18 @@ pub enum Line {
     Warning(String),
 }
 
+/// One row of a service table: a value of 16 characters or more
+/// (`100.0000000000 %`) is still set apart from its interval.
+fn row_line(label: &str, value: &str, interval: &str) -> String {
+    let line = format!("  {label:<26}{value:<15} {interval}");
+    line.trim_end().to_string()
+}
+
 fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
     let _ = writeln!(o, "service {}", s.id);
     for line in service_lines(s, confidence) {
         let _ = match line {
-            Line::Row(label, value, interval) => {
-                let line = format!("  {label:<26}{value:<16}{interval}");
-                writeln!(o, "{}", line.trim_end())
-            }
+            Line::Row(label, value, interval) => writeln!(o, "{}", row_line(&label, &value, &interval)),
             Line::Text(label, text) => writeln!(o, "  {label:<26}{text}"),
             Line::Cause(who, share, text) => writeln!(o, "    {who:<24}{share:>6.1} %   {text}"),
             Line::Warning(w) => writeln!(o, "  warning: {w}"),
@@ -577,6 +581,18 @@ mod tests {
         assert_eq!(
             availability_interval(&e(1.0e-9, -1.99e-9, 3.99e-9), true),
             "+0.00000010 % [-0.00000020, +0.00000040]"
+        );
+    }
+
+    #[test]
+    fn a_long_value_is_set_apart_from_its_interval() {
+        assert_eq!(
+            row_line("availability", "100.0000000000 %", "95% CI [99.9, 100] %"),
+            format!("  {:<26}100.0000000000 % 95% CI [99.9, 100] %", "availability")
+        );
+        assert_eq!(
+            row_line("availability", "99.99 %", "95% CI [99.9, 100] %"),
+            format!("  {:<26}{:<16}95% CI [99.9, 100] %", "availability", "99.99 %")
         );
     }
 

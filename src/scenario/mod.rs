@@ -20,6 +20,13 @@ use crate::model::{Model, printable};
 
 pub use wire::{FORMAT, schema};
 
+/// Shortest duration a scenario may give [h]: the engine's clock tick, one
+/// microsecond (`engine::TICKS_PER_HOUR` per hour). A time, delay or law's
+/// mean below it would be simulated as 0 or rounded away (a repair of
+/// 1e-12 h counts outages without down time): validation refuses it, and 0
+/// is accepted only where the format gives it a meaning (no delay).
+pub const MIN_DURATION: f64 = 1.0 / 3.6e9;
+
 /// One thing wrong with a scenario.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {

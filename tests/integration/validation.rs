@@ -2726,3 +2726,191 @@ fn crew_pools_take_set_paths_and_bad_input_exits_2() {
     crate::common::assert_exit(&out, 2);
     assert!(crate::common::text(&out.stderr).contains("repair.pools.east.crews"));
 }
+
+/// A user-tester's file (/tmp/t15/bad3.json): every problem of it, whatever
+/// the value of `x`'s mtbf. An mtbf that cannot be parsed ("-5h", "5hh") or a
+/// bad afr ("150%") leaves `x`'s law unknown, not `x` itself: the self-loop
+/// and the `need` beyond its targets are still reported.
+#[test]
+fn an_unparsable_law_value_hides_no_other_problem() {
+    let file = |law: Value| {
+        let mut x = json!({"id": "x", "mttr": "4h"});
+        let (k, v) = law.as_object().unwrap().iter().next().unwrap();
+        x[k] = v.clone();
+        json!({"format": "redsim/1", "name": "bad3", "mission": "1y",
+          "components": [x, {"id": "y", "mtbf": "1000h", "mttr": "4h"}],
+          "links": [{"between": ["x", "x"]}, {"between": ["x", "y"], "mtbf": "-3h"}],
+          "services": [{"id": "s", "from": "x", "to": ["y"], "need": 3},
+                       {"id": "t", "requires": "ghost"}, {"id": "s", "requires": "x"}]})
+        .to_string()
+    };
+    let others = [
+        "links[0].between",
+        "links[1].mtbf",
+        "services[0].need",
+        "services[1].requires",
+        "services[2]",
+    ];
+    for law in [
+        json!({"mtbf": 0}),
+        json!({"mtbf": "-5h"}),
+        json!({"mtbf": "5hh"}),
+        json!({"afr": "150%"}),
+        json!({"failure": {"gamma": {"shape": "two", "mean": "5h"}}}),
+        json!({"failure": {"weibul": {"shape": 2, "mean": "5h"}}}),
+    ] {
+        let ps = problems_in(&file(law.clone()));
+        let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(ps.len(), others.len() + 1, "{law}:\n{}", listing(&ps));
+        assert!(
+            paths.iter().any(|p| p.starts_with("components[0].")),
+            "{law}:\n{}",
+            listing(&ps)
+        );
+        for o in others {
+            assert!(paths.contains(&o), "{law}: no problem at {o}:\n{}", listing(&ps));
+        }
+    }
+}
+
+/// The same for a link's law: a link whose mtbf cannot be parsed is still a
+/// link, and what names it is checked.
+#[test]
+fn an_unparsable_link_law_keeps_the_link() {
+    let ps = problems_in(
+        &json!({"format": "redsim/1", "name": "l", "mission": "1y",
+          "components": [{"id": "x", "mtbf": "1000h", "mttr": "4h"}, {"id": "y", "mtbf": "1000h", "mttr": "4h"}],
+          "links": [{"id": "xy", "between": ["x", "y"], "mttr": "4hh", "mtbf": "10h"}],
+          "common_cause": [{"id": "cut", "members": ["xy", "xy"], "mtbf": "1000h"}],
+          "services": [{"id": "t", "requires": "xy"}]})
+        .to_string(),
+    );
+    let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["links[0].mttr", "common_cause[0].members[1]"],
+        "{}",
+        listing(&ps)
+    );
+}
+
+/// A duplicate service is still checked (/tmp/t15/bad2.json): its unknown
+/// reference is reported with the duplicate id.
+#[test]
+fn a_duplicate_service_is_still_checked() {
+    let ps = problems(|v| {
+        v["services"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "app", "requires": "ghost"}));
+    });
+    let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["services[4]", "services[4].requires"], "{}", listing(&ps));
+}
+
+/// A common-cause member whose law has a problem is not also said to never fail.
+#[test]
+fn a_shock_member_with_a_bad_law_is_not_said_to_never_fail() {
+    for mtbf in [json!(0), json!("-5h")] {
+        let ps = problems(|v| {
+            set(v, "/components/1/mtbf", mtbf.clone());
+            v["common_cause"] = json!([{"id": "quake", "members": ["isp-a"], "mtbf": "10000h"}]);
+        });
+        let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["components[1].mtbf"], "{mtbf}: {}", listing(&ps));
+    }
+}
+
+/// The engine's clock tick, which validation's shortest duration must match.
+#[test]
+fn the_shortest_duration_is_the_engines_tick() {
+    assert_eq!(
+        redsim::scenario::MIN_DURATION,
+        1.0 / redsim::engine::TICKS_PER_HOUR
+    );
+}
+
+/// A duration (or a law's mean) shorter than the engine's time step, one
+/// microsecond, is refused at its path with its value and the shortest
+/// accepted (/tmp/t15/ext.json, tiny.json ran with self-contradictory
+/// reports); 0 stays accepted where the format allows it.
+#[test]
+fn durations_below_the_time_step_are_refused() {
+    let step = "2.7778e-10";
+    for (ptr, value, at) in [
+        ("/components/1/mttr", json!("1e-12h"), "components[1].mttr"),
+        ("/components/1/mtbf", json!(1e-11), "components[1].mtbf"),
+        (
+            "/components/1/repair",
+            json!({"fixed": "1e-12h"}),
+            "components[1].repair.fixed",
+        ),
+        (
+            "/components/1/repair",
+            json!({"uniform": {"min": "0h", "max": "1e-12h"}}),
+            "components[1].repair.uniform",
+        ),
+        (
+            "/components/1/repair",
+            json!({"exponential": {"mean": "1e-10h"}}),
+            "components[1].repair.exponential",
+        ),
+        (
+            "/components/1/logistics",
+            json!("1e-12h"),
+            "components[1].logistics",
+        ),
+        ("/services/0/rto", json!("1e-12h"), "services[0].rto"),
+    ] {
+        let ps = problems(|v| {
+            if ptr.ends_with("repair") {
+                remove(v, "/components/1/mttr");
+            }
+            set(v, ptr, value.clone());
+        });
+        assert_eq!(ps.len(), 1, "{ptr} = {value}: {}", listing(&ps));
+        let (p, m) = (&ps[0], &ps[0].message);
+        assert_eq!(p.path, at, "{}", listing(&ps));
+        assert!(m.contains("time step") && m.contains("e-1"), "{}", listing(&ps));
+        assert!(p.hint.as_deref().unwrap_or("").contains(step), "{}", listing(&ps));
+    }
+    // Just above the step, and 0 where it means "none", are fine.
+    for (ptr, value) in [
+        ("/components/1/mttr", json!("1e-9h")),
+        ("/components/1/logistics", json!(0)),
+    ] {
+        let mut v = base();
+        set(&mut v, ptr, value.clone());
+        assert!(parse(&v.to_string()).is_ok(), "{ptr} = {value}");
+    }
+}
+
+/// The same for a group's delays and a maintenance schedule.
+#[test]
+fn group_and_maintenance_durations_below_the_time_step_are_refused() {
+    let group = |failover: Value| {
+        let mut v = base();
+        v["groups"] = json!([{"id": "g", "members": ["isp-a", "feed-a"], "mode": "active-passive",
+                              "failover": failover}]);
+        v.to_string()
+    };
+    assert!(parse(&group(json!({"detection": 0, "switchover": "1e-9h"}))).is_ok());
+    let ps = problems_in(&group(
+        json!({"detection": "1e-12h", "switchover": {"fixed": "1e-12h"}}),
+    ));
+    let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "groups[0].failover.detection",
+            "groups[0].failover.switchover.fixed"
+        ],
+        "{}",
+        listing(&ps)
+    );
+    let ps = problems(|v| {
+        v["maintenance"] = json!([{"id": "m", "members": ["srv"], "every": "1000h", "duration": "1e-12h"}]);
+    });
+    let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["maintenance[0].duration"], "{}", listing(&ps));
+}

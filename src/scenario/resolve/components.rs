@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::ids::{bad_id, bad_id_message};
-use super::read::{entries, forget_partial_laws, id_of, law_unread, take_partial};
+use super::read::{element_unread, entries, forget_partial_laws, id_of, law_unread, take_partial};
 use super::{Entry, MAX_COUNT, MAX_ELEMENTS, Pending, PendingRole, Resolver, Stop};
 use crate::scenario::key_path;
 use crate::scenario::wire::ComponentEntry;
@@ -54,9 +54,10 @@ impl Resolver<'_> {
         };
         forget_partial_laws(&unread, &mut c.failure, &mut c.repair, &mut c.logistics);
         let template_known = self.templates.named(c.template.as_deref(), &path, &c.id, probs);
-        // An entry whose id, count, template or any field is wrong makes no
-        // element, but what it does hold is still checked below.
-        let mut copies = unread.is_empty() && template_known.is_ok();
+        // An entry whose id, count, template or any field but its law is
+        // wrong makes no element, but what it does hold is still checked
+        // below. One with a bad law value is made, its law unknown.
+        let mut copies = !element_unread(&unread) && template_known.is_ok();
         let t = template_known.unwrap_or(None);
         if bad_id(&c.id) {
             probs.add(format!("{path}.id"), Some(&c.id), bad_id_message(&c.id), None);

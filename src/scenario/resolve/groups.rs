@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::ids::{Ids, Unresolved, bad_id, bad_id_message};
-use super::laws::dist;
+use super::laws::{dist, fixed_delay};
 use super::read::{entries, id_of, take_partial};
 use super::suggest::suggest;
 use super::{Problems, Resolver};
@@ -24,9 +24,7 @@ pub(super) fn delay(
 ) -> Result<Option<Distribution>, ()> {
     match spec {
         None => Ok(None),
-        Some(DelaySpec::Fixed(d)) => Ok(Some(
-            Distribution::fixed(d.0).expect("durations are finite and not negative"),
-        )),
+        Some(DelaySpec::Fixed(d)) => fixed_delay(d.0, path, id, probs).map(Some).ok_or(()),
         Some(DelaySpec::Dist(spec)) => dist(spec, path, id, probs).map(Some).ok_or(()),
     }
 }

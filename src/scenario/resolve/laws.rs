@@ -5,8 +5,8 @@
 use super::repair::Pools;
 use super::{MIN_SHAPE, Problems};
 use crate::model::{Distribution, HOURS_PER_YEAR, Life, ParamError};
-use crate::scenario::shown;
 use crate::scenario::wire::{DelaySpec, DistSpec, LifeFields, RepairSpec, Template};
+use crate::scenario::{MIN_DURATION, shown};
 
 /// Merges a template's failure and repair fields under an entry's own: each
 /// group (failure: mtbf/afr/failure; repair: mttr/repair) is taken whole from
@@ -47,6 +47,41 @@ pub(super) fn merge_life(
         repair_pool: own.repair_pool.or(t.repair_pool),
     };
     (life, src)
+}
+
+/// Whether `h` [h] is shorter than [`MIN_DURATION`] but not 0, after
+/// reporting it at `path` as `what` ("mttr", "a fixed duration", "the mean
+/// duration") with its value and the shortest accepted. 0 and negative
+/// values are for the caller to judge.
+pub(super) fn below_step(h: f64, what: &str, path: &str, id: Option<&str>, probs: &mut Problems) -> bool {
+    let below = h > 0.0 && h < MIN_DURATION;
+    if below {
+        probs.add(
+            path,
+            id,
+            format!(
+                "{what} of {h:e} h is shorter than the simulation's time step (one microsecond), \
+                 so it cannot be simulated"
+            ),
+            Some(format!(
+                "use at least {MIN_DURATION:.4e} h (one microsecond, \"0.000001s\")"
+            )),
+        );
+    }
+    below
+}
+
+/// A fixed delay [h], where 0 means none: 0, or at least [`MIN_DURATION`].
+pub(super) fn fixed_delay(
+    h: f64,
+    path: &str,
+    id: Option<&str>,
+    probs: &mut Problems,
+) -> Option<Distribution> {
+    if below_step(h, "a delay", path, id, probs) {
+        return None;
+    }
+    Some(Distribution::fixed(h).expect("durations are finite and not negative"))
 }
 
 /// Builds a distribution, reporting bad parameters at the path of the
@@ -177,6 +212,15 @@ fn checked(
         }
     };
     match res {
+        Ok(d) if d.mean() > 0.0 && d.mean() < MIN_DURATION => {
+            let what = if family == "fixed" {
+                "a fixed duration"
+            } else {
+                "a mean duration"
+            };
+            below_step(d.mean(), what, &at, id, probs);
+            None
+        }
         Ok(d) if d.mean() > 0.0 && d.mean().is_finite() => Some(d),
         Ok(d) if family == "fixed" => {
             probs.add(
@@ -304,6 +348,9 @@ fn mean_hours(
     id: Option<&str>,
     probs: &mut Problems,
 ) -> Option<Distribution> {
+    if below_step(h, name, &format!("{path}.{name}"), id, probs) {
+        return None;
+    }
     let d = Distribution::exponential(h).ok();
     if d.is_none() {
         probs.add(
@@ -414,9 +461,9 @@ pub(super) fn life(
     let (path, id) = (&src.entry.0, Some(src.entry.1.as_str()));
     let logistics = match &f.logistics {
         None => Ok(None),
-        Some(DelaySpec::Fixed(d)) => Ok(Some(
-            Distribution::fixed(d.0).expect("durations are finite and not negative"),
-        )),
+        Some(DelaySpec::Fixed(d)) => fixed_delay(d.0, &format!("{path}.logistics"), id, probs)
+            .map(Some)
+            .ok_or(()),
         Some(DelaySpec::Dist(spec)) => dist(spec, &format!("{path}.logistics"), id, probs)
             .map(Some)
             .ok_or(()),
@@ -438,6 +485,8 @@ pub(super) fn life(
             );
             None
         }
+        // A law of which a key could not be read is unknown, not "never fails".
+        (None, None) if src.unread => None,
         (None, None) => Some(None),
         (Some(failure), Some(repair)) => Some(Some(Life {
             logistics,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::ids::{bad_id, bad_id_message};
-use super::read::{entries, forget_partial_laws, id_of, law_unread, take_partial};
+use super::read::{element_unread, entries, forget_partial_laws, id_of, law_unread, take_partial};
 use super::{Entry, MAX_ELEMENTS, Pending, PendingRole, Resolver, Stop};
 use crate::model::ElementId;
 use crate::scenario::wire::LinkEntry;
@@ -31,9 +31,10 @@ impl Resolver<'_> {
         forget_partial_laws(&unread, &mut l.failure, &mut l.repair, &mut l.logistics);
         let label = l.id.clone().unwrap_or_else(|| l.between.join("--"));
         let template_known = self.templates.named(l.template.as_deref(), &path, &label, probs);
-        // An entry with a bad field or an unknown template makes no link,
-        // but its ends and its law are still checked.
-        let whole = unread.is_empty() && template_known.is_ok();
+        // An entry with a bad field (but for a bad law value: see
+        // `element_unread`) or an unknown template makes no link, but its
+        // ends and its law are still checked.
+        let whole = !element_unread(&unread) && template_known.is_ok();
         let t = template_known.unwrap_or(None);
         if let Some(id) = &l.id
             && bad_id(id)
@@ -126,8 +127,9 @@ impl Resolver<'_> {
         }
         let t = t.as_ref().map(|(n, t)| (n.as_str(), t));
         let k = self.entries.len();
-        self.entries
-            .push(Entry::new(&path, &label, l.kind.clone(), l.life(), t));
+        let mut entry = Entry::new(&path, &label, l.kind.clone(), l.life(), t);
+        entry.life_src.unread = law_unread(&unread);
+        self.entries.push(entry);
         let many = pairs.len() > 1;
         for (i, (a, b)) in pairs.into_iter().enumerate() {
             let id = match (&l.id, many) {

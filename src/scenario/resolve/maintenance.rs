@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::Resolver;
 use super::groups::members;
 use super::ids::{bad_id, bad_id_message};
+use super::laws::below_step;
 use super::read::{entries, id_of, take};
 use crate::model::Maintenance;
 use crate::scenario::shown;
@@ -44,6 +45,11 @@ impl Resolver<'_> {
             if every <= 0.0 {
                 probs.add(format!("{path}.every"), id, "`every` must be longer than 0", None);
             }
+            let every_short = below_step(every, "`every`", &format!("{path}.every"), id, probs);
+            let duration_short = below_step(duration, "`duration`", &format!("{path}.duration"), id, probs);
+            if let Some(s) = m.start {
+                below_step(s.0, "`start`", &format!("{path}.start"), id, probs);
+            }
             if duration <= 0.0 {
                 probs.add(
                     format!("{path}.duration"),
@@ -56,6 +62,8 @@ impl Resolver<'_> {
             if let Some(mem) = &mem
                 && every > 0.0
                 && duration > 0.0
+                && !every_short
+                && !duration_short
             {
                 let round = if rolling {
                     duration * mem.len() as f64

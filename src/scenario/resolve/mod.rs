@@ -129,6 +129,9 @@ struct Resolver<'a> {
     /// Terms of requirements and service targets so far, against
     /// [`MAX_REQUIREMENT_TERMS`].
     terms: usize,
+    /// The elements whose law has a problem (already reported): they are
+    /// made without a law, which does not mean that they never fail.
+    law_unknown: HashSet<ElementId>,
 }
 
 /// Validates a scenario file's text into a [`Model`].
@@ -147,6 +150,7 @@ pub(crate) fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         pending: Vec::new(),
         ids: Ids::default(),
         terms: 0,
+        law_unknown: HashSet::new(),
     };
     match r.phases() {
         Ok(builder) if r.probs.0.is_empty() => {

@@ -229,6 +229,28 @@ pub(super) fn law_unread(unread: &[String]) -> bool {
     unread.iter().any(|k| !OTHER.contains(&k.as_str()))
 }
 
+/// Whether keys left unread (see [`take_partial`]) of a component or link
+/// leave its element unknown: any key but the known keys of its law. A law
+/// key is unread because its value was bad (a duration that does not parse,
+/// an afr of "150%", an unknown distribution): the element is still made,
+/// its law unknown, so that a bad value hides no problem of the topology
+/// or the services. An unknown key may be a misspelt `count`, `id` or
+/// `between`: the entry then makes no element.
+pub(super) fn element_unread(unread: &[String]) -> bool {
+    const LAW: [&str; 9] = [
+        "mtbf",
+        "afr",
+        "mttr",
+        "failure",
+        "repair",
+        "logistics",
+        "repair_priority",
+        "spares",
+        "repair_pool",
+    ];
+    unread.iter().any(|k| !LAW.contains(&k.as_str()))
+}
+
 /// Drops a law of which a key was left unread (see [`take_partial`]): what
 /// was read of it, `{"lognormal": {"sd": "1h"}}` without its bad `mean`,
 /// would raise a second problem ("takes mean and sd") that only follows

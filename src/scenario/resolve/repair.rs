@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::Value;
 
 use super::ids::{bad_id, bad_id_message, id_problem};
-use super::laws::dist;
+use super::laws::{dist, fixed_delay};
 use super::read::{entries, id_of, take, take_partial};
 use super::suggest::did_you_mean;
 use super::{Problems, Resolver};
-use crate::model::{CommonCause, CrewPool, Discipline, Distribution, RepairPolicy, SparePool};
+use crate::model::{CommonCause, CrewPool, Discipline, RepairPolicy, SparePool};
 use crate::scenario::wire::{DelaySpec, DisciplineSpec, RepairPolicySpec, SparePoolSpec, SpareRef};
 
 impl Resolver<'_> {
@@ -294,7 +294,7 @@ fn spare_pools(
         }
         size_fits(p.size, id, probs);
         let restock = match &p.restock {
-            DelaySpec::Fixed(d) if d.0 > 0.0 => Distribution::fixed(d.0).ok(),
+            DelaySpec::Fixed(d) if d.0 > 0.0 => fixed_delay(d.0, &format!("{path}.restock"), id, probs),
             DelaySpec::Fixed(_) => {
                 probs.add(
                     format!("{path}.restock"),

@@ -21,7 +21,9 @@ impl Resolver<'_> {
         let mut elements = Vec::with_capacity(pending.len());
         let mut next = 0;
         for (k, e) in entries_.iter().enumerate() {
-            let law = life(&e.life, &e.life_src, &self.pools, probs).flatten();
+            let law = life(&e.life, &e.life_src, &self.pools, probs);
+            let known = law.is_some();
+            let law = law.flatten();
             let mut reqs = Vec::new();
             if let Some((r, path, own)) = &e.requires {
                 let id = own.then_some(e.id.as_str());
@@ -60,6 +62,9 @@ impl Resolver<'_> {
                         ),
                     );
                     return Err(Stop);
+                }
+                if !known {
+                    self.law_unknown.insert(elements.len());
                 }
                 let role = match p.role {
                     PendingRole::Component => ElementRole::Component,

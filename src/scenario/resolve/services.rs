@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::groups;
 use super::ids::{Ids, bad_id, bad_id_message, is_glob};
+use super::laws::below_step;
 use super::read::{entries, id_of, take_partial};
 use super::requirements::{expr_size, requirement};
 use super::{MAX_REQUIREMENT_TERMS, MAX_SERVICES, PendingRole, Problems, Resolver, Stop};
@@ -59,20 +60,23 @@ impl Resolver<'_> {
                 continue;
             };
             let unread_key = |k: &str| unread.iter().any(|u| u == k);
+            // A service with a bad or duplicate id is not measured, but the
+            // rest of it is still checked.
+            let mut keep = true;
             if bad_id(&s.id) {
                 probs.add(format!("{path}.id"), Some(&s.id), bad_id_message(&s.id), None);
-                continue;
-            }
-            if let Some(first) = service_ids.get(&s.id) {
+                keep = false;
+            } else if let Some(first) = service_ids.get(&s.id) {
                 probs.add(
                     &path,
                     Some(&s.id),
                     format!("duplicate service id `{}` (first declared at {first})", s.id),
                     Some("every service needs its own id".into()),
                 );
-                continue;
+                keep = false;
+            } else {
+                service_ids.insert(s.id.clone(), path.clone());
             }
-            service_ids.insert(s.id.clone(), path.clone());
             // Checked whatever the rest of the service holds, so that they are
             // reported together with its other problems.
             let rto = longer_than_zero(s.rto, "rto", &path, &s.id, probs);
@@ -102,6 +106,7 @@ impl Resolver<'_> {
                 return Err(Stop);
             }
             if let Some(kind) = kind
+                && keep
                 && (!topology_sound || connected(&kind, &neighbours, ids, &path, &s.id, probs))
             {
                 let rto_given = rto.is_some() || unread_key("rto");
@@ -141,6 +146,7 @@ fn longer_than_zero(
     probs: &mut Problems,
 ) -> Option<f64> {
     match d {
+        Some(d) if below_step(d.0, key, &format!("{path}.{key}"), Some(id), probs) => None,
         Some(d) if d.0 > 0.0 => Some(d.0),
         Some(_) => {
             probs.add(

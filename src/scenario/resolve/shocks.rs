@@ -15,6 +15,7 @@ impl Resolver<'_> {
     /// Reads `common_cause`: the shocks, checked against the elements.
     pub(super) fn shocks(&mut self, elements: &[Element]) -> Vec<CommonCause> {
         let (top, ids, probs) = (self.top, &self.ids, &mut self.probs);
+        let law_unknown = &self.law_unknown;
         let mut out = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         for (path, v) in entries(top, "common_cause", probs) {
@@ -60,7 +61,9 @@ impl Resolver<'_> {
                                     format!("`{}` is a member twice", ids.ids[h]),
                                     None,
                                 );
-                            } else if elements.get(h).is_some_and(|e| e.life.is_none()) {
+                            } else if elements.get(h).is_some_and(|e| e.life.is_none())
+                                && !law_unknown.contains(&h)
+                            {
                                 probs.add(
                                     format!("{path}.members[{i}]"),
                                     id,
