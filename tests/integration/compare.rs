@@ -257,7 +257,9 @@ fn designs_that_differ_keep_room_even_where_no_trial_differed() {
     let j = json(&[&a, &a, "--trials", "1000", "--seed", "1"]);
     let d = diff(&j, "downtime_hours_per_year");
     assert_eq!(d["paired"]["ci_high"], 0.0, "{d}");
+}
 
+#[test]
 fn a_paired_interval_wider_than_independent_runs_says_wider() {
     // A single unit against a pair of it over three days: few outages, and
     // the paired interval (room for one more outage) is wider than Welch's.
