@@ -170,15 +170,7 @@ fn few_outages_warning(d: usize, seen: u64, effective: f64, n: u64, confidence: 
 /// The caution for design `d` whose `n` biased trials saw no outage of a
 /// service, reported from the plain pilot's summary `p` of `pilot` trials.
 fn pilot_warning(d: usize, p: &super::ServiceSummary, n: u64, pilot: u64, confidence: f64) -> String {
-    let bound = if p.outages_observed == 0 {
-        format!(
-            "unavailability less than {:.3e} at {:.0} %",
-            1.0 - p.availability.ci_low,
-            100.0 * confidence
-        )
-    } else {
-        format!("they saw {} outage(s)", p.outages_observed)
-    };
+    let bound = super::rare::pilot_bound(p, confidence);
     format!(
         "design {}: failure biasing saw no outage in {n} trials: its figures, and its differences, are from its \
          first {pilot} trials run plain ({bound}), as `run --rare on` gives them; its outages need failures \

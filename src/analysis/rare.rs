@@ -354,10 +354,10 @@ pub fn bound_unseen(model: &Model, run: &mut RunSummary, pilot: &Tally) {
     }
 }
 
-/// The warning of a service that `trials` biased trials saw no outage of,
-/// reported from the plain pilot's summary `p` of `pilot` trials.
-fn unseen_from_pilot(p: &super::ServiceSummary, trials: u64, pilot: u64, confidence: f64) -> String {
-    let bound = if p.outages_observed == 0 {
+/// What the plain pilot's summary `p` of a service says in a warning: its
+/// one-sided bound where it saw no outage either, else how many it saw.
+pub(crate) fn pilot_bound(p: &super::ServiceSummary, confidence: f64) -> String {
+    if p.outages_observed == 0 {
         format!(
             "unavailability less than {:.3e} at {:.0} %",
             1.0 - p.availability.ci_low,
@@ -365,7 +365,13 @@ fn unseen_from_pilot(p: &super::ServiceSummary, trials: u64, pilot: u64, confide
         )
     } else {
         format!("they saw {} outage(s)", p.outages_observed)
-    };
+    }
+}
+
+/// The warning of a service that `trials` biased trials saw no outage of,
+/// reported from the plain pilot's summary `p` of `pilot` trials.
+fn unseen_from_pilot(p: &super::ServiceSummary, trials: u64, pilot: u64, confidence: f64) -> String {
+    let bound = pilot_bound(p, confidence);
     format!(
         "failure biasing saw no outage in {trials} trials: these figures are from the run's first {pilot} trials \
          run plain ({bound}); the outages of this service need failures biasing does not reach, and these \
