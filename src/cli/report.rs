@@ -44,12 +44,23 @@ pub(super) fn report(args: &ReportArgs) -> anyhow::Result<u8> {
             shard.end,
             shard.settings.trials
         );
-        if let Data::Run { pilot: Some(p), .. } = &shard.data {
-            note!(
+        match &shard.data {
+            Data::Run { pilot: Some(p), .. } => note!(
                 "redsim: note: the services its failure-biased trials never saw down are given the run's plain \
                  pilot figures (trials 0..{}, carried in the file): its own weighted trials bound nothing",
                 p.iter().map(|t| t.trials).sum::<u64>()
-            );
+            ),
+            Data::Sweep { points, .. } if points.iter().any(|p| p.pilot.is_some()) => note!(
+                "redsim: note: at the points whose failure-biased trials never saw a service down, that service \
+                 is given the point's plain pilot figures (its first trials of the whole run, carried in the file): \
+                 the shard's own weighted trials bound nothing"
+            ),
+            Data::Compare { pilots, .. } if pilots.iter().any(Option::is_some) => note!(
+                "redsim: note: a design whose failure-biased trials never saw a service down is given, for it, the \
+                 design's plain pilot figures (its first trials of the whole run, carried in the file): the \
+                 shard's own weighted trials bound nothing"
+            ),
+            _ => {}
         }
     }
     print(&shard, args.out.format, &mut outs, &slots)?;

@@ -381,6 +381,12 @@ fn compare_under_biasing_gives_a_design_biasing_never_saw_down_its_run_figures()
     let f: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
     assert_eq!(f["pilots"].as_array().unwrap().len(), 2, "{f}");
     assert_eq!(merge(d, &files, &["--format", "json"]), single);
+    // `report` on one shard says whose figures those are.
+    let err = crate::common::text(&redsim(d, &["report", &files[0]]).stderr);
+    assert!(
+        err.contains("is given, for it, the design's plain pilot figures"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -416,6 +422,12 @@ fn sweep_under_biasing_gives_a_point_biasing_never_saw_down_its_run_figures() {
     }
     let files = shards(d, &cmd, 2, "sweep");
     assert_eq!(merge(d, &files, &["--format", "json"]), single);
+    // `report` on one shard says whose figures those are.
+    let err = crate::common::text(&redsim(d, &["report", &files[0]]).stderr);
+    assert!(
+        err.contains("that service is given the point's plain pilot figures"),
+        "{err}"
+    );
     let html = d.join("sweep.html").display().to_string();
     ok(d, &[&cmd[..], &["--html", &html]].concat());
     let page = std::fs::read_to_string(&html).unwrap();
