@@ -766,12 +766,10 @@ fn compare_regimes(a: &Args) -> f64 {
         *lowest = lowest.min(cov);
         println!("| {name} | {outages} | {trials} | {cov:.3} | {above} | {width:.3} | {narrowing} |");
     };
-    for outages in [2.0, 7.0, 40.0, 400.0] {
-        let lambda = rate_for(Kind::Single, outages, a.trials);
-        let (ma, mb) = (single_with(lambda, MTTR), single_with(lambda, 2.0 * MTTR));
-        let want = averages_with(lambda, MTTR, MISSION).0 - averages_with(lambda, 2.0 * MTTR, MISSION).0;
-        let models = [&ma, &mb];
-        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
+    // Every seed's paired run of the two designs, with its interval of the
+    // availability difference against `want`.
+    let paired_runs = |models: &[&Model; 2], want: f64| -> Vec<DifferenceRun> {
+        (a.first_seed..a.first_seed + a.seeds)
             .into_par_iter()
             .map(|seed| {
                 let cfg = RunConfig {
@@ -780,15 +778,22 @@ fn compare_regimes(a: &Args) -> f64 {
                     trials: a.trials,
                     threads: Some(1),
                 };
-                let paired = engine::run_paired(&models, &[vec![0, 0]], &cfg, &|_| {}).expect("a run");
+                let paired = engine::run_paired(models, &[vec![0, 0]], &cfg, &|_| {}).expect("a run");
                 let d = availability_difference(
-                    &models,
+                    models,
                     &analysis::compare::CompareTally::Paired(paired),
                     a.confidence,
                 );
                 difference_run(&d, want)
             })
-            .collect();
+            .collect()
+    };
+    for outages in [2.0, 7.0, 40.0, 400.0] {
+        let lambda = rate_for(Kind::Single, outages, a.trials);
+        let (ma, mb) = (single_with(lambda, MTTR), single_with(lambda, 2.0 * MTTR));
+        let want = averages_with(lambda, MTTR, MISSION).0 - averages_with(lambda, 2.0 * MTTR, MISSION).0;
+        let models = [&ma, &mb];
+        let runs = paired_runs(&models, want);
         report(
             "single, MTTR 4 h / 8 h, plain paired",
             outages.to_string(),
@@ -808,24 +813,7 @@ fn compare_regimes(a: &Args) -> f64 {
         let (u1, u2) = averages(lambda, MISSION);
         let want = u1 - u2;
         let models = [&ma, &mb];
-        let runs: Vec<DifferenceRun> = (a.first_seed..a.first_seed + a.seeds)
-            .into_par_iter()
-            .map(|seed| {
-                let cfg = RunConfig {
-                    seed,
-                    first_trial: 0,
-                    trials: a.trials,
-                    threads: Some(1),
-                };
-                let paired = engine::run_paired(&models, &[vec![0, 0]], &cfg, &|_| {}).expect("a run");
-                let d = availability_difference(
-                    &models,
-                    &analysis::compare::CompareTally::Paired(paired),
-                    a.confidence,
-                );
-                difference_run(&d, want)
-            })
-            .collect();
+        let runs = paired_runs(&models, want);
         report(
             "single against a pair of it, plain paired",
             outages.to_string(),
