@@ -150,33 +150,43 @@ pub fn run_reports(result: &RunResult, format: Format, wanted: Wanted) -> Result
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
+    assemble(
+        text,
+        wanted,
+        || crate::plot::figures::run_with_pilot(m, &summary, &tally, result.segments, result.pilot),
+        |plots| {
+            let targets = analysis::check::scenario_targets(m);
+            let st = analysis::structure::Structure::new(m);
+            let spofs = analysis::check::spofs_for(m, &st, &targets);
+            let decisions = analysis::check::decide(m, &targets, &summary, &spofs);
+            let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
+            Ok(super::html::run_page(
+                &rep, &summary, &decisions, &structure, plots,
+            )?)
+        },
+    )
+}
+
+/// A report's text with the plots `draw` makes and the page `page` makes
+/// of them, each only where `wanted` (the plots are drawn for the page
+/// too, and kept only when a plot directory wants them).
+fn assemble(
+    text: String,
+    wanted: Wanted,
+    draw: impl FnOnce() -> Vec<Plot>,
+    page: impl FnOnce(&[Plot]) -> Result<String, ReportError>,
+) -> Result<Reports, ReportError> {
     let plots = if wanted.plots || wanted.html {
-        crate::plot::figures::run_with_pilot(m, &summary, &tally, result.segments, result.pilot)
+        draw()
     } else {
         Vec::new()
     };
-    let html = if wanted.html {
-        let targets = analysis::check::scenario_targets(m);
-        let st = analysis::structure::Structure::new(m);
-        let spofs = analysis::check::spofs_for(m, &st, &targets);
-        let decisions = analysis::check::decide(m, &targets, &summary, &spofs);
-        let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
-        Some(super::html::run_page(
-            &rep, &summary, &decisions, &structure, &plots,
-        )?)
-    } else {
-        None
-    };
+    let html = if wanted.html { Some(page(&plots)?) } else { None };
     Ok(Reports {
         text,
-        plots: keep(plots, wanted),
+        plots: if wanted.plots { plots } else { Vec::new() },
         html,
     })
-}
-
-/// The plots, kept only when a plot directory wants them.
-fn keep(plots: Vec<Plot>, wanted: Wanted) -> Vec<Plot> {
-    if wanted.plots { plots } else { Vec::new() }
 }
 
 /// The reports of a finished comparison, for `compare` and `merge` alike.
@@ -204,7 +214,7 @@ pub fn compare_reports(
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    let plots = if wanted.plots || wanted.html {
+    let draw = || {
         // Designs as in the table: A, B, ... with the file's stem.
         let names: Vec<String> = result
             .designs
@@ -219,18 +229,9 @@ pub fn compare_reports(
             })
             .collect();
         crate::plot::figures::compare(&names, &services, method(result.rare))
-    } else {
-        Vec::new()
     };
-    let html = if wanted.html {
-        Some(super::html::compare_page(&rep, &plots)?)
-    } else {
-        None
-    };
-    Ok(Reports {
-        text,
-        plots: keep(plots, wanted),
-        html,
+    assemble(text, wanted, draw, |plots| {
+        Ok(super::html::compare_page(&rep, plots)?)
     })
 }
 
@@ -273,21 +274,12 @@ pub fn sweep_reports(result: &SweepResult, format: Format, wanted: Wanted) -> Re
         Format::Table => rep.to_table(),
         Format::Json => rep.to_json(),
     };
-    let plots = if wanted.plots || wanted.html {
+    let draw = || {
         let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> =
             rep.points.iter().map(|p| (p.set.clone(), p.services)).collect();
         crate::plot::figures::sweep(&rep.parameters, &pts, method(result.rare))
-    } else {
-        Vec::new()
     };
-    let html = if wanted.html {
-        Some(super::html::sweep_page(&rep, &plots)?)
-    } else {
-        None
-    };
-    Ok(Reports {
-        text,
-        plots: keep(plots, wanted),
-        html,
+    assemble(text, wanted, draw, |plots| {
+        Ok(super::html::sweep_page(&rep, plots)?)
     })
 }
