@@ -2727,7 +2727,7 @@ fn crew_pools_take_set_paths_and_bad_input_exits_2() {
     assert!(crate::common::text(&out.stderr).contains("repair.pools.east.crews"));
 }
 
-/// A user-tester's file (/tmp/t15/bad3.json): every problem of it, whatever
+/// A user-tester's file: every problem of it, whatever
 /// the value of `x`'s mtbf. An mtbf that cannot be parsed ("-5h", "5hh") or a
 /// bad afr ("150%") leaves `x`'s law unknown, not `x` itself: the self-loop
 /// and the `need` beyond its targets are still reported.
@@ -2794,7 +2794,7 @@ fn an_unparsable_link_law_keeps_the_link() {
     );
 }
 
-/// A duplicate service is still checked (/tmp/t15/bad2.json): its unknown
+/// A duplicate service is still checked: its unknown
 /// reference is reported with the duplicate id.
 #[test]
 fn a_duplicate_service_is_still_checked() {
@@ -2832,7 +2832,7 @@ fn the_shortest_duration_is_the_engines_tick() {
 
 /// A duration (or a law's mean) shorter than the engine's time step, one
 /// microsecond, is refused at its path with its value and the shortest
-/// accepted (/tmp/t15/ext.json, tiny.json ran with self-contradictory
+/// accepted (a user-tester's files ran with self-contradictory
 /// reports); 0 stays accepted where the format allows it.
 #[test]
 fn durations_below_the_time_step_are_refused() {
