@@ -8,6 +8,7 @@ use clap::ValueEnum;
 use crate::analysis;
 use crate::analysis::adaptive::{AutoPilot, Batches, Ended};
 use crate::engine::{self, DEFAULT_SEED, RunConfig};
+use crate::report::export::{CheckExport, Exporter, Html, Junit};
 use crate::report::{self};
 use crate::scenario::{self};
 
@@ -417,34 +418,37 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         stopped,
         decisions,
     };
-    let text = match args.format {
-        Format::Table => rep.to_table(),
-        Format::Json => rep.to_json(),
+    let simulated = tally.trials >= 2;
+    // Each service's results at the last look, at the overall confidence
+    // (for the plots and the page).
+    let summary = (plot.is_some() || html.is_some())
+        .then(|| analysis::summarize_with(m, &tally, args.confidence, &exact));
+    let export = CheckExport {
+        report: &rep,
+        model: m,
+        summary: summary.as_ref().filter(|_| simulated),
     };
-    let mut text = text;
-    // Workflow commands go with the table; beside JSON, to standard error,
-    // which GitHub reads too, so that the JSON stays parseable.
+    let mut text = report::Format::from(args.format).exporter().check(&export)?;
+    // Workflow commands go with the table; beside JSON or CSV, to standard
+    // error, which GitHub reads too, so that the report stays parseable.
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         match args.format {
             Format::Table => text.push_str(&rep.to_github()),
-            Format::Json => note!("{}", rep.to_github().trim_end()),
+            Format::Json | Format::Csv => note!("{}", rep.to_github().trim_end()),
         }
     }
     outs.put(report, text, "written to");
     if let Some(junit) = junit {
-        outs.put(
-            junit,
-            rep.to_junit(args.undecided == Undecided::Fail),
-            "JUnit XML written to",
-        );
+        let junit_xml = Junit {
+            undecided_fails: args.undecided == Undecided::Fail,
+        }
+        .check(&export)?;
+        outs.put(junit, junit_xml, "JUnit XML written to");
     }
-    if plot.is_some() || html.is_some() {
-        // Each service's results at the last look, at the overall confidence.
-        let summary = analysis::summarize_with(m, &tally, args.confidence, &exact);
-        let simulated = tally.trials >= 2;
+    if let Some(summary) = &summary {
         let plots = || {
             let mut plots = if simulated {
-                crate::plot::figures::run(m, &summary, &tally, &segments)
+                crate::plot::figures::run(m, summary, &tally, &segments)
             } else {
                 Vec::new()
             };
@@ -457,8 +461,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         put_plots(&mut outs, plot, plots)?;
         if let Some(html) = html {
             let plots = plots();
-            let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
-            let page = report::html::check_page(&rep, simulated.then_some(&summary), &structure, &plots)?;
+            let page = Html { plots: &plots }.check(&export)?;
             outs.put(html, page, "HTML report written to");
         }
     }
@@ -472,7 +475,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(commit_decided(
         outs,
         code,
-        args.quiet || args.format == Format::Json,
+        args.quiet || args.format != Format::Table,
     ))
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::analysis;
+use crate::report::export::{ExactReport, ExactService};
 use crate::report::{self};
 
 use super::EXIT_OK;
@@ -22,41 +23,20 @@ pub struct ExactArgs {
 pub(super) fn exact(args: &ExactArgs) -> anyhow::Result<u8> {
     let sc = load(&args.file)?;
     let (exact, _) = analysis::structure::exact_all(&sc.model, analysis::structure::EXACT_WORK);
-    let rows: Vec<(String, analysis::structure::Exact)> = sc
+    let services = sc
         .model
         .services
         .iter()
-        .map(|svc| svc.id.clone())
         .zip(exact)
+        .map(|(svc, exact)| ExactService {
+            id: svc.id.clone(),
+            exact,
+        })
         .collect();
-    let text = match args.format {
-        Format::Json => {
-            let services: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|(id, e)| serde_json::json!({"id": id, "exact": e}))
-                .collect();
-            let doc = serde_json::json!({"format": "redsim-exact/1", "scenario": provenance(&args.file, &sc),
-                "services": services});
-            crate::model::json_escaped(serde_json::to_string_pretty(&doc)?) + "\n"
-        }
-        Format::Table => {
-            let mut text = String::new();
-            for (id, e) in &rows {
-                let line = match e {
-                    analysis::structure::Exact::Solved(x) => format!(
-                        "{id}: availability {:.12}, unavailability {:.6e}, {} downtime per year",
-                        x.availability,
-                        x.unavailability,
-                        report::hours(x.downtime_hours_per_year)
-                    ),
-                    other => format!("{id}: {}", other.explanation().unwrap_or_default()),
-                };
-                text.push_str(&line);
-                text.push('\n');
-            }
-            text
-        }
-    };
+    let prov = provenance(&args.file, &sc);
+    let text = report::Format::from(args.format)
+        .exporter()
+        .exact(&ExactReport::new(&prov, services))?;
     output::stdout(text.as_bytes())?;
     Ok(EXIT_OK)
 }

@@ -15,6 +15,9 @@ pub enum Format {
     Table,
     /// The versioned JSON report (docs/report-format.md).
     Json,
+    /// Comma-separated values, a row per service: the JSON report's numbers
+    /// under its keys joined with dots (docs/report-format.md).
+    Csv,
 }
 
 impl From<Format> for crate::report::Format {
@@ -22,6 +25,7 @@ impl From<Format> for crate::report::Format {
         match f {
             Format::Table => Self::Table,
             Format::Json => Self::Json,
+            Format::Csv => Self::Csv,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::analysis;
+use crate::report::export::Exporter;
 use crate::report::{self};
 
 use super::common::{commit_decided, load, provenance, report_out};
@@ -43,8 +44,8 @@ pub(super) fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
         analysis::structure::analyse(&sc.model, args.order as usize, analysis::structure::EXACT_WORK),
     );
     let text = match args.format {
-        Format::Table => rep.to_table(args.top),
-        Format::Json => rep.to_json(),
+        Format::Table => report::export::Table { top: args.top }.spof(&rep)?,
+        f => report::Format::from(f).exporter().spof(&rep)?,
     };
     outs.put(report, text, "written to");
     if args.fail_on_spof && rep.has_spof() {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 mod check;
 mod compare;
+pub mod export;
 mod graph;
 pub mod html;
 mod result;

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::export::{Csv, ExportError, Exporter, Html, Json, RunExport, Table};
 use super::{CompareReport, Provenance, RunReport, SweepReport};
 use crate::analysis::{self, Method};
 use crate::engine::Tally;
@@ -17,6 +18,9 @@ pub enum ReportError {
     /// A plot (for `--plot` or the HTML page) could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// The report could not be written in its format.
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// A failure-biased run that saw no outage of a service came without
     /// the plain pilot those services are reported from.
     #[error("a failure-biased result that saw no outage of a service lacks its plain pilot")]
@@ -30,6 +34,20 @@ pub enum Format {
     Table,
     /// The versioned JSON report (docs/report-format.md).
     Json,
+    /// Comma-separated values: the JSON report's numbers, a row per
+    /// service (docs/report-format.md).
+    Csv,
+}
+
+impl Format {
+    /// The exporter that writes this format.
+    pub fn exporter(self) -> Box<dyn Exporter> {
+        match self {
+            Self::Table => Box::new(Table::default()),
+            Self::Json => Box::new(Json),
+            Self::Csv => Box::new(Csv),
+        }
+    }
 }
 
 /// Which reports besides the text are wanted.
@@ -146,24 +164,16 @@ pub fn run_reports(result: &RunResult, format: Format, wanted: Wanted) -> Result
         None => {}
     }
     let rep = RunReport::new(result.provenance, result.seed, &summary);
-    let text = match format {
-        Format::Table => rep.to_table(),
-        Format::Json => rep.to_json(),
+    let run = RunExport {
+        report: &rep,
+        summary: &summary,
+        model: m,
     };
     assemble(
-        text,
+        format.exporter().run(&run)?,
         wanted,
         || crate::plot::figures::run_with_pilot(m, &summary, &tally, result.segments, result.pilot),
-        |plots| {
-            let targets = analysis::check::scenario_targets(m);
-            let st = analysis::structure::Structure::new(m);
-            let spofs = analysis::check::spofs_for(m, &st, &targets);
-            let decisions = analysis::check::decide(m, &targets, &summary, &spofs);
-            let structure = analysis::structure::analyse(m, 3, analysis::structure::EXACT_WORK);
-            Ok(super::html::run_page(
-                &rep, &summary, &decisions, &structure, plots,
-            )?)
-        },
+        |plots| Ok(Html { plots }.run(&run)?),
     )
 }
 
@@ -210,10 +220,7 @@ pub fn compare_reports(
         method: method(result.rare).as_str(),
         services: &services,
     };
-    let text = match format {
-        Format::Table => rep.to_table(),
-        Format::Json => rep.to_json(),
-    };
+    let text = format.exporter().compare(&rep)?;
     let draw = || {
         // Designs as in the table: A, B, ... with the file's stem.
         let names: Vec<String> = result
@@ -230,9 +237,7 @@ pub fn compare_reports(
             .collect();
         crate::plot::figures::compare(&names, &services, method(result.rare))
     };
-    assemble(text, wanted, draw, |plots| {
-        Ok(super::html::compare_page(&rep, plots)?)
-    })
+    assemble(text, wanted, draw, |plots| Ok(Html { plots }.compare(&rep)?))
 }
 
 /// The reports of a finished sweep, for `sweep` and `merge` alike.
@@ -270,16 +275,11 @@ pub fn sweep_reports(result: &SweepResult, format: Format, wanted: Wanted) -> Re
             })
             .collect(),
     };
-    let text = match format {
-        Format::Table => rep.to_table(),
-        Format::Json => rep.to_json(),
-    };
+    let text = format.exporter().sweep(&rep)?;
     let draw = || {
         let pts: Vec<(Vec<String>, &[analysis::ServiceSummary])> =
             rep.points.iter().map(|p| (p.set.clone(), p.services)).collect();
         crate::plot::figures::sweep(&rep.parameters, &pts, method(result.rare))
     };
-    assemble(text, wanted, draw, |plots| {
-        Ok(super::html::sweep_page(&rep, plots)?)
-    })
+    assemble(text, wanted, draw, |plots| Ok(Html { plots }.sweep(&rep)?))
 }

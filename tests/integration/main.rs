@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod compare;
 mod crews;
+mod csv;
 mod determinism;
 mod engine;
 mod exact;
