@@ -160,7 +160,8 @@ impl CheckReport<'_> {
     }
 
     /// JUnit XML: one test case per service and target; a missed target is a
-    /// failure, an undecided one a failure or a skipped test as asked.
+    /// failure, an undecided one a failure or a skipped test as asked, and a
+    /// met one carries its evidence (estimate and interval) in `<system-out>`.
     pub fn to_junit(&self, undecided_fails: bool) -> String {
         let missed = self
             .decisions
@@ -207,7 +208,14 @@ impl CheckReport<'_> {
                 self.seed
             );
             match d.verdict {
-                Verdict::Met => o.push_str("/>\n"),
+                // A passing case carries its evidence too, for the CI's record.
+                Verdict::Met => {
+                    let _ = writeln!(
+                        o,
+                        ">\n      <system-out>{}</system-out>\n    </testcase>",
+                        xml(&detail)
+                    );
+                }
                 Verdict::Missed => {
                     let _ = writeln!(
                         o,
@@ -269,7 +277,64 @@ impl CheckReport<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::sig_pct;
+    use super::*;
+    use crate::analysis::Estimate;
+
+    #[test]
+    fn a_passing_junit_case_carries_its_estimate_and_interval() {
+        let prov = Provenance {
+            name: "pair".into(),
+            file: "pair.json".into(),
+            sha256: "0".repeat(64),
+            set: Vec::new(),
+        };
+        let decision = |verdict| Decision {
+            service: "web".into(),
+            metric: Metric::Availability,
+            goal: 0.99,
+            verdict,
+            estimate: Some(Estimate {
+                point: 0.9995,
+                std_error: Some(0.0001),
+                ci_low: 0.9993,
+                ci_high: 0.9997,
+                confidence: 0.95,
+            }),
+            spofs: Vec::new(),
+            reason: None,
+        };
+        let rep = CheckReport {
+            format: CHECK_FORMAT,
+            redsim_version: "0",
+            scenario: &prov,
+            seed: 7,
+            trials: 1000,
+            method: "plain",
+            confidence: 0.95,
+            confidence_per_look: 0.95,
+            looks: 1,
+            stopped: "decided",
+            decisions: vec![decision(Verdict::Met), decision(Verdict::Missed)],
+        };
+        let xml = rep.to_junit(false);
+        let detail = "web: availability &gt;= 99 % is met (99.95 % [99.93, 99.97], 1000 trials, seed 7)";
+        assert!(
+            xml.contains(&format!(
+                "<testcase classname=\"redsim.web\" name=\"availability &gt;= 99 %\">\n      \
+                 <system-out>{detail}</system-out>\n    </testcase>"
+            )),
+            "{xml}"
+        );
+        // A failing case says it in its failure, as before.
+        assert!(
+            xml.contains("<failure message=\"web: availability &gt;= 99 % is MISSED (99.95 % [99.93, 99.97]")
+        );
+        assert_eq!(
+            xml.matches("<testcase ").count(),
+            xml.matches("</testcase>").count(),
+            "{xml}"
+        );
+    }
 
     #[test]
     fn percentages_keep_three_digits_of_what_is_left_to_100() {
