@@ -307,6 +307,27 @@ fn check_spof_and_exact_rows_are_their_json() {
 }
 
 #[test]
+fn under_github_actions_check_csv_stays_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario("series.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["check", &s, "--target", "system=99%", "--format", "csv", "-q"])
+        .env("GITHUB_ACTIONS", "true")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // The annotations go to standard error, as beside JSON.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("::error"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("::error"), "{text}");
+    let (header, rows) = parse(&text);
+    let verdict = header.iter().position(|h| h == "verdict").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][verdict], "missed");
+}
+
+#[test]
 fn an_id_with_a_comma_or_a_quote_is_quoted() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("quoted.json");

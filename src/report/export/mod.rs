@@ -166,3 +166,40 @@ pub trait Exporter {
         Err(self.unsupported("exact"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_format_refuses_a_kind_of_result_it_cannot_write() {
+        let prov = super::super::Provenance {
+            name: "s".into(),
+            file: "s.json".into(),
+            sha256: String::new(),
+            set: Vec::new(),
+        };
+        let err = Junit::default()
+            .exact(&ExactReport::new(&prov, Vec::new()))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            ExportError::Unsupported {
+                format: "junit",
+                kind: "exact"
+            }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "junit output is not available for exact results: use --format table, json or csv"
+        );
+        // Every --format writes exact reports.
+        for f in [
+            super::super::Format::Table,
+            super::super::Format::Json,
+            super::super::Format::Csv,
+        ] {
+            assert!(f.exporter().exact(&ExactReport::new(&prov, Vec::new())).is_ok());
+        }
+    }
+}
