@@ -72,8 +72,7 @@ pub(super) fn split_values(s: &str) -> Vec<String> {
 pub(super) fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let mut params: Vec<(String, Vec<String>)> = Vec::new();
     for spec in specs {
-        let (path, values) = spec
-            .split_once('=')
+        let (path, values) = scenario::split_spec(spec)
             .with_context(|| format!("--set `{}`: write PATH=v1,v2,...", crate::model::printable(spec)))?;
         let values = split_values(values);
         if values.iter().any(String::is_empty) {
