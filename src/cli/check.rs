@@ -14,7 +14,7 @@ use crate::scenario::{self};
 
 use super::common::{commit_decided, load_set, provenance, put_plots, thousands};
 use super::options::{
-    Format, Rare, parse_confidence, parse_index, parse_p_bias, parse_seconds, parse_threads, parse_trials,
+    Changes, Format, RunFlags, parse_confidence, parse_index, parse_seconds, parse_threads, parse_trials,
 };
 use super::output::Outputs;
 use super::progress::Progress;
@@ -74,12 +74,10 @@ pub struct CheckArgs {
     /// Also draw the plots of the last look (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
-    /// No progress and no notes on standard error.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Change the scenario without editing the file: `PATH=VALUE` (as for `run`).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
+    #[command(flatten)]
+    pub flags: RunFlags,
+    #[command(flatten)]
+    pub changes: Changes,
     /// Decide from this result file (`redsim merge --result`) instead of
     /// simulating: one look at the full confidence, at its trials and seed.
     /// It must come from FILE with the same `--set` changes.
@@ -89,18 +87,6 @@ pub struct CheckArgs {
         conflicts_with_all = ["max_time", "first_trials", "max_trials", "seed", "threads", "rare", "rare_bias"]
     )]
     pub result: Option<PathBuf>,
-    /// Rare-event simulation, as for `run`: `auto` runs a plain pilot (the
-    /// first trials of the first look, at most 2,000) and switches to
-    /// failure biasing when it projects too few outages for one look's
-    /// intervals (plots and HTML then drawn from the weighted estimates);
-    /// `on` biases from the start, `off` never.
-    #[arg(long, value_enum, default_value_t = Rare::Auto)]
-    pub rare: Rare,
-    /// With `--rare on` or `auto`: the probability, aimed for, that the next
-    /// event of a biased degraded system is a failure (above 0, at most 0.9;
-    /// default 0.2).
-    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
-    pub rare_bias: Option<f64>,
 }
 
 /// Parses `SERVICE=VALUE` or `SERVICE.KEY=VALUE`.
@@ -210,7 +196,7 @@ pub(super) fn parse_target(
 
 pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     use analysis::check::{self as chk, Verdict};
-    let sc = load_set(&args.file, &args.set)?;
+    let sc = load_set(&args.file, &args.changes.set)?;
     let m = &sc.model;
     let given = args
         .targets
@@ -218,7 +204,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         .map(|spec| parse_target(m, spec))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let targets = chk::with_command_line(chk::scenario_targets(m), given);
-    let req = rare_request(args.rare, args.rare_bias)?;
+    let req = rare_request(args.flags.rare, args.flags.rare_bias)?;
     if targets.is_empty() {
         anyhow::bail!(
             "{}: no targets: add \"targets\" to a service (e.g. {{\"availability\": \"99.95%\"}}) or pass --target SERVICE=99.95%",
@@ -282,7 +268,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                 .collect();
             services.sort_unstable();
             services.dedup();
-            let pilot_bar = pilot_progress(args.quiet, looks_at[0]);
+            let pilot_bar = pilot_progress(args.flags.quiet, looks_at[0]);
             let piloted = AutoPilot {
                 model: m,
                 config: &base,
@@ -297,7 +283,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             match piloted {
                 None => out_of_time_in_pilot = true,
                 Some(p) => {
-                    rare = settle_auto(&p.auto, opts, bias, args.quiet);
+                    rare = settle_auto(&p.auto, opts, bias, args.flags.quiet);
                     if rare.is_none() {
                         tally = p.tally;
                         segments = p.segments;
@@ -307,7 +293,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         }
     }
     // The pilot's trials, when kept, are the first look's first.
-    let bar = Progress::new(args.quiet || !needs_simulation, looks_at[0]);
+    let bar = Progress::new(args.flags.quiet || !needs_simulation, looks_at[0]);
     bar.inc(tally.trials);
     let batches = Batches {
         model: m,
@@ -475,7 +461,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(commit_decided(
         outs,
         code,
-        args.quiet || args.format != Format::Table,
+        args.flags.quiet || args.format != Format::Table,
     ))
 }
 

@@ -8,13 +8,16 @@ use crate::analysis;
 use crate::report::{self};
 
 use super::EXIT_OK;
-use super::common::{load, report_out};
+use super::common::{load_set, report_out};
+use super::options::Changes;
 use super::output::Outputs;
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
     /// Scenario file (JSON, format redsim/1).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub changes: Changes,
     /// Output file: `.dot`/`.gv` for DOT text, `.svg`, `.png` or `.pdf` to
     /// render with Graphviz `dot` (default: DOT on standard output).
     #[arg(long, short)]
@@ -22,7 +25,7 @@ pub struct GraphArgs {
 }
 
 pub(super) fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
-    let sc = load(&args.file)?;
+    let sc = load_set(&args.file, &args.changes.set)?;
     let mut outs = Outputs::new([args.file.as_path()]);
     let out = report_out(&mut outs, args.output.as_deref());
     outs.check()?;

@@ -3,7 +3,6 @@
 //! groups shared by several commands are in `options.rs`. Nothing in the
 //! library depends on this module.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -42,12 +41,13 @@ pub use compare::CompareArgs;
 pub use exact::ExactArgs;
 pub use graph::GraphArgs;
 pub use merge::MergeArgs;
-pub use options::{Format, Rare, RunOutput, SimOptions};
+pub use options::{Changes, Format, Rare, RunFlags, RunOutput, SimOptions};
 pub use report::ReportArgs;
 pub use run::RunArgs;
 pub use spof::SpofArgs;
 pub use sweep::SweepArgs;
 pub use trace::{TraceArgs, TraceFormat};
+pub use validate::ValidateArgs;
 
 /// Writes a line to standard error, ignoring a failure to do so.
 pub(crate) fn note(args: std::fmt::Arguments) {
@@ -77,10 +77,7 @@ pub enum Command {
     /// Simulate a scenario and report availability, downtime and outages per service.
     Run(RunArgs),
     /// Check a scenario file and report every problem in it.
-    Validate {
-        /// Scenario file (JSON, format redsim/1).
-        file: PathBuf,
-    },
+    Validate(ValidateArgs),
     /// Print every event of one trial in time order: what failed, what was
     /// repaired, and when each service went down or came back, with the cause.
     Trace(TraceArgs),
@@ -214,7 +211,7 @@ pub fn main() -> ExitCode {
 pub fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Run(args) => run::run(&args),
-        Command::Validate { file } => validate::validate(&file),
+        Command::Validate(args) => validate::validate(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Check(args) => check::check(&args),
         Command::Compare(args) => compare::compare(&args),

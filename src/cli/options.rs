@@ -77,6 +77,45 @@ pub struct RunOutput {
     pub html: Option<PathBuf>,
 }
 
+/// `--set PATH=VALUE`: changes to the scenario, on every command that
+/// reads one scenario (`compare` and `sweep` have their own forms).
+#[derive(Debug, clap::Args)]
+pub struct Changes {
+    /// Change the scenario without editing the file: `PATH=VALUE`, e.g.
+    /// `components.srv.mttr=8h`, `repair.crews=2`, `groups.fw.failover.switchover=30s`,
+    /// one copy made by `count`: `components.web-3.mttr=8h`, an id holding a
+    /// dot: `components."db.primary".mttr=8h` (repeatable, applied in order;
+    /// reports record them).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// How a simulating command (`run`, `check`, `compare`, `sweep`) runs:
+/// quietly or not, and with failure biasing or not.
+#[derive(Debug, clap::Args)]
+pub struct RunFlags {
+    /// No progress and no notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Rare-event simulation: `on` draws failures from accelerated laws
+    /// while the system is degraded (failure biasing) and weights every
+    /// trial by its likelihood ratio, for designs whose outages plain
+    /// simulation almost never sees (docs/methodology.md); `off` is plain
+    /// Monte Carlo; `auto` runs a plain pilot of the first trials (at most
+    /// 2,000, the same for every shard; one per design or sweep point) and
+    /// switches to biasing when it projects too few outages for the
+    /// intervals (every design or point when one does). Biased, `compare`
+    /// runs its designs apart (each trial carries its own likelihood ratio)
+    /// and gives each difference the interval of two independent means.
+    #[arg(long, value_enum, default_value_t = Rare::Auto)]
+    pub rare: Rare,
+    /// With `--rare on` or `auto`: the probability, aimed for, that the next
+    /// event of a biased degraded system is a failure (above 0, at most 0.9;
+    /// default 0.2).
+    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
+    pub rare_bias: Option<f64>,
+}
+
 /// Whether a command simulates rare events by failure biasing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Rare {

@@ -8,7 +8,7 @@ use crate::engine::{self, RunConfig};
 use crate::shard::PartSpec;
 
 use super::common::{RunResult, RunSlots, load_set, provenance, report_run, speed_note};
-use super::options::{Rare, RunOutput, SimOptions, parse_p_bias, parse_trials};
+use super::options::{Changes, RunFlags, RunOutput, SimOptions, parse_trials};
 use super::output::Outputs;
 use super::progress::Progress;
 use super::rare::{RareRequest, pilot_progress, rare_request, settle_auto};
@@ -22,9 +22,8 @@ pub struct RunArgs {
     pub sim: SimOptions,
     #[command(flatten)]
     pub out: RunOutput,
-    /// No progress and no notes on standard error.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub flags: RunFlags,
     /// Run until the relative half-width of every service's unavailability
     /// interval (the weighted one under failure biasing) is at most this
     /// (e.g. 5% or 0.05): `--trials` first, then doubling, up to `--max-trials`.
@@ -33,31 +32,14 @@ pub struct RunArgs {
     /// With `--precision`: the most trials to run.
     #[arg(long, default_value_t = 1_024_000, value_parser = parse_trials)]
     pub max_trials: u64,
-    /// Change the scenario without editing the file: `PATH=VALUE`, e.g.
-    /// `components.srv.mttr=8h`, `repair.crews=2`, `groups.fw.failover.switchover=30s`
-    /// (repeatable; recorded in the report).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
     /// Run only shard K of N (0-based): trials K·T/N to (K+1)·T/N of the
     /// `--trials` T, written to a shard file (`--output`, default
     /// `STEM.shard-K-of-N.json` here) for `redsim merge`. `auto/N` reads K
     /// from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
     pub shard: Option<PartSpec>,
-    /// Rare-event simulation: `on` draws failures from accelerated laws
-    /// while the system is degraded (failure biasing) and weights every
-    /// trial by its likelihood ratio, for designs whose outages plain
-    /// simulation almost never sees (docs/methodology.md); `off` is plain
-    /// Monte Carlo; `auto` runs a plain pilot of the first 2,000 trials and
-    /// switches to biasing when it projects too few outages for the
-    /// intervals (the same pilot for every shard of a run).
-    #[arg(long, value_enum, default_value_t = Rare::Auto)]
-    pub rare: Rare,
-    /// With `--rare on` or `auto`: the probability, aimed for, that the next
-    /// event of a biased degraded system is a failure (above 0, at most 0.9;
-    /// default 0.2).
-    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
-    pub rare_bias: Option<f64>,
+    #[command(flatten)]
+    pub changes: Changes,
 }
 
 pub(super) fn parse_precision(s: &str) -> Result<f64, String> {
@@ -85,8 +67,8 @@ pub(super) fn parse_precision(s: &str) -> Result<f64, String> {
 }
 
 pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    let req = rare_request(args.rare, args.rare_bias)?;
-    let sc = load_set(&args.file, &args.set)?;
+    let req = rare_request(args.flags.rare, args.flags.rare_bias)?;
+    let sc = load_set(&args.file, &args.changes.set)?;
     let m = &sc.model;
     let all: Vec<usize> = (0..m.services.len()).collect();
     let never = || false;
@@ -115,7 +97,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 }
                 .run(&|_| {}, &never)?
                 .expect("a run that is never stopped ends");
-                settle_auto(&piloted.auto, opts, bias, args.quiet)
+                settle_auto(&piloted.auto, opts, bias, args.flags.quiet)
             }
         };
         return shard::run(args, &sc, spec, rare.as_ref());
@@ -140,7 +122,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
         RareRequest::Off => (None, Vec::new()),
         RareRequest::On(opts) => (Some(opts), Vec::new()),
         RareRequest::Auto { opts, bias } => {
-            let pilot_bar = pilot_progress(args.quiet, args.sim.trials);
+            let pilot_bar = pilot_progress(args.flags.quiet, args.sim.trials);
             let piloted = AutoPilot {
                 model: m,
                 config: &cfg,
@@ -153,7 +135,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
             .run(&|k| pilot_bar.inc(k), &never)?
             .expect("a run that is never stopped ends");
             pilot_bar.finish();
-            match settle_auto(&piloted.auto, opts, bias, args.quiet) {
+            match settle_auto(&piloted.auto, opts, bias, args.flags.quiet) {
                 Some(opts) => {
                     kept_pilot = Some(piloted.segments);
                     (Some(opts), Vec::new())
@@ -163,7 +145,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
         }
     };
     let done: u64 = head.iter().map(|t| t.trials).sum();
-    if !args.quiet {
+    if !args.flags.quiet {
         note!(
             "redsim: {} trials{}{}, seed {} (--seed to change), generator {}",
             args.sim.trials,
@@ -181,7 +163,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
             engine::rng::GENERATOR
         );
     }
-    let bar = Progress::new(args.quiet, args.sim.trials);
+    let bar = Progress::new(args.flags.quiet, args.sim.trials);
     bar.inc(done);
     let segments = match args.precision {
         None if rare.is_some() => {
@@ -233,7 +215,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
                     )
                 },
             )?;
-            if !args.quiet {
+            if !args.flags.quiet {
                 let done = ended == Ended::Done;
                 note!(
                     "redsim: precision {} % {} after {} trials",
@@ -250,7 +232,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
         }
     };
     bar.finish();
-    if !args.quiet {
+    if !args.flags.quiet {
         speed_note(&segments, started);
     }
     let mut tally = engine::Tally::new(m.services.len());
@@ -276,6 +258,6 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
         confidence: args.sim.confidence,
     };
     report_run(&result, args.out.format, &mut outs, &slots)?;
-    outs.commit(args.quiet)?;
+    outs.commit(args.flags.quiet)?;
     Ok(EXIT_OK)
 }

@@ -47,7 +47,7 @@ pub(super) fn run(
     let slot = plan(&mut outs, args.out.output.as_deref(), &args.file, Kind::Run, part);
     outs.check()?;
     let cfg = config(&args.sim, part);
-    if !args.quiet {
+    if !args.flags.quiet {
         note!(
             "redsim: shard {}/{}: trials {}..{} of {}{}, seed {}, generator {}",
             part.index,
@@ -64,7 +64,7 @@ pub(super) fn run(
             engine::rng::GENERATOR
         );
     }
-    let bar = Progress::new(args.quiet, cfg.trials);
+    let bar = Progress::new(args.flags.quiet, cfg.trials);
     let started = std::time::Instant::now();
     let ends = engine::checkpoints(args.sim.trials);
     let segments = match rare {
@@ -73,7 +73,7 @@ pub(super) fn run(
         Some(opts) => engine::run_rare(&sc.model, &cfg, opts, &ends, &|k| bar.inc(k))?,
     };
     bar.finish();
-    if !args.quiet {
+    if !args.flags.quiet {
         speed_note(&segments, started);
     }
     let data = Data::Run {
@@ -90,7 +90,7 @@ pub(super) fn run(
         vec![(&args.file, sc)],
         data,
     );
-    outs.commit(args.quiet)?;
+    outs.commit(args.flags.quiet)?;
     Ok(EXIT_OK)
 }
 
@@ -131,7 +131,7 @@ pub(super) fn compare(
     outs.check()?;
     let models: Vec<&Model> = scs.iter().map(|s| &s.model).collect();
     let cfg = config(&args.sim, part);
-    let tally = compare_tally(&models, matched, &cfg, rare, args.quiet)?;
+    let tally = compare_tally(&models, matched, &cfg, rare, args.flags.quiet)?;
     let data = Data::Compare {
         pilots: design_pilots(&models, &tally, &args.sim)?,
         models: models.into_iter().cloned().collect(),
@@ -139,7 +139,7 @@ pub(super) fn compare(
     };
     let sources = args.files.iter().map(PathBuf::as_path).zip(scs).collect();
     put(&mut outs, slot, &args.sim, rare, part, sources, data);
-    outs.commit(args.quiet)?;
+    outs.commit(args.flags.quiet)?;
     Ok(EXIT_OK)
 }
 

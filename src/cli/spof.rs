@@ -6,8 +6,8 @@ use crate::analysis;
 use crate::report::export::Exporter;
 use crate::report::{self};
 
-use super::common::{commit_decided, load, provenance, report_out};
-use super::options::Format;
+use super::common::{commit_decided, load_set, provenance, report_out};
+use super::options::{Changes, Format};
 use super::output::Outputs;
 use super::{EXIT_CHECK_FAILED, EXIT_OK};
 
@@ -15,6 +15,8 @@ use super::{EXIT_CHECK_FAILED, EXIT_OK};
 pub struct SpofArgs {
     /// Scenario file (JSON, format redsim/1).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub changes: Changes,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -34,7 +36,7 @@ pub struct SpofArgs {
 }
 
 pub(super) fn spof(args: &SpofArgs) -> anyhow::Result<u8> {
-    let sc = load(&args.file)?;
+    let sc = load_set(&args.file, &args.changes.set)?;
     let mut outs = Outputs::new([args.file.as_path()]);
     let report = report_out(&mut outs, args.output.as_deref());
     outs.check()?;

@@ -10,7 +10,7 @@ use crate::scenario::{self};
 use crate::shard::PartSpec;
 
 use super::common::{RunSlots, SweepResult, load, provenance, report_sweep};
-use super::options::{Rare, RunOutput, SimOptions, parse_p_bias};
+use super::options::{RunFlags, RunOutput, SimOptions};
 use super::output::Outputs;
 use super::progress::Progress;
 use super::rare::{rare_over_models, rare_request};
@@ -30,22 +30,12 @@ pub struct SweepArgs {
     pub sim: SimOptions,
     #[command(flatten)]
     pub out: RunOutput,
-    /// No progress and no notes on standard error.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub flags: RunFlags,
     /// Run only shard K of N (0-based) of the trials, at every point of the
     /// grid, and write a shard file for `redsim merge`; `auto/N` as for `run`.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["format", "plot", "html"])]
     pub shard: Option<PartSpec>,
-    /// Rare-event simulation, as for `run`: `on` simulates every point with
-    /// failure biasing, its estimates from the weighted sums; `auto` runs
-    /// each point's plain pilot and biases them all when one projects too
-    /// few outages.
-    #[arg(long, value_enum, default_value_t = Rare::Auto)]
-    pub rare: Rare,
-    /// With `--rare on` or `auto`: as for `run`.
-    #[arg(long, value_name = "P", value_parser = parse_p_bias)]
-    pub rare_bias: Option<f64>,
 }
 
 /// Splits `v1,v2,...` on the commas outside braces, brackets and quotes.
@@ -72,8 +62,7 @@ pub(super) fn split_values(s: &str) -> Vec<String> {
 pub(super) fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let mut params: Vec<(String, Vec<String>)> = Vec::new();
     for spec in specs {
-        let (path, values) = spec
-            .split_once('=')
+        let (path, values) = scenario::split_spec(spec)
             .with_context(|| format!("--set `{}`: write PATH=v1,v2,...", crate::model::printable(spec)))?;
         let values = split_values(values);
         if values.iter().any(String::is_empty) {
@@ -86,7 +75,7 @@ pub(super) fn sweep_parameters(specs: &[String]) -> anyhow::Result<Vec<(String, 
 }
 
 pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
-    let req = rare_request(args.rare, args.rare_bias)?;
+    let req = rare_request(args.flags.rare, args.flags.rare_bias)?;
     let params = sweep_parameters(&args.set)?;
     // The grid's size is checked before anything else is read or made.
     let grid = scenario::grid(&params)?;
@@ -96,14 +85,14 @@ pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         grid.iter()
             .map(|set| Ok(scenario::from_source(&args.file, base.source.clone(), set)?.model)),
         &args.sim,
-        args.quiet,
+        args.flags.quiet,
     )?;
     let part = args.shard.map(shard::resolve).transpose()?;
     let mut outs = Outputs::new([args.file.as_path()]);
     // The outputs are planned and checked before the grid is simulated.
     let run_points = |outs: &mut Outputs, cfg: &RunConfig| -> anyhow::Result<Vec<crate::shard::SweepPoint>> {
         outs.check()?;
-        let bar = Progress::new(args.quiet, cfg.trials.saturating_mul(grid.len() as u64));
+        let bar = Progress::new(args.flags.quiet, cfg.trials.saturating_mul(grid.len() as u64));
         let mut points = Vec::new();
         for (k, set) in grid.iter().cloned().enumerate() {
             bar.set_message(format!("point {} of {}", k + 1, grid.len()));
@@ -144,7 +133,7 @@ pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
             vec![(&args.file, &base)],
             data,
         );
-        outs.commit(args.quiet)?;
+        outs.commit(args.flags.quiet)?;
         return Ok(EXIT_OK);
     }
     let slots = RunSlots::plan(&mut outs, &args.out);
@@ -160,6 +149,6 @@ pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<u8> {
         rare: rare.is_some(),
     };
     report_sweep(&result, args.out.format, &mut outs, &slots)?;
-    outs.commit(args.quiet)?;
+    outs.commit(args.flags.quiet)?;
     Ok(EXIT_OK)
 }

@@ -8,8 +8,8 @@ use crate::engine::{self, DEFAULT_SEED};
 use crate::report::{self};
 
 use super::EXIT_OK;
-use super::common::{load, provenance, put_plots, report_out};
-use super::options::parse_index;
+use super::common::{load_set, provenance, put_plots, report_out};
+use super::options::{Changes, parse_index};
 use super::output::Outputs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -24,6 +24,8 @@ pub enum TraceFormat {
 pub struct TraceArgs {
     /// Scenario file (JSON, format redsim/1).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub changes: Changes,
     /// Which trial (0-based): the same trial as in `redsim run` with the same seed.
     #[arg(long, default_value_t = 0, value_parser = parse_index)]
     pub trial: u64,
@@ -42,7 +44,7 @@ pub struct TraceArgs {
 }
 
 pub(super) fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
-    let sc = load(&args.file)?;
+    let sc = load_set(&args.file, &args.changes.set)?;
     let mut outs = Outputs::new([args.file.as_path()]);
     let report = report_out(&mut outs, args.output.as_deref());
     let plot = args.plot.as_deref().map(|d| outs.dir("--plot", d));

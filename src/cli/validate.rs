@@ -1,16 +1,26 @@
 //! `redsim validate`: check a scenario file.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use crate::model::ElementRole;
 use crate::report::{self};
 
 use super::EXIT_OK;
-use super::common::load;
+use super::common::load_set;
+use super::options::Changes;
 use super::output::{self};
 
-pub(super) fn validate(file: &Path) -> anyhow::Result<u8> {
-    let sc = load(file)?;
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Scenario file (JSON, format redsim/1).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub changes: Changes,
+}
+
+pub(super) fn validate(args: &ValidateArgs) -> anyhow::Result<u8> {
+    let file = args.file.as_path();
+    let sc = load_set(file, &args.changes.set)?;
     let m = &sc.model;
     let count = |link: bool| {
         let of = m
@@ -29,9 +39,12 @@ pub(super) fn validate(file: &Path) -> anyhow::Result<u8> {
         }
     };
     let ((c, cf), (l, lf)) = (count(false), count(true));
+    // The changes are named with the file: what was checked is the file with them.
+    let changed: String = sc.set.iter().map(|s| format!(" --set {s}")).collect();
     let text = format!(
-        "{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}\n",
+        "{}{}: ok: \"{}\": {} ({cf} can fail), {} ({lf} can fail), {}, mission {}\n",
         crate::model::shown_path(file),
+        crate::model::printable(&changed),
         crate::model::printable(&m.name),
         plural(c, "component"),
         plural(l, "link"),

@@ -131,6 +131,7 @@ impl CheckReport<'_> {
             crate::model::printable(&self.scenario.name)
         );
         let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
+        super::set_line(&mut o, "set        ", &self.scenario.set);
         let _ = writeln!(
             o,
             "seed       {}   trials {}   confidence {}% overall ({}% per look, {} look{})   stopped: {}",

@@ -81,6 +81,7 @@ impl CompareReport<'_> {
                 crate::model::printable(&d.file),
                 crate::model::printable(&d.name)
             );
+            super::set_line(&mut o, "     set  ", &d.set);
         }
         let plain = self.method == "plain";
         let _ = writeln!(

@@ -112,9 +112,7 @@ impl<'a> RunReport<'a> {
             crate::model::printable(&self.scenario.file),
             &self.scenario.sha256[..16.min(self.scenario.sha256.len())]
         );
-        if !self.scenario.set.is_empty() {
-            let _ = writeln!(o, "set        {}", self.scenario.set.join("   "));
-        }
+        set_line(&mut o, "set        ", &self.scenario.set);
         let _ = writeln!(
             o,
             "seed       {}   trials {}   mission {}   confidence {}%",
@@ -553,6 +551,15 @@ fn hours_interval(point: f64, low: f64, high: f64) -> (String, String) {
         format!("{} {name}", f(point)),
         format!("[{}, {}] {name}", f(low), f(high)),
     )
+}
+
+/// The line of a text report that lists the `--set` changes applied to a
+/// scenario, after `head`; nothing when there are none.
+pub(crate) fn set_line(o: &mut String, head: &str, set: &[String]) {
+    use std::fmt::Write as _;
+    if !set.is_empty() {
+        let _ = writeln!(o, "{head}{}", crate::model::printable(&set.join("   ")));
+    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ impl<'a> SpofReport<'a> {
             crate::model::printable(&self.scenario.name)
         );
         let _ = writeln!(o, "scenario   {}", crate::model::printable(&self.scenario.file));
+        super::set_line(&mut o, "set        ", &self.scenario.set);
         for s in &self.services {
             let _ = writeln!(o, "\nservice {}", s.id);
             if s.down_with_everything_up {

@@ -246,6 +246,7 @@ impl<'a> TraceReport<'a> {
             self.trial,
             hours(self.mission_hours)
         );
+        super::set_line(&mut o, "set        ", &self.scenario.set);
         let _ = writeln!(
             o,
             "(the same trial as trial {} of `redsim run` with this seed)\n",

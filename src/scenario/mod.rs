@@ -6,8 +6,10 @@
 //! one, what is wrong and, where possible, how to fix it.
 
 mod resolve;
+mod set;
 
 pub(crate) use resolve::suggest;
+pub use set::{Applied, CopyChange, set_value, split_spec};
 pub mod units;
 pub mod wire;
 
@@ -292,19 +294,24 @@ pub fn from_source(file: &Path, source: String, sets: &[String]) -> Result<Scena
             Err(_) => return Err(invalid(parse(&source).err().unwrap_or_default())),
         };
         let mut set_at = Vec::new();
+        let mut copies = Vec::new();
         let mut problems = Vec::new();
         for s in sets {
             match set_value(&mut doc, s) {
-                Ok(at) => set_at.push((at, s)),
+                Ok(Applied::At(at)) => set_at.push((at, s.as_str())),
+                Ok(Applied::Copy(c)) => {
+                    set_at.push((c.at.clone(), s.as_str()));
+                    copies.push(c);
+                }
                 Err(p) => problems.push(p),
             }
         }
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
-        parse(&doc.to_string()).map_err(|mut problems| {
+        resolve::resolve(&doc.to_string(), &copies).map_err(|mut problems| {
             for p in &mut problems {
-                blame_set(p, &set_at);
+                set::blame_set(p, &set_at);
             }
             problems
         })
@@ -319,47 +326,6 @@ pub fn from_source(file: &Path, source: String, sets: &[String]) -> Result<Scena
     })
 }
 
-/// Says in `p`'s hint which `--set` gave the value it is about, when one
-/// did: `set_at` holds each change's JSON path and its `PATH=VALUE`.
-fn blame_set(p: &mut Problem, set_at: &[(String, &String)]) {
-    let under = |at: &str| {
-        p.path == at
-            || p.path
-                .strip_prefix(at)
-                .is_some_and(|rest| rest.starts_with(['.', '[']))
-    };
-    // The last change to a path is the one that holds.
-    if let Some((_, spec)) = set_at.iter().rev().find(|(at, _)| under(at)) {
-        let mut from = format!("the value comes from `--set {spec}`");
-        if looks_like_a_list(spec) {
-            from.push_str("; a list of values is for `redsim sweep`, which runs the scenario once for each");
-        }
-        p.hint = Some(match p.hint.take() {
-            Some(h) => format!("{h}; {from}"),
-            None => from,
-        });
-    }
-}
-
-/// Whether a `--set PATH=VALUE` holds values separated by commas outside
-/// brackets, braces and quotes, as `redsim sweep` takes them (`1h,2h`).
-fn looks_like_a_list(spec: &str) -> bool {
-    let value = spec.split_once('=').map_or("", |(_, v)| v);
-    let (mut depth, mut quoted, mut escaped) = (0i64, false, false);
-    for c in value.chars() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '[' | '{' if !quoted => depth += 1,
-            ']' | '}' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => return true,
-            _ => {}
-        }
-    }
-    false
-}
-
 /// Parses and validates scenario text.
 ///
 /// # Errors
@@ -368,7 +334,7 @@ fn looks_like_a_list(spec: &str) -> bool {
 pub fn parse(text: &str) -> Result<Model, Vec<Problem>> {
     // Some editors start UTF-8 files with a byte-order mark; JSON allows a
     // reader to ignore it (RFC 8259, section 8.1).
-    resolve::resolve(text.strip_prefix('\u{feff}').unwrap_or(text))
+    resolve::resolve(text.strip_prefix('\u{feff}').unwrap_or(text), &[])
 }
 
 /// A number from a scenario as shown in a message: the shortest text that
@@ -388,188 +354,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Lists of entries addressed by their `id` in a `--set` path.
-const BY_ID: &[&str] = &[
-    "components",
-    "links",
-    "services",
-    "groups",
-    "maintenance",
-    "spare_pools",
-    "common_cause",
-];
-
-/// Applies one `PATH=VALUE` change to a scenario document. `PATH` is dotted:
-/// a top-level key (`mission`, `repair.crews`), or a list and an entry's id
-/// then keys within it (`components.srv.mttr`, `groups.fw.failover.switchover`),
-/// or `templates.NAME.KEY`. Ids may contain dots: the longest that names an
-/// entry wins. `VALUE` is JSON when it parses as JSON (`3`, `true`,
-/// `{"exponential": {"mean": "4h"}}`), a string otherwise (`4h`). Missing
-/// keys are created.
-///
-/// # Errors
-/// A problem at `--set PATH` when the path addresses no entry, or when the
-/// value is meant as a JSON list or object but is not valid JSON (with
-/// the same rules as a file: no repeated keys).
-///
-/// Returns the JSON path of the value set (`components[2].mttr`), where
-/// validation reports a problem with it.
-pub fn set_value(doc: &mut serde_json::Value, spec: &str) -> Result<String, Problem> {
-    use serde_json::Value;
-    let bad = |message: String, hint: Option<String>| Problem {
-        path: format!("--set {spec}"),
-        id: None,
-        message,
-        hint,
-    };
-    let (path, value) = spec.split_once('=').ok_or_else(|| {
-        bad(
-            "expected PATH=VALUE".into(),
-            Some("e.g. --set components.srv.mttr=8h".into()),
-        )
-    })?;
-    let value: Value = match resolve::read_json(value) {
-        Ok(v) => v,
-        // A list or an object must be JSON; anything else that is not is a string (`8h`).
-        Err(p) if value.trim_start().starts_with(['{', '[']) => {
-            return Err(bad(format!("the value is not valid JSON: {}", p.message), p.hint));
-        }
-        Err(_) => Value::String(value.to_string()),
-    };
-    let segs: Vec<&str> = path.split('.').collect();
-    if segs.iter().any(|s| s.is_empty()) {
-        return Err(bad(format!("`{path}` has an empty part"), None));
-    }
-    let Some(top) = doc.as_object_mut() else {
-        return Err(bad("the scenario is not a JSON object".into(), None));
-    };
-    // A key of a crew pool the file does not declare would make a pool that
-    // nothing names, silently: a typo, as for `components`. (A pool set whole,
-    // `repair.pools.NAME={"crews": 1}`, declares one.)
-    if segs.len() > 3 && segs[..2] == ["repair", "pools"] {
-        let mut declared: Vec<&str> = top
-            .get("repair")
-            .and_then(|r| r.get("pools"))
-            .and_then(Value::as_object)
-            .map(|p| p.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        declared.sort_unstable();
-        if !declared.contains(&segs[2]) {
-            let listed = if declared.is_empty() {
-                "the scenario declares none".to_string()
-            } else {
-                let names: Vec<String> = declared.iter().map(|k| format!("`{k}`")).collect();
-                format!("the pools are {}", names.join(", "))
-            };
-            let hint = match resolve::suggest(segs[2], declared.iter().copied()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!(
-                    "write repair.pools.NAME.KEY=VALUE with a pool of the file, or declare one whole: --set 'repair.pools.{}={{\"crews\": 1}}'",
-                    segs[2]
-                ),
-            };
-            return Err(bad(
-                format!("no pool of `repair.pools` is named `{}`: {listed}", segs[2]),
-                Some(hint),
-            ));
-        }
-    }
-    let (mut node, rest, mut at): (&mut Value, &[&str], String) = if BY_ID.contains(&segs[0])
-        || segs[0] == "templates"
-    {
-        let section = segs[0];
-        let entries = top
-            .get_mut(section)
-            .ok_or_else(|| bad(format!("the scenario has no `{section}`"), None))?;
-        // The longest run of parts that names an entry.
-        let mut found = None;
-        for k in (2..=segs.len()).rev() {
-            let id = segs[1..k].join(".");
-            let hit = match entries {
-                Value::Array(list) if section != "templates" => list
-                    .iter()
-                    .position(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str())),
-                Value::Object(map) if section == "templates" => map.contains_key(&id).then_some(0),
-                _ => None,
-            };
-            if let Some(i) = hit {
-                found = Some((i, id, k));
-                break;
-            }
-        }
-        let Some((i, id, k)) = found else {
-            return Err(bad(
-                format!("no entry of `{section}` is named by `{}`", segs[1..].join(".")),
-                Some(format!(
-                    "write {section}.ID.KEY=VALUE with the id as written in the file (entries with `count` by their entry id)"
-                )),
-            ));
-        };
-        let (entry, at) = match entries {
-            Value::Array(list) => (&mut list[i], format!("{section}[{i}]")),
-            Value::Object(map) => (map.get_mut(&id).expect("found above"), format!("{section}.{id}")),
-            _ => unreachable!("matched above"),
-        };
-        if k == segs.len() {
-            return Err(bad(
-                format!("`{path}` names an entry, not one of its keys"),
-                Some(format!("e.g. {path}.mttr=8h")),
-            ));
-        }
-        (entry, &segs[k..], at)
-    } else {
-        (doc, &segs[..], String::new())
-    };
-    for (j, key) in rest.iter().enumerate() {
-        let Some(obj) = node.as_object_mut() else {
-            return Err(bad(format!("`{}` is not an object", rest[..j].join(".")), None));
-        };
-        if !at.is_empty() {
-            at.push('.');
-        }
-        at.push_str(key);
-        if j + 1 == rest.len() {
-            obj.insert((*key).to_string(), value);
-            return Ok(at);
-        }
-        node = obj
-            .entry(*key)
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
-    unreachable!("the path has at least one key")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn set_refuses_a_key_of_a_crew_pool_the_file_does_not_declare() {
-        let file = serde_json::json!({"repair": {"pools": {"east": {"crews": 1}, "west": {"crews": 1}}}});
-        let mut doc = file.clone();
-        let p = set_value(&mut doc, "repair.pools.esat.crews=2").unwrap_err();
-        assert_eq!(p.path, "--set repair.pools.esat.crews=2");
-        assert!(
-            p.message.contains("no pool of `repair.pools` is named `esat`")
-                && p.message.contains("the pools are `east`, `west`"),
-            "{p}"
-        );
-        assert_eq!(p.hint.as_deref(), Some("did you mean `east`?"));
-        assert_eq!(doc, file, "nothing is created");
-        // A declared pool, and a pool set whole, are fine.
-        assert_eq!(
-            set_value(&mut doc, "repair.pools.east.crews=2").unwrap(),
-            "repair.pools.east.crews"
-        );
-        assert_eq!(doc["repair"]["pools"]["east"]["crews"], 2);
-        assert!(set_value(&mut doc, r#"repair.pools.north={"crews": 1}"#).is_ok());
-        assert!(set_value(&mut doc, "repair.pools.north.discipline=fifo").is_ok());
-        // No pools at all.
-        let mut doc = serde_json::json!({"repair": {"crews": 2}});
-        let p = set_value(&mut doc, "repair.pools.east.crews=2").unwrap_err();
-        assert!(p.message.contains("the scenario declares none"), "{p}");
-        assert!(p.hint.unwrap().contains("repair.pools.east="));
-    }
 
     #[test]
     fn keys_that_are_not_plain_are_quoted_in_paths() {

@@ -28,6 +28,7 @@ mod rare_unseen;
 mod reach;
 mod rto;
 mod scenarios;
+mod set;
 mod shard;
 mod shocks;
 mod spares;

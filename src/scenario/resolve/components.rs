@@ -1,6 +1,8 @@
 //! Phase `components`: component entries with their templates applied and
 //! `count` expanded into copies `ID-1`, `ID-2`, ..., then each copy's id.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::ids::{bad_id, bad_id_message};
@@ -39,6 +41,20 @@ impl Resolver<'_> {
         for (path, v) in entries(top, "components", probs) {
             self.component(path, v)?;
         }
+        // A change to a copy whose entry a later `--set` took away.
+        for (ch, found) in self.copies.iter().zip(&self.copy_found) {
+            if !found {
+                self.probs.add(
+                    format!("--set {}", ch.spec),
+                    None,
+                    format!("no component entry is named `{}`", ch.base),
+                    Some(format!(
+                        "`{}` was a copy of it before another --set changed `components`",
+                        ch.id()
+                    )),
+                );
+            }
+        }
         self.register_components();
         Ok(())
     }
@@ -46,19 +62,20 @@ impl Resolver<'_> {
     /// One component entry: its copies join the elements to be, unless
     /// something in it is wrong.
     fn component(&mut self, path: String, v: &Value) -> Result<(), Stop> {
-        let (ids, probs) = (&mut self.ids, &mut self.probs);
-        let Some((mut c, unread)) = take_partial::<ComponentEntry>(v, &path, id_of(v), probs) else {
+        let Some((mut c, unread)) = take_partial::<ComponentEntry>(v, &path, id_of(v), &mut self.probs)
+        else {
             // A bare string was most likely meant as the id.
-            ids.broken.extend(id_of(v).or(v.as_str()).map(str::to_string));
+            self.ids
+                .broken
+                .extend(id_of(v).or(v.as_str()).map(str::to_string));
             return Ok(());
         };
         forget_partial_laws(&unread, &mut c.failure, &mut c.repair, &mut c.logistics);
-        let template_known = self.templates.named(c.template.as_deref(), &path, &c.id, probs);
         // An entry whose id, count, template or any field but its law is
         // wrong makes no element, but what it does hold is still checked
         // below. One with a bad law value is made, its law unknown.
-        let mut copies = !element_unread(&unread) && template_known.is_ok();
-        let t = template_known.unwrap_or(None);
+        let (entry, mut copies) = self.entry(&path, &c, &unread);
+        let (ids, probs) = (&mut self.ids, &mut self.probs);
         if bad_id(&c.id) {
             probs.add(format!("{path}.id"), Some(&c.id), bad_id_message(&c.id), None);
             copies = false;
@@ -88,9 +105,46 @@ impl Resolver<'_> {
             );
             return Err(Stop);
         }
+        let k = self.entries.len();
+        self.entries.push(entry);
+        let own = if c.count.is_some() {
+            self.changed_copies(&path, v, &c.id, count, copies)
+        } else {
+            BTreeMap::new()
+        };
+        if !copies {
+            return Ok(());
+        }
+        if c.count.is_some() {
+            self.pending.extend((1..=count).map(|i| Pending {
+                id: format!("{}-{i}", c.id),
+                entry: k,
+                own: own.get(&i).copied(),
+                role: PendingRole::Component,
+            }));
+        } else {
+            self.pending.push(Pending {
+                id: c.id.clone(),
+                entry: k,
+                own: None,
+                role: PendingRole::Component,
+            });
+        }
+        Ok(())
+    }
+
+    /// The entry `c`, read at `path`, with its template applied, and
+    /// whether it can make elements: its template is known and nothing but
+    /// a law was left unread.
+    fn entry(&mut self, path: &str, c: &ComponentEntry, unread: &[String]) -> (Entry, bool) {
+        let template_known = self
+            .templates
+            .named(c.template.as_deref(), path, &c.id, &mut self.probs);
+        let usable = !element_unread(unread) && template_known.is_ok();
+        let t = template_known.unwrap_or(None);
         let t = t.as_ref().map(|(n, t)| (n.as_str(), t));
-        let mut entry = Entry::new(&path, &c.id, c.kind.clone(), c.life(), t);
-        entry.life_src.unread = (c.template.is_some() && t.is_none()) || law_unread(&unread);
+        let mut entry = Entry::new(path, &c.id, c.kind.clone(), c.life(), t);
+        entry.life_src.unread = (c.template.is_some() && t.is_none()) || law_unread(unread);
         let entry = Entry {
             requires: c
                 .requires
@@ -116,25 +170,56 @@ impl Resolver<'_> {
                 }),
             ..entry
         };
-        let k = self.entries.len();
-        self.entries.push(entry);
-        if !copies {
-            return Ok(());
+        (entry, usable)
+    }
+
+    /// The copies of the entry `id` (read from `v` at `path`, with `count`
+    /// copies) that a `--set` of their own changes, each with the index of
+    /// the entry it is made from (in `copy_entries`): the entry's JSON with
+    /// the changes applied, read as the entry is. `make` is false when the
+    /// entry makes no element: the changes are then only marked as found.
+    fn changed_copies(
+        &mut self,
+        path: &str,
+        v: &Value,
+        id: &str,
+        count: u64,
+        make: bool,
+    ) -> BTreeMap<u64, usize> {
+        let mut changed: BTreeMap<u64, Value> = BTreeMap::new();
+        for (j, ch) in self.copies.iter().enumerate() {
+            if ch.base != id {
+                continue;
+            }
+            self.copy_found[j] = true;
+            if ch.copy > count {
+                self.probs.add(
+                    format!("--set {}", ch.spec),
+                    None,
+                    format!("no component is named `{}`: `{id}` has `count` {count}", ch.id()),
+                    Some(format!("its copies are `{id}-1` to `{id}-{count}`")),
+                );
+            } else if make {
+                ch.apply_to(changed.entry(ch.copy).or_insert_with(|| v.clone()));
+            }
         }
-        if c.count.is_some() {
-            self.pending.extend((1..=count).map(|i| Pending {
-                id: format!("{}-{i}", c.id),
-                entry: k,
-                role: PendingRole::Component,
-            }));
-        } else {
-            self.pending.push(Pending {
-                id: c.id.clone(),
-                entry: k,
-                role: PendingRole::Component,
-            });
+        let mut own = BTreeMap::new();
+        for (copy, patched) in changed {
+            let Some((mut c, unread)) =
+                take_partial::<ComponentEntry>(&patched, path, id_of(&patched), &mut self.probs)
+            else {
+                continue;
+            };
+            forget_partial_laws(&unread, &mut c.failure, &mut c.repair, &mut c.logistics);
+            // A copy whose entry cannot be read has its problems told; it
+            // stays as its entry makes it.
+            let (entry, usable) = self.entry(path, &c, &unread);
+            if usable {
+                own.insert(copy, self.copy_entries.len());
+                self.copy_entries.push(entry);
+            }
         }
-        Ok(())
+        own
     }
 
     /// Gives each copy its id (a duplicate is reported where it is

@@ -141,6 +141,7 @@ impl Resolver<'_> {
             ids.register(&id, &path, made, probs);
             self.pending.push(Pending {
                 id,
+                own: None,
                 entry: k,
                 role: PendingRole::Link(a, b),
             });

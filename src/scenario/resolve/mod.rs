@@ -28,8 +28,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::Problem;
 use super::wire::{LifeFields, Requirement, Template};
+use super::{CopyChange, Problem};
 use crate::model::HOURS_PER_YEAR;
 use crate::model::{ElementId, Model, ModelBuilder};
 use ids::Ids;
@@ -123,6 +123,13 @@ struct Resolver<'a> {
     templates: Templates,
     /// Component and link entries with their templates applied.
     entries: Vec<Entry>,
+    /// `--set` changes to one copy of a component entry with `count`, and
+    /// whether each found its entry.
+    copies: &'a [CopyChange],
+    copy_found: Vec<bool>,
+    /// The entries of copies changed by `copies`: each such copy is made
+    /// from its own entry (see [`Pending::own`]).
+    copy_entries: Vec<Entry>,
     /// The elements to be, in order: the components' copies, then the links.
     pending: Vec<Pending>,
     ids: Ids,
@@ -134,11 +141,12 @@ struct Resolver<'a> {
     law_unknown: HashSet<ElementId>,
 }
 
-/// Validates a scenario file's text into a [`Model`].
+/// Validates a scenario file's text into a [`Model`], with `copies`
+/// applied to the copies they name as `count` is expanded.
 ///
 /// # Errors
 /// Every problem found, in the order found.
-pub(crate) fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
+pub(crate) fn resolve(text: &str, copies: &[CopyChange]) -> Result<Model, Vec<Problem>> {
     let root = header::root(text).map_err(|p| vec![p])?;
     let top = header::top_object(&root).map_err(|p| vec![p])?;
     let mut r = Resolver {
@@ -147,6 +155,9 @@ pub(crate) fn resolve(text: &str) -> Result<Model, Vec<Problem>> {
         pools: Pools::default(),
         templates: Templates::default(),
         entries: Vec::new(),
+        copies,
+        copy_found: vec![false; copies.len()],
+        copy_entries: Vec::new(),
         pending: Vec::new(),
         ids: Ids::default(),
         terms: 0,
@@ -239,6 +250,10 @@ struct Pending {
     id: String,
     /// Index of its entry.
     entry: usize,
+    /// For a copy changed by a `--set` of its own, the index of the entry
+    /// it is made from instead (in `Resolver::copy_entries`); its id,
+    /// place and the messages about its entry are still `entry`'s.
+    own: Option<usize>,
     role: PendingRole,
 }
 

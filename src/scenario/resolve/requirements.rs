@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use super::groups;
 use super::ids::{Ids, Unresolved, is_glob};
 use super::laws::life;
-use super::{MAX_REQUIREMENT_TERMS, PendingRole, Problems, Resolver, Stop};
-use crate::model::{Element, ElementId, ElementRole, Expr, ModelError};
+use super::repair::Pools;
+use super::{Entry, MAX_REQUIREMENT_TERMS, PendingRole, Problems, Resolver, Stop};
+use crate::model::{Element, ElementId, ElementRole, Expr, Life, ModelError};
 use crate::scenario::wire::Requirement;
 
 impl Resolver<'_> {
@@ -21,33 +22,16 @@ impl Resolver<'_> {
         let mut elements = Vec::with_capacity(pending.len());
         let mut next = 0;
         for (k, e) in entries_.iter().enumerate() {
-            let law = life(&e.life, &e.life_src, &self.pools, probs);
-            let known = law.is_some();
-            let law = law.flatten();
-            let mut reqs = Vec::new();
-            if let Some((r, path, own)) = &e.requires {
-                let id = own.then_some(e.id.as_str());
-                reqs.extend(requirement(r, ids, path, id, probs));
-            }
-            if let Some((domains, path, own)) = &e.domains {
-                let id = own.then_some(e.id.as_str());
-                for (i, d) in domains.iter().enumerate() {
-                    match ids.resolve(d, false) {
-                        Ok(h) => reqs.extend(h.into_iter().map(Expr::Elem)),
-                        Err(u) => probs.unresolved(format!("{path}[{i}]"), id, u),
-                    }
-                }
-            }
-            let requires = match reqs.len() {
-                0 => None,
-                1 => reqs.pop(),
-                _ => Some(Expr::All(reqs)),
-            };
-            let size = requires.as_ref().map_or(0, expr_size);
+            let shared = made_of(e, ids, &self.pools, probs);
             while next < pending.len() && pending[next].entry == k {
                 let p = &pending[next];
                 next += 1;
-                self.terms = self.terms.saturating_add(size);
+                // A copy changed by a `--set` of its own is made from its own entry.
+                let own = p
+                    .own
+                    .map(|j| made_of(&self.copy_entries[j], ids, &self.pools, probs));
+                let (known, law, requires, size) = own.as_ref().unwrap_or(&shared);
+                self.terms = self.terms.saturating_add(*size);
                 if self.terms > MAX_REQUIREMENT_TERMS {
                     probs.add(
                         format!("{}.requires", e.path),
@@ -110,6 +94,40 @@ impl Resolver<'_> {
             ),
         );
     }
+}
+
+/// What an entry's elements are made of: whether its law is known, the
+/// law, the requirement (its own, its domains), and the requirement's size.
+fn made_of(
+    e: &Entry,
+    ids: &Ids,
+    pools: &Pools,
+    probs: &mut Problems,
+) -> (bool, Option<Life>, Option<Expr>, usize) {
+    let law = life(&e.life, &e.life_src, pools, probs);
+    let known = law.is_some();
+    let law = law.flatten();
+    let mut reqs = Vec::new();
+    if let Some((r, path, own)) = &e.requires {
+        let id = own.then_some(e.id.as_str());
+        reqs.extend(requirement(r, ids, path, id, probs));
+    }
+    if let Some((domains, path, own)) = &e.domains {
+        let id = own.then_some(e.id.as_str());
+        for (i, d) in domains.iter().enumerate() {
+            match ids.resolve(d, false) {
+                Ok(h) => reqs.extend(h.into_iter().map(Expr::Elem)),
+                Err(u) => probs.unresolved(format!("{path}[{i}]"), id, u),
+            }
+        }
+    }
+    let requires = match reqs.len() {
+        0 => None,
+        1 => reqs.pop(),
+        _ => Some(Expr::All(reqs)),
+    };
+    let size = requires.as_ref().map_or(0, expr_size);
+    (known, law, requires, size)
 }
 
 /// A group named in a requirement: functional while any member carries traffic.
