@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, hours, level, pretty_json, sig};
+use super::nines::{apart_from, hours_digits, pct_digits, sig_digits};
+use super::{Provenance, Round, hours, level, pretty_json, sig, unit_for};
 use crate::analysis::check::{Decision, Metric, Verdict};
 use crate::model::escape::{workflow_data, xml};
 
@@ -52,22 +53,33 @@ pub fn goal_text(metric: Metric, goal: f64) -> String {
 /// significant digits (99.99999877 % at eight nines, where six decimals
 /// would show a goal and an interval that differ as equal).
 fn sig_pct(x: f64) -> String {
-    let p = x * 100.0;
-    let rest = 100.0 - p;
+    pct_digits(x, pct_decimals(x), Round::Nearest)
+}
+
+/// The decimals [`sig_pct`] gives `x`.
+fn pct_decimals(x: f64) -> usize {
+    let rest = 100.0 - x * 100.0;
     let needed = if rest > 0.0 && rest.is_finite() {
         (2 - rest.log10().floor() as i32).clamp(0, 12) as usize
     } else {
         6
     };
-    let d = needed.max(6);
-    let mut s = format!("{p:.d$}");
-    while s.ends_with('0') {
-        s.pop();
+    needed.max(6)
+}
+
+/// `x` as the evidence for goal `goal` shows it, in the metric's unit
+/// (a percentage, a duration, a number), rounded as asked, and never
+/// reading as equal to the goal it was judged against unless it is.
+fn against(metric: Metric, x: f64, goal: f64, r: Round) -> String {
+    match metric {
+        Metric::Availability => apart_from(x, goal, pct_decimals(x), r, &|x, d, r| pct_digits(x, d, r)),
+        // In the goal's unit, so that the two read against each other.
+        Metric::MaxDowntimePerYear => {
+            let unit = if goal > 0.0 { unit_for(goal) } else { unit_for(x) };
+            apart_from(x, goal, 3, r, &|x, n, r| hours_digits(x, unit, n, r))
+        }
+        _ => apart_from(x, goal, 3, r, &sig_digits),
     }
-    if s.ends_with('.') {
-        s.pop();
-    }
-    s
 }
 
 /// The evidence, in words: the estimate and its interval, or the SPOFs.
@@ -82,28 +94,22 @@ pub(super) fn evidence(d: &Decision) -> String {
     let Some(e) = &d.estimate else {
         return String::new();
     };
+    let (goal, m) = (d.goal, d.metric);
+    let point = against(m, e.point, goal, Round::Nearest);
+    let (low, high) = (
+        against(m, e.ci_low, goal, Round::Down),
+        against(m, e.ci_high, goal, Round::Up),
+    );
     // Nothing observed: a one-sided bound, written as one.
     match d.metric {
         Metric::Availability if super::one_sided_high(e) => {
-            format!("{} % (unavailability < {:.2e})", sig_pct(e.point), 1.0 - e.ci_low)
+            format!("{point} % (unavailability < {:.2e})", 1.0 - e.ci_low)
         }
-        Metric::MaxDowntimePerYear if super::one_sided_low(e) => {
-            format!("{} (< {}) per year", hours(e.point), hours(e.ci_high))
-        }
-        _ if super::one_sided_low(e) => format!("{} (< {})", sig(e.point), sig(e.ci_high)),
-        Metric::Availability => format!(
-            "{} % [{}, {}]",
-            sig_pct(e.point),
-            sig_pct(e.ci_low),
-            sig_pct(e.ci_high)
-        ),
-        Metric::MaxDowntimePerYear => format!(
-            "{} [{}, {}] per year",
-            hours(e.point),
-            hours(e.ci_low),
-            hours(e.ci_high)
-        ),
-        _ => format!("{} [{}, {}]", sig(e.point), sig(e.ci_low), sig(e.ci_high)),
+        Metric::MaxDowntimePerYear if super::one_sided_low(e) => format!("{point} (< {high}) per year"),
+        _ if super::one_sided_low(e) => format!("{point} (< {high})"),
+        Metric::Availability => format!("{point} % [{low}, {high}]"),
+        Metric::MaxDowntimePerYear => format!("{point} [{low}, {high}] per year"),
+        _ => format!("{point} [{low}, {high}]"),
     }
 }
 
@@ -280,6 +286,97 @@ impl CheckReport<'_> {
 mod tests {
     use super::*;
     use crate::analysis::Estimate;
+
+    fn decision(metric: Metric, goal: f64, verdict: Verdict, point: f64, low: f64, high: f64) -> Decision {
+        Decision {
+            service: "s".into(),
+            metric,
+            goal,
+            verdict,
+            estimate: Some(Estimate {
+                point,
+                std_error: None,
+                ci_low: low,
+                ci_high: high,
+                confidence: 0.95,
+            }),
+            spofs: Vec::new(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_bound_near_the_target_never_reads_as_the_target() {
+        let cases = [
+            // Met at 99.9999 %: the lower bound is just above (it printed "99.9999").
+            (
+                decision(
+                    Metric::Availability,
+                    0.999_999,
+                    Verdict::Met,
+                    0.999_999_6,
+                    0.999_999_000_04,
+                    0.999_999_9,
+                ),
+                "99.99996 % [99.999900004, 99.99999]",
+            ),
+            // Missed: the upper bound is just below.
+            (
+                decision(
+                    Metric::Availability,
+                    0.999_999,
+                    Verdict::Missed,
+                    0.999_998,
+                    0.999_997,
+                    0.999_998_999_7,
+                ),
+                "99.9998 % [99.9997, 99.99989997]",
+            ),
+            // Far from the target: the digits of the rest to 100 %, as before.
+            (
+                decision(
+                    Metric::Availability,
+                    0.9995,
+                    Verdict::Met,
+                    0.999_866_09,
+                    0.999_8,
+                    0.999_9,
+                ),
+                "99.986609 % [99.98, 99.99]",
+            ),
+            // Downtime: the upper bound 5.26 min against a goal of 5.26 min, 1 s apart.
+            (
+                decision(
+                    Metric::MaxDowntimePerYear,
+                    5.26 / 60.0,
+                    Verdict::Met,
+                    3.0 / 60.0,
+                    1.0 / 60.0,
+                    5.25 / 60.0,
+                ),
+                "3.00 min [1.00 min, 5.25 min] per year",
+            ),
+            (
+                decision(
+                    Metric::MaxDowntimePerYear,
+                    5.26 / 60.0,
+                    Verdict::Met,
+                    3.0 / 60.0,
+                    1.0 / 60.0,
+                    5.2599 / 60.0,
+                ),
+                "3.00 min [1.00 min, 5.2599 min] per year",
+            ),
+            // Outages: 0.999 against 1, rounded up it would read 1.00.
+            (
+                decision(Metric::MaxOutagesPerYear, 1.0, Verdict::Met, 0.5, 0.2, 0.999_6),
+                "0.500 [0.200, 0.9996]",
+            ),
+        ];
+        for (d, want) in cases {
+            assert_eq!(evidence(&d), want, "{:?} against {}", d.metric, d.goal);
+        }
+    }
 
     #[test]
     fn a_passing_junit_case_carries_its_estimate_and_interval() {

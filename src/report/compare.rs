@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, availability_interval, hours, level, pretty_json, sig};
+use super::nines::{AvailabilityForm, duration_interval};
+use super::{Provenance, level, pretty_json, sig};
 use crate::analysis::Estimate;
 pub use crate::analysis::compare::design_tag;
 use crate::analysis::compare::{Quantity, ServiceComparison};
@@ -29,20 +30,14 @@ pub struct CompareReport<'a> {
     pub services: &'a [ServiceComparison],
 }
 
-pub(super) fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
+/// A quantity's estimate (or, with `signed`, a difference) with its
+/// interval, availabilities in `form` (the service's: one for all its
+/// designs and differences), durations in one unit.
+pub(super) fn show(q: Quantity, e: &Estimate, signed: bool, form: AvailabilityForm) -> String {
     let sign = |x: f64| if signed && x > 0.0 { "+" } else { "" };
     match q {
-        Quantity::Availability => availability_interval(e, signed),
-        Quantity::DowntimeHoursPerYear => {
-            let h = |x: f64| {
-                if x < 0.0 {
-                    format!("-{}", hours(-x))
-                } else {
-                    format!("{}{}", sign(x), hours(x))
-                }
-            };
-            format!("{} [{}, {}]", h(e.point), h(e.ci_low), h(e.ci_high))
-        }
+        Quantity::Availability => form.interval(e, signed),
+        Quantity::DowntimeHoursPerYear => duration_interval(e.point, e.ci_low, e.ci_high, signed),
         Quantity::OutagesPerYear => format!(
             "{}{} [{}{}, {}{}]",
             sign(e.point),
@@ -55,12 +50,24 @@ pub(super) fn show(q: Quantity, e: &Estimate, signed: bool) -> String {
     }
 }
 
-pub(super) fn name(q: Quantity) -> &'static str {
+/// What a quantity is called, availability in `form`.
+pub(super) fn name(q: Quantity, form: AvailabilityForm) -> &'static str {
     match q {
-        Quantity::Availability => "availability",
+        Quantity::Availability => form.name(),
         Quantity::DowntimeHoursPerYear => "downtime per year",
         Quantity::OutagesPerYear => "outages per year",
     }
+}
+
+/// The form of a service's availabilities: its designs' together.
+pub(super) fn availability_form(s: &ServiceComparison) -> AvailabilityForm {
+    AvailabilityForm::for_column(
+        s.designs
+            .iter()
+            .flatten()
+            .filter(|v| v.quantity == Quantity::Availability)
+            .map(|v| &v.estimate),
+    )
 }
 
 impl CompareReport<'_> {
@@ -110,12 +117,13 @@ impl CompareReport<'_> {
             for w in &s.warnings {
                 let _ = writeln!(o, "  warning: {w}");
             }
+            let form = availability_form(s);
             for q in Quantity::ALL {
-                let _ = writeln!(o, "  {}", name(q));
+                let _ = writeln!(o, "  {}", name(q, form));
                 for (i, vals) in s.designs.iter().enumerate() {
                     let tag = design_tag(i);
                     if let Some(v) = vals.iter().find(|v| v.quantity == q) {
-                        let _ = writeln!(o, "    {tag}          {}", show(q, &v.estimate, false));
+                        let _ = writeln!(o, "    {tag}          {}", show(q, &v.estimate, false, form));
                     }
                 }
                 for d in s.differences.iter().filter(|d| d.quantity == q) {
@@ -128,7 +136,7 @@ impl CompareReport<'_> {
                     let _ = writeln!(
                         o,
                         "    {tag} - A      {}   ({narrow})",
-                        show(q, d.estimate(), true)
+                        show(q, d.estimate(), true, form)
                     );
                 }
             }

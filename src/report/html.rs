@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::check::{evidence, verdict_word};
-use super::compare::{design_tag, name as quantity_name, show};
+use super::compare::{availability_form, design_tag, name as quantity_name, show};
 use super::{
-    CheckReport, CompareReport, EXACT_LABEL, Line, Provenance, RunReport, SweepReport, goal_text, hours,
-    level, service_lines, sig,
+    CheckReport, CompareReport, EXACT_LABEL, EXACT_UNAVAILABILITY_LABEL, Line, Provenance, RunReport,
+    SweepReport, goal_text, hours, level, service_lines, sig,
 };
 use crate::analysis::check::{Decision, Verdict};
 use crate::analysis::structure::{Exact, ServiceStructure};
@@ -142,7 +142,8 @@ fn results(page: &mut Page, run: &RunSummary, s: usize, exact_below: bool) {
     let mut warnings = Vec::new();
     for line in service_lines(summary, run.confidence) {
         match line {
-            Line::Row(label, ..) | Line::Text(label, _) if exact_below && label == EXACT_LABEL => {}
+            Line::Row(label, ..) | Line::Text(label, _)
+                if exact_below && (label == EXACT_LABEL || label == EXACT_UNAVAILABILITY_LABEL) => {}
             Line::Row(label, value, interval) => {
                 let _ = writeln!(
                     rows,
@@ -561,6 +562,7 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
             page.p(&format!("Warning: {w}"), Some("warning"));
         }
         let mut rows = Vec::new();
+        let form = availability_form(s);
         for q in Quantity::ALL {
             for (i, vals) in s.designs.iter().enumerate() {
                 if let Some(v) = vals.iter().find(|v| v.quantity == q) {
@@ -573,9 +575,9 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
                         _ => String::new(),
                     };
                     rows.push(vec![
-                        quantity_name(q).to_string(),
+                        quantity_name(q, form).to_string(),
                         tag,
-                        show(q, &v.estimate, false),
+                        show(q, &v.estimate, false, form),
                         note,
                     ]);
                 }
@@ -587,9 +589,9 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
                     (None, true) => "the same difference in every trial".into(),
                 };
                 rows.push(vec![
-                    quantity_name(q).to_string(),
+                    quantity_name(q, form).to_string(),
                     format!("{} - A", design_tag(d.design)),
-                    show(q, d.estimate(), true),
+                    show(q, d.estimate(), true, form),
                     narrow,
                 ]);
             }
@@ -680,6 +682,7 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
                 page.p(&format!("Warning: at {}: {w}", p.set.join(", ")), Some("warning"));
             }
         }
+        let form = super::sweep::availability_form(&rep.points, k);
         let rows: Vec<Vec<String>> = rep
             .points
             .iter()
@@ -687,9 +690,14 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
                 let s = &p.services[k];
                 let mut row = vec![
                     p.set.join(", "),
-                    show(Quantity::Availability, &s.availability, false),
-                    show(Quantity::DowntimeHoursPerYear, &s.downtime_hours_per_year, false),
-                    show(Quantity::OutagesPerYear, &s.outages_per_year, false),
+                    show(Quantity::Availability, &s.availability, false, form),
+                    show(
+                        Quantity::DowntimeHoursPerYear,
+                        &s.downtime_hours_per_year,
+                        false,
+                        form,
+                    ),
+                    show(Quantity::OutagesPerYear, &s.outages_per_year, false, form),
                     match s.plain_trials {
                         // The count is the pilot's, not the biased trials'.
                         Some(n) => format!("{} (plain pilot, {n} trials)", s.outages_observed),
@@ -704,7 +712,7 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
             .collect();
         let mut head = vec![
             "point",
-            "availability",
+            form.name(),
             "downtime per year",
             "outages per year",
             "outages observed",
@@ -714,6 +722,23 @@ pub fn sweep_page(rep: &SweepReport, plots: &[Plot]) -> Result<String, PlotError
             head.push("relative error");
         }
         page.table("sweep", &head, &rows);
+        let others = super::sweep::other_quantities(&rep.points, k, rep.confidence);
+        if !others.is_empty() {
+            let rows: Vec<Vec<String>> = others
+                .iter()
+                .flat_map(|q| {
+                    rep.points
+                        .iter()
+                        .zip(&q.cells)
+                        .map(|(p, cell)| vec![q.label.clone(), p.set.join(", "), cell.clone()])
+                })
+                .collect();
+            page.table(
+                "sweep-others",
+                &["quantity", "point", "estimate [interval]"],
+                &rows,
+            );
+        }
         for p in plots.iter().filter(|p| p.service.as_deref() == Some(*id)) {
             page.figure(p)?;
         }

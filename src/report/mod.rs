@@ -10,6 +10,7 @@ mod compare;
 pub mod export;
 mod graph;
 pub mod html;
+mod nines;
 mod result;
 mod structure;
 mod sweep;
@@ -29,6 +30,7 @@ pub use trace::{TRACE_FORMAT, TraceReport};
 use crate::analysis::structure::Exact;
 use crate::analysis::{Estimate, RunSummary, ServiceSummary};
 use crate::model::HOURS_PER_YEAR;
+use nines::AvailabilityForm;
 
 /// Format tag of JSON run reports (documented in `docs/report-format.md`).
 pub const REPORT_FORMAT: &str = "redsim-report/1";
@@ -203,21 +205,35 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
         o.push(Line::Row(label.to_string(), value, interval));
     };
     let bound = format!("{}% bound", level(confidence));
-    let availability_span = if one_sided_high(a) {
-        format!("{bound} > {} %{nines}", round_pct(a.ci_low, d, Round::Down))
-    } else {
-        format!(
-            "{ci} [{}, {}] %{nines}",
-            round_pct(a.ci_low, d, Round::Down),
-            round_pct(a.ci_high, d, Round::Up)
-        )
-    };
-    row(
-        o,
-        "availability",
-        format!("{} %", round_pct(a.point, d, Round::Nearest)),
-        availability_span,
-    );
+    let form = AvailabilityForm::for_column([a]);
+    match form {
+        AvailabilityForm::Percent => {
+            let availability_span = if one_sided_high(a) {
+                format!("{bound} > {} %{nines}", round_pct(a.ci_low, d, Round::Down))
+            } else {
+                format!(
+                    "{ci} [{}, {}] %{nines}",
+                    round_pct(a.ci_low, d, Round::Down),
+                    round_pct(a.ci_high, d, Round::Up)
+                )
+            };
+            row(
+                o,
+                "availability",
+                format!("{} %", round_pct(a.point, d, Round::Nearest)),
+                availability_span,
+            );
+        }
+        AvailabilityForm::Unavailability => {
+            let (point, low, high) = nines::sci_interval(&a.complement(), false);
+            let span = if one_sided_high(a) {
+                format!("{bound} < {high}{nines}")
+            } else {
+                format!("{ci} [{low}, {high}]{nines}")
+            };
+            row(o, form.name(), point, span);
+        }
+    }
     let dt = &s.downtime_hours_per_year;
     let (dt_point, dt_interval) = hours_span(&ci, &bound, dt);
     row(o, "downtime per year", dt_point, dt_interval);
@@ -261,8 +277,9 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
         let (point, interval) = if m.ci_high.is_finite() {
             hours_interval(m.point, m.ci_low, m.ci_high)
         } else {
-            let (p, _) = hours_interval(m.point, m.ci_low, m.ci_low);
-            (p, format!("[{}, unbounded]", hours(m.ci_low)))
+            let unit = nines::duration_unit(m.point, m.ci_low, m.ci_low);
+            let show = |x| nines::hours_in(x, unit);
+            (show(m.point), format!("[{}, unbounded]", show(m.ci_low)))
         };
         row(o, "mean time between outages", point, format!("{ci} {interval}"));
     }
@@ -290,15 +307,22 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
                 Some(n) => format!("   ({n:.1} nines)"),
                 None => String::new(),
             };
-            row(
-                o,
-                EXACT_LABEL,
-                format!("{} %", round_pct(x.availability, d.max(4), Round::Nearest)),
-                format!(
-                    "{} downtime/yr{nines}: steady state, no start-up transient",
-                    hours(x.downtime_hours_per_year)
-                ),
+            let detail = format!(
+                "{} downtime/yr{nines}: steady state, no start-up transient",
+                hours(x.downtime_hours_per_year)
             );
+            // As the simulated row, or where four decimals would read 100.0000 %.
+            if form == AvailabilityForm::Unavailability || 1.0 - x.availability < 1e-5 {
+                let u = nines::sci(x.unavailability, None, Round::Nearest, false);
+                row(o, EXACT_UNAVAILABILITY_LABEL, u, detail);
+            } else {
+                row(
+                    o,
+                    EXACT_LABEL,
+                    format!("{} %", round_pct(x.availability, d.max(4), Round::Nearest)),
+                    detail,
+                );
+            }
         }
         other => {
             let why = other.explanation().unwrap_or_default();
@@ -365,14 +389,16 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
                 (None, None) => "(planned, or at start)".into(),
             };
             let d = &c.downtime_hours_per_year;
+            // One unit for the point and both ends (not `0.0345 s [0 h, 0.102 s]`).
+            let unit = nines::duration_unit(d.point, d.ci_low, d.ci_high);
             o.push(Line::Cause(
                 who,
                 c.share * 100.0,
                 format!(
                     "{}/yr [{}, {}] in {} outage(s)",
-                    hours(d.point),
-                    hours(d.ci_low),
-                    hours(d.ci_high),
+                    nines::hours_in(d.point, unit),
+                    nines::hours_in(d.ci_low, unit),
+                    nines::hours_in(d.ci_high, unit),
                     c.outages
                 ),
             ));
@@ -386,6 +412,9 @@ pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
 
 /// The label of a service's exact long-run availability line.
 const EXACT_LABEL: &str = "exact long-run avail.";
+
+/// The label of the exact line when availabilities read as unavailabilities.
+const EXACT_UNAVAILABILITY_LABEL: &str = "exact long-run unavail.";
 
 /// Causes of downtime shown per service in the table (JSON has all).
 const TOP_CAUSES: usize = 5;
@@ -466,12 +495,24 @@ fn decimals(width: f64, min: usize) -> usize {
 fn round_to(x: f64, d: usize, r: Round) -> String {
     let scale = 10f64.powi(d as i32);
     let v = x * scale;
+    // The float noise of `0.9999999 × 100` (99.99999000000001) is not a
+    // digit to round up to: within it of a digit, round to the digit.
+    let r = if (v - v.round()).abs() < (1e-13 * scale).min(1e-2) {
+        Round::Nearest
+    } else {
+        r
+    };
     let v = match r {
         Round::Down => v.floor(),
         Round::Nearest => v.round(),
         Round::Up => v.ceil(),
     };
-    format!("{:.*}", d, v / scale)
+    let s = format!("{:.*}", d, v / scale);
+    // A negative value that rounds to zero is zero, not `-0.00000`.
+    match s.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => s,
+    }
 }
 
 /// Decimals of a percentage that show the interval's width (2 to 10).
@@ -610,6 +651,9 @@ mod tests {
         assert_eq!(round_pct(0.999_871, 3, Round::Up), "99.988");
         assert_eq!(round_pct(0.999_875_4, 3, Round::Nearest), "99.988");
         assert_eq!(round_pct(1.0, 3, Round::Up), "100.000");
+        // Never `-0.00000 %`.
+        assert_eq!(round_pct(-1e-9, 5, Round::Nearest), "0.00000");
+        assert_eq!(round_pct(-1e-9, 5, Round::Down), "-0.00001");
     }
 
     #[test]

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Provenance, availability_interval, hours, level, pretty_json, sig};
+use super::nines::{AvailabilityForm, duration_interval};
+use super::{Line, Provenance, level, pretty_json, service_lines, sig};
 use crate::analysis::ServiceSummary;
 
 /// Format tag of JSON sweeps.
@@ -77,24 +78,27 @@ impl SweepReport<'_> {
                 .max()
                 .unwrap_or(0)
                 .max(5);
+            let form = availability_form(&self.points, s);
             let aw = self
                 .points
                 .iter()
-                .map(|p| availability_interval(&p.services[s].availability, false).len())
+                .map(|p| form.interval(&p.services[s].availability, false).len())
                 .max()
                 .unwrap_or(0)
                 .max(36);
             let _ = writeln!(
                 o,
                 "  {:<width$}  {:<aw$} {:<30} outages per year",
-                "point", "availability", "downtime per year"
+                "point",
+                form.name(),
+                "downtime per year"
             );
             let mut warned = false;
             for p in &self.points {
                 let v = &p.services[s];
                 let (a, d, f) = (&v.availability, &v.downtime_hours_per_year, &v.outages_per_year);
-                let avail = availability_interval(a, false);
-                let down = format!("{} [{}, {}]", hours(d.point), hours(d.ci_low), hours(d.ci_high));
+                let avail = form.interval(a, false);
+                let down = duration_interval(d.point, d.ci_low, d.ci_high, false);
                 // `*`: too few outages for the intervals to be trusted (the
                 // few-outages rule; see the JSON's warnings). Other warnings
                 // (an unscaled law, say) do not make a point untrustworthy.
@@ -109,6 +113,12 @@ impl SweepReport<'_> {
                     sig(f.ci_high),
                 );
                 warned |= flagged;
+            }
+            for q in other_quantities(&self.points, s, self.confidence) {
+                let _ = writeln!(o, "  {}", q.label);
+                for (p, cell) in self.points.iter().zip(&q.cells) {
+                    let _ = writeln!(o, "    {:<width$}  {cell}", p.set.join("  "));
+                }
             }
             if warned {
                 let _ = writeln!(
@@ -125,4 +135,102 @@ impl SweepReport<'_> {
         }
         o
     }
+}
+
+/// The form of service `k`'s availabilities: every point's together.
+pub(super) fn availability_form(points: &[SweepPoint], k: usize) -> AvailabilityForm {
+    AvailabilityForm::for_column(points.iter().map(|p| &p.services[k].availability))
+}
+
+/// A quantity of a service beyond the table's three columns, at every point.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Other {
+    /// What it is, as `run` calls it (`P(loss over RPO)`).
+    pub(super) label: String,
+    /// Per point, its value and interval as `run` prints them (`-` where
+    /// the point has none; prefixed with its own label where the label
+    /// names a value that differs between points, as an RTO swept).
+    pub(super) cells: Vec<String>,
+}
+
+/// The quantities of service `k` that `run` shows (its rows, as
+/// [`service_lines`] gives them) beyond availability, downtime and outages
+/// per year, and that differ between points: RTO, RPO and data loss, the
+/// chance of no outage, outage durations, the exact value... A quantity
+/// the same at every point, or that reads exactly as another (outages per
+/// mission in a mission of one year), is left out.
+pub(super) fn other_quantities(points: &[SweepPoint], k: usize, confidence: f64) -> Vec<Other> {
+    const MAIN: [&str; 4] = [
+        "availability",
+        "unavailability",
+        "downtime per year",
+        "outages per year",
+    ];
+    // The label without the value it names: an RTO or RPO may be swept.
+    fn key(label: &str) -> &str {
+        ["outages over RTO", "losses over RPO"]
+            .into_iter()
+            .find(|k| label.starts_with(k))
+            .unwrap_or(label)
+    }
+    let rows: Vec<Vec<(String, String, String)>> = points
+        .iter()
+        .map(|p| {
+            service_lines(&p.services[k], confidence)
+                .into_iter()
+                .filter_map(|l| match l {
+                    Line::Row(label, value, interval) => Some((label, value, interval)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let mut keys: Vec<&str> = Vec::new();
+    for (label, ..) in rows.iter().flatten() {
+        if !keys.contains(&key(label)) {
+            keys.push(key(label));
+        }
+    }
+    let mut seen: Vec<Vec<Option<(&str, &str)>>> = Vec::new();
+    let mut out = Vec::new();
+    for k in keys {
+        let at: Vec<Option<&(String, String, String)>> = rows
+            .iter()
+            .map(|r| r.iter().find(|(label, ..)| key(label) == k))
+            .collect();
+        let values: Vec<Option<(&str, &str)>> = at
+            .iter()
+            .map(|r| r.map(|(_, v, i)| (v.as_str(), i.as_str())))
+            .collect();
+        let same_everywhere = at.windows(2).all(|w| w[0] == w[1]);
+        let repeated = seen.contains(&values);
+        seen.push(values);
+        if MAIN.contains(&k) || same_everywhere || repeated {
+            continue;
+        }
+        let labels_differ = at.iter().flatten().any(|(label, ..)| {
+            at.iter()
+                .flatten()
+                .next()
+                .is_some_and(|(first, ..)| first != label)
+        });
+        let cells = at
+            .iter()
+            .map(|r| match r {
+                None => "-".to_string(),
+                Some((label, v, i)) if labels_differ => format!("{label}: {v:<14} {i}"),
+                Some((_, v, i)) => format!("{v:<14} {i}"),
+            })
+            .collect();
+        let label = if labels_differ {
+            k.to_string()
+        } else {
+            at.iter()
+                .flatten()
+                .next()
+                .map_or_else(|| k.to_string(), |(l, ..)| l.clone())
+        };
+        out.push(Other { label, cells });
+    }
+    out
 }

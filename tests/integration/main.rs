@@ -18,6 +18,7 @@ mod html;
 mod intervals;
 mod limits;
 mod maintenance;
+mod nines;
 mod outputs;
 mod plots;
 mod rare;
