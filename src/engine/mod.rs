@@ -14,7 +14,7 @@ pub mod weighted;
 
 pub use sim::{
     DEFAULT_MIXTURE, DEFAULT_P_BIAS, GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe,
-    RareOptions, Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
+    RareOptions, RepairWait, Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
     biases_anything, scales_hazard,
 };
 pub use tally::{

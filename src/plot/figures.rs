@@ -567,7 +567,10 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
                     element_spans[element].push((a, t, Span::Planned));
                 }
             }
-            TraceEvent::Shock { .. } | TraceEvent::Group { .. } => {}
+            TraceEvent::Shock { .. }
+            | TraceEvent::Group { .. }
+            | TraceEvent::RepairWaits { .. }
+            | TraceEvent::SpareTaken { .. } => {}
         }
     }
     for (row, since) in service_rows.iter_mut().zip(&service_since) {
