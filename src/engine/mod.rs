@@ -21,7 +21,7 @@ pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
     TICKS_PER_HOUR, Tally, Wide,
 };
-pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, trace, trace_at_most};
+pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, first_outage, trace, trace_at_most};
 pub use weighted::{WeightedMoments, WeightedService, WeightedTally};
 
 use rayon::prelude::*;

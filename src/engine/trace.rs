@@ -197,6 +197,70 @@ pub fn trace_at_most(
     }
 }
 
+/// Trials searched at a time by [`first_outage`]: the search stops at the
+/// end of the batch holding the first trial with an outage.
+const SEARCH_BATCH: u64 = 4096;
+
+/// The first trial in `from .. from + within` (master seed `seed`) in which
+/// service `service` (an index in the model's list), or with `None` any
+/// service, has an outage as `engine::run` counts it (planned outages only
+/// where the service counts them); `None` when no trial there has one.
+/// Trial `k` found is trial `k` of a run, so [`trace`] of it shows that
+/// outage. The answer does not depend on the thread count.
+///
+/// # Errors
+/// [`EngineError::Runaway`] when a trial searched before the answer needs
+/// too many events.
+///
+/// # Panics
+/// When `service` is out of range.
+pub fn first_outage(
+    model: &Model,
+    seed: u64,
+    from: u64,
+    within: u64,
+    service: Option<usize>,
+) -> Result<Option<u64>, EngineError> {
+    use rayon::prelude::*;
+    let plan = Plan::new(model);
+    let services = match service {
+        Some(s) => {
+            assert!(s < model.services.len(), "service {s} is out of range");
+            s..s + 1
+        }
+        None => 0..model.services.len(),
+    };
+    let end = from.saturating_add(within);
+    let mut lo = from;
+    while lo < end {
+        let hi = lo.saturating_add(SEARCH_BATCH).min(end);
+        let found = (lo..hi)
+            .into_par_iter()
+            .map_init(
+                || Trial::new(&plan),
+                |state, i| {
+                    state.run(&plan, seed, i, &mut super::NoObserver, |_, _, _| {})?;
+                    let down = services
+                        .clone()
+                        .any(|s| super::outcome(&plan, s, &state.results[s]).outages > 0);
+                    Ok(down.then_some(i))
+                },
+            )
+            .find_first(|r: &Result<Option<u64>, super::Runaway>| !matches!(r, Ok(None)));
+        match found {
+            Some(Ok(k)) => return Ok(k),
+            Some(Err(r)) => {
+                return Err(EngineError::Runaway {
+                    trial: r.trial,
+                    element: model.elements[r.element].id.clone(),
+                });
+            }
+            None => lo = hi,
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +421,47 @@ mod tests {
             })
             .collect();
         assert_eq!(taken, [(70.0, 1, 1), (110.0, 0, 0)]);
+    }
+
+    #[test]
+    fn the_first_outage_is_the_first_trial_a_run_counts_one_in() {
+        // Outages in about one trial in 30, of `a` alone or of both.
+        let m = model(
+            r#"{"format": "redsim/1", "name": "rare", "mission": "10h",
+                "components": [{"id": "a", "mtbf": "300h", "mttr": "1h"},
+                               {"id": "b", "mtbf": "300h", "mttr": "1h"}],
+                "services": [{"id": "one", "requires": "a"},
+                             {"id": "both", "requires": {"any": ["a", "b"]}}]}"#,
+        );
+        let down_in = |k: u64, s: usize| {
+            let cfg = super::super::RunConfig {
+                seed: 5,
+                first_trial: k,
+                trials: 1,
+                threads: Some(1),
+            };
+            super::super::run(&m, &cfg, &|_| {}).unwrap().services[s]
+                .outages
+                .sum
+                > 0
+        };
+        for s in [Some(0), None] {
+            let k = first_outage(&m, 5, 0, 100_000, s)
+                .unwrap()
+                .expect("an outage of a in 100,000 trials");
+            assert!(down_in(k, 0));
+            assert!((0..k).all(|j| !down_in(j, 0)), "trial {k} is the first");
+            // From the trial after it, the next one.
+            let next = first_outage(&m, 5, k + 1, 100_000, s).unwrap().unwrap();
+            assert!(next > k && down_in(next, 0) && (k + 1..next).all(|j| !down_in(j, 0)));
+        }
+        // Both down needs both failed at once: rarer, and never before `a` alone.
+        let both = first_outage(&m, 5, 0, 100_000, Some(1)).unwrap().unwrap();
+        assert!(down_in(both, 1) && (0..both).all(|j| !down_in(j, 1)));
+        // A bound with nothing inside it.
+        let k = first_outage(&m, 5, 0, 100_000, Some(0)).unwrap().unwrap();
+        assert_eq!(first_outage(&m, 5, 0, k, Some(0)).unwrap(), None);
+        assert_eq!(first_outage(&m, 5, 0, 0, None).unwrap(), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use result::{
 };
 pub use structure::{SPOF_FORMAT, SpofReport};
 pub use sweep::{SWEEP_FORMAT, SweepPoint, SweepReport};
-pub use trace::{TRACE_FORMAT, TraceReport};
+pub use trace::{FirstOutage, TRACE_FORMAT, TraceReport};
 
 use crate::analysis::structure::Exact;
 use crate::analysis::{Estimate, RunSummary, ServiceSummary};

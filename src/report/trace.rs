@@ -197,6 +197,16 @@ fn shown(events: &[TraceEvent]) -> Vec<TraceEvent> {
         .collect()
 }
 
+/// How `trace --first-outage` found the trial: the first, from trial
+/// `from` on, with an outage of `service` (`None`: of any service).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FirstOutage<'a> {
+    /// The service id asked for, if any.
+    pub service: Option<&'a str>,
+    /// The first trial searched.
+    pub from: u64,
+}
+
 /// A trace of one trial, ready to print.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceReport<'a> {
@@ -205,6 +215,8 @@ pub struct TraceReport<'a> {
     scenario: &'a Provenance,
     seed: u64,
     trial: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_outage: Option<FirstOutage<'a>>,
     mission_hours: f64,
     events: Vec<Line<'a>>,
 }
@@ -336,9 +348,16 @@ impl<'a> TraceReport<'a> {
             scenario,
             seed,
             trial,
+            first_outage: None,
             mission_hours: model.mission,
             events: lines,
         }
+    }
+
+    /// The same report, saying how `--first-outage` found its trial.
+    pub fn found_by(mut self, found: Option<FirstOutage<'a>>) -> Self {
+        self.first_outage = found;
+        self
     }
 
     /// Pretty JSON, ending with a newline.
@@ -363,6 +382,17 @@ impl<'a> TraceReport<'a> {
             self.trial,
             hours(self.mission_hours)
         );
+        if let Some(f) = &self.first_outage {
+            let what = match f.service {
+                Some(id) => format!("service {}", crate::model::printable(id)),
+                None => "any service".into(),
+            };
+            let _ = writeln!(
+                o,
+                "(trial {}: the first from trial {} with an outage of {what})",
+                self.trial, f.from
+            );
+        }
         let _ = writeln!(
             o,
             "(the same trial as trial {} of `redsim run` with this seed)\n",

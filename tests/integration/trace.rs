@@ -237,3 +237,98 @@ fn a_trace_says_why_a_repair_waited() {
             .any(|e| e["event"] == "took a restocked spare" && e["spare_pool"] == "parts" && e["t"] == 116.0)
     );
 }
+
+#[test]
+fn first_outage_traces_the_first_trial_a_run_sees_down_and_replays_with_trial() {
+    // `one` is down in about one trial in 30; `both` needs a and b down at once.
+    let doc = r#"{"format": "redsim/1", "name": "rare", "mission": "10h",
+      "components": [{"id": "a", "mtbf": "300h", "mttr": "1h"}, {"id": "b", "mtbf": "300h", "mttr": "1h"}],
+      "services": [{"id": "one", "requires": "a"}, {"id": "both", "requires": {"any": ["a", "b"]}}]}"#;
+    let m = model(doc);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rare.json");
+    std::fs::write(&file, doc).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("trace")
+            .arg(&file)
+            .args(["--seed", "5"])
+            .args(args)
+            .output()
+            .unwrap();
+        crate::common::assert_exit(&out, 0);
+        (text_of(&out.stdout), text_of(&out.stderr))
+    };
+    let outages_before = |k: u64, s: usize| {
+        let cfg = RunConfig {
+            seed: 5,
+            first_trial: 0,
+            trials: k,
+            threads: Some(1),
+        };
+        engine::run(&m, &cfg, &|_| {}).unwrap().services[s].outages.sum
+    };
+    let (found, note) = run(&["--first-outage", "--service", "both", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&found).unwrap();
+    let k = json["trial"].as_u64().unwrap();
+    assert_eq!(
+        json["first_outage"],
+        serde_json::json!({"service": "both", "from": 0})
+    );
+    assert!(
+        note.contains(&format!(
+            "trial {k} is the first of trials 0..=99999 (seed 5) with an outage of service `both`"
+        )),
+        "{note}"
+    );
+    // A run of k trials never sees `both` down; its trial k does.
+    assert_eq!(outages_before(k, 1), 0);
+    assert!(outages_before(k + 1, 1) > 0);
+    // The trial found replays identically with --trial k.
+    let (replay, _) = run(&["--trial", &k.to_string(), "--format", "json"]);
+    let mut replay: serde_json::Value = serde_json::from_str(&replay).unwrap();
+    replay["first_outage"] = json["first_outage"].clone();
+    assert_eq!(replay, json, "the same events, the same report");
+    // Text: the same timeline, with a line saying how it was found.
+    let (text, _) = run(&["--first-outage", "--service", "both"]);
+    let (plain, _) = run(&["--trial", &k.to_string()]);
+    let said = format!("(trial {k}: the first from trial 0 with an outage of service both)\n");
+    assert!(text.contains(&said), "{text}");
+    assert_eq!(text.replace(&said, ""), plain);
+    // From further on: the next such trial.
+    let (next, _) = run(&[
+        "--first-outage",
+        "--service",
+        "both",
+        "--trial",
+        &(k + 1).to_string(),
+        "--format",
+        "json",
+    ]);
+    let next: serde_json::Value = serde_json::from_str(&next).unwrap();
+    let next = next["trial"].as_u64().unwrap();
+    assert!(next > k && outages_before(next, 1) == outages_before(k + 1, 1));
+    // None within the bound: said, exit 0, nothing on standard output.
+    let (none, why) = run(&["--first-outage", "--service", "both", "--within", &k.to_string()]);
+    assert_eq!(none, "");
+    assert!(
+        why.contains(&format!(
+            "no outage of service `both` in trials 0..={} (seed 5",
+            k - 1
+        )) && why.contains("search more with --within N"),
+        "{why}"
+    );
+    // An unknown service is bad input.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .arg("trace")
+        .arg(&file)
+        .args(["--first-outage", "--service", "nope"])
+        .output()
+        .unwrap();
+    crate::common::assert_exit(&out, 2);
+    assert!(text_of(&out.stderr).contains("no service `nope` in the scenario (services: one, both)"));
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
