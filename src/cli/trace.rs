@@ -46,6 +46,13 @@ pub struct TraceArgs {
     /// With --first-outage: the service whose outage to look for.
     #[arg(long, value_name = "ID", requires = "first_outage")]
     pub service: Option<String>,
+    /// With --plot: draw the timeline from this time in the mission on
+    /// (hours, or a duration such as 3d or 4380h).
+    #[arg(long, value_name = "TIME", value_parser = parse_hours, requires = "plot")]
+    pub from: Option<f64>,
+    /// With --plot: draw the timeline up to this time in the mission.
+    #[arg(long, value_name = "TIME", value_parser = parse_hours, requires = "plot")]
+    pub to: Option<f64>,
     /// With --first-outage: how many trials to search.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = parse_index, requires = "first_outage")]
     pub within: u64,
@@ -56,6 +63,13 @@ pub(super) fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
     let mut outs = Outputs::new([args.file.as_path()]);
     let report = report_out(&mut outs, args.output.as_deref());
     let plot = args.plot.as_deref().map(|d| outs.dir("--plot", d));
+    let mission = sc.model.mission;
+    let (from, to) = (args.from.unwrap_or(0.0), args.to.unwrap_or(mission));
+    if from >= to || from >= mission {
+        anyhow::bail!(
+            "--from {from} h --to {to} h: the window must start before it ends and within the {mission} h mission"
+        );
+    }
     outs.check()?;
     let mut trial = args.trial;
     let mut found = None;
@@ -78,7 +92,9 @@ pub(super) fn trace(args: &TraceArgs) -> anyhow::Result<u8> {
     };
     outs.put(report, text, "written to");
     put_plots(&mut outs, plot, || {
-        vec![crate::plot::figures::timeline(&sc.model, &events, trial)]
+        vec![crate::plot::figures::timeline_between(
+            &sc.model, &events, trial, from, to,
+        )]
     })?;
     outs.commit(false)?;
     Ok(EXIT_OK)
@@ -123,5 +139,32 @@ fn first_outage(model: &crate::model::Model, args: &TraceArgs) -> anyhow::Result
             );
             Ok(None)
         }
+    }
+}
+
+/// A time in the mission [h]: hours as a number (`4380`) or a duration (`3d`, `90m`).
+fn parse_hours(s: &str) -> Result<f64, String> {
+    let h = match s.trim().parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => {
+            serde_json::from_value::<crate::scenario::units::Duration>(serde_json::Value::String(
+                s.trim().into(),
+            ))
+            .map_err(|_| {
+                format!(
+                    "`{}` is not a time: write hours (e.g. 4380) or a duration such as 90m, 3d or 26w",
+                    crate::model::printable(s)
+                )
+            })?
+            .0
+        }
+    };
+    if h.is_finite() && h >= 0.0 {
+        Ok(h)
+    } else {
+        Err(format!(
+            "`{}`: the time must be 0 or more",
+            crate::model::printable(s)
+        ))
     }
 }

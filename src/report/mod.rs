@@ -16,7 +16,7 @@ mod trace;
 
 pub use check::{CHECK_FORMAT, CheckReport, goal_text};
 pub use compare::{COMPARE_FORMAT, CompareReport, design_tag};
-pub use graph::to_dot;
+pub use graph::{DotView, to_dot, to_dot_view};
 pub use result::{
     CompareResult, Format, ReportError, Reports, RunResult, SweepResult, Wanted, compare_reports,
     run_reports, sweep_reports,
