@@ -22,6 +22,12 @@ pub struct GraphArgs {
     /// render with Graphviz `dot` (default: DOT on standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Draw only what this service depends on, in red its single points of failure.
+    #[arg(long, value_name = "ID")]
+    pub service: Option<String>,
+    /// Leave out the dashed requirement arrows (power, racks, other failure domains).
+    #[arg(long)]
+    pub hide_requirements: bool,
 }
 
 pub(super) fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
@@ -30,10 +36,31 @@ pub(super) fn graph(args: &GraphArgs) -> anyhow::Result<u8> {
     let out = report_out(&mut outs, args.output.as_deref());
     outs.check()?;
     let m = &sc.model;
+    let service = match &args.service {
+        None => None,
+        Some(id) => Some(m.services.iter().position(|s| s.id == *id).ok_or_else(|| {
+            let ids: Vec<&str> = m.services.iter().map(|s| s.id.as_str()).collect();
+            anyhow::anyhow!(
+                "--service: no service `{}` in the scenario (services: {})",
+                crate::model::printable(id),
+                ids.join(", ")
+            )
+        })?),
+    };
     let st = analysis::structure::Structure::new(m);
     let mut spofs = vec![false; m.elements.len()];
-    st.spofs_all().into_iter().flatten().for_each(|e| spofs[e] = true);
-    let dot = report::to_dot(m, &spofs);
+    let wanted: Vec<bool> = (0..m.services.len())
+        .map(|s| service.is_none_or(|w| w == s))
+        .collect();
+    st.spofs_where(&wanted)
+        .into_iter()
+        .flatten()
+        .for_each(|e| spofs[e] = true);
+    let view = report::DotView {
+        only: service.map(|s| (m.depends_on(s), m.services[s].id.clone())),
+        hide_requirements: args.hide_requirements,
+    };
+    let dot = report::to_dot_view(m, &spofs, &view);
     let format = args
         .output
         .as_deref()

@@ -14,14 +14,14 @@ pub mod weighted;
 
 pub use sim::{
     DEFAULT_MIXTURE, DEFAULT_P_BIAS, GroupEvent, MAX_EVENTS_PER_TRIAL, NoObserver, Observer, Plan, Probe,
-    RareOptions, Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
+    RareOptions, RepairWait, Runaway, ServiceState, Trial, TrialService, WeightedTrialService, Weighting,
     biases_anything, scales_hazard,
 };
 pub use tally::{
     CauseTally, DurationHist, Moments, Outcomes, PairedService, PairedTally, ServiceTally, SignedMoments,
     TICKS_PER_HOUR, Tally, Wide,
 };
-pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, trace, trace_at_most};
+pub use trace::{MAX_TRACE_EVENTS, Recorder, TraceEvent, first_outage, trace, trace_at_most};
 pub use weighted::{WeightedMoments, WeightedService, WeightedTally};
 
 use rayon::prelude::*;

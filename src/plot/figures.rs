@@ -334,7 +334,23 @@ fn quantity_panel(
         percent,
         zero_line: false,
         few,
+        log: false,
     }
+}
+
+/// Whether a panel's values are far enough apart (the largest at least 10
+/// times the smallest that is not zero) that a linear axis would flatten
+/// the small ones: a 2N design beside N+1 at many nines.
+fn spans_decades(panel: &Panel) -> bool {
+    let points = panel
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().flatten())
+        .map(|e| e.point);
+    let (lo, hi) = points
+        .filter(|&v| v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    hi >= 10.0 * lo
 }
 
 fn estimate(s: &ServiceSummary, q: Quantity) -> Estimate {
@@ -464,13 +480,15 @@ pub fn compare(designs: &[String], services: &[ServiceComparison], method: analy
                         .iter()
                         .map(|vals| vals.iter().find(|v| v.quantity == q).map(|v| v.estimate))
                         .collect();
-                    quantity_panel(
+                    let mut p = quantity_panel(
                         q,
                         designs.to_vec(),
                         "design",
                         vec![(svc.service.clone(), values)],
                         vec![few.clone()],
-                    )
+                    );
+                    p.log = spans_decades(&p);
+                    p
                 })
                 .collect();
             for &q in &quantities {
@@ -507,6 +525,13 @@ pub fn compare(designs: &[String], services: &[ServiceComparison], method: analy
 /// a row per element that failed or went into maintenance (at most
 /// [`TIMELINE_ROWS`], in the model's order).
 pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
+    timeline_between(model, events, trial, 0.0, model.mission)
+}
+
+/// [`timeline`] zoomed on `from .. to` [h] (within the mission): the spans
+/// cut to it, and only the elements that changed state in it, so that an
+/// outage of minutes in a year-long mission is wide enough to read.
+pub fn timeline_between(model: &Model, events: &[TraceEvent], trial: u64, from: f64, to: f64) -> Plot {
     let horizon = model.mission;
     let n_el = model.elements.len();
     let mut service_rows: Vec<Row> = model
@@ -567,7 +592,10 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
                     element_spans[element].push((a, t, Span::Planned));
                 }
             }
-            TraceEvent::Shock { .. } | TraceEvent::Group { .. } => {}
+            TraceEvent::Shock { .. }
+            | TraceEvent::Group { .. }
+            | TraceEvent::RepairWaits { .. }
+            | TraceEvent::SpareTaken { .. } => {}
         }
     }
     for (row, since) in service_rows.iter_mut().zip(&service_since) {
@@ -583,6 +611,17 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
             element_spans[e].push((a, horizon, Span::Planned));
         }
     }
+    let (from, to) = (from.clamp(0.0, horizon), to.clamp(0.0, horizon));
+    let cut = |spans: &mut Vec<(f64, f64, Span)>| {
+        spans.retain_mut(|(a, b, _)| {
+            (*a, *b) = (a.max(from), b.min(to));
+            a < b
+        });
+    };
+    for row in &mut service_rows {
+        cut(&mut row.spans);
+    }
+    element_spans.iter_mut().for_each(cut);
     let changed: Vec<usize> = (0..n_el).filter(|&e| !element_spans[e].is_empty()).collect();
     let omitted = changed.len().saturating_sub(TIMELINE_ROWS);
     let mut rows = service_rows;
@@ -593,9 +632,16 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
     Plot {
         name: format!("timeline-trial-{trial}"),
         service: None,
-        title: format!("Trial {trial}: the services, and the elements that changed state"),
+        title: if from > 0.0 || to < horizon {
+            format!(
+                "Trial {trial} from {from} h to {to} h: the services, and the elements that changed state"
+            )
+        } else {
+            format!("Trial {trial}: the services, and the elements that changed state")
+        },
         kind: Kind::Timeline {
-            horizon,
+            from,
+            horizon: to,
             rows,
             omitted,
         },

@@ -124,7 +124,9 @@ pub enum Kind {
     },
     /// What happened in one trial: one row per service and per element that changed state.
     Timeline {
-        /// Hours shown, from 0.
+        /// First hour shown (0: the mission's start).
+        from: f64,
+        /// Last hour shown (the mission's end unless zoomed).
         horizon: f64,
         rows: Vec<Row>,
         /// Rows left out to keep the figure readable.
@@ -149,6 +151,9 @@ pub struct Panel {
     /// trust ([`too_few_outages`](crate::analysis::intervals::too_few_outages));
     /// drawn hollow. Empty when none does.
     pub few: Vec<Vec<bool>>,
+    /// Draw bars on a log axis (whole decades around every positive value;
+    /// a value of zero has no bar), so that values decades apart all show.
+    pub log: bool,
 }
 
 /// A row of a timeline.
@@ -342,10 +347,11 @@ impl Plot {
                 Ok(())
             }
             Kind::Timeline {
+                from,
                 horizon,
                 rows,
                 omitted,
-            } => draw_timeline(&root, *horizon, rows, *omitted),
+            } => draw_timeline(&root, *from, *horizon, rows, *omitted),
         }
     }
 }
@@ -599,6 +605,9 @@ fn draw_convergence<DB: DrawingBackend>(
         lo = lo.min(*v);
         hi = hi.max(*v);
     }
+    if percent && lo > 1.0 - MANY_NINES {
+        return draw_unavailability(root, points, references, (first, last));
+    }
     let (mut lo, mut hi) = padded(lo, hi);
     if percent {
         hi = hi.min(1.0);
@@ -672,6 +681,98 @@ fn draw_convergence<DB: DrawingBackend>(
     side_legend(&legend, 40, &entries)
 }
 
+/// Past three nines (every settled estimate and bound above 99.9 %) an
+/// availability axis in percent has nothing left to show: the convergence
+/// plot draws the unavailability on a log axis instead.
+const MANY_NINES: f64 = 1e-3;
+
+/// The convergence of an availability at many nines, drawn as the
+/// unavailability 1 − A on a log axis (whole decades around the settled
+/// points, bounds and reference lines; a bound of zero sits at the bottom).
+fn draw_unavailability<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    points: &[(u64, Estimate)],
+    references: &[(String, f64)],
+    (first, last): (f64, f64),
+) -> Drawn<DB> {
+    let u = |a: f64| 1.0 - a;
+    let settled = &points[points.len() / 4..];
+    let (lo, hi) = settled
+        .iter()
+        .flat_map(|(_, e)| [u(e.point), u(e.ci_low), u(e.ci_high)])
+        .chain(references.iter().map(|r| u(r.1)))
+        .filter(|&v| v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if hi == 0.0 {
+        (1e-9, 1e-3)
+    } else {
+        let lo = 10f64.powf(lo.log10().floor());
+        (lo, 10f64.powf(hi.log10().ceil()).max(lo * 10.0))
+    };
+    let clamp = |v: f64| v.clamp(lo, hi);
+    let (root, legend) = root.split_horizontally(WIDTH - SIDE_LEGEND);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(100)
+        .build_cartesian_2d((first..last).log_scale(), (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("trials (log scale)")
+        .y_desc("unavailability, 1 − availability (log scale)")
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|v| log_label(*v))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    // The availability's upper bound is the unavailability's lower one.
+    let mut band: Vec<(f64, f64)> = points
+        .iter()
+        .map(|(n, e)| (*n as f64, clamp(u(e.ci_low))))
+        .collect();
+    band.extend(points.iter().rev().map(|(n, e)| (*n as f64, clamp(u(e.ci_high)))));
+    let conf = points.last().map_or(0.95, |p| p.1.confidence);
+    chart.draw_series(std::iter::once(Polygon::new(band, PALETTE[0].mix(0.2).filled())))?;
+    chart.draw_series(LineSeries::new(
+        points.iter().map(|(n, e)| (*n as f64, clamp(u(e.point)))),
+        PALETTE[0].stroke_width(2),
+    ))?;
+    let mut entries = vec![
+        (Swatch::Line(PALETTE[0].to_rgba()), "estimate".to_string()),
+        (
+            Swatch::Block(PALETTE[0].mix(0.2)),
+            format!("{:.0} % confidence interval", conf * 100.0),
+        ),
+    ];
+    if let [(n, e)] = points {
+        let x = *n as f64;
+        chart.draw_series([
+            ErrorBar::new_vertical(
+                x,
+                clamp(u(e.ci_high)),
+                clamp(u(e.point)),
+                clamp(u(e.ci_low)),
+                PALETTE[0].stroke_width(2),
+                12,
+            )
+            .into_dyn(),
+            Circle::new((x, clamp(u(e.point))), 5, PALETTE[0].filled()).into_dyn(),
+        ])?;
+    }
+    for (i, (name, v)) in references.iter().enumerate() {
+        let c = colour(i + 1);
+        chart.draw_series(DashedLineSeries::new(
+            vec![(first, clamp(u(*v))), (last, clamp(u(*v)))],
+            8,
+            5,
+            c.stroke_width(2),
+        ))?;
+        entries.push((Swatch::Line(c.to_rgba()), format!("{name}: {:.2e}", u(*v))));
+    }
+    side_legend(&legend, 40, &entries)
+}
+
 /// The y range of a panel: its intervals (and zero, for bars and
 /// differences), padded. A panel of values
 /// that cannot be negative (no difference among them) starts at 0 at the
@@ -710,6 +811,9 @@ fn draw_panel<DB: DrawingBackend>(
     lines: bool,
     legend_w: u32,
 ) -> Drawn<DB> {
+    if panel.log && !lines && !panel.zero_line {
+        return draw_log_panel(area, panel, legend_w);
+    }
     let (categories, x_label) = (&panel.categories, &panel.x_label);
     let n = categories.len().max(1);
     let (lo, hi) = panel_range(panel, lines);
@@ -798,6 +902,11 @@ fn draw_panel<DB: DrawingBackend>(
             )
         }))?;
     }
+    side_legend(&legend, 24, &panel_legend(panel, lines))
+}
+
+/// The legend of a panel: a swatch per series, and what hollow means.
+fn panel_legend(panel: &Panel, lines: bool) -> Vec<(Swatch, String)> {
     let entries: Vec<(Swatch, String)> = panel
         .series
         .iter()
@@ -819,28 +928,116 @@ fn draw_panel<DB: DrawingBackend>(
             "hollow: effective outages, too few to trust".to_string(),
         ));
     }
-    side_legend(&legend, 24, &entries)
+    entries
+}
+
+/// Whole decades around every positive value and bound of a panel.
+fn log_range(panel: &Panel) -> (f64, f64) {
+    let (lo, hi) = panel
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().flatten())
+        .flat_map(|e| [e.point, e.ci_low, e.ci_high])
+        .filter(|&v| v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if hi == 0.0 {
+        return (1e-3, 1.0);
+    }
+    let lo = 10f64.powf(lo.log10().floor());
+    (lo, 10f64.powf(hi.log10().ceil()).max(lo * 10.0))
+}
+
+/// A panel of bars on a log axis (see [`Panel::log`]).
+fn draw_log_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    legend_w: u32,
+) -> Drawn<DB> {
+    let categories = &panel.categories;
+    let n = categories.len().max(1);
+    let (lo, hi) = log_range(panel);
+    let (area, legend) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(legend_w));
+    let mut chart = ChartBuilder::on(&area)
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(100)
+        .build_cartesian_2d(Centred(n), (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc(&panel.x_label)
+        .y_desc(format!("{} (log scale)", panel.y_label))
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(&|v| categories.get(v.floor() as usize).cloned().unwrap_or_default())
+        .y_label_formatter(&|v| log_label(*v))
+        .light_line_style(WHITE.mix(0.0))
+        .disable_x_mesh()
+        .draw()?;
+    let width = 0.7 / panel.series.len().max(1) as f64;
+    for (si, (_, values)) in panel.series.iter().enumerate() {
+        let c = colour(si);
+        let x = |i: usize| i as f64 + 0.15 + width * (si as f64 + 0.5);
+        let known = || values.iter().enumerate().filter_map(|(i, e)| e.map(|e| (i, e)));
+        let few = |i: usize| panel.few.get(si).and_then(|f| f.get(i)).copied().unwrap_or(false);
+        chart.draw_series(known().filter(|(_, e)| e.point > 0.0).map(|(i, e)| {
+            let half = width * 0.45;
+            let corners = [(x(i) - half, lo), (x(i) + half, e.point.clamp(lo, hi))];
+            if few(i) {
+                Rectangle::new(corners, c.stroke_width(2))
+            } else {
+                Rectangle::new(corners, c.mix(0.7).filled())
+            }
+        }))?;
+        chart.draw_series(known().map(|(i, e)| {
+            ErrorBar::new_vertical(
+                x(i),
+                e.ci_low.clamp(lo, hi),
+                e.point.clamp(lo, hi),
+                e.ci_high.clamp(lo, hi),
+                BLACK.stroke_width(1),
+                10,
+            )
+        }))?;
+    }
+    side_legend(&legend, 24, &panel_legend(panel, false))
+}
+
+/// A tick of a log axis: `1e-6`, `3e-4`, and plain numbers from 0.01 to 1,000.
+fn log_label(v: f64) -> String {
+    if (1e-2..1e4).contains(&v.abs()) {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.0e}")
+    }
 }
 
 fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
+    from: f64,
     horizon: f64,
     rows: &[Row],
     omitted: usize,
 ) -> Drawn<DB> {
     let n = rows.len().max(1);
-    let horizon = if horizon > 0.0 { horizon } else { 1.0 };
+    let horizon = if horizon > from { horizon } else { from + 1.0 };
     let (root, legend) = root.split_horizontally(WIDTH - TIMELINE_LEGEND);
     // Row r (from the top) spans [n - 1 - r, n - r) on the y axis.
     let mut chart = ChartBuilder::on(&root)
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(150)
-        .build_cartesian_2d(0.0..horizon, Centred(n))?;
+        .build_cartesian_2d(from..horizon, Centred(n))?;
     let x_desc = if omitted > 0 {
         format!("time in the mission [h] ({omitted} more elements changed state: see `redsim trace`)")
     } else {
         "time in the mission [h]".to_string()
+    };
+    // A zoomed window keeps the digits that tell its ticks apart.
+    let digits = if horizon - from >= 10.0 {
+        0
+    } else {
+        decimals((horizon - from) / 10.0)
     };
     chart
         .configure_mesh()
@@ -855,12 +1052,12 @@ fn draw_timeline<DB: DrawingBackend>(
                 .map(|row| shorten(&row.label, ROW_LABEL_CHARS))
                 .unwrap_or_default()
         })
-        .x_label_formatter(&|h| format!("{h:.0}"))
+        .x_label_formatter(&|h| format!("{h:.digits$}"))
         .light_line_style(WHITE.mix(0.0))
         .disable_y_mesh()
         .draw()?;
     // The shortest span drawn is 2 px wide, so that brief outages show.
-    let min_width = horizon * 2.0 / f64::from(WIDTH - TIMELINE_LEGEND - 180);
+    let min_width = (horizon - from) * 2.0 / f64::from(WIDTH - TIMELINE_LEGEND - 180);
     for (r, row) in rows.iter().enumerate() {
         let y0 = (n - 1 - r) as f64;
         chart.draw_series(row.spans.iter().map(|&(a, b, kind)| {
@@ -896,6 +1093,112 @@ mod tests {
         assert!(wrap("", 6).is_empty());
     }
 
+    /// The text of an SVG's `<text>` elements.
+    fn svg_texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, rest)| rest.split_once("</text>")))
+            .map(|(text, _)| text.trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn bars_decades_apart_share_a_log_axis() {
+        // N+1 down 0.5 h a year, 2N 2e-6 h: on a linear axis 2N is no bar at all.
+        let mut p = panel(&[(0.5, 0.3, 0.7), (2e-6, 0.0, 5e-6)], false);
+        p.log = true;
+        let plot = Plot {
+            name: "compare-web".into(),
+            title: "web".into(),
+            service: None,
+            kind: Kind::Panels {
+                panels: vec![p.clone()],
+                lines: false,
+            },
+        };
+        let texts = svg_texts(&plot.svg().unwrap());
+        assert!(texts.contains(&"y (log scale)".to_string()), "{texts:?}");
+        // Plotters leaves out the tick at the axis's very bottom (1e-6).
+        for tick in ["1e-5", "1e-4", "1e-3", "0.01", "0.1", "1"] {
+            assert!(texts.contains(&tick.to_string()), "no tick {tick}: {texts:?}");
+        }
+        assert_eq!(log_range(&p), (1e-6, 1.0));
+        // Both bars are drawn, the 2N one at least 10 px tall (on a linear
+        // axis of 380 px it would be a 0.001 px sliver): the series' filled
+        // rectangles left of the legend.
+        let svg = plot.svg().unwrap();
+        let c = colour(0);
+        let fill = format!("fill=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+        let attr = |r: &str, name: &str| -> f64 {
+            let v = r
+                .split(&format!(" {name}=\""))
+                .nth(1)
+                .and_then(|v| v.split('"').next());
+            v.and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+        };
+        let heights: Vec<f64> = svg
+            .lines()
+            .filter(|l| l.starts_with("<rect") && l.contains(&fill) && attr(l, "x") < 900.0)
+            .map(|l| attr(l, "height"))
+            .collect();
+        assert_eq!(heights.len(), 2, "{svg}");
+        assert!(heights.iter().all(|&h| h >= 10.0), "{heights:?}");
+        assert_eq!(log_label(3e-4), "3e-4");
+        assert_eq!(log_label(0.5), "0.5");
+        assert_eq!(log_label(100.0), "100");
+    }
+
+    #[test]
+    fn convergence_at_eight_nines_draws_the_unavailability_on_a_log_axis() {
+        let a = |u: f64, lo: f64, hi: f64| Estimate {
+            point: 1.0 - u,
+            std_error: None,
+            ci_low: 1.0 - hi,
+            ci_high: 1.0 - lo,
+            confidence: 0.95,
+        };
+        let points: Vec<(u64, Estimate)> = (1..=8)
+            .map(|k| (10u64.pow(k / 2 + 1), a(3e-9, 0.0, 2e-8 / f64::from(k))))
+            .collect();
+        let plot = Plot {
+            name: "convergence-web".into(),
+            title: "web".into(),
+            service: None,
+            kind: Kind::Convergence {
+                y_label: "availability".into(),
+                points,
+                references: vec![("target".into(), 1.0 - 1e-8)],
+                percent: true,
+            },
+        };
+        let texts = svg_texts(&plot.svg().unwrap());
+        assert!(
+            texts.contains(&"unavailability, 1 − availability (log scale)".to_string()),
+            "{texts:?}"
+        );
+        for tick in ["1e-8", "5e-8"] {
+            assert!(texts.contains(&tick.to_string()), "no tick {tick}: {texts:?}");
+        }
+        assert!(texts.iter().any(|t| t == "target: 1.00e-8"), "{texts:?}");
+        // At two nines the axis stays availability in percent.
+        let Kind::Convergence { points, .. } = &plot.kind else {
+            unreachable!()
+        };
+        let low: Vec<(u64, Estimate)> = points.iter().map(|&(n, _)| (n, a(0.01, 0.005, 0.02))).collect();
+        let plain = Plot {
+            kind: Kind::Convergence {
+                y_label: "availability".into(),
+                points: low,
+                references: vec![],
+                percent: true,
+            },
+            ..plot.clone()
+        };
+        let texts = svg_texts(&plain.svg().unwrap());
+        assert!(texts.contains(&"availability".to_string()), "{texts:?}");
+        assert!(!texts.iter().any(|t| t.contains("unavailability")), "{texts:?}");
+    }
+
     #[test]
     fn axis_durations_are_short_and_readable() {
         assert_eq!(short_hours(0.5 / 60.0), "30s");
@@ -921,6 +1224,7 @@ mod tests {
             y_label: "y".into(),
             series: vec![("s".into(), values.iter().map(e).collect())],
             percent: false,
+            log: false,
             zero_line,
             few: Vec::new(),
         }

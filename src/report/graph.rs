@@ -16,12 +16,44 @@ fn q(s: &str) -> String {
 /// clusters with what needs them alone, each group as a cluster, and the
 /// elements in `spofs` in red.
 pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
+    to_dot_view(model, spofs, &DotView::default())
+}
+
+/// What part of the topology [`to_dot_view`] draws.
+#[derive(Debug, Clone, Default)]
+pub struct DotView {
+    /// Only the elements with `only[e]` (and the ends of the links among
+    /// them), titled with `service`: what one service depends on.
+    pub only: Option<(Vec<bool>, String)>,
+    /// Leave out the dashed requirement arrows.
+    pub hide_requirements: bool,
+}
+
+/// [`to_dot`] of the part of the topology `view` keeps: only one service's
+/// elements, and with or without requirement arrows.
+pub fn to_dot_view(model: &Model, spofs: &[bool], view: &DotView) -> String {
+    let mut keep = vec![true; model.elements.len()];
+    let mut title = model.name.clone();
+    if let Some((only, service)) = &view.only {
+        keep.clone_from(only);
+        // A link drawn needs both its ends.
+        for (e, el) in model.elements.iter().enumerate() {
+            if let ElementRole::Link { a, b } = el.role
+                && only[e]
+            {
+                keep[a] = true;
+                keep[b] = true;
+            }
+        }
+        title = format!("{}: service {service}", model.name);
+    }
+    let keep = &keep;
     let mut o = String::new();
-    let _ = writeln!(o, "graph {} {{", q(&model.name));
+    let _ = writeln!(o, "graph {} {{", q(&title));
     let _ = writeln!(
         o,
         "  graph [rankdir=LR, fontname=\"Helvetica\", label={}];",
-        q(&model.name)
+        q(&title)
     );
     let _ = writeln!(o, "  node [shape=box, style=rounded, fontname=\"Helvetica\"];");
     let _ = writeln!(o, "  edge [fontname=\"Helvetica\"];");
@@ -65,14 +97,19 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
             GroupMode::ActivePassive { .. } => "active-passive",
             GroupMode::ActiveActive { .. } => "active-active",
         };
+        for &m in &g.members {
+            in_group[m] = true;
+        }
+        if !g.members.iter().any(|&m| keep[m]) {
+            continue;
+        }
         let _ = writeln!(o, "  subgraph cluster_group_{gi} {{");
         let _ = writeln!(
             o,
             "    label={}; style=dashed; color=blue;",
             q(&format!("group {} ({mode})", g.id))
         );
-        for &m in &g.members {
-            in_group[m] = true;
+        for &m in g.members.iter().filter(|&&m| keep[m]) {
             node(&mut o, m, "    ", &domain);
         }
         let _ = writeln!(o, "  }}");
@@ -100,13 +137,13 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
     let mut placed = in_group.clone();
     let mut k = 0;
     for (d, &is_domain) in domain.iter().enumerate() {
-        if !is_domain || placed[d] {
+        if !is_domain || placed[d] || !keep[d] {
             continue;
         }
         let members: Vec<usize> = needing[d]
             .iter()
             .copied()
-            .filter(|&e| !placed[e] && e != d)
+            .filter(|&e| !placed[e] && e != d && keep[e])
             .collect();
         if members.is_empty() {
             continue;
@@ -125,12 +162,14 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         k += 1;
     }
     for (e, el) in model.elements.iter().enumerate() {
-        if el.role == ElementRole::Component && !placed[e] {
+        if el.role == ElementRole::Component && !placed[e] && keep[e] {
             node(&mut o, e, "  ", &domain);
         }
     }
     for (e, el) in model.elements.iter().enumerate() {
-        if let ElementRole::Link { a, b } = el.role {
+        if let ElementRole::Link { a, b } = el.role
+            && keep[e]
+        {
             let mut attrs = vec![format!("tooltip={}", q(&el.id))];
             if el.life.is_none() {
                 attrs.push("style=dotted".into());
@@ -147,8 +186,8 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
             );
         }
     }
-    for el in &model.elements {
-        if el.role != ElementRole::Component {
+    for (e, el) in model.elements.iter().enumerate() {
+        if el.role != ElementRole::Component || view.hide_requirements || !keep[e] {
             continue;
         }
         let Some(r) = &el.requires else { continue };
@@ -156,7 +195,7 @@ pub fn to_dot(model: &Model, spofs: &[bool]) -> String {
         r.elements(&mut deps);
         deps.sort_unstable();
         deps.dedup();
-        for d in deps {
+        for d in deps.into_iter().filter(|&d| keep[d]) {
             // A link is an edge, not a node: point at its ends, labelled with it.
             let (targets, label) = match model.elements[d].role {
                 ElementRole::Link { a, b } => (vec![a, b], format!(", label={}", q(&model.elements[d].id))),

@@ -18,14 +18,14 @@ mod trace;
 
 pub use check::{CHECK_FORMAT, CheckReport, goal_text};
 pub use compare::{COMPARE_FORMAT, CompareReport, design_tag};
-pub use graph::to_dot;
+pub use graph::{DotView, to_dot, to_dot_view};
 pub use result::{
     CompareResult, Format, ReportError, Reports, RunResult, SweepResult, Wanted, compare_reports,
     run_reports, sweep_reports,
 };
 pub use structure::{SPOF_FORMAT, SpofReport};
 pub use sweep::{SWEEP_FORMAT, SweepPoint, SweepReport};
-pub use trace::{TRACE_FORMAT, TraceReport};
+pub use trace::{FirstOutage, TRACE_FORMAT, TraceReport};
 
 use crate::analysis::structure::Exact;
 use crate::analysis::{Estimate, RunSummary, ServiceSummary};

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Provenance, hours, pretty_json};
-use crate::engine::{GroupEvent, ServiceState, TraceEvent};
+use crate::engine::{GroupEvent, RepairWait, ServiceState, TraceEvent};
 use crate::model::Model;
 
 /// Format tag of JSON traces.
@@ -29,6 +29,20 @@ enum Line<'a> {
         kind: Option<&'a str>,
         event: &'static str,
     },
+    Waits {
+        t: f64,
+        element: &'a str,
+        kind: Option<&'a str>,
+        event: &'static str,
+        wait: Wait<'a>,
+    },
+    Spare {
+        t: f64,
+        element: &'a str,
+        kind: Option<&'a str>,
+        event: &'static str,
+        spare_pool: &'a str,
+    },
     Service {
         t: f64,
         service: &'a str,
@@ -46,6 +60,91 @@ enum Line<'a> {
         element: &'a str,
         event: &'static str,
     },
+}
+
+/// Why a repair waits, as the JSON trace gives it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+enum Wait<'a> {
+    /// Its logistics delay runs first.
+    Logistics,
+    /// Every crew of its crew pool is busy.
+    CrewBusy {
+        /// The pool's name in `repair.pools`; `None` for the scenario-wide `repair.crews`.
+        crew_pool: Option<&'a str>,
+        crews: u32,
+        busy: u32,
+        in_line: u32,
+    },
+    /// Its spare pool has none on hand.
+    NoSpare {
+        spare_pool: &'a str,
+        size: u32,
+        in_line: u32,
+    },
+    /// It has no repair law.
+    NotRepairable,
+}
+
+impl<'a> Wait<'a> {
+    fn new(model: &'a Model, why: RepairWait) -> Self {
+        match why {
+            RepairWait::Logistics => Self::Logistics,
+            RepairWait::Crew { pool, busy, in_line } => {
+                let (crew_pool, crews) = match pool.checked_sub(1) {
+                    None => (None, model.repair.crews.unwrap_or(busy)),
+                    Some(i) => {
+                        let p = &model.repair.pools[i as usize];
+                        (Some(p.name.as_str()), p.crews)
+                    }
+                };
+                Self::CrewBusy {
+                    crew_pool,
+                    crews,
+                    busy,
+                    in_line,
+                }
+            }
+            RepairWait::Spare { pool, in_line } => {
+                let p = &model.spare_pools[pool as usize];
+                Self::NoSpare {
+                    spare_pool: &p.id,
+                    size: p.size,
+                    in_line,
+                }
+            }
+            RepairWait::Never => Self::NotRepairable,
+        }
+    }
+
+    /// In words, after the element's id.
+    fn text(&self) -> String {
+        let waits = match self {
+            Self::NotRepairable => return "cannot be repaired (no repair law): down to the end".into(),
+            Self::Logistics => "logistics delay (travel, parts)".into(),
+            Self::CrewBusy {
+                crew_pool,
+                crews,
+                busy,
+                in_line,
+            } => {
+                let pool = match crew_pool {
+                    None => "the scenario-wide crews (repair.crews)".to_string(),
+                    Some(name) => format!("crew pool {}", crate::model::printable(name)),
+                };
+                format!("crew busy: {busy} of {crews} crew(s) of {pool} at work, {in_line} in line")
+            }
+            Self::NoSpare {
+                spare_pool,
+                size,
+                in_line,
+            } => format!(
+                "no spare on hand in pool {} (size {size}): a restocked one is on order, {in_line} in line",
+                crate::model::printable(spare_pool)
+            ),
+        };
+        format!("repair waits: {waits}")
+    }
 }
 
 /// What a group event says, in words.
@@ -98,6 +197,16 @@ fn shown(events: &[TraceEvent]) -> Vec<TraceEvent> {
         .collect()
 }
 
+/// How `trace --first-outage` found the trial: the first, from trial
+/// `from` on, with an outage of `service` (`None`: of any service).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FirstOutage<'a> {
+    /// The service id asked for, if any.
+    pub service: Option<&'a str>,
+    /// The first trial searched.
+    pub from: u64,
+}
+
 /// A trace of one trial, ready to print.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceReport<'a> {
@@ -106,6 +215,8 @@ pub struct TraceReport<'a> {
     scenario: &'a Provenance,
     seed: u64,
     trial: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_outage: Option<FirstOutage<'a>>,
     mission_hours: f64,
     events: Vec<Line<'a>>,
 }
@@ -146,7 +257,11 @@ fn causes(model: &Model, events: &[TraceEvent], i: usize) -> Option<String> {
                     if begin { "out" } else { "back" }
                 ));
             }
-            TraceEvent::Service { t: ts, .. } | TraceEvent::RepairStarted { t: ts, .. } if ts == t => {}
+            TraceEvent::Service { t: ts, .. }
+            | TraceEvent::RepairStarted { t: ts, .. }
+            | TraceEvent::RepairWaits { t: ts, .. }
+            | TraceEvent::SpareTaken { t: ts, .. }
+                if ts == t => {}
             _ => break,
         }
     }
@@ -185,6 +300,20 @@ impl<'a> TraceReport<'a> {
                     kind: model.elements[element].kind.as_deref(),
                     event: "repair started",
                 },
+                TraceEvent::RepairWaits { t, element, why } => Line::Waits {
+                    t,
+                    element: &model.elements[element].id,
+                    kind: model.elements[element].kind.as_deref(),
+                    event: "repair waits",
+                    wait: Wait::new(model, why),
+                },
+                TraceEvent::SpareTaken { t, pool, element } => Line::Spare {
+                    t,
+                    element: &model.elements[element].id,
+                    kind: model.elements[element].kind.as_deref(),
+                    event: "took a restocked spare",
+                    spare_pool: &model.spare_pools[pool].id,
+                },
                 TraceEvent::Group { t, group, event } => Line::Group {
                     t,
                     group: &model.groups[group].id,
@@ -219,9 +348,16 @@ impl<'a> TraceReport<'a> {
             scenario,
             seed,
             trial,
+            first_outage: None,
             mission_hours: model.mission,
             events: lines,
         }
+    }
+
+    /// The same report, saying how `--first-outage` found its trial.
+    pub fn found_by(mut self, found: Option<FirstOutage<'a>>) -> Self {
+        self.first_outage = found;
+        self
     }
 
     /// Pretty JSON, ending with a newline.
@@ -247,6 +383,17 @@ impl<'a> TraceReport<'a> {
             hours(self.mission_hours)
         );
         super::set_line(&mut o, "set        ", &self.scenario.set);
+        if let Some(f) = &self.first_outage {
+            let what = match f.service {
+                Some(id) => format!("service {}", crate::model::printable(id)),
+                None => "any service".into(),
+            };
+            let _ = writeln!(
+                o,
+                "(trial {}: the first from trial {} with an outage of {what})",
+                self.trial, f.from
+            );
+        }
         let _ = writeln!(
             o,
             "(the same trial as trial {} of `redsim run` with this seed)\n",
@@ -268,6 +415,27 @@ impl<'a> TraceReport<'a> {
                         .unwrap_or_default();
                     (*t, format!("{element}{kind} {event}"))
                 }
+                Line::Waits {
+                    t,
+                    element,
+                    kind,
+                    wait,
+                    ..
+                } => (*t, format!("{element}{} {}", kind_text(*kind), wait.text())),
+                Line::Spare {
+                    t,
+                    element,
+                    kind,
+                    event,
+                    spare_pool,
+                } => (
+                    *t,
+                    format!(
+                        "{element}{} {event} from pool {}",
+                        kind_text(*kind),
+                        crate::model::printable(spare_pool)
+                    ),
+                ),
                 Line::Group { t, group, event } => (*t, format!("group {group}: {event}")),
                 Line::Maintenance {
                     t,
@@ -329,6 +497,12 @@ impl<'a> TraceReport<'a> {
         }
         o
     }
+}
+
+/// ` (kind)` after an element's id, or nothing.
+fn kind_text(kind: Option<&str>) -> String {
+    kind.map(|k| format!(" ({})", crate::model::printable(k)))
+        .unwrap_or_default()
 }
 
 /// `d<day> hh:mm:ss` of a time in hours.

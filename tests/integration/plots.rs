@@ -143,6 +143,7 @@ fn the_timeline_is_the_trace_of_the_trial() {
     let events = engine::trace(&m, seed, trial).unwrap();
     let plot = figures::timeline(&m, &events, trial);
     let Kind::Timeline {
+        from,
         rows,
         horizon,
         omitted,
@@ -150,7 +151,7 @@ fn the_timeline_is_the_trace_of_the_trial() {
     else {
         panic!("a timeline: {:?}", plot.kind)
     };
-    assert_eq!(*horizon, m.mission);
+    assert_eq!((*from, *horizon), (0.0, m.mission));
     assert_eq!(*omitted, 0);
     assert_eq!(rows[0].label, "app", "services on top");
     // The service's down spans add up to the trial's down time in the tally.
@@ -479,4 +480,74 @@ fn a_run_of_few_trials_marks_its_one_estimate() {
     let svg = conv.svg().unwrap();
     assert!(svg.contains("<circle"), "the estimate is not drawn: {svg}");
     assert_drawn(conv, &["estimate"]);
+}
+
+#[test]
+fn a_zoomed_timeline_shows_a_50_minute_outage_in_a_year() {
+    // `a` fails at 4000 h and is back 50 minutes later; the mission is a year.
+    let doc = r#"{"format": "redsim/1", "name": "blip", "mission": "1y",
+      "components": [{"id": "a", "failure": {"fixed": "4000h"}, "repair": {"fixed": "50m"}},
+                     {"id": "b", "failure": {"fixed": "8000h"}, "repair": {"fixed": "1h"}}],
+      "services": [{"id": "s", "requires": "a"}, {"id": "t", "requires": "b"}]}"#;
+    let m = crate::common::model(doc);
+    let events = engine::trace(&m, 1, 0).unwrap();
+    let plot = figures::timeline_between(&m, &events, 0, 3999.0, 4001.0);
+    let Kind::Timeline {
+        from,
+        horizon,
+        rows,
+        omitted,
+    } = &plot.kind
+    else {
+        panic!("a timeline: {:?}", plot.kind)
+    };
+    assert_eq!((*from, *horizon, *omitted), (3999.0, 4001.0, 0));
+    // Both services have rows, cut to the window; only `a` changed in it.
+    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels, ["s", "t", "a"]);
+    let down: Vec<(f64, f64)> = rows[0]
+        .spans
+        .iter()
+        .filter(|s| s.2 == Span::Down)
+        .map(|s| (s.0, s.1))
+        .collect();
+    assert_eq!(down.len(), 1);
+    assert!((down[0].0 - 4000.0).abs() < 1e-9 && (down[0].1 - (4000.0 + 50.0 / 60.0)).abs() < 1e-9);
+    assert!(
+        rows.iter()
+            .flat_map(|r| &r.spans)
+            .all(|s| s.0 >= 3999.0 && s.1 <= 4001.0)
+    );
+    let svg = plot.svg().unwrap();
+    assert!(
+        svg.contains("Trial 0 from 3999 h to 4001 h"),
+        "the title names the window"
+    );
+    // Ticks carry the decimals a two-hour window needs.
+    assert!(svg.contains("\n4000.20\n"), "tick labels with decimals:\n{svg}");
+
+    // The CLI: --from/--to with --plot, in durations or hours; a window outside the mission is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blip.json");
+    std::fs::write(&file, doc).unwrap();
+    let plots = dir.path().join("p");
+    let trace = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("trace")
+            .arg(&file)
+            .args(["--seed", "1", "--plot"])
+            .arg(&plots)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = trace(&["--from", "3999", "--to", "4001h"]);
+    crate::common::assert_exit(&out, 0);
+    let svg = std::fs::read_to_string(plots.join("timeline-trial-0.svg")).unwrap();
+    assert_eq!(svg, plot.svg().unwrap(), "the CLI draws the same zoomed figure");
+    for bad in [["--from", "2y", "--to", "3y"], ["--from", "10h", "--to", "5h"]] {
+        let out = trace(&bad);
+        crate::common::assert_exit(&out, 2);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("the window must start before it ends"));
+    }
 }

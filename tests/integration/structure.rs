@@ -611,3 +611,68 @@ fn the_spof_search_pays_once_per_distinct_structure_and_never_for_other_services
     assert!(some[0].is_empty() && some[2].is_empty());
     assert_eq!(st.probed_services(), 1);
 }
+
+#[test]
+fn graph_service_draws_only_what_that_service_depends_on_and_its_own_spofs() {
+    // `web` needs lb and one of two servers; `db` needs its own disk. Both
+    // sit on feed `pwr` (a requirement). lb is web's SPOF, disk is db's.
+    let doc = r#"{"format": "redsim/1", "name": "two", "mission": "1y",
+      "components": [
+        {"id": "pwr", "kind": "feed", "mtbf": "10000h", "mttr": "4h"},
+        {"id": "lb", "mtbf": "10000h", "mttr": "4h", "requires": "pwr"},
+        {"id": "web", "count": 2, "mtbf": "10000h", "mttr": "4h", "requires": "pwr"},
+        {"id": "disk", "mtbf": "10000h", "mttr": "4h", "requires": "pwr"}
+      ],
+      "services": [
+        {"id": "shop", "requires": {"all": ["lb", {"any": ["web-1", "web-2"]}]}},
+        {"id": "db", "requires": "disk"}
+      ]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.json");
+    std::fs::write(&file, doc).unwrap();
+    let graph = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("graph")
+            .arg(&file)
+            .args(args)
+            .output()
+            .unwrap();
+        crate::common::assert_exit(&out, 0);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let red = |dot: &str, id: &str| dot.contains(&format!("\"{id}\" [label=\"{id}\", color=red"));
+    let all = graph(&[]);
+    assert!(red(&all, "lb") && red(&all, "disk"), "{all}");
+    let shop = graph(&["--service", "shop"]);
+    assert!(shop.starts_with("graph \"two: service shop\" {"), "{shop}");
+    for id in ["lb", "web-1", "web-2"] {
+        assert!(shop.contains(&format!("\"{id}\" [")), "{id} missing:\n{shop}");
+    }
+    assert!(red(&shop, "lb"), "{shop}");
+    assert!(!shop.contains("\"disk\""), "db's disk is not shop's:\n{shop}");
+    // The feed both need is shop's too (and its single point of failure).
+    assert!(
+        shop.contains("\"lb\" -- \"pwr\" [style=dashed, dir=forward"),
+        "{shop}"
+    );
+    let db = graph(&["--service", "db"]);
+    assert!(
+        red(&db, "disk") && !db.contains("\"lb\"") && !db.contains("\"web-1\""),
+        "{db}"
+    );
+    // Without requirement arrows, nothing is dashed and directed.
+    let bare = graph(&["--hide-requirements"]);
+    assert!(!bare.contains("dir=forward"), "{bare}");
+    assert!(bare.contains("\"lb\" [") && bare.contains("\"disk\" ["), "{bare}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .arg("graph")
+        .arg(&file)
+        .args(["--service", "nope"])
+        .output()
+        .unwrap();
+    crate::common::assert_exit(&out, 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no service `nope` in the scenario (services: shop, db)")
+    );
+}

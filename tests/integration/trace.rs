@@ -164,3 +164,171 @@ fn a_trace_shows_failover_and_maintenance_steps_with_their_causes() {
     let back = 10.0 + (30.0 + 60.0 + 1200.0) / 3600.0;
     assert!(downs.iter().any(|&t| (t - back).abs() < 1e-9), "{downs:?}");
 }
+
+#[test]
+fn a_trace_says_why_a_repair_waited() {
+    // One crew: `a` is repaired from 10 h to 15 h; `b` fails at 12 h, waits
+    // out 1 h of logistics, then for the crew. `x` finds its pool of one
+    // spare empty at 25 h and takes the restocked one at 110 h.
+    let doc = r#"{
+      "format": "redsim/1", "name": "waits", "mission": "130h",
+      "repair": {"crews": 1},
+      "spare_pools": [{"id": "parts", "size": 1, "restock": {"fixed": "100h"}}],
+      "components": [
+        {"id": "a", "failure": {"fixed": "10h"}, "repair": {"fixed": "5h"}},
+        {"id": "b", "failure": {"fixed": "12h"}, "repair": {"fixed": "50h"}, "logistics": {"fixed": "1h"}},
+        {"id": "x", "failure": {"fixed": "16h"}, "repair": {"fixed": "4h"}, "spares": {"pool": "parts"}}
+      ],
+      "services": [{"id": "s", "requires": {"all": ["a", "b", "x"]}}]
+    }"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("waits.json");
+    std::fs::write(&file, doc).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("trace")
+            .arg(&file)
+            .args(args)
+            .output()
+            .unwrap();
+        crate::common::assert_exit(&out, 0);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&[]);
+    for line in [
+        "12.000  d0 12:00:00     b repair waits: logistics delay (travel, parts)",
+        "13.000  d0 13:00:00     b repair waits: crew busy: 1 of 1 crew(s) of the scenario-wide crews (repair.crews) at work, 1 in line",
+        "15.000  d0 15:00:00     b repair started",
+        // x fails at 16 h while b holds the crew (15 h to 65 h).
+        "16.000  d0 16:00:00     x repair waits: crew busy: 1 of 1 crew(s)",
+        "65.000  d2 17:00:00     x repair started",
+        "69.000  d2 21:00:00     x repaired",
+        // At 85 h the pool's one spare is in x; the restock ordered at 16 h arrives at 116 h.
+        "85.000  d3 13:00:00     x repair waits: no spare on hand in pool parts (size 1): a restocked one is on order, 1 in line",
+        // It takes it with `a` in line for the crew, which b holds from 78 h to 128 h.
+        "116.000  d4 20:00:00     x took a restocked spare from pool parts",
+        "116.000  d4 20:00:00     x repair waits: crew busy: 1 of 1 crew(s) of the scenario-wide crews (repair.crews) at work, 2 in line",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    let wait = |element: &str, t: f64| {
+        let found = json["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "repair waits" && e["element"] == element && e["t"] == t);
+        found.unwrap_or_else(|| panic!("no wait of {element} at {t} h"))["wait"].clone()
+    };
+    assert_eq!(wait("b", 12.0), serde_json::json!({"reason": "logistics"}));
+    assert_eq!(
+        wait("b", 13.0),
+        serde_json::json!({"reason": "crew_busy", "crew_pool": null, "crews": 1, "busy": 1, "in_line": 1})
+    );
+    assert_eq!(
+        wait("x", 85.0),
+        serde_json::json!({"reason": "no_spare", "spare_pool": "parts", "size": 1, "in_line": 1})
+    );
+    assert!(
+        json["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "took a restocked spare" && e["spare_pool"] == "parts" && e["t"] == 116.0)
+    );
+}
+
+#[test]
+fn first_outage_traces_the_first_trial_a_run_sees_down_and_replays_with_trial() {
+    // `one` is down in about one trial in 30; `both` needs a and b down at once.
+    let doc = r#"{"format": "redsim/1", "name": "rare", "mission": "10h",
+      "components": [{"id": "a", "mtbf": "300h", "mttr": "1h"}, {"id": "b", "mtbf": "300h", "mttr": "1h"}],
+      "services": [{"id": "one", "requires": "a"}, {"id": "both", "requires": {"any": ["a", "b"]}}]}"#;
+    let m = model(doc);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rare.json");
+    std::fs::write(&file, doc).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("trace")
+            .arg(&file)
+            .args(["--seed", "5"])
+            .args(args)
+            .output()
+            .unwrap();
+        crate::common::assert_exit(&out, 0);
+        (text_of(&out.stdout), text_of(&out.stderr))
+    };
+    let outages_before = |k: u64, s: usize| {
+        let cfg = RunConfig {
+            seed: 5,
+            first_trial: 0,
+            trials: k,
+            threads: Some(1),
+        };
+        engine::run(&m, &cfg, &|_| {}).unwrap().services[s].outages.sum
+    };
+    let (found, note) = run(&["--first-outage", "--service", "both", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&found).unwrap();
+    let k = json["trial"].as_u64().unwrap();
+    assert_eq!(
+        json["first_outage"],
+        serde_json::json!({"service": "both", "from": 0})
+    );
+    assert!(
+        note.contains(&format!(
+            "trial {k} is the first of trials 0..=99999 (seed 5) with an outage of service `both`"
+        )),
+        "{note}"
+    );
+    // A run of k trials never sees `both` down; its trial k does.
+    assert_eq!(outages_before(k, 1), 0);
+    assert!(outages_before(k + 1, 1) > 0);
+    // The trial found replays identically with --trial k.
+    let (replay, _) = run(&["--trial", &k.to_string(), "--format", "json"]);
+    let mut replay: serde_json::Value = serde_json::from_str(&replay).unwrap();
+    replay["first_outage"] = json["first_outage"].clone();
+    assert_eq!(replay, json, "the same events, the same report");
+    // Text: the same timeline, with a line saying how it was found.
+    let (text, _) = run(&["--first-outage", "--service", "both"]);
+    let (plain, _) = run(&["--trial", &k.to_string()]);
+    let said = format!("(trial {k}: the first from trial 0 with an outage of service both)\n");
+    assert!(text.contains(&said), "{text}");
+    assert_eq!(text.replace(&said, ""), plain);
+    // From further on: the next such trial.
+    let (next, _) = run(&[
+        "--first-outage",
+        "--service",
+        "both",
+        "--trial",
+        &(k + 1).to_string(),
+        "--format",
+        "json",
+    ]);
+    let next: serde_json::Value = serde_json::from_str(&next).unwrap();
+    let next = next["trial"].as_u64().unwrap();
+    assert!(next > k && outages_before(next, 1) == outages_before(k + 1, 1));
+    // None within the bound: said, exit 0, nothing on standard output.
+    let (none, why) = run(&["--first-outage", "--service", "both", "--within", &k.to_string()]);
+    assert_eq!(none, "");
+    assert!(
+        why.contains(&format!(
+            "no outage of service `both` in trials 0..={} (seed 5",
+            k - 1
+        )) && why.contains("search more with --within N"),
+        "{why}"
+    );
+    // An unknown service is bad input.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .arg("trace")
+        .arg(&file)
+        .args(["--first-outage", "--service", "nope"])
+        .output()
+        .unwrap();
+    crate::common::assert_exit(&out, 2);
+    assert!(text_of(&out.stderr).contains("no service `nope` in the scenario (services: one, both)"));
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}

@@ -240,6 +240,8 @@ impl Trial {
             obs.element(t, m, false);
             if self.el[m].phase == Phase::Repairing {
                 obs.repair_started(t, m);
+            } else if obs.records_waits() {
+                self.report_wait(plan, m, t, obs);
             }
             self.propagate::<true>(plan, m);
         }

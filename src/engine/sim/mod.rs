@@ -31,6 +31,7 @@ use events::{Event, Slot};
 pub use plan::Plan;
 use plan::{Action, Gate, PlanGroup, PlanGroupKind, PlanService, Rows};
 pub use probe::Probe;
+pub use repair::RepairWait;
 
 /// A service's state at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,6 +53,20 @@ pub trait Observer {
     /// A crew started repairing a failed element (at its failure when a crew
     /// was free and no logistics delay applies, later otherwise).
     fn repair_started(&mut self, _t: f64, _e: ElementId) {}
+    /// Failed element `e` did not start its repair at `t` (its failure, the
+    /// end of its logistics delay, or a spare's arrival), for the reason the
+    /// engine acted on. Called only when [`Observer::records_waits`] is true.
+    fn repair_waits(&mut self, _t: f64, _e: ElementId, _why: RepairWait) {}
+    /// A spare ordered for spare pool `pool` (index in the model's list)
+    /// arrived at `t`, and element `e`, which waited for one, took it.
+    fn spare_taken(&mut self, _t: f64, _pool: usize, _e: ElementId) {}
+    /// Whether the engine works out why repairs wait and calls
+    /// [`Observer::repair_waits`]: a trace does; a run does not, and its
+    /// loop then has no such work (the answer is known when it compiles).
+    #[inline]
+    fn records_waits(&self) -> bool {
+        false
+    }
     /// Common-cause shock `k` (index in the model's list) struck; the members
     /// it failed follow as element events at the same time.
     fn shock(&mut self, _t: f64, _k: usize) {}
@@ -811,6 +826,8 @@ impl Trial {
                         }
                         if step != Step::Repaired && self.el[e].phase == Phase::Repairing {
                             obs.repair_started(t, e);
+                        } else if step != Step::Repaired && obs.records_waits() {
+                            self.report_wait(plan, e, t, obs);
                         }
                         if step != Step::LogisticsDone {
                             self.propagate::<FULL>(plan, e);

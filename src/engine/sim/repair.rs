@@ -8,6 +8,24 @@ use rand::RngExt;
 use super::{Event, Observer, Phase, Plan, Slot, Trial};
 use crate::model::Discipline;
 
+/// Why a failed element's repair did not start: the engine's own decision,
+/// read from the phase it put the element in (see [`Observer::repair_waits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairWait {
+    /// Its logistics delay (travel, parts) runs first.
+    Logistics,
+    /// Every crew of crew pool `pool` is busy (0: the scenario-wide
+    /// `repair.crews`, `1 + i`: `repair.pools[i]`): `busy` crews at work,
+    /// `in_line` repairs waiting for one, this one included.
+    Crew { pool: u32, busy: u32, in_line: u32 },
+    /// Spare pool `pool` (index in the model's list) has no spare on hand:
+    /// the element waits for a restocked one, `in_line` elements waiting,
+    /// this one included (the replacement it ordered is on its way).
+    Spare { pool: u32, in_line: u32 },
+    /// It cannot be repaired (no repair law): it stays down to the end.
+    Never,
+}
+
 impl Trial {
     /// Element `e` is ready for repair at `t`: it takes a spare from its pool
     /// (or waits for one), then a crew (or waits in line). Returns the delay
@@ -78,10 +96,40 @@ impl Trial {
         let e = e as usize;
         // Its replacement was ordered when it asked.
         self.on_hand[p] -= 1;
+        obs.spare_taken(t, p, e);
         if let Some(dt) = self.take_crew(plan, e) {
             self.schedule(e, t, dt, mission);
             obs.repair_started(t, e);
+        } else if obs.records_waits() {
+            self.report_wait(plan, e, t, obs);
         }
+    }
+
+    /// Tells `obs` why failed element `e` has not started its repair at
+    /// `t`, from the phase the engine just put it in (nothing when it is
+    /// being repaired).
+    pub(super) fn report_wait(&self, plan: &Plan, e: usize, t: f64, obs: &mut impl Observer) {
+        let why = match self.el[e].phase {
+            Phase::Logistics => RepairWait::Logistics,
+            Phase::Queued => {
+                let p = plan.crew_pool[e] as usize;
+                RepairWait::Crew {
+                    pool: p as u32,
+                    busy: self.busy[p],
+                    in_line: (self.waiting[p].len() + self.waiting_random[p].len()) as u32,
+                }
+            }
+            Phase::AwaitingSpare => {
+                let p = plan.spare_pool[e].expect("an element awaiting a spare has a pool");
+                RepairWait::Spare {
+                    pool: p,
+                    in_line: self.spare_waiters[p as usize].len() as u32,
+                }
+            }
+            Phase::Dead => RepairWait::Never,
+            Phase::Up | Phase::Repairing => return,
+        };
+        obs.repair_waits(t, e, why);
     }
 
     /// Puts failed element `e` in line for a crew of its pool.
