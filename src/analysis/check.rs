@@ -199,7 +199,10 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 d.reason = Some(why.clone());
                 return d;
             }
-            if run.method == Method::FailureBiasing && svc.outages_observed == 0 {
+            // A service given its plain pilot's figures ([`super::rare::bound_unseen`])
+            // has valid plain intervals, decided as any.
+            if run.method == Method::FailureBiasing && svc.outages_observed == 0 && svc.plain_trials.is_none()
+            {
                 d.reason = Some(
                     "no outage was seen in the failure-biased trials: the weighted interval says \
                      nothing yet"

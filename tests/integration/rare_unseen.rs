@@ -716,3 +716,49 @@ fn sweep_and_compare_pages_name_the_figures_that_are_a_pilots() {
     assert!(!page.contains("every estimate is a weighted one,"), "{page}");
     assert!(page.contains("design B: failure biasing saw no outage"), "{page}");
 }
+
+#[test]
+fn check_from_a_biased_result_decides_with_the_pilot_figures_run_printed() {
+    // `s` is never down under biasing: `run --rare on` gives it the plain
+    // pilot's figures (availability above 99.85 % at 95 %). `check` decides
+    // it from those figures, whether from the run's result file or run
+    // directly on the same scenario, seed and trials.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pair.json"), UNIFORM_PAIR).unwrap();
+    let run = ["run", "pair.json", "--rare", "on", "--trials", "3000", "-q"];
+    ok(d, &[&run[..], &["--shard", "0/1", "-o", "r.json"]].concat());
+    let verdicts = |extra: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let mut args = vec![
+            "check",
+            "pair.json",
+            "--target",
+            "s=99%",
+            "--target",
+            "t=99%",
+            "--format",
+            "json",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let out = redsim(d, &args);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let decided: Vec<(String, String)> = v["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["service"].as_str().unwrap().to_string(),
+                    x["verdict"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (out.status.code(), serde_json::json!(decided))
+    };
+    let from_result = verdicts(&["--result", "r.json"]);
+    let direct = verdicts(&["--rare", "on", "--first-trials", "3000", "--max-trials", "3000"]);
+    assert_eq!(from_result, direct);
+    assert_eq!(from_result.0, Some(0), "{:?}", from_result.1);
+    assert_eq!(from_result.1, serde_json::json!([["s", "met"], ["t", "met"]]));
+}
