@@ -192,6 +192,15 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 },
             };
             d.estimate = Some(est);
+            if svc.cannot_fail {
+                d.verdict = Verdict::Met;
+                d.reason = Some(
+                    "the service cannot fail (nothing it depends on has a failure law or maintenance): \
+                     it is always up, whatever the goal"
+                        .into(),
+                );
+                return d;
+            }
             // A biased run that has seen no outage of the service has
             // weighted sums of zero: an interval of width zero that says
             // nothing about the design, not a bound to decide from.

@@ -735,6 +735,23 @@ pub fn uses(model: &Model, s: usize) -> Vec<bool> {
     seen
 }
 
+/// Whether service `s` cannot fail: nothing it uses ([`uses`]) has a
+/// failure law or is maintained (so no shock, repair or failover reaches
+/// it either), and it is up with everything up. Its availability is then
+/// exactly 1, which no simulation needs to estimate.
+pub fn cannot_fail(model: &Model, s: usize) -> bool {
+    let n = model.elements.len();
+    let deps = uses(model, s);
+    let mut maintained = vec![false; n];
+    for m in &model.maintenance {
+        m.members.iter().for_each(|&e| maintained[e] = true);
+    }
+    if (0..n).any(|e| deps[e] && (model.elements[e].life.is_some() || maintained[e])) {
+        return false;
+    }
+    Structure::new(model).service_up(s, &vec![false; n], &mut Vec::new())
+}
+
 /// The blocks of the topology on some path of the block-cut tree from
 /// component `from` to one of `targets`, each as its elements (components
 /// and links).
