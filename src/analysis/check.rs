@@ -192,6 +192,15 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 },
             };
             d.estimate = Some(est);
+            if svc.cannot_fail {
+                d.verdict = Verdict::Met;
+                d.reason = Some(
+                    "the service cannot fail (nothing it depends on has a failure law or maintenance): \
+                     it is always up, whatever the goal"
+                        .into(),
+                );
+                return d;
+            }
             // A biased run that has seen no outage of the service has
             // weighted sums of zero: an interval of width zero that says
             // nothing about the design, not a bound to decide from.
@@ -199,7 +208,10 @@ pub fn decide(model: &Model, targets: &[Target], run: &RunSummary, spofs: &[Vec<
                 d.reason = Some(why.clone());
                 return d;
             }
-            if run.method == Method::FailureBiasing && svc.outages_observed == 0 {
+            // A service given its plain pilot's figures ([`super::rare::bound_unseen`])
+            // has valid plain intervals, decided as any.
+            if run.method == Method::FailureBiasing && svc.outages_observed == 0 && svc.plain_trials.is_none()
+            {
                 d.reason = Some(
                     "no outage was seen in the failure-biased trials: the weighted interval says \
                      nothing yet"

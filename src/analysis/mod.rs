@@ -280,6 +280,58 @@ pub struct ServiceSummary {
     /// the JSON, whose `warnings` say it.
     #[serde(skip)]
     pub few_outages: bool,
+    /// Nothing the service uses can fail ([`structure::cannot_fail`]): its
+    /// availability is exactly 1 and its outages exactly 0, intervals of
+    /// width zero that are exact, not estimated. In the JSON only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cannot_fail: bool,
+}
+
+/// What a service that cannot fail says in place of its warnings.
+pub const CANNOT_FAIL: &str = "this service cannot fail: nothing it depends on has a failure law or maintenance, \
+    so it is always up: availability exactly 1 and no outages, exact values, not estimates (more trials or \
+    another --rare mode change nothing)";
+
+impl ServiceSummary {
+    /// Gives a service that cannot fail its exact figures: availability 1,
+    /// no down time, outages or degraded time, each an exact interval.
+    fn set_cannot_fail(&mut self, confidence: f64) {
+        let exact = |x: f64, se: Option<f64>| Estimate {
+            point: x,
+            std_error: se,
+            ci_low: x,
+            ci_high: x,
+            confidence,
+        };
+        self.availability = exact(1.0, Some(0.0));
+        self.nines = None;
+        self.relative_error = None;
+        self.downtime_hours_per_year = exact(0.0, Some(0.0));
+        self.outages_per_mission = exact(0.0, Some(0.0));
+        self.outages_per_year = exact(0.0, Some(0.0));
+        self.p_no_outage = exact(1.0, None);
+        self.degraded_fraction = exact(0.0, Some(0.0));
+        self.outage_hours = None;
+        self.mean_time_between_outages_hours = None;
+        if let Some(r) = &mut self.rto {
+            r.fraction_of_outages = None;
+            r.p_outage_over_rto = exact(0.0, None);
+        }
+        self.downtime_by_cause.clear();
+        self.warnings = vec![CANNOT_FAIL.to_string()];
+        self.plain_trials = None;
+        self.few_outages = false;
+        self.cannot_fail = true;
+    }
+}
+
+/// Marks the services of `run` that cannot fail and gives them their exact figures.
+fn mark_cannot_fail(model: &Model, run: &mut RunSummary) {
+    for (i, s) in run.services.iter_mut().enumerate() {
+        if structure::cannot_fail(model, i) {
+            s.set_cannot_fail(run.confidence);
+        }
+    }
 }
 
 /// How often outages outlast the recovery time objective.
@@ -419,7 +471,9 @@ pub fn summarize_with(
 ) -> RunSummary {
     assert_eq!(exact.len(), model.services.len(), "one exact value per service");
     if tally.weighted.is_some() {
-        return weighted::summarize(model, tally, confidence, exact);
+        let mut run = weighted::summarize(model, tally, confidence, exact);
+        mark_cannot_fail(model, &mut run);
+        return run;
     }
     let services = model
         .services
@@ -492,7 +546,7 @@ pub fn summarize_with(
             sum
         })
         .collect();
-    RunSummary {
+    let mut run = RunSummary {
         trials: tally.trials,
         mission_hours: model.mission,
         confidence,
@@ -501,7 +555,9 @@ pub fn summarize_with(
         likelihood_ratio: None,
         degenerate_likelihood: None,
         services,
-    }
+    };
+    mark_cannot_fail(model, &mut run);
+    run
 }
 
 /// Outage time by the element whose failure began each outage, largest first.
@@ -675,6 +731,7 @@ fn summarize_service(
     });
     let warnings = few_outages_warnings(t, n, total_outages, &unavail);
     ServiceSummary {
+        cannot_fail: false,
         few_outages: intervals::too_few_outages(intervals::effective_events(&t.down), confidence),
         id: id.to_string(),
         nines: nines(&availability),

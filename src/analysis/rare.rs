@@ -329,13 +329,18 @@ pub fn unseen_pilot_for(
 /// [`ServiceSummary::plain_trials`](super::ServiceSummary). Nothing
 /// changes when every service saw an outage, or `run` is plain.
 pub fn bound_unseen(model: &Model, run: &mut RunSummary, pilot: &Tally) {
-    if run.method != Method::FailureBiasing || run.services.iter().all(|s| s.outages_observed > 0) {
+    if run.method != Method::FailureBiasing
+        || run
+            .services
+            .iter()
+            .all(|s| s.outages_observed > 0 || s.cannot_fail)
+    {
         return;
     }
     let plain = super::summarize(model, pilot, run.confidence);
     let unseen = super::weighted::unseen_warning(run.trials);
     for (s, p) in run.services.iter_mut().zip(plain.services) {
-        if s.outages_observed > 0 {
+        if s.outages_observed > 0 || s.cannot_fail {
             continue;
         }
         let mut warnings: Vec<String> = s.warnings.drain(..).filter(|w| *w != unseen).collect();

@@ -120,9 +120,10 @@ impl<'a> Structure<'a> {
     }
 
     /// Elements that can fail and that service `s` depends on, in dependency
-    /// order (what they require first).
+    /// order (what they require first): for a reachability service, what
+    /// lies on some path from its entry point to a target ([`uses`]).
     pub fn relevant(&self, s: usize) -> Vec<ElementId> {
-        let deps = self.model.depends_on(s);
+        let deps = uses(self.model, s);
         self.model
             .topo_order
             .iter()
@@ -697,6 +698,152 @@ impl Structure<'_> {
             })
             .collect()
     }
+}
+
+/// Which elements service `s` uses: for a logical service, those its
+/// expression names; for a reachability service, its entry point, its
+/// targets and the components and links on some simple path from the entry
+/// point to a target (a branch that leads to no target is not used, though
+/// it is connected); then everything these require, directly or not.
+///
+/// A simple path from `from` to `t` can pass through exactly the blocks
+/// (biconnected components) on the path from `from` to `t` in the
+/// block-cut tree, and through every vertex and edge of each: in a
+/// 2-connected graph any two vertices are joined by a simple path through
+/// any given edge (Diestel, *Graph Theory*, Prop. 3.1.1 and Menger). The
+/// blocks are found by Tarjan's search (linear in the topology).
+pub fn uses(model: &Model, s: usize) -> Vec<bool> {
+    let ServiceKind::Reach { from, targets, .. } = &model.services[s].kind else {
+        return model.depends_on(s);
+    };
+    let n = model.elements.len();
+    let mut seen = vec![false; n];
+    let mut stack: Vec<ElementId> = vec![*from];
+    stack.extend(targets);
+    for block in blocks_between(model, *from, targets) {
+        stack.extend(block);
+    }
+    stack.retain(|&e| !std::mem::replace(&mut seen[e], true));
+    while let Some(e) = stack.pop() {
+        for d in crate::model::direct_requirements(&model.elements[e]) {
+            if !seen[d] {
+                seen[d] = true;
+                stack.push(d);
+            }
+        }
+    }
+    seen
+}
+
+/// Whether service `s` cannot fail: nothing it uses ([`uses`]) has a
+/// failure law or is maintained (so no shock, repair or failover reaches
+/// it either), and it is up with everything up. Its availability is then
+/// exactly 1, which no simulation needs to estimate.
+pub fn cannot_fail(model: &Model, s: usize) -> bool {
+    let n = model.elements.len();
+    let deps = uses(model, s);
+    let mut maintained = vec![false; n];
+    for m in &model.maintenance {
+        m.members.iter().for_each(|&e| maintained[e] = true);
+    }
+    if (0..n).any(|e| deps[e] && (model.elements[e].life.is_some() || maintained[e])) {
+        return false;
+    }
+    Structure::new(model).service_up(s, &vec![false; n], &mut Vec::new())
+}
+
+/// The blocks of the topology on some path of the block-cut tree from
+/// component `from` to one of `targets`, each as its elements (components
+/// and links).
+fn blocks_between(model: &Model, from: ElementId, targets: &[ElementId]) -> Vec<Vec<ElementId>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = model.elements.len();
+    let mut disc = vec![UNSEEN; n];
+    let mut low = vec![0usize; n];
+    let mut time = 0usize;
+    // Blocks as their links; a component's blocks through its links.
+    let mut blocks: Vec<Vec<ElementId>> = Vec::new();
+    let mut edges: Vec<(ElementId, ElementId, ElementId)> = Vec::new();
+    // Frames: (component, the link it was entered by, its links, next link).
+    type Frame = (ElementId, Option<ElementId>, Vec<(ElementId, ElementId)>, usize);
+    let mut frames: Vec<Frame> = Vec::new();
+    disc[from] = time;
+    low[from] = time;
+    time += 1;
+    frames.push((from, None, model.links_at(from), 0));
+    while let Some(top) = frames.last_mut() {
+        let (v, by) = (top.0, top.1);
+        if let Some(&(l, w)) = top.2.get(top.3) {
+            top.3 += 1;
+            if Some(l) == by {
+                continue;
+            }
+            if disc[w] == UNSEEN {
+                edges.push((l, v, w));
+                disc[w] = time;
+                low[w] = time;
+                time += 1;
+                frames.push((w, Some(l), model.links_at(w), 0));
+            } else if disc[w] < disc[v] {
+                edges.push((l, v, w));
+                low[v] = low[v].min(disc[w]);
+            }
+            continue;
+        }
+        frames.pop();
+        if let (Some(l), Some(parent)) = (by, frames.last()) {
+            let u = parent.0;
+            low[u] = low[u].min(low[v]);
+            if low[v] >= disc[u] {
+                let mut block = Vec::new();
+                while let Some((e, a, b)) = edges.pop() {
+                    block.extend([e, a, b]);
+                    if e == l {
+                        break;
+                    }
+                }
+                block.sort_unstable();
+                block.dedup();
+                blocks.push(block);
+            }
+        }
+    }
+    // The block-cut tree: components and blocks (numbered after the
+    // elements), each component joined to the blocks it is in.
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n + blocks.len()];
+    for (b, block) in blocks.iter().enumerate() {
+        for &e in block {
+            if model.elements[e].role == ElementRole::Component {
+                adj[e].push(n + b);
+                adj[n + b].push(e);
+            }
+        }
+    }
+    let mut parent = vec![UNSEEN; n + blocks.len()];
+    parent[from] = from;
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(x) = queue.pop_front() {
+        for &y in &adj[x] {
+            if parent[y] == UNSEEN {
+                parent[y] = x;
+                queue.push_back(y);
+            }
+        }
+    }
+    let mut marked = vec![false; n + blocks.len()];
+    for &t in targets {
+        let mut x = t;
+        while parent[x] != UNSEEN && x != from && !marked[x] {
+            marked[x] = true;
+            x = parent[x];
+        }
+    }
+    blocks
+        .into_iter()
+        .enumerate()
+        .filter(|(b, _)| marked[n + b])
+        .map(|(_, block)| block)
+        .collect()
 }
 
 /// The cut sets C ∪ P: P fails `d` distinct targets among `reached`, each

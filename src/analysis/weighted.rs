@@ -214,6 +214,7 @@ pub fn summarize(model: &Model, tally: &Tally, confidence: f64, exact: &[structu
                 ));
             }
             ServiceSummary {
+                cannot_fail: false,
                 few_outages,
                 id: s.id.clone(),
                 nines: nines(&availability),

@@ -220,12 +220,17 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let st = analysis::structure::Structure::new(m);
     let spofs = chk::spofs_for(m, &st, &targets);
     // From a result: one look, at the full confidence, at trials already run.
-    let (looks_at, seed, from_result) = match &args.result {
+    let (looks_at, seed, from_result, mut pilot) = match &args.result {
         Some(path) => {
-            let (seed, tally) = shard::result_tally(path, &args.file, &sc)?;
-            (vec![tally.trials], seed, Some(tally))
+            let (seed, tally, pilot) = shard::result_tally(path, &args.file, &sc)?;
+            (vec![tally.trials], seed, Some(tally), pilot)
         }
-        None => (chk::schedule(args.first_trials, args.max_trials), args.seed, None),
+        None => (
+            chk::schedule(args.first_trials, args.max_trials),
+            args.seed,
+            None,
+            None,
+        ),
     };
     let looks = looks_at.len() as u32;
     let per_look = chk::per_look_confidence(args.confidence, looks);
@@ -303,6 +308,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         ends: &ends,
         simulate: needs_simulation,
     };
+    let mut pilot_error = None;
     let ended = if out_of_time_in_pilot {
         Ended::Stopped
     } else {
@@ -313,7 +319,28 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             &|k| bar.inc(k),
             &out_of_time,
             |i, tally| {
-                let summary = analysis::summarize_with(m, tally, per_look, &exact);
+                let mut summary = analysis::summarize_with(m, tally, per_look, &exact);
+                // A service the biased trials never saw down is decided from
+                // the plain pilot's figures, as `run` reports it: from the
+                // result's pilot, or the pilot of a run of these trials.
+                if analysis::rare::needs_pilot(tally) {
+                    let want = analysis::rare::pilot_trials(tally.trials);
+                    if pilot
+                        .as_ref()
+                        .is_none_or(|p| p.trials != want && args.result.is_none())
+                    {
+                        match analysis::rare::unseen_pilot_for(m, tally, &base, tally.trials) {
+                            Ok(p) => pilot = p,
+                            Err(e) => {
+                                pilot_error = Some(e);
+                                return true;
+                            }
+                        }
+                    }
+                    if let Some(p) = &pilot {
+                        analysis::rare::bound_unseen(m, &mut summary, p);
+                    }
+                }
                 decisions = chk::decide(m, &targets, &summary, &spofs);
                 let open = decisions
                     .iter()
@@ -350,6 +377,9 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             },
         )?
     };
+    if let Some(e) = pilot_error {
+        return Err(e.into());
+    }
     let mut stopped = match ended {
         Ended::Done => "decided",
         Ended::Budget => "max_trials",
@@ -407,8 +437,13 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let simulated = tally.trials >= 2;
     // Each service's results at the last look, at the overall confidence
     // (for the plots and the page).
-    let summary = (plot.is_some() || html.is_some())
-        .then(|| analysis::summarize_with(m, &tally, args.confidence, &exact));
+    let summary = (plot.is_some() || html.is_some()).then(|| {
+        let mut summary = analysis::summarize_with(m, &tally, args.confidence, &exact);
+        if let Some(p) = pilot.as_ref().filter(|_| analysis::rare::needs_pilot(&tally)) {
+            analysis::rare::bound_unseen(m, &mut summary, p);
+        }
+        summary
+    });
     let export = CheckExport {
         report: &rep,
         model: m,

@@ -266,9 +266,13 @@ pub(super) fn print(
 /// complete run of `file` as loaded in `sc` (the same text and changes).
 /// The result of a failure-biasing run gives its weighted sums too
 /// ([`Tally::weighted`]), which its estimates must come from.
-pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::Result<(u64, Tally)> {
+pub(super) fn result_tally(
+    path: &Path,
+    file: &Path,
+    sc: &Scenario,
+) -> anyhow::Result<(u64, Tally, Option<Tally>)> {
     let shard = Shard::read(path)?;
-    let Data::Run { segments, .. } = &shard.data else {
+    let Data::Run { segments, pilot, .. } = &shard.data else {
         anyhow::bail!(
             "{}: a {} result, not a run's: `check --result` needs the result of `redsim run --shard` shards",
             crate::model::shown_path(path),
@@ -311,5 +315,11 @@ pub(super) fn result_tally(path: &Path, file: &Path, sc: &Scenario) -> anyhow::R
     for s in segments {
         tally.merge(s);
     }
-    Ok((shard.settings.seed, tally))
+    // The plain pilot a biased result carries for the services it never saw down.
+    let pilot = pilot.as_ref().map(|segments| {
+        let mut pilot = Tally::new(sc.model.services.len());
+        segments.iter().for_each(|t| pilot.merge(t));
+        pilot
+    });
+    Ok((shard.settings.seed, tally, pilot))
 }

@@ -1394,3 +1394,81 @@ fn a_bad_failover_delay_hides_no_bad_success_beside_it() {
         );
     }
 }
+
+#[test]
+fn a_group_with_an_unreadable_field_still_resolves_its_references() {
+    // A bad `failover.detection` (or any other field) must not hide what
+    // the rest of the file says about the group: `group:db` still stands
+    // for db-1 and db-2, so naming db-1 beside it is found, and a
+    // misspelt group is still matched against `db`.
+    for (ptr, bad, at, what) in [
+        (
+            "/groups/0/failover/detection",
+            json!("5x"),
+            "groups[0].failover.detection",
+            "invalid duration \"5x\"",
+        ),
+        (
+            "/groups/0/mode",
+            json!("active-standby"),
+            "groups[0].mode",
+            "unknown value `active-standby`",
+        ),
+        (
+            "/groups/0/standby",
+            json!("tepid"),
+            "groups[0].standby",
+            "unknown value `tepid`",
+        ),
+    ] {
+        let ps = problems(|v| {
+            set(v, ptr, bad.clone());
+            set(
+                v,
+                "/services/1/requires",
+                json!({"at_least": 2, "of": ["group:db", "db-1", "cache"]}),
+            );
+            set(
+                v,
+                "/services/2/requires",
+                json!({"all": ["group:web", "group:dbb"]}),
+            );
+        });
+        assert_eq!(ps.len(), 3, "{ptr}: {}", listing(&ps));
+        expect(
+            &ps,
+            at,
+            Some("db"),
+            &[what],
+            ps.iter().find(|p| p.path == at).unwrap().hint.as_deref(),
+        );
+        expect(
+            &ps,
+            "services[1].requires.of[1]",
+            Some("data"),
+            &["`db-1` is named twice in this list, directly or as a group member"],
+            Some("name a group's members through the group only"),
+        );
+        expect(
+            &ps,
+            "services[2].requires.all[1]",
+            Some("stack"),
+            &["unknown group `dbb`"],
+            Some("did you mean `group:db`?"),
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_replication_lag_is_its_only_problem() {
+    // Without the lag that could not be read, the group is not told that
+    // asynchronous replication needs one.
+    let ps = with("/groups/0/replication/lag", json!("5x"));
+    only(
+        &ps,
+        "groups[0].replication.lag",
+        Some("db"),
+        &["invalid duration \"5x\""],
+        None,
+    );
+}

@@ -269,15 +269,12 @@ fn a_merge_of_shards_holding_a_billion_trials_reports() {
         None,
         GUARD,
     );
-    // Met (exit 0): no outage in 10^9 trials bounds the unavailability
-    // below 3.0e-9 at 95 %, far below the goal's 1 %.
+    // Met (exit 0): `s` needs only elements that never fail, so it
+    // cannot fail, and says so (it was met by its bound below 3.0e-9).
     assert_eq!(checked.status.code(), Some(0), "{checked:?}");
     let out = String::from_utf8_lossy(&checked.stdout);
     assert!(out.contains("trials 1000000000"), "{out}");
-    assert!(
-        out.contains("met") && out.contains("unavailability < 3.00e-9"),
-        "{out}"
-    );
+    assert!(out.contains("met") && out.contains("cannot fail"), "{out}");
 }
 
 #[test]

@@ -716,3 +716,119 @@ fn sweep_and_compare_pages_name_the_figures_that_are_a_pilots() {
     assert!(!page.contains("every estimate is a weighted one,"), "{page}");
     assert!(page.contains("design B: failure biasing saw no outage"), "{page}");
 }
+
+#[test]
+fn check_from_a_biased_result_decides_with_the_pilot_figures_run_printed() {
+    // `s` is never down under biasing: `run --rare on` gives it the plain
+    // pilot's figures (availability above 99.85 % at 95 %). `check` decides
+    // it from those figures, whether from the run's result file or run
+    // directly on the same scenario, seed and trials.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pair.json"), UNIFORM_PAIR).unwrap();
+    let run = ["run", "pair.json", "--rare", "on", "--trials", "3000", "-q"];
+    ok(d, &[&run[..], &["--shard", "0/1", "-o", "r.json"]].concat());
+    let verdicts = |extra: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let mut args = vec![
+            "check",
+            "pair.json",
+            "--target",
+            "s=99%",
+            "--target",
+            "t=99%",
+            "--format",
+            "json",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let out = redsim(d, &args);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let decided: Vec<(String, String)> = v["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["service"].as_str().unwrap().to_string(),
+                    x["verdict"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (out.status.code(), serde_json::json!(decided))
+    };
+    let from_result = verdicts(&["--result", "r.json"]);
+    let direct = verdicts(&["--rare", "on", "--first-trials", "3000", "--max-trials", "3000"]);
+    assert_eq!(from_result, direct);
+    assert_eq!(from_result.0, Some(0), "{:?}", from_result.1);
+    assert_eq!(from_result.1, serde_json::json!([["s", "met"], ["t", "met"]]));
+}
+
+/// `safe` needs only elements without a failure law: it cannot fail.
+const CANNOT_FAIL: &str = r#"{"format": "redsim/1", "name": "cannot fail", "mission": "1y",
+    "components": [{"id": "p"}, {"id": "q"}, {"id": "x", "mtbf": "1000h", "mttr": "1h"}],
+    "services": [{"id": "safe", "requires": {"all": ["p", "q"]}}, {"id": "t", "requires": "x"}]}"#;
+
+#[test]
+fn a_service_that_cannot_fail_says_so_in_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("cf.json"), CANNOT_FAIL).unwrap();
+    for rare in ["off", "on", "auto"] {
+        let run = ["run", "cf.json", "--rare", rare, "--trials", "3000", "-q"];
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(d, &[&run[..], &["--format", "json"]].concat())).unwrap();
+        let s = &v["services"][0];
+        assert_eq!(s["cannot_fail"], true, "--rare {rare}: {s}");
+        assert_eq!(
+            s["availability"],
+            serde_json::json!({"point": 1.0, "std_error": 0.0, "ci_low": 1.0, "ci_high": 1.0, "confidence": 0.95}),
+            "--rare {rare}"
+        );
+        assert_eq!(s["downtime_hours_per_year"]["ci_high"], 0.0, "--rare {rare}");
+        assert!(s["plain_trials"].is_null(), "--rare {rare}: {s}");
+        let warnings = s["warnings"].to_string();
+        assert!(
+            warnings.contains("this service cannot fail"),
+            "--rare {rare}: {warnings}"
+        );
+        assert!(
+            !warnings.contains("--trials") && !warnings.contains("--rare off"),
+            "--rare {rare}: {warnings}"
+        );
+        assert!(
+            v["services"][1]["cannot_fail"].is_null(),
+            "only the one that cannot"
+        );
+        let table = ok(d, &run);
+        assert!(
+            table.contains("this service cannot fail"),
+            "--rare {rare}: {table}"
+        );
+        assert!(!table.contains("95% bound > 99"), "--rare {rare}: {table}");
+        // check: met against any goal, and says why.
+        let out = redsim(
+            d,
+            &[
+                "check",
+                "cf.json",
+                "--rare",
+                rare,
+                "--target",
+                "safe=99.9999999%",
+                "--format",
+                "json",
+                "-q",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "--rare {rare}");
+        let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(c["decisions"][0]["verdict"], "met");
+        assert!(
+            c["decisions"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("cannot fail"),
+            "{c}"
+        );
+    }
+}

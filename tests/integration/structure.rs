@@ -676,3 +676,69 @@ fn graph_service_draws_only_what_that_service_depends_on_and_its_own_spofs() {
             .contains("no service `nope` in the scenario (services: shop, db)")
     );
 }
+
+/// A reachability service from `r` to `t` over a loop (r-a-s and r-s), with
+/// a branch off `s` (to `u`, then a loop u-v-w) that no path to `t` uses,
+/// and a second service, `perfect`, whose path never fails while the
+/// branch does.
+const BRANCH: &str = r#"{"format": "redsim/1", "name": "branch", "mission": "1y",
+    "components": [{"id": "r"}, {"id": "a", "mtbf": "900h", "mttr": "4h"},
+                   {"id": "s", "mtbf": "1000h", "mttr": "4h"}, {"id": "t", "mtbf": "2000h", "mttr": "4h"},
+                   {"id": "u", "mtbf": "500h", "mttr": "4h"}, {"id": "v", "mtbf": "500h", "mttr": "4h"},
+                   {"id": "w", "mtbf": "500h", "mttr": "4h", "requires": "pdu"},
+                   {"id": "pdu", "mtbf": "800h", "mttr": "4h"}, {"id": "p"}, {"id": "q"}],
+    "links": [{"between": ["r", "a"], "mtbf": "5000h", "mttr": "2h"},
+              {"between": ["a", "s"], "mtbf": "5000h", "mttr": "2h"},
+              {"between": ["r", "s"], "mtbf": "5000h", "mttr": "2h"},
+              {"between": ["s", "t"]},
+              {"between": ["s", "u"], "mtbf": "5000h", "mttr": "2h"},
+              {"between": ["u", "v"]}, {"between": ["v", "w"]}, {"between": ["w", "u"]},
+              {"between": ["p", "q"]}, {"between": ["q", "u"], "mtbf": "5000h", "mttr": "2h"}],
+    "services": [{"id": "st", "from": "r", "to": ["t"]},
+                 {"id": "perfect", "from": "p", "to": ["q"]}]}"#;
+
+#[test]
+fn spof_lists_only_what_lies_on_some_path_of_a_reachability_service() {
+    let model = crate::common::model(BRANCH);
+    let st = Structure::new(&model);
+    let ids = |s: usize| -> Vec<String> {
+        st.relevant(s)
+            .into_iter()
+            .map(|e| model.elements[e].id.clone())
+            .collect()
+    };
+    let mut on_path = ids(0);
+    on_path.sort();
+    assert_eq!(on_path, ["a", "a--s", "r--a", "r--s", "s", "t"]);
+    assert!(ids(1).is_empty(), "{:?}", ids(1));
+    // The exact value is the same with the branch left out.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("branch.json");
+    std::fs::write(&file, BRANCH).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["spof", file.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = |s: usize| -> Vec<String> {
+        let mut v: Vec<String> = json["services"][s]["importance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["element"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(rows(0), on_path);
+    assert!(rows(1).is_empty(), "{}", json["services"][1]);
+    assert_eq!(json["services"][1]["exact"]["availability"], 1.0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+        .args(["spof", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("undefined"), "{text}");
+    assert!(!text.contains("\n    u "), "{text}");
+}

@@ -1,7 +1,7 @@
 //! Phase `groups`: active-passive and active-active groups, and the
 //! `group:ID` references that the later phases resolve through them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::ids::{Ids, Unresolved, bad_id, bad_id_message};
 use super::laws::{dist, fixed_delay};
@@ -70,11 +70,16 @@ pub(super) fn members(
 }
 
 impl Resolver<'_> {
-    /// Reads `groups`. Returns the valid groups; their ids (valid or not, so
-    /// that references to a broken group are not reported twice) go to the ids.
+    /// Reads `groups`. Returns the valid groups. Every group whose id and
+    /// members resolve goes to the ids with its members, built or not, so
+    /// that `group:ID` elsewhere is checked against them whatever else is
+    /// wrong with the group (a bad `failover.detection` hides nothing); the
+    /// ids of the others go to the broken groups, so that references to them
+    /// are not reported twice.
     pub(super) fn groups(&mut self) -> Vec<Group> {
         let (top, ids, probs) = (self.top, &mut self.ids, &mut self.probs);
         let mut out: Vec<Group> = Vec::new();
+        let mut known: BTreeMap<String, Vec<ElementId>> = BTreeMap::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut member_of: HashMap<ElementId, String> = HashMap::new();
         for (path, v) in entries(top, "groups", probs) {
@@ -88,8 +93,12 @@ impl Resolver<'_> {
                 if let Some(list) = v
                     .get("members")
                     .and_then(|m| serde_json::from_value::<Vec<String>>(m.clone()).ok())
+                    && let Some(mem) = members(&list, ids, &path, id_of(v), probs)
+                    && let Some(id) = id_of(v).filter(|id| !bad_id(id))
+                    && !seen.contains_key(id)
                 {
-                    members(&list, ids, &path, id_of(v), probs);
+                    seen.insert(id.to_string(), path.clone());
+                    known.insert(id.to_string(), mem);
                 }
                 continue;
             };
@@ -122,6 +131,11 @@ impl Resolver<'_> {
                     member_of.entry(m).or_insert_with(|| g.id.clone());
                 }
             }
+            if let Some(mem) = &mem
+                && !bad_id(&g.id)
+            {
+                known.entry(g.id.clone()).or_insert_with(|| mem.clone());
+            }
             let mode = mode(&g, mem.as_ref().map(Vec::len), &path, id, &unread, probs);
             match (mem, mode) {
                 (Some(members), Some(mode)) if probs.0.len() == before && unread.is_empty() => {
@@ -134,7 +148,7 @@ impl Resolver<'_> {
                 _ => ids.broken_groups.push(g.id.clone()),
             }
         }
-        ids.groups = out.iter().map(|g| (g.id.clone(), g.members.clone())).collect();
+        ids.groups = known;
         out
     }
 }
@@ -264,7 +278,7 @@ fn active_passive(
             Some("e.g. \"manual\": {\"lognormal\": {\"mean\": \"45m\", \"sd\": \"20m\"}}".into()),
         );
     }
-    let replication = replication(g, path, id, probs);
+    let replication = replication(g, path, id, gone("replication"), probs);
     let zero = || Distribution::fixed(0.0).expect("zero is a valid duration");
     match (detection, switchover, manual, replication) {
         (Ok(detection), Ok(switchover), Ok(manual), Ok(replication)) if probs.0.len() == before => {
@@ -326,11 +340,13 @@ fn standby(g: &GroupSpec, path: &str, id: Option<&str>, unread: &[String], probs
 }
 
 /// The replication of an active-passive group: `Ok(None)` when not given,
-/// `Err` when invalid (reported).
+/// `Err` when invalid (reported). `partial`: part of it could not be read
+/// (and is reported), so a missing `lag` may be the part that was left out.
 fn replication(
     g: &GroupSpec,
     path: &str,
     id: Option<&str>,
+    partial: bool,
     probs: &mut Problems,
 ) -> Result<Option<Replication>, ()> {
     match &g.replication {
@@ -348,6 +364,7 @@ fn replication(
                     );
                     Err(())
                 }
+                (ReplicationModeSpec::Async, None) if partial => Err(()),
                 (ReplicationModeSpec::Async, None) => {
                     probs.add(
                         &rp,
