@@ -28,9 +28,15 @@
 //! one core link, live while any of them is: losing one of two parallel
 //! paths changes nothing in the core.
 //!
-//! A multi-homed target (a server on two switches) is a core node, but a
-//! tree leaf, so its events cost its degree. Totals are kept in fixed point
-//! ([`Fixed`]), so they are exact and do not depend on the order of events.
+//! A multi-homed leaf (a target such as a server on two switches, with two
+//! to [`MAX_UPLINKS`] links into the core and nothing hanging from it) is
+//! not a core node: between every two of its uplinks it is a chain (uplink,
+//! leaf, uplink), which keeps the traffic it carries between its switches,
+//! and the state counts its functional uplinks whose core node is reached.
+//! It is reached while it is functional and the count is above 0, so its
+//! events, and its uplinks', cost a few counter updates, never a search.
+//! Totals are kept in fixed point ([`Fixed`]), so they are exact and do not
+//! depend on the order of events.
 
 use super::sim::ServiceState;
 use crate::model::CAPACITY_TOLERANCE;
@@ -47,6 +53,11 @@ pub(super) enum Role {
     Link(u32),
     /// A pendant target or its link: the pendant's index.
     Pendant(u32),
+    /// A multi-homed leaf (a target with two or more links into the core
+    /// that carries traffic only between them): the leaf's index.
+    Leaf(u32),
+    /// The link from a multi-homed leaf to the core: the uplink's index.
+    Uplink(u32),
 }
 
 /// Capacities in fixed point: `value × 2^scale` as an integer, so sums are
@@ -117,6 +128,28 @@ struct Pendant {
     anchor: u32,
 }
 
+/// The most links into the core a multi-homed leaf may have: it carries
+/// traffic between every two of them, one chain each, so its events cost
+/// about as many chain updates as it has pairs of uplinks.
+const MAX_UPLINKS: usize = 4;
+
+/// A multi-homed leaf: a target with 2 to [`MAX_UPLINKS`] links into the
+/// core, whose core neighbours are core nodes proper (neither relays nor
+/// leaves) and which has no pendant target.
+#[derive(Debug, Clone, Copy)]
+struct Leaf {
+    node: u32,
+    weight: i128,
+}
+
+/// A link from a multi-homed leaf to a core node.
+#[derive(Debug, Clone, Copy)]
+struct Uplink {
+    leaf: u32,
+    /// Core index of the node at its core end.
+    anchor: u32,
+}
+
 /// A reachability service compiled for incremental evaluation.
 #[derive(Debug)]
 pub(super) struct ReachPlan {
@@ -143,6 +176,23 @@ pub(super) struct ReachPlan {
     /// Pendant targets, grouped by anchor: `pendants[pend_start[a]..pend_start[a + 1]]`.
     pend_start: Vec<u32>,
     pendants: Vec<Pendant>,
+    /// Multi-homed leaves; a leaf's chains (one per two uplinks to
+    /// different core nodes: uplink, leaf, uplink) are
+    /// `leaf_chains[leaf_chain_start[m]..leaf_chain_start[m + 1]]`.
+    leaves: Vec<Leaf>,
+    leaf_chain_start: Vec<u32>,
+    leaf_chains: Vec<u32>,
+    /// Uplinks; the chains an uplink is a member of are
+    /// `uplink_chains[uplink_chain_start[u]..uplink_chain_start[u + 1]]`.
+    uplinks: Vec<Uplink>,
+    /// Per uplink: its link, or `NONE` when the link is passive.
+    uplink_link: Vec<u32>,
+    uplink_chain_start: Vec<u32>,
+    uplink_chains: Vec<u32>,
+    /// Uplinks by the core node at their core end:
+    /// `anchor_ups[anchor_up_start[c]..anchor_up_start[c + 1]]`.
+    anchor_up_start: Vec<u32>,
+    anchor_ups: Vec<u32>,
     /// The least reached capacity (fixed point) that meets the demand:
     /// capacities are decimal numbers summed in binary, so 8 × 0.1 must meet
     /// a demand of 0.8: the demand is lowered by a relative 1e-9.
@@ -163,9 +213,13 @@ pub(super) struct ReachPlan {
 /// `from` through functional nodes and links; every reached node but `from`
 /// has a parent, reached, through a functional link (`parent`, `plink`), and
 /// is in its parent's child list; `got`, `found` and `unit_count` sum the
-/// reached targets (core targets, and live pendants of reached anchors).
-/// Between settlements, `pending` lists the core nodes and links whose
-/// functional state changed.
+/// reached targets (core targets, live pendants of reached anchors, and
+/// functional leaves with a live uplink). A leaf's `leaf_count` is, at all
+/// times, the number of its uplinks that are functional (`uplink_live`) and
+/// whose anchor is in `reached` (settled or not), so the leaf is reached
+/// exactly when it is functional and the count is above 0. Between
+/// settlements, `pending` lists the core nodes and links whose functional
+/// state changed.
 #[derive(Debug, Clone)]
 pub(super) struct ReachState {
     reached: Vec<bool>,
@@ -183,6 +237,11 @@ pub(super) struct ReachState {
     /// Per core node: capacity and count of its live pendant targets.
     live_weight: Vec<i128>,
     live_count: Vec<u32>,
+    /// Per leaf: it is functional; its live uplinks to reached anchors.
+    leaf_func: Vec<bool>,
+    leaf_count: Vec<u32>,
+    /// Per uplink: its link is functional.
+    uplink_live: Vec<bool>,
     got: i128,
     found: usize,
     /// Per unit: its reached targets; units with at least one.
@@ -253,6 +312,93 @@ fn least_meeting(fixed: Fixed, total: i128, need: f64) -> i128 {
     lo
 }
 
+/// The multi-homed leaves of a service as they are compiled, with the
+/// chains (core links' parts) they add to those between core nodes.
+#[derive(Debug)]
+struct LeafCompiler {
+    chains: Vec<(u32, u32)>,
+    link_members_start: Vec<u32>,
+    link_members: Vec<u32>,
+    leaves: Vec<Leaf>,
+    leaf_chain_start: Vec<u32>,
+    leaf_chains: Vec<u32>,
+    uplinks: Vec<Uplink>,
+    uplink_link: Vec<u32>,
+    uplink_chain_start: Vec<u32>,
+    uplink_chains: Vec<u32>,
+}
+
+impl Default for LeafCompiler {
+    fn default() -> Self {
+        Self {
+            chains: Vec::new(),
+            link_members_start: vec![0],
+            link_members: Vec::new(),
+            leaves: Vec::new(),
+            leaf_chain_start: vec![0],
+            leaf_chains: Vec::new(),
+            uplinks: Vec::new(),
+            uplink_link: Vec::new(),
+            uplink_chain_start: vec![0],
+            uplink_chains: Vec::new(),
+        }
+    }
+}
+
+impl LeafCompiler {
+    /// Adds leaf `t` (element) of capacity `weight` with its uplinks `ups`
+    /// (anchor's core index, link), and the roles of its elements that are
+    /// not passive.
+    fn add(
+        &mut self,
+        t: usize,
+        weight: i128,
+        ups: &[(u32, u32)],
+        passive: &[bool],
+        roles: &mut Vec<(usize, Role)>,
+    ) {
+        let m = self.leaves.len() as u32;
+        let first = self.uplinks.len() as u32;
+        let mut of_uplink: Vec<Vec<u32>> = vec![Vec::new(); ups.len()];
+        for i in 0..ups.len() {
+            for j in i + 1..ups.len() {
+                // Two links to the same core node make no path between two.
+                if ups[i].0 == ups[j].0 {
+                    continue;
+                }
+                let chain = self.chains.len() as u32;
+                self.chains.push((ups[i].0, ups[j].0));
+                self.link_members.extend(
+                    [ups[i].1, t as u32, ups[j].1]
+                        .into_iter()
+                        .filter(|&e| !passive[e as usize]),
+                );
+                self.link_members_start.push(self.link_members.len() as u32);
+                self.leaf_chains.push(chain);
+                of_uplink[i].push(chain);
+                of_uplink[j].push(chain);
+            }
+        }
+        self.leaf_chain_start.push(self.leaf_chains.len() as u32);
+        for (i, (&(anchor, l), chains)) in ups.iter().zip(of_uplink).enumerate() {
+            self.uplinks.push(Uplink { leaf: m, anchor });
+            self.uplink_link.push(if passive[l as usize] { NONE } else { l });
+            self.uplink_chains.extend(chains);
+            self.uplink_chain_start.push(self.uplink_chains.len() as u32);
+            if !passive[l as usize] {
+                roles.push((l as usize, Role::Uplink(first + i as u32)));
+            }
+        }
+        if !passive[t] {
+            roles.push((t, Role::Leaf(m)));
+        }
+        self.leaves.push(Leaf {
+            node: t as u32,
+            weight,
+        });
+    }
+}
+
 impl ReachPlan {
     /// Compiles a reachability service. `adj_of(c)` lists (neighbour, link)
     /// of component `c`; `weight[e]`/`is_target[e]` describe the targets;
@@ -306,10 +452,34 @@ impl ReachPlan {
                     .all(|&(w, _)| in_core[w as usize] || !is_target[w as usize])
         };
         let is_relay: Vec<bool> = (0..n).map(|v| in_core[v] && relay(v)).collect();
+        // A multi-homed leaf is a target that only carries traffic between
+        // core nodes proper: not `from`, 2 to MAX_UPLINKS links into the
+        // core, no pendant target, no relay or other candidate for a
+        // neighbour. Between two of its uplinks it is a chain (uplink, leaf,
+        // uplink), and it is reached when a live uplink's anchor is.
+        let candidate = |v: usize| {
+            let a = adj_of(v);
+            let up = a.iter().filter(|&&(w, _)| in_core[w as usize]).count();
+            v != from
+                && is_target[v]
+                && in_core[v]
+                && (2..=MAX_UPLINKS).contains(&up)
+                && a.iter().all(|&(w, _)| {
+                    if in_core[w as usize] {
+                        !is_relay[w as usize]
+                    } else {
+                        !is_target[w as usize]
+                    }
+                })
+        };
+        let is_candidate: Vec<bool> = (0..n).map(candidate).collect();
+        let is_leaf: Vec<bool> = (0..n)
+            .map(|v| is_candidate[v] && adj_of(v).iter().all(|&(w, _)| !is_candidate[w as usize]))
+            .collect();
         let mut core_index = vec![NONE; n];
         let core: Vec<u32> = order
             .iter()
-            .filter(|&&v| in_core[v] && !is_relay[v])
+            .filter(|&&v| in_core[v] && !is_relay[v] && !is_leaf[v])
             .map(|&v| v as u32)
             .collect();
         for (ci, &v) in core.iter().enumerate() {
@@ -327,7 +497,9 @@ impl ReachPlan {
                 roles.push((v as usize, Role::Node(ci as u32)));
             }
             for (w, l) in adj_of(v as usize) {
-                if in_core[w as usize] {
+                if is_leaf[w as usize] {
+                    // An uplink: numbered with its leaf below.
+                } else if in_core[w as usize] {
                     // Each chain is seen from both ends; number it at the first.
                     if link_index[l as usize] == NONE {
                         let mut end = w;
@@ -379,6 +551,45 @@ impl ReachPlan {
             }
             pend_start.push(pendants.len() as u32);
         }
+        let mut lc = LeafCompiler {
+            chains,
+            link_members_start,
+            link_members,
+            ..LeafCompiler::default()
+        };
+        for &t in order.iter().filter(|&&v| is_leaf[v]) {
+            let ups: Vec<(u32, u32)> = adj_of(t)
+                .into_iter()
+                .filter(|&(w, _)| in_core[w as usize])
+                .map(|(w, l)| (core_index[w as usize], l))
+                .collect();
+            lc.add(t, fixed.of(weight[t]), &ups, passive, &mut roles);
+        }
+        let LeafCompiler {
+            chains,
+            link_members_start,
+            link_members,
+            leaves,
+            leaf_chain_start,
+            leaf_chains,
+            uplinks,
+            uplink_link,
+            uplink_chain_start,
+            uplink_chains,
+        } = lc;
+        let mut anchor_up_start = vec![0u32; core.len() + 1];
+        for u in &uplinks {
+            anchor_up_start[u.anchor as usize + 1] += 1;
+        }
+        for i in 0..core.len() {
+            anchor_up_start[i + 1] += anchor_up_start[i];
+        }
+        let mut fill = anchor_up_start.clone();
+        let mut anchor_ups = vec![0u32; uplinks.len()];
+        for (ui, u) in uplinks.iter().enumerate() {
+            anchor_ups[fill[u.anchor as usize] as usize] = ui as u32;
+            fill[u.anchor as usize] += 1;
+        }
         let (links, chain_link, adj_start, adj) = parallel_links(core.len(), &chains);
         let total: i128 = (0..n)
             .filter(|&e| is_target[e])
@@ -407,6 +618,15 @@ impl ReachPlan {
             link_members,
             pend_start,
             pendants,
+            leaves,
+            leaf_chain_start,
+            leaf_chains,
+            uplinks,
+            uplink_link,
+            uplink_chain_start,
+            uplink_chains,
+            anchor_up_start,
+            anchor_ups,
             need_fixed,
             n_targets: match &units {
                 Some(u) => u
@@ -437,6 +657,9 @@ impl ReachPlan {
             live: vec![false; self.pendants.len()],
             live_weight: vec![0; k],
             live_count: vec![0; k],
+            leaf_func: vec![false; self.leaves.len()],
+            leaf_count: vec![0; self.leaves.len()],
+            uplink_live: vec![false; self.uplinks.len()],
             got: 0,
             found: 0,
             unit_count: vec![0; if self.units.is_some() { self.n_targets } else { 0 }],
@@ -455,29 +678,104 @@ impl ReachPlan {
         match role {
             Role::Pendant(p) => self.pendant_changed(st, p, func),
             Role::Node(c) => self.queue_change(st, c),
-            Role::Link(c) => {
-                let down = &mut st.link_down[c as usize];
-                let was = *down == 0;
-                if up {
-                    *down -= 1;
-                } else {
-                    *down += 1;
-                }
-                if (*down == 0) != was {
-                    // The chain went down or came back: its core link does
-                    // so when it was the last live chain, or the first.
-                    let li = self.chain_link[c as usize];
-                    let live = &mut st.link_live[li as usize];
-                    if was {
-                        *live -= 1;
-                    } else {
-                        *live += 1;
-                    }
-                    if *live == u32::from(!was) {
-                        self.queue_change(st, li | LINK);
-                    }
-                }
+            Role::Link(c) => self.chain_changed(st, c, up),
+            Role::Leaf(m) => self.leaf_changed(st, m, up),
+            Role::Uplink(u) => self.uplink_changed(st, u, up),
+        }
+    }
+
+    /// A member of chain `c` became functional (`up`) or stopped being so.
+    #[inline(always)]
+    fn chain_changed(&self, st: &mut ReachState, c: u32, up: bool) {
+        let down = &mut st.link_down[c as usize];
+        let was = *down == 0;
+        if up {
+            *down -= 1;
+        } else {
+            *down += 1;
+        }
+        if (*down == 0) != was {
+            // The chain went down or came back: its core link does
+            // so when it was the last live chain, or the first.
+            let li = self.chain_link[c as usize];
+            let live = &mut st.link_live[li as usize];
+            if was {
+                *live -= 1;
+            } else {
+                *live += 1;
             }
+            if *live == u32::from(!was) {
+                self.queue_change(st, li | LINK);
+            }
+        }
+    }
+
+    /// Leaf `m` became functional (`up`) or stopped being so: its chains
+    /// change, and it is found or lost if it has a live uplink to a reached
+    /// anchor. O(its pairs of uplinks), never a search. Kept out of line, so
+    /// that propagation's loop stays as it was for the other roles.
+    #[inline(never)]
+    fn leaf_changed(&self, st: &mut ReachState, m: u32, up: bool) {
+        let mi = m as usize;
+        for &c in
+            &self.leaf_chains[self.leaf_chain_start[mi] as usize..self.leaf_chain_start[mi + 1] as usize]
+        {
+            self.chain_changed(st, c, up);
+        }
+        st.leaf_func[mi] = up;
+        if st.leaf_count[mi] > 0 {
+            self.leaf_step(st, m, up);
+        }
+    }
+
+    /// Uplink `u`'s link became functional (`up`) or stopped being so: its
+    /// chains change, and its leaf's count if its anchor is reached.
+    #[inline(never)]
+    fn uplink_changed(&self, st: &mut ReachState, u: u32, up: bool) {
+        let ui = u as usize;
+        for &c in &self.uplink_chains
+            [self.uplink_chain_start[ui] as usize..self.uplink_chain_start[ui + 1] as usize]
+        {
+            self.chain_changed(st, c, up);
+        }
+        st.uplink_live[ui] = up;
+        let ul = self.uplinks[ui];
+        if st.reached[ul.anchor as usize] {
+            self.uplink_step(st, ul.leaf, up);
+        }
+    }
+
+    /// A live uplink of leaf `m` to a reached anchor appeared (`on`) or went:
+    /// the leaf is found or lost when its count leaves or reaches 0.
+    #[inline]
+    fn uplink_step(&self, st: &mut ReachState, m: u32, on: bool) {
+        let mi = m as usize;
+        let count = &mut st.leaf_count[mi];
+        if on {
+            *count += 1;
+            if *count == 1 && st.leaf_func[mi] {
+                self.leaf_step(st, m, true);
+            }
+        } else {
+            *count -= 1;
+            if *count == 0 && st.leaf_func[mi] {
+                self.leaf_step(st, m, false);
+            }
+        }
+    }
+
+    /// Adds (`on`) or removes leaf `m` to or from the totals.
+    fn leaf_step(&self, st: &mut ReachState, m: u32, on: bool) {
+        let leaf = self.leaves[m as usize];
+        if on {
+            st.got += leaf.weight;
+            st.found += 1;
+        } else {
+            st.got -= leaf.weight;
+            st.found -= 1;
+        }
+        if let Some(units) = &self.units {
+            unit_step(st, units[leaf.node as usize], on);
         }
     }
 
@@ -543,6 +841,12 @@ impl ReachPlan {
             if *down == 0 {
                 st.link_live[self.chain_link[c] as usize] += 1;
             }
+        }
+        for (m, leaf) in self.leaves.iter().enumerate() {
+            st.leaf_func[m] = func[leaf.node as usize];
+        }
+        for (u, &l) in self.uplink_link.iter().enumerate() {
+            st.uplink_live[u] = l == NONE || func[l as usize];
         }
         st.full = true;
         st.pending.clear();
@@ -625,6 +929,7 @@ impl ReachPlan {
         st.found = 0;
         st.unit_count.fill(0);
         st.units_found = 0;
+        st.leaf_count.fill(0);
         if func[self.core[self.from as usize] as usize] {
             self.attach(st, self.from, NONE, NONE);
             self.grow(st, func);
@@ -688,6 +993,11 @@ impl ReachPlan {
                 if st.live[p as usize] {
                     unit_step(st, units[self.pendants[p as usize].node as usize], on);
                 }
+            }
+        }
+        for &u in &self.anchor_ups[self.anchor_up_start[vi] as usize..self.anchor_up_start[vi + 1] as usize] {
+            if st.uplink_live[u as usize] {
+                self.uplink_step(st, self.uplinks[u as usize].leaf, on);
             }
         }
     }
@@ -801,5 +1111,64 @@ fn unit_step(st: &mut ReachState, u: u32, on: bool) {
         if *c == 0 {
             st.units_found -= 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two switches (1, 2) under `from` (0), two storage nodes (3, 4) on
+    /// both, and a single-homed node (5) on switch 1; links 6 to 12.
+    const LINKS: [(u32, u32); 7] = [(0, 1), (0, 2), (1, 3), (2, 3), (1, 4), (2, 4), (1, 5)];
+
+    fn storage() -> (ReachPlan, Vec<(usize, Role)>) {
+        let mut adj = vec![Vec::new(); 13];
+        for (i, &(a, b)) in LINKS.iter().enumerate() {
+            adj[a as usize].push((b, 6 + i as u32));
+            adj[b as usize].push((a, 6 + i as u32));
+        }
+        let is_target: Vec<bool> = (0..13).map(|e| (3..=5).contains(&e)).collect();
+        let weight: Vec<f64> = is_target.iter().map(|&t| f64::from(u8::from(t))).collect();
+        let adj_of = |c: usize| adj[c].clone();
+        ReachPlan::new(13, 0, &adj_of, &weight, &is_target, &[false; 13], 2.0, None)
+    }
+
+    #[test]
+    fn a_dual_homed_target_is_a_leaf_whose_uplinks_are_counted() {
+        let (plan, roles) = storage();
+        let role = |e: usize| roles.iter().find(|r| r.0 == e).map(|r| r.1);
+        assert_eq!((role(3), role(4)), (Some(Role::Leaf(0)), Some(Role::Leaf(1))));
+        assert!((8..=11).all(|l| matches!(role(l), Some(Role::Uplink(_)))));
+        assert_eq!(
+            (role(5), role(12)),
+            (Some(Role::Pendant(0)), Some(Role::Pendant(0)))
+        );
+        assert_eq!(plan.core.len(), 3, "from and the two switches");
+        let mut func = vec![true; 13];
+        let mut st = plan.new_state();
+        plan.reset(&mut st, &func);
+        let mut step = |e: usize, up: bool| {
+            func[e] = up;
+            for &(x, r) in &roles {
+                if x == e {
+                    plan.changed(&mut st, r, up, &func);
+                }
+            }
+            let state = plan.eval(&mut st, &func, |_| true);
+            (state, plan.found(&st))
+        };
+        // Switch 1's own uplink fails: it is reached through either storage
+        // node, which carries traffic between its two switches.
+        assert_eq!(step(6, false), (ServiceState::Up, 3));
+        assert_eq!(step(3, false), (ServiceState::Degraded, 2));
+        // Node 4's uplink to switch 2 goes too: switch 1, node 4 and node 5
+        // are cut off.
+        assert_eq!(step(11, false), (ServiceState::Down, 0));
+        assert_eq!(step(6, true), (ServiceState::Degraded, 2));
+        // Switch 1 fails: node 4's last live uplink is to it.
+        assert_eq!(step(1, false), (ServiceState::Down, 0));
+        assert_eq!(step(3, true), (ServiceState::Down, 1));
+        assert_eq!(step(11, true), (ServiceState::Degraded, 2));
     }
 }

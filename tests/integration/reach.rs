@@ -1,6 +1,7 @@
 //! Property test of the incremental reachability engine: on random graphs
-//! (cycles, bridges, parallel links, single- and multi-homed targets, targets
-//! that carry traffic for others, nodes that share a power supply, capacity,
+//! (cycles, bridges, parallel links, single-homed targets and targets with
+//! two to four uplinks (the engine's multi-homed leaves, which carry traffic
+//! between their switches), targets that carry traffic for others, nodes that share a power supply, capacity,
 //! an active-active group as one target, series chains of relays in
 //! parallel between the same two nodes, links and nodes that never fail,
 //! services from any node) and random failure/repair sequences applied in
@@ -45,6 +46,10 @@ struct Case {
     group: Vec<usize>,
     /// Some two nodes have series chains in parallel between them.
     parallel: bool,
+    /// Per node: it is a switch of a target with two to four uplinks, all
+    /// to `src` or the core (the engine's multi-homed leaves, when nothing
+    /// else makes them carry traffic for a pendant or another target).
+    anchor: Vec<bool>,
 }
 
 /// A service's targets with their capacities.
@@ -85,18 +90,21 @@ fn random_case(rng: &mut Rng) -> Case {
             link(&mut links, a, b);
         }
     }
-    // Targets with 1 to 3 uplinks into the core (or to src), some chained to
+    // Targets with 1 to 4 uplinks into the core (or to src), some chained to
     // an earlier target (which then carries traffic).
     let n_targets = 1 + rng.below(10);
     let mut targets = Vec::new();
+    let mut anchor = vec![false; n_core + 1];
     for i in 0..n_targets {
         let t = nodes.len();
         nodes.push((format!("t-{i}"), power(rng)));
-        let uplinks = match rng.below(10) {
-            0..=4 => 1,
-            5..=7 => 2,
-            _ => 3,
+        let uplinks = match rng.below(20) {
+            0..=7 => 1,
+            8..=12 => 2,
+            13..=16 => 3,
+            _ => 4,
         };
+        let mut ends = Vec::new();
         for _ in 0..uplinks {
             let a = if !targets.is_empty() && rng.chance(0.15) {
                 targets[rng.below(targets.len())]
@@ -104,6 +112,10 @@ fn random_case(rng: &mut Rng) -> Case {
                 rng.below(n_core + 1)
             };
             link(&mut links, a, t);
+            ends.push(a);
+        }
+        if uplinks > 1 && ends.iter().all(|&a| a <= n_core) {
+            ends.iter().for_each(|&a| anchor[a] = true);
         }
         targets.push(t);
     }
@@ -213,6 +225,7 @@ fn random_case(rng: &mut Rng) -> Case {
         services,
         group,
         parallel,
+        anchor,
     }
 }
 
@@ -357,6 +370,7 @@ fn reference(
 fn incremental_reachability_equals_a_plain_search_after_every_batch_of_changes() {
     let (mut checks, mut unit_checks, mut parallel) = (0u64, 0u64, 0u64);
     let (mut batched, mut flip_backs, mut off_root, mut perfect) = (0u64, 0u64, 0u64, 0u64);
+    let mut anchor_changes = 0u64;
     for case_no in 0..1000u64 {
         let mut rng = Rng(case_no);
         let case = random_case(&mut rng);
@@ -406,6 +420,7 @@ fn incremental_reachability_equals_a_plain_search_after_every_batch_of_changes()
                     }
                 };
                 up[k] = !up[k];
+                anchor_changes += u64::from(case.anchor.get(k) == Some(&true));
                 if up[k] {
                     down -= 1;
                 } else {
@@ -441,9 +456,11 @@ fn incremental_reachability_equals_a_plain_search_after_every_batch_of_changes()
             && batched > 200_000
             && flip_backs > 100_000
             && off_root > 1_000
-            && perfect > 2_000,
+            && perfect > 2_000
+            && anchor_changes > 40_000,
         "{checks} checks, {unit_checks} of units, {parallel} cases with parallel chains, \
          {batched} batches of several changes, {flip_backs} flip-backs, {off_root} services \
-         not from the root, {perfect} elements that never fail"
+         not from the root, {perfect} elements that never fail, {anchor_changes} failures \
+         and repairs of a multi-homed target's switch"
     );
 }
