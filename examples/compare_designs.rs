@@ -94,12 +94,7 @@ pub(crate) fn compare_designs(
         .into_iter()
         .map(|(_, index)| index)
         .collect();
-    let config = RunConfig {
-        seed,
-        first_trial: 0,
-        trials,
-        threads: None,
-    };
+    let config = RunConfig::new(seed, trials);
     let tally = engine::run_paired(designs, &matched, &config, &|_| {})?;
     Ok(compare::compare(
         designs,

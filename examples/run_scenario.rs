@@ -44,12 +44,7 @@ fn bundled_scenario() -> PathBuf {
 pub(crate) fn simulate(file: &Path, seed: u64, trials: u64) -> Result<RunSummary, Box<dyn Error>> {
     // A `ScenarioError` lists every problem in the file, each at its JSON path.
     let scenario = redsim::scenario::load(file)?;
-    let config = RunConfig {
-        seed,
-        first_trial: 0,
-        trials,
-        threads: None,
-    };
+    let config = RunConfig::new(seed, trials);
     // The closure hears of progress (trials done); nothing to show here.
     let tally = engine::run(&scenario.model, &config, &|_| {})?;
     Ok(analysis::summarize(&scenario.model, &tally, CONFIDENCE))

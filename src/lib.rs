@@ -34,7 +34,7 @@
 //!         "services": [{"id": "web", "requires": "srv"}]}"#,
 //! )
 //! .expect("a valid scenario");
-//! let config = engine::RunConfig { seed: 1, first_trial: 0, trials: 300, threads: None };
+//! let config = engine::RunConfig::new(1, 300); // seed 1, trials 0 .. 300
 //! let tally = engine::run(&model, &config, &|_| {}).expect("a thread pool");
 //! let summary = analysis::summarize(&model, &tally, 0.95);
 //! let a = &summary.services[0].availability;

@@ -44,6 +44,19 @@ pub struct RunConfig {
     pub threads: Option<usize>,
 }
 
+impl RunConfig {
+    /// A whole run: trials `0 .. trials` from `seed`, on rayon's default
+    /// threads (the result does not depend on how many).
+    pub fn new(seed: u64, trials: u64) -> Self {
+        Self {
+            seed,
+            first_trial: 0,
+            trials,
+            threads: None,
+        }
+    }
+}
+
 /// Trials per work unit: progress is reported once per unit.
 const CHUNK: u64 = 256;
 
