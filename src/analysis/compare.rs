@@ -991,7 +991,7 @@ mod tests {
     }
 
     /// A paired tally of two designs over `n` trials, from the trials in
-    /// which something happened: `(A's down \[h\], A's outages, B's down \[h\],
+    /// which something happened: `(A's down [h], A's outages, B's down [h],
     /// B's outages)`, one outage being the longest of its trial.
     fn paired_tally(n: u64, rows: &[(f64, u64, f64, u64)]) -> PairedTally {
         use crate::engine::TrialOutcome;
