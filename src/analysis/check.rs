@@ -12,7 +12,7 @@ use crate::model::Model;
 pub enum Metric {
     /// Availability at least the goal.
     Availability,
-    /// Downtime per year [h] at most the goal.
+    /// Downtime per year \[h\] at most the goal.
     MaxDowntimePerYear,
     /// Outages per year at most the goal.
     MaxOutagesPerYear,

@@ -60,7 +60,7 @@ impl CompareTally {
 pub enum Quantity {
     /// Availability (a fraction).
     Availability,
-    /// Downtime per year [h].
+    /// Downtime per year \[h\].
     DowntimeHoursPerYear,
     /// Outages per year.
     OutagesPerYear,
@@ -75,7 +75,7 @@ impl Quantity {
 
     /// The quantity in one trial of a mission of `mission` hours as
     /// `offset + scale · x`, `x` being the trial's integer count it comes
-    /// from (down time [ticks] or outages).
+    /// from (down time \[ticks\] or outages).
     fn affine(self, mission: f64) -> (f64, f64) {
         match self {
             Self::Availability => (1.0, -1.0 / (TICKS_PER_HOUR * mission)),
@@ -142,7 +142,7 @@ pub struct ServiceComparison {
     /// Cautions: designs with too few outages for their intervals to be trusted.
     pub warnings: Vec<String>,
     /// Per design: its intervals rest on too few outages
-    /// ([`too_few_outages`](super::intervals::too_few_outages)); not in the
+    /// ([`too_few_outages`]); not in the
     /// JSON, whose `warnings` say it.
     #[serde(skip)]
     pub few_outages: Vec<bool>,
@@ -208,7 +208,7 @@ fn design_value(q: Quantity, e: Estimate) -> Value {
 
 /// A plain design's three quantities, with the intervals `run` gives them
 /// ([`unavailability`](super::unavailability), [`count_mean`]): valid on
-/// few outages. `longest` is its longest outage [ticks].
+/// few outages. `longest` is its longest outage \[ticks\].
 fn design_values(o: &Outcomes<Moments>, longest: u64, n: u64, mission: f64, confidence: f64) -> Vec<Value> {
     let unavail = super::unavailability_of(&o.down, longest, n, mission, confidence);
     let outages = count_mean(&o.outages, n, 1.0, confidence).scaled(HOURS_PER_YEAR / mission);
@@ -226,7 +226,7 @@ fn design_values(o: &Outcomes<Moments>, longest: u64, n: u64, mission: f64, conf
 }
 
 /// Room for one more outage in a design, in the units of its per-trial
-/// count `x` (down time [ticks] or outages): the allowance of its own
+/// count `x` (down time \[ticks\] or outages): the allowance of its own
 /// intervals ([`allowance`](super::intervals::allowance)), from `effective`
 /// outages of size-biased mean `typical` and the largest single one
 /// `largest` (the longest outage; one outage; the heaviest weighted trial):
@@ -461,7 +461,7 @@ fn weighted_quantity(q: Quantity, w: &WeightedService, n: u64, mission: f64, con
 }
 
 /// The weighted per-trial values a quantity of a biased design comes from,
-/// and the factor from them to the quantity (down time [h] or outages).
+/// and the factor from them to the quantity (down time \[h\] or outages).
 fn weighted_of(q: Quantity, w: &WeightedService, mission: f64) -> (&WeightedMoments, f64) {
     match q {
         Quantity::Availability => (&w.down, -1.0 / mission),
@@ -981,7 +981,7 @@ mod tests {
         }
     }
 
-    /// One component of MTBF 10⁶ h and `mttr` [h] over a mission of 100 h.
+    /// One component of MTBF 10⁶ h and `mttr` \[h\] over a mission of 100 h.
     fn one_component(mttr: u32) -> Model {
         crate::scenario::parse(&format!(
             r#"{{"format": "redsim/1", "name": "n", "mission": 100, "components": [{{"id": "a",

@@ -167,7 +167,7 @@ fn std_error(m: &Moments, n: u64) -> f64 {
 ///
 /// On the shares `y_i = x_i / bound` in `[0, 1]`, with `S = Σ y_i` and `C`
 /// the centred sum of squares, the interval is the gamma interval of
-/// [`fay_feuer`]: low end the `α/2` quantile of a gamma of mean `S` and
+/// `fay_feuer`: low end the `α/2` quantile of a gamma of mean `S` and
 /// variance `C`; high end the `1 − α/2` quantile of one of mean `S + a` and
 /// variance `C + a²`, over `n`. The allowance `a` for an outage not seen is 1
 /// (an outage as long as the mission) while the effective number of
@@ -230,7 +230,7 @@ fn bounded_mean_floored(
 }
 
 /// The mean of per-trial counts (outages, data losses), times `scale`, with
-/// an interval valid on few events: the gamma interval of [`fay_feuer`] on
+/// an interval valid on few events: the gamma interval of `fay_feuer` on
 /// the counts, whose allowance is always one more event. For counts of 0
 /// and 1 with few events it is Garwood's exact Poisson interval; for
 /// clustered counts it widens with their spread; with many events it is the
@@ -250,7 +250,7 @@ pub fn count_mean(m: &Moments, n: u64, scale: f64, confidence: f64) -> Estimate 
     }
 }
 
-/// The gamma interval of [`fay_feuer`] for the mean over `n` trials of a
+/// The gamma interval of `fay_feuer` for the mean over `n` trials of a
 /// non-negative per-trial value (a part of a paired difference, in its own
 /// unit), with `allowance` for one more unseen value; when no trial had any,
 /// `[0, allowance/n]`: room for exactly one, as the difference of designs

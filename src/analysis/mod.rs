@@ -223,7 +223,7 @@ pub fn nines(availability: &Estimate) -> Option<f64> {
     (u > 0.0).then(|| (-u.log10() * 10.0).floor() / 10.0 + 0.0)
 }
 
-/// Outage durations [h].
+/// Outage durations \[h\].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Durations {
     pub mean: f64,
@@ -248,10 +248,10 @@ pub struct ServiceSummary {
     pub outages_per_mission: Estimate,
     pub outages_per_year: Estimate,
     pub p_no_outage: Estimate,
-    /// Outage durations [h]; `None` when no outage was observed.
+    /// Outage durations \[h\]; `None` when no outage was observed.
     pub outage_hours: Option<Durations>,
     pub degraded_fraction: Estimate,
-    /// Mean up time between outages [h]: mean up time per mission over mean
+    /// Mean up time between outages \[h\]: mean up time per mission over mean
     /// outages per mission, its interval from the outages' interval (an
     /// unbounded high end is `null` in JSON); `None` without outages.
     pub mean_time_between_outages_hours: Option<Estimate>,
@@ -337,7 +337,7 @@ fn mark_cannot_fail(model: &Model, run: &mut RunSummary) {
 /// How often outages outlast the recovery time objective.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RtoSummary {
-    /// The RTO [h].
+    /// The RTO \[h\].
     pub rto_hours: f64,
     /// Outages longer than the RTO, over all trials.
     pub outages_over_rto: u64,
@@ -361,7 +361,7 @@ pub struct CauseShare {
     pub planned_or_initial: bool,
     /// Outages it began, over all trials.
     pub outages: u64,
-    /// Their downtime per year [h] (mean over trials, t interval).
+    /// Their downtime per year \[h\] (mean over trials, t interval).
     pub downtime_hours_per_year: Estimate,
     /// Their share of all outage time.
     pub share: f64,
@@ -394,7 +394,7 @@ pub struct DataLossSummary {
 /// How often a data loss exceeds the recovery point objective.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RpoSummary {
-    /// The RPO [h].
+    /// The RPO \[h\].
     pub rpo_hours: f64,
     /// Data losses larger than the RPO, over all trials.
     pub losses_over_rpo: u64,
@@ -677,8 +677,8 @@ pub fn unavailability(t: &ServiceTally, n: u64, mission: f64, confidence: f64) -
     unavailability_of(&t.down, t.durations.max, n, mission, confidence)
 }
 
-/// [`unavailability`] from the down time per trial [ticks] and the longest
-/// outage [ticks] alone: what a comparison keeps of each design.
+/// [`unavailability`] from the down time per trial \[ticks\] and the longest
+/// outage \[ticks\] alone: what a comparison keeps of each design.
 pub(crate) fn unavailability_of(
     down: &Moments,
     longest: u64,

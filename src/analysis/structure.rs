@@ -1248,12 +1248,12 @@ impl ExactAvailability {
 pub struct Exposure {
     pub element: String,
     pub group: String,
-    /// Mean outage per loss when the switch works [h]: detection + switchover,
+    /// Mean outage per loss when the switch works \[h\]: detection + switchover,
     /// or the reconvergence.
     pub mean_outage_hours: f64,
     /// Chance that an automatic switch fails (active-passive).
     pub failed_switch_probability: f64,
-    /// Mean delay of the manual failover after a failed switch [h].
+    /// Mean delay of the manual failover after a failed switch \[h\].
     pub manual_hours: f64,
 }
 

@@ -23,7 +23,7 @@ use crate::model::{HOURS_PER_YEAR, Model};
 
 /// The mean of weighted per-trial values (`w · scale`) over the `n`
 /// independent trials, with the gamma interval of
-/// [`fay_feuer`](super::intervals::fay_feuer) whose upper end allows for one
+/// `fay_feuer` whose upper end allows for one
 /// more trial as heavy as the heaviest seen (Fay and Feuer's own allowance,
 /// one more event of the largest weight) while the effective number of
 /// weighted values (Kish, `(Σw)²/Σw²`) is below

@@ -1,6 +1,6 @@
 //! The discrete-event simulation and the Monte Carlo runner.
 //!
-//! Pure: takes a [`Model`](crate::model::Model) and a [`RunConfig`], returns a
+//! Pure: takes a [`Model`] and a [`RunConfig`], returns a
 //! [`Tally`] of mergeable integer statistics. Trial `i` depends only on
 //! (seed, i, element ids), and tallies merge exactly, so the result does not
 //! depend on the thread count, the order trials ran in, or how they were split.
@@ -44,6 +44,19 @@ pub struct RunConfig {
     pub threads: Option<usize>,
 }
 
+impl RunConfig {
+    /// A whole run: trials `0 .. trials` from `seed`, on rayon's default
+    /// threads (the result does not depend on how many).
+    pub fn new(seed: u64, trials: u64) -> Self {
+        Self {
+            seed,
+            first_trial: 0,
+            trials,
+            threads: None,
+        }
+    }
+}
+
 /// Trials per work unit: progress is reported once per unit.
 const CHUNK: u64 = 256;
 
@@ -72,9 +85,9 @@ pub enum EngineError {
         trial: u64,
         /// Events kept before stopping.
         limit: usize,
-        /// When the last event kept happened [h].
+        /// When the last event kept happened \[h\].
         time: f64,
-        /// The mission [h].
+        /// The mission \[h\].
         mission: f64,
     },
 }
@@ -108,7 +121,7 @@ pub fn run_segmented(
 }
 
 /// [`run_segmented`], given up when `stop()` turns true: it is asked
-/// before each work unit of [`CHUNK`] trials and every [`STOP_EVERY`]
+/// before each work unit of `CHUNK` trials and every `STOP_EVERY`
 /// trials within one, and once it is true no trial starts and the run
 /// returns `None`. A run that
 /// ends is the same as [`run_segmented`]'s, whatever `stop` is: only whether
@@ -276,7 +289,7 @@ fn in_pool<T: Send>(
     })
 }
 
-/// The work units of a run: at most [`CHUNK`] trials each, from `first`,
+/// The work units of a run: at most `CHUNK` trials each, from `first`,
 /// none across one of the ascending segment `bounds` (the last being the
 /// end). Worked out on demand from the bounds, so a run holds O(segments) of
 /// them in memory whatever its trial count (a list of all of them would take
@@ -431,7 +444,7 @@ fn run_plan(
 /// One trial's result for one service, as counted in the tally.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TrialOutcome {
-    /// Down time [ticks] (planned downtime left out where the service says so).
+    /// Down time \[ticks\] (planned downtime left out where the service says so).
     pub down: u64,
     /// Outages (likewise).
     pub outages: u64,
@@ -524,7 +537,7 @@ pub fn run_paired(
 }
 
 /// One trial's outages by (service, cause), with their count and total down
-/// time [ticks]: summed per trial, so that each cause's down time gets an
+/// time \[ticks\]: summed per trial, so that each cause's down time gets an
 /// interval over trials. Outages are listed one by one and folded together
 /// whenever the list has doubled, so it holds at most about twice the
 /// distinct (service, cause) pairs however many outages a trial has (a list
@@ -580,7 +593,7 @@ impl Causes {
         });
     }
 
-    /// (service, cause, outages, down time [ticks]) of each pair, in order.
+    /// (service, cause, outages, down time \[ticks\]) of each pair, in order.
     fn folded(&mut self) -> &[(usize, Option<u32>, u64, u64)] {
         if self.list.len() > 1 {
             self.fold();

@@ -8,9 +8,9 @@ use crate::model::{ElementId, Model};
 /// One thing that happened in a trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TraceEvent {
-    /// An element failed (`up == false`) or was repaired, at `t` [h].
+    /// An element failed (`up == false`) or was repaired, at `t` \[h\].
     Element { t: f64, element: ElementId, up: bool },
-    /// A service entered `state` at `t` [h] (at `t = 0`: its initial state).
+    /// A service entered `state` at `t` \[h\] (at `t = 0`: its initial state).
     Service {
         t: f64,
         service: usize,
@@ -44,7 +44,7 @@ pub enum TraceEvent {
 }
 
 impl TraceEvent {
-    /// When it happened [h].
+    /// When it happened \[h\].
     pub fn time(&self) -> f64 {
         match *self {
             Self::Element { t, .. }

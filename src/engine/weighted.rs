@@ -151,19 +151,19 @@ fn ldexp(mut x: f64, mut k: i64) -> f64 {
 /// Weighted per-trial sums of one service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WeightedService {
-    /// Counted down time per trial [h], weighted.
+    /// Counted down time per trial \[h\], weighted.
     pub down: WeightedMoments,
-    /// Degraded time per trial [h], weighted.
+    /// Degraded time per trial \[h\], weighted.
     pub degraded: WeightedMoments,
     /// Counted outages per trial, weighted.
     pub outages: WeightedMoments,
     /// The indicator "had at least one counted outage", weighted.
     pub had_outage: WeightedMoments,
-    /// Planned down time per trial [h], weighted.
+    /// Planned down time per trial \[h\], weighted.
     pub planned_down: WeightedMoments,
-    /// Unplanned down time per trial [h], weighted.
+    /// Unplanned down time per trial \[h\], weighted.
     pub unplanned_down: WeightedMoments,
-    /// Counted down time per trial [h], weighted, by the failure that began
+    /// Counted down time per trial \[h\], weighted, by the failure that began
     /// each outage (as in [`ServiceTally::by_cause`](super::ServiceTally::by_cause)).
     pub by_cause: BTreeMap<Option<u32>, WeightedMoments>,
     /// Counted outages per trial by the bin of their duration (as in
@@ -178,7 +178,7 @@ pub struct WeightedService {
     pub had_over_rto: WeightedMoments,
     /// Data losses per trial, weighted by the trial's likelihood ratio.
     pub data_losses: WeightedMoments,
-    /// Writes lost per trial [h], weighted by the trial's likelihood ratio.
+    /// Writes lost per trial \[h\], weighted by the trial's likelihood ratio.
     pub lost_writes: WeightedMoments,
     /// Data losses larger than the RPO per trial, weighted by the trial's
     /// likelihood ratio.

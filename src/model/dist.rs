@@ -54,21 +54,21 @@ fn finite(name: &'static str, value: f64) -> Result<f64, ParamError> {
 /// are valid.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Parameters {
-    /// Exponential with the given mean [h].
+    /// Exponential with the given mean \[h\].
     Exponential { mean: f64 },
-    /// Weibull with shape `k` and scale `lambda` [h].
+    /// Weibull with shape `k` and scale `lambda` \[h\].
     Weibull { shape: f64, scale: f64 },
     /// Lognormal: `ln T ~ Normal(mu, sigma)`, `mu` in ln-hours.
     LogNormal { mu: f64, sigma: f64 },
-    /// Gamma with shape `k` and scale `theta` [h].
+    /// Gamma with shape `k` and scale `theta` \[h\].
     Gamma { shape: f64, scale: f64 },
-    /// Uniform on `[min, max]` [h].
+    /// Uniform on `[min, max]` \[h\].
     Uniform { min: f64, max: f64 },
-    /// Always the same value [h].
+    /// Always the same value \[h\].
     Fixed { value: f64 },
 }
 
-/// A distribution of a positive duration [h].
+/// A distribution of a positive duration \[h\].
 ///
 /// Invariant: its [`Parameters`] are valid (every parameter finite; means,
 /// shapes, scales and `sigma` greater than 0; `0 <= min < max`; a fixed
@@ -124,7 +124,7 @@ impl Distribution {
         &self.0
     }
 
-    /// Exponential distribution with mean `mean` [h].
+    /// Exponential distribution with mean `mean` \[h\].
     ///
     /// # Errors
     /// When `mean` is not finite and positive.
@@ -132,7 +132,7 @@ impl Distribution {
         Self::new(Parameters::Exponential { mean })
     }
 
-    /// Weibull distribution from its shape and scale [h].
+    /// Weibull distribution from its shape and scale \[h\].
     ///
     /// # Errors
     /// When either parameter is not finite and positive.
@@ -140,7 +140,7 @@ impl Distribution {
         Self::new(Parameters::Weibull { shape, scale })
     }
 
-    /// Weibull distribution from its shape and mean [h]:
+    /// Weibull distribution from its shape and mean \[h\]:
     /// `scale = mean / Γ(1 + 1/shape)`.
     ///
     /// # Errors
@@ -154,7 +154,7 @@ impl Distribution {
     }
 
     /// Lognormal distribution from the mean and standard deviation of the
-    /// duration itself [h]: `sigma² = ln(1 + sd²/mean²)`, `mu = ln mean - sigma²/2`.
+    /// duration itself \[h\]: `sigma² = ln(1 + sd²/mean²)`, `mu = ln mean - sigma²/2`.
     ///
     /// # Errors
     /// When either parameter is not finite and positive, or they are so far
@@ -172,7 +172,7 @@ impl Distribution {
         })
     }
 
-    /// Lognormal distribution from its median [h] and the standard deviation
+    /// Lognormal distribution from its median \[h\] and the standard deviation
     /// `sigma` of `ln T`.
     ///
     /// # Errors
@@ -185,7 +185,7 @@ impl Distribution {
         })
     }
 
-    /// Gamma distribution from its shape and mean [h].
+    /// Gamma distribution from its shape and mean \[h\].
     ///
     /// # Errors
     /// When either parameter is not finite and positive, or the scale
@@ -199,7 +199,7 @@ impl Distribution {
         })
     }
 
-    /// Uniform distribution on `[min, max]` [h].
+    /// Uniform distribution on `[min, max]` \[h\].
     ///
     /// # Errors
     /// When `min` is negative, `max` not positive, or `min >= max`.
@@ -207,7 +207,7 @@ impl Distribution {
         Self::new(Parameters::Uniform { min, max })
     }
 
-    /// A fixed duration [h]; zero is allowed (an instantaneous step).
+    /// A fixed duration \[h\]; zero is allowed (an instantaneous step).
     ///
     /// # Errors
     /// When `value` is negative or not finite.
@@ -215,7 +215,7 @@ impl Distribution {
         Self::new(Parameters::Fixed { value })
     }
 
-    /// The mean duration [h].
+    /// The mean duration \[h\].
     pub fn mean(&self) -> f64 {
         match self.0 {
             Parameters::Exponential { mean } => mean,
@@ -262,7 +262,7 @@ pub enum Sampler {
 }
 
 impl Sampler {
-    /// Draws one duration [h].
+    /// Draws one duration \[h\].
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {

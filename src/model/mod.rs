@@ -35,12 +35,12 @@ pub type ElementId = usize;
 /// How an element fails and is repaired.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Life {
-    /// Time to failure, age counted from the last repair [h].
+    /// Time to failure, age counted from the last repair \[h\].
     pub failure: Distribution,
-    /// Time to repair [h], once a crew has started; `None` for a non-repairable element.
+    /// Time to repair \[h\], once a crew has started; `None` for a non-repairable element.
     pub repair: Option<Distribution>,
     /// Delay between the failure and the moment the element can be repaired
-    /// (travel, parts) [h]; it does not hold a crew.
+    /// (travel, parts) \[h\]; it does not hold a crew.
     pub logistics: Option<Distribution>,
     /// Repair priority under [`Discipline::Priority`]: higher goes first.
     pub priority: i64,
@@ -85,7 +85,7 @@ pub struct SparePool {
     pub id: String,
     /// Spares on hand at the start.
     pub size: u32,
-    /// Time for an ordered spare to arrive [h].
+    /// Time for an ordered spare to arrive \[h\].
     pub restock: Distribution,
 }
 
@@ -95,7 +95,7 @@ pub struct SparePool {
 pub struct CommonCause {
     /// Unique among shocks and elements (it keys the shock's random stream).
     pub id: String,
-    /// Time between shocks [h].
+    /// Time between shocks \[h\].
     pub interval: Distribution,
     /// Elements it can fail; every one has a failure law.
     pub members: Vec<ElementId>,
@@ -128,13 +128,13 @@ impl Standby {
 /// What happens when the active member of an active-passive group is lost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failover {
-    /// Time to notice the loss [h].
+    /// Time to notice the loss \[h\].
     pub detection: Distribution,
-    /// Time to switch to the standby [h]; also the length of a planned switch.
+    /// Time to switch to the standby \[h\]; also the length of a planned switch.
     pub switchover: Distribution,
     /// Chance that an automatic switch works, in [0, 1].
     pub success: f64,
-    /// Delay of the manual failover after a failed switch [h].
+    /// Delay of the manual failover after a failed switch \[h\].
     pub manual: Distribution,
 }
 
@@ -143,7 +143,7 @@ pub struct Failover {
 pub enum Replication {
     /// Every write reaches a standby before it is acknowledged: no loss.
     Sync,
-    /// Writes reach the standbys after a lag [h]: an unplanned failover loses the lag window.
+    /// Writes reach the standbys after a lag \[h\]: an unplanned failover loses the lag window.
     Async { lag: Distribution },
 }
 
@@ -160,7 +160,7 @@ pub enum GroupMode {
     },
     /// Every functional member carries traffic.
     ActiveActive {
-        /// Interruption of the group's traffic after a member is lost [h], if any.
+        /// Interruption of the group's traffic after a member is lost \[h\], if any.
         reconvergence: Option<Distribution>,
     },
 }
@@ -184,11 +184,11 @@ pub struct Maintenance {
     pub id: String,
     /// Components maintained, in order (the rolling order).
     pub members: Vec<ElementId>,
-    /// Time between the starts of two rounds [h].
+    /// Time between the starts of two rounds \[h\].
     pub every: f64,
-    /// Time each member is out of service [h].
+    /// Time each member is out of service \[h\].
     pub duration: f64,
-    /// Start of the first round [h].
+    /// Start of the first round \[h\].
     pub start: f64,
     /// One member at a time (back to back) rather than all together.
     pub rolling: bool,
@@ -324,9 +324,9 @@ pub enum ServiceKind {
 pub struct Service {
     pub id: String,
     pub kind: ServiceKind,
-    /// Recovery time objective [h]: outages longer than this are counted apart.
+    /// Recovery time objective \[h\]: outages longer than this are counted apart.
     pub rto: Option<f64>,
-    /// Recovery point objective [h]: data losses larger than this are counted apart.
+    /// Recovery point objective \[h\]: data losses larger than this are counted apart.
     pub rpo: Option<f64>,
     /// Whether planned downtime counts against availability.
     pub planned_counts: bool,
@@ -339,7 +339,7 @@ pub struct Service {
 pub struct Targets {
     /// Least availability, in (0, 1).
     pub availability: Option<f64>,
-    /// Most downtime per year [h].
+    /// Most downtime per year \[h\].
     pub max_downtime_per_year: Option<f64>,
     /// Most outages per year.
     pub max_outages_per_year: Option<f64>,
@@ -360,7 +360,7 @@ impl Targets {
 pub struct Model {
     pub name: String,
     pub description: Option<String>,
-    /// Length of one trial [h].
+    /// Length of one trial \[h\].
     pub mission: f64,
     pub elements: Vec<Element>,
     pub services: Vec<Service>,

@@ -20,17 +20,17 @@ type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorTy
 
 /// The family every text is set in (registered from the embedded font).
 const FONT: &str = "sans-serif";
-/// Width of every figure [px].
+/// Width of every figure \[px\].
 const WIDTH: u32 = 960;
 /// Characters of a title that fit across a figure.
 const TITLE_CHARS: usize = 90;
 /// Characters of a row label that fit left of a timeline.
 const ROW_LABEL_CHARS: usize = 20;
-/// Widest legend beside a panel [px].
+/// Widest legend beside a panel \[px\].
 const PANEL_LEGEND_MAX: u32 = 300;
-/// Width of a character of the tick font, about [px].
+/// Width of a character of the tick font, about \[px\].
 const PX_PER_CHAR: u32 = 8;
-/// Width of the legend beside a timeline [px].
+/// Width of the legend beside a timeline \[px\].
 const TIMELINE_LEGEND: u32 = 290;
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -82,11 +82,11 @@ pub struct Plot {
 pub enum Kind {
     /// A histogram of outage durations on a log axis.
     Durations {
-        /// `(low, high, outages)` per bin [h], ascending.
+        /// `(low, high, outages)` per bin \[h\], ascending.
         bins: Vec<(f64, f64, u64)>,
         /// Outages of zero length (left out of the bars), if any.
         zero_length: u64,
-        /// Median and 95th percentile [h], marked by lines.
+        /// Median and 95th percentile \[h\], marked by lines.
         p50: f64,
         p95: f64,
     },
@@ -94,12 +94,12 @@ pub enum Kind {
     /// outage counts with the likelihood ratio at its end, so the bars are
     /// the design's distribution, not the biased trials'.
     WeightedDurations {
-        /// `(low, high, weighted outages)` per bin [h], ascending: the sums
+        /// `(low, high, weighted outages)` per bin \[h\], ascending: the sums
         /// of the likelihood ratios of the outages in each bin.
         bins: Vec<(f64, f64, f64)>,
         /// Weighted outages of zero length (left out of the bars).
         zero_length: f64,
-        /// The weighted median and 95th percentile [h] (the report's), marked by lines.
+        /// The weighted median and 95th percentile \[h\] (the report's), marked by lines.
         p50: f64,
         p95: f64,
         /// Outages the biased trials saw.
@@ -211,7 +211,7 @@ pub struct PlotError {
 }
 
 impl Plot {
-    /// Width and height [px].
+    /// Width and height \[px\].
     pub fn size(&self) -> (u32, u32) {
         let h = match &self.kind {
             Kind::Timeline { rows, .. } => 190 + 28 * rows.len().max(1) as u32,
@@ -386,7 +386,7 @@ fn tick_font() -> TextStyle<'static> {
     (FONT, 13).into_font().into()
 }
 
-/// A duration [h] for an axis: `30s`, `5m`, `2h`, `3d`.
+/// A duration \[h\] for an axis: `30s`, `5m`, `2h`, `3d`.
 fn short_hours(h: f64) -> String {
     let trim = |x: f64| {
         let s = format!("{x:.1}");
@@ -427,7 +427,7 @@ enum Swatch {
     Hollow(RGBAColor),
 }
 
-/// Width of the legend beside a single chart [px].
+/// Width of the legend beside a single chart \[px\].
 const SIDE_LEGEND: u32 = 240;
 
 /// Words of `text` in lines of at most `width` characters (a longer word is cut).
@@ -493,7 +493,7 @@ fn value_label(v: f64, percent: bool, digits: usize) -> String {
     }
 }
 
-/// Width [px] of a y label area wide enough for the tick labels of an axis
+/// Width \[px\] of a y label area wide enough for the tick labels of an axis
 /// from `lo` to `hi` and, left of them, the rotated axis description.
 fn y_label_area(lo: f64, hi: f64, percent: bool, digits: usize) -> u32 {
     let chars = [lo, (lo + hi) / 2.0, hi]

@@ -22,7 +22,7 @@ use crate::model::{Model, printable};
 
 pub use wire::{FORMAT, schema};
 
-/// Shortest duration a scenario may give [h]: the engine's clock tick, one
+/// Shortest duration a scenario may give \[h\]: the engine's clock tick, one
 /// microsecond (`engine::TICKS_PER_HOUR` per hour). A time, delay or law's
 /// mean below it would be simulated as 0 or rounded away (a repair of
 /// 1e-12 h counts outages without down time): validation refuses it, and 0

@@ -6,7 +6,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-/// A non-negative duration [h]: a number of hours, or a string with a unit
+/// A non-negative duration \[h\]: a number of hours, or a string with a unit
 /// (`s`, `m` minutes, `h`, `d`, `w`, `y` = 365 d), e.g. `"30s"`, `"4h"`, `"1y"`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Duration(pub f64);

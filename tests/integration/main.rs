@@ -11,6 +11,7 @@ mod csv;
 mod determinism;
 mod engine;
 mod exact;
+mod examples;
 mod fuzz;
 mod group_validation;
 mod groups;

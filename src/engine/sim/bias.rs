@@ -398,13 +398,13 @@ struct BiasEl {
     /// Hazard multiplier of the biased measure in the current state (in
     /// force only while the degraded period is biased).
     theta: f64,
-    /// Age at failure under the current `theta` [h].
+    /// Age at failure under the current `theta` \[h\].
     target: f64,
     /// Cumulative hazard still to spend, as of the last update.
     budget: f64,
     /// Cumulative hazard at the last update.
     h_last: f64,
-    /// When its current life began (elements that age at rate 1) [h].
+    /// When its current life began (elements that age at rate 1) \[h\].
     born: f64,
 }
 
@@ -412,13 +412,13 @@ struct BiasEl {
 /// the likelihood ratio at the instant it accrues.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WeightedTrialService {
-    /// Down time [h].
+    /// Down time \[h\].
     pub down: f64,
-    /// Degraded time [h].
+    /// Degraded time \[h\].
     pub degraded: f64,
     /// Outages.
     pub outages: f64,
-    /// Planned down time [h].
+    /// Planned down time \[h\].
     pub planned_down: f64,
     /// Outages begun by a planned action.
     pub planned_outages: f64,
@@ -462,7 +462,7 @@ pub(crate) struct BiasState {
     changed: bool,
     /// Per service, the weighted results of the last trial.
     pub(crate) w: Vec<WeightedTrialService>,
-    /// Counted outages by (service, cause): weighted and plain down time [h].
+    /// Counted outages by (service, cause): weighted and plain down time \[h\].
     pub(crate) causes: Vec<(u32, u32, f64, f64)>,
     /// The length at which `causes` is folded next.
     fold_at: usize,
@@ -627,7 +627,7 @@ impl Trial {
         self.bias.ends_fold_at = FOLD_FROM;
     }
 
-    /// Element `e`'s age at `t` [h], given that it is up (for shock slot
+    /// Element `e`'s age at `t` \[h\], given that it is up (for shock slot
     /// `e`, the time since it last struck).
     #[inline]
     fn bias_age(&self, plan: &Plan, e: usize, t: f64) -> f64 {
@@ -671,7 +671,7 @@ impl Trial {
     }
 
     /// Shock `k` struck at `t` by its own hazard, which puts `1/θ` in the
-    /// likelihood ratio, and drew `dt` [h] as the time to its next strike.
+    /// likelihood ratio, and drew `dt` \[h\] as the time to its next strike.
     pub(super) fn bias_shock(&mut self, plan: &Plan, k: usize, t: f64, dt: f64) {
         let slot = plan.n_elements + k;
         if bias_plan(plan).law[slot] == Law::None {

@@ -104,7 +104,7 @@ pub enum GroupEvent {
     Reconverging { member: ElementId },
     /// Active-active: reconvergence ended.
     Reconverged,
-    /// Asynchronous replication: the failover lost this much of the latest writes [h].
+    /// Asynchronous replication: the failover lost this much of the latest writes \[h\].
     DataLoss { lost: f64 },
 }
 
@@ -144,7 +144,7 @@ struct ElemState {
 /// it fails when its age reaches the sampled age at failure.
 #[derive(Debug, Clone, Copy, Default)]
 struct Aging {
-    /// Age still to go before it fails, as of `since` [h].
+    /// Age still to go before it fails, as of `since` \[h\].
     left: f64,
     since: f64,
     /// Age gained per hour now.
@@ -188,16 +188,16 @@ impl Observer for NoObserver {}
 /// Per-trial results of one service.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TrialService {
-    /// Down time [h].
+    /// Down time \[h\].
     pub down: f64,
-    /// Degraded time [h].
+    /// Degraded time \[h\].
     pub degraded: f64,
     /// Outages begun in the trial (one in progress at t = 0 counts).
     pub outages: u64,
     /// Outages that lasted longer than the service's RTO (one still under
     /// way at the mission's end counts if it already has).
     pub over_rto: u64,
-    /// Part of `down` that was planned [h].
+    /// Part of `down` that was planned \[h\].
     pub planned_down: f64,
     /// Outages (of `outages`) that began with a planned action.
     pub planned_outages: u64,
@@ -240,7 +240,7 @@ pub struct Trial {
     instant_failed: Vec<u32>,
     /// Per service: the outage under way began with a planned action and one is still under way.
     down_planned: Vec<bool>,
-    /// Per service: since when the outage under way has been planned [h].
+    /// Per service: since when the outage under way has been planned \[h\].
     planned_since: Vec<f64>,
     /// Per service: the outage under way began with a planned action.
     began_planned: Vec<bool>,
@@ -285,7 +285,7 @@ pub struct Trial {
     /// State of each reachability service (`None` for logical ones).
     reach: Vec<Option<ReachState>>,
     state: Vec<ServiceState>,
-    /// When each service entered its current state [h].
+    /// When each service entered its current state \[h\].
     since: Vec<f64>,
     /// Results of the last trial, per service.
     pub results: Vec<TrialService>,
@@ -380,7 +380,7 @@ impl Trial {
 
     /// The counted outages of the last trial of a biased plan by (service,
     /// cause), cause as in [`Trial::run`] (`u32::MAX`: none), each with
-    /// its down time [h] weighted by the likelihood ratio at the outage's
+    /// its down time \[h\] weighted by the likelihood ratio at the outage's
     /// end and unweighted; one entry per pair, in order (empty for a plain
     /// plan).
     pub fn weighted_causes(&self) -> &[(u32, u32, f64, f64)] {
@@ -521,7 +521,7 @@ impl Trial {
         }
     }
 
-    /// Moves service `s` to state `new` at time `t`; returns the length [h]
+    /// Moves service `s` to state `new` at time `t`; returns the length \[h\]
     /// of the outage this ends, if it ends one, and whether it began planned.
     #[inline(always)]
     fn set_service<const FULL: bool, const BIAS: bool>(
@@ -606,7 +606,7 @@ impl Trial {
 
     /// Runs trial `trial` with master seed `seed`. Results land in
     /// [`Trial::results`]; each finished outage goes to `outage(s, duration
-    /// [h], cause)`, the cause being the element whose failure began it, or
+    /// \[h\], cause)`, the cause being the element whose failure began it, or
     /// shock `k` as `n_elements + k` (none for an outage begun by a planned
     /// action or under way at the start).
     ///

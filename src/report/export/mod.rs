@@ -3,7 +3,7 @@
 //! format implements those it can write. The table, JSON, HTML and JUnit
 //! exporters call the reports' own rendering (`to_table`, `to_json`, the
 //! pages of [`super::html`]); CSV flattens the JSON report
-//! ([`csv`](self::csv)), so its numbers are the JSON's.
+//! (`csv.rs`), so its numbers are the JSON's.
 //!
 //! A new format is one file here implementing [`Exporter`], a
 //! [`Format`](super::Format) variant if it is chosen with `--format`, and
