@@ -528,7 +528,7 @@ pub fn timeline(model: &Model, events: &[TraceEvent], trial: u64) -> Plot {
     timeline_between(model, events, trial, 0.0, model.mission)
 }
 
-/// [`timeline`] zoomed on `from .. to` [h] (within the mission): the spans
+/// [`timeline`] zoomed on `from .. to` \[h\] (within the mission): the spans
 /// cut to it, and only the elements that changed state in it, so that an
 /// outage of minutes in a year-long mission is wide enough to read.
 pub fn timeline_between(model: &Model, events: &[TraceEvent], trial: u64, from: f64, to: f64) -> Plot {
