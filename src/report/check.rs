@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::nines::{apart_from, hours_digits, pct_digits, sig_digits};
-use super::{Provenance, Round, hours, level, pretty_json, sig, unit_for};
+use super::nines::{apart_from, exactly, hours_digits, pct_digits, sig_digits};
+use super::{Provenance, Round, level, pretty_json, unit_for};
 use crate::analysis::check::{Decision, Metric, Verdict};
 use crate::model::escape::{workflow_data, xml};
 
@@ -41,9 +41,15 @@ pub struct CheckReport<'a> {
 pub fn goal_text(metric: Metric, goal: f64) -> String {
     match metric {
         Metric::Availability => format!("availability >= {} %", sig_pct(goal)),
-        Metric::MaxDowntimePerYear => format!("downtime <= {} per year", hours(goal)),
-        Metric::MaxOutagesPerYear => format!("outages <= {} per year", sig(goal)),
-        Metric::MaxPOutageOverRto => format!("P(outage over RTO) <= {}", sig(goal)),
+        Metric::MaxDowntimePerYear => {
+            let unit = unit_for(goal);
+            format!(
+                "downtime <= {} per year",
+                exactly(goal, 3, &|x, n, r| hours_digits(x, unit, n, r))
+            )
+        }
+        Metric::MaxOutagesPerYear => format!("outages <= {} per year", exactly(goal, 3, &sig_digits)),
+        Metric::MaxPOutageOverRto => format!("P(outage over RTO) <= {}", exactly(goal, 3, &sig_digits)),
         Metric::NoSpof => "no single point of failure".into(),
     }
 }
@@ -53,7 +59,7 @@ pub fn goal_text(metric: Metric, goal: f64) -> String {
 /// significant digits (99.99999877 % at eight nines, where six decimals
 /// would show a goal and an interval that differ as equal).
 fn sig_pct(x: f64) -> String {
-    pct_digits(x, pct_decimals(x), Round::Nearest)
+    exactly(x, pct_decimals(x), &|x, d, r| pct_digits(x, d, r))
 }
 
 /// The decimals [`sig_pct`] gives `x`.
@@ -432,6 +438,49 @@ mod tests {
             xml.matches("</testcase>").count(),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn a_bound_rounded_outwards_never_crosses_the_goal_as_printed() {
+        // Met verdicts whose bound lies just inside a goal with more digits
+        // than three: rounded outwards at three digits, the bound crossed the
+        // goal (52.6 min against 52.54, 1.24 against 1.234), and the goal
+        // itself was printed short (52.5 min, 1.23).
+        let cases = [
+            (
+                decision(
+                    Metric::MaxDowntimePerYear,
+                    52.54 / 60.0,
+                    Verdict::Met,
+                    40.0 / 60.0,
+                    30.0 / 60.0,
+                    52.53 / 60.0,
+                ),
+                "downtime <= 52.54 min per year",
+                "40.0 min [30.0 min, 52.53 min] per year",
+            ),
+            (
+                decision(Metric::MaxOutagesPerYear, 1.234, Verdict::Met, 1.0, 0.5, 1.2339),
+                "outages <= 1.234 per year",
+                "1.00 [0.500, 1.2339]",
+            ),
+            (
+                decision(
+                    Metric::Availability,
+                    0.999_912_35,
+                    Verdict::Met,
+                    0.999_95,
+                    0.999_912_36,
+                    0.999_99,
+                ),
+                "availability >= 99.991235 %",
+                "99.995 % [99.991236, 99.999]",
+            ),
+        ];
+        for (d, goal, want) in cases {
+            assert_eq!(goal_text(d.metric, d.goal), goal);
+            assert_eq!(evidence(&d), want, "{:?} against {}", d.metric, d.goal);
+        }
     }
 
     #[test]

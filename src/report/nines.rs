@@ -182,9 +182,13 @@ pub(crate) fn duration_unit(point: f64, low: f64, high: f64) -> (&'static str, f
 }
 
 /// `x` printed by `show` with at least `digits` digits, and more while it
-/// would read as equal to `goal` though it is not (rounded as `r` asks, so
-/// an interval's end stays on its side of the goal); past fifteen digits,
-/// the difference is spelt out: `99.9999 (above the target by 4.0e-13)`.
+/// would read as equal to `goal` though it is not, or as lying on the
+/// other side of it (an interval's end rounded outwards as `r` asks can
+/// cross a goal: an upper bound of 52.53 min against a goal of 52.54 min
+/// reads `52.6 min` at three digits); past fifteen digits, the difference
+/// is spelt out: `99.9999 (above the target by 4.0e-13)`. The goal is
+/// meant to be printed by [`exactly`], so that both read back as what
+/// was compared.
 pub(crate) fn apart_from(
     x: f64,
     goal: f64,
@@ -195,9 +199,15 @@ pub(crate) fn apart_from(
     if x == goal {
         return show(x, digits, r);
     }
+    // The goal as read at full precision, in the unit `show` prints.
+    let goal_read = number(&show(goal, 15, Round::Nearest));
     for d in digits..=15 {
-        let (a, b) = (show(x, d, r), show(goal, d, Round::Nearest));
-        if !reads_equal(&a, &b) {
+        let a = show(x, d, r);
+        let own_side = match (number(&a), goal_read) {
+            (Some(v), Some(g)) => (v > g) == (x > goal) && v != g,
+            _ => true,
+        };
+        if own_side && !reads_equal(&a, &show(goal, d, Round::Nearest)) {
             return a;
         }
     }
@@ -207,6 +217,29 @@ pub(crate) fn apart_from(
         show(x, digits, r),
         (x - goal).abs()
     )
+}
+
+/// `x` printed by `show` with at least `digits` digits, and more until
+/// it reads back as `x` (to twelve significant digits): a goal of
+/// 52.54 min is `52.54 min`, never `52.5 min`.
+pub(crate) fn exactly(x: f64, digits: usize, show: &dyn Fn(f64, usize, Round) -> String) -> String {
+    let Some(full) = number(&show(x, 15, Round::Nearest)) else {
+        return show(x, digits, Round::Nearest);
+    };
+    for d in digits..=15 {
+        let a = show(x, d, Round::Nearest);
+        match number(&a) {
+            Some(v) if (v - full).abs() <= 1e-12 * full.abs() => return a,
+            None => return a,
+            _ => {}
+        }
+    }
+    show(x, 15, Round::Nearest)
+}
+
+/// The number a printed value starts with (`52.6` of `52.6 min`).
+fn number(s: &str) -> Option<f64> {
+    s.split_once(' ').map_or(s, |(n, _)| n).parse().ok()
 }
 
 /// Whether two printed values read as the same number in the same unit
