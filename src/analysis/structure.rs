@@ -736,17 +736,22 @@ pub fn uses(model: &Model, s: usize) -> Vec<bool> {
 }
 
 /// Whether service `s` cannot fail: nothing it uses ([`uses`]) has a
-/// failure law or is maintained (so no shock, repair or failover reaches
-/// it either), and it is up with everything up. Its availability is then
-/// exactly 1, which no simulation needs to estimate.
+/// failure law, is maintained or is a member of a group (so no shock,
+/// repair or failover reaches it either, and no member stands by without
+/// carrying traffic: a passive member is down for its services, which the
+/// structure function does not see), and it is up with everything up. Its
+/// availability is then exactly 1, which no simulation needs to estimate.
 pub fn cannot_fail(model: &Model, s: usize) -> bool {
     let n = model.elements.len();
     let deps = uses(model, s);
-    let mut maintained = vec![false; n];
+    let mut held = vec![false; n];
     for m in &model.maintenance {
-        m.members.iter().for_each(|&e| maintained[e] = true);
+        m.members.iter().for_each(|&e| held[e] = true);
     }
-    if (0..n).any(|e| deps[e] && (model.elements[e].life.is_some() || maintained[e])) {
+    for g in &model.groups {
+        g.members.iter().for_each(|&e| held[e] = true);
+    }
+    if (0..n).any(|e| deps[e] && (model.elements[e].life.is_some() || held[e])) {
         return false;
     }
     Structure::new(model).service_up(s, &vec![false; n], &mut Vec::new())

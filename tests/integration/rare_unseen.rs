@@ -832,3 +832,50 @@ fn a_service_that_cannot_fail_says_so_in_every_mode() {
         );
     }
 }
+
+/// Lifeless elements, but `b` is the passive member of an active-passive
+/// group: a service that needs `b` itself (by name, or on the only path
+/// to its target) is down the whole mission, as the trace shows. A
+/// reviewer found it reported as unable to fail, availability exactly 1.
+const PASSIVE_MEMBER: &str = r#"{"format": "redsim/1", "name": "passive member", "mission": "1y",
+ "components": [{"id": "a"}, {"id": "b"}, {"id": "src"}, {"id": "t"}, {"id": "x", "mtbf": "1000h", "mttr": "1h"}],
+ "links": [{"between": ["src", "b"]}, {"between": ["b", "t"]}, {"between": ["src", "a"]}],
+ "groups": [{"id": "g", "members": ["a", "b"], "mode": "active-passive", "standby": "hot",
+   "failover": {"detection": "30s", "switchover": "2m", "success": 0.98, "manual": "30m"}}],
+ "services": [{"id": "onlyb", "requires": "b"}, {"id": "r", "from": "src", "to": ["t"]},
+              {"id": "grp", "requires": "group:g"}, {"id": "tx", "requires": "x"}]}"#;
+
+#[test]
+fn a_passive_group_member_without_a_law_can_still_leave_a_service_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pm.json"), PASSIVE_MEMBER).unwrap();
+    for rare in ["off", "on"] {
+        let v: serde_json::Value = serde_json::from_str(&ok(
+            d,
+            &[
+                "run", "pm.json", "--rare", rare, "--trials", "200", "-q", "--format", "json",
+            ],
+        ))
+        .unwrap();
+        for (i, id) in [(0, "onlyb"), (1, "r")] {
+            let s = &v["services"][i];
+            assert_eq!(s["id"], id);
+            assert!(s["cannot_fail"].is_null(), "--rare {rare}: {s}");
+            assert!(
+                s["availability"]["point"].as_f64().unwrap() < 1e-6,
+                "--rare {rare}: {id} is down all the time: {s}"
+            );
+        }
+    }
+    let out = redsim(
+        d,
+        &["check", "pm.json", "--target", "onlyb=99%", "--rare", "off", "-q"],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
