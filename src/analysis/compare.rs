@@ -179,6 +179,41 @@ fn pilot_warning(d: usize, p: &super::ServiceSummary, n: u64, pilot: u64, confid
     )
 }
 
+/// The caution for design `d`, in which the service cannot fail
+/// ([`super::structure::cannot_fail`]): its figures are exact.
+fn cannot_fail_warning(d: usize) -> String {
+    format!(
+        "design {}: the service {}",
+        design_tag(d),
+        super::CANNOT_FAIL.trim_start_matches("this service ")
+    )
+}
+
+/// A quantity of a design in which the service cannot fail: availability
+/// exactly 1, no down time and no outages, exact intervals of width zero.
+fn exact_quantity(q: Quantity, confidence: f64) -> Estimate {
+    let x = match q {
+        Quantity::Availability => 1.0,
+        Quantity::DowntimeHoursPerYear | Quantity::OutagesPerYear => 0.0,
+    };
+    Estimate {
+        point: x,
+        std_error: Some(0.0),
+        ci_low: x,
+        ci_high: x,
+        confidence,
+    }
+}
+
+/// Per design, whether the service at `idx[d]` cannot fail in it.
+fn cannot_fail(models: &[&Model], idx: &[usize]) -> Vec<bool> {
+    models
+        .iter()
+        .zip(idx)
+        .map(|(m, &s)| super::structure::cannot_fail(m, s))
+        .collect()
+}
+
 /// A mean of `n` trials with sample variance `var`, with a Student-t interval at `confidence`.
 fn t_interval(mean: f64, var: f64, n: u64, confidence: f64) -> Estimate {
     let var = if n > 1 { var } else { 0.0 };
@@ -596,13 +631,17 @@ fn compare_independent(
     shared_services(models)
         .into_iter()
         .map(|(id, idx)| {
+            // The designs in which the service cannot fail: exact figures,
+            // neither weighted nor a pilot's.
+            let exact = cannot_fail(models, &idx);
             // The designs whose trials saw no outage of the service, with their pilot's figures.
             let from_pilot: Vec<Option<(&super::ServiceSummary, u64)>> = tallies
                 .iter()
                 .zip(&idx)
                 .zip(&plain)
-                .map(|((t, &s), p)| match p {
-                    Some((sum, trials)) if t.services[s].outages.sum == 0 => {
+                .zip(&exact)
+                .map(|(((t, &s), p), &exact)| match p {
+                    Some((sum, trials)) if t.services[s].outages.sum == 0 && !exact => {
                         Some((&sum.services[s], *trials))
                     }
                     _ => None,
@@ -622,17 +661,21 @@ fn compare_independent(
                 .iter()
                 .zip(models)
                 .zip(&from_pilot)
-                .map(|((w, m), p)| {
+                .zip(&exact)
+                .map(|(((w, m), p), &exact)| {
                     Quantity::ALL
                         .iter()
                         .map(|&q| match p {
+                            _ if exact => exact_quantity(q, confidence),
                             Some((s, _)) => pilot_quantity(q, s),
                             None => weighted_quantity(q, w, n, m.mission, confidence),
                         })
                         .collect()
                 })
                 .collect();
+            // An exact side has no spread and no room: the difference is the other side's.
             let side = |d: usize, q: Quantity| match from_pilot[d] {
+                _ if exact[d] => Side::Pilot(exact_quantity(q, confidence), n),
                 Some((s, trials)) => Side::Pilot(pilot_quantity(q, s), trials),
                 None => Side::Weighted(weighted[d], models[d].mission),
             };
@@ -673,13 +716,16 @@ fn compare_independent(
             let few_outages: Vec<bool> = effective
                 .iter()
                 .zip(&from_pilot)
-                .map(|(&k, p)| match p {
+                .zip(&exact)
+                .map(|((&k, p), &exact)| match p {
+                    _ if exact => false,
                     Some((p, _)) => p.few_outages,
                     None => too_few_outages(k, confidence),
                 })
                 .collect();
             let warnings = (0..few_outages.len())
                 .filter_map(|d| match from_pilot[d] {
+                    _ if exact[d] => Some(cannot_fail_warning(d)),
                     Some((p, trials)) => Some(pilot_warning(d, p, n, trials, confidence)),
                     None => few_outages[d].then(|| {
                         few_outages_warning(d, outages_observed[d], effective[d], n, confidence, true)
@@ -705,23 +751,39 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
     shared_services(models)
         .iter()
         .zip(&paired.services)
-        .map(|((id, _), ps)| {
-            // Each design's own estimates are those `run` prints for it.
+        .map(|((id, idx), ps)| {
+            let exact = cannot_fail(models, idx);
+            // Each design's own estimates are those `run` prints for it
+            // (exact where the service cannot fail).
             let designs = ps
                 .designs
                 .iter()
                 .zip(&missions)
                 .zip(&ps.longest)
-                .map(|((o, &mission), &longest)| design_values(o, longest, n, mission, confidence))
+                .zip(&exact)
+                .map(|(((o, &mission), &longest), &exact)| {
+                    if exact {
+                        Quantity::ALL
+                            .iter()
+                            .map(|&q| design_value(q, exact_quantity(q, confidence)))
+                            .collect()
+                    } else {
+                        design_values(o, longest, n, mission, confidence)
+                    }
+                })
                 .collect();
             let effective: Vec<f64> = ps.designs.iter().map(|o| effective_events(&o.down)).collect();
             let few_outages: Vec<bool> = effective
                 .iter()
-                .map(|&k| too_few_outages(k, confidence))
+                .zip(&exact)
+                .map(|(&k, &exact)| !exact && too_few_outages(k, confidence))
                 .collect();
             let warnings = (0..few_outages.len())
-                .filter(|&d| few_outages[d])
+                .filter(|&d| few_outages[d] || exact[d])
                 .map(|d| {
+                    if exact[d] {
+                        return cannot_fail_warning(d);
+                    }
                     let seen = ps.designs[d].outages.sum as u64;
                     few_outages_warning(d, seen, effective[d], n, confidence, false)
                 })
@@ -756,9 +818,13 @@ fn compare_paired(models: &[&Model], paired: &PairedTally, confidence: f64) -> V
                         _ if longest > 0.0 => longest,
                         _ => missions[d] * TICKS_PER_HOUR,
                     };
+                    // A design in which the service cannot fail has no unseen outage.
                     let room = |d: usize| {
                         let (o, scale) = (&ps.designs[d], q.affine(missions[d]).1);
                         let m = q.of(o);
+                        if exact[d] {
+                            return (scale, 0.0);
+                        }
                         (
                             scale,
                             unseen(effective_events(m), typical(m), largest(d), confidence),

@@ -317,6 +317,21 @@ impl ServiceSummary {
             r.fraction_of_outages = None;
             r.p_outage_over_rto = exact(0.0, None);
         }
+        if let Some(p) = &mut self.planned {
+            p.planned_downtime_hours_per_year = exact(0.0, Some(0.0));
+            p.unplanned_downtime_hours_per_year = exact(0.0, Some(0.0));
+            p.planned_outages_observed = 0;
+        }
+        if let Some(l) = &mut self.data_loss {
+            l.events_per_year = exact(0.0, Some(0.0));
+            l.lost_write_seconds_per_year = exact(0.0, Some(0.0));
+            l.events_observed = 0;
+            if let Some(r) = &mut l.rpo {
+                r.losses_over_rpo = 0;
+                r.fraction_of_losses = None;
+                r.p_loss_over_rpo = exact(0.0, None);
+            }
+        }
         self.downtime_by_cause.clear();
         self.warnings = vec![CANNOT_FAIL.to_string()];
         self.plain_trials = None;

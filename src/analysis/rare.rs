@@ -266,12 +266,19 @@ pub fn run_pilot(
     engine::run_segmented_until(model, &pilot, ends, progress, stop)
 }
 
-/// Whether the failure-biased `tally` saw no outage of some service: its
-/// report then needs the plain pilot ([`bound_unseen`]), which a run
-/// carries in its result (and a shard in its file) exactly then. A plain
-/// tally never does.
-pub fn needs_pilot(tally: &Tally) -> bool {
-    tally.weighted.is_some() && tally.services.iter().any(|s| s.outages.sum == 0)
+/// Whether the failure-biased `tally` of `model` saw no outage of some
+/// service that can fail: its report then needs the plain pilot
+/// ([`bound_unseen`]), which a run carries in its result (and a shard in
+/// its file) exactly then. A plain tally never does, nor does a service
+/// that cannot fail ([`super::structure::cannot_fail`]): its figures are exact,
+/// so a pilot run for it alone would be wasted work.
+pub fn needs_pilot(model: &Model, tally: &Tally) -> bool {
+    tally.weighted.is_some()
+        && tally
+            .services
+            .iter()
+            .enumerate()
+            .any(|(s, t)| t.outages.sum == 0 && !super::structure::cannot_fail(model, s))
 }
 
 /// Runs the plain pilot [`bound_unseen`] reports from, for a run of
@@ -303,7 +310,7 @@ pub fn unseen_pilot_for(
     cfg: &RunConfig,
     trials: u64,
 ) -> Result<Option<Tally>, EngineError> {
-    if !needs_pilot(tally) {
+    if !needs_pilot(model, tally) {
         return Ok(None);
     }
     let mut pilot = Tally::new(model.services.len());

@@ -323,7 +323,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                 // A service the biased trials never saw down is decided from
                 // the plain pilot's figures, as `run` reports it: from the
                 // result's pilot, or the pilot of a run of these trials.
-                if analysis::rare::needs_pilot(tally) {
+                if analysis::rare::needs_pilot(m, tally) {
                     let want = analysis::rare::pilot_trials(tally.trials);
                     if pilot
                         .as_ref()
@@ -439,7 +439,7 @@ pub(super) fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     // (for the plots and the page).
     let summary = (plot.is_some() || html.is_some()).then(|| {
         let mut summary = analysis::summarize_with(m, &tally, args.confidence, &exact);
-        if let Some(p) = pilot.as_ref().filter(|_| analysis::rare::needs_pilot(&tally)) {
+        if let Some(p) = pilot.as_ref().filter(|_| analysis::rare::needs_pilot(m, &tally)) {
             analysis::rare::bound_unseen(m, &mut summary, p);
         }
         summary

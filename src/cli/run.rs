@@ -240,7 +240,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<u8> {
     // Auto's pilot is the one needed when it ran the same trials, split
     // at the same checkpoints (not under --precision, whose total was not
     // known in advance).
-    let pilot = if analysis::rare::needs_pilot(&tally) {
+    let pilot = if analysis::rare::needs_pilot(m, &tally) {
         match kept_pilot {
             Some(pilot) if args.precision.is_none() => Some(pilot),
             _ => Some(analysis::rare::run_unseen_pilot(m, &cfg, tally.trials)?),

@@ -100,7 +100,7 @@ pub(super) fn run(
 fn unseen_pilot(model: &Model, segments: &[Tally], sim: &SimOptions) -> anyhow::Result<Option<Vec<Tally>>> {
     let mut total = Tally::new(model.services.len());
     segments.iter().for_each(|t| total.merge(t));
-    if !analysis::rare::needs_pilot(&total) {
+    if !analysis::rare::needs_pilot(model, &total) {
         return Ok(None);
     }
     Ok(Some(analysis::rare::run_unseen_pilot(

@@ -194,17 +194,28 @@ fn service_table(o: &mut String, s: &ServiceSummary, confidence: f64) {
 pub fn service_lines(s: &ServiceSummary, confidence: f64) -> Vec<Line> {
     let mut out = Vec::new();
     let o = &mut out;
-    let ci = format!("{}% CI", level(confidence));
+    // A service that cannot fail has exact figures, not estimates: its
+    // intervals of width zero are not confidence intervals.
+    let ci = if s.cannot_fail {
+        "exact".to_string()
+    } else {
+        format!("{}% CI", level(confidence))
+    };
     let a = &s.availability;
     let d = availability_decimals(a);
     let nines = match s.nines {
         Some(n) => format!("   ({n:.1} nines)"),
+        None if s.cannot_fail => "   (cannot fail)".into(),
         None => "   (no downtime observed)".into(),
     };
     let row = |o: &mut Vec<Line>, label: &str, value: String, interval: String| {
         o.push(Line::Row(label.to_string(), value, interval));
     };
-    let bound = format!("{}% bound", level(confidence));
+    let bound = if s.cannot_fail {
+        ci.clone()
+    } else {
+        format!("{}% bound", level(confidence))
+    };
     let form = AvailabilityForm::for_column([a]);
     match form {
         AvailabilityForm::Percent => {

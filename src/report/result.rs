@@ -160,7 +160,7 @@ pub fn run_reports(result: &RunResult, format: Format, wanted: Wanted) -> Result
     match &pilot {
         Some(pilot) => analysis::rare::bound_unseen(m, &mut summary, pilot),
         // A run, and a shard file's reader, carry the pilot whenever it is needed.
-        None if analysis::rare::needs_pilot(&tally) => return Err(ReportError::MissingPilot),
+        None if analysis::rare::needs_pilot(m, &tally) => return Err(ReportError::MissingPilot),
         None => {}
     }
     let rep = RunReport::new(result.provenance, result.seed, &summary);

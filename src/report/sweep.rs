@@ -103,7 +103,14 @@ impl SweepReport<'_> {
                 // few-outages rule; see the JSON's warnings). Other warnings
                 // (an unscaled law, say) do not make a point untrustworthy.
                 let flagged = v.few_outages;
-                let flag = if flagged { "  *" } else { "" };
+                // Exact figures, not estimates: said on the row itself.
+                let flag = if v.cannot_fail {
+                    "  exact: cannot fail"
+                } else if flagged {
+                    "  *"
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     o,
                     "  {:<width$}  {avail:<aw$} {down:<30} {} [{}, {}]{flag}",
@@ -119,6 +126,13 @@ impl SweepReport<'_> {
                 for (p, cell) in self.points.iter().zip(&q.cells) {
                     let _ = writeln!(o, "    {:<width$}  {cell}", p.set.join("  "));
                 }
+            }
+            if self.points.iter().any(|p| p.services[s].cannot_fail) {
+                let _ = writeln!(
+                    o,
+                    "  exact: at the points so marked, {}",
+                    crate::analysis::CANNOT_FAIL
+                );
             }
             if warned {
                 let _ = writeln!(

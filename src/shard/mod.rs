@@ -674,7 +674,12 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
             if let (true, Some(model)) = (scenarios_ok, resolved.first()) {
                 let mut total = Tally::new(model.services.len());
                 tallies.iter().for_each(|t| total.merge(t));
-                pilot_present(needs_pilot(&total), f.pilot.is_some(), "pilot", &mut problems);
+                pilot_present(
+                    needs_pilot(model, &total),
+                    f.pilot.is_some(),
+                    "pilot",
+                    &mut problems,
+                );
                 if let Some(segs) = &f.pilot {
                     let p = pilot_trials(f.trials);
                     let mut ends: Vec<u64> = engine::checkpoints(f.trials)
@@ -756,7 +761,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                             check_tally(&tally, &sc.model, n, &at, &mut problems);
                             check_weighted(&tally, biased, &sc.model, &at, &mut problems);
                             pilot_present(
-                                needs_pilot(&tally),
+                                needs_pilot(&sc.model, &tally),
                                 p.pilot.is_some(),
                                 &format!("{at}.pilot"),
                                 &mut problems,
@@ -828,7 +833,7 @@ fn check(f: wire::ShardFile) -> Result<Shard, Vec<String>> {
                         check_weighted(t, true, m, &at, &mut problems);
                         let w = f.pilots.as_ref().and_then(|p| p.get(d)).and_then(Option::as_ref);
                         let at = format!("pilots[{d}]");
-                        pilot_present(needs_pilot(t), w.is_some(), &at, &mut problems);
+                        pilot_present(needs_pilot(m, t), w.is_some(), &at, &mut problems);
                         pilots.push(w.map(|w| check_pilot(w, m, pilot_trials(f.trials), &at, &mut problems)));
                     }
                 }
@@ -2025,7 +2030,7 @@ fn merge_data(shards: &[&Shard]) -> Data {
             // the merged tally needs it only if each of them did.
             let mut total = Tally::new(model.services.len());
             segments.iter().for_each(|t| total.merge(t));
-            let pilot = needs_pilot(&total)
+            let pilot = needs_pilot(model, &total)
                 .then(|| {
                     shards.iter().find_map(|s| match &s.data {
                         Data::Run { pilot, .. } => pilot.clone(),
@@ -2052,7 +2057,7 @@ fn merge_data(shards: &[&Shard]) -> Data {
                 }
             }
             for p in &mut points {
-                if !needs_pilot(&p.tally) {
+                if !needs_pilot(&p.model, &p.tally) {
                     p.pilot = None;
                 }
             }
@@ -2083,8 +2088,8 @@ fn merge_data(shards: &[&Shard]) -> Data {
                 }
             }
             if let CompareTally::Independent(designs) = &tally {
-                for (p, t) in pilots.iter_mut().zip(designs) {
-                    if !needs_pilot(t) {
+                for ((p, t), m) in pilots.iter_mut().zip(designs).zip(models) {
+                    if !needs_pilot(m, t) {
                         *p = None;
                     }
                 }

@@ -509,7 +509,7 @@ fn the_convergence_of_a_service_from_the_pilot_is_the_pilots() {
         redsim::engine::run_rare(&m, &cfg, &redsim::engine::RareOptions::default(), &ends, &|_| {}).unwrap();
     let mut tally = redsim::engine::Tally::new(m.services.len());
     segments.iter().for_each(|t| tally.merge(t));
-    assert!(redsim::analysis::rare::needs_pilot(&tally));
+    assert!(redsim::analysis::rare::needs_pilot(&m, &tally));
     let pilot = redsim::analysis::rare::run_unseen_pilot(&m, &cfg, trials).unwrap();
     let mut whole = redsim::engine::Tally::new(m.services.len());
     pilot.iter().for_each(|t| whole.merge(t));
@@ -768,11 +768,41 @@ const CANNOT_FAIL: &str = r#"{"format": "redsim/1", "name": "cannot fail", "miss
     "components": [{"id": "p"}, {"id": "q"}, {"id": "x", "mtbf": "1000h", "mttr": "1h"}],
     "services": [{"id": "safe", "requires": {"all": ["p", "q"]}}, {"id": "t", "requires": "x"}]}"#;
 
+/// A service that cannot fail in a model with maintenance elsewhere and a
+/// replicated group whose members never fail.
+const CANNOT_FAIL_PLANNED: &str = r#"{"format": "redsim/1", "name": "cannot fail, planned", "mission": "1y",
+ "components": [{"id": "p"}, {"id": "d1"}, {"id": "d2"}, {"id": "x", "mtbf": "1000h", "mttr": "1h"}],
+ "groups": [{"id": "db", "members": ["d1", "d2"], "mode": "active-passive", "failover": {"switchover": "1m"},
+   "replication": {"mode": "async", "lag": {"exponential": {"mean": "3s"}}}}],
+ "maintenance": [{"id": "patch", "members": ["x"], "every": "200h", "duration": "2h", "start": "24h"}],
+ "services": [{"id": "safe", "requires": {"all": ["p", "group:db"]}, "rpo": "5s"}, {"id": "t", "requires": "x"}]}"#;
+
+#[test]
+fn a_failure_biased_run_needs_no_pilot_for_a_service_that_cannot_fail() {
+    let m = crate::common::model(CANNOT_FAIL);
+    let cfg = redsim::engine::RunConfig {
+        seed: 3,
+        first_trial: 0,
+        trials: 2000,
+        threads: None,
+    };
+    let ends = redsim::engine::checkpoints(2000);
+    let segments =
+        redsim::engine::run_rare(&m, &cfg, &redsim::engine::RareOptions::default(), &ends, &|_| {}).unwrap();
+    let mut tally = redsim::engine::Tally::new(m.services.len());
+    segments.iter().for_each(|t| tally.merge(t));
+    // `safe` saw no outage, `t` did: nothing needs the plain pilot.
+    assert_eq!(tally.services[0].outages.sum, 0);
+    assert!(tally.services[1].outages.sum > 0);
+    assert!(!redsim::analysis::rare::needs_pilot(&m, &tally));
+}
+
 #[test]
 fn a_service_that_cannot_fail_says_so_in_every_mode() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("cf.json"), CANNOT_FAIL).unwrap();
+    std::fs::write(d.join("cf2.json"), CANNOT_FAIL_PLANNED).unwrap();
     for rare in ["off", "on", "auto"] {
         let run = ["run", "cf.json", "--rare", rare, "--trials", "3000", "-q"];
         let v: serde_json::Value =
@@ -805,6 +835,80 @@ fn a_service_that_cannot_fail_says_so_in_every_mode() {
             "--rare {rare}: {table}"
         );
         assert!(!table.contains("95% bound > 99"), "--rare {rare}: {table}");
+        // Exact figures are not labelled as a confidence interval.
+        let safe = table
+            .split("service safe")
+            .nth(1)
+            .unwrap()
+            .split("service t")
+            .next()
+            .unwrap();
+        assert!(
+            safe.contains("exact [0, 0]") && safe.contains("(cannot fail)") && !safe.contains("95% CI"),
+            "--rare {rare}: {safe}"
+        );
+        // compare: exact figures for it, no pilot bound or advice.
+        let cmp = [
+            "compare", "cf.json", "cf.json", "--rare", rare, "--trials", "3000", "-q",
+        ];
+        let table = ok(d, &cmp);
+        let safe = table.split("service t").next().unwrap();
+        assert!(
+            safe.contains("design A: the service cannot fail") && safe.contains("    A          0 [0, 0]"),
+            "--rare {rare}: {safe}"
+        );
+        assert!(
+            !safe.contains("less than") && !safe.contains("--rare off") && !safe.contains("run more trials"),
+            "--rare {rare}: {safe}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(d, &[&cmp[..], &["--format", "json"]].concat())).unwrap();
+        let a = &v["services"][0]["designs"][0][0]["estimate"];
+        assert_eq!(
+            (a["ci_low"].as_f64(), a["ci_high"].as_f64()),
+            (Some(1.0), Some(1.0)),
+            "--rare {rare}: {a}"
+        );
+        // sweep: each point says it.
+        let sw = [
+            "sweep",
+            "cf.json",
+            "--set",
+            "components.x.mttr=1h,2h",
+            "--rare",
+            rare,
+            "--trials",
+            "2000",
+            "-q",
+        ];
+        let table = ok(d, &sw);
+        let safe = table.split("service t").next().unwrap();
+        assert_eq!(
+            safe.matches("exact: cannot fail").count(),
+            2,
+            "--rare {rare}: {safe}"
+        );
+        assert!(safe.contains("this service cannot fail"), "--rare {rare}: {safe}");
+        // Planned downtime and data loss: exact zeros too.
+        let run2 = [
+            "run", "cf2.json", "--rare", rare, "--trials", "2000", "-q", "--format", "json",
+        ];
+        let v: serde_json::Value = serde_json::from_str(&ok(d, &run2)).unwrap();
+        let s = &v["services"][0];
+        assert_eq!(s["cannot_fail"], true, "--rare {rare}: {s}");
+        for e in [
+            &s["planned"]["planned_downtime_hours_per_year"],
+            &s["planned"]["unplanned_downtime_hours_per_year"],
+            &s["data_loss"]["events_per_year"],
+            &s["data_loss"]["lost_write_seconds_per_year"],
+            &s["data_loss"]["rpo"]["p_loss_over_rpo"],
+        ] {
+            assert_eq!(
+                (e["ci_low"].as_f64(), e["ci_high"].as_f64()),
+                (Some(0.0), Some(0.0)),
+                "--rare {rare}: {e}"
+            );
+        }
         // check: met against any goal, and says why.
         let out = redsim(
             d,
