@@ -288,7 +288,7 @@ pub struct ServiceSummary {
 }
 
 /// What a service that cannot fail says in place of its warnings.
-pub const CANNOT_FAIL: &str = "this service cannot fail: nothing it depends on has a failure law, maintenance or a group, \
+pub const CANNOT_FAIL: &str = "this service cannot fail: nothing it depends on has a failure law or maintenance, \
     so it is always up: availability exactly 1 and no outages, exact values, not estimates (more trials or \
     another --rare mode change nothing)";
 
@@ -342,11 +342,11 @@ impl ServiceSummary {
 
 /// Marks the services of `run` that cannot fail and gives them their exact figures.
 /// A service whose trials saw it down is never marked, whatever the
-/// structure says (a guard: the structure's reading must agree with the
-/// engine's).
+/// structure says: one that names a passive group member is down from the
+/// start with nothing failed ([`structure::cannot_fail`]).
 fn mark_cannot_fail(model: &Model, run: &mut RunSummary) {
     for (i, s) in run.services.iter_mut().enumerate() {
-        let seen_down = s.outages_observed > 0 || s.availability.point < 1.0;
+        let seen_down = !(s.outages_observed == 0 && s.availability.point == 1.0);
         if !seen_down && structure::cannot_fail(model, i) {
             s.set_cannot_fail(run.confidence);
         }

@@ -736,22 +736,29 @@ pub fn uses(model: &Model, s: usize) -> Vec<bool> {
 }
 
 /// Whether service `s` cannot fail: nothing it uses ([`uses`]) has a
-/// failure law, is maintained or is a member of a group (so no shock,
-/// repair or failover reaches it either, and no member stands by without
-/// carrying traffic: a passive member is down for its services, which the
-/// structure function does not see), and it is up with everything up. Its
+/// failure law or is maintained, nor does any member of a group one of
+/// whose members it uses (a peer's failure moves traffic), so no shock,
+/// repair or failover reaches it, and it is up with everything up. Its
 /// availability is then exactly 1, which no simulation needs to estimate.
+///
+/// The structure function does not know which member of a group carries
+/// traffic: a service that names a passive member is down from the start
+/// with nothing failed. Nothing it depends on ever changes, so every trial
+/// shows it down; callers marking results also require that no trial saw
+/// the service down.
 pub fn cannot_fail(model: &Model, s: usize) -> bool {
     let n = model.elements.len();
-    let deps = uses(model, s);
-    let mut held = vec![false; n];
-    for m in &model.maintenance {
-        m.members.iter().for_each(|&e| held[e] = true);
-    }
+    let mut deps = uses(model, s);
     for g in &model.groups {
-        g.members.iter().for_each(|&e| held[e] = true);
+        if g.members.iter().any(|&e| deps[e]) {
+            g.members.iter().for_each(|&e| deps[e] = true);
+        }
     }
-    if (0..n).any(|e| deps[e] && (model.elements[e].life.is_some() || held[e])) {
+    let mut maintained = vec![false; n];
+    for m in &model.maintenance {
+        m.members.iter().for_each(|&e| maintained[e] = true);
+    }
+    if (0..n).any(|e| deps[e] && (model.elements[e].life.is_some() || maintained[e])) {
         return false;
     }
     Structure::new(model).service_up(s, &vec![false; n], &mut Vec::new())
