@@ -120,7 +120,20 @@ fn first_outage(model: &crate::model::Model, args: &TraceArgs) -> anyhow::Result
         Some(id) => format!("service `{}`", crate::model::printable(id)),
         None => "any service".to_string(),
     };
-    let last = args.trial.saturating_add(args.within).saturating_sub(1);
+    // An empty search, or one whose last trial index would pass u64::MAX,
+    // is a usage error rather than a search that silently finds nothing.
+    if args.within == 0 {
+        anyhow::bail!("--within 0: give the number of trials to search, at least 1");
+    }
+    let last = args.trial.checked_add(args.within - 1).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--trial {} --within {}: the search would run past the last trial index ({}); \
+             give a smaller --trial or --within",
+            args.trial,
+            args.within,
+            u64::MAX
+        )
+    })?;
     match engine::first_outage(model, args.seed, args.trial, args.within, service)? {
         Some(k) => {
             note!(

@@ -332,3 +332,32 @@ fn first_outage_traces_the_first_trial_a_run_sees_down_and_replays_with_trial() 
 fn text_of(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
+
+#[test]
+fn first_outage_refuses_an_empty_or_overflowing_search() {
+    let doc = r#"{"format": "redsim/1", "name": "w", "mission": "10h",
+      "components": [{"id": "a", "mtbf": "300h", "mttr": "1h"}],
+      "services": [{"id": "one", "requires": "a"}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.json");
+    std::fs::write(&file, doc).unwrap();
+    for (args, said) in [
+        (&["--within", "0"][..], "--within 0"),
+        (
+            &["--trial", "18446744073709551615", "--within", "10"][..],
+            "past the last trial index",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redsim"))
+            .arg("trace")
+            .arg(&file)
+            .arg("--first-outage")
+            .args(args)
+            .output()
+            .unwrap();
+        crate::common::assert_exit(&out, 2);
+        let err = text_of(&out.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert!(!err.contains("trials searched"), "{err}");
+    }
+}
