@@ -128,10 +128,10 @@ impl CompareReport<'_> {
                 }
                 for d in s.differences.iter().filter(|d| d.quantity == q) {
                     let tag = design_tag(d.design);
-                    let narrow = match (d.narrowing, plain) {
-                        (_, false) => "independent runs".into(),
-                        (Some(x), true) => against_independent(x),
-                        (None, true) => "the same difference in every trial".into(),
+                    let narrow = if plain {
+                        paired_note(d.narrowing, d.estimate())
+                    } else {
+                        "independent runs".into()
                     };
                     let _ = writeln!(
                         o,
@@ -150,16 +150,56 @@ impl CompareReport<'_> {
 /// or "1.7x wider" where pairing (with its room for one more outage) gave
 /// the wider interval.
 pub(crate) fn against_independent(narrowing: f64) -> String {
-    if narrowing < 1.0 {
+    if format!("{narrowing:.1}") == "1.0" || format!("{:.1}", 1.0 / narrowing) == "1.0" {
+        "about as wide as independent runs".into()
+    } else if narrowing < 1.0 {
         format!("{:.1}x wider than independent runs", 1.0 / narrowing)
     } else {
         format!("{narrowing:.1}x narrower than independent runs")
     }
 }
 
+/// What a paired difference's interval is, beside it: how it compares
+/// with independent runs', or, where no trial differed (no narrowing), a
+/// point for the same system against itself and, for designs that differ,
+/// the room left for one more outage.
+pub(crate) fn paired_note(narrowing: Option<f64>, e: &crate::analysis::Estimate) -> String {
+    match narrowing {
+        Some(x) => against_independent(x),
+        None if e.ci_low == e.ci_high => "the same difference in every trial".into(),
+        None => "no trial differed: the interval allows for one more outage".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::design_tag;
+    use super::{against_independent, design_tag, paired_note};
+    use crate::analysis::Estimate;
+
+    #[test]
+    fn a_paired_interval_is_described_as_it_is() {
+        assert_eq!(against_independent(1.7), "1.7x narrower than independent runs");
+        assert_eq!(against_independent(0.5), "2.0x wider than independent runs");
+        // 1/0.97 = 1.03: it read "1.0x wider".
+        assert_eq!(against_independent(0.97), "about as wide as independent runs");
+        assert_eq!(against_independent(1.04), "about as wide as independent runs");
+        let e = |low: f64, high: f64| Estimate {
+            point: 0.0,
+            std_error: Some(0.0),
+            ci_low: low,
+            ci_high: high,
+            confidence: 0.95,
+        };
+        assert_eq!(
+            paired_note(None, &e(0.0, 0.0)),
+            "the same difference in every trial"
+        );
+        // Designs that differ keep room though no trial differed: not "the same".
+        assert_eq!(
+            paired_note(None, &e(-2.5e-7, 2.5e-7)),
+            "no trial differed: the interval allows for one more outage"
+        );
+    }
 
     #[test]
     fn every_design_has_a_letter_name_of_its_own() {

@@ -583,10 +583,10 @@ pub fn compare_page(rep: &CompareReport, plots: &[Plot]) -> Result<String, PlotE
                 }
             }
             for d in s.differences.iter().filter(|d| d.quantity == q) {
-                let narrow = match (d.narrowing, plain) {
-                    (_, false) => "independent runs (Welch)".into(),
-                    (Some(x), true) => super::compare::against_independent(x),
-                    (None, true) => "the same difference in every trial".into(),
+                let narrow = if plain {
+                    super::compare::paired_note(d.narrowing, d.estimate())
+                } else {
+                    "independent runs (Welch)".into()
                 };
                 rows.push(vec![
                     quantity_name(q, form).to_string(),
