@@ -26,7 +26,7 @@ pub struct TraceArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub changes: Changes,
-    /// Which trial (0-based): the same trial as in `redsim run` with the same seed.
+    /// Which trial (0-based): the same trial as in a plain `redsim run --rare off` with the same seed.
     #[arg(long, default_value_t = 0, value_parser = parse_index)]
     pub trial: u64,
     /// Master seed.

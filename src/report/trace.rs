@@ -396,7 +396,7 @@ impl<'a> TraceReport<'a> {
         }
         let _ = writeln!(
             o,
-            "(the same trial as trial {} of `redsim run` with this seed)\n",
+            "(the same trial as trial {} of a plain `redsim run --rare off` with this seed)\n",
             self.trial
         );
         let _ = writeln!(o, "{:>14}  {:<14}  event", "time [h]", "day hh:mm:ss");

@@ -100,6 +100,12 @@ fn the_trace_command_prints_text_and_json() {
     let f = file.to_str().unwrap();
     let text = run(&["trace", f, "--trial", "7", "--seed", "99"]);
     assert!(text.contains("trial 7") && text.contains("seed 99"), "{text}");
+    // A trace is a plain trial: under failure biasing a run's trial 7 is
+    // another one.
+    assert!(
+        text.contains("(the same trial as trial 7 of a plain `redsim run --rare off` with this seed)"),
+        "{text}"
+    );
     assert!(
         text.contains("service both: DOWN   <- "),
         "an outage names its cause:\n{text}"
