@@ -535,6 +535,12 @@ mod tests {
         assert!(p.hint.unwrap().contains("redsim compare"));
     }
 
+    /// The mean of element `i`'s repair law.
+    fn mean_repair(m: &crate::model::Model, i: usize) -> f64 {
+        let life = m.elements[i].life.as_ref().unwrap();
+        life.repair.as_ref().unwrap().mean()
+    }
+
     fn scenario(sets: &[&str]) -> Result<crate::model::Model, String> {
         let text = serde_json::json!({
             "format": "redsim/1", "name": "copies", "mission": "1y",
@@ -556,31 +562,13 @@ mod tests {
         let m = scenario(&["components.web-2.mttr=5h", "components.web-2.requires=db"]).unwrap();
         let ids: Vec<&str> = m.elements.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids, ["lb", "web-1", "web-2", "web-3", "db"]);
-        let repair = |i: usize| {
-            m.elements[i]
-                .life
-                .as_ref()
-                .unwrap()
-                .repair
-                .as_ref()
-                .unwrap()
-                .mean()
-        };
+        let repair = |i: usize| mean_repair(&m, i);
         assert_eq!([repair(1), repair(2), repair(3)], [1.0, 5.0, 1.0]);
         assert_eq!(m.elements[1].requires, m.elements[3].requires);
         assert_ne!(m.elements[2].requires, m.elements[1].requires);
         // A change to the entry reaches the other copies; the copy's own stays on top.
         let m = scenario(&["components.web-2.mttr=5h", "components.web.mttr=2h"]).unwrap();
-        let repair = |i: usize| {
-            m.elements[i]
-                .life
-                .as_ref()
-                .unwrap()
-                .repair
-                .as_ref()
-                .unwrap()
-                .mean()
-        };
+        let repair = |i: usize| mean_repair(&m, i);
         assert_eq!([repair(1), repair(2), repair(3)], [2.0, 5.0, 2.0]);
         // A bad value is told at the entry's path, with the --set that gave it.
         let e = scenario(&["components.web-2.mttr=-5h"]).unwrap_err();
